@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { HttpRequest, Technique, TlsRequest } from '../../probes/protocol.js';
+import { targetKey, type TargetRef } from './target.js';
+import { vantageId, type Vantage } from './vantage.js';
+
+/**
+ * Why an attempt exists in a batch:
+ * - probe: the attack-like attempt a control judges
+ * - canary: the batch's reference attempt to the run's own echo pod (proves the pod's egress works)
+ * - control: an attempt from a source that policy should allow, to the same target and port
+ */
+export type AttemptRole = 'probe' | 'canary' | 'control';
+
+/** ONE connection: probe × vantage × target × port, with a stable id. */
+export interface Attempt {
+  readonly id: string;
+  readonly probeId: string;
+  readonly role: AttemptRole;
+  readonly vantage: Vantage;
+  readonly target: TargetRef;
+  readonly address: string;
+  readonly port: number;
+  readonly technique: Technique;
+  readonly timeoutMs: number;
+  readonly tls?: TlsRequest;
+  readonly http?: HttpRequest;
+  readonly dnsName?: string;
+}
+
+/** An attempt the plan chose not to make, with the reason (reported, never dropped). */
+export interface NotRunAttempt {
+  readonly probeId: string;
+  readonly vantage: Vantage;
+  readonly target: TargetRef;
+  readonly port?: number;
+  readonly reason: string;
+}
+
+/** Stable attempt id: the first 16 hex chars of sha256(probe | vantage | target | port). */
+export function attemptId(parts: {
+  readonly probeId: string;
+  readonly vantage: Vantage;
+  readonly target: TargetRef;
+  readonly port: number;
+}): string {
+  const text = [parts.probeId, vantageId(parts.vantage), targetKey(parts.target), String(parts.port)].join('|');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,35 @@
+import type { Evidence } from './evidence.js';
+import type { InventorySummary } from './inventory.js';
+import type { CertificateInventoryEntry } from './certificate.js';
+import type { VerdictStatus } from './verdict.js';
+
+/** What a control's judge receives. Pure data; `now` is passed in, never read. */
+export interface JudgeInput {
+  /** Evidence of this control's probes (plus canary/control evidence they refer to). */
+  readonly evidence: readonly Evidence[];
+  readonly inventory: InventorySummary;
+  readonly certificates: readonly CertificateInventoryEntry[];
+  readonly now: Date;
+  /** Control-relevant options (approved flows, tenants, untrusted paths, ...). */
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/** What a judge returns; the evaluator adds the control id. */
+export interface Judgement {
+  readonly status: VerdictStatus;
+  readonly reasons: readonly string[];
+  readonly evidenceIds: readonly string[];
+}
+
+/** A PCI DSS v4.0.1 requirement as data. */
+export interface Control {
+  /** e.g. "pci-dss-4.0.1/1.3.1" */
+  readonly id: string;
+  /** e.g. "1.3.1" */
+  readonly requirement: string;
+  readonly title: string;
+  /** What "holds at runtime" means, one or two sentences. */
+  readonly holdsMeans: string;
+  readonly probeIds: readonly string[];
+  judge(input: JudgeInput): Judgement;
+}

@@ -1,0 +1,46 @@
+import type { CertificateInventoryEntry } from './certificate.js';
+import type { Evidence } from './evidence.js';
+import type { InventorySummary } from './inventory.js';
+import type { NotRunAttempt } from './attempt.js';
+import type { Verdict, VerdictStatus } from './verdict.js';
+
+/** Schema id written into every report. */
+export const REPORT_SCHEMA = 'meshprobe.report/v1' as const;
+
+export interface RunMetadata {
+  readonly runId: string;
+  readonly tool: { readonly name: 'meshprobe'; readonly version: string };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Options as given, with secrets redacted. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface CleanupResult {
+  readonly attempted: boolean;
+  readonly ok: boolean;
+  readonly deleted: readonly string[];
+  readonly problems: readonly string[];
+}
+
+export interface AbortInfo {
+  readonly code: string;
+  readonly stage: string;
+  readonly message: string;
+}
+
+/** The report is a value; reporters render it. One is always written, also on abort. */
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly run: RunMetadata;
+  readonly inventory: InventorySummary;
+  readonly verdicts: readonly Verdict[];
+  readonly evidence: readonly Evidence[];
+  readonly notRun: readonly NotRunAttempt[];
+  readonly certificates: readonly CertificateInventoryEntry[];
+  readonly summary: Readonly<Record<VerdictStatus, number>> & { readonly attempts: number };
+  readonly aborted?: AbortInfo;
+  /** Set when the run was interrupted by a signal (exit 130). */
+  readonly interrupted?: boolean;
+  readonly cleanup: CleanupResult;
+}

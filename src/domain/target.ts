@@ -1,0 +1,49 @@
+/** What an attempt tries to reach (DESIGN §3). */
+
+/** How a workload is enrolled in a service mesh. */
+export type MeshEnrolment = 'sidecar' | 'ambient' | 'none' | 'unknown';
+
+/** Effective mTLS mode of a workload port, as derived from mesh objects. */
+export type MtlsMode = 'strict' | 'permissive' | 'disable' | 'not-meshed' | 'unknown';
+
+/** Which mesh, if any, governs a workload. */
+export type MeshKind = 'istio' | 'linkerd' | 'none' | 'unknown';
+
+/** One port of a target. `port` is what the attempt connects to. */
+export interface TargetPort {
+  readonly port: number;
+  readonly name?: string;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly appProtocol?: string;
+  /** Effective mTLS mode for this port (port-level overrides applied). */
+  readonly mtls: MtlsMode;
+  /** A mesh by-design plaintext port (15020/15021/15090, 4191) or an excluded port. */
+  readonly meshBypass?: string;
+}
+
+/** Kubernetes-ish reference to what is targeted. */
+export interface TargetRef {
+  readonly kind: 'Service' | 'Pod' | 'Node' | 'Endpoint' | 'Canary' | 'ApiServer';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A reachable thing with its ports and mesh facts. */
+export interface Target {
+  readonly ref: TargetRef;
+  /** IP address or DNS name the agent connects to. */
+  readonly address: string;
+  readonly ports: readonly TargetPort[];
+  readonly mesh: MeshKind;
+  readonly enrolment: MeshEnrolment;
+  /** True when the target's namespace matches the CDE scope. */
+  readonly inScope: boolean;
+  /** Workload name for reasons (Deployment/StatefulSet owner or pod name). */
+  readonly workload: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Stable text key of a target, used in ids and sorting: "Service/ns/name". */
+export function targetKey(ref: TargetRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}

@@ -1,0 +1,13 @@
+/** Result of judging one control. */
+export type VerdictStatus = 'holds' | 'fails' | 'inconclusive' | 'not-applicable';
+
+/** Status + reasons (full sentences naming workload, port, vantage and what happened) + evidence ids. */
+export interface Verdict {
+  readonly controlId: string;
+  readonly status: VerdictStatus;
+  readonly reasons: readonly string[];
+  readonly evidenceIds: readonly string[];
+}
+
+/** Worst-first order used for sorting and summaries. */
+export const VERDICT_ORDER: readonly VerdictStatus[] = ['fails', 'inconclusive', 'holds', 'not-applicable'];
