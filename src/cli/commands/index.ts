@@ -1,0 +1,4 @@
+import type { CliCommand } from '../command.js';
+
+/** Every subcommand that really works. Add one line per command (keep sorted by name). */
+export const COMMANDS: readonly CliCommand[] = [];

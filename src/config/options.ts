@@ -1,0 +1,106 @@
+/**
+ * All options of meshprobe, as one plain type, and the one DEFAULTS literal.
+ * Precedence: DEFAULTS < --config file < MESHPROBE_* env < flags (see load.ts).
+ */
+
+/** Machine-readable stdout formats (files are always written in every format). */
+export type OutputFormat = 'text' | 'json' | 'junit' | 'tap' | 'sarif' | 'markdown';
+
+export interface Options {
+  // Cluster
+  /** Path to a kubeconfig; undefined = the library default (KUBECONFIG, ~/.kube/config, in-cluster). */
+  readonly kubeconfig: string | undefined;
+  readonly context: string | undefined;
+
+  // Scope
+  /** Label selector on namespaces that marks the CDE, e.g. "pci.scope=cde". */
+  readonly scope: string | undefined;
+  /** Namespaces in the CDE (in addition to --scope). */
+  readonly cdeNamespaces: readonly string[];
+  /** Limit the run to these namespaces (empty = all). */
+  readonly namespaces: readonly string[];
+  readonly excludeNamespaces: readonly string[];
+  /** Namespaces that are tenants that must not reach each other (A1.1.x). */
+  readonly tenants: readonly string[];
+  /** host:port destinations that stand for "outside" for egress tests (1.3.2). Nothing else outside is contacted. */
+  readonly egressTargets: readonly string[];
+  /** host:port endpoints whose traffic crosses untrusted/public networks (4.2.1). */
+  readonly untrustedPaths: readonly string[];
+  /** YAML/JSON file of approved flows (1.2.5). */
+  readonly approvedFlows: string | undefined;
+
+  // Selection
+  /** Control ids or requirement numbers to evaluate (empty = all). */
+  readonly controls: readonly string[];
+  /** Probe ids to skip. */
+  readonly skipProbes: readonly string[];
+  /** Place probe pods in out-of-scope namespaces (from-namespace vantages). */
+  readonly foreignPods: boolean;
+
+  // Output
+  readonly output: OutputFormat;
+  /** Directory for the evidence bundle; default ./reports/<run-id>/. */
+  readonly outputDir: string | undefined;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  /** PEM private key for a detached signature of SHA256SUMS. */
+  readonly signKey: string | undefined;
+  /** Exit 0 instead of 4 when nothing fails but something is inconclusive. */
+  readonly inconclusiveOk: boolean;
+
+  // Safety / timing
+  /** Whole-run limit, seconds. */
+  readonly timeout: number;
+  /** Per-attempt connect/read limit, milliseconds. */
+  readonly attemptTimeout: number;
+  /** How long to wait for probe pods to become ready, seconds. */
+  readonly podReadyTimeout: number;
+  /** Concurrent attempts inside one agent. */
+  readonly concurrency: number;
+  /** Node image that runs the agent (pinned by digest by default). */
+  readonly agentImage: string;
+  /** Trust bundle (PEM) for certificate chain validation. */
+  readonly caFile: string | undefined;
+  readonly certExpiryWarningDays: number;
+  /** Optional --config file that was loaded (for the report). */
+  readonly configFile: string | undefined;
+}
+
+/**
+ * Default agent image: the official Node 20 Alpine image. The agent needs only `node`.
+ * Not pinned by digest here because no registry was reachable when this was written to
+ * read a real digest; pin it yourself (`--agent-image node:20-alpine@sha256:...`) or mirror
+ * it for air-gapped clusters.
+ */
+export const DEFAULT_AGENT_IMAGE = 'docker.io/library/node:20-alpine';
+
+/** The one DEFAULTS literal. */
+export const DEFAULTS: Options = {
+  kubeconfig: undefined,
+  context: undefined,
+  scope: undefined,
+  cdeNamespaces: [],
+  namespaces: [],
+  excludeNamespaces: [],
+  tenants: [],
+  egressTargets: [],
+  untrustedPaths: [],
+  approvedFlows: undefined,
+  controls: [],
+  skipProbes: [],
+  foreignPods: true,
+  output: 'text',
+  outputDir: undefined,
+  verbose: false,
+  quiet: false,
+  signKey: undefined,
+  inconclusiveOk: false,
+  timeout: 600,
+  attemptTimeout: 3000,
+  podReadyTimeout: 120,
+  concurrency: 64,
+  agentImage: DEFAULT_AGENT_IMAGE,
+  caFile: undefined,
+  certExpiryWarningDays: 30,
+  configFile: undefined,
+};
