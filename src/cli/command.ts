@@ -15,6 +15,8 @@ export interface CliContext {
   readonly stdout: (text: string) => void;
   /** Write a warning/diagnostic line to stderr. */
   readonly stderr: (text: string) => void;
+  /** Text printed if a second Ctrl-C forces an immediate exit (e.g. the cleanup command for this run). */
+  readonly setForcedExitHint: (text: string) => void;
 }
 
 /**

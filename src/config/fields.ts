@@ -1,0 +1,60 @@
+import type { Options } from './options.js';
+
+/** Help groups of shared options (DESIGN: Cluster, Scope, Selection, Output, Safety). */
+export type OptionGroup = 'Cluster' | 'Scope' | 'Selection' | 'Output' | 'Safety';
+
+/** How a raw value (flag, env string, config-file value) is read. */
+export type FieldType =
+  | { readonly kind: 'string' }
+  | { readonly kind: 'list' }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  | { readonly kind: 'enum'; readonly values: readonly string[] };
+
+/** One option: where it comes from, how it is checked, how it is explained. */
+export interface Field {
+  readonly key: keyof Options;
+  /** Flag name without dashes, kebab-case. Env name is MESHPROBE_<FLAG_IN_UPPER_SNAKE>. */
+  readonly flag: string;
+  readonly alias?: string;
+  readonly group: OptionGroup;
+  readonly type: FieldType;
+  readonly describe: string;
+  /** Shown as value placeholder in --help. */
+  readonly placeholder?: string;
+}
+
+/** Every shared option, once. Flags, env, config file, validation and --help derive from this. */
+export const FIELDS: readonly Field[] = [
+  { key: 'kubeconfig', flag: 'kubeconfig', group: 'Cluster', type: { kind: 'string' }, placeholder: 'file', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' },
+  { key: 'context', flag: 'context', group: 'Cluster', type: { kind: 'string' }, placeholder: 'name', describe: 'Kubeconfig context to use (default: current context)' },
+  { key: 'scope', flag: 'scope', group: 'Scope', type: { kind: 'string' }, placeholder: 'selector', describe: 'Label selector on namespaces that marks the CDE, e.g. pci.scope=cde' },
+  { key: 'cdeNamespaces', flag: 'cde-namespace', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'A namespace in the CDE (repeatable; adds to --scope)' },
+  { key: 'namespaces', flag: 'namespace', alias: 'n', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'Limit the run to this namespace (repeatable; default: all)' },
+  { key: 'excludeNamespaces', flag: 'exclude-namespace', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'Leave this namespace out of the run (repeatable)' },
+  { key: 'tenants', flag: 'tenant', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'A tenant namespace that must not reach other tenants (repeatable; A1.1.x)' },
+  { key: 'egressTargets', flag: 'egress-target', group: 'Scope', type: { kind: 'list' }, placeholder: 'host:port', describe: 'A destination that stands for "outside" in CDE egress tests (repeatable; nothing outside the cluster is contacted unless named here)' },
+  { key: 'untrustedPaths', flag: 'untrusted-path', group: 'Scope', type: { kind: 'list' }, placeholder: 'host:port', describe: 'An endpoint whose traffic crosses open, public networks (repeatable; evidence for 4.2.1)' },
+  { key: 'approvedFlows', flag: 'approved-flows', group: 'Scope', type: { kind: 'string' }, placeholder: 'file', describe: 'YAML/JSON list of approved flows, for 1.2.5' },
+  { key: 'controls', flag: 'control', group: 'Selection', type: { kind: 'list' }, placeholder: 'id', describe: 'Evaluate only this control, e.g. 1.3.1 (repeatable; default: all)' },
+  { key: 'skipProbes', flag: 'skip-probe', group: 'Selection', type: { kind: 'list' }, placeholder: 'id', describe: 'Do not run this probe (repeatable; see `meshprobe controls`)' },
+  { key: 'foreignPods', flag: 'foreign-pods', group: 'Selection', type: { kind: 'bool' }, describe: 'Place probe pods in out-of-scope namespaces so their NetworkPolicies apply (--no-foreign-pods to disable)' },
+  { key: 'output', flag: 'output', alias: 'o', group: 'Output', type: { kind: 'enum', values: ['text', 'json', 'junit', 'tap', 'sarif', 'markdown'] }, describe: 'Format printed on stdout (every format is also written to --output-dir)' },
+  { key: 'outputDir', flag: 'output-dir', group: 'Output', type: { kind: 'string' }, placeholder: 'dir', describe: 'Where the evidence bundle is written (default: ./reports/<run-id>/)' },
+  { key: 'verbose', flag: 'verbose', alias: 'v', group: 'Output', type: { kind: 'bool' }, describe: 'Print reasons for every control, not only those that do not hold' },
+  { key: 'quiet', flag: 'quiet', alias: 'q', group: 'Output', type: { kind: 'bool' }, describe: 'No progress output on stderr' },
+  { key: 'signKey', flag: 'sign-key', group: 'Output', type: { kind: 'string' }, placeholder: 'key.pem', describe: 'RSA private key (PEM) to sign the bundle’s SHA256SUMS' },
+  { key: 'inconclusiveOk', flag: 'inconclusive-ok', group: 'Output', type: { kind: 'bool' }, describe: 'Exit 0 instead of 4 when nothing fails but something is inconclusive' },
+  { key: 'timeout', flag: 'timeout', group: 'Safety', type: { kind: 'int', min: 10, max: 86_400 }, placeholder: 'seconds', describe: 'Limit for the whole run; cleanup still runs after it' },
+  { key: 'attemptTimeout', flag: 'attempt-timeout', group: 'Safety', type: { kind: 'int', min: 100, max: 60_000 }, placeholder: 'ms', describe: 'Connect/read limit of one attempt' },
+  { key: 'podReadyTimeout', flag: 'pod-ready-timeout', group: 'Safety', type: { kind: 'int', min: 5, max: 3_600 }, placeholder: 'seconds', describe: 'How long to wait for probe pods to start' },
+  { key: 'concurrency', flag: 'concurrency', group: 'Safety', type: { kind: 'int', min: 1, max: 4_096 }, placeholder: 'n', describe: 'Attempts in flight inside one probe pod' },
+  { key: 'agentImage', flag: 'agent-image', group: 'Safety', type: { kind: 'string' }, placeholder: 'image', describe: 'Node ≥ 20 image that runs the agent (mirror it for air-gapped clusters)' },
+  { key: 'caFile', flag: 'ca-file', group: 'Safety', type: { kind: 'string' }, placeholder: 'file', describe: 'Trust bundle (PEM) to validate certificate chains against' },
+  { key: 'certExpiryWarningDays', flag: 'cert-expiry-warning-days', group: 'Safety', type: { kind: 'int', min: 0, max: 3_650 }, placeholder: 'days', describe: 'Warn about certificates that expire within this many days' },
+];
+
+/** Env variable name for a field: MESHPROBE_ATTEMPT_TIMEOUT. */
+export function envName(field: Field): string {
+  return `MESHPROBE_${field.flag.replace(/-/g, '_').toUpperCase()}`;
+}

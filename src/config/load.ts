@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { MeshprobeError } from '../errors.js';
+import { parseYaml } from '../cluster/yaml.js';
+import { envName, FIELDS } from './fields.js';
+import type { Options } from './options.js';
+import { validateOptions, type Issue, type RawOptions, type RawSource } from './validate.js';
+
+/** Raw values from MESHPROBE_* variables; unknown MESHPROBE_* names are issues (typos). */
+export function envSource(env: NodeJS.ProcessEnv): { source: RawSource; issues: Issue[] } {
+  const values: RawOptions = {};
+  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH']);
+  for (const field of FIELDS) {
+    const name = envName(field);
+    known.add(name);
+    const v = env[name];
+    if (v !== undefined) values[field.key] = v;
+  }
+  const issues: Issue[] = Object.keys(env)
+    .filter((k) => k.startsWith('MESHPROBE_') && !known.has(k))
+    .map((k) => ({ option: k, source: 'environment', message: 'is not a meshprobe setting (see meshprobe --help)' }));
+  return { source: { name: 'environment', values }, issues };
+}
+
+/** Maps config-file keys (camelCase option keys or flag names) to option keys. */
+const CONFIG_KEYS: ReadonlyMap<string, keyof Options> = new Map(
+  FIELDS.flatMap((f) => [[f.key as string, f.key] as const, [f.flag, f.key] as const]),
+);
+
+/** Raw values from a config file object; unknown keys are issues. Pure. */
+export function configSource(path: string, doc: unknown): { source: RawSource; issues: Issue[] } {
+  if (doc === null || doc === undefined) return { source: { name: path, values: { configFile: path } }, issues: [] };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    return { source: { name: path, values: {} }, issues: [{ option: '--config', source: path, message: 'must contain a mapping of option: value' }] };
+  }
+  const values: RawOptions = { configFile: path };
+  const issues: Issue[] = [];
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const key = CONFIG_KEYS.get(k);
+    if (key) values[key] = v;
+    else issues.push({ option: k, source: path, message: 'is not a meshprobe option (keys are flag names like attempt-timeout)' });
+  }
+  return { source: { name: path, values }, issues };
+}
+
+/** Read and parse a --config file (YAML or JSON). */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MeshprobeError('E_CONFIG', `cannot read config file ${path} (${code ?? 'error'})`, {
+      hint: 'Check the path given to --config (or MESHPROBE_CONFIG).',
+      cause: err,
+    });
+  }
+  try {
+    return await parseYaml(text);
+  } catch (err) {
+    throw new MeshprobeError('E_CONFIG', `config file ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'Fix the syntax; keys are option names like attempt-timeout: 3000.',
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Load options with precedence DEFAULTS < config file < MESHPROBE_* env < flags, collecting
+ * every problem from every source. Throws one E_USAGE error listing all issues.
+ */
+export async function loadOptions(input: {
+  readonly flags: RawOptions;
+  readonly configPath: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}): Promise<Options> {
+  const issues: Issue[] = [];
+  const sources: RawSource[] = [];
+  const configPath = input.configPath ?? input.env.MESHPROBE_CONFIG;
+  if (configPath !== undefined) {
+    const cfg = configSource(configPath, await readConfigFile(configPath));
+    sources.push(cfg.source);
+    issues.push(...cfg.issues);
+  }
+  const env = envSource(input.env);
+  sources.push(env.source, { name: 'command line', values: input.flags });
+  issues.push(...env.issues);
+  const result = validateOptions(sources);
+  issues.push(...result.issues);
+  if (issues.length > 0 || !result.options) throw usageError(issues);
+  return result.options;
+}
+
+/** One E_USAGE error whose message lists every issue, one per line. */
+export function usageError(issues: readonly Issue[]): MeshprobeError {
+  const lines = issues.map((i) => `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`);
+  return new MeshprobeError('E_USAGE', lines.join('\n'), { hint: 'Run `meshprobe --help` for the options and their values.' });
+}
