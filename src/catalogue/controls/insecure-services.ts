@@ -1,0 +1,67 @@
+/**
+ * Shared judging of insecure (plaintext) services and whether mTLS really wraps them
+ * (1.2.6, 2.2.5): MESH-NOTES §0 and §G.1, per target port.
+ */
+import type { Evidence } from '../../domain/evidence.js';
+import type { JudgeInput, Judgement } from '../../domain/control.js';
+import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+
+/** Probes whose evidence these judges read. */
+export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
+
+function portKey(e: Evidence): string {
+  return `${e.attempt.target.kind}/${e.attempt.target.namespace}/${e.attempt.target.name}:${e.attempt.port}`;
+}
+
+/** True for Istio's authorization-policy denial body over plaintext. */
+function rbacDenied(e: Evidence): boolean {
+  return httpStatus403(e) && (e.observation?.http?.bodyPrefix ?? '').includes('RBAC: access denied');
+}
+
+function httpStatus403(e: Evidence): boolean {
+  return e.observation?.http?.status === 403;
+}
+
+function spiffeNote(tls: Evidence): string {
+  return tls.certificates.length > 0 ? ` (certificate sha256 ${tls.certificates[0]!.slice(0, 16)}…)` : '';
+}
+
+/** Judge one plaintext attempt, using the TLS attempts to the same port as corroboration. */
+function plaintextFinding(e: Evidence, tlsSamePort: readonly Evidence[], component: string): Finding {
+  const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+  const o = e.outcome;
+  if (o.kind === 'allowed' && rbacDenied(e)) {
+    return finding('fails', `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`, e);
+  }
+  if (o.kind === 'allowed') return finding('fails', `${subject}: mTLS is not STRICT on this port, so the plaintext ${component} is reachable without any mitigating security feature.`, e);
+  if (o.kind === 'blocked' && (o.by === 'reset' || o.by === 'eof')) {
+    const proof = tlsSamePort.find((t) => t.outcome.kind === 'blocked' && t.outcome.by === 'tls-client-cert-required');
+    if (proof) return finding('holds', `${subject}, and a TLS handshake to the same port ${vantagePhrase(proof)} presented a mesh certificate${spiffeNote(proof)} and demanded a client certificate: mTLS is STRICT on this port.`, [e, proof]);
+    return finding('inconclusive', `${subject}, but no TLS attempt showed a mesh certificate with a client-certificate demand on that port, so the reset could come from the application rather than from mTLS.`, e);
+  }
+  if (o.kind === 'blocked') return finding('holds', `${subject}: plaintext cannot reach the ${component} from there (blocked by the network), although mTLS strictness itself was not exercised from this vantage.`, e);
+  return finding('inconclusive', `${subject}, so whether plaintext reaches the ${component} cannot be decided from this attempt.`, e);
+}
+
+/** Per target port: fails if any vantage got plaintext through; else holds if any held; else inconclusive. */
+function perPort(findings: readonly Finding[]): Finding[] {
+  if (findings.some((f) => f.status === 'fails')) return findings.filter((f) => f.status === 'fails');
+  if (findings.some((f) => f.status === 'holds')) return findings.filter((f) => f.status === 'holds');
+  return [...findings];
+}
+
+/** Judge 1.2.6 / 2.2.5 over CDE targets; `component` words the reasons ("service", "system component service"). */
+export function judgeInsecureServices(input: JudgeInput, component: string, caveat: string): Judgement {
+  const evidence = probeEvidence(input, INSECURE_SERVICE_PROBES).filter((e) => targetsCde(input, e.attempt.target));
+  const plaintext = evidence.filter((e) => e.attempt.probeId === 'plaintext-http');
+  const tls = evidence.filter((e) => e.attempt.probeId === 'tls-handshake-istio-alpn');
+  const byPort = new Map<string, Finding[]>();
+  for (const e of plaintext) {
+    const same = tls.filter((t) => portKey(t) === portKey(e));
+    const list = byPort.get(portKey(e)) ?? [];
+    list.push(plaintextFinding(e, same, component));
+    byPort.set(portKey(e), list);
+  }
+  const findings = [...byPort.keys()].sort().flatMap((k) => perPort(byPort.get(k) ?? []));
+  return fold(findings, { status: 'inconclusive', reason: 'No plaintext attempt was made against a CDE workload port, so insecure services are not evidenced either way.' }, [caveat]);
+}

@@ -1,0 +1,161 @@
+/**
+ * Small pure helpers every control judge shares: selecting evidence, naming what was tried
+ * in full sentences, and folding per-attempt findings into one Judgement.
+ */
+import type { Evidence } from '../../domain/evidence.js';
+import type { JudgeInput, Judgement } from '../../domain/control.js';
+import type { BlockedBy } from '../../domain/outcome.js';
+import type { TargetRef } from '../../domain/target.js';
+import { describeVantage } from '../../domain/vantage.js';
+import type { VerdictStatus } from '../../domain/verdict.js';
+
+/** One judged attempt (or group of attempts): a status and the sentence saying why. */
+export interface Finding {
+  readonly status: 'holds' | 'fails' | 'inconclusive';
+  readonly reason: string;
+  readonly evidenceIds: readonly string[];
+}
+
+/** Above this many "holds" findings, reasons summarise them in one sentence instead of listing each. */
+const MAX_HOLDS_LISTED = 20;
+
+/** Probe-role evidence of the given probes, in id order. */
+export function probeEvidence(input: JudgeInput, probeIds: readonly string[]): Evidence[] {
+  return input.evidence
+    .filter((e) => e.attempt.role === 'probe' && probeIds.includes(e.attempt.probeId))
+    .slice()
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Namespaces the inventory marks as in scope (the CDE). */
+export function cdeNamespaces(input: JudgeInput): ReadonlySet<string> {
+  return new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
+}
+
+/** True when the target is in the CDE (or when the inventory names no namespaces at all). */
+export function targetsCde(input: JudgeInput, ref: TargetRef): boolean {
+  const cde = cdeNamespaces(input);
+  return cde.size === 0 ? true : cde.has(ref.namespace);
+}
+
+/** "payments/api", "node worker-1", "the Kubernetes API server", ... */
+export function targetName(ref: TargetRef): string {
+  switch (ref.kind) {
+    case 'Node':
+      return `node ${ref.name}`;
+    case 'ApiServer':
+      return 'the Kubernetes API server';
+    case 'Endpoint':
+      return `egress target ${ref.name}`;
+    case 'Canary':
+      return `the canary echo pod in ${ref.namespace}`;
+    case 'Service':
+    case 'Pod':
+      return `${ref.namespace}/${ref.name}`;
+    default: {
+      const never: never = ref.kind;
+      return String(never);
+    }
+  }
+}
+
+/** "payments/api port 8080" */
+export function targetPort(e: Evidence): string {
+  return `${targetName(e.attempt.target)} port ${e.attempt.port}`;
+}
+
+/** "from namespace shop" and friends. */
+export function vantagePhrase(e: Evidence): string {
+  return describeVantage(e.attempt.vantage);
+}
+
+/** What happened, as a verb phrase: "accepted plaintext HTTP (status 200, server: istio-envoy)". */
+export function happened(e: Evidence): string {
+  const o = e.outcome;
+  const http = e.observation?.http;
+  switch (o.kind) {
+    case 'allowed':
+      if (o.as === 'plaintext-http' || o.as === 'https-response') {
+        const server = http?.headers['server'];
+        const over = o.as === 'plaintext-http' ? 'plaintext HTTP' : 'HTTP over TLS';
+        return `accepted ${over} (status ${http?.status ?? '?'}${server ? `, server: ${server}` : ''})`;
+      }
+      if (o.as === 'tls-handshake') return `completed a TLS handshake (${e.observation?.tls?.protocol ?? 'unknown protocol'})`;
+      if (o.as === 'dns-answer') return 'answered the DNS query';
+      return e.observation && e.observation.bytesReceived > 0
+        ? `accepted a TCP connection and sent ${e.observation.bytesReceived} bytes back`
+        : 'accepted a TCP connection';
+    case 'blocked':
+      return BLOCKED_PHRASE[o.by];
+    case 'inconclusive':
+      return `gave no usable answer (${o.reason}: ${o.detail})`;
+    case 'not-run':
+      return `was not tried (${o.reason})`;
+    default: {
+      const never: never = o;
+      return String(never);
+    }
+  }
+}
+
+const BLOCKED_PHRASE: Readonly<Record<BlockedBy, string>> = {
+  refused: 'refused the connection (ECONNREFUSED) while the control path to the same port connected',
+  reset: 'reset the connection after the probe sent bytes',
+  eof: 'closed the connection without sending data',
+  timeout: 'did not answer the connection (timed out, dropped) while the canary connected',
+  unreachable: 'was unreachable (ICMP unreachable) while the canary connected',
+  'tls-client-cert-required': 'demanded a client certificate during the TLS handshake',
+  'http-forbidden': 'answered 403 Forbidden',
+  'http-unauthorized': 'answered 401 Unauthorized',
+};
+
+/** True when the connection was stopped before TCP completed (L3/L4 policy). */
+export function blockedAtNetwork(e: Evidence): boolean {
+  return e.outcome.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(e.outcome.by);
+}
+
+/** True when TCP completed but the mesh/app closed it (reset, EOF, TLS client-cert demand). */
+export function blockedAfterConnect(e: Evidence): boolean {
+  return e.outcome.kind === 'blocked' && ['reset', 'eof', 'tls-client-cert-required'].includes(e.outcome.by);
+}
+
+/** HTTP status of the observation, if one came back. */
+export function httpStatus(e: Evidence): number | undefined {
+  return e.observation?.http?.status;
+}
+
+/** Fold findings into a judgement: any fails → fails; else any inconclusive → inconclusive; else holds. */
+export function fold(findings: readonly Finding[], whenEmpty: { status: VerdictStatus; reason: string }, caveats: readonly string[] = []): Judgement {
+  const ids = [...new Set(findings.flatMap((f) => f.evidenceIds))].sort();
+  if (findings.length === 0) return { status: whenEmpty.status, reasons: [whenEmpty.reason, ...caveats], evidenceIds: ids };
+  const fails = findings.filter((f) => f.status === 'fails');
+  const unsure = findings.filter((f) => f.status === 'inconclusive');
+  const holds = findings.filter((f) => f.status === 'holds');
+  const status: VerdictStatus = fails.length > 0 ? 'fails' : unsure.length > 0 ? 'inconclusive' : 'holds';
+  const holdsReasons =
+    holds.length <= MAX_HOLDS_LISTED
+      ? holds.map((f) => f.reason)
+      : [`${holds.length} further attempts held; each is listed in the evidence with its own reason.`];
+  const reasons = [...fails.map((f) => f.reason), ...unsure.map((f) => f.reason), ...holdsReasons, ...caveats];
+  return { status, reasons: dedupe(reasons), evidenceIds: ids };
+}
+
+function dedupe(reasons: readonly string[]): string[] {
+  return [...new Set(reasons)];
+}
+
+/** A finding for one evidence item. */
+export function finding(status: Finding['status'], reason: string, e: Evidence | readonly Evidence[]): Finding {
+  const list = Array.isArray(e) ? (e as readonly Evidence[]) : [e as Evidence];
+  return { status, reason, evidenceIds: list.map((x) => x.id) };
+}
+
+/** Reason for an inconclusive outcome, as a full sentence. */
+export function inconclusiveReason(e: Evidence, what: string): string {
+  return `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, so ${what} cannot be decided from this attempt.`;
+}
+
+/** Upper-case the first letter (reasons start with a target name). */
+export function capitalise(s: string): string {
+  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,36 @@
+import type { Control } from '../../domain/control.js';
+import { isApproved, readContext } from './context.js';
+import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { sourceOf } from './segmentation.js';
+
+const PROBES = ['tcp-reach', 'plaintext-http', 'mesh-bypass-port', 'tenant-reach'];
+
+/** 1.2.5: every allowed service, protocol and port is identified, approved and needed. */
+export const req125: Control = {
+  id: 'pci-dss-4.0.1/1.2.5',
+  requirement: '1.2.5',
+  title: 'All services, protocols and ports allowed are identified, approved and have a business need',
+  holdsMeans: 'Every (source, target, port) that meshprobe found open appears in the approved-flows file (--approved-flows).',
+  probeIds: PROBES,
+  judge(input) {
+    const { approvedFlows } = readContext(input);
+    const open = probeEvidence(input, PROBES).filter((e) => e.outcome.kind === 'allowed');
+    if (approvedFlows === undefined) {
+      return {
+        status: 'inconclusive',
+        reasons: [
+          `No approved-flows file was given (--approved-flows), so the ${open.length} open (source, target, port) tuples observed are listed as evidence for review but not judged.`,
+        ],
+        evidenceIds: open.map((e) => e.id).sort(),
+      };
+    }
+    const findings = open.map((e) => {
+      const ok = isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port);
+      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+      return ok
+        ? finding('holds', `${subject}, which the approved-flows file lists${ok.ref ? ` (${ok.ref})` : ''}.`, e)
+        : finding('fails', `${subject}, but no approved flow covers it: an open port without an identified business need.`, e);
+    });
+    return fold(findings, { status: 'holds', reason: 'No open (source, target, port) tuple was observed outside the approved flows.' });
+  },
+};

@@ -1,0 +1,36 @@
+import type { Control } from '../../domain/control.js';
+import { readContext, isApproved } from './context.js';
+import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+import { segmentationFinding, sourceOf } from './segmentation.js';
+
+const PROBES = ['tcp-reach'];
+
+/** 1.3.1: inbound traffic to the CDE is restricted to what is necessary; a new unlabelled workload is blocked. */
+export const req131: Control = {
+  id: 'pci-dss-4.0.1/1.3.1',
+  requirement: '1.3.1',
+  title: 'Inbound traffic to the CDE is restricted to only that which is necessary',
+  holdsMeans: 'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
+  probeIds: PROBES,
+  judge(input) {
+    const { approvedFlows } = readContext(input);
+    const evidence = probeEvidence(input, PROBES).filter(
+      (e) => targetsCde(input, e.attempt.target) && !(e.attempt.vantage.kind === 'from-namespace' && targetsCdeNs(input, e.attempt.vantage.namespace)),
+    );
+    const findings: Finding[] = evidence.map((e) => {
+      const approved = approvedFlows && e.outcome.kind === 'allowed' ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
+      if (approved) {
+        return finding('holds', `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, which the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
+      }
+      return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
+    });
+    if (evidence.length > 0 && !evidence.some((e) => e.attempt.vantage.kind === 'probe-namespace')) {
+      findings.push({ status: 'inconclusive', reason: 'No attempt was made from a fresh unlabelled pod (probe namespace), so a default-deny for new workloads is not shown.', evidenceIds: [] });
+    }
+    return fold(findings, { status: 'inconclusive', reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.' });
+  },
+};
+
+function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
+  return input.inventory.namespaces.some((n) => n.name === ns && n.inScope);
+}

@@ -1,0 +1,31 @@
+import type { Control } from '../../domain/control.js';
+import { isApproved, readContext } from './context.js';
+import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { segmentationFinding, sourceOf } from './segmentation.js';
+
+const PROBES = ['egress-reach'];
+
+/** 1.3.2: outbound traffic from the CDE is restricted to what is necessary. */
+export const req132: Control = {
+  id: 'pci-dss-4.0.1/1.3.2',
+  requirement: '1.3.2',
+  title: 'Outbound traffic from the CDE is restricted to only that which is necessary',
+  holdsMeans: 'From a pod in each CDE namespace, every --egress-target the user named is blocked (unless approved), while the canary connects.',
+  probeIds: PROBES,
+  judge(input) {
+    const ctx = readContext(input);
+    const evidence = probeEvidence(input, PROBES);
+    const findings = evidence.map((e) => {
+      const ok = ctx.approvedFlows && e.outcome.kind === 'allowed' ? isApproved(ctx.approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
+      if (ok) return finding('holds', `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, which the approved-flows file allows${ok.ref ? ` (${ok.ref})` : ''}.`, e);
+      return segmentationFinding(e, 'outbound traffic from the CDE is not restricted to what is necessary');
+    });
+    const empty =
+      ctx.egressTargets.length === 0
+        ? 'No --egress-target was named; meshprobe contacts nothing outside the cluster unless told, so outbound restriction is not evidenced.'
+        : 'Egress targets were named but no egress attempt from a CDE namespace was made, so outbound restriction is not evidenced.';
+    return fold(findings, { status: 'inconclusive', reason: empty }, [
+      'Egress is tested from an unmeshed pod with the CDE namespace identity; mesh-only egress controls do not stop such a pod, which is the point.',
+    ]);
+  },
+};

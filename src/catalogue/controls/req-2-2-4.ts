@@ -1,0 +1,31 @@
+import type { Control } from '../../domain/control.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+
+const PROBES = ['http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port', 'istiod-debug', 'kubelet-anonymous'];
+
+/** Paths that are by design (health) and therefore necessary when they answer. */
+const NECESSARY_PATHS = new Set(['/healthz/ready']);
+
+/** 2.2.4: only necessary services, protocols, daemons and functions are enabled. */
+export const req224: Control = {
+  id: 'pci-dss-4.0.1/2.2.4',
+  requirement: '2.2.4',
+  title: 'Only necessary services, protocols, daemons and functions are enabled',
+  holdsMeans: 'No admin, debug or metrics function (metrics, pprof, mesh stats, istiod debug, kubelet read API) answers with content to a pod that has no business with it.',
+  probeIds: PROBES,
+  judge(input) {
+    const findings = probeEvidence(input, PROBES).map((e) => {
+      const path = e.attempt.http?.path ?? '/';
+      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} for ${path}`;
+      const status = httpStatus(e);
+      if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300 && !NECESSARY_PATHS.has(path)) {
+        return finding('fails', `${subject}: an admin/debug function is enabled and reachable, which is not necessary for the CDE.`, e);
+      }
+      if (e.outcome.kind === 'allowed' || e.outcome.kind === 'blocked') return finding('holds', `${subject}: no unnecessary function was served.`, e);
+      return finding('inconclusive', inconclusiveReason(e, `whether ${path} is exposed`), e);
+    });
+    return fold(findings, { status: 'inconclusive', reason: 'No admin or debug endpoint was probed.' }, [
+      'Only the network-visible part is evidenced: daemons and functions that do not listen on the network are not observable by a probe.',
+    ]);
+  },
+};

@@ -1,0 +1,49 @@
+import type { CertificateInventoryEntry } from '../../domain/certificate.js';
+import type { Control } from '../../domain/control.js';
+import { readContext } from './context.js';
+
+const PROBES = ['tls-handshake', 'tls-handshake-istio-alpn'];
+
+function where(c: CertificateInventoryEntry): string {
+  const s = c.seenAt[0];
+  const more = c.seenAt.length > 1 ? ` and ${c.seenAt.length - 1} more places` : '';
+  return s ? `${s.target} port ${s.port}${more}` : 'an unrecorded place';
+}
+
+function label(c: CertificateInventoryEntry): string {
+  const name = c.facts.spiffe[0]?.uri ?? c.facts.sans.dns[0] ?? c.facts.subject;
+  return `certificate ${name} (sha256 ${c.facts.fingerprintSha256.slice(0, 16)}…)`;
+}
+
+/** 4.2.1.1: an inventory of the entity's trusted keys and certificates is maintained. */
+export const req4211: Control = {
+  id: 'pci-dss-4.0.1/4.2.1.1',
+  requirement: '4.2.1.1',
+  title: "An inventory of the entity's trusted keys and certificates is maintained",
+  holdsMeans: 'Every certificate seen in use is valid, has no failing crypto finding and chains to the trust bundle the entity supplied (--ca-file).',
+  probeIds: PROBES,
+  judge(input) {
+    const certs = [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256));
+    const ids = input.evidence.filter((e) => e.certificates.length > 0).map((e) => e.id).sort();
+    if (certs.length === 0) return { status: 'inconclusive', reasons: ['No certificate was observed in use, so there is nothing to compare with the inventory.'], evidenceIds: ids };
+    const failing = certs.filter((c) => c.findings.some((f) => f.severity === 'fail'));
+    if (failing.length > 0) {
+      const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message).join('; ')}.`);
+      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.'], evidenceIds: ids };
+    }
+    if (!readContext(input).trustBundleSupplied) {
+      return {
+        status: 'inconclusive',
+        reasons: [
+          `${certs.length} certificates were observed in use and are listed in the certificate inventory; compare them with your inventory of trusted keys and certificates, or supply --ca-file so meshprobe checks that each chains to it.`,
+        ],
+        evidenceIds: ids,
+      };
+    }
+    return {
+      status: 'holds',
+      reasons: [`All ${certs.length} certificates observed in use chain to the supplied trust bundle, are within validity and have no failing findings; the runtime inventory is attached as supporting evidence.`],
+      evidenceIds: ids,
+    };
+  },
+};

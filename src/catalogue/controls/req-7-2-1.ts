@@ -1,0 +1,35 @@
+import type { Control } from '../../domain/control.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+
+const PROBES = ['plaintext-http'];
+
+/** 7.2.1: access to system components and data is restricted by an access-control model (unauthenticated callers denied). */
+export const req721: Control = {
+  id: 'pci-dss-4.0.1/7.2.1',
+  requirement: '7.2.1',
+  title: 'Access to CDE system components is restricted: callers without identity are denied',
+  holdsMeans: 'A caller without any identity (unmeshed pod, no credentials) is denied by the network, by mTLS, or by an authorization policy (401/403) on every CDE port.',
+  probeIds: PROBES,
+  judge(input) {
+    const findings = probeEvidence(input, PROBES)
+      .filter((e) => targetsCde(input, e.attempt.target))
+      .map((e) => {
+        const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+        const status = httpStatus(e);
+        if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
+          return finding('fails', `${subject}: a caller with no identity and no credentials got a successful response.`, e);
+        }
+        if (e.outcome.kind === 'allowed' && (status === 401 || status === 403)) {
+          return finding('holds', `${subject}: the caller without identity was denied by an access-control layer.`, e);
+        }
+        if (e.outcome.kind === 'allowed') {
+          return finding('inconclusive', `${subject}: the workload was reached without identity, but the random path gives no proof either way that data would be served.`, e);
+        }
+        if (e.outcome.kind === 'blocked') return finding('holds', `${subject}: callers without identity are denied before reaching the workload.`, e);
+        return finding('inconclusive', inconclusiveReason(e, 'access control'), e);
+      });
+    return fold(findings, { status: 'inconclusive', reason: 'No CDE workload port was called without identity.' }, [
+      'An unmeshed probe only tests "no identity is denied"; least privilege between meshed identities (7.2.5) needs probes running under chosen service accounts and is not tested here.',
+    ]);
+  },
+};

@@ -1,0 +1,32 @@
+import type { Control } from '../../domain/control.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+
+const PROBES = ['kubelet-anonymous', 'apiserver-anonymous', 'istiod-debug', 'http-unauthenticated', 'http-debug-pprof'];
+
+/** 8.3.1: all access to system components is authenticated. */
+export const req831: Control = {
+  id: 'pci-dss-4.0.1/8.3.1',
+  requirement: '8.3.1',
+  title: 'All user and administrator access to system components is authenticated',
+  holdsMeans: 'System-component endpoints (kubelet, API server, istiod debug, metrics, pprof) refuse anonymous requests with 401/403, a client-certificate demand, or are not reachable.',
+  probeIds: PROBES,
+  judge(input) {
+    const findings = probeEvidence(input, PROBES).map((e) => {
+      const path = e.attempt.http?.path ?? '/';
+      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} for an anonymous GET ${path}`;
+      const status = httpStatus(e);
+      if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
+        return finding('fails', `${subject}: the system component served data without any authentication.`, e);
+      }
+      if (e.outcome.kind === 'allowed' && (status === 401 || status === 403)) {
+        return finding('holds', `${subject}: anonymous access is refused.`, e);
+      }
+      if (e.outcome.kind === 'allowed') return finding('holds', `${subject}: nothing is exposed at that path.`, e);
+      if (e.outcome.kind === 'blocked') return finding('holds', `${subject}: anonymous access is not possible from there.`, e);
+      return finding('inconclusive', inconclusiveReason(e, 'whether anonymous access is possible'), e);
+    });
+    return fold(findings, { status: 'inconclusive', reason: 'No system-component endpoint was probed anonymously.' }, [
+      'Requirement 8 is about user and administrator accounts; for service-to-service calls this is supporting evidence, and account management is not observable.',
+    ]);
+  },
+};

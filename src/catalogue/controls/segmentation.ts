@@ -1,0 +1,36 @@
+/**
+ * Shared judging of segmentation attempts (1.3.1, 1.3.2, 11.4.5/11.4.6, A1.1.x): one finding per
+ * attempt, naming the layer that stopped it (L3/L4 before TCP completed, or the mesh after).
+ */
+import type { Evidence } from '../../domain/evidence.js';
+import { type Finding, capitalise, finding, happened, inconclusiveReason, targetPort, vantagePhrase } from './judge-kit.js';
+
+/** Source namespace of an attempt, or the vantage id when it is not a namespace. */
+export function sourceOf(e: Evidence): string {
+  const v = e.attempt.vantage;
+  return v.kind === 'from-namespace' || v.kind === 'same-namespace' ? v.namespace : v.kind;
+}
+
+/**
+ * One segmentation finding. `breach` completes the failure sentence, e.g.
+ * "inbound traffic to the CDE is not limited to what is necessary".
+ */
+export function segmentationFinding(e: Evidence, breach: string): Finding {
+  const o = e.outcome;
+  const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+  if (o.kind === 'allowed') return finding('fails', `${subject}: ${breach}.`, e);
+  if (o.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(o.by)) {
+    return finding('holds', `${subject}: blocked at L3/L4 before TCP completed.`, e);
+  }
+  if (o.kind === 'blocked') {
+    return finding(
+      'holds',
+      `${subject}: TCP was reachable (L4 open) and the mesh or workload stopped the connection, so the mesh is the only layer enforcing segmentation on this path; an assessor may treat L4 reachability as connected-to.`,
+      e,
+    );
+  }
+  if (e.observation?.transport === 'silent') {
+    return finding('inconclusive', `${subject}: TCP completed (L4 reachable) but nothing answered the bytes the probe sent, so whether anything beyond L4 stops it is unknown.`, e);
+  }
+  return finding('inconclusive', inconclusiveReason(e, 'segmentation on this path'), e);
+}

@@ -1,0 +1,40 @@
+/** Small pure helpers probes share to decide what a port speaks. */
+import type { Target, TargetPort } from '../../domain/target.js';
+
+/** Port names/appProtocols that clearly do not speak HTTP (so HTTP probes would only add noise). */
+const NON_HTTP = /^(tcp|udp|redis|mongo|mysql|postgres|pg|memcache|kafka|amqp|zookeeper|etcd|dns|smtp|ldap|ssh|ftp)/i;
+/** Port names/appProtocols that speak TLS directly. */
+const TLS_NAMES = /^(https|tls|grpcs|h2s)/i;
+
+/** True for a TCP port. */
+export function isTcp(port: TargetPort): boolean {
+  return port.protocol === 'TCP';
+}
+
+/** True unless the port's name or appProtocol says it is a non-HTTP protocol. */
+export function mayBeHttp(port: TargetPort): boolean {
+  const label = port.appProtocol ?? port.name ?? '';
+  return !NON_HTTP.test(label);
+}
+
+/** True when the port's name/appProtocol or number says TLS terminates on it. */
+export function speaksTls(port: TargetPort): boolean {
+  const label = port.appProtocol ?? port.name ?? '';
+  return TLS_NAMES.test(label) || port.port === 443 || port.port === 8443 || port.port === 6443;
+}
+
+/** True for a workload port (not the mesh's own plaintext/admin ports, which have their own probe). */
+export function isWorkloadPort(port: TargetPort): boolean {
+  return port.meshBypass === undefined;
+}
+
+/** A random-looking but reproducible path segment from the attempt seed. */
+export function probePath(seed: string): string {
+  const safe = seed.replace(/[^a-zA-Z0-9]/g, '').slice(0, 16) || 'x';
+  return `/__meshprobe_${safe}`;
+}
+
+/** "payments/api" for reasons. */
+export function workloadName(target: Target): string {
+  return `${target.ref.namespace}/${target.workload || target.ref.name}`;
+}

@@ -1,0 +1,20 @@
+import type { Probe } from '../../domain/probe.js';
+import { isTcp } from './port-kind.js';
+
+/**
+ * Tenant isolation (A1.1.x): TCP connect from a pod placed in tenant namespace A to each
+ * workload port of tenant B. Planned only between namespaces named in --tenants.
+ */
+export const tenantReach: Probe = {
+  id: 'tenant-reach',
+  title: 'Cross-tenant TCP reachability',
+  technique: 'tcp',
+  vantages: ['from-namespace'],
+  secureLooksLike: 'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
+  applies(_target, port) {
+    return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; only TCP is probed`;
+  },
+  request() {
+    return { technique: 'tcp' };
+  },
+};
