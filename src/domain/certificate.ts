@@ -1,6 +1,6 @@
 /** Facts about one X.509 certificate, as parsed from PEM (no judgement). */
 export interface CertificateFacts {
-  /** SHA-256 of the DER, lowercase hex, no separators. Empty when unparseable. */
+  /** SHA-256 of the DER, lowercase hex, no separators. Empty when the PEM has no decodable base64 body. */
   readonly fingerprintSha256: string;
   readonly parsed: boolean;
   /** Why parsing failed, when `parsed` is false. */
