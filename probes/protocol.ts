@@ -45,6 +45,10 @@ export interface AttemptSpec {
   readonly http?: HttpRequest;
   /** For technique `dns`: the name to resolve (host is ignored). */
   readonly dnsName?: string;
+  /** For technique `dns`: resolver to ask, "ip" or "ip:port" (default: the pod's resolv.conf). */
+  readonly dnsServer?: string;
+  /** For technique `tcp`: the bytes to send first, as UTF-8 (default: a short line that HTTP servers reject loudly). */
+  readonly payload?: string;
 }
 
 /** What one probe pod runs. */
@@ -128,6 +132,8 @@ export interface ObservationLine {
   readonly tls?: TlsFacts;
   readonly http?: HttpFacts;
   readonly dns?: DnsFacts;
+  /** For transport `agent-error`: one human sentence on why (bad spec, deadline); never classified on. */
+  readonly detail?: string;
 }
 
 /** Result of the agent's start-up check for mesh proxies in its own network namespace. */

@@ -1,1 +1,67 @@
-console.log("agent");
+/**
+ * The in-pod agent: `node agent.mjs <batch-file>` (or the file named by MESHPROBE_BATCH).
+ * JSON Lines on stdout, one per attempt, then the done line; diagnostics on stderr.
+ * Exit 0 when the batch ran (whatever the attempts saw), 2 when the batch could not
+ * be read (one AgentErrorLine with code E_BATCH), 1 when the agent itself broke.
+ */
+import { readFile } from 'node:fs/promises';
+import { PROTOCOL_VERSION, type AgentErrorLine } from '../protocol.js';
+import { parseBatch } from './batch.js';
+import { abortReason } from './observation.js';
+import { runBatch } from './run-batch.js';
+
+/** After the done line the process should exit by itself; this is only a safety net. */
+const EXIT_GRACE_MS = 2000;
+
+function writeLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(code: string, message: string, exitCode: number): void {
+  const line: AgentErrorLine = { v: PROTOCOL_VERSION, error: { code, message } };
+  writeLine(JSON.stringify(line));
+  process.stderr.write(`meshprobe agent: ${message}\n`);
+  process.exitCode = exitCode;
+}
+
+async function readBatchText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    fail('E_BATCH', `cannot read the batch file ${path} (${typeof code === 'string' ? code : 'error'})`, 2);
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const path = process.argv[2] ?? process.env['MESHPROBE_BATCH'];
+  if (path === undefined || path === '') {
+    return fail('E_BATCH', 'no batch given: pass the batch file as the first argument or set MESHPROBE_BATCH', 2);
+  }
+  const text = await readBatchText(path);
+  if (text === undefined) return;
+  const parsed = parseBatch(text);
+  if (parsed.kind === 'invalid') return fail('E_BATCH', `invalid batch ${path}: ${parsed.message}`, 2);
+  const stop = new AbortController();
+  const onSignal = (name: string) => (): void => stop.abort(abortReason('E_ABORTED', `the agent received ${name} before this attempt finished`));
+  const onTerm = onSignal('SIGTERM');
+  const onInt = onSignal('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
+  try {
+    await runBatch(parsed.batch, writeLine, { signal: stop.signal });
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  }
+  process.exitCode = 0;
+  setTimeout(() => {
+    process.stderr.write('meshprobe agent: handles still open after the done line; exiting anyway\n');
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
+}
+
+main().catch((err: unknown) => {
+  fail('E_AGENT', `the agent broke: ${err instanceof Error ? err.message : String(err)}`, 1);
+});

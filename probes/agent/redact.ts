@@ -1,0 +1,66 @@
+/**
+ * What of a peer's answer may leave the pod: an allow-list of response headers and
+ * token-like values blanked out (DESIGN §7: secrets never reach a report). Pure.
+ */
+
+/** Stand-in for a removed value. */
+export const REDACTED = '[redacted]';
+
+/** Response headers worth keeping as evidence (exact names). */
+const ALLOWED_HEADERS: ReadonlySet<string> = new Set([
+  'server',
+  'content-type',
+  'content-length',
+  'www-authenticate',
+  'location',
+]);
+
+/** Header-name prefixes of mesh proxies (Envoy/Istio, Linkerd). */
+const ALLOWED_PREFIXES: readonly string[] = ['x-envoy-', 'l5d-'];
+
+/** Never kept, even if a prefix matched. */
+const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+]);
+
+/** True when a response header may be reported. */
+export function isAllowedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (SECRET_HEADERS.has(lower)) return false;
+  return ALLOWED_HEADERS.has(lower) || ALLOWED_PREFIXES.some((p) => lower.startsWith(p));
+}
+
+const TOKEN_PATTERNS: readonly RegExp[] = [
+  // JSON Web Tokens (three base64url parts, the first starting with '{"')
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+  // credentials after an auth scheme (token68), but not auth-params like `realm="x"`
+  /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9\-._~+/]{8,}=*(?=\s*(?:,|$))/gi,
+  // secret-looking URL query/cookie parameters
+  /(?<=[?&;\s](?:access_token|id_token|refresh_token|token|code|key|api_key|apikey|secret|password|passwd|sig|signature|session|sessionid|auth)=)[^&#;\s"]+/gi,
+  // long opaque strings (API keys, session ids, hex digests); '/' excluded so URL paths survive
+  /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+-]{40,}={0,2}(?![A-Za-z0-9_+=-])/g,
+];
+
+/** `text` with token-like substrings replaced by [redacted]. */
+export function redactText(text: string): string {
+  return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, REDACTED), text);
+}
+
+/**
+ * The reportable subset of response headers: allow-listed names, lower-cased, sorted,
+ * repeated headers joined with ", ", values redacted.
+ */
+export function selectHeaders(pairs: readonly (readonly [string, string])[]): Readonly<Record<string, string>> {
+  const kept = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    if (!isAllowedHeader(name)) continue;
+    const lower = name.toLowerCase();
+    kept.set(lower, [...(kept.get(lower) ?? []), redactText(value)]);
+  }
+  const out: Record<string, string> = {};
+  for (const name of [...kept.keys()].sort()) out[name] = (kept.get(name) ?? []).join(', ');
+  return out;
+}
