@@ -155,7 +155,10 @@ export function inconclusiveReason(e: Evidence, what: string): string {
   return `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, so ${what} cannot be decided from this attempt.`;
 }
 
-/** Upper-case the first letter (reasons start with a target name). */
+/**
+ * Upper-case the first letter of a sentence that starts with prose ("the API server", "node x"),
+ * but never a Kubernetes name: "payments/api" stays as the cluster spells it.
+ */
 export function capitalise(s: string): string {
-  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+  return /^(the|node|egress) /.test(s) ? s[0]!.toUpperCase() + s.slice(1) : s;
 }

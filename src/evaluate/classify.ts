@@ -1,0 +1,93 @@
+/**
+ * What one observation means (MESH-NOTES §0): a pure decision from raw facts to an Outcome.
+ * A "blocked" needs proof that the probe pod works (the batch canary) and, for refusals and
+ * where the plan has one, that an allowed source reaches the same target and port.
+ */
+import type { Attempt } from '../domain/attempt.js';
+import type { Observation } from '../domain/observation.js';
+import type { Outcome } from '../domain/outcome.js';
+
+/** Batch-level facts the decision depends on. */
+export interface ClassifyContext {
+  /** Did this vantage's canary attempt succeed? undefined = no canary in the batch. */
+  readonly canaryOk: boolean | undefined;
+  /** Did a control attempt to the same target+port connect? undefined = none planned. */
+  readonly controlPathOk: boolean | undefined;
+  /** The agent found mesh listeners in its own pod: every observation is suspect. */
+  readonly probeMeshed: boolean;
+}
+
+/** TLS alerts that mean "the server wants a client certificate": 116 certificate_required (TLS 1.3), 40 handshake_failure (TLS 1.2, probable). */
+const CLIENT_CERT_ALERTS: ReadonlySet<number> = new Set([116, 40]);
+
+/** Classify one attempt. */
+export function classify(attempt: Attempt, observation: Observation | undefined, ctx: ClassifyContext): Outcome {
+  if (observation === undefined) return inconclusive('no-observation', 'the agent never reported this attempt');
+  if (ctx.probeMeshed) return inconclusive('probe-meshed', 'the probe pod is inside a mesh, so its connections are not those of an unmeshed client');
+  const alert = observation.tls?.alert;
+  if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
+    return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };
+  }
+  if (observation.http !== undefined) {
+    const as = attempt.http?.tls === true || attempt.technique === 'tls' ? 'https-response' : 'plaintext-http';
+    const server = observation.http.headers['server'];
+    return { kind: 'allowed', as, detail: `HTTP status ${observation.http.status}${server ? `, server: ${server}` : ''}` };
+  }
+  return byTransport(attempt, observation, ctx);
+}
+
+function byTransport(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome {
+  const code = o.errorCode ? ` (${o.errorCode})` : '';
+  switch (o.transport) {
+    case 'connected':
+      return connected(attempt, o);
+    case 'refused':
+      return refused(attempt, ctx, code);
+    case 'timeout':
+    case 'unreachable':
+      return dropped(o.transport, ctx, code);
+    case 'reset':
+      return { kind: 'blocked', by: 'reset', detail: `the peer reset the connection after it was established${code}` };
+    case 'eof':
+      return { kind: 'blocked', by: 'eof', detail: 'the peer closed the connection without sending data' };
+    case 'silent':
+      return inconclusive('silent', 'the connection was established but nothing came back before the timeout');
+    case 'dns-failure':
+      return inconclusive('dns-failure', `the name did not resolve${code}`);
+    case 'agent-error':
+      return inconclusive('agent-error', `the agent could not make the attempt${code}`);
+    default: {
+      const never: never = o.transport;
+      return inconclusive('ambiguous', `unknown transport result ${String(never)}`);
+    }
+  }
+}
+
+function connected(attempt: Attempt, o: Observation): Outcome {
+  if (o.tls?.handshake) return { kind: 'allowed', as: 'tls-handshake', detail: `TLS handshake completed (${o.tls.protocol ?? 'unknown protocol'}, ${o.tls.cipher ?? 'unknown cipher'})` };
+  if (attempt.technique === 'dns' && o.dns) return { kind: 'allowed', as: 'dns-answer', detail: `${o.dns.addresses.length} addresses` };
+  if (o.bytesReceived > 0) return { kind: 'allowed', as: 'tcp-data', detail: `TCP connected and ${o.bytesReceived} bytes came back` };
+  return { kind: 'allowed', as: 'tcp-connected', detail: 'TCP connected' };
+}
+
+/** ECONNREFUSED: nothing listening or a REJECT rule; only a working control path tells them apart. */
+function refused(attempt: Attempt, ctx: ClassifyContext, code: string): Outcome {
+  if (attempt.role !== 'probe') return inconclusive(attempt.role === 'canary' ? 'canary-failed' : 'control-path-failed', `the ${attempt.role} attempt was refused${code}`);
+  if (ctx.canaryOk !== true) return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed`);
+  if (attempt.target.kind === 'Canary') return { kind: 'blocked', by: 'refused', detail: `refused${code}; the canary is known to listen` };
+  if (ctx.controlPathOk === undefined) return inconclusive('no-control-path', `refused${code}: without a control path a REJECT rule is indistinguishable from nothing listening`);
+  if (!ctx.controlPathOk) return inconclusive('control-path-failed', `refused${code}, and the allowed control path to the same port failed too`);
+  return { kind: 'blocked', by: 'refused', detail: `refused${code} while the control path to the same port connected` };
+}
+
+/** Timeout / unreachable: a drop only if the canary proves the probe's own egress works. */
+function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: string): Outcome {
+  const what = by === 'timeout' ? 'no TCP connection before the timeout' : `host or network unreachable${code}`;
+  if (ctx.canaryOk !== true) return inconclusive('canary-failed', `${what}, but the batch canary did not succeed, so the probe's own egress may be broken`);
+  if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+  return { kind: 'blocked', by, detail: `${what} while the canary connected` };
+}
+
+function inconclusive(reason: Extract<Outcome, { kind: 'inconclusive' }>['reason'], detail: string): Outcome {
+  return { kind: 'inconclusive', reason, detail };
+}

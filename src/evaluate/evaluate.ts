@@ -1,0 +1,32 @@
+/**
+ * Controls × evidence → verdicts (pure). Each control's judge sees the evidence of its own
+ * probes plus the canary/control evidence those attempts relied on; verdicts come back in
+ * requirement order. A judge that throws becomes an inconclusive verdict naming the bug,
+ * never a crash that loses the report.
+ */
+import type { Control, JudgeInput } from '../domain/control.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Verdict } from '../domain/verdict.js';
+import { compareControlIds } from '../catalogue/index.js';
+
+/** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */
+export function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
+  const mine = new Set(control.probeIds);
+  return evidence.filter((e) => mine.has(e.attempt.probeId) || e.attempt.role !== 'probe');
+}
+
+/** Judge one control, turning a judge bug into an inconclusive verdict with the reason. */
+export function judgeControl(control: Control, input: JudgeInput): Verdict {
+  try {
+    const j = control.judge({ ...input, evidence: evidenceFor(control, input.evidence) });
+    return { controlId: control.id, status: j.status, reasons: [...j.reasons], evidenceIds: [...new Set(j.evidenceIds)].sort() };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { controlId: control.id, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };
+  }
+}
+
+/** Judge every control, sorted in requirement order. */
+export function evaluate(controls: readonly Control[], input: Omit<JudgeInput, 'evidence'> & { readonly evidence: readonly Evidence[] }): Verdict[] {
+  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input));
+}

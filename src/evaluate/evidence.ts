@@ -1,0 +1,88 @@
+/**
+ * Attempts + observations + agent self-checks → Evidence (pure). Each attempt is classified
+ * with its batch context: the canary of the same vantage, and the control attempts to the same
+ * target and port. Observations are redacted before they enter Evidence.
+ */
+import type { Attempt } from '../domain/attempt.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Observation, SelfCheck } from '../domain/observation.js';
+import type { Outcome } from '../domain/outcome.js';
+import { targetKey } from '../domain/target.js';
+import { describeVantage, vantageId } from '../domain/vantage.js';
+import { redactObservation } from '../report/redact.js';
+import { fingerprintOfPem } from './certificate.js';
+import { type ClassifyContext, classify } from './classify.js';
+
+/** What buildEvidence needs. `selfChecks` is keyed by vantage id. */
+export interface EvidenceInput {
+  readonly attempts: readonly Attempt[];
+  readonly observations: readonly Observation[];
+  readonly selfChecks: ReadonlyMap<string, SelfCheck>;
+}
+
+/** True when a canary/control observation proves the path works (connected and, for HTTP, answered below 500). */
+export function pathWorked(o: Observation | undefined): boolean {
+  if (o === undefined) return false;
+  if (o.http !== undefined) return o.http.status < 500;
+  return o.transport === 'connected' || o.transport === 'silent';
+}
+
+function pathKey(a: Attempt): string {
+  return `${targetKey(a.target)}:${a.port}`;
+}
+
+/** Build the classification context of every attempt. */
+function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>): (a: Attempt) => ClassifyContext {
+  const canary = new Map<string, boolean>();
+  const control = new Map<string, boolean>();
+  for (const a of input.attempts) {
+    const worked = pathWorked(byId.get(a.id));
+    if (a.role === 'canary') canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || worked);
+    if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked);
+  }
+  return (a) => ({
+    canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
+    controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
+    probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed ?? false,
+  });
+}
+
+/** One sentence: what was tried, from where, and what happened. */
+export function whyOf(a: Attempt, outcome: Outcome): string {
+  const what = `${a.probeId} (${a.technique}${a.http ? ` ${a.http.method} ${a.http.path}` : ''}) to ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name} port ${a.port} ${describeVantage(a.vantage)}`;
+  switch (outcome.kind) {
+    case 'blocked':
+      return `${what} was blocked (${outcome.by}): ${outcome.detail}.`;
+    case 'allowed':
+      return `${what} got through (${outcome.as}): ${outcome.detail}.`;
+    case 'inconclusive':
+      return `${what} is inconclusive (${outcome.reason}): ${outcome.detail}.`;
+    case 'not-run':
+      return `${what} was not run: ${outcome.reason}.`;
+    default: {
+      const never: never = outcome;
+      return String(never);
+    }
+  }
+}
+
+/** Classify every attempt and assemble its Evidence, sorted by id. */
+export function buildEvidence(input: EvidenceInput): Evidence[] {
+  const byId = new Map(input.observations.map((o) => [o.attemptId, o]));
+  const ctxOf = contexts(input, byId);
+  return input.attempts
+    .map((attempt): Evidence => {
+      const observation = byId.get(attempt.id);
+      const outcome = classify(attempt, observation, ctxOf(attempt));
+      const certificates = (observation?.tls?.peerChainPem ?? []).map((pem) => fingerprintOfPem(pem));
+      return {
+        id: attempt.id,
+        attempt,
+        ...(observation !== undefined ? { observation: redactObservation(observation) } : {}),
+        outcome,
+        certificates,
+        why: whyOf(attempt, outcome),
+      };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
