@@ -10,7 +10,7 @@ export GOCACHE="${GOCACHE_LAB:-$CACHE/go-build}"
 export GOFLAGS=-mod=mod
 export GOTOOLCHAIN=local
 # go.sum pins these; the checksum database here has no entry for them.
-export GONOSUMDB=sigs.k8s.io/kube-network-policies,github.com/landlock-lsm/go-landlock
+export GONOSUMDB=sigs.k8s.io/kube-network-policies,github.com/landlock-lsm/go-landlock,github.com/google/nftables
 mkdir -p "$CACHE/logs"
 
 log() { echo "[build $(date -u +%H:%M:%S)] $*" >&2; }
@@ -50,7 +50,7 @@ build_etcd() {
   local bin="$CACHE/etcd-$ETCD_VERSION/bin"
   [[ -x $bin/etcd ]] && { log "etcd $ETCD_VERSION cached"; return 0; }
   CGO_ENABLED=0 timed_build etcd "$bin" "$LAB_DIR/go/etcd" "" go.etcd.io/etcd/server/v3
-  mv "$bin/v3" "$bin/etcd"
+  mv "$bin/server" "$bin/etcd"
 }
 
 build_netpol() {
@@ -63,7 +63,8 @@ build_netpol() {
 build_ghostunnel() {
   local bin="$CACHE/ghostunnel-$GHOSTUNNEL_VERSION/bin"
   [[ -x $bin/ghostunnel ]] && { log "ghostunnel $GHOSTUNNEL_VERSION cached"; return 0; }
-  CGO_ENABLED=0 timed_build ghostunnel "$bin" "$LAB_DIR/go/ghostunnel" "" -tags nopkcs11 "$GHOSTUNNEL_PKG"
+  # v1.8.4 does not compile with -tags nopkcs11 / CGO_ENABLED=0 (stub signature mismatch): use cgo.
+  CGO_ENABLED=1 timed_build ghostunnel "$bin" "$LAB_DIR/go/ghostunnel" "" "$GHOSTUNNEL_PKG"
 }
 
 case "${1:-all}" in
