@@ -1,0 +1,61 @@
+import t from 'tap';
+import { findControl } from '../../../src/catalogue/index.js';
+import type { TargetRef } from '../../../src/domain/target.js';
+import { canaryStep, evidenceOf, judgeInput, PROBE_NS, same, svc, type Step } from '../../helpers/report-fixtures.js';
+
+const node: TargetRef = { kind: 'Node', namespace: '', name: 'worker-1' };
+const istiod = svc('istio-system', 'istiod');
+const kubelet = (port: number, observed: Step['observed']): Step => ({ probeId: 'kubelet-anonymous', vantage: PROBE_NS, target: node, port, http: { method: 'GET', path: '/pods', tls: port === 10250 }, observed });
+const syncz = (observed: Step['observed']): Step => ({ probeId: 'istiod-debug', vantage: PROBE_NS, target: istiod, port: 15014, http: { method: 'GET', path: '/debug/syncz' }, observed });
+const metrics = (observed: Step['observed']): Step => ({ probeId: 'http-unauthenticated', vantage: PROBE_NS, target: svc('payments', 'api'), port: 8080, http: { method: 'GET', path: '/metrics' }, observed });
+
+t.test('8.3.1 fails when the kubelet serves /pods anonymously on 10250', async (t) => {
+  const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), kubelet(10250, { kind: 'http', status: 200, body: '{"kind":"PodList"}' })])));
+  t.equal(j.status, 'fails');
+  t.match(j.reasons[0], 'Node worker-1 port 10250 accepted HTTP over TLS (status 200) from a new unlabelled pod outside the mesh (probe namespace) for an anonymous GET /pods: the system component served data without any authentication.');
+});
+
+t.test('8.3.1 holds when the kubelet answers 401 and 10255 is dropped', async (t) => {
+  const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), kubelet(10250, { kind: 'http', status: 401 }), kubelet(10255, { kind: 'timeout' })])));
+  t.equal(j.status, 'holds');
+});
+
+t.test('8.3.1 is inconclusive when the kubelet attempt timed out and the canary failed', async (t) => {
+  const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS, false), kubelet(10250, { kind: 'timeout' })])));
+  t.equal(j.status, 'inconclusive');
+});
+
+t.test('2.2.7 fails when istiod debug answers over plaintext HTTP, holds when it is dropped', async (t) => {
+  const fail = findControl('2.2.7')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), syncz({ kind: 'http', status: 200, body: '[]' })])));
+  t.equal(fail.status, 'fails');
+  t.match(fail.reasons[0], 'istio-system/istiod port 15014 accepted plaintext HTTP (status 200) from a new unlabelled pod outside the mesh (probe namespace): an administrative interface answers over unencrypted HTTP.');
+  t.equal(findControl('2.2.7')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), syncz({ kind: 'timeout' })]))).status, 'holds');
+  t.equal(findControl('2.2.7')!.judge(judgeInput(evidenceOf([syncz({ kind: 'timeout' })]))).status, 'inconclusive');
+});
+
+t.test('2.2.4 fails when /metrics is served, holds on 404, inconclusive on a missing observation', async (t) => {
+  t.equal(findControl('2.2.4')!.judge(judgeInput(evidenceOf([metrics({ kind: 'http', status: 200, body: '# HELP go_goroutines' })]))).status, 'fails');
+  t.equal(findControl('2.2.4')!.judge(judgeInput(evidenceOf([metrics({ kind: 'http', status: 404 })]))).status, 'holds');
+  t.equal(findControl('2.2.4')!.judge(judgeInput(evidenceOf([metrics({ kind: 'missing' })]))).status, 'inconclusive');
+});
+
+t.test('7.2.1 holds on 403 RBAC: access denied, fails on 200, inconclusive on 404 for a random path', async (t) => {
+  const c = findControl('7.2.1')!;
+  const plain = (observed: Step['observed']): Step => ({ probeId: 'plaintext-http', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed });
+  t.equal(c.judge(judgeInput(evidenceOf([plain({ kind: 'http', status: 403, body: 'RBAC: access denied' })]))).status, 'holds');
+  t.equal(c.judge(judgeInput(evidenceOf([plain({ kind: 'http', status: 200 })]))).status, 'fails');
+  t.equal(c.judge(judgeInput(evidenceOf([plain({ kind: 'http', status: 404 })]))).status, 'inconclusive');
+});
+
+t.test('1.2.5 is inconclusive without an approved-flows file and fails on an open tuple not in it', async (t) => {
+  const c = findControl('1.2.5')!;
+  const ev = evidenceOf([canaryStep(PROBE_NS), { probeId: 'tcp-reach', vantage: PROBE_NS, target: svc('payments', 'api'), port: 9090, observed: { kind: 'connected' } }]);
+  const none = c.judge(judgeInput(ev));
+  t.equal(none.status, 'inconclusive');
+  t.match(none.reasons[0], /1 open \(source, target, port\) tuples/);
+  const fail = c.judge(judgeInput(ev, { context: { approvedFlows: [{ from: '*', to: 'payments/api', port: 8080 }] } }));
+  t.equal(fail.status, 'fails');
+  t.match(fail.reasons[0], 'payments/api port 9090 accepted a TCP connection from a new unlabelled pod outside the mesh (probe namespace), but no approved flow covers it');
+  const ok = c.judge(judgeInput(ev, { context: { approvedFlows: [{ from: '*', to: 'payments/*', port: '*' }] } }));
+  t.equal(ok.status, 'holds');
+});
