@@ -1,0 +1,42 @@
+/**
+ * Builds the agent exactly as `npm run build` does (esbuild, one minified ESM file)
+ * into a fresh temp directory with no node_modules, so tests and the benchmark run
+ * the real bundle the way a pod does: `node agent.mjs <batch-file>`.
+ *
+ *   const agent = await buildAgentBundle();
+ *   t.teardown(agent.remove);
+ *   spawn(process.execPath, [agent.path, batchFile], { cwd: agent.dir });
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** A freshly built agent bundle. */
+export interface AgentBundle {
+  /** Directory holding only agent.mjs (no node_modules anywhere above it in /tmp). */
+  readonly dir: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly remove: () => void;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Bundle probes/agent/main.ts with the options of package.json's build script. */
+export async function buildAgentBundle(): Promise<AgentBundle> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-agent-'));
+  const path = join(dir, 'agent.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'probes/agent/main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    outfile: path,
+  });
+  return { dir, path, bytes: statSync(path).size, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
