@@ -1,0 +1,216 @@
+/**
+ * Inventory from a ClusterSnapshot (pure): one Pod target per workload (a representative
+ * pod), one Service target per ClusterIP Service, the API server, nodes (kubelet ports),
+ * and user-named endpoints; each port with its mesh facts; plus the control-path facts the
+ * planner needs.
+ */
+import { runLabels } from '../cluster/labels.js';
+import type { KubeObject } from '../cluster/ports.js';
+import type { InventorySummary } from '../domain/inventory.js';
+import { targetKey, type Target, type TargetPort } from '../domain/target.js';
+import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
+import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
+import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
+import { matchesLabelMap } from './selector.js';
+import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
+
+/** What discovery hands to planning. */
+export interface DiscoveredInventory {
+  readonly summary: InventorySummary;
+  readonly targets: readonly Target[];
+  readonly namespaces: readonly NamespaceFacts[];
+  /** `${targetKey}|${port}` → true when a fresh pod in the target's namespace is allowed by policy (control path). */
+  readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
+}
+
+/** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
+export const ENDPOINT_ROLE_LABEL = 'meshprobe.io/endpoint';
+
+function protocolOf(v: unknown): 'TCP' | 'UDP' | 'SCTP' {
+  return v === 'UDP' || v === 'SCTP' ? v : 'TCP';
+}
+
+/** Container ports of a pod as workload ports (deduplicated by number). */
+export function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
+  const seen = new Map<number, WorkloadPort>();
+  for (const c of arrayField(pod.spec, 'containers')) {
+    for (const p of arrayField(c, 'ports')) {
+      const port = field(p, 'containerPort');
+      if (typeof port !== 'number' || seen.has(port)) continue;
+      const name = stringField(p, 'name');
+      seen.set(port, { port, protocol: protocolOf(field(p, 'protocol')), ...(name ? { name } : {}) });
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port);
+}
+
+/** Deployment name for ReplicaSet-owned pods, else the owner's or the pod's name. */
+export function workloadOf(pod: KubeObject): string {
+  const owner = pod.metadata?.ownerReferences?.[0];
+  if (!owner) return nameOf(pod);
+  return owner.kind === 'ReplicaSet' ? owner.name.replace(/-[a-z0-9]{5,10}$/, '') : owner.name;
+}
+
+function runningPods(snapshot: ClusterSnapshot, included: ReadonlySet<string>): KubeObject[] {
+  return snapshot.pods.filter(
+    (p) => included.has(namespaceOf(p)) && stringField(p.status, 'phase') === 'Running' && stringField(p.status, 'podIP') !== undefined &&
+      field(p.spec, 'hostNetwork') !== true,
+  );
+}
+
+/** One representative pod per (namespace, workload): the first by name, for stable plans. */
+function representatives(pods: readonly KubeObject[]): KubeObject[] {
+  const byWorkload = new Map<string, KubeObject>();
+  for (const p of [...pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
+    const key = `${namespaceOf(p)}/${workloadOf(p)}`;
+    if (!byWorkload.has(key)) byWorkload.set(key, p);
+  }
+  return [...byWorkload.values()];
+}
+
+function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Target {
+  const ns = namespaceOf(pod);
+  const nsObj = snapshot.namespaces.find((n) => nameOf(n) === ns);
+  const { mesh, enrolment } = enrolmentOf(pod);
+  return {
+    ref: { kind: 'Pod', namespace: ns, name: nameOf(pod) },
+    address: stringField(pod.status, 'podIP') ?? '',
+    ports: meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh),
+    mesh,
+    enrolment,
+    inScope: facts.get(ns)?.inScope ?? false,
+    workload: workloadOf(pod),
+    labels: labelsOf(pod),
+  };
+}
+
+function serviceTarget(svc: KubeObject, pods: readonly KubeObject[], snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Target | undefined {
+  const clusterIP = stringField(svc.spec, 'clusterIP');
+  const selector = field(svc.spec, 'selector');
+  if (clusterIP === undefined || clusterIP === 'None' || stringField(svc.spec, 'type') === 'ExternalName') return undefined;
+  const ns = namespaceOf(svc);
+  const backing = selector === undefined ? undefined : pods.find((p) => namespaceOf(p) === ns && matchesLabelMap(selector, labelsOf(p)));
+  const nsObj = snapshot.namespaces.find((n) => nameOf(n) === ns);
+  const podPorts = backing ? meshPortsOf(backing, nsObj, containerPorts(backing), snapshot.mesh) : [];
+  const ports: TargetPort[] = arrayField(svc.spec, 'ports').flatMap((sp) => {
+    const port = field(sp, 'port');
+    if (typeof port !== 'number') return [];
+    const tp = field(sp, 'targetPort') ?? port;
+    const podPort = podPorts.find((p) => p.port === tp || (typeof tp === 'string' && p.name === tp));
+    const name = stringField(sp, 'name');
+    const appProtocol = stringField(sp, 'appProtocol');
+    return [{
+      port, protocol: protocolOf(field(sp, 'protocol')), ...(name ? { name } : {}), ...(appProtocol ? { appProtocol } : {}),
+      mtls: podPort?.mtls ?? (backing ? 'not-meshed' : 'unknown'), ...(podPort?.meshBypass ? { meshBypass: podPort.meshBypass } : {}),
+    }];
+  });
+  const e = backing ? enrolmentOf(backing) : { mesh: 'unknown' as const, enrolment: 'unknown' as const };
+  const isApi = ns === 'default' && nameOf(svc) === 'kubernetes';
+  return {
+    ref: { kind: isApi ? 'ApiServer' : 'Service', namespace: ns, name: nameOf(svc) },
+    address: clusterIP,
+    ports,
+    mesh: e.mesh,
+    enrolment: e.enrolment,
+    inScope: facts.get(ns)?.inScope ?? false,
+    workload: backing ? workloadOf(backing) : nameOf(svc),
+    labels: labelsOf(svc),
+  };
+}
+
+function nodeTargets(nodes: readonly KubeObject[]): Target[] {
+  return nodes.flatMap((n) => {
+    const ip = arrayField(n.status, 'addresses').find((a) => field(a, 'type') === 'InternalIP');
+    const address = stringField(ip, 'address');
+    if (address === undefined) return [];
+    const kubelet = (port: number, name: string): TargetPort => ({ port, name, protocol: 'TCP', mtls: 'not-meshed' });
+    return [{
+      ref: { kind: 'Node', namespace: '', name: nameOf(n) }, address,
+      ports: [kubelet(10250, 'https-kubelet'), kubelet(10255, 'http-kubelet-readonly')],
+      mesh: 'none', enrolment: 'none', inScope: false, workload: nameOf(n), labels: {},
+    } satisfies Target];
+  });
+}
+
+/** Targets for user-named host:port endpoints (egress targets and untrusted paths). */
+export function endpointTargets(scope: ScopeOptions): Target[] {
+  const make = (text: string, role: string): Target[] => {
+    const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+    if (!m) return [];
+    const host = (m[1] ?? '').replace(/^\[|\]$/g, '');
+    return [{
+      ref: { kind: 'Endpoint', namespace: '', name: text }, address: host,
+      ports: [{ port: Number(m[2]), protocol: 'TCP', mtls: 'not-meshed' }],
+      mesh: 'none', enrolment: 'none', inScope: false, workload: text, labels: { [ENDPOINT_ROLE_LABEL]: role },
+    }];
+  };
+  return [...scope.egressTargets.flatMap((t) => make(t, 'egress')), ...scope.untrustedPaths.flatMap((t) => make(t, 'untrusted'))];
+}
+
+/** The backing pod and pod port behind a Service port (policy applies to pod ports). */
+function backingOf(t: Target, port: number, snapshot: ClusterSnapshot, pods: readonly KubeObject[]): { pod: KubeObject; port: number } | undefined {
+  const svc = snapshot.services.find((s) => nameOf(s) === t.ref.name && namespaceOf(s) === t.ref.namespace);
+  const selector = field(svc?.spec, 'selector');
+  const pod = selector === undefined ? undefined : pods.find((p) => namespaceOf(p) === t.ref.namespace && matchesLabelMap(selector, labelsOf(p)));
+  const sp = arrayField(svc?.spec, 'ports').find((x) => field(x, 'port') === port);
+  const tp = field(sp, 'targetPort') ?? port;
+  const resolved = typeof tp === 'number' ? tp : pod ? containerPorts(pod).find((c) => c.name === tp)?.port : undefined;
+  return pod && resolved !== undefined ? { pod, port: resolved } : undefined;
+}
+
+function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, pods: readonly KubeObject[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const t of targets) {
+    if (t.ref.kind !== 'Pod' && t.ref.kind !== 'Service') continue;
+    const ns = t.ref.namespace;
+    const nsLabels = namespaceLabels(snapshot.namespaces, ns);
+    const source = { namespace: ns, namespaceLabels: nsLabels, podLabels: runLabels('plan', 'probe') };
+    for (const p of t.ports) {
+      const behind = t.ref.kind === 'Pod'
+        ? { pod: pods.find((x) => nameOf(x) === t.ref.name && namespaceOf(x) === ns), port: p.port }
+        : backingOf(t, p.port, snapshot, pods);
+      if (behind?.pod === undefined) continue; // nothing known behind it: no control path
+      const dest = { namespace: ns, namespaceLabels: nsLabels, podLabels: labelsOf(behind.pod) };
+      const name = containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
+      out[`${targetKey(t.ref)}|${p.port}`] = policyAllows(snapshot.networkPolicies, source, dest, behind.port, name);
+    }
+  }
+  return out;
+}
+
+/** Build the inventory the planner needs. Pure. */
+export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): DiscoveredInventory {
+  const namespaces = namespaceFacts(snapshot.namespaces, scope);
+  const facts = new Map(namespaces.map((n) => [n.name, n]));
+  const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
+  const pods = runningPods(snapshot, included);
+  const clusterWide = scope.namespaces.length === 0;
+  const targets: Target[] = [
+    ...representatives(pods).map((p) => podTarget(p, snapshot, facts)),
+    ...snapshot.services.filter((s) => included.has(namespaceOf(s))).flatMap((s) => serviceTarget(s, pods, snapshot, facts) ?? []),
+    ...(clusterWide ? nodeTargets(snapshot.nodes) : []),
+    ...endpointTargets(scope),
+  ].sort((a, b) => targetKey(a.ref).localeCompare(targetKey(b.ref)));
+  const perNs = policiesPerNamespace(snapshot.networkPolicies);
+  const workloads = new Map<string, Set<string>>();
+  for (const p of pods) workloads.set(namespaceOf(p), (workloads.get(namespaceOf(p)) ?? new Set()).add(workloadOf(p)));
+  const meshes = [
+    ...(snapshot.mesh.peerAuthentications !== undefined || targets.some((t) => t.mesh === 'istio') ? ['istio'] : []),
+    ...(snapshot.mesh.servers !== undefined || targets.some((t) => t.mesh === 'linkerd') ? ['linkerd'] : []),
+    ...(snapshot.mesh.ciliumNetworkPolicies !== undefined ? ['cilium'] : []),
+  ];
+  return {
+    summary: {
+      cluster: snapshot.cluster,
+      namespaces: namespaces.filter((n) => n.role !== 'probe').map((n) => ({
+        name: n.name, inScope: n.inScope, role: n.role, workloads: workloads.get(n.name)?.size ?? 0, networkPolicies: perNs.get(n.name) ?? 0,
+      })),
+      targets: targets.length,
+      meshes,
+      networkPolicies: snapshot.networkPolicies.length,
+    },
+    targets,
+    namespaces,
+    sameNamespaceAllowed: controlPaths(targets, snapshot, pods),
+  };
+}
