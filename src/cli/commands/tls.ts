@@ -1,0 +1,135 @@
+/**
+ * `meshprobe tls <host:port>...`: the host-vantage TLS check. Learns the accepted protocol
+ * versions and cipher suites by pinned handshakes (the agent's own TLS technique, run
+ * in-process), reads the chain, applies a crypto profile and prints a summary or JSON.
+ * Exit 0 profile holds, 1 profile fails, 2 bad input, 3 an endpoint cannot be reached.
+ */
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import pkg from '../../../package.json' with { type: 'json' };
+import { MeshprobeError } from '../../errors.js';
+import { splitPemBundle } from '../../evaluate/certificate.js';
+import { CRYPTO_PROFILES, cryptoProfile, type CryptoProfile } from '../../evaluate/profiles/index.js';
+import { assessTlsEndpoint, type TlsEndpointResult } from '../../evaluate/tls-assess.js';
+import { endpointText, parseEndpoint, type TlsEndpoint } from '../../evaluate/tls-scan.js';
+import { scanTlsEndpoint, type AttemptRunner } from '../../execute/host-tls-scan.js';
+import { renderTlsText, tlsJsonDocument } from '../../report/reporters/tls-text.js';
+import type { CliCommand, CliContext } from '../command.js';
+import { EXIT, mostSevere, type ExitCode } from '../exit-codes.js';
+
+/** Handshakes in flight per endpoint: enough to be quick, few enough to be polite. */
+const SCAN_CONCURRENCY = 8;
+
+function stringList(v: unknown): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** Endpoints from the positional arguments, or one E_USAGE error naming every bad one. */
+export function endpointsFromArgs(args: Readonly<Record<string, unknown>>): TlsEndpoint[] {
+  const raw = stringList(args.endpoints);
+  const servername = typeof args.servername === 'string' && args.servername !== '' ? args.servername : undefined;
+  const alpn = stringList(args.alpn).filter((p) => p !== '');
+  const problems: string[] = [];
+  const endpoints: TlsEndpoint[] = [];
+  for (const text of raw) {
+    const parsed = parseEndpoint(text);
+    if ('problem' in parsed) problems.push(parsed.problem);
+    else endpoints.push({ ...parsed, ...(servername !== undefined ? { servername } : {}), ...(alpn.length > 0 ? { alpn } : {}) });
+  }
+  if (raw.length === 0) problems.push('Name at least one endpoint, e.g. `meshprobe tls example.com:443`.');
+  if (problems.length > 0) throw new MeshprobeError('E_USAGE', problems.join('\n'), { hint: 'Endpoints are host:port; IPv6 as [addr]:port.' });
+  return endpoints;
+}
+
+/** The trust bundle named by --ca-file, or undefined. Unreadable or empty files are usage errors. */
+function readTrustBundle(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'unreadable';
+    throw new MeshprobeError('E_USAGE', `--ca-file ${path} cannot be read (${code}).`, { hint: 'Give a PEM file of CA certificates.', cause: err });
+  }
+  if (splitPemBundle(text).length === 0) {
+    throw new MeshprobeError('E_USAGE', `--ca-file ${path} holds no PEM certificate.`, { hint: 'Give a PEM file with -----BEGIN CERTIFICATE----- blocks.' });
+  }
+  return text;
+}
+
+function profileFromArgs(args: Readonly<Record<string, unknown>>): CryptoProfile {
+  const id = typeof args.profile === 'string' ? args.profile : 'pci-strong-crypto';
+  const profile = cryptoProfile(id);
+  if (profile === undefined) {
+    throw new MeshprobeError('E_USAGE', `unknown --profile ${id}.`, { hint: `Use one of: ${CRYPTO_PROFILES.map((p) => p.id).join(', ')}.` });
+  }
+  return profile;
+}
+
+function exitCodeOf(r: TlsEndpointResult): ExitCode {
+  if (r.kind === 'unreachable') return EXIT.ABORTED;
+  return r.status === 'fails' ? EXIT.FAILS : EXIT.OK;
+}
+
+/** Run the command; `runner` is the agent's runAttempt unless a test injects another. */
+export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<number> {
+  const { options } = ctx;
+  if (options.output !== 'text' && options.output !== 'json') {
+    throw new MeshprobeError('E_USAGE', `meshprobe tls prints text or json, not ${options.output}.`, { hint: 'Use -o json for machine output.' });
+  }
+  const endpoints = endpointsFromArgs(ctx.args);
+  const profile = profileFromArgs(ctx.args);
+  const trustPem = readTrustBundle(options.caFile);
+  const results: TlsEndpointResult[] = [];
+  for (const ep of endpoints) {
+    if (ctx.signal.aborted) break;
+    ctx.progress.start(`TLS handshakes with ${endpointText(ep)}`);
+    const scan = await scanTlsEndpoint(ep, {
+      timeoutMs: options.attemptTimeout,
+      concurrency: Math.min(SCAN_CONCURRENCY, options.concurrency),
+      signal: ctx.signal,
+      ...(runner !== undefined ? { run: runner } : {}),
+    });
+    // The shell reads the clock once per endpoint; the assessment itself is pure.
+    const result = assessTlsEndpoint(ep, scan, {
+      now: new Date(),
+      expiryWarningDays: options.certExpiryWarningDays,
+      profile,
+      ...(trustPem !== undefined ? { trustPem } : {}),
+    });
+    results.push(result);
+    if (result.kind === 'unreachable') {
+      ctx.progress.fail(result.message);
+      ctx.stderr(`meshprobe: ${result.message}`);
+    } else {
+      ctx.progress.succeed(`${result.endpoint}: ${result.status}`);
+    }
+  }
+  ctx.progress.stop();
+  if (options.output === 'json') {
+    ctx.stdout(JSON.stringify(tlsJsonDocument(results, { checkedAt: new Date().toISOString(), toolVersion: pkg.version }), null, 2));
+  } else {
+    const text = renderTlsText(results, { verbose: options.verbose });
+    if (text !== '') ctx.stdout(text);
+  }
+  if (ctx.signal.aborted) return EXIT.INTERRUPTED;
+  return mostSevere(results.map(exitCodeOf));
+}
+
+/** `meshprobe tls <host:port>...` */
+export const tlsCommand: CliCommand = {
+  command: 'tls <endpoints..>',
+  describe: 'Check TLS endpoints from this machine: protocol versions, cipher suites, certificate chain, PCI strong cryptography',
+  groups: ['output', 'safety'],
+  builder(y: Argv): Argv {
+    return y
+      .positional('endpoints', { type: 'string', array: true, describe: 'host:port to check ([v6]:port for IPv6)' })
+      .option('servername', { type: 'string', requiresArg: true, describe: 'SNI name to send and to match the certificate against (default: the host)' })
+      .option('alpn', { type: 'string', array: true, requiresArg: true, describe: 'ALPN protocol to offer (repeatable), e.g. h2' })
+      .option('profile', { type: 'string', requiresArg: true, choices: CRYPTO_PROFILES.map((p) => p.id), describe: 'Crypto profile to apply (default pci-strong-crypto)' })
+      .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
+      .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output') as Argv;
+  },
+  run: (ctx) => runTls(ctx),
+};
