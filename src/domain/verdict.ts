@@ -7,6 +7,10 @@ export interface Verdict {
   readonly status: VerdictStatus;
   readonly reasons: readonly string[];
   readonly evidenceIds: readonly string[];
+  /** Requirement number ("1.3.1"), so a report explains itself without the catalogue. Filled by evaluate. */
+  readonly requirement?: string;
+  /** Requirement title, as in the catalogue. Filled by evaluate. */
+  readonly title?: string;
 }
 
 /** Worst-first order used for sorting and summaries. */

@@ -1,0 +1,57 @@
+/**
+ * The Report value (pure, deterministic): everything sorted by stable keys, timestamps only in
+ * run metadata, so two runs diff cleanly. Built on every path, also when the run aborted.
+ */
+import type { NotRunAttempt } from '../domain/attempt.js';
+import type { CertificateInventoryEntry } from '../domain/certificate.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { InventorySummary } from '../domain/inventory.js';
+import { REPORT_SCHEMA, type AbortInfo, type CleanupResult, type Report, type RunMetadata } from '../domain/report.js';
+import { targetKey } from '../domain/target.js';
+import { vantageId } from '../domain/vantage.js';
+import type { Verdict, VerdictStatus } from '../domain/verdict.js';
+import { compareControlIds } from '../catalogue/index.js';
+import { redactOptions } from './redact.js';
+
+/** What buildReport needs. */
+export interface BuildReportInput {
+  readonly run: RunMetadata;
+  readonly inventory: InventorySummary;
+  readonly verdicts: readonly Verdict[];
+  readonly evidence: readonly Evidence[];
+  readonly notRun: readonly NotRunAttempt[];
+  readonly certificates: readonly CertificateInventoryEntry[];
+  readonly aborted?: AbortInfo;
+  readonly interrupted?: boolean;
+  readonly cleanup: CleanupResult;
+}
+
+function notRunKey(n: NotRunAttempt): string {
+  return [n.probeId, vantageId(n.vantage), targetKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join('|');
+}
+
+/** Counts per verdict status, plus the number of attempts. */
+export function summarise(verdicts: readonly Verdict[], attempts: number): Report['summary'] {
+  const counts: Record<VerdictStatus, number> = { fails: 0, inconclusive: 0, holds: 0, 'not-applicable': 0 };
+  for (const v of verdicts) counts[v.status] += 1;
+  return { ...counts, attempts };
+}
+
+/** Build the report value. */
+export function buildReport(input: BuildReportInput): Report {
+  const verdicts = [...input.verdicts].sort((a, b) => compareControlIds(a.controlId, b.controlId));
+  const evidence = [...input.evidence].sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    schema: REPORT_SCHEMA,
+    run: { ...input.run, options: redactOptions(input.run.options) as Record<string, unknown> },
+    inventory: { ...input.inventory, namespaces: [...input.inventory.namespaces].sort((a, b) => a.name.localeCompare(b.name)), meshes: [...input.inventory.meshes].sort() },
+    verdicts,
+    evidence,
+    notRun: [...input.notRun].sort((a, b) => notRunKey(a).localeCompare(notRunKey(b))),
+    certificates: [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256)),
+    summary: summarise(verdicts, evidence.length),
+    ...(input.aborted !== undefined ? { aborted: input.aborted } : {}),
+    ...(input.interrupted === true ? { interrupted: true } : {}),
+    cleanup: { ...input.cleanup, deleted: [...input.cleanup.deleted].sort() },
+  };
+}

@@ -1,0 +1,90 @@
+/** Helpers the reporters share (pure): labels, escaping, grouping. */
+import type { Evidence } from '../../domain/evidence.js';
+import type { Report } from '../../domain/report.js';
+import { targetKey } from '../../domain/target.js';
+import { vantageId } from '../../domain/vantage.js';
+import type { Verdict, VerdictStatus } from '../../domain/verdict.js';
+import { controlById } from '../../catalogue/index.js';
+
+/** Upper-case status label used in tables. */
+export const STATUS_LABEL: Readonly<Record<VerdictStatus, string>> = {
+  fails: 'FAILS',
+  inconclusive: 'INCONCLUSIVE',
+  holds: 'HOLDS',
+  'not-applicable': 'N/A',
+};
+
+/** Requirement number of a verdict ("1.3.1"). */
+export function requirementOf(v: Verdict): string {
+  return v.requirement ?? v.controlId.slice(v.controlId.lastIndexOf('/') + 1);
+}
+
+/** Title of a verdict's control (from the verdict, else the catalogue, else the id). */
+export function titleOf(v: Verdict): string {
+  return v.title ?? controlById.get(v.controlId)?.title ?? v.controlId;
+}
+
+/** Evidence items by id. */
+export function evidenceIndex(report: Pick<Report, 'evidence'>): ReadonlyMap<string, Evidence> {
+  return new Map(report.evidence.map((e) => [e.id, e]));
+}
+
+/** "payments/api:8080" style label of an attempt's target. */
+export function targetLabel(e: Evidence): string {
+  const t = e.attempt.target;
+  const name = t.namespace ? `${t.namespace}/${t.name}` : `${t.kind.toLowerCase()} ${t.name}`;
+  return `${name}:${e.attempt.port}`;
+}
+
+/** Short outcome label: "blocked (timeout)", "allowed (plaintext-http)", ... */
+export function outcomeLabel(e: Evidence): string {
+  const o = e.outcome;
+  switch (o.kind) {
+    case 'blocked':
+      return `blocked (${o.by})`;
+    case 'allowed':
+      return `allowed (${o.as})`;
+    case 'inconclusive':
+      return `inconclusive (${o.reason})`;
+    case 'not-run':
+      return 'not run';
+    default: {
+      const never: never = o;
+      return String(never);
+    }
+  }
+}
+
+/** Vantage id of an evidence item. */
+export function vantageLabel(e: Evidence): string {
+  return vantageId(e.attempt.vantage);
+}
+
+/** Escape text for XML/HTML. */
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** Escape text for a Markdown table cell. */
+export function escapeMd(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Sorted key of a not-run attempt's target for display. */
+export function notRunTarget(n: Report['notRun'][number]): string {
+  return `${targetKey(n.target)}${n.port !== undefined ? `:${n.port}` : ''}`;
+}
+
+/** Summary sentence: "2 fail, 1 inconclusive, 10 hold, 7 not applicable; 123 attempts". */
+export function summaryLine(report: Pick<Report, 'summary'>): string {
+  const s = report.summary;
+  return `${s.fails} fail, ${s.inconclusive} inconclusive, ${s.holds} hold, ${s['not-applicable']} not applicable; ${s.attempts} attempts`;
+}
+
+/** The fixed limitations every auditor-facing report states. */
+export const LIMITATIONS: readonly string[] = [
+  'meshprobe is not an ASV scan (11.3.2) and not a full penetration test; it produces runtime evidence for network controls.',
+  'Probe pods are unmeshed and carry no workload identity: they test what an identity-less workload can do, not least privilege between meshed identities.',
+  'A "blocked" outcome counts only when the batch canary (and, for refusals, an allowed control path) worked; otherwise it is reported as inconclusive.',
+  'Requirements that need documentation, logging or wireless observation are listed as not applicable with the reason.',
+];

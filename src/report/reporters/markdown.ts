@@ -1,0 +1,110 @@
+/**
+ * Markdown reporter, auditor-facing: scope, method, timing and tool version, controls with
+ * their reasons and evidence tables, certificate inventory, what was not run, limitations.
+ */
+import type { Report } from '../../domain/report.js';
+import type { Verdict } from '../../domain/verdict.js';
+import { PROBES } from '../../catalogue/index.js';
+import { LIMITATIONS, STATUS_LABEL, escapeMd, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
+import { vantageId } from '../../domain/vantage.js';
+
+function scope(report: Report): string[] {
+  const inv = report.inventory;
+  return [
+    '## Scope',
+    '',
+    `Cluster \`${inv.cluster.context}\` at ${inv.cluster.server}${inv.cluster.version ? `, Kubernetes ${inv.cluster.version}` : ''}; meshes: ${inv.meshes.join(', ') || 'none'}; ${inv.targets} targets; ${inv.networkPolicies} NetworkPolicies.`,
+    '',
+    '| namespace | in scope | role | workloads | NetworkPolicies |',
+    '|---|---|---|---|---|',
+    ...inv.namespaces.map((n) => `| ${escapeMd(n.name)} | ${n.inScope ? 'yes' : 'no'} | ${n.role} | ${n.workloads} | ${n.networkPolicies} |`),
+    '',
+  ];
+}
+
+function method(report: Report): string[] {
+  const used = new Set(report.evidence.map((e) => e.attempt.probeId));
+  return [
+    '## Method',
+    '',
+    'Short-lived, unmeshed probe pods tried what an attacker would try from each vantage (a fresh unlabelled namespace, the target namespace, and other existing namespaces). Every attempt sends bytes first; a "blocked" outcome counts only when the batch canary (the run\'s own echo pod) and, for refusals, an allowed control path to the same port worked (MESH-NOTES §0, §D.4).',
+    '',
+    '| probe | technique | vantages | secure looks like | attempts |',
+    '|---|---|---|---|---|',
+    ...PROBES.map((p) => `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${used.has(p.id) ? report.evidence.filter((e) => e.attempt.probeId === p.id).length : 0} |`),
+    '',
+  ];
+}
+
+function timing(report: Report): string[] {
+  const r = report.run;
+  const lines = ['## Run', '', `- Tool: ${r.tool.name} ${r.tool.version}`, `- Run id: \`${r.runId}\``, `- Started: ${r.startedAt}`, `- Finished: ${r.finishedAt}`, `- Summary: ${summaryLine(report)}`];
+  if (report.aborted) lines.push(`- **Aborted** at ${report.aborted.stage} (${report.aborted.code}): ${escapeMd(report.aborted.message)}`);
+  if (report.interrupted) lines.push('- **Interrupted** by a signal; cleanup was attempted.');
+  lines.push(`- Options: \`${JSON.stringify(r.options)}\``, '');
+  return lines;
+}
+
+function controlSection(report: Report, v: Verdict, index: ReturnType<typeof evidenceIndex>): string[] {
+  const lines = [`### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`, '', ...v.reasons.map((r) => `- ${r}`), ''];
+  const rows = v.evidenceIds.flatMap((id) => {
+    const e = index.get(id);
+    return e ? [`| \`${e.id}\` | ${e.attempt.probeId} | ${escapeMd(vantageLabel(e))} | ${escapeMd(targetLabel(e))} | ${outcomeLabel(e)} |`] : [];
+  });
+  if (rows.length > 0) lines.push('| evidence | probe | vantage | target | outcome |', '|---|---|---|---|---|', ...rows, '');
+  return lines;
+}
+
+function certificates(report: Report): string[] {
+  if (report.certificates.length === 0) return ['## Certificate inventory', '', 'No certificate was observed.', ''];
+  return [
+    '## Certificate inventory',
+    '',
+    '| sha256 | subject / identity | issuer | not after | key | findings | seen at |',
+    '|---|---|---|---|---|---|---|',
+    ...report.certificates.map((c) => {
+      const f = c.facts;
+      const id = f.spiffe[0]?.uri ?? f.sans.dns[0] ?? f.subject;
+      const key = `${f.keyType}${f.keyBits ? ` ${f.keyBits}` : ''}`;
+      const findings = c.findings.map((x) => `${x.severity}: ${x.code}`).join(', ') || 'none';
+      const seen = c.seenAt.map((s) => `${s.target}:${s.port}`).join(', ');
+      return `| \`${f.fingerprintSha256.slice(0, 16)}…\` | ${escapeMd(id)} | ${escapeMd(f.issuer)} | ${f.notAfter} | ${key} | ${escapeMd(findings)} | ${escapeMd(seen)} |`;
+    }),
+    '',
+  ];
+}
+
+function notRun(report: Report): string[] {
+  if (report.notRun.length === 0) return [];
+  return ['## Not run', '', '| probe | vantage | target | reason |', '|---|---|---|---|', ...report.notRun.map((n) => `| ${n.probeId} | ${vantageId(n.vantage)} | ${escapeMd(notRunTarget(n))} | ${escapeMd(n.reason)} |`), ''];
+}
+
+/** Render the auditor-facing Markdown report. */
+export function renderMarkdown(report: Report): string {
+  const index = evidenceIndex(report);
+  const c = report.cleanup;
+  return [
+    `# meshprobe report — PCI DSS v4.0.1 network controls`,
+    '',
+    ...timing(report),
+    ...scope(report),
+    ...method(report),
+    '## Controls',
+    '',
+    '| requirement | status | title |',
+    '|---|---|---|',
+    ...report.verdicts.map((v) => `| ${requirementOf(v)} | ${STATUS_LABEL[v.status]} | ${escapeMd(titleOf(v))} |`),
+    '',
+    ...report.verdicts.flatMap((v) => controlSection(report, v, index)),
+    ...certificates(report),
+    ...notRun(report),
+    '## Limitations',
+    '',
+    ...LIMITATIONS.map((l) => `- ${l}`),
+    '',
+    '## Cleanup',
+    '',
+    c.attempted ? (c.ok ? `All ${c.deleted.length} objects created by the run were deleted.` : `Cleanup problems: ${c.problems.map(escapeMd).join('; ')}`) : 'Nothing was created, so nothing needed cleaning up.',
+    '',
+  ].join('\n');
+}

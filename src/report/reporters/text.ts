@@ -1,0 +1,61 @@
+/** Text reporter: the terminal summary (control table, reasons for what does not hold, matrix). */
+import type { Report } from '../../domain/report.js';
+import { reachabilityMatrix, type Cell } from '../matrix.js';
+import { STATUS_LABEL, requirementOf, summaryLine, titleOf } from './common.js';
+
+const CELL_CHAR: Readonly<Record<Cell, string>> = { open: 'X', blocked: '.', inconclusive: '?', none: ' ' };
+
+function header(report: Report): string[] {
+  const r = report.run;
+  const lines = [
+    `meshprobe ${r.tool.version} — run ${r.runId} — cluster ${report.inventory.cluster.context} (${report.inventory.cluster.server})`,
+    `${r.startedAt} → ${r.finishedAt}`,
+  ];
+  if (report.aborted) lines.push(`ABORTED at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`);
+  if (report.interrupted) lines.push('INTERRUPTED by a signal; cleanup was attempted.');
+  lines.push(`Summary: ${summaryLine(report)}`, '');
+  return lines;
+}
+
+function controlTable(report: Report): string[] {
+  const width = Math.max(3, ...report.verdicts.map((v) => requirementOf(v).length));
+  return [
+    `${'STATUS'.padEnd(13)} ${'REQ'.padEnd(width)} TITLE`,
+    ...report.verdicts.map((v) => `${STATUS_LABEL[v.status].padEnd(13)} ${requirementOf(v).padEnd(width)} ${titleOf(v)}`),
+    '',
+  ];
+}
+
+function reasons(report: Report, verbose: boolean): string[] {
+  const shown = report.verdicts.filter((v) => verbose || v.status === 'fails' || v.status === 'inconclusive');
+  if (shown.length === 0) return [];
+  const lines = [verbose ? 'Reasons:' : 'What does not hold:'];
+  for (const v of shown) {
+    lines.push(`  ${requirementOf(v)} ${STATUS_LABEL[v.status]}`);
+    for (const reason of v.reasons) lines.push(`    - ${reason}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+function matrix(report: Report): string[] {
+  const m = reachabilityMatrix(report);
+  if (m.sources.length === 0) return [];
+  const w = Math.max(6, ...m.sources.map((s) => s.length));
+  const lines = ['Reachability (rows: source, columns: target namespace; X open, . blocked, ? inconclusive):'];
+  m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 2)}${'| '.repeat(i)}${t}`));
+  for (const s of m.sources) lines.push(`  ${s.padEnd(w)}${m.targets.map((t) => `${CELL_CHAR[m.cells[s]?.[t] ?? 'none']} `).join('')}`);
+  lines.push('');
+  return lines;
+}
+
+function cleanup(report: Report): string[] {
+  const c = report.cleanup;
+  if (!c.attempted) return ['Cleanup: not needed (nothing was created).'];
+  return c.ok ? [`Cleanup: ok (${c.deleted.length} objects deleted).`] : [`Cleanup: PROBLEMS — ${c.problems.join('; ')}`];
+}
+
+/** Render the terminal summary; `verbose` shows reasons for every control. */
+export function renderText(report: Report, options: { readonly verbose?: boolean } = {}): string {
+  return [...header(report), ...controlTable(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report)].join('\n') + '\n';
+}
