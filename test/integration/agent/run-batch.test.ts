@@ -1,0 +1,119 @@
+/**
+ * runBatch against real servers: bounded concurrency, one line per attempt under a
+ * batch deadline or an abort, the done line, and the mesh self-check.
+ */
+import t from 'tap';
+import { runBatch } from '../../../probes/agent/run-batch.js';
+import { meshSelfCheck } from '../../../probes/agent/self-check.js';
+import type { AttemptBatch, AttemptSpec, ObservationLine } from '../../../probes/protocol.js';
+import { collectObservations } from '../../../src/execute/collect.js';
+import { closedPort, startTcpServer } from '../../helpers/servers.js';
+
+const NOT_MESHED = async () => ({ meshListeners: [], meshed: false, nodeVersion: process.version });
+
+function batchOf(attempts: AttemptSpec[], concurrency: number, deadlineMs = 60_000): AttemptBatch {
+  return { v: 1, runId: 'run-test', podName: 'probe-test', concurrency, deadlineMs, attempts };
+}
+
+function tcp(id: string, port: number, timeoutMs: number): AttemptSpec {
+  return { id, technique: 'tcp', host: '127.0.0.1', port, timeoutMs };
+}
+
+/** Resolve once `check()` is true (polling; every test bounds it with the tap timeout). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20));
+}
+
+function observationLines(lines: string[]): ObservationLine[] {
+  return lines.map((l) => JSON.parse(l) as ObservationLine).filter((l) => 'attemptId' in l);
+}
+
+t.test('a batch never has more connections open than its concurrency, and an abort still yields one line per attempt', async (t) => {
+  // Given a server that accepts and stays silent, and 9 attempts with long timeouts at concurrency 3
+  const silent = await startTcpServer('silent');
+  t.teardown(silent.close);
+  const attempts = Array.from({ length: 9 }, (_, i) => tcp(`silent-${i}`, silent.port, 30_000));
+  const stop = new AbortController();
+  const lines: string[] = [];
+  // When the batch runs until the first three connections are up, and a little longer
+  const running = runBatch(batchOf(attempts, 3), (l) => lines.push(l), { signal: stop.signal, selfCheck: NOT_MESHED });
+  await until(() => silent.accepted() >= 3);
+  await new Promise((r) => setTimeout(r, 500));
+  // Then only three connections were made while those three were in flight
+  t.equal(silent.accepted(), 3, 'the pool holds at most `concurrency` attempts in flight');
+  // And when the batch is aborted, every attempt still gets exactly one agent-error line
+  stop.abort();
+  const done = await running;
+  const observations = observationLines(lines);
+  t.equal(observations.length, 9);
+  t.same(new Set(observations.map((o) => o.attemptId)), new Set(attempts.map((a) => a.id)));
+  t.ok(observations.every((o) => o.transport === 'agent-error' && o.errorCode === 'E_ABORTED'), 'all aborted');
+  t.equal(done.count, 9);
+  t.same(JSON.parse(lines.at(-1) ?? '{}'), done, 'the done line is written last');
+});
+
+t.test('the batch deadline turns unfinished attempts into E_DEADLINE lines and keeps finished ones', async (t) => {
+  // Given one attempt that finishes at once (closed port) and three that would hang for 30 s
+  const silent = await startTcpServer('silent');
+  t.teardown(silent.close);
+  const closed = await closedPort();
+  const attempts = [tcp('closed', closed, 30_000), ...[1, 2, 3].map((i) => tcp(`hang-${i}`, silent.port, 30_000))];
+  const lines: string[] = [];
+  // When the batch has a 1 s deadline at concurrency 2
+  const done = await runBatch(batchOf(attempts, 2, 1000), (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  // Then the finished attempt keeps its result and the others are agent-error E_DEADLINE
+  const byId = new Map(observationLines(lines).map((o) => [o.attemptId, o]));
+  t.equal(byId.size, 4);
+  t.equal(byId.get('closed')?.transport, 'refused');
+  for (const id of ['hang-1', 'hang-2', 'hang-3']) {
+    t.equal(byId.get(id)?.transport, 'agent-error', id);
+    t.equal(byId.get(id)?.errorCode, 'E_DEADLINE', id);
+    t.match(byId.get(id)?.detail ?? '', /deadline/);
+  }
+  t.equal(done.count, 4);
+  // And the collector reads the output without a single problem
+  const collected = collectObservations(lines.join('\n'), attempts.map((a) => a.id));
+  t.same(collected.problems, []);
+  t.equal(collected.observations.length, 4);
+  t.equal(collected.done, true);
+});
+
+t.test('a bad attempt in a batch is an agent-error line and the rest still run', async (t) => {
+  // Given a batch with an attempt whose port is out of range
+  const closed = await closedPort();
+  const lines: string[] = [];
+  // When it runs
+  const done = await runBatch(batchOf([tcp('bad', 70_000, 1000), tcp('good', closed, 1000)], 4), (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  // Then the bad one is E_SPEC and the good one ran
+  const byId = new Map(observationLines(lines).map((o) => [o.attemptId, o]));
+  t.equal(byId.get('bad')?.errorCode, 'E_SPEC');
+  t.equal(byId.get('good')?.transport, 'refused');
+  t.equal(done.count, 2);
+});
+
+t.test('the mesh self-check reports localhost ports that accept connections', async (t) => {
+  // Given one listening and one closed port standing in for mesh proxy ports
+  const listener = await startTcpServer('silent');
+  t.teardown(listener.close);
+  const closed = await closedPort();
+  // When the self-check probes them
+  const check = await meshSelfCheck({ ports: [closed, listener.port] });
+  // Then only the listening one counts, and the pod is marked meshed
+  t.same(check.meshListeners, [listener.port]);
+  t.equal(check.meshed, true);
+  t.equal(check.nodeVersion, process.version);
+  // And with both closed, the pod is not meshed
+  const clean = await meshSelfCheck({ ports: [closed] });
+  t.same(clean, { meshListeners: [], meshed: false, nodeVersion: process.version });
+});
+
+t.test('runBatch reports the self-check in its done line', async (t) => {
+  // Given a self-check that finds a listener on 15001
+  const selfCheck = async () => ({ meshListeners: [15001], meshed: true, nodeVersion: 'v20.0.0' });
+  // When an empty batch runs
+  const lines: string[] = [];
+  const done = await runBatch(batchOf([], 8), (l) => lines.push(l), { selfCheck });
+  // Then the done line carries it and counts zero attempts
+  t.same(done, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
+  t.equal(lines.length, 1);
+});
