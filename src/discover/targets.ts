@@ -30,10 +30,14 @@ function protocolOf(v: unknown): 'TCP' | 'UDP' | 'SCTP' {
   return v === 'UDP' || v === 'SCTP' ? v : 'TCP';
 }
 
-/** Container ports of a pod as workload ports (deduplicated by number). */
+/** Mesh proxy containers: their ports are the mesh's own (added by mesh.ts), not the workload's. */
+const PROXY_CONTAINERS: ReadonlySet<string> = new Set(['istio-proxy', 'linkerd-proxy']);
+
+/** Container ports of a pod as workload ports (deduplicated by number, proxy containers skipped). */
 export function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
   const seen = new Map<number, WorkloadPort>();
   for (const c of arrayField(pod.spec, 'containers')) {
+    if (PROXY_CONTAINERS.has(String(field(c, 'name')))) continue;
     for (const p of arrayField(c, 'ports')) {
       const port = field(p, 'containerPort');
       if (typeof port !== 'number' || seen.has(port)) continue;
