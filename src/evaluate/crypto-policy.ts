@@ -31,6 +31,8 @@ export interface CryptoInput {
 export interface CertificateRole {
   /** 0 = leaf. */
   readonly index: number;
+  /** How messages name the certificate; default from its chain position ("The leaf certificate ..."). */
+  readonly who?: string;
   readonly now: Date;
   readonly expiryWarningDays: number;
 }
@@ -42,10 +44,15 @@ function finding(code: string, severity: FindingSeverity, message: string): Cryp
   return { code, severity, message };
 }
 
+/** Code-unit order, identical on every machine (localeCompare follows the ICU locale). */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Findings sorted: fails first, then warnings, then info; by code, then message. */
 export function sortFindings(findings: readonly CryptoFinding[]): CryptoFinding[] {
   return [...findings].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.code.localeCompare(b.code) || a.message.localeCompare(b.message),
+    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byCodeUnit(a.code, b.code) || byCodeUnit(a.message, b.message),
   );
 }
 
@@ -116,7 +123,7 @@ function validityFindings(f: CertificateFacts, who: string, role: CertificateRol
 
 /** Findings about one certificate on its own: parse, key, signature, validity, self-signed/CA leaf. */
 export function certificateFindings(f: CertificateFacts, role: CertificateRole, profile: CryptoProfile = PCI_STRONG_CRYPTO): CryptoFinding[] {
-  const who = describeCertificate(f, role.index);
+  const who = role.who ?? describeCertificate(f, role.index);
   if (!f.parsed) return [finding('CERT_UNPARSEABLE', 'fail', `${who} could not be parsed: ${f.parseError ?? 'unknown reason'}.`)];
   const out = [...keyFinding(f, who, profile), ...validityFindings(f, who, role)];
   const hash = signatureHash(f.signatureAlgorithm);
