@@ -62,7 +62,7 @@ function record(map: Map<string, Accumulator>, e: Evidence, pems: readonly strin
     const fp = fingerprintOfPem(pem);
     const facts = chain.certificates[index];
     if (facts === undefined) return;
-    const acc = map.get(fp) ?? { facts, sightings: new Map(), leaf: false, trustedAsLeaf: false };
+    const acc: Accumulator = map.get(fp) ?? { facts, sightings: new Map(), leaf: false, trustedAsLeaf: false };
     acc.sightings.set(sightingKey(sighting), sighting);
     if (index === 0) {
       acc.leaf = true;
