@@ -169,10 +169,13 @@ write_configs() {
   { "type": "portmap", "capabilities": { "portMappings": true }, "snat": true },
   { "type": "loopback" } ] }
 EOF
+  # restrict_oom_score_adj: root here lacks CAP_SYS_RESOURCE, so runc cannot set the negative
+  # oom_score_adj kubelet asks for (-998 sandboxes, -997 Guaranteed pods); clamp to containerd's own (0).
   containerd config default | sed \
     -e "s#bin_dir = \"/opt/cni/bin\"#bin_dir = \"/usr/lib/cni\"#" \
     -e "s#conf_dir = \"/etc/cni/net.d\"#conf_dir = \"$CFG/net.d\"#" \
     -e "s#sandbox_image = \"registry.k8s.io/pause:3.6\"#sandbox_image = \"registry.k8s.io/pause:3.10\"#" \
+    -e "s#restrict_oom_score_adj = false#restrict_oom_score_adj = true#" \
     > "$CFG/containerd.toml"
   # pods resolve nothing: no cluster DNS in the lab (lookups fail fast on the pod's own loopback)
   printf 'nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n' > "$CFG/resolv.conf"
@@ -489,14 +492,16 @@ cmd_smoke() {
   need_root
   log "smoke: restricted pods, ClusterIP, pod IP, NetworkPolicy"
   kc delete ns "$SMOKE_NS" --ignore-not-found --wait=true >/dev/null
-  {
-    cat <<EOF
+  kc apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Namespace
 metadata:
   name: $SMOKE_NS
   labels: {pod-security.kubernetes.io/enforce: restricted, pod-security.kubernetes.io/enforce-version: latest}
----
+EOF
+  wait_for "default service account" 60 kc -n "$SMOKE_NS" get serviceaccount default
+  {
+    cat <<EOF
 apiVersion: v1
 kind: Service
 metadata: {name: server, namespace: $SMOKE_NS}
