@@ -1,0 +1,90 @@
+/** Agent output text → observations and problems (pure). */
+import t from 'tap';
+import { collectObservations, isObservationLine } from '../../../src/execute/collect.js';
+
+const obs = (attemptId: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ v: 1, attemptId, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 3, transport: 'refused', errorCode: 'ECONNREFUSED', bytesReceived: 0, ...extra });
+const done = (count: number): string =>
+  JSON.stringify({ v: 1, done: true, count, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' } });
+
+t.test('clean output gives every observation in expected-id order, the self-check and no problems', async (t) => {
+  // Given lines out of order, as the agent writes them when attempts finish
+  const text = [obs('b'), obs('a', { transport: 'connected', errorCode: undefined, bytesReceived: 5 }), done(2)].join('\n') + '\n';
+  // When collected
+  const result = collectObservations(text, ['a', 'b']);
+  // Then
+  t.same(result.observations.map((o) => o.attemptId), ['a', 'b']);
+  t.equal(result.observations[0]?.transport, 'connected');
+  t.equal(result.done, true);
+  t.same(result.selfCheck, { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' });
+  t.same(result.problems, []);
+});
+
+t.test('stderr noise that does not start with { is ignored; CRLF line ends are fine', async (t) => {
+  const text = ['(node:12) Warning: something', obs('a'), '   ', 'Error: boom', `${done(1)}\r`].join('\r\n');
+  const result = collectObservations(text, ['a']);
+  t.same(result.problems, []);
+  t.equal(result.observations.length, 1);
+});
+
+t.test('each kind of bad output is one problem naming its line', async (t) => {
+  const rows: readonly (readonly [string, string[], readonly string[], string, number | undefined])[] = [
+    ['a line that starts like JSON but is not', [obs('a'), '{"v":1,"attemptId":', done(1)], ['a'], 'malformed-line', 2],
+    ['an object without a protocol version', [obs('a'), '{}', done(1)], ['a'], 'unknown-version', 2],
+    ['an observation without a transport', [obs('a', { transport: 'exploded' }), done(1)], ['a'], 'malformed-line', 1],
+    ['an unknown attempt id', [obs('a'), obs('zzz'), done(2)], ['a'], 'unknown-id', 2],
+    ['an id reported twice', [obs('a'), obs('a', { transport: 'reset' }), done(2)], ['a'], 'duplicate-id', 2],
+    ['a line of another protocol version', [JSON.stringify({ v: 2, attemptId: 'a' }), done(0)], ['a'], 'unknown-version', 1],
+    ['an agent error line', [JSON.stringify({ v: 1, error: { code: 'E_BATCH', message: 'bad batch' } })], ['a'], 'agent-error', 1],
+    ['a second done line', [obs('a'), done(1), done(1)], ['a'], 'malformed-line', 3],
+    ['a done line without count', [obs('a'), JSON.stringify({ v: 1, done: true })], ['a'], 'malformed-line', 2],
+  ];
+  for (const [sentence, lines, ids, kind, line] of rows) {
+    const result = collectObservations(lines.join('\n'), ids);
+    const problem = result.problems.find((p) => p.kind === kind);
+    t.ok(problem, `${sentence}: ${kind} reported (${JSON.stringify(result.problems)})`);
+    t.equal(problem?.line, line, `${sentence}: line number`);
+    t.ok((problem?.message.length ?? 0) > 10, `${sentence}: has a message`);
+  }
+});
+
+t.test('the first line of a duplicated id is kept', async (t) => {
+  const result = collectObservations([obs('a'), obs('a', { transport: 'reset' }), done(2)].join('\n'), ['a']);
+  t.equal(result.observations[0]?.transport, 'refused');
+  t.equal(result.problems.find((p) => p.kind === 'duplicate-id')?.attemptId, 'a');
+});
+
+t.test('a missing done line is reported and the observations read so far are kept', async (t) => {
+  const result = collectObservations(obs('a'), ['a', 'b']);
+  t.equal(result.done, false);
+  t.same(result.problems.map((p) => p.kind), ['missing-done']);
+  t.same(result.observations.map((o) => o.attemptId), ['a']);
+  t.equal(result.selfCheck, undefined);
+});
+
+t.test('an attempt without a line is simply absent, and counts that disagree are reported', async (t) => {
+  // Given the agent says it wrote 3 lines, but only one arrived and the batch had 2
+  const result = collectObservations([obs('a'), done(3)].join('\n'), ['a', 'b']);
+  // Then b is not in the observations (it becomes no-observation downstream) and both counts are flagged
+  t.same(result.observations.map((o) => o.attemptId), ['a']);
+  const mismatches = result.problems.filter((p) => p.kind === 'count-mismatch');
+  t.equal(mismatches.length, 2);
+  t.match(mismatches[0]?.message ?? '', /counts 3 attempts but 1 attempt lines were read/);
+  t.match(mismatches[1]?.message ?? '', /the batch had 2/);
+});
+
+t.test('an empty log is only a missing done line', async (t) => {
+  const result = collectObservations('', ['a']);
+  t.same(result.observations, []);
+  t.same(result.problems.map((p) => p.kind), ['missing-done']);
+});
+
+t.test('observation lines with nested facts of the wrong shape are rejected', async (t) => {
+  const base = JSON.parse(obs('a')) as Record<string, unknown>;
+  t.equal(isObservationLine(base), true);
+  t.equal(isObservationLine({ ...base, tls: { peerChainPem: 'x' } }), false);
+  t.equal(isObservationLine({ ...base, http: { status: '200' } }), false);
+  t.equal(isObservationLine({ ...base, dns: 'x' }), false);
+  t.equal(isObservationLine({ ...base, durationMs: '3' }), false);
+  t.equal(isObservationLine({ ...base, errorCode: 5 }), false);
+});
