@@ -39,7 +39,7 @@ function cellOf(e: Evidence): Cell {
 export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
   const cells: Record<string, Record<string, Cell>> = {};
   for (const e of report.evidence) {
-    if (e.attempt.role !== 'probe' || e.attempt.target.namespace === '' || e.attempt.target.kind === 'Canary') continue;
+    if (e.attempt.role !== 'probe' || !(e.attempt.target.kind === 'Service' || e.attempt.target.kind === 'Pod')) continue;
     const row = (cells[sourceLabel(e)] ??= {});
     const col = e.attempt.target.namespace;
     const next = cellOf(e);

@@ -21,13 +21,16 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set([
 /** Option/field names whose values are secrets (run metadata). */
 const SECRET_KEY = /(authorization|cookie|token|secret|password|passwd|api[-_]?key|private[-_]?key|sign[-_]?key)/i;
 
-/** Token-like substrings: JWTs, "Bearer x", "Basic x", long hex and long base64 runs, PEM private keys. */
+/**
+ * Token-like substrings: JWTs, "Bearer x", "Basic x", long hex runs, long base64 runs that mix
+ * upper case, lower case and digits (so file paths and names stay readable), PEM private keys.
+ */
 const TOKEN_PATTERNS: readonly RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
   /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}(\.[A-Za-z0-9_-]*)?/g,
   /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
   /\b[0-9a-fA-F]{32,}\b/g,
-  /(?<![A-Za-z0-9+/])[A-Za-z0-9+/_-]{40,}={0,2}/g,
+  /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2}/g,
 ];
 
 /** Replace token-like substrings of free text. */

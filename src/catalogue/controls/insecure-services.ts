@@ -4,7 +4,7 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
@@ -28,7 +28,7 @@ function spiffeNote(tls: Evidence): string {
 
 /** Judge one plaintext attempt, using the TLS attempts to the same port as corroboration. */
 function plaintextFinding(e: Evidence, tlsSamePort: readonly Evidence[], component: string): Finding {
-  const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+  const subject = `${said(e)}`;
   const o = e.outcome;
   if (o.kind === 'allowed' && rbacDenied(e)) {
     return finding('fails', `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`, e);

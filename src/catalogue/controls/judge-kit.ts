@@ -99,11 +99,11 @@ export function happened(e: Evidence): string {
 }
 
 const BLOCKED_PHRASE: Readonly<Record<BlockedBy, string>> = {
-  refused: 'refused the connection (ECONNREFUSED) while the control path to the same port connected',
+  refused: 'refused the connection (ECONNREFUSED)',
   reset: 'reset the connection after the probe sent bytes',
   eof: 'closed the connection without sending data',
-  timeout: 'did not answer the connection (timed out, dropped) while the canary connected',
-  unreachable: 'was unreachable (ICMP unreachable) while the canary connected',
+  timeout: 'did not answer the connection (timed out: dropped)',
+  unreachable: 'was unreachable (ICMP unreachable)',
   'tls-client-cert-required': 'demanded a client certificate during the TLS handshake',
   'http-forbidden': 'answered 403 Forbidden',
   'http-unauthorized': 'answered 401 Unauthorized',
@@ -150,9 +150,22 @@ export function finding(status: Finding['status'], reason: string, e: Evidence |
   return { status, reason, evidenceIds: list.map((x) => x.id) };
 }
 
+/** Why a block counts: the canary (drops) or the control path (refusals) worked. */
+export function proofOf(e: Evidence): string {
+  if (e.outcome.kind !== 'blocked') return '';
+  if (e.outcome.by === 'refused') return ', while an allowed control path to the same port connected';
+  if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') return ', while the canary from the same pod connected';
+  return '';
+}
+
+/** "payments/api port 8080 did not answer the connection (timed out: dropped) from namespace shop, while the canary from the same pod connected" */
+export function said(e: Evidence): string {
+  return `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
+}
+
 /** Reason for an inconclusive outcome, as a full sentence. */
 export function inconclusiveReason(e: Evidence, what: string): string {
-  return `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, so ${what} cannot be decided from this attempt.`;
+  return `${said(e)}, so ${what} cannot be decided from this attempt.`;
 }
 
 /**

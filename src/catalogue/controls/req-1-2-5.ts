@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { isApproved, readContext } from './context.js';
-import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 import { sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach', 'plaintext-http', 'mesh-bypass-port', 'tenant-reach'];
@@ -14,7 +14,9 @@ export const req125: Control = {
   probeIds: PROBES,
   judge(input) {
     const { approvedFlows } = readContext(input);
-    const open = probeEvidence(input, PROBES).filter((e) => e.outcome.kind === 'allowed');
+    const all = probeEvidence(input, PROBES);
+    const open = all.filter((e) => e.outcome.kind === 'allowed');
+    if (all.length === 0) return { status: 'inconclusive', reasons: ['No reachability attempt was made, so open ports are not evidenced.'], evidenceIds: [] };
     if (approvedFlows === undefined) {
       return {
         status: 'inconclusive',
@@ -26,11 +28,14 @@ export const req125: Control = {
     }
     const findings = open.map((e) => {
       const ok = isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port);
-      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+      const subject = `${said(e)}`;
       return ok
         ? finding('holds', `${subject}, which the approved-flows file lists${ok.ref ? ` (${ok.ref})` : ''}.`, e)
         : finding('fails', `${subject}, but no approved flow covers it: an open port without an identified business need.`, e);
     });
+    for (const e of all.filter((x) => x.outcome.kind === 'inconclusive')) {
+      findings.push(finding('inconclusive', inconclusiveReason(e, 'whether this port is open'), e));
+    }
     return fold(findings, { status: 'holds', reason: 'No open (source, target, port) tuple was observed outside the approved flows.' });
   },
 };

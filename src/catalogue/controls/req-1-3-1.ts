@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { readContext, isApproved } from './context.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];
@@ -20,7 +20,7 @@ export const req131: Control = {
     const findings: Finding[] = evidence.map((e) => {
       const approved = approvedFlows && e.outcome.kind === 'allowed' ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
       if (approved) {
-        return finding('holds', `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, which the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
+        return finding('holds', `${said(e)}, which the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
       }
       return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
     });

@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { isApproved, readContext } from './context.js';
-import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['egress-reach'];
@@ -17,7 +17,7 @@ export const req132: Control = {
     const evidence = probeEvidence(input, PROBES);
     const findings = evidence.map((e) => {
       const ok = ctx.approvedFlows && e.outcome.kind === 'allowed' ? isApproved(ctx.approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
-      if (ok) return finding('holds', `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}, which the approved-flows file allows${ok.ref ? ` (${ok.ref})` : ''}.`, e);
+      if (ok) return finding('holds', `${said(e)}, which the approved-flows file allows${ok.ref ? ` (${ok.ref})` : ''}.`, e);
       return segmentationFinding(e, 'outbound traffic from the CDE is not restricted to what is necessary');
     });
     const empty =

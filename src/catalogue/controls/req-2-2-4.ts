@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 
 const PROBES = ['http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port', 'istiod-debug', 'kubelet-anonymous'];
 
@@ -16,7 +16,7 @@ export const req224: Control = {
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
       const path = e.attempt.http?.path ?? '/';
-      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} for ${path}`;
+      const subject = `${said(e)} for ${path}`;
       const status = httpStatus(e);
       if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300 && !NECESSARY_PATHS.has(path)) {
         return finding('fails', `${subject}: an admin/debug function is enabled and reachable, which is not necessary for the CDE.`, e);

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, inconclusiveReason, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'istiod-debug', 'apiserver-anonymous', 'mesh-bypass-port'];
 
@@ -12,7 +12,7 @@ export const req227: Control = {
   probeIds: PROBES,
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
-      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+      const subject = `${said(e)}`;
       if (e.outcome.kind === 'allowed' && e.outcome.as === 'plaintext-http') {
         return finding('fails', `${subject}: an administrative interface answers over unencrypted HTTP.`, e);
       }

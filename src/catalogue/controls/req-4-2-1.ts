@@ -1,7 +1,7 @@
 import type { Control } from '../../domain/control.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { readContext } from './context.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 
 const PROBES = ['tls-handshake'];
 const STRONG_PROTOCOLS = new Set(['TLSv1.2', 'TLSv1.3']);
@@ -13,7 +13,7 @@ function matches(e: Evidence, path: string): boolean {
 
 function pathFinding(e: Evidence, failing: readonly string[]): Finding {
   const tls = e.observation?.tls;
-  const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+  const subject = `${said(e)}`;
   if (!tls || !tls.handshake || tls.protocol === null) {
     return e.outcome.kind === 'inconclusive'
       ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.`, e)

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, targetsCde, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
 
 const PROBES = ['plaintext-http'];
 
@@ -14,7 +14,7 @@ export const req721: Control = {
     const findings = probeEvidence(input, PROBES)
       .filter((e) => targetsCde(input, e.attempt.target))
       .map((e) => {
-        const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+        const subject = `${said(e)}`;
         const status = httpStatus(e);
         if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
           return finding('fails', `${subject}: a caller with no identity and no credentials got a successful response.`, e);

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'apiserver-anonymous', 'istiod-debug', 'http-unauthenticated', 'http-debug-pprof'];
 
@@ -13,7 +13,7 @@ export const req831: Control = {
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
       const path = e.attempt.http?.path ?? '/';
-      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} for an anonymous GET ${path}`;
+      const subject = `${said(e)} for an anonymous GET ${path}`;
       const status = httpStatus(e);
       if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
         return finding('fails', `${subject}: the system component served data without any authentication.`, e);

@@ -3,7 +3,7 @@
  * attempt, naming the layer that stopped it (L3/L4 before TCP completed, or the mesh after).
  */
 import type { Evidence } from '../../domain/evidence.js';
-import { type Finding, capitalise, finding, happened, inconclusiveReason, targetPort, vantagePhrase } from './judge-kit.js';
+import { type Finding, capitalise, finding, happened, inconclusiveReason, targetPort, vantagePhrase, said } from './judge-kit.js';
 
 /** Source namespace of an attempt, or the vantage id when it is not a namespace. */
 export function sourceOf(e: Evidence): string {
@@ -17,7 +17,7 @@ export function sourceOf(e: Evidence): string {
  */
 export function segmentationFinding(e: Evidence, breach: string): Finding {
   const o = e.outcome;
-  const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}`;
+  const subject = `${said(e)}`;
   if (o.kind === 'allowed') return finding('fails', `${subject}: ${breach}.`, e);
   if (o.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(o.by)) {
     return finding('holds', `${subject}: blocked at L3/L4 before TCP completed.`, e);

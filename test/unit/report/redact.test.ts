@@ -34,3 +34,8 @@ t.test('options named like secrets are redacted in run metadata', async (t) => {
     kubeconfig: '/home/u/.kube/config', nested: { apiToken: REDACTED }, signKey: REDACTED,
   });
 });
+
+t.test('long file paths and kebab-case names are not mistaken for secrets', async (t) => {
+  const path = 'reports/mp-20260115-100000-permissive-mtls-leak/evidence.jsonl';
+  t.equal(redactText(path), path);
+});

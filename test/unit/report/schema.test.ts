@@ -1,0 +1,33 @@
+import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { renderJson } from '../../../src/report/reporters/json.js';
+import { validate } from '../../helpers/json-schema-lite.js';
+import { SCENARIOS, buildExample } from '../../fixtures/report-examples.js';
+
+const schema = JSON.parse(readFileSync('reports/schema/report.v1.schema.json', 'utf8')) as Record<string, unknown>;
+
+t.test('the JSON reporter output of every example scenario validates against report.v1.schema.json', async (t) => {
+  for (const s of SCENARIOS) {
+    const json = JSON.parse(renderJson(buildExample(s)));
+    t.same(validate(schema, json), [], s.name);
+  }
+});
+
+t.test('every committed example report validates against the schema', async (t) => {
+  const files = readdirSync('reports/examples').filter((f) => f.endsWith('.json'));
+  t.ok(files.length >= 5);
+  for (const f of files) t.same(validate(schema, JSON.parse(readFileSync(`reports/examples/${f}`, 'utf8'))), [], f);
+});
+
+t.test('the schema rejects a report with an unknown verdict status, a missing field and a bad evidence id', async (t) => {
+  // Given a valid report, broken in three ways
+  const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
+  report.verdicts[0].status = 'passes';
+  delete report.cleanup;
+  report.evidence[0].id = 'not-hex';
+  // Then each problem is reported with its path
+  const errors = validate(schema, report);
+  t.ok(errors.some((e) => e.startsWith('$.verdicts[0].status')), 'status');
+  t.ok(errors.includes('$: missing required cleanup'), 'cleanup');
+  t.ok(errors.some((e) => e.startsWith('$.evidence[0].id')), 'evidence id');
+});
