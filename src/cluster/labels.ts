@@ -37,3 +37,13 @@ export function labelValue(text: string): string {
 export function isValidRunId(runId: string): boolean {
   return /^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/.test(runId);
 }
+
+/**
+ * A new run id: UTC date-time plus 4 random hex chars, e.g. "20261123-185612-a1b2"
+ * (DNS-label safe, sorts by time). `random` is injected so callers stay testable.
+ */
+export function newRunId(now: Date, random: string): string {
+  const iso = now.toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+  return `${stamp}-${random.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 4).padEnd(4, '0')}`;
+}

@@ -1,0 +1,196 @@
+/**
+ * PLAN (DESIGN §1 step 2, pure): inventory × catalogue × selection → RunPlan. Every
+ * applicable probe × vantage × target × port becomes an attempt with a stable id; every
+ * combination that is not made becomes a not-run attempt with its reason. Adds one canary
+ * per vantage (to the run's echo pod) and control-path attempts where policy is known to
+ * allow a source, then packs attempts into pod-sized batches.
+ */
+import { attemptId, type Attempt, type NotRunAttempt } from '../domain/attempt.js';
+import type { Control } from '../domain/control.js';
+import type { Probe } from '../domain/probe.js';
+import { targetKey, type Target, type TargetPort } from '../domain/target.js';
+import { vantageId, type Vantage, type VantageKind } from '../domain/vantage.js';
+import type { AttemptBatch } from '../../probes/protocol.js';
+import type { DiscoveredInventory } from '../discover/targets.js';
+import { mayHostProbePods } from '../discover/namespaces.js';
+import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
+import { ECHO_PORT } from './echo-server.js';
+import { ECHO_NAME, probeNamespaceName } from './pods.js';
+import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions } from './select.js';
+
+/** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
+export const CONTROL_PATH_PROBE_ID = 'control-path';
+
+/** Everything planning needs. */
+export interface PlanInput {
+  readonly runId: string;
+  readonly inventory: DiscoveredInventory;
+  readonly probes: readonly Probe[];
+  readonly controls: readonly Control[];
+  readonly options: SelectOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number };
+  /** Address of the echo Service; defaults to its DNS name (known before it exists). */
+  readonly canaryAddress?: string;
+}
+
+/** One probe pod: where it runs, for which vantage, with which batch. */
+export interface PlannedPod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly vantage: Vantage;
+  readonly batch: AttemptBatch;
+}
+
+/** The plan of one run. */
+export interface RunPlan {
+  readonly runId: string;
+  readonly probeNamespace: string;
+  readonly controlIds: readonly string[];
+  readonly attempts: readonly Attempt[];
+  readonly notRun: readonly NotRunAttempt[];
+  readonly pods: readonly PlannedPod[];
+  /** Attempts made from the host running meshprobe (no pod). */
+  readonly hostBatch?: AttemptBatch;
+  readonly canary: { readonly address: string; readonly port: number };
+}
+
+function nominalVantage(kind: VantageKind, target: Target): Vantage {
+  switch (kind) {
+    case 'same-namespace':
+      return { kind, namespace: target.ref.namespace };
+    case 'from-namespace':
+      return { kind, namespace: '*' };
+    case 'probe-namespace':
+    case 'host':
+      return { kind };
+    default: {
+      const never: never = kind;
+      return never;
+    }
+  }
+}
+
+function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number): Attempt {
+  const id = attemptId({ probeId: probe.id, vantage, target: target.ref, port: port.port });
+  const req = probe.request(target, port, id);
+  return {
+    id, probeId: probe.id, role, vantage, target: target.ref, address: target.address, port: port.port, technique: req.technique, timeoutMs,
+    ...(req.tls ? { tls: req.tls } : {}),
+    ...(req.http ? { http: req.http } : {}),
+  };
+}
+
+/** A plain TCP connect used for canaries (when the catalogue has none) and control paths. */
+function tcpProbe(id: string): Probe {
+  return {
+    id, title: id, technique: 'tcp', vantages: [], secureLooksLike: '',
+    applies: () => true,
+    request: () => ({ technique: 'tcp' }),
+  };
+}
+
+/** probe × target × port × vantage expansion. */
+function expand(input: PlanInput, probes: readonly Probe[]): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+  const attempts: Attempt[] = [];
+  const notRun: NotRunAttempt[] = [];
+  const { inventory, options } = input;
+  for (const probe of probes) {
+    for (const target of inventory.targets) {
+      for (const port of target.ports) {
+        const ok = endpointAllows(probe, target);
+        const applies = ok === true ? probe.applies(target, port) : ok;
+        if (applies !== true) {
+          notRun.push({ probeId: probe.id, vantage: nominalVantage(probe.vantages[0] ?? 'probe-namespace', target), target: target.ref, port: port.port, reason: applies });
+          continue;
+        }
+        for (const kind of probe.vantages) {
+          const choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
+          if (choice.kind === 'none') {
+            notRun.push({ probeId: probe.id, vantage: nominalVantage(kind, target), target: target.ref, port: port.port, reason: choice.reason });
+            continue;
+          }
+          for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
+        }
+      }
+    }
+  }
+  return { attempts, notRun };
+}
+
+/** Control-path attempts: same-namespace TCP connects where policy allows a fresh pod of the namespace. */
+function controlAttempts(input: PlanInput, attempts: readonly Attempt[]): Attempt[] {
+  const probe = tcpProbe(CONTROL_PATH_PROBE_ID);
+  const out = new Map<string, Attempt>();
+  for (const a of attempts) {
+    if (a.vantage.kind === 'same-namespace' || a.vantage.kind === 'host') continue;
+    const key = `${targetKey(a.target)}|${a.port}`;
+    if (input.inventory.sameNamespaceAllowed[key] !== true || out.has(key)) continue;
+    const target = input.inventory.targets.find((t) => targetKey(t.ref) === targetKey(a.target));
+    const ns = input.inventory.namespaces.find((n) => n.name === a.target.namespace);
+    const port = target?.ports.find((p) => p.port === a.port);
+    if (!target || !port || !ns || !mayHostProbePods(ns)) continue;
+    out.set(key, makeAttempt(probe, 'control', { kind: 'same-namespace', namespace: ns.name }, target, port, input.options.attemptTimeout));
+  }
+  return [...out.values()];
+}
+
+/** One canary per pod vantage, to the run's echo pod. */
+function canaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
+  const probe = input.probes.find((p) => p.id === 'canary') ?? tcpProbe('canary');
+  const target: Target = {
+    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
+    ports: [{ port: ECHO_PORT, name: 'http-echo', protocol: 'TCP', mtls: 'not-meshed' }],
+    mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
+  };
+  const port = target.ports[0] as TargetPort;
+  return vantages.map((v) => makeAttempt(probe, 'canary', v, target, port, input.options.attemptTimeout));
+}
+
+/** Namespace that hosts the pod of a vantage. */
+function podNamespace(v: Vantage, probeNamespace: string): string {
+  return v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : probeNamespace;
+}
+
+/** Short, stable, DNS-safe tag for a vantage (FNV-1a of its id). */
+export function vantageTag(v: Vantage): string {
+  let h = 0x811c9dc5;
+  for (const ch of vantageId(v)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `${v.kind === 'probe-namespace' ? 'pn' : v.kind === 'same-namespace' ? 'sn' : v.kind === 'from-namespace' ? 'fn' : 'h'}${h.toString(16).padStart(8, '0').slice(0, 6)}`;
+}
+
+function sortAttempts(list: Attempt[]): Attempt[] {
+  const key = (a: Attempt): string => `${vantageId(a.vantage)}|${a.role === 'canary' ? 0 : 1}|${targetKey(a.target)}|${String(a.port).padStart(5, '0')}|${a.probeId}`;
+  return list.sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** Build the plan. Pure and deterministic for the same inputs. */
+export function planRun(input: PlanInput): RunPlan {
+  const probeNamespace = probeNamespaceName(input.runId);
+  const address = input.canaryAddress ?? `${ECHO_NAME}.${probeNamespace}.svc`;
+  const controls = selectControls(input.controls, input.options.controls);
+  const probes = selectProbes(input.probes, controls, input.options.skipProbes);
+  const { attempts: probeAttempts, notRun } = expand(input, probes);
+  const control = controlAttempts(input, probeAttempts);
+  const podVantages = new Map<string, Vantage>();
+  for (const a of [...probeAttempts, ...control]) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
+  const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...probeAttempts, ...control]);
+  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8) };
+  const pods: PlannedPod[] = [];
+  for (const v of podVantages.values()) {
+    const specs = attempts.filter((a) => vantageId(a.vantage) === vantageId(v)).map(toSpec);
+    chunkSpecs(specs).forEach((chunk, i) => {
+      const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
+      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch: makeBatch(input.runId, name, chunk, timing) });
+    });
+  }
+  const hostSpecs = attempts.filter((a) => a.vantage.kind === 'host').map(toSpec);
+  return {
+    runId: input.runId,
+    probeNamespace,
+    controlIds: controls.map((c) => c.id),
+    attempts,
+    notRun,
+    pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
+    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, timing) } : {}),
+    canary: { address, port: ECHO_PORT },
+  };
+}

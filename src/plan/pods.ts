@@ -1,0 +1,180 @@
+/**
+ * Manifests for everything a run creates (pure), with every hygiene setting of DESIGN §5
+ * and MESH-NOTES §F.1: namespace enforced at PSA `restricted`; pods non-root (65532),
+ * seccomp RuntimeDefault, all capabilities dropped, read-only root, no privilege
+ * escalation, no service-account token, no service links, a deadline, CPU/memory requests
+ * and limits, never restarted, mesh injection disabled, and meshprobe labels on everything.
+ */
+import { labelValue, runLabels, VANTAGE_KEY } from '../cluster/labels.js';
+import type { KubeObject } from '../cluster/ports.js';
+import type { AttemptBatch } from '../../probes/protocol.js';
+import { vantageId, type Vantage } from '../domain/vantage.js';
+import { ECHO_PORT } from './echo-server.js';
+
+/** Where the agent and batch are mounted, and the files in it. */
+export const MOUNT_DIR = '/meshprobe';
+export const AGENT_FILE = 'agent.mjs';
+export const ECHO_FILE = 'echo.mjs';
+export const BATCH_FILE = 'batch.json';
+/** Container name of probe pods (logs are read from it). */
+export const AGENT_CONTAINER = 'agent';
+/** Non-root UID/GID of distroless "nonroot"; any numeric non-zero id satisfies runAsNonRoot. */
+export const RUN_AS = 65532;
+
+/** Mesh opt-outs for pods that must stay outside every mesh (MESH-NOTES §F.1, §G.3). */
+export const MESH_OPT_OUT_LABELS: Readonly<Record<string, string>> = {
+  'sidecar.istio.io/inject': 'false',
+  'istio.io/dataplane-mode': 'none',
+};
+export const MESH_OPT_OUT_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'sidecar.istio.io/inject': 'false',
+  'linkerd.io/inject': 'disabled',
+};
+
+/** Names of a run's objects. */
+export function probeNamespaceName(runId: string): string {
+  return `meshprobe-${runId}`;
+}
+export function agentConfigMapName(runId: string): string {
+  return `meshprobe-agent-${runId}`;
+}
+export const ECHO_NAME = 'meshprobe-echo';
+
+/** The per-run namespace: PSA restricted enforced; no mesh labels ("any new workload"). */
+export function namespaceManifest(runId: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: probeNamespaceName(runId),
+      labels: {
+        ...runLabels(runId, 'namespace'),
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+      },
+    },
+  };
+}
+
+/** The agent (and echo server) as a ConfigMap in one namespace. */
+export function agentConfigMap(runId: string, namespace: string, files: { readonly agent: string; readonly echo: string }): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: agentConfigMapName(runId), namespace, labels: runLabels(runId, 'agent') },
+    data: { [AGENT_FILE]: files.agent, [ECHO_FILE]: files.echo },
+  };
+}
+
+/** One pod's batch as a ConfigMap. */
+export function batchConfigMap(runId: string, namespace: string, podName: string, batch: AttemptBatch): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${podName}-batch`, namespace, labels: runLabels(runId, 'batch') },
+    data: { [BATCH_FILE]: JSON.stringify(batch) },
+  };
+}
+
+/** Container settings shared by probe and echo pods. */
+function hardenedContainer(image: string, command: readonly string[]): Record<string, unknown> {
+  return {
+    name: AGENT_CONTAINER,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: RUN_AS,
+      runAsGroup: RUN_AS,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    volumeMounts: [{ name: 'meshprobe', mountPath: MOUNT_DIR, readOnly: true }],
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** Pod spec fields shared by probe and echo pods. */
+function hardenedSpec(activeDeadlineSeconds: number, sources: readonly object[]): Record<string, unknown> {
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    activeDeadlineSeconds,
+    terminationGracePeriodSeconds: 1,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUN_AS,
+      runAsGroup: RUN_AS,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumes: [{ name: 'meshprobe', projected: { defaultMode: 0o444, sources } }],
+  };
+}
+
+/** What a probe pod needs to know. */
+export interface ProbePodInput {
+  readonly runId: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly vantage: Vantage;
+  readonly image: string;
+  readonly activeDeadlineSeconds: number;
+}
+
+/** A probe pod running the agent on its batch. */
+export function probePodManifest(p: ProbePodInput): KubeObject {
+  const labels = { ...runLabels(p.runId, 'probe'), [VANTAGE_KEY]: labelValue(vantageId(p.vantage)), ...MESH_OPT_OUT_LABELS };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: p.name, namespace: p.namespace, labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS } },
+    spec: {
+      ...hardenedSpec(p.activeDeadlineSeconds, [
+        { configMap: { name: agentConfigMapName(p.runId), items: [{ key: AGENT_FILE, path: AGENT_FILE }] } },
+        { configMap: { name: `${p.name}-batch`, items: [{ key: BATCH_FILE, path: BATCH_FILE }] } },
+      ]),
+      containers: [hardenedContainer(p.image, ['node', `${MOUNT_DIR}/${AGENT_FILE}`, `${MOUNT_DIR}/${BATCH_FILE}`])],
+    },
+  };
+}
+
+/** The canary echo pod in the probe namespace (same image, inline server). */
+export function echoPodManifest(runId: string, image: string, activeDeadlineSeconds: number): KubeObject {
+  const labels = { ...runLabels(runId, 'echo'), ...MESH_OPT_OUT_LABELS };
+  const container = {
+    ...hardenedContainer(image, ['node', `${MOUNT_DIR}/${ECHO_FILE}`]),
+    ports: [{ name: 'echo', containerPort: ECHO_PORT, protocol: 'TCP' }],
+    readinessProbe: { tcpSocket: { port: ECHO_PORT }, periodSeconds: 2 },
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: ECHO_NAME, namespace: probeNamespaceName(runId), labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS } },
+    spec: {
+      ...hardenedSpec(activeDeadlineSeconds, [{ configMap: { name: agentConfigMapName(runId), items: [{ key: ECHO_FILE, path: ECHO_FILE }] } }]),
+      containers: [container],
+    },
+  };
+}
+
+/** The Service in front of the echo pod. */
+export function echoServiceManifest(runId: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: ECHO_NAME, namespace: probeNamespaceName(runId), labels: runLabels(runId, 'echo') },
+    spec: {
+      type: 'ClusterIP',
+      selector: { 'meshprobe.io/run-id': runId, 'meshprobe.io/component': 'echo' },
+      ports: [{ name: 'http-echo', port: ECHO_PORT, targetPort: ECHO_PORT, protocol: 'TCP' }],
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import t from 'tap';
+import { discover } from '../../../src/discover/discover.js';
+import { buildInventory, type DiscoveredInventory } from '../../../src/discover/targets.js';
+import type { ScopeOptions } from '../../../src/discover/namespaces.js';
+import type { Control } from '../../../src/domain/control.js';
+import type { Probe } from '../../../src/domain/probe.js';
+import { attemptId } from '../../../src/domain/attempt.js';
+import { vantageId } from '../../../src/domain/vantage.js';
+import { CONFIGMAP_LIMIT_BYTES, chunkSpecs, jsonBytes, batchDeadlineMs, MAX_BATCH_BYTES } from '../../../src/plan/batch.js';
+import { planRun, CONTROL_PATH_PROBE_ID, type PlanInput } from '../../../src/plan/plan.js';
+import { batchConfigMap } from '../../../src/plan/pods.js';
+import { PROBES, CONTROLS } from '../../../src/catalogue/index.js';
+import { FakeClusterApi } from '../../fakes/cluster-api.js';
+
+const RUN = '20261123-185612-a1b2';
+const SCOPE: ScopeOptions = { scope: 'pci.scope=cde', cdeNamespaces: [], namespaces: [], excludeNamespaces: [], tenants: [], egressTargets: [], untrustedPaths: [] };
+const OPTS = { controls: [], skipProbes: [], foreignPods: true, attemptTimeout: 3000, concurrency: 64, timeout: 600 };
+
+async function istio(scope: Partial<ScopeOptions> = {}): Promise<DiscoveredInventory> {
+  return buildInventory(await discover(FakeClusterApi.fromFixture(new URL('../../fixtures/cluster/istio.json', import.meta.url))), { ...SCOPE, ...scope });
+}
+
+/** A tiny catalogue: reach from outside toward CDE, and a same-namespace HTTP probe. */
+const reach: Probe = {
+  id: 'tcp-reach', title: 'reach', technique: 'tcp', vantages: ['from-namespace', 'probe-namespace'], secureLooksLike: '',
+  applies: (_t, p) => (p.meshBypass === undefined ? true : `port ${p.port} is a mesh port`),
+  request: () => ({ technique: 'tcp' }),
+};
+const http: Probe = {
+  id: 'plaintext-http', title: 'http', technique: 'http', vantages: ['same-namespace'], secureLooksLike: '',
+  applies: (target) => (target.ref.kind === 'Pod' ? true : 'pods only'),
+  request: (_t, _p, seed) => ({ technique: 'http', http: { method: 'GET', path: `/x${seed.slice(0, 4)}` } }),
+};
+const canary: Probe = {
+  id: 'canary', title: 'canary', technique: 'http', vantages: [], secureLooksLike: '', applies: () => true,
+  request: () => ({ technique: 'http', http: { method: 'GET', path: '/canary' } }),
+};
+const control = (id: string, probeIds: string[]): Control => ({
+  id: `pci-dss-4.0.1/${id}`, requirement: id, title: id, holdsMeans: '', probeIds,
+  judge: () => ({ status: 'holds', reasons: [], evidenceIds: [] }),
+});
+const CATALOGUE = { probes: [reach, http, canary], controls: [control('1.3.1', ['tcp-reach']), control('2.2.5', ['plaintext-http'])] };
+
+function input(inventory: DiscoveredInventory, over: Partial<PlanInput['options']> = {}): PlanInput {
+  return { runId: RUN, inventory, ...CATALOGUE, options: { ...OPTS, ...over } };
+}
+
+t.test('segmentation attempts come from every out-of-scope app namespace toward CDE ports only', async (t) => {
+  // Given the Istio fixture (payments is the CDE; shop, legacy, ambient-apps are out of scope)
+  const plan = planRun(input(await istio()));
+  // When looking at tcp-reach from foreign namespaces
+  const from = plan.attempts.filter((a) => a.probeId === 'tcp-reach' && a.vantage.kind === 'from-namespace');
+  // Then they all target payments, from each out-of-scope app namespace, never from system/mesh namespaces
+  t.same([...new Set(from.map((a) => a.target.namespace))], ['payments']);
+  t.same([...new Set(from.map((a) => vantageId(a.vantage)))].sort(), ['from-namespace:ambient-apps', 'from-namespace:default', 'from-namespace:legacy', 'from-namespace:shop']);
+  // And out-of-scope targets get a not-run reason instead
+  t.match(plan.notRun.find((n) => n.probeId === 'tcp-reach' && n.target.namespace === 'shop' && n.vantage.kind === 'from-namespace'), { reason: /is out of scope; segmentation is probed toward CDE targets/ });
+  // And mesh by-design ports are not-run with the probe's reason
+  t.match(plan.notRun.find((n) => n.probeId === 'tcp-reach' && n.port === 15021), { reason: 'port 15021 is a mesh port' });
+});
+
+t.test('attempt ids are the stable hash of probe, vantage, target and port', async (t) => {
+  const plan = planRun(input(await istio()));
+  for (const a of plan.attempts) t.equal(a.id, attemptId({ probeId: a.probeId, vantage: a.vantage, target: a.target, port: a.port }));
+  t.equal(new Set(plan.attempts.map((a) => a.id)).size, plan.attempts.length, 'unique');
+  t.same(planRun(input(await istio())), plan, 'deterministic');
+});
+
+t.test('--no-foreign-pods removes from-namespace vantages and says why', async (t) => {
+  const plan = planRun(input(await istio(), { foreignPods: false }));
+  t.notOk(plan.attempts.some((a) => a.vantage.kind === 'from-namespace'));
+  t.ok(plan.notRun.some((n) => n.vantage.kind === 'from-namespace' && /--no-foreign-pods/.test(n.reason)));
+  t.notOk(plan.pods.some((p) => p.vantage.kind === 'from-namespace'));
+});
+
+t.test('no probe pod is placed in control-plane or mesh namespaces; they are still targets', async (t) => {
+  const plan = planRun(input(await istio()));
+  t.notOk(plan.pods.some((p) => ['kube-system', 'istio-system'].includes(p.namespace)));
+  t.ok(plan.attempts.some((a) => a.target.namespace === 'istio-system' && a.vantage.kind === 'probe-namespace'), 'istiod probed from the probe namespace');
+  t.match(plan.notRun.find((n) => n.probeId === 'plaintext-http' && n.target.namespace === 'istio-system'), { reason: /mesh namespace: probed for exposures, not used as a vantage/ });
+});
+
+t.test('one canary per pod vantage, to the echo pod, in that vantage\'s first batch', async (t) => {
+  const plan = planRun({ ...input(await istio()), canaryAddress: '10.96.99.1' });
+  const vantages = new Set(plan.pods.map((p) => vantageId(p.vantage)));
+  const canaries = plan.attempts.filter((a) => a.role === 'canary');
+  t.same(new Set(canaries.map((a) => vantageId(a.vantage))), vantages);
+  t.equal(canaries.length, vantages.size);
+  t.ok(canaries.every((a) => a.address === '10.96.99.1' && a.port === 8080 && a.target.kind === 'Canary' && a.target.namespace === `meshprobe-${RUN}`));
+  for (const pod of plan.pods) t.equal(pod.batch.attempts.filter((s) => canaries.some((c) => c.id === s.id)).length, pod.name.endsWith('-0') ? 1 : 0, pod.name);
+  t.equal(planRun(input(await istio())).canary.address, `meshprobe-echo.meshprobe-${RUN}.svc`, 'DNS name before the Service exists');
+});
+
+t.test('control-path attempts come from the target namespace where policy allows it', async (t) => {
+  const plan = planRun(input(await istio()));
+  const controls = plan.attempts.filter((a) => a.role === 'control');
+  const inPayments = controls.filter((a) => a.target.namespace === 'payments');
+  // payments allows same-namespace to api:8080 (pod) and Service port 80 → 8080, and nothing else
+  t.same(inPayments.map((a) => `${a.target.kind}/${a.target.name}:${a.port}`).sort(), ['Pod/api-7d9f8c6b5d-x2x4q:8080', 'Service/api:80']);
+  // shop denies all ingress and egress: no control path there; legacy has no policy: allowed
+  t.notOk(controls.some((a) => a.target.namespace === 'shop'));
+  t.ok(controls.some((a) => a.target.namespace === 'legacy'));
+  t.ok(controls.every((a) => a.probeId === CONTROL_PATH_PROBE_ID && a.technique === 'tcp' && a.vantage.kind === 'same-namespace' && a.vantage.namespace === a.target.namespace));
+});
+
+t.test('--control selects probes; --skip-probe removes them', async (t) => {
+  const only = planRun(input(await istio(), { controls: ['2.2.5'] }));
+  t.same([...new Set(only.attempts.filter((a) => a.role === 'probe').map((a) => a.probeId))], ['plaintext-http']);
+  t.same(only.controlIds, ['pci-dss-4.0.1/2.2.5']);
+  const skipped = planRun(input(await istio(), { skipProbes: ['tcp-reach'] }));
+  t.notOk(skipped.attempts.some((a) => a.probeId === 'tcp-reach'));
+});
+
+t.test('pods run in the vantage namespace; the batch carries exactly that vantage\'s attempts', async (t) => {
+  const plan = planRun(input(await istio()));
+  for (const pod of plan.pods) {
+    const expectNs = pod.vantage.kind === 'probe-namespace' ? `meshprobe-${RUN}` : pod.vantage.kind === 'host' ? '' : pod.vantage.namespace;
+    t.equal(pod.namespace, expectNs, pod.name);
+    const ids = new Set(plan.attempts.filter((a) => vantageId(a.vantage) === vantageId(pod.vantage)).map((a) => a.id));
+    t.ok(pod.batch.attempts.every((s) => ids.has(s.id)), `${pod.name} holds only its vantage's attempts`);
+    t.ok(pod.name.length <= 63 && /^[a-z0-9-]+$/.test(pod.name));
+  }
+  const total = plan.pods.reduce((n, p) => n + p.batch.attempts.length, 0);
+  t.equal(total, plan.attempts.length, 'every attempt is in exactly one batch');
+});
+
+t.test('egress and untrusted endpoints: only from CDE namespaces, and only from the host + probe namespace', async (t) => {
+  const inv = await istio({ egressTargets: ['outside.example:443'], untrustedPaths: ['partner.example:8443'] });
+  const plan = planRun({ runId: RUN, inventory: inv, probes: PROBES, controls: CONTROLS, options: OPTS });
+  const egress = plan.attempts.filter((a) => a.target.name === 'outside.example:443');
+  t.ok(egress.length > 0);
+  t.ok(egress.every((a) => a.probeId === 'egress-reach' && a.vantage.kind === 'from-namespace' && a.vantage.namespace === 'payments'));
+  const untrusted = plan.attempts.filter((a) => a.target.name === 'partner.example:8443');
+  t.ok(untrusted.some((a) => a.vantage.kind === 'host'));
+  t.notOk(untrusted.some((a) => a.probeId === 'egress-reach'));
+  t.ok(plan.hostBatch && plan.hostBatch.attempts.length === plan.attempts.filter((a) => a.vantage.kind === 'host').length);
+});
+
+t.test('the real catalogue plans without error and every not-run has a reason', async (t) => {
+  const plan = planRun({ runId: RUN, inventory: await istio(), probes: PROBES, controls: CONTROLS, options: OPTS });
+  t.ok(plan.attempts.length > 0);
+  t.ok(plan.notRun.every((n) => n.reason.length > 0));
+  t.notOk(plan.attempts.some((a) => a.probeId === 'kubelet-anonymous' && a.target.kind !== 'Node'));
+});
+
+t.test('batches stay well under the ConfigMap limit, split by bytes and by count', async (t) => {
+  // Given 6000 attempt specs of about 150 bytes each (≈ 900 KB in one piece)
+  const specs = Array.from({ length: 6000 }, (_, i) => ({ id: i.toString(16).padStart(16, '0'), technique: 'http' as const, host: '10.244.1.10', port: 8080, timeoutMs: 3000, http: { method: 'GET', path: `/__meshprobe_${i}` } }));
+  // When chunked with the defaults
+  const chunks = chunkSpecs(specs);
+  // Then every chunk's batch ConfigMap is under our budget and far under the 1 MiB limit, and nothing is lost
+  for (const c of chunks) {
+    const cm = batchConfigMap(RUN, 'ns', `mp-${RUN}-pn000000-10`, { v: 1, runId: RUN, podName: `mp-${RUN}-pn000000-10`, concurrency: 64, deadlineMs: 600000, attempts: c });
+    const bytes = jsonBytes(cm.data);
+    t.ok(bytes <= MAX_BATCH_BYTES, `chunk of ${c.length} is ${bytes} B`);
+    t.ok(bytes < CONFIGMAP_LIMIT_BYTES / 2);
+  }
+  t.equal(chunks.flat().length, 6000);
+  t.ok(chunks.length >= 4, 'split by bytes');
+  // And a count limit applies even to small specs
+  t.same(chunkSpecs(specs.slice(0, 25), MAX_BATCH_BYTES, 10).map((c) => c.length), [10, 10, 5]);
+  // And the deadline grows with waves and is capped by the run timeout
+  t.equal(batchDeadlineMs(64, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 11000);
+  t.equal(batchDeadlineMs(65, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 17000);
+  t.equal(batchDeadlineMs(64000, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 480000);
+});
