@@ -1,0 +1,44 @@
+// Verification client run INSIDE the lab (image lab.local/node:20, `node -e`), independent of
+// meshprobe: it proves each scenario workload behaves as its manifest says before meshprobe's
+// verdicts are compared with that ground truth. Input: env CHECKS (JSON list); output: one
+// JSON line per check. Every attempt is bounded by its own timeout; targets are lab ClusterIPs.
+const net = require('net'), tls = require('tls'), fs = require('fs');
+const checks = JSON.parse(process.env.CHECKS);
+function one(c) {
+  return new Promise((done) => {
+    const out = { id: c.id };
+    let sock, timer;
+    const finish = (extra) => { clearTimeout(timer); if (sock) sock.destroy(); done({ ...out, ...extra }); };
+    timer = setTimeout(() => finish({ result: out.connected ? 'silent' : 'timeout' }), c.timeoutMs || 3000);
+    const onData = (buf) => {
+      out.bytes = (out.bytes || 0) + buf.length;
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf.toString('latin1'));
+      if (m) finish({ result: 'http', status: Number(m[1]), body: buf.toString('utf8').slice(0, 400) });
+    };
+    const onError = (e) => finish({ result: e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ECONNRESET' ? 'reset' : 'error', code: e.code, message: e.message });
+    const request = `GET ${c.path || '/'} HTTP/1.1\r\nHost: ${c.host}\r\nConnection: close\r\n\r\n`;
+    if (c.kind === 'tls') {
+      const o = { host: c.host, port: c.port, rejectUnauthorized: false, ALPNProtocols: c.alpn, minVersion: c.minVersion || 'TLSv1', maxVersion: c.maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' };
+      if (c.clientCert) { o.cert = fs.readFileSync(c.clientCert + '/tls.crt'); o.key = fs.readFileSync(c.clientCert + '/tls.key'); }
+      sock = tls.connect(o, () => {
+        out.connected = true;
+        const peer = sock.getPeerCertificate(true);
+        Object.assign(out, { protocol: sock.getProtocol(), notAfter: peer.valid_to, bits: peer.bits, san: peer.subjectaltname });
+        sock.write(request);
+      });
+      sock.on('data', onData);
+      sock.on('error', (e) => {
+        const peer = sock.getPeerCertificate && sock.getPeerCertificate();
+        if (peer && peer.subjectaltname) out.san = peer.subjectaltname;
+        onError(e);
+      });
+      sock.on('end', () => finish({ result: out.bytes ? 'http?' : 'eof' }));
+      return;
+    }
+    sock = net.connect({ host: c.host, port: c.port }, () => { out.connected = true; if (c.kind === 'http') sock.write(request); else finish({ result: 'connected' }); });
+    sock.on('data', onData);
+    sock.on('error', onError);
+    sock.on('end', () => finish({ result: 'eof' }));
+  });
+}
+(async () => { for (const c of checks) console.log(JSON.stringify(await one(c))); })();

@@ -1,0 +1,150 @@
+/**
+ * Proof that the scenario workloads really behave as their manifests' headers say, checked
+ * from inside the lab with a throwaway Job per vantage namespace (plain Node, no meshprobe).
+ * Runs before meshprobe is compared with the ground truth, so a mismatch is meshprobe's, not
+ * a broken scenario. Jobs carry the scenario label (never meshprobe's) and are deleted after.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Lab } from './lab.js';
+import { kubectl, kubectlOk } from './kubectl.js';
+
+/** What a check must show. */
+export type Expect = 'blocked' | 'connected' | 'http-200' | 'no-http' | 'client-cert-required' | 'expired-cert' | 'rsa-1024' | 'tls1.0';
+
+/** One connection a verification Job makes. `to` is "namespace/service". */
+export interface Check {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly kind: 'tcp' | 'http' | 'tls';
+  readonly expect: Expect;
+  readonly path?: string;
+  readonly maxVersion?: 'TLSv1';
+  readonly alpn?: readonly string[];
+  /** Mount the gateway's mesh-client-tls Secret and present it. */
+  readonly clientCert?: boolean;
+}
+
+/** The ground truth of every scenario manifest, as connections. */
+export const CHECKS: readonly Check[] = [
+  { id: 'gateway→payments plaintext is reset', from: 'gateway', to: 'cde-strict/payments', port: 8080, kind: 'http', expect: 'no-http' },
+  { id: 'gateway→payments TLS without client cert is refused', from: 'gateway', to: 'cde-strict/payments', port: 8080, kind: 'tls', alpn: ['istio-http/1.1', 'istio', 'http/1.1'], expect: 'client-cert-required' },
+  { id: 'gateway→payments mTLS with a mesh client cert is served', from: 'gateway', to: 'cde-strict/payments', port: 8080, kind: 'tls', clientCert: true, expect: 'http-200' },
+  { id: 'gateway→ledger:8081 plaintext is served (permissive)', from: 'gateway', to: 'cde-permissive/ledger', port: 8081, kind: 'http', expect: 'http-200' },
+  { id: 'gateway→ledger:8080 plaintext is reset (strict)', from: 'gateway', to: 'cde-permissive/ledger', port: 8080, kind: 'http', expect: 'no-http' },
+  { id: 'gateway→cert-expired presents an expired certificate', from: 'gateway', to: 'cde-crypto/cert-expired', port: 8443, kind: 'tls', expect: 'expired-cert' },
+  { id: 'gateway→cert-weak presents an RSA-1024 certificate', from: 'gateway', to: 'cde-crypto/cert-weak', port: 8443, kind: 'tls', expect: 'rsa-1024' },
+  { id: 'gateway→tls-legacy completes a TLS 1.0 handshake', from: 'gateway', to: 'cde-crypto/tls-legacy', port: 8443, kind: 'tls', maxVersion: 'TLSv1', expect: 'tls1.0' },
+  { id: 'gateway→cert-expired refuses TLS 1.0', from: 'gateway', to: 'cde-crypto/cert-expired', port: 8443, kind: 'tls', maxVersion: 'TLSv1', expect: 'no-http' },
+  { id: 'shop→payments is blocked', from: 'shop', to: 'cde-strict/payments', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'shop→ledger:8081 is blocked', from: 'shop', to: 'cde-permissive/ledger', port: 8081, kind: 'tcp', expect: 'blocked' },
+  { id: 'shop→vault connects (too-broad policy)', from: 'shop', to: 'cde-broad/vault', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'cde-metrics→orders:9090/metrics is served without credentials', from: 'cde-metrics', to: 'cde-metrics/orders', port: 9090, kind: 'http', path: '/metrics', expect: 'http-200' },
+  { id: 'cde-metrics→orders:8080 plaintext is reset', from: 'cde-metrics', to: 'cde-metrics/orders', port: 8080, kind: 'http', expect: 'no-http' },
+  { id: 'cde-strict→outside is blocked (egress policy)', from: 'cde-strict', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'cde-open-egress→outside connects (no egress policy)', from: 'cde-open-egress', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'tenant-b→tenant-a is blocked', from: 'tenant-b', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'tenant-a→tenant-b is blocked', from: 'tenant-a', to: 'tenant-b/app-b', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'tenant-a→tenant-a connects (control path)', from: 'tenant-a', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'connected' },
+];
+
+/** One line the verification client printed. */
+export interface CheckResult {
+  readonly id: string;
+  readonly result: string;
+  readonly status?: number;
+  readonly body?: string;
+  readonly protocol?: string;
+  readonly notAfter?: string;
+  readonly bits?: number;
+  readonly code?: string;
+  readonly message?: string;
+  readonly san?: string;
+}
+
+/** Does the observed result show what the check expects? Pure; returns undefined when it does, else why not. */
+export function judgeCheck(c: Check, r: CheckResult | undefined, now: Date): string | undefined {
+  if (!r) return 'no result line';
+  const ok = ((): boolean => {
+    switch (c.expect) {
+      case 'blocked': return ['timeout', 'refused', 'error'].includes(r.result) && r.code !== 'ECONNRESET';
+      case 'connected': return r.result === 'connected';
+      case 'http-200': return r.result === 'http' && r.status === 200 && (c.path !== '/metrics' || (r.body ?? '').includes('# HELP'));
+      case 'no-http': return r.result !== 'http' && r.result !== 'timeout';
+      case 'client-cert-required': return /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|alert number 116/i.test(`${r.code ?? ''} ${r.message ?? ''}`);
+      case 'expired-cert': return r.notAfter !== undefined && new Date(r.notAfter) < now;
+      case 'rsa-1024': return r.bits === 1024;
+      case 'tls1.0': return r.protocol === 'TLSv1';
+      default: { const never: never = c.expect; return never; }
+    }
+  })();
+  return ok ? undefined : `expected ${c.expect}, observed ${JSON.stringify(r)}`;
+}
+
+function clusterIp(lab: Lab, ref: string): string {
+  const [ns, name] = ref.split('/') as [string, string];
+  return kubectlOk(lab, ['get', 'service', name, '-n', ns, '-o', 'jsonpath={.spec.clusterIP}']).trim();
+}
+
+function jobManifest(ns: string, name: string, checks: string, withClientCert: boolean): object {
+  const script = readFileSync(join(import.meta.dirname, 'verify-agent.js'), 'utf8');
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: ns, labels: { 'meshprobe-e2e/part-of': 'scenarios' } },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: 180,
+      ttlSecondsAfterFinished: 600,
+      template: {
+        metadata: { labels: { 'meshprobe-e2e/part-of': 'scenarios', 'meshprobe-e2e/verify': 'true' } },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          ...(withClientCert ? { volumes: [{ name: 'client', secret: { secretName: 'mesh-client-tls', defaultMode: 0o444 } }] } : {}),
+          containers: [{
+            name: 'verify',
+            image: 'lab.local/node:20',
+            imagePullPolicy: 'Never',
+            command: ['/usr/bin/node', '-e', script],
+            env: [{ name: 'CHECKS', value: checks }],
+            resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            ...(withClientCert ? { volumeMounts: [{ name: 'client', mountPath: '/etc/client-tls', readOnly: true }] } : {}),
+          }],
+        },
+      },
+    },
+  };
+}
+
+/** Run every check (one Job per source namespace, sequentially) and return the results by id. */
+export function runChecks(lab: Lab, checks: readonly Check[] = CHECKS): Map<string, CheckResult> {
+  const results = new Map<string, CheckResult>();
+  const ips = new Map<string, string>();
+  for (const ns of [...new Set(checks.map((c) => c.from))]) {
+    const mine = checks.filter((c) => c.from === ns);
+    const wire = mine.map((c) => {
+      const host = ips.get(c.to) ?? clusterIp(lab, c.to);
+      ips.set(c.to, host);
+      return { id: c.id, kind: c.kind, host, port: c.port, path: c.path, maxVersion: c.maxVersion, alpn: c.alpn, clientCert: c.clientCert ? '/etc/client-tls' : undefined, timeoutMs: 3000 };
+    });
+    const name = `verify-${Date.now().toString(36)}`;
+    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify(jobManifest(ns, name, JSON.stringify(wire), mine.some((c) => c.clientCert))) });
+    try {
+      const w = kubectl(lab, ['wait', '--for=condition=complete', `job/${name}`, '-n', ns, '--timeout=180s'], { timeoutMs: 200_000 });
+      const logs = kubectl(lab, ['logs', `job/${name}`, '-n', ns]).stdout;
+      for (const line of logs.split('\n').filter((l) => l.startsWith('{'))) {
+        const r = JSON.parse(line) as CheckResult;
+        results.set(r.id, r);
+      }
+      if (w.code !== 0 && results.size === 0) throw new Error(`verification job in ${ns} did not complete: ${w.stderr.trim()}`);
+    } finally {
+      kubectl(lab, ['delete', 'job', name, '-n', ns, '--wait=false', '--cascade=background', '--ignore-not-found']);
+    }
+  }
+  return results;
+}
