@@ -21,7 +21,7 @@ if ('skip' in ready) {
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
-      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{
         name: 'idle', image: 'lab.local/node:20', imagePullPolicy: 'Never',
         command: ['/usr/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'],

@@ -103,7 +103,7 @@ function jobManifest(ns: string, name: string, checks: string, withClientCert: b
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           ...(withClientCert ? { volumes: [{ name: 'client', secret: { secretName: 'mesh-client-tls', defaultMode: 0o444 } }] } : {}),
           containers: [{
             name: 'verify',
