@@ -19,6 +19,8 @@ export interface Judgement {
   readonly status: VerdictStatus;
   readonly reasons: readonly string[];
   readonly evidenceIds: readonly string[];
+  /** The reasons that are failures (a subset of `reasons`), so diffs can track findings across runs. */
+  readonly findings?: readonly string[];
 }
 
 /** A PCI DSS v4.0.1 requirement as data. */

@@ -11,6 +11,8 @@ export interface Verdict {
   readonly requirement?: string;
   /** Requirement title, as in the catalogue. Filled by evaluate. */
   readonly title?: string;
+  /** The failing reasons (subset of `reasons`), stable across runs for `meshprobe diff`. */
+  readonly findings?: readonly string[];
 }
 
 /** Worst-first order used for sorting and summaries. */

@@ -19,7 +19,7 @@ export function evidenceFor(control: Control, evidence: readonly Evidence[]): Ev
 export function judgeControl(control: Control, input: JudgeInput): Verdict {
   try {
     const j = control.judge({ ...input, evidence: evidenceFor(control, input.evidence) });
-    return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: [...j.reasons], evidenceIds: [...new Set(j.evidenceIds)].sort() };
+    return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: [...j.reasons], evidenceIds: [...new Set(j.evidenceIds)].sort(), ...(j.status === 'fails' ? { findings: [...(j.findings ?? j.reasons)] } : {}) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { controlId: control.id, requirement: control.requirement, title: control.title, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };

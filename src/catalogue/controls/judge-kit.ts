@@ -137,7 +137,7 @@ export function fold(findings: readonly Finding[], whenEmpty: { status: VerdictS
       ? holds.map((f) => f.reason)
       : [`${holds.length} further attempts held; each is listed in the evidence with its own reason.`];
   const reasons = [...fails.map((f) => f.reason), ...unsure.map((f) => f.reason), ...holdsReasons, ...caveats];
-  return { status, reasons: dedupe(reasons), evidenceIds: ids };
+  return { status, reasons: dedupe(reasons), evidenceIds: ids, ...(fails.length > 0 ? { findings: dedupe(fails.map((f) => f.reason)) } : {}) };
 }
 
 function dedupe(reasons: readonly string[]): string[] {

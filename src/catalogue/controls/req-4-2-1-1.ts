@@ -29,7 +29,7 @@ export const req4211: Control = {
     const failing = certs.filter((c) => c.findings.some((f) => f.severity === 'fail'));
     if (failing.length > 0) {
       const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message).join('; ')}.`);
-      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.'], evidenceIds: ids };
+      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.'], evidenceIds: ids, findings: reasons };
     }
     if (!readContext(input).trustBundleSupplied) {
       return {
