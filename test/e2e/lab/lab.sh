@@ -44,6 +44,7 @@ SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridg
   vm.overcommit_memory vm.panic_on_oom kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 PROCS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-network-policies)
 
+STARTED=0
 log() { echo "[lab $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 kc() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
@@ -76,6 +77,7 @@ start_proc() { # name cmd...
   local name=$1; shift
   if running "$name"; then log "$name already running (pid $(cat "$RUN/$name.pid"))"; return 0; fi
   log "starting $name (log: $LOGS/$name.log)"
+  STARTED=1
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! > "$RUN/$name.pid"
   sleep 0.3
@@ -159,9 +161,15 @@ host_setup() {
 }
 
 # ---------------------------------------------------------------- config files
+put() { # write stdin to FILE only when the content changed (kube-proxy exits when its config is touched)
+  local tmp; tmp=$(mktemp "$1.XXXXXX")
+  cat > "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 write_configs() {
   mkdir -p "$CFG/net.d"
-  cat > "$CFG/net.d/10-meshprobe-lab.conflist" <<EOF
+  put "$CFG/net.d/10-meshprobe-lab.conflist" <<EOF
 { "cniVersion": "1.0.0", "name": "meshprobe-lab", "plugins": [
   { "type": "bridge", "bridge": "$CNI_BR", "isGateway": true, "ipMasq": false, "hairpinMode": true,
     "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$POD_CIDR", "gateway": "$POD_GW" }]],
@@ -176,11 +184,11 @@ EOF
     -e "s#conf_dir = \"/etc/cni/net.d\"#conf_dir = \"$CFG/net.d\"#" \
     -e "s#sandbox_image = \"registry.k8s.io/pause:3.6\"#sandbox_image = \"registry.k8s.io/pause:3.10\"#" \
     -e "s#restrict_oom_score_adj = false#restrict_oom_score_adj = true#" \
-    > "$CFG/containerd.toml"
+    | put "$CFG/containerd.toml"
   # pods resolve nothing: no cluster DNS in the lab (lookups fail fast on the pod's own loopback)
-  printf 'nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n' > "$CFG/resolv.conf"
+  printf 'nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n' | put "$CFG/resolv.conf"
 
-  cat > "$CFG/kubelet.yaml" <<EOF
+  put "$CFG/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_IP
@@ -210,7 +218,7 @@ evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available:
 protectKernelDefaults: false
 rotateCertificates: false
 EOF
-  cat > "$CFG/kube-proxy.yaml" <<EOF
+  put "$CFG/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -449,7 +457,9 @@ cmd_up() {
   start_netpol
   start_node
   wait_for "node $NODE_NAME Ready" 180 node_ready
-  [[ ${LAB_SMOKE:-1} == 0 ]] || cmd_smoke
+  # smoke after anything was (re)started, or when LAB_SMOKE=1; LAB_SMOKE=0 never
+  if [[ ${LAB_SMOKE:-} == 1 || ( ${LAB_SMOKE:-} != 0 && $STARTED == 1 ) ]]; then cmd_smoke
+  else log "all components were already running: smoke skipped (lab.sh smoke runs it)"; fi
   log "lab up in $(( $(date +%s) - t0 ))s (kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kube-network-policies $NETPOL_VERSION)"
   log "user without bindings: $USER_KUBECONFIG"
   log "admin kubeconfig:"
@@ -560,9 +570,9 @@ sweep_iptables() { # remove rules/chains named KUBE-*, CNI-*, MESHPROBE-LAB-* (i
     for t in filter nat mangle raw; do
       "$ipt" -t "$t" -S >/dev/null 2>&1 || continue
       # rules in any chain that jump to one of those chains, or live in built-in chains referencing them
-      "$ipt" -t "$t" -S | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*(-j|--jump) (KUBE-|CNI-|MESHPROBE-LAB-)' |
+      { "$ipt" -t "$t" -S | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*(-j|--jump) (KUBE-|CNI-|MESHPROBE-LAB-)' || true; } |
         while read -r line; do eval "$ipt -t $t ${line/-A/-D}" 2>/dev/null || true; done
-      chains=$("$ipt" -t "$t" -S | awk '/^-N (KUBE-|CNI-|MESHPROBE-LAB-)/ {print $2}')
+      chains=$("$ipt" -t "$t" -S | awk '/^-N (KUBE-|CNI-|MESHPROBE-LAB-)/ {print $2}' || true)
       for c in $chains; do "$ipt" -t "$t" -F "$c" 2>/dev/null || true; done
       for c in $chains; do "$ipt" -t "$t" -X "$c" 2>/dev/null || true; done
     done
@@ -602,10 +612,11 @@ cmd_down() {
   conntrack -D -s "$LAB_RANGE" >/dev/null 2>&1 || true
   conntrack -D -d "$LAB_RANGE" >/dev/null 2>&1 || true
   # mounts under /var/lib/kubelet and the containerd state dirs, deepest first
-  for m in $(findmnt -rn -o TARGET | grep -E '^(/var/lib/kubelet|/run/containerd|/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes|/run/netns)' | sort -r); do
+  for m in $(findmnt -rn -o TARGET | grep -E '^(/var/lib/kubelet|/run/containerd|/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes|/run/netns)' | sort -r || true); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
-  rm -rf /var/lib/kubelet /var/log/pods /var/log/containers /run/containerd/io.containerd.runtime.v2.task/k8s.io
+  rmdir /run/netns 2>/dev/null || true
+  rm -rf /var/lib/kubelet /var/log/pods /var/log/containers /run/containerd
   # kubelet's cgroups
   for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/unified/kubepods; do
     [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
