@@ -121,6 +121,8 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
   });
   const profile = opts.profile ?? PCI_STRONG_CRYPTO;
   const negotiated = negotiatedOf(scan.default);
+  // Weak suites only exist below TLS 1.3: when no older version is accepted, nothing is untested.
+  const notTestable = SCAN_VERSIONS.some((v) => v !== 'TLSv1.3' && protocols[v]) ? [...scan.notTestable].sort() : [];
   const findings = evaluateCrypto(
     {
       protocolsAccepted: SCAN_VERSIONS.filter((v) => protocols[v]),
@@ -129,7 +131,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
       chain,
       now: opts.now,
       expiryWarningDays: opts.expiryWarningDays,
-      ciphersNotTestable: scan.notTestable,
+      ciphersNotTestable: notTestable,
     },
     profile,
   );
@@ -143,7 +145,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
     negotiated,
     protocols,
     ciphers,
-    ciphersNotTestable: [...scan.notTestable].sort(),
+    ciphersNotTestable: notTestable,
     clientCertificateRequired: clientCertificateRequired(all),
     chain,
     chainPem,

@@ -37,11 +37,6 @@ export const WEAK_SUITE_CANDIDATES: readonly string[] = [
   'DES-CBC-SHA', 'EDH-RSA-DES-CBC-SHA', 'EXP-RC4-MD5', 'EXP-DES-CBC-SHA', 'EXP-EDH-RSA-DES-CBC-SHA',
 ];
 
-/** Strong-but-uncommon suites outside Node's default list, so the accepted list is complete. */
-export const EXTRA_SUITE_CANDIDATES: readonly string[] = [
-  'CAMELLIA128-SHA', 'CAMELLIA256-SHA', 'DHE-RSA-CAMELLIA128-SHA', 'DHE-RSA-CAMELLIA256-SHA', 'ARIA128-GCM-SHA256', 'ARIA256-GCM-SHA384',
-];
-
 /** Parse "host:port" or "[v6]:port". Returns the endpoint or a sentence saying what is wrong. */
 export function parseEndpoint(text: string): { host: string; port: number } | { problem: string } {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(text.trim());

@@ -6,9 +6,10 @@
 import { createSecureContext, getCiphers } from 'node:tls';
 import { runAttempt } from '../../probes/agent/attempt.js';
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';
+import { OPENSSL_TLS12_SUITES } from '../evaluate/cipher-catalogue.js';
 import type { TlsScanObservations } from '../evaluate/tls-assess.js';
 import {
-  defaultSpec, EXTRA_SUITE_CANDIDATES, suiteCandidates, suiteSpecs, TLS13_SUITES, versionAccepted, versionSpecs,
+  defaultSpec, suiteCandidates, suiteSpecs, TLS13_SUITES, versionAccepted, versionSpecs,
   WEAK_SUITE_CANDIDATES, type TlsEndpoint,
 } from '../evaluate/tls-scan.js';
 import { unreachableFromDefault } from '../evaluate/tls-assess.js';
@@ -40,7 +41,7 @@ function offerable(suite: string): boolean {
 export function clientSuites(): { readonly offerable: readonly string[]; readonly notTestable: readonly string[] } {
   // PSK and SRP suites need a pre-shared secret no certificate server will use.
   const builtin = getCiphers().filter((s) => !/psk|srp/i.test(s)).map((s) => s.toUpperCase());
-  const extra = [...WEAK_SUITE_CANDIDATES, ...EXTRA_SUITE_CANDIDATES];
+  const extra = [...WEAK_SUITE_CANDIDATES, ...OPENSSL_TLS12_SUITES];
   const tls13 = TLS13_SUITES.filter((s) => !builtin.includes(s));
   return {
     offerable: [...new Set([...builtin, ...tls13, ...extra.filter(offerable)])].sort(),

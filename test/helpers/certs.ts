@@ -110,6 +110,7 @@ export function mintCa(cn = 'meshprobe test CA'): MintedCert {
 export function mintEcCert(o: {
   readonly cn: string;
   readonly dns?: readonly string[];
+  readonly ips?: readonly string[];
   readonly uris?: readonly string[];
   readonly issuer?: MintedCert;
   readonly curve?: string;
@@ -118,7 +119,7 @@ export function mintEcCert(o: {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-ec-'));
   try {
     const f = (n: string): string => join(dir, n);
-    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.uris ?? []).map((u) => `URI:${u}`)];
+    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.ips ?? []).map((i) => `IP:${i}`), ...(o.uris ?? []).map((u) => `URI:${u}`)];
     writeFileSync(f('ext.cnf'), sans.length > 0 ? `subjectAltName=${sans.join(',')}\n` : 'basicConstraints=CA:FALSE\n');
     const run = (args: string[]): void => {
       execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
