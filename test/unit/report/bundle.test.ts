@@ -1,0 +1,121 @@
+import t from 'tap';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../../../src/domain/report.js';
+import { openEvidenceLog, readReport, verifyBundleDir, writeReportBundle } from '../../../src/report/write.js';
+import { SCENARIOS, buildExample } from '../../fixtures/report-examples.js';
+
+const report: Report = buildExample(SCENARIOS[1]!);
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function rsaPair(): { priv: string; pub: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { priv: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+t.test('the evidence log appends one flushed JSON line per evidence item', async (t) => {
+  // Given an open log
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  // When two items are appended (and before close)
+  await log.append(report.evidence[0]!);
+  const afterOne = readFileSync(join(dir, 'evidence.jsonl'), 'utf8');
+  await log.append(report.evidence[1]!);
+  await log.close();
+  // Then the first line is already on disk after its append resolved, and both parse
+  t.equal(afterOne.split('\n').filter(Boolean).length, 1);
+  const lines = readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.same(lines.map((e) => e.id), [report.evidence[0]!.id, report.evidence[1]!.id]);
+});
+
+t.test('a written bundle holds every format, a manifest covering evidence.jsonl, and verifies', async (t) => {
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  for (const e of report.evidence) await log.append(e);
+  await log.close();
+  const written = await writeReportBundle(report, dir);
+  const names = readdirSync(dir).sort();
+  t.same(names, ['SHA256SUMS', 'certificates.csv', 'evidence.jsonl', 'junit.xml', 'report.html', 'report.json', 'report.md', 'report.sarif', 'report.tap']);
+  t.equal(written.length, 8);
+  t.match(readFileSync(join(dir, 'SHA256SUMS'), 'utf8'), /^[0-9a-f]{64} {2}certificates\.csv\n/);
+  t.match(readFileSync(join(dir, 'SHA256SUMS'), 'utf8'), /evidence\.jsonl/);
+  const result = await verifyBundleDir(dir);
+  t.equal(result.ok, true);
+  t.equal(result.files, 8);
+  t.same(await readReport(dir), JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')));
+});
+
+t.test('verify names exactly the file in which one byte was changed, for every file of the bundle', async (t) => {
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  await log.append(report.evidence[0]!);
+  await log.close();
+  await writeReportBundle(report, dir);
+  for (const name of readdirSync(dir).filter((n) => n !== 'SHA256SUMS').sort()) {
+    // Given one byte flipped in this file
+    const path = join(dir, name);
+    const original = readFileSync(path);
+    const changed = Buffer.from(original);
+    changed[Math.floor(changed.length / 2)] = changed[Math.floor(changed.length / 2)]! ^ 0x01;
+    writeFileSync(path, changed);
+    // When verifying
+    const result = await verifyBundleDir(dir);
+    // Then exactly that file is named as altered
+    t.equal(result.ok, false, name);
+    t.same(result.problems.map((p) => p.file), [name], name);
+    t.match(result.problems[0]?.problem, `${name} was altered`);
+    writeFileSync(path, original);
+  }
+  t.equal((await verifyBundleDir(dir)).ok, true, 'restored bundle verifies again');
+});
+
+t.test('verify names a removed file and an added file', async (t) => {
+  const dir = tempDir(t);
+  await writeReportBundle(report, dir);
+  unlinkSync(join(dir, 'report.md'));
+  writeFileSync(join(dir, 'notes.txt'), 'added later');
+  const result = await verifyBundleDir(dir);
+  t.same(result.problems.map((p) => p.problem), ['report.md is listed in SHA256SUMS but missing', 'notes.txt is not listed in SHA256SUMS (added after the bundle was sealed)']);
+});
+
+t.test('a signed bundle verifies with the public key; a consistently rewritten manifest fails the signature', async (t) => {
+  const dir = tempDir(t);
+  const { priv, pub } = rsaPair();
+  await writeReportBundle(report, dir, { signKeyPem: priv });
+  const ok = await verifyBundleDir(dir, pub);
+  t.equal(ok.signature, 'valid');
+  t.equal(ok.ok, true);
+  // Given an attacker who edits report.json AND rewrites its line in SHA256SUMS
+  const { createHash } = await import('node:crypto');
+  const edited = readFileSync(join(dir, 'report.json'), 'utf8').replace('"fails": 4', '"fails": 0');
+  writeFileSync(join(dir, 'report.json'), edited);
+  const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8').replace(/^[0-9a-f]{64}(?= {2}report\.json$)/m, createHash('sha256').update(edited).digest('hex'));
+  writeFileSync(join(dir, 'SHA256SUMS'), sums);
+  // Then digests match but the signature does not
+  const bad = await verifyBundleDir(dir, pub);
+  t.equal(bad.ok, false);
+  t.equal(bad.signature, 'invalid');
+  t.same(bad.problems.map((p) => p.file), ['SHA256SUMS.sig']);
+  // And without the public key, verify says the signature was not checked
+  t.equal((await verifyBundleDir(dir)).signature, 'not-checked');
+});
+
+t.test('a bundle written twice from the same report is byte-identical (deterministic output)', async (t) => {
+  const a = tempDir(t);
+  const b = tempDir(t);
+  await writeReportBundle(report, a);
+  await writeReportBundle(report, b);
+  t.equal(readFileSync(join(a, 'SHA256SUMS'), 'utf8'), readFileSync(join(b, 'SHA256SUMS'), 'utf8'));
+});
+
+t.test('verify of a directory without a manifest is an E_VERIFY error with a hint', async (t) => {
+  const dir = tempDir(t);
+  await t.rejects(verifyBundleDir(dir), { code: 'E_VERIFY' });
+});
