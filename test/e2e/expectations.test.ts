@@ -112,9 +112,11 @@ t.test('a documented deviation is marked as such only when the observed status i
 });
 
 t.test('placeholders in arguments and fragments are filled from the applied lab', async (t) => {
-  const applied = { outside: '198.19.0.10:8080', webCaFile: '/tmp/ca.pem' };
+  const applied = { outside: '198.19.0.10:8080', webCaFile: '/tmp/ca.pem', serviceIps: { 'cde-crypto/cert-weak': '198.19.0.20' } };
   t.equal(fillPlaceholders('{outside}', applied), '198.19.0.10:8080');
   t.match(fillPlaceholders('{scenarios}/approved-flows/x.yaml', applied), /test\/e2e\/scenarios\/approved-flows\/x\.yaml$/);
+  t.equal(fillPlaceholders('{ip:cde-crypto/cert-weak}:8443', applied), '198.19.0.20:8443');
+  t.throws(() => fillPlaceholders('{ip:nowhere/none}:1', applied), /no scenario Service nowhere\/none/, 'an unknown Service is an error, not an empty host');
   const s: Scenario = { ...scenario, expect: { 'pci-dss-4.0.1/1.3.2': { status: 'fails', reasons: [['{outside}']] } }, knownDeviations: [] };
   t.same(compareReport({ verdicts: [{ controlId: 'pci-dss-4.0.1/1.3.2', status: 'fails', reasons: ['egress target 198.19.0.10:8080 connected'] }] }, s, { '{outside}': applied.outside }), []);
 });

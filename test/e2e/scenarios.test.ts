@@ -79,7 +79,8 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   const statuses = Object.values(s.expect).map((e) => e.status);
   const expectedExit = statuses.includes('fails') ? 1 : statuses.includes('inconclusive') ? 4 : 0;
   // And the verdicts are exactly the ground truth
-  const mismatches = compareReport(run.report as never, s, { '{outside}': applied.outside });
+  const placeholders = { '{outside}': applied.outside, ...Object.fromEntries(Object.entries(applied.serviceIps).map(([k, v]) => [`{ip:${k}}`, v])) };
+  const mismatches = compareReport(run.report as never, s, placeholders);
   const real = mismatches.filter((m) => !m.knownDeviation);
   const known = mismatches.filter((m) => m.knownDeviation);
   if (mismatches.length > 0) t.comment(formatDiff(s.name, mismatches));

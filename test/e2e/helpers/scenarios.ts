@@ -35,6 +35,8 @@ export interface Applied {
   readonly webCaFile: string;
   /** File holding the lab mesh CA. */
   readonly meshCaFile: string;
+  /** "namespace/service" → ClusterIP of every scenario Service (the lab has no cluster DNS). */
+  readonly serviceIps: Readonly<Record<string, string>>;
 }
 
 async function waitNamespacesGone(lab: Lab, limitMs: number): Promise<void> {
@@ -85,11 +87,18 @@ export async function applyScenarios(lab: Lab, log: (line: string) => void = () 
     const r = kubectl(lab, ['wait', '--for=condition=Available', 'deployment', '--all', '-n', ns, '--timeout=300s'], { timeoutMs: 320_000 });
     if (r.code !== 0) throw new Error(`scenario namespace ${ns} did not become available: ${r.stderr.trim()}\n${podProblems(lab, ns)}`);
   }
-  const ip = kubectlOk(lab, ['get', 'service', 'sink', '-n', 'outside', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+  const serviceIps = scenarioServiceIps(lab);
+  const ip = serviceIps['outside/sink'];
+  if (!ip) throw new Error('outside/sink has no ClusterIP');
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-e2e-ca-'));
   writeFileSync(join(dir, 'web-ca.pem'), cas.webCa);
   writeFileSync(join(dir, 'mesh-ca.pem'), cas.meshCa);
-  return { outside: `${ip}:8080`, webCaFile: join(dir, 'web-ca.pem'), meshCaFile: join(dir, 'mesh-ca.pem') };
+  return { outside: `${ip}:8080`, webCaFile: join(dir, 'web-ca.pem'), meshCaFile: join(dir, 'mesh-ca.pem'), serviceIps };
+}
+
+function scenarioServiceIps(lab: Lab): Record<string, string> {
+  const out = kubectlOk(lab, ['get', 'services', '-A', '-l', SCENARIO_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.clusterIP}{"\\n"}{end}']);
+  return Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=') as [string, string]));
 }
 
 /** Pod phases and waiting reasons of a namespace, for error messages. */
@@ -104,9 +113,17 @@ export function deleteScenarios(lab: Lab): void {
   kubectl(lab, ['delete', 'crd', '-l', SCENARIO_SELECTOR, '--wait=false', '--ignore-not-found']);
 }
 
-/** Fill {outside}, {scenarios}, {webCa} in one argument. Pure. */
-export function fillPlaceholders(s: string, applied: Pick<Applied, 'outside' | 'webCaFile'>): string {
-  return s.replaceAll('{outside}', applied.outside).replaceAll('{scenarios}', SCENARIO_DIR).replaceAll('{webCa}', applied.webCaFile);
+/** Fill {outside}, {scenarios}, {webCa} and {ip:namespace/service} in one argument. Pure; an unknown service throws. */
+export function fillPlaceholders(s: string, applied: Pick<Applied, 'outside' | 'webCaFile' | 'serviceIps'>): string {
+  return s
+    .replaceAll('{outside}', applied.outside)
+    .replaceAll('{scenarios}', SCENARIO_DIR)
+    .replaceAll('{webCa}', applied.webCaFile)
+    .replace(/\{ip:([^}]+)\}/g, (_m, ref: string) => {
+      const ip = applied.serviceIps[ref];
+      if (!ip) throw new Error(`placeholder {ip:${ref}}: no scenario Service ${ref}`);
+      return ip;
+    });
 }
 
 /** The header comment of a manifest (leading # lines), for documentation checks. */
