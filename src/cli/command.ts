@@ -30,6 +30,11 @@ export interface CliCommand {
   readonly describe: string;
   /** Option groups that apply (shared options are added by main): e.g. ['cluster','scope']. */
   readonly groups: readonly SharedGroup[];
+  /**
+   * When set, only these shared options are offered (within `groups`), so --help never
+   * lists an option the command ignores.
+   */
+  readonly sharedOptions?: readonly (keyof Options)[];
   /** Command-specific options/positionals. */
   builder?(y: Argv): Argv;
   run(ctx: CliContext): Promise<number>;

@@ -26,10 +26,10 @@ const GROUP_OF: Readonly<Record<SharedGroup, OptionGroup>> = {
 };
 
 /** Add the shared options of the given groups to a command, grouped in --help. */
-function addSharedOptions(y: Argv, groups: readonly SharedGroup[]): Argv {
+function addSharedOptions(y: Argv, groups: readonly SharedGroup[], only?: readonly string[]): Argv {
   let out = y;
   for (const g of groups) {
-    const fields = FIELDS.filter((f) => f.group === GROUP_OF[g]);
+    const fields = FIELDS.filter((f) => f.group === GROUP_OF[g] && (!only || only.includes(f.key)));
     for (const f of fields) out = out.option(f.flag, yargsOption(f)) as Argv;
     out = out.group(fields.map((f) => f.flag), `${GROUP_OF[g]}:`);
   }
@@ -123,7 +123,7 @@ export function buildParser(args: readonly string[]): Argv {
       cmd.command,
       cmd.describe,
       (sub) => {
-        const withShared = addSharedOptions(sub, cmd.groups);
+        const withShared = addSharedOptions(sub, cmd.groups, cmd.sharedOptions);
         return cmd.builder ? cmd.builder(withShared) : withShared;
       },
       async (argv) => {
