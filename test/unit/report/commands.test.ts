@@ -22,6 +22,7 @@ async function run(cmd: CliCommand, args: Record<string, unknown>, output: Outpu
     signal: new AbortController().signal,
     stdout: (s) => void (out += s),
     stderr: (s) => void (err += s),
+    setForcedExitHint: () => undefined,
   };
   return { code: await cmd.run(ctx), out, err };
 }
