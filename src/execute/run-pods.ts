@@ -1,0 +1,104 @@
+/**
+ * RUN (DESIGN §1 step 4): wait for pods with reasons, and read what the agents printed.
+ * Polling is bounded by the pod-ready timeout (start) and the batch deadline (finish).
+ */
+import { MeshprobeError } from '../errors.js';
+import type { ClusterApi } from '../cluster/ports.js';
+import { AGENT_CONTAINER } from '../plan/pods.js';
+import { podState, type PodState } from './pod-status.js';
+
+/** Waiting parameters (all injectable for tests). */
+export interface WaitOptions {
+  readonly readyTimeoutMs: number;
+  /** After start: how long the pod may run before we stop waiting. */
+  readonly finishTimeoutMs: number;
+  readonly pollMs?: number;
+  readonly signal: AbortSignal;
+  /** Until: 'ready' (echo pod) or 'finished' (probe pods). */
+  readonly until: 'ready' | 'finished';
+  readonly image: string;
+  readonly now?: () => number;
+}
+
+/** How waiting ended for a pod that did not fail. */
+export interface WaitResult {
+  readonly state: PodState;
+  /** True when the pod was still running at the finish timeout (logs may be partial). */
+  readonly timedOut: boolean;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function abortError(signal: AbortSignal): MeshprobeError {
+  const r: unknown = signal.reason;
+  if (r instanceof MeshprobeError) return r;
+  return new MeshprobeError('E_INTERRUPTED', `interrupted (${String(r)})`);
+}
+
+/** Turn a pod state into a failure, or undefined when it is fine to continue. */
+export function failureOf(state: PodState, where: string, image: string): MeshprobeError | undefined {
+  switch (state.kind) {
+    case 'image-pull':
+      return new MeshprobeError('E_IMAGE_PULL', `pod ${where} cannot pull image ${state.image || image} (${state.why})`, {
+        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:20-alpine in your registry).',
+      });
+    case 'broken':
+      return new MeshprobeError('E_DEPLOY', `pod ${where} cannot start its container (${state.why})`);
+    case 'gone':
+      return new MeshprobeError('E_DEPLOY', `pod ${where} disappeared while meshprobe was waiting for it`);
+    case 'waiting':
+    case 'running':
+    case 'finished':
+    case 'unschedulable':
+      return undefined;
+    default: {
+      const never: never = state;
+      return never;
+    }
+  }
+}
+
+/** Wait for one pod to be ready or finished. Throws E_IMAGE_PULL, E_POD_TIMEOUT (with the scheduler's reason), E_DEPLOY. */
+export async function waitForPod(api: ClusterApi, namespace: string, name: string, o: WaitOptions): Promise<WaitResult> {
+  const now = o.now ?? Date.now;
+  const poll = o.pollMs ?? 1000;
+  const where = `${namespace}/${name}`;
+  const startBy = now() + o.readyTimeoutMs;
+  let finishBy: number | undefined;
+  for (;;) {
+    if (o.signal.aborted) throw abortError(o.signal);
+    const state = podState(await api.readPod(namespace, name, o.signal));
+    const failure = failureOf(state, where, o.image);
+    if (failure) throw failure;
+    if (state.kind === 'finished') return { state, timedOut: false };
+    if (state.kind === 'running') {
+      if (o.until === 'ready' && state.ready) return { state, timedOut: false };
+      finishBy ??= now() + o.finishTimeoutMs;
+      if (now() > finishBy) return { state, timedOut: true };
+    } else if (now() > startBy) {
+      const seconds = Math.round(o.readyTimeoutMs / 1000);
+      throw new MeshprobeError('E_POD_TIMEOUT', state.kind === 'unschedulable'
+        ? `pod ${where} was not scheduled within ${seconds}s: ${state.why}`
+        : `pod ${where} did not start within ${seconds}s (${'why' in state ? state.why : state.kind})`, {
+        hint: 'Check node capacity and quotas in that namespace, or raise --pod-ready-timeout.',
+      });
+    }
+    await sleep(poll, o.signal);
+  }
+}
+
+/** The agent's stdout. */
+export function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
+  return api.readPodLog(namespace, name, AGENT_CONTAINER, signal);
+}
