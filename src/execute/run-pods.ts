@@ -102,3 +102,57 @@ export async function waitForPod(api: ClusterApi, namespace: string, name: strin
 export function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
   return api.readPodLog(namespace, name, AGENT_CONTAINER, signal);
 }
+
+/** One pod's raw result: its log text, or why there is none. */
+export interface PodOutcome {
+  readonly namespace: string;
+  readonly name: string;
+  readonly vantageId: string;
+  readonly expectedIds: readonly string[];
+  readonly log?: string;
+  /** Set when the pod produced no (or a partial) log; becomes a warning. */
+  readonly problem?: string;
+}
+
+/** What gathering needs for one pod. */
+export interface GatherPod {
+  readonly namespace: string;
+  readonly name: string;
+  readonly vantageId: string;
+  readonly expectedIds: readonly string[];
+  readonly deadlineMs: number;
+  /** A failure here ends the run (probe namespace, or an image that cannot be pulled anywhere). */
+  readonly fatal: boolean;
+}
+
+/**
+ * Wait for every pod to finish and read its log, in parallel. A fatal failure (probe
+ * namespace pod, or any image-pull failure) aborts the others and is thrown; other
+ * failures become the pod's problem.
+ */
+export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o: Omit<WaitOptions, 'until' | 'finishTimeoutMs'>): Promise<readonly PodOutcome[]> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([o.signal, stop.signal]);
+  let fatal: unknown;
+  const one = async (p: GatherPod): Promise<PodOutcome> => {
+    const base = { namespace: p.namespace, name: p.name, vantageId: p.vantageId, expectedIds: p.expectedIds };
+    try {
+      const waited = await waitForPod(api, p.namespace, p.name, { ...o, signal, until: 'finished', finishTimeoutMs: p.deadlineMs + 15_000 });
+      const log = await readAgentLog(api, p.namespace, p.name, signal);
+      const problem = waited.timedOut
+        ? `pod ${p.namespace}/${p.name} was still running after its deadline; its log may be partial`
+        : waited.state.kind === 'finished' && !waited.state.succeeded ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})` : undefined;
+      return { ...base, log, ...(problem ? { problem } : {}) };
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (p.fatal || code === 'E_IMAGE_PULL' || code === 'E_INTERRUPTED' || code === 'E_TIMEOUT') {
+        fatal ??= err;
+        stop.abort(err);
+      }
+      return { ...base, problem: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  const outcomes = await Promise.all(pods.map(one));
+  if (fatal !== undefined) throw fatal;
+  return outcomes;
+}

@@ -1,0 +1,137 @@
+/**
+ * The I/O stages of a run in order, recording progress in a mutable state so the caller
+ * can report how far it got when something aborts: discover → plan → preflight → deploy
+ * (echo first, then plan again with its address) → run → collect → classify.
+ */
+import type { ClusterApi } from '../cluster/ports.js';
+import type { Options } from '../config/options.js';
+import type { NotRunAttempt } from '../domain/attempt.js';
+import type { Control } from '../domain/control.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { SelfCheck } from '../domain/observation.js';
+import type { Probe } from '../domain/probe.js';
+import { vantageId } from '../domain/vantage.js';
+import type { FinalizerStack } from '../lifecycle/finalizers.js';
+import type { ProgressSink } from '../cli/progress.js';
+import type { EvidenceLog } from '../report/write.js';
+import { discover } from '../discover/discover.js';
+import { buildInventory, type DiscoveredInventory } from '../discover/targets.js';
+import { buildEvidence } from '../evaluate/evidence.js';
+import { planRun, type RunPlan } from '../plan/plan.js';
+import { ECHO_NAME } from '../plan/pods.js';
+import { collectObservations } from './collect.js';
+import { deployBase, deployPods, preflight } from './deploy.js';
+import { runHostBatch } from './run-host.js';
+import { gatherPods, waitForPod, type PodOutcome } from './run-pods.js';
+import type { Observation } from '../domain/observation.js';
+
+/** How far the run got (read by the orchestrator after an abort). */
+export interface PipelineState {
+  stage: string;
+  inventory?: DiscoveredInventory;
+  plan?: RunPlan;
+  evidence: Evidence[];
+  notRun: readonly NotRunAttempt[];
+}
+
+/** What the stages need. */
+export interface PipelineContext {
+  readonly options: Options;
+  readonly runId: string;
+  readonly api: ClusterApi;
+  readonly progress: ProgressSink;
+  readonly signal: AbortSignal;
+  readonly finalizers: FinalizerStack;
+  readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
+  readonly files: { readonly agent: string; readonly echo: string };
+  readonly log: EvidenceLog;
+  readonly pollMs?: number;
+}
+
+function planWith(ctx: Pick<PipelineContext, 'runId' | 'catalogue' | 'options'>, inventory: DiscoveredInventory, canaryAddress?: string): RunPlan {
+  return planRun({ runId: ctx.runId, inventory, probes: ctx.catalogue.probes, controls: ctx.catalogue.controls, options: ctx.options, ...(canaryAddress ? { canaryAddress } : {}) });
+}
+
+/** DISCOVER and PLAN only (what `meshprobe plan` runs). */
+export async function discoverAndPlan(ctx: Pick<PipelineContext, 'options' | 'runId' | 'api' | 'progress' | 'signal' | 'catalogue'>, state: PipelineState): Promise<RunPlan> {
+  state.stage = 'discover';
+  ctx.progress.start(`Reading the cluster (${ctx.api.info().context})`);
+  const inventory = buildInventory(await discover(ctx.api, ctx.signal), ctx.options);
+  state.inventory = inventory;
+  const inScope = inventory.namespaces.filter((n) => n.inScope).map((n) => n.name);
+  ctx.progress.succeed(`Found ${inventory.targets.length} targets in ${inventory.summary.namespaces.length} namespaces; CDE: ${inScope.join(', ') || 'none'}; meshes: ${inventory.summary.meshes.join(', ') || 'none'}`);
+  state.stage = 'plan';
+  const plan = planWith(ctx, inventory);
+  state.plan = plan;
+  state.notRun = plan.notRun;
+  return plan;
+}
+
+/** Run every stage; throws MeshprobeError to abort (the caller cleans up and reports). */
+export async function runPipeline(state: PipelineState, ctx: PipelineContext): Promise<void> {
+  const draft = await discoverAndPlan(ctx, state);
+  if (draft.attempts.length === 0) {
+    ctx.progress.warn('Nothing to probe: no attempt applies to the selected scope and controls');
+    return;
+  }
+  state.stage = 'preflight';
+  await preflight(ctx.api, draft.probeNamespace, [...new Set(draft.pods.map((p) => p.namespace))], ctx.signal);
+  state.stage = 'deploy';
+  const deployCtx = {
+    api: ctx.api, finalizers: ctx.finalizers, signal: ctx.signal, runId: ctx.runId, image: ctx.options.agentImage,
+    runDeadlineSeconds: ctx.options.timeout, podReadyTimeoutSeconds: ctx.options.podReadyTimeout, files: ctx.files,
+  };
+  ctx.progress.start(`Creating namespace ${draft.probeNamespace} and the canary echo pod`);
+  const echoAddress = await deployBase(deployCtx);
+  await waitForPod(ctx.api, draft.probeNamespace, ECHO_NAME, {
+    until: 'ready', readyTimeoutMs: ctx.options.podReadyTimeout * 1000, finishTimeoutMs: 0, signal: ctx.signal, image: ctx.options.agentImage,
+    ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+  });
+  const plan = planWith(ctx, state.inventory as DiscoveredInventory, echoAddress);
+  state.plan = plan;
+  ctx.progress.update(`Starting ${plan.pods.length} probe pod(s) for ${plan.attempts.length} attempts`);
+  const deployed = await deployPods(deployCtx, plan);
+  for (const d of deployed) if (d.kind === 'failed') ctx.progress.warn(d.error.message);
+  ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
+  state.stage = 'run';
+  ctx.progress.start(`Running ${plan.attempts.length} attempts`);
+  const outcomes = await runAll(ctx, plan, deployed.filter((d) => d.kind === 'created').map((d) => d.pod));
+  state.stage = 'collect';
+  await classify(ctx, state, plan, outcomes);
+}
+
+async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<PodOutcome[]> {
+  const host = plan.hostBatch
+    ? runHostBatch(plan.hostBatch, ctx.signal).then((log): PodOutcome => ({ namespace: '', name: 'host', vantageId: 'host', expectedIds: plan.hostBatch?.attempts.map((a) => a.id) ?? [], log }))
+    : undefined;
+  const gathered = await gatherPods(ctx.api, pods.map((p) => ({
+    namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
+    deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
+  })), { readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}) });
+  return [...gathered, ...(host ? [await host] : [])];
+}
+
+/** COLLECT + CLASSIFY: observations per pod, self-checks per vantage, evidence appended to the log. */
+async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[]): Promise<void> {
+  const observations: Observation[] = [];
+  const selfChecks = new Map<string, SelfCheck>();
+  let problems = 0;
+  for (const o of outcomes) {
+    if (o.problem) {
+      ctx.progress.warn(o.problem);
+      problems += 1;
+    }
+    if (o.log === undefined) continue;
+    const collected = collectObservations(o.log, o.expectedIds);
+    observations.push(...collected.observations);
+    for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
+    const prior = selfChecks.get(o.vantageId);
+    if (collected.selfCheck && (prior === undefined || collected.selfCheck.meshed)) selfChecks.set(o.vantageId, collected.selfCheck);
+  }
+  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
+  for (const e of evidence) await ctx.log.append(e);
+  state.evidence = evidence;
+  const counts = new Map<string, number>();
+  for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);
+  ctx.progress.succeed(`Collected ${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})${problems ? `; ${problems} pod problem(s)` : ''}`);
+}

@@ -1,0 +1,137 @@
+/**
+ * The orchestrator (DESIGN §1): discover → plan → deploy → run → collect → classify →
+ * evaluate → report, with cleanup always run (finalizers in reverse, fresh signal) and a
+ * report always written, also when the run aborted or was interrupted.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { newRunId } from './cluster/labels.js';
+import type { ClusterApi } from './cluster/ports.js';
+import type { Options } from './config/options.js';
+import type { Control } from './domain/control.js';
+import type { Evidence } from './domain/evidence.js';
+import type { Probe } from './domain/probe.js';
+import type { AbortInfo, CleanupResult, Report } from './domain/report.js';
+import { MeshprobeError, toMeshprobeError } from './errors.js';
+import { buildCertificateInventory } from './evaluate/certificate-inventory.js';
+import { evaluate } from './evaluate/evaluate.js';
+import { buildReport } from './report/build.js';
+import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/write.js';
+import { FinalizerStack } from './lifecycle/finalizers.js';
+import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
+import type { ProgressSink } from './cli/progress.js';
+import { CONTROLS, PROBES } from './catalogue/index.js';
+import { selectControls } from './plan/select.js';
+import { runPipeline, type PipelineState } from './execute/pipeline.js';
+import { loadRunInputs, type RunInputs } from './execute/inputs.js';
+import pkg from '../package.json' with { type: 'json' };
+
+/** What the orchestrator needs from the outside (injectable for tests). */
+export interface RunDeps {
+  readonly cluster: ClusterApi;
+  readonly progress: ProgressSink;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  readonly clock?: () => Date;
+  /** Random hex for the run id. */
+  readonly random?: () => string;
+  /** Agent bundle text; default: dist/agent.mjs next to the CLI bundle. */
+  readonly agentSource?: () => Promise<string>;
+  readonly catalogue?: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
+  /** Pod status poll interval (tests use small values). */
+  readonly pollMs?: number;
+  /** Cleanup budget. */
+  readonly cleanupTimeoutMs?: number;
+}
+
+/** What a run produced. */
+export interface RunResult {
+  readonly report: Report;
+  readonly runId: string;
+  readonly outputDir: string;
+  readonly files: readonly string[];
+  readonly exitCode: ExitCode;
+}
+
+function abortInfo(err: unknown, stage: string): AbortInfo {
+  const e = toMeshprobeError(err);
+  return { code: e.code, stage, message: e.hint ? `${e.message} (${e.hint})` : e.message };
+}
+
+/** A signal that aborts with E_TIMEOUT after the whole-run --timeout, or with the caller's reason. */
+function runSignal(outer: AbortSignal, timeoutSeconds: number): { signal: AbortSignal; dispose: () => void } {
+  const timer = new AbortController();
+  const t = setTimeout(() => timer.abort(new MeshprobeError('E_TIMEOUT', `the run exceeded --timeout ${timeoutSeconds}s`, { hint: 'Raise --timeout or narrow the run (--namespace, --control).' })), timeoutSeconds * 1000);
+  return { signal: AbortSignal.any([outer, timer.signal]), dispose: () => clearTimeout(t) };
+}
+
+/** Run the whole pipeline. Throws only for problems before anything was touched (E_IO on the output dir, bad inputs). */
+export async function runConformance(options: Options, deps: RunDeps): Promise<RunResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const runId = newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
+  const outputDir = options.outputDir ?? join('reports', runId);
+  const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
+  const log: EvidenceLog = await openEvidenceLog(outputDir);
+  const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
+  const finalizers = new FinalizerStack();
+  const { signal, dispose } = runSignal(deps.signal, options.timeout);
+  const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
+  let aborted: AbortInfo | undefined;
+  try {
+    await runPipeline(state, { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}) });
+  } catch (err) {
+    aborted = abortInfo(deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${state.stage}`) : err, state.stage);
+    deps.progress.fail(`${state.stage}: ${aborted.message}`);
+  } finally {
+    dispose();
+  }
+  const cleanup = await runCleanup(finalizers, deps);
+  await log.close();
+  const report = finish({ options, deps, runId, startedAt, clock, state, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
+  const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
+}
+
+async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
+  if (finalizers.size === 0) return { attempted: false, ok: true, deleted: [], problems: [] };
+  deps.progress.start(`Cleaning up ${finalizers.size} object(s)`);
+  const result = await finalizers.runAll({ ...(deps.cleanupTimeoutMs !== undefined ? { timeoutMs: deps.cleanupTimeoutMs } : {}), onStep: (l) => deps.progress.update(`Deleting ${l}`) });
+  if (result.ok) deps.progress.succeed(`Cleaned up: ${result.deleted.length} object(s) deleted`);
+  else deps.progress.warn(`Cleanup left problems: ${result.problems.join('; ')}`);
+  return result;
+}
+
+interface FinishInput {
+  readonly options: Options;
+  readonly deps: RunDeps;
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly clock: () => Date;
+  readonly state: PipelineState;
+  readonly cleanup: CleanupResult;
+  readonly inputs: RunInputs;
+  readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
+  readonly aborted?: AbortInfo;
+}
+
+/** CLASSIFY is done; EVALUATE and build the report value (pure apart from the clock read). */
+function finish(f: FinishInput): Report {
+  const now = f.clock();
+  const evidence: readonly Evidence[] = f.state.evidence;
+  const certificates = buildCertificateInventory(evidence, {
+    now, expiryWarningDays: f.options.certExpiryWarningDays, ...(f.inputs.trustPem !== undefined ? { trustPem: f.inputs.trustPem } : {}),
+  });
+  const controls = selectControls(f.catalogue.controls, f.options.controls);
+  const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
+  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context: f.inputs.context });
+  const interrupted = f.deps.signal.aborted;
+  return buildReport({
+    run: { runId: f.runId, tool: { name: 'meshprobe', version: pkg.version }, startedAt: f.startedAt.toISOString(), finishedAt: now.toISOString(), options: { ...f.options } },
+    inventory, verdicts, evidence, notRun: f.state.notRun, certificates,
+    ...(f.aborted ? { aborted: f.aborted } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
+    cleanup: f.cleanup,
+  });
+}
+
