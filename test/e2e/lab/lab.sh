@@ -529,7 +529,11 @@ EOF
   svc=$(kc -n "$SMOKE_NS" get svc server -o jsonpath='{.spec.clusterIP}')
   pod=$(kc -n "$SMOKE_NS" get pod server -o jsonpath='{.status.podIP}')
   wait_for "service endpoints" 30 bash -c "'$KUBECTL' --kubeconfig '$ADMIN_KUBECONFIG' -n $SMOKE_NS get endpointslices -o jsonpath='{.items[*].endpoints[*].addresses}' | grep -q ."
-  r1=$(smoke_connect "$svc" 80); log "client -> ClusterIP $svc:80: $r1"
+  local i
+  for i in $(seq 1 15); do # kube-proxy programs the new Service a moment after its EndpointSlice exists
+    r1=$(smoke_connect "$svc" 80); [[ $r1 == ok* ]] && break; sleep 1
+  done
+  log "client -> ClusterIP $svc:80: $r1"
   r2=$(smoke_connect "$pod" 8080); log "client -> pod $pod:8080: $r2"
   [[ $r1 == ok* && $r2 == ok* ]] || die "smoke: allowed connections failed"
   kc apply -f - >/dev/null <<EOF
