@@ -59,9 +59,14 @@ export function targetName(ref: TargetRef): string {
   }
 }
 
-/** "payments/api port 8080" */
+/**
+ * "payments/api port 8080", or "node worker-1 port 10250 (GET /pods)" when the request path says
+ * something. Random probe paths (/__meshprobe_*) are left out so reasons stay stable across runs.
+ */
 export function targetPort(e: Evidence): string {
-  return `${targetName(e.attempt.target)} port ${e.attempt.port}`;
+  const path = e.attempt.http?.path;
+  const request = path !== undefined && !path.startsWith('/__meshprobe') ? ` (${e.attempt.http?.method ?? 'GET'} ${path})` : '';
+  return `${targetName(e.attempt.target)} port ${e.attempt.port}${request}`;
 }
 
 /** "from namespace shop" and friends. */

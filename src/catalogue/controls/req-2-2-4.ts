@@ -16,7 +16,7 @@ export const req224: Control = {
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
       const path = e.attempt.http?.path ?? '/';
-      const subject = `${said(e)} for ${path}`;
+      const subject = said(e);
       const status = httpStatus(e);
       if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300 && !NECESSARY_PATHS.has(path)) {
         return finding('fails', `${subject}: an admin/debug function is enabled and reachable, which is not necessary for the CDE.`, e);

@@ -12,8 +12,7 @@ export const req831: Control = {
   probeIds: PROBES,
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
-      const path = e.attempt.http?.path ?? '/';
-      const subject = `${said(e)} for an anonymous GET ${path}`;
+      const subject = `${said(e)} without credentials`;
       const status = httpStatus(e);
       if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
         return finding('fails', `${subject}: the system component served data without any authentication.`, e);

@@ -12,7 +12,7 @@ const metrics = (observed: Step['observed']): Step => ({ probeId: 'http-unauthen
 t.test('8.3.1 fails when the kubelet serves /pods anonymously on 10250', async (t) => {
   const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), kubelet(10250, { kind: 'http', status: 200, body: '{"kind":"PodList"}' })])));
   t.equal(j.status, 'fails');
-  t.match(j.reasons[0], 'Node worker-1 port 10250 accepted HTTP over TLS (status 200) from a new unlabelled pod outside the mesh (probe namespace) for an anonymous GET /pods: the system component served data without any authentication.');
+  t.match(j.reasons[0], 'Node worker-1 port 10250 (GET /pods) accepted HTTP over TLS (status 200) from a new unlabelled pod outside the mesh (probe namespace) without credentials: the system component served data without any authentication.');
 });
 
 t.test('8.3.1 holds when the kubelet answers 401 and 10255 is dropped', async (t) => {
@@ -28,7 +28,7 @@ t.test('8.3.1 is inconclusive when the kubelet attempt timed out and the canary 
 t.test('2.2.7 fails when istiod debug answers over plaintext HTTP, holds when it is dropped', async (t) => {
   const fail = findControl('2.2.7')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), syncz({ kind: 'http', status: 200, body: '[]' })])));
   t.equal(fail.status, 'fails');
-  t.match(fail.reasons[0], 'istio-system/istiod port 15014 accepted plaintext HTTP (status 200) from a new unlabelled pod outside the mesh (probe namespace): an administrative interface answers over unencrypted HTTP.');
+  t.match(fail.reasons[0], 'istio-system/istiod port 15014 (GET /debug/syncz) accepted plaintext HTTP (status 200) from a new unlabelled pod outside the mesh (probe namespace): an administrative interface answers over unencrypted HTTP.');
   t.equal(findControl('2.2.7')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), syncz({ kind: 'timeout' })]))).status, 'holds');
   t.equal(findControl('2.2.7')!.judge(judgeInput(evidenceOf([syncz({ kind: 'timeout' })]))).status, 'inconclusive');
 });
