@@ -35,6 +35,8 @@ export interface RunDeps {
   readonly clock?: () => Date;
   /** Random hex for the run id. */
   readonly random?: () => string;
+  /** Use this run id (the CLI makes it first, to print the cleanup command on a forced exit). */
+  readonly runId?: string;
   /** Agent bundle text; default: dist/agent.mjs next to the CLI bundle. */
   readonly agentSource?: () => Promise<string>;
   readonly catalogue?: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
@@ -69,7 +71,7 @@ function runSignal(outer: AbortSignal, timeoutSeconds: number): { signal: AbortS
 export async function runConformance(options: Options, deps: RunDeps): Promise<RunResult> {
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock();
-  const runId = newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
+  const runId = deps.runId ?? newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
   const outputDir = options.outputDir ?? join('reports', runId);
   const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);

@@ -1,0 +1,66 @@
+/**
+ * `meshprobe plan`: discovery and the plan, printed (a table, or `-o json`); creates
+ * nothing in the cluster.
+ */
+import { randomBytes } from 'node:crypto';
+import { newRunId } from '../../cluster/labels.js';
+import { createKubeClient } from '../../cluster/kube-client.js';
+import { CONTROLS, PROBES } from '../../catalogue/index.js';
+import { vantageId } from '../../domain/vantage.js';
+import { MeshprobeError } from '../../errors.js';
+import { discoverAndPlan, type PipelineState } from '../../execute/pipeline.js';
+import type { RunPlan } from '../../plan/plan.js';
+import type { CliCommand, CliContext } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+/** Rows as aligned text columns. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number][] {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** The human plan: pods, attempts per probe and vantage, and why things will not run. */
+export function renderPlanText(plan: RunPlan, verbose: boolean): string {
+  const pods = table(['POD', 'NAMESPACE', 'VANTAGE', 'ATTEMPTS'], plan.pods.map((p) => [p.name, p.namespace, vantageId(p.vantage), String(p.batch.attempts.length)]));
+  const byProbe = table(['PROBE', 'ROLE', 'ATTEMPTS'], countBy(plan.attempts, (a) => `${a.probeId}\u0000${a.role}`).map(([k, n]) => [...k.split('\u0000'), String(n)]));
+  const reasons = countBy(plan.notRun, (n) => `${n.probeId}: ${n.reason}`);
+  const shown = verbose ? reasons : reasons.slice(0, 15);
+  return [
+    `Plan for run ${plan.runId}: ${plan.attempts.length} attempts in ${plan.pods.length} probe pod(s)${plan.hostBatch ? ` + ${plan.hostBatch.attempts.length} from this host` : ''}; ${plan.notRun.length} not run.`,
+    `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,
+    '', pods, '', byProbe, '',
+    `Not run (${plan.notRun.length}):`,
+    ...shown.map(([r, n]) => `  ${String(n).padStart(5)} × ${r}`),
+    ...(shown.length < reasons.length ? [`  … ${reasons.length - shown.length} more reasons (--verbose)`] : []),
+  ].join('\n');
+}
+
+async function planCommand(ctx: CliContext): Promise<number> {
+  const { options } = ctx;
+  if (options.output !== 'text' && options.output !== 'json') {
+    throw new MeshprobeError('E_USAGE', `meshprobe plan prints text or json, not ${options.output}`, { hint: 'Use -o json for machine output.' });
+  }
+  const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context });
+  const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
+  const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
+  const plan = await discoverAndPlan({ options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } }, state);
+  ctx.progress.stop();
+  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: state.inventory?.summary, plan }, null, 2));
+  else ctx.stdout(renderPlanText(plan, options.verbose));
+  return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
+}
+
+/** `meshprobe plan` */
+export const planCliCommand: CliCommand = {
+  command: 'plan',
+  describe: 'Discover the cluster and print what `run` would try (creates nothing)',
+  groups: ['cluster', 'scope', 'selection', 'output', 'safety'],
+  run: planCommand,
+};
