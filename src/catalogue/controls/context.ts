@@ -64,3 +64,45 @@ export function isApproved(flows: readonly ApprovedFlow[], from: string, to: { n
       (f.port === '*' || f.port === port),
   );
 }
+
+/**
+ * The JudgeInput.context the run passes to evaluate(), from validated options. `approvedFlows`
+ * is the parsed --approved-flows file (see parseApprovedFlows), undefined when none was given.
+ */
+export function controlContext(
+  options: { readonly tenants: readonly string[]; readonly untrustedPaths: readonly string[]; readonly egressTargets: readonly string[]; readonly caFile: string | undefined },
+  approvedFlows: readonly ApprovedFlow[] | undefined,
+): Record<string, unknown> {
+  return {
+    tenants: [...options.tenants],
+    untrustedPaths: [...options.untrustedPaths],
+    egressTargets: [...options.egressTargets],
+    ...(approvedFlows !== undefined ? { approvedFlows: [...approvedFlows] } : {}),
+    trustBundleSupplied: options.caFile !== undefined,
+  };
+}
+
+/**
+ * Parse the --approved-flows file text: JSON, either an array of flows or { "flows": [...] },
+ * each { "from": "<namespace>|*", "to": "<ns>/<name>|<ns>/*", "port": <n>|"*", "ref"?: "<ticket>" }.
+ * Returns the flows or the list of problems (each naming the entry), never throws.
+ */
+export function parseApprovedFlows(text: string): { flows: ApprovedFlow[] } | { problems: string[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { problems: [`the approved-flows file is not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
+  }
+  const list = Array.isArray(value) ? value : (value as { flows?: unknown } | null)?.flows;
+  if (!Array.isArray(list)) return { problems: ['the approved-flows file must be a JSON array of flows or an object with a "flows" array'] };
+  const problems: string[] = [];
+  list.forEach((f: unknown, i) => {
+    const o = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+    if (typeof o['to'] !== 'string' || !/^[^/]+\/[^/]+$|^\*$/.test(o['to'])) problems.push(`flow ${i + 1}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
+    if (o['port'] !== '*' && !(Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536)) problems.push(`flow ${i + 1}: "port" must be 1-65535 or "*"`);
+    if (o['from'] !== undefined && typeof o['from'] !== 'string') problems.push(`flow ${i + 1}: "from" must be a namespace or "*"`);
+  });
+  if (problems.length > 0) return { problems };
+  return { flows: flows(list) ?? [] };
+}

@@ -73,3 +73,16 @@ t.test('the kubelet probe uses HTTPS on 10250 and plaintext on the read-only por
   t.equal(p.request(node, { port: 10255, protocol: 'TCP', mtls: 'not-meshed' }, 's').http?.tls, false);
   t.type(p.applies(api, httpPort), 'string');
 });
+
+t.test('the control context is built from options and read back by judges', async (t) => {
+  const { controlContext, readContext } = await import('../../../src/catalogue/index.js');
+  const ctx = controlContext({ tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], caFile: '/ca.pem' }, undefined);
+  t.same(readContext({ context: ctx }), { tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], approvedFlows: undefined, trustBundleSupplied: true });
+});
+
+t.test('an approved-flows file parses, and every bad entry is named', async (t) => {
+  const { parseApprovedFlows } = await import('../../../src/catalogue/index.js');
+  t.same(parseApprovedFlows('{"flows":[{"from":"shop","to":"payments/api","port":8080,"ref":"CHG-1"}]}'), { flows: [{ from: 'shop', to: 'payments/api', port: 8080, ref: 'CHG-1' }] });
+  t.same(parseApprovedFlows('[{"to":"payments","port":0}]'), { problems: ['flow 1: "to" must be "<namespace>/<name>" or "<namespace>/*"', 'flow 1: "port" must be 1-65535 or "*"'] });
+  t.match(parseApprovedFlows('not json'), { problems: [/not valid JSON/] });
+});

@@ -3,6 +3,7 @@ import { findControl } from '../../../src/catalogue/index.js';
 import type { CertificateFacts, CertificateInventoryEntry } from '../../../src/domain/certificate.js';
 import { CONTROLS } from '../../../src/catalogue/index.js';
 import { evidenceOf, judgeInput, PROBE_NS, svc } from '../../helpers/report-fixtures.js';
+import { mintCa, mintCert } from '../../helpers/certs.js';
 
 const facts = (fp: string): CertificateFacts => ({
   fingerprintSha256: fp, parsed: true, subject: 'CN=api.pay.example', issuer: 'CN=Pay CA', serialNumber: '01',
@@ -21,14 +22,26 @@ t.test('4.2.1 is not applicable without --untrusted-path and says in-cluster mTL
   t.match(j.reasons[0], /supporting evidence for 1\.2\.6, 2\.2\.5 and 2\.2\.7, not 4\.2\.1 evidence/);
 });
 
-t.test('4.2.1 holds for TLS 1.3 on the untrusted path, fails for TLS 1.0, inconclusive when never tried', async (t) => {
-  const step = (protocol: string) => ({ probeId: 'tls-handshake', vantage: PROBE_NS, target: svc('payments', 'gateway'), port: 443, address: 'pay.example', observed: { kind: 'tls' as const, protocol, cipher: 'TLS_AES_128_GCM_SHA256' } });
+t.test('4.2.1 holds for TLS 1.3 with a CA-issued 2048-bit certificate, fails for TLS 1.0 or a 1024-bit key, inconclusive when never tried', async (t) => {
+  // Given certificates minted at test time: a CA, a good leaf and a weak-key leaf
+  const ca = mintCa('meshprobe 4.2.1 test CA');
+  const good = mintCert({ cn: 'pay.example', dns: ['pay.example'], issuer: ca });
+  const weak = mintCert({ cn: 'pay.example', dns: ['pay.example'], issuer: ca, keyBits: 1024 });
+  const step = (protocol: string, leaf = good) => ({
+    probeId: 'tls-handshake', vantage: PROBE_NS, target: svc('payments', 'gateway'), port: 443, address: 'pay.example',
+    observed: { kind: 'tls' as const, protocol, cipher: protocol === 'TLSv1.3' ? 'TLS_AES_128_GCM_SHA256' : 'ECDHE-RSA-AES128-GCM-SHA256', chain: [leaf.certPem, ca.certPem] },
+  });
   const context = { untrustedPaths: ['pay.example:443'] };
-  t.equal(findControl('4.2.1')!.judge(judgeInput(evidenceOf([step('TLSv1.3')]), { context })).status, 'holds');
-  const weak = findControl('4.2.1')!.judge(judgeInput(evidenceOf([step('TLSv1')]), { context }));
-  t.equal(weak.status, 'fails');
-  t.match(weak.reasons[0], /TLSv1 is not strong cryptography/);
-  t.equal(findControl('4.2.1')!.judge(judgeInput([], { context })).status, 'inconclusive');
+  const judge = (ev: ReturnType<typeof evidenceOf>) => findControl('4.2.1')!.judge({ ...judgeInput(ev, { context }), now: new Date() });
+  const ok = judge(evidenceOf([step('TLSv1.3')]));
+  t.equal(ok.status, 'holds', ok.reasons.join(' '));
+  const oldTls = judge(evidenceOf([step('TLSv1')]));
+  t.equal(oldTls.status, 'fails');
+  t.match(oldTls.reasons[0], /payments\/gateway port 443 completed a TLS handshake \(TLSv1\) .*: not strong cryptography \(.*TLSv1/);
+  const smallKey = judge(evidenceOf([step('TLSv1.3', weak)]));
+  t.equal(smallKey.status, 'fails');
+  t.match(smallKey.reasons[0], /1024/);
+  t.equal(judge([]).status, 'inconclusive');
 });
 
 t.test('4.2.1.1 fails naming the expired certificate, is inconclusive without a trust bundle, holds with one', async (t) => {
