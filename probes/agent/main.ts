@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { PROTOCOL_VERSION, type AgentErrorLine } from '../protocol.js';
 import { parseBatch } from './batch.js';
+import { startMemoryGuard } from './memory-guard.js';
 import { abortReason } from './observation.js';
 import { runBatch } from './run-batch.js';
 
@@ -49,8 +50,13 @@ async function main(): Promise<void> {
   const onInt = onSignal('SIGINT');
   process.once('SIGTERM', onTerm);
   process.once('SIGINT', onInt);
+  const guard = startMemoryGuard();
+  const write = (line: string): void => {
+    writeLine(line);
+    guard.afterAttempt();
+  };
   try {
-    await runBatch(parsed.batch, writeLine, { signal: stop.signal });
+    await runBatch(parsed.batch, write, { signal: stop.signal });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

@@ -7,9 +7,9 @@
  *   t.teardown(agent.remove);
  *   spawn(process.execPath, [agent.path, batchFile], { cwd: agent.dir });
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 /** A freshly built agent bundle. */
@@ -21,14 +21,21 @@ export interface AgentBundle {
   readonly remove: () => void;
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
+/** The repository root: the nearest package.json named meshprobe above this file (also when bundled). */
+function repoRoot(): string {
+  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meshprobe') return dir;
+  }
+  throw new Error(`no meshprobe package.json above ${import.meta.dirname}`);
+}
 
 /** Bundle probes/agent/main.ts with the options of package.json's build script. */
 export async function buildAgentBundle(): Promise<AgentBundle> {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-agent-'));
   const path = join(dir, 'agent.mjs');
   await build({
-    entryPoints: [join(ROOT, 'probes/agent/main.ts')],
+    entryPoints: [join(repoRoot(), 'probes/agent/main.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -28,6 +28,8 @@ export interface NetnsHost {
   readonly localAddress: string;
   /** Run `iptables <args>` inside the namespace. */
   readonly iptables: (args: readonly string[]) => void;
+  /** Set a (per-namespace) sysctl inside the namespace, e.g. ('net.ipv4.icmp_ratelimit', '0'). */
+  readonly sysctl: (name: string, value: string) => void;
   /** Start TCP listeners inside the namespace; resolves once they accept. */
   readonly listen: (listeners: readonly NetnsListener[]) => Promise<void>;
   /** Kill listeners, delete the namespace (and with it the veth pair). Idempotent. */
@@ -141,6 +143,9 @@ export async function createNetnsHost(): Promise<NetnsHost> {
     localAddress,
     iptables: (args) => {
       run('ip', ['netns', 'exec', name, 'iptables', ...args]);
+    },
+    sysctl: (key, value) => {
+      run('ip', ['netns', 'exec', name, 'sysctl', '-q', '-w', `${key}=${value}`]);
     },
     listen: (listeners) => startListeners(name, listeners, children),
     destroy: async () => {
