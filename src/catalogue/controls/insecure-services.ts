@@ -4,7 +4,7 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
+import { type Finding, finding, fold, probeEvidence, targetsCde, vantagePhrase, said } from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];

@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { isApproved, readContext } from './context.js';
-import { capitalise, finding, fold, happened, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
 import { sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach', 'plaintext-http', 'mesh-bypass-port', 'tenant-reach'];

@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { readContext, isApproved } from './context.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
+import { type Finding, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];

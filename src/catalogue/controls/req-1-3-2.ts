@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { isApproved, readContext } from './context.js';
-import { capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { finding, fold, probeEvidence, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['egress-reach'];

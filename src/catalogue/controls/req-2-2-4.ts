@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { finding, fold, httpStatus, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
 
 const PROBES = ['http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port', 'istiod-debug', 'kubelet-anonymous'];
 

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, inconclusiveReason, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'istiod-debug', 'apiserver-anonymous', 'mesh-bypass-port'];
 

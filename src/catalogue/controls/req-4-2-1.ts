@@ -3,7 +3,7 @@ import type { Evidence } from '../../domain/evidence.js';
 import { parseChain } from '../../evaluate/certificate.js';
 import { evaluateCrypto } from '../../evaluate/crypto-policy.js';
 import { readContext } from './context.js';
-import { type Finding, capitalise, finding, fold, happened, probeEvidence, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { type Finding, finding, fold, probeEvidence, said } from './judge-kit.js';
 
 const PROBES = ['tls-handshake'];
 /** Days before expiry that only warn (the judge reads fail findings only). */

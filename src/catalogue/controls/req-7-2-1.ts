@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, targetPort, targetsCde, vantagePhrase, said } from './judge-kit.js';
+import { finding, fold, httpStatus, inconclusiveReason, probeEvidence, targetsCde, said } from './judge-kit.js';
 
 const PROBES = ['plaintext-http'];
 

@@ -3,7 +3,7 @@
  * attempt, naming the layer that stopped it (L3/L4 before TCP completed, or the mesh after).
  */
 import type { Evidence } from '../../domain/evidence.js';
-import { type Finding, capitalise, finding, happened, inconclusiveReason, targetPort, vantagePhrase, said } from './judge-kit.js';
+import { type Finding, finding, inconclusiveReason, said } from './judge-kit.js';
 
 /** Source namespace of an attempt, or the vantage id when it is not a namespace. */
 export function sourceOf(e: Evidence): string {

@@ -45,7 +45,7 @@ function timing(report: Report): string[] {
   return lines;
 }
 
-function controlSection(report: Report, v: Verdict, index: ReturnType<typeof evidenceIndex>): string[] {
+function controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): string[] {
   const lines = [`### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`, '', ...v.reasons.map((r) => `- ${r}`), ''];
   const rows = v.evidenceIds.flatMap((id) => {
     const e = index.get(id);
@@ -95,7 +95,7 @@ export function renderMarkdown(report: Report): string {
     '|---|---|---|',
     ...report.verdicts.map((v) => `| ${requirementOf(v)} | ${STATUS_LABEL[v.status]} | ${escapeMd(titleOf(v))} |`),
     '',
-    ...report.verdicts.flatMap((v) => controlSection(report, v, index)),
+    ...report.verdicts.flatMap((v) => controlSection(v, index)),
     ...certificates(report),
     ...notRun(report),
     '## Limitations',
