@@ -129,7 +129,8 @@ export const tlsCommand: CliCommand = {
       .option('alpn', { type: 'string', array: true, requiresArg: true, describe: 'ALPN protocol to offer (repeatable), e.g. h2' })
       .option('profile', { type: 'string', requiresArg: true, choices: CRYPTO_PROFILES.map((p) => p.id), describe: 'Crypto profile to apply (default pci-strong-crypto)' })
       .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
-      .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output') as Argv;
+      .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output')
+      .epilog('Exit codes: 0 the profile holds for every endpoint · 1 it fails for one · 2 bad input · 3 an endpoint cannot be reached or does not speak TLS.') as Argv;
   },
   run: (ctx) => runTls(ctx),
 };

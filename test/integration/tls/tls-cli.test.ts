@@ -4,25 +4,18 @@
  */
 import t, { type Test } from 'tap';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { buildCliBundle, type CliBundle } from '../../helpers/cli-bundle.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 import { closedPort, startHttpServer, startTcpServer, startTlsServer } from '../../helpers/servers.js';
 import { tempFiles } from './tls-fixtures.js';
 
 t.setTimeout(300_000);
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-// Inside node_modules/.cache so the bundle's bare imports (yargs, ora, …) resolve like dist/cli.mjs.
-const outDir = join(ROOT, 'node_modules/.cache', `meshprobe-tls-cli-${process.pid}`);
-const cli = join(outDir, 'cli.mjs');
-t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
-
+let bundle: CliBundle | undefined;
 t.before(async () => {
-  mkdirSync(outDir, { recursive: true });
-  await build({ entryPoints: [join(ROOT, 'src/cli/main.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', outfile: cli, logLevel: 'warning' });
+  bundle = await buildCliBundle();
 });
+t.teardown(() => bundle?.remove());
 
 interface CliRun {
   readonly code: number | null;
@@ -32,6 +25,7 @@ interface CliRun {
 
 /** Run the bundled CLI (optionally under `unshare -n`), bounded to 120 s. */
 function meshprobe(args: readonly string[], opts: { readonly isolatedNet?: boolean } = {}): Promise<CliRun> {
+  const cli = bundle?.path ?? 'cli bundle not built';
   const [cmd, argv] = opts.isolatedNet ? ['unshare', ['-n', process.execPath, cli, ...args]] : [process.execPath, [cli, ...args]];
   return new Promise((done) => {
     execFile(cmd as string, argv as string[], { timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
