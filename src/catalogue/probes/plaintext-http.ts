@@ -1,5 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
-import { isTcp, isWorkloadPort, mayBeHttp, probePath } from './port-kind.js';
+import { httpWorkloadPort, probePath } from './port-kind.js';
 
 /**
  * Insecure-service / mTLS evidence: a plaintext HTTP GET to a random path from an unmeshed
@@ -13,10 +13,7 @@ export const plaintextHttp: Probe = {
   vantages: ['same-namespace', 'probe-namespace'],
   secureLooksLike: 'The port resets or closes the plaintext request before any HTTP response (mTLS STRICT), or the service speaks TLS only.',
   applies(_target, port) {
-    if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; HTTP needs TCP`;
-    if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass}); probed by mesh-bypass-port`;
-    if (!mayBeHttp(port)) return `port ${port.port} is named ${port.appProtocol ?? port.name}, not HTTP`;
-    return true;
+    return httpWorkloadPort(port);
   },
   request(_target, _port, seed) {
     return { technique: 'http', http: { method: 'GET', path: probePath(seed) } };

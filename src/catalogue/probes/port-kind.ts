@@ -38,3 +38,11 @@ export function probePath(seed: string): string {
 export function workloadName(target: Target): string {
   return `${target.ref.namespace}/${target.workload || target.ref.name}`;
 }
+
+/** Applicability shared by HTTP probes of workload ports: TCP, not a mesh by-design port, not named as another protocol. */
+export function httpWorkloadPort(port: TargetPort): true | string {
+  if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; HTTP needs TCP`;
+  if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass}); probed by mesh-bypass-port`;
+  if (!mayBeHttp(port)) return `port ${port.port} is named ${port.appProtocol ?? port.name}, not HTTP`;
+  return true;
+}
