@@ -83,19 +83,13 @@ export function controlContext(
 }
 
 /**
- * Parse the --approved-flows file text: JSON, either an array of flows or { "flows": [...] },
- * each { "from": "<namespace>|*", "to": "<ns>/<name>|<ns>/*", "port": <n>|"*", "ref"?: "<ticket>" }.
- * Returns the flows or the list of problems (each naming the entry), never throws.
+ * Check a parsed --approved-flows document (YAML or JSON already parsed): a list of flows or
+ * { flows: [...] }, each { from: <namespace>|*, to: <ns>/<name>|<ns>/*, port: <n>|*, ref?: <ticket> }.
+ * Returns the flows or every problem (each naming the entry), never throws.
  */
-export function parseApprovedFlows(text: string): { flows: ApprovedFlow[] } | { problems: string[] } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { problems: [`the approved-flows file is not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
-  }
-  const list = Array.isArray(value) ? value : (value as { flows?: unknown } | null)?.flows;
-  if (!Array.isArray(list)) return { problems: ['the approved-flows file must be a JSON array of flows or an object with a "flows" array'] };
+export function validateApprovedFlows(doc: unknown): { flows: ApprovedFlow[] } | { problems: string[] } {
+  const list = Array.isArray(doc) ? doc : (doc as { flows?: unknown } | null)?.flows;
+  if (!Array.isArray(list)) return { problems: ['the approved-flows file must be a list of flows or an object with a "flows" list'] };
   const problems: string[] = [];
   list.forEach((f: unknown, i) => {
     const o = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
@@ -105,4 +99,13 @@ export function parseApprovedFlows(text: string): { flows: ApprovedFlow[] } | { 
   });
   if (problems.length > 0) return { problems };
   return { flows: flows(list) ?? [] };
+}
+
+/** Parse and check JSON approved-flows text (see validateApprovedFlows). */
+export function parseApprovedFlows(text: string): { flows: ApprovedFlow[] } | { problems: string[] } {
+  try {
+    return validateApprovedFlows(JSON.parse(text));
+  } catch (err) {
+    return { problems: [`the approved-flows file is not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
+  }
 }
