@@ -33,6 +33,8 @@ export type TlsEndpointResult =
       /** What an ordinary modern client negotiates; null when that handshake failed. */
       readonly negotiated: { readonly protocol: string; readonly cipher: string | null; readonly alpn: string | null } | null;
       readonly protocols: Readonly<Record<TlsVersion, boolean>>;
+      /** Protocols this client cannot offer at all (OpenSSL 3 has no SSLv2/SSLv3): unknown, not "refused". */
+      readonly protocolsNotTestable: readonly string[];
       /** Accepted suites per accepted version. */
       readonly ciphers: Readonly<Partial<Record<TlsVersion, readonly string[]>>>;
       readonly ciphersNotTestable: readonly string[];
@@ -71,6 +73,9 @@ export function unreachableFromDefault(ep: TlsEndpoint, obs: ObservationLine): E
       return undefined;
   }
 }
+
+/** Node's OpenSSL 3 is built without SSLv2 and SSLv3, so no handshake can ask for them. */
+const PROTOCOLS_NOT_TESTABLE: readonly string[] = ['SSLv2', 'SSLv3'];
 
 const TLS_ALERT_CODE = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
 
@@ -144,6 +149,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
     status: findings.some((f) => f.severity === 'fail') ? 'fails' : 'holds',
     negotiated,
     protocols,
+    protocolsNotTestable: PROTOCOLS_NOT_TESTABLE,
     ciphers,
     ciphersNotTestable: notTestable,
     clientCertificateRequired: clientCertificateRequired(all),
