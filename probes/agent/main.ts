@@ -5,7 +5,7 @@
  * be read (one AgentErrorLine with code E_BATCH), 1 when the agent itself broke.
  */
 import { readFile } from 'node:fs/promises';
-import { PROTOCOL_VERSION, type AgentErrorLine } from '../protocol.js';
+import { PROTOCOL_VERSION, type AgentErrorLine, type AttemptBatch } from '../protocol.js';
 import { parseBatch } from './batch.js';
 import { startMemoryGuard } from './memory-guard.js';
 import { abortReason } from './observation.js';
@@ -25,14 +25,20 @@ function fail(code: string, message: string, exitCode: number): void {
   process.exitCode = exitCode;
 }
 
-async function readBatchText(path: string): Promise<string | undefined> {
+/** The batch at `path`, or undefined after reporting why not. The text is not kept (memory budget). */
+async function loadBatch(path: string): Promise<AttemptBatch | undefined> {
+  let text: string;
   try {
-    return await readFile(path, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     fail('E_BATCH', `cannot read the batch file ${path} (${typeof code === 'string' ? code : 'error'})`, 2);
     return undefined;
   }
+  const parsed = parseBatch(text);
+  if (parsed.kind === 'batch') return parsed.batch;
+  fail('E_BATCH', `invalid batch ${path}: ${parsed.message}`, 2);
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -40,10 +46,8 @@ async function main(): Promise<void> {
   if (path === undefined || path === '') {
     return fail('E_BATCH', 'no batch given: pass the batch file as the first argument or set MESHPROBE_BATCH', 2);
   }
-  const text = await readBatchText(path);
-  if (text === undefined) return;
-  const parsed = parseBatch(text);
-  if (parsed.kind === 'invalid') return fail('E_BATCH', `invalid batch ${path}: ${parsed.message}`, 2);
+  const batch = await loadBatch(path);
+  if (batch === undefined) return;
   const stop = new AbortController();
   const onSignal = (name: string) => (): void => stop.abort(abortReason('E_ABORTED', `the agent received ${name} before this attempt finished`));
   const onTerm = onSignal('SIGTERM');
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     guard.afterAttempt();
   };
   try {
-    await runBatch(parsed.batch, write, { signal: stop.signal });
+    await runBatch(batch, write, { signal: stop.signal });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

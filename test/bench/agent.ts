@@ -29,6 +29,8 @@ interface BenchResult {
   readonly concurrency: number;
   readonly wallMs: number;
   readonly peakRssKiB: number;
+  /** Largest anonymous (private) part of RSS seen; the rest is the node binary's file pages. */
+  readonly peakAnonKiB: number;
   readonly exitCode: number | null;
   readonly transports: Readonly<Record<string, number>>;
   readonly lines: number;
@@ -46,13 +48,14 @@ function batchFor(host: NetnsHost, concurrency: number): AttemptBatch {
   return { v: 1, runId: 'bench', podName: 'bench', concurrency, deadlineMs: 600_000, attempts };
 }
 
-/** Peak RSS of a live process in KiB (VmHWM), 0 once it is gone. */
-function peakRss(pid: number): number {
+/** Peak RSS (VmHWM) and current anonymous RSS of a live process in KiB; zeros once it is gone. */
+function memoryOf(pid: number): { hwm: number; anon: number } {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return Number(match?.[1] ?? 0);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { hwm: kib('VmHWM'), anon: kib('RssAnon') };
   } catch {
-    return 0;
+    return { hwm: 0, anon: 0 };
   }
 }
 
@@ -64,7 +67,12 @@ function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Pr
     let lines = 0;
     let pending = '';
     let peak = 0;
-    const poll = setInterval(() => (peak = Math.max(peak, peakRss(child.pid ?? 0))), 50);
+    let peakAnon = 0;
+    const poll = setInterval(() => {
+      const now = memoryOf(child.pid ?? 0);
+      peak = Math.max(peak, now.hwm);
+      peakAnon = Math.max(peakAnon, now.anon);
+    }, 20);
     child.stdout.on('data', (chunk: Buffer) => {
       const parts = (pending + chunk.toString()).split('\n');
       pending = parts.pop() ?? '';
@@ -76,7 +84,7 @@ function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Pr
     });
     child.once('close', (exitCode) => {
       clearInterval(poll);
-      resolve({ concurrency, wallMs: performance.now() - started, peakRssKiB: peak, exitCode, transports, lines });
+      resolve({ concurrency, wallMs: performance.now() - started, peakRssKiB: peak, peakAnonKiB: peakAnon, exitCode, transports, lines });
     });
   });
 }
@@ -91,7 +99,7 @@ function report(r: BenchResult): boolean {
       `concurrency ${String(r.concurrency).padStart(5)}`,
       `wall ${(r.wallMs / 1000).toFixed(2)} s (target ≤ ${(targetMs / 1000).toFixed(1)} s)`,
       `${Math.round(ATTEMPTS / (r.wallMs / 1000))} attempts/s`,
-      `peak RSS ${rssMiB.toFixed(1)} MiB (target ≤ ${RSS_BUDGET_MIB})`,
+      `peak RSS ${rssMiB.toFixed(1)} MiB (target ≤ ${RSS_BUDGET_MIB}; anonymous ${(r.peakAnonKiB / 1024).toFixed(1)} MiB)`,
       `lines ${r.lines}`,
       `exit ${String(r.exitCode)}`,
       JSON.stringify(r.transports),
@@ -121,6 +129,10 @@ async function main(): Promise<void> {
     host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORTS.drop), '-j', 'DROP']);
     host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORTS.reject), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
     await host.listen([{ port: PORTS.echo, behaviour: 'echo' }]);
+    const emptyFile = join(agent.dir, 'batch-empty.json');
+    writeFileSync(emptyFile, JSON.stringify({ ...batchFor(host, 1), attempts: [] }));
+    const floor = await runOnce(agent, emptyFile, 1);
+    console.log(`floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`);
     console.log(`agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`);
     for (const concurrency of concurrencies.length > 0 ? concurrencies : [64, 256, 1024]) {
       const batchFile = join(agent.dir, `batch-${concurrency}.json`);
