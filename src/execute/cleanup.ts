@@ -4,7 +4,7 @@
  * meshprobe's own namespaces go with their namespace; objects elsewhere are deleted one by
  * one (pods before the ConfigMaps they mount). Idempotent: what is gone is not an error.
  */
-import { managedSelector } from '../cluster/labels.js';
+import { managedSelector, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_ID_KEY } from '../cluster/labels.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import { FinalizerStack, type FinalizerResult } from '../lifecycle/finalizers.js';
 
@@ -16,16 +16,22 @@ export interface CleanupOptions {
   readonly onStep?: (label: string) => void;
 }
 
-async function listed(api: ClusterApi, kind: WriteKind, selector: string, signal: AbortSignal | undefined): Promise<readonly KubeObject[]> {
-  const r = await api.list(kind, { labelSelector: selector, ...(signal ? { signal } : {}) });
-  return r.kind === 'items' ? r.items : [];
+/** True only for objects that carry meshprobe's labels (and the run id, when given). */
+export function isOurs(o: KubeObject, runId: string | undefined): boolean {
+  const labels = o.metadata?.labels ?? {};
+  return labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE && (runId === undefined || labels[RUN_ID_KEY] === runId);
+}
+
+async function listed(api: ClusterApi, kind: WriteKind, runId: string | undefined, signal: AbortSignal | undefined): Promise<readonly KubeObject[]> {
+  const r = await api.list(kind, { labelSelector: managedSelector(runId), ...(signal ? { signal } : {}) });
+  // Never trust the server-side filter alone with a delete: re-check the labels here.
+  return r.kind === 'items' ? r.items.filter((o) => isOurs(o, runId)) : [];
 }
 
 /** Delete every meshprobe-labelled object (of one run, when given). Lists can throw (E_FORBIDDEN...); deletes never do. */
 export async function cleanupLabelled(api: ClusterApi, o: CleanupOptions = {}): Promise<FinalizerResult> {
-  const selector = managedSelector(o.runId);
   const [namespaces, services, configmaps, pods] = await Promise.all(
-    (['namespaces', 'services', 'configmaps', 'pods'] as const).map((k) => listed(api, k, selector, o.signal)),
+    (['namespaces', 'services', 'configmaps', 'pods'] as const).map((k) => listed(api, k, o.runId, o.signal)),
   );
   const own = new Set((namespaces ?? []).map((n) => n.metadata?.name ?? ''));
   const stack = new FinalizerStack();

@@ -65,6 +65,13 @@ export async function startApiServer(route: Route, tls?: { readonly certPem: str
     });
   };
   const server = tls ? https.createServer({ cert: tls.certPem, key: tls.keyPem }, handler) : http.createServer(handler);
+  // Track raw sockets: a client that fails the TLS handshake is not an HTTP connection, and
+  // closeAllConnections() would leave it open (close() would then wait forever).
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (sock: import('node:net').Socket) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -89,6 +96,7 @@ export async function startApiServer(route: Route, tls?: { readonly certPem: str
     },
     async close() {
       server.closeAllConnections();
+      for (const sock of sockets) sock.destroy();
       server.close();
       await once(server, 'close');
       rmSync(dir, { recursive: true, force: true });
