@@ -18,7 +18,7 @@ t.before(async () => {
 });
 t.teardown(() => cli?.remove());
 
-const noStack = (t: Pick<typeof import('tap').default, 'notMatch'>, text: string): void => t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+const noStack = (t: Pick<typeof import('tap').default, 'notMatch'>, text: string): void => void t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
 
 async function api(t: { teardown(fn: () => Promise<void>): void }, route: Route): Promise<FakeApiServer> {
   const s = await startApiServer(route);
