@@ -8,6 +8,7 @@ import yargs, { type Argv, type Options as YargsOption } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
 import { FIELDS, envName, type Field, type OptionGroup } from '../config/fields.js';
+import { DEFAULTS } from '../config/options.js';
 import { loadOptions } from '../config/load.js';
 import type { RawOptions } from '../config/validate.js';
 import { isMeshprobeError, MeshprobeError, toMeshprobeError } from '../errors.js';
@@ -39,7 +40,10 @@ function addSharedOptions(y: Argv, groups: readonly SharedGroup[], only?: readon
 /** yargs option for a field. Values are kept as strings so validation can report every problem at once. */
 function yargsOption(f: Field): YargsOption {
   const env = envName(f);
-  const base: YargsOption = { describe: `${f.describe} [env ${env}]`, ...(f.alias ? { alias: f.alias } : {}) };
+  const def = DEFAULTS[f.key];
+  const shownDefault = def === undefined || (Array.isArray(def) && def.length === 0) ? {} : { defaultDescription: String(def) };
+  // No yargs `default`: an unset flag must stay undefined so config and env can apply.
+  const base: YargsOption = { describe: `${f.describe} [env ${env}]`, ...shownDefault, ...(f.alias ? { alias: f.alias } : {}) };
   if (f.type.kind === 'bool') return { ...base, type: 'boolean' };
   const choices = f.type.kind === 'enum' ? ` (${f.type.values.join('|')})` : '';
   return { ...base, type: 'string', requiresArg: true, describe: `${String(base.describe)}${choices}` };

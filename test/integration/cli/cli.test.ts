@@ -2,7 +2,7 @@
  * The CLI as a user meets it: a child process running the bundled cli.mjs.
  * Covers --help, --version, and how bad input is reported (one line each, exit 2, no stack).
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ t.teardown(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const noStack = (t: Tap.Test, text: string): void => {
+const noStack = (t: Test, text: string): void => {
   t.notMatch(text, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');
 };
 
