@@ -10,7 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 /** A freshly built agent bundle. */
 export interface AgentBundle {
@@ -30,11 +30,12 @@ function repoRoot(): string {
   throw new Error(`no meshprobe package.json above ${import.meta.dirname}`);
 }
 
-/** Bundle probes/agent/main.ts with the options of package.json's build script. */
-export async function buildAgentBundle(): Promise<AgentBundle> {
-  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-agent-'));
-  const path = join(dir, 'agent.mjs');
-  await build({
+/**
+ * esbuild options equal to package.json's build script for the agent (bundle.test.ts
+ * checks the script still says so); reuse them wherever a test builds the agent.
+ */
+export function agentBuildOptions(outfile: string): BuildOptions {
+  return {
     entryPoints: [join(repoRoot(), 'probes/agent/main.ts')],
     bundle: true,
     platform: 'node',
@@ -43,7 +44,14 @@ export async function buildAgentBundle(): Promise<AgentBundle> {
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
-    outfile: path,
-  });
+    outfile,
+  };
+}
+
+/** Bundle probes/agent/main.ts with the options of package.json's build script. */
+export async function buildAgentBundle(): Promise<AgentBundle> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-agent-'));
+  const path = join(dir, 'agent.mjs');
+  await build(agentBuildOptions(path));
   return { dir, path, bytes: statSync(path).size, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

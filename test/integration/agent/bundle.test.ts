@@ -6,6 +6,7 @@
  * done line, exit 0. Bad batches → one E_BATCH line, exit 2.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
@@ -13,7 +14,7 @@ import type { AttemptBatch, AttemptSpec, ObservationLine } from '../../../probes
 import { collectObservations } from '../../../src/execute/collect.js';
 import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
 import { netnsUnavailable } from '../../helpers/netns.js';
-import { closedPort } from '../../helpers/servers.js';
+import { closedPort, startTcpServer } from '../../helpers/servers.js';
 import { netnsCases, startNetnsTestHost } from './netns-cases.js';
 import { mismatches, startWireCases, type Expectation } from './wire-cases.js';
 
@@ -62,6 +63,16 @@ t.test('the agent bundle is one file under 200 KiB with no dependency outside No
   t.notOk(existsSync(join(dirname(agent.dir), 'node_modules')), 'no node_modules next to the bundle directory');
 });
 
+t.test("the test bundle is built with the same esbuild flags as package.json's build script", async (t) => {
+  // Given the build script's agent step
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const agentStep = (pkg.scripts['build'] ?? '').split('&&').find((step) => step.includes('probes/agent/main.ts')) ?? '';
+  // Then every option the tests build with is there too
+  for (const flag of ['--bundle', '--platform=node', '--target=node20', '--format=esm', '--minify', '--legal-comments=none', '--outfile=dist/agent.mjs']) {
+    t.match(agentStep, flag, flag);
+  }
+});
+
 t.test('the bundled agent prints exactly one correct line per attempt, then the done line', async (t) => {
   // Given every loopback wire case, plus the namespace host's iptables cases when available
   const agent = await buildAgentBundle();
@@ -99,6 +110,28 @@ t.test('the bundled agent prints exactly one correct line per attempt, then the 
     t.ok(obs, `${row.id} has a line`);
     if (obs !== undefined) t.same(mismatches(obs, row.expect), [], row.id);
   }
+});
+
+t.test('SIGTERM (the pod being stopped) still gives one line per attempt, the done line and exit 0', async (t) => {
+  // Given attempts that would hang for a minute on a silent server
+  const agent = await buildAgentBundle();
+  t.teardown(agent.remove);
+  const silent = await startTcpServer('silent');
+  t.teardown(silent.close);
+  const ids = ['s1', 's2', 's3', 's4'];
+  const file = writeBatch(agent, 'term.json', ids.map((id) => ({ id, technique: 'tcp', host: '127.0.0.1', port: silent.port, timeoutMs: 60_000 })), { concurrency: 2 });
+  // When the agent is stopped with SIGTERM once its first attempts are connected
+  const child = spawn(process.execPath, [agent.path, file], { cwd: agent.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  while (silent.accepted() < 2) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'close')) as [number | null];
+  // Then every attempt has an E_ABORTED line, the done line follows, and the exit code is 0
+  t.equal(code, 0);
+  const collected = collectObservations(stdout, ids);
+  t.same(collected.problems, []);
+  t.same(collected.observations.map((o) => [o.transport, o.errorCode]), ids.map(() => ['agent-error', 'E_ABORTED']));
 });
 
 t.test('the batch can be named by MESHPROBE_BATCH instead of an argument', async (t) => {
