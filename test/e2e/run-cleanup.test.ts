@@ -1,0 +1,121 @@
+/**
+ * The happy path and cleanup on the real lab cluster (issue 6): `meshprobe plan` creates
+ * nothing; `meshprobe run` creates its namespace, ConfigMaps and pods (seen from outside
+ * while it runs), collects evidence for every attempt, and leaves zero meshprobe-labelled
+ * objects behind; `meshprobe cleanup` is then a no-op. Skips with a clear message when the
+ * lab is not up.
+ */
+import t from 'tap';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubectl, kubectlJson, kubectlOk } from './helpers/kubectl.js';
+import { findLeftovers, MANAGED_BY_SELECTOR, waitForNoLeftovers } from './helpers/leftovers.js';
+import { attemptCount, CLI, runCli } from './helpers/meshprobe.js';
+import { e2eReady } from './helpers/skip.js';
+import { spawnSync } from 'node:child_process';
+
+const CDE = 'mp-e2e-cde';
+const OTHER = 'mp-e2e-other';
+const IMAGE = 'lab.local/node:20';
+
+/** A CDE namespace with one small HTTP workload and Service, and an empty out-of-scope namespace. */
+function fixture(): object[] {
+  const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE, labels: { 'pci.scope': 'cde' } } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OTHER } },
+    {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
+      spec: {
+        automountServiceAccountToken: false, terminationGracePeriodSeconds: 0,
+        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{
+          name: 'web', image: IMAGE, imagePullPolicy: 'Never', command: ['node', '-e', server],
+          ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+          resources: { limits: { cpu: '100m', memory: '64Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        }],
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: CDE }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+  ];
+}
+
+function namespaces(lab: Parameters<typeof kubectl>[0]): string[] {
+  return kubectlJson<{ items: { metadata: { name: string } }[] }>(lab, ['get', 'namespaces', '-o', 'json']).items.map((n) => n.metadata.name).sort();
+}
+
+const ready = e2eReady(true);
+if ('skip' in ready) {
+  t.plan(0, ready.skip);
+} else {
+  const lab = ready.lab;
+  t.setTimeout(1_200_000);
+  const common = ['--kubeconfig', lab.kubeconfig, '--cde-namespace', CDE, '--namespace', CDE, '--namespace', OTHER, '--agent-image', IMAGE, '--pod-ready-timeout', '180', '--timeout', '900'];
+
+  t.before(async () => {
+    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }) });
+    kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
+  });
+  t.teardown(() => {
+    kubectl(lab, ['delete', 'namespace', CDE, OTHER, '--ignore-not-found', '--wait=false']);
+  });
+
+  t.test('plan creates nothing', async (t) => {
+    // Given the cluster's namespaces and meshprobe objects before
+    const before = namespaces(lab);
+    t.same(findLeftovers(lab), [], 'no meshprobe objects to start with');
+    // When planning
+    const dir = mkdtempSync(join(tmpdir(), 'mp-e2e-plan-'));
+    const r = spawnSync(process.execPath, [CLI, 'plan', ...common, '-o', 'json'], { encoding: 'utf8', timeout: 300_000 });
+    // Then the plan names attempts from the other namespace and the probe namespace, and nothing was created
+    t.equal(r.status, 0, r.stderr);
+    const plan = (JSON.parse(r.stdout) as { plan: { attempts: { vantage: { kind: string; namespace?: string } }[] } }).plan;
+    t.ok(plan.attempts.some((a) => a.vantage.kind === 'from-namespace' && a.vantage.namespace === OTHER), 'segmentation from the out-of-scope namespace is planned');
+    t.same(namespaces(lab), before, 'no namespace was created');
+    t.same(findLeftovers(lab), [], 'no meshprobe object was created');
+    void dir;
+  });
+
+  t.test('run creates its namespace, ConfigMaps and pods, collects evidence and leaves nothing behind', async (t) => {
+    // Given a clean cluster
+    const seen = new Set<string>();
+    const dir = mkdtempSync(join(tmpdir(), 'mp-e2e-run-'));
+    // When meshprobe runs, watching from outside what it creates
+    const r = await runCli({
+      args: ['run', ...common],
+      outputDir: dir,
+      timeoutMs: 1_000_000,
+      interruptWhen: () => {
+        const got = kubectl(lab, ['get', 'namespaces,configmaps,pods,services', '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace}{"\\n"}{end}']);
+        for (const line of got.stdout.split('\n').filter(Boolean)) seen.add(line.trim());
+        return false;
+      },
+    });
+    t.comment(`run: exit ${r.code}, ${Math.round(r.wallMs / 1000)} s wall, ${attemptCount(r.report) ?? '?'} attempts`);
+    // Then it finished without aborting, with a report and an evidence log line per attempt
+    t.ok(r.code === 0 || r.code === 1 || r.code === 4, `exit ${r.code}: ${r.stderr.slice(-2000)}`);
+    const report = r.report as { aborted?: unknown; summary: { attempts: number }; evidence: { observation?: unknown; attempt: { role: string } }[]; cleanup: { ok: boolean; deleted: string[] } };
+    t.notOk(report.aborted, 'not aborted');
+    t.ok(report.summary.attempts > 0);
+    t.equal(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').length, report.summary.attempts);
+    t.ok(report.evidence.filter((e) => e.attempt.role === 'canary').every((e) => e.observation !== undefined), 'every canary was observed');
+    const observed = report.evidence.filter((e) => e.observation !== undefined).length;
+    t.comment(`observations: ${observed}/${report.summary.attempts}`);
+    t.ok(observed === report.summary.attempts, 'the agent reported every attempt');
+    // And while running it had created its namespace, ConfigMaps and pods, also in the other namespace
+    const kinds = [...seen].map((s) => s.split(' ')[0]);
+    for (const k of ['Namespace', 'ConfigMap', 'Pod']) t.ok(kinds.includes(k), `saw a meshprobe ${k}`);
+    t.ok([...seen].some((s) => s === `Pod ${OTHER}`), 'a probe pod ran in the out-of-scope namespace');
+    // And cleanup ran and nothing with meshprobe labels remains
+    t.equal(report.cleanup.ok, true, 'cleanup reported ok');
+    t.same(await waitForNoLeftovers(lab, 180_000), [], 'zero meshprobe-labelled objects remain');
+  });
+
+  t.test('cleanup afterwards finds nothing (idempotent)', async (t) => {
+    const r = spawnSync(process.execPath, [CLI, 'cleanup', '--kubeconfig', lab.kubeconfig], { encoding: 'utf8', timeout: 120_000 });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /Nothing to clean up|namespace .*already terminating/);
+  });
+}
