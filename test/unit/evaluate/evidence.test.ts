@@ -58,3 +58,12 @@ t.test('a judge that throws becomes an inconclusive verdict naming the bug, not 
   t.equal(v?.status, 'inconclusive');
   t.match(v?.reasons[0], /boom.*bug in meshprobe/);
 });
+
+t.test('a verdict that cites a block also cites the canary that proves it', async (t) => {
+  const ev = evidenceOf([canaryStep(from('shop')), { probeId: 'tcp-reach', vantage: from('shop'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'timeout' } }]);
+  const { evidence: _e, ...rest } = judgeInput(ev);
+  const v = evaluate(CONTROLS, { ...rest, evidence: ev }).find((x) => x.controlId.endsWith('/1.3.1'))!;
+  const canary = ev.find((e) => e.attempt.role === 'canary')!;
+  t.ok(v.evidenceIds.includes(canary.id));
+  t.equal(v.evidenceIds.length, 2);
+});
