@@ -44,6 +44,12 @@ export interface RunDeps {
   readonly pollMs?: number;
   /** Cleanup budget. */
   readonly cleanupTimeoutMs?: number;
+  /**
+   * Called as each stage begins (discover, plan, preflight, deploy, run, collect, cleanup,
+   * evaluate, report) and with 'done' at the end; the benchmark times stages with it.
+   * Observation only: it must not throw and cannot change the run.
+   */
+  readonly onStage?: (stage: string) => void;
 }
 
 /** What a run produced. */
@@ -78,7 +84,7 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
-  const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
+  const state: PipelineState = observeStages({ stage: 'discover', evidence: [], notRun: [] }, deps.onStage);
   let aborted: AbortInfo | undefined;
   try {
     await runPipeline(state, { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}) });
@@ -88,11 +94,33 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   } finally {
     dispose();
   }
+  deps.onStage?.('cleanup');
   const cleanup = await runCleanup(finalizers, deps);
   await log.close();
+  deps.onStage?.('evaluate');
   const report = finish({ options, deps, runId, startedAt, clock, state, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  deps.onStage?.('done');
   return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
+}
+
+/**
+ * The pipeline sets `state.stage` as it goes (pipeline.ts); with an `onStage` observer, each
+ * change is also reported, so stages can be timed without the pipeline knowing.
+ */
+function observeStages(state: PipelineState, onStage: ((stage: string) => void) | undefined): PipelineState {
+  if (onStage === undefined) return state;
+  let stage = state.stage;
+  onStage(stage);
+  return Object.defineProperty(state, 'stage', {
+    enumerable: true,
+    get: () => stage,
+    set: (next: string) => {
+      if (next === stage) return; // the pipeline re-asserts a stage it is already in
+      stage = next;
+      onStage(next);
+    },
+  });
 }
 
 async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
@@ -128,6 +156,7 @@ function finish(f: FinishInput): Report {
   const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context: f.inputs.context });
   const interrupted = f.deps.signal.aborted;
+  f.deps.onStage?.('report');
   return buildReport({
     run: { runId: f.runId, tool: { name: 'meshprobe', version: pkg.version }, startedAt: f.startedAt.toISOString(), finishedAt: now.toISOString(), options: { ...f.options } },
     inventory, verdicts, evidence, notRun: f.state.notRun, certificates,
