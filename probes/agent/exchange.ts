@@ -52,61 +52,75 @@ interface ExchangeState {
 
 /** Drive `opts.socket` to its end and describe how it ended. Never rejects. */
 export function exchange(opts: ExchangeOptions): Promise<ExchangeResult> {
-  const { socket } = opts;
-  const state: ExchangeState = { connected: false, ready: false, sent: false, bytes: 0, chunks: [], kept: 0 };
-  return new Promise((resolve) => {
-    let finished = false;
-    let idleTimer: NodeJS.Timeout | undefined;
-    let windowTimer: NodeJS.Timeout | undefined;
-    const finish = (kind: SocketEnding['kind'], err?: NodeJS.ErrnoException): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(attemptTimer);
-      clearTimeout(idleTimer);
-      clearTimeout(windowTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      const ending = endingOf(kind, state, err, opts.secure);
-      try {
-        opts.inspect?.(ending);
-      } finally {
-        socket.destroy();
-        resolve({ ending, received: Buffer.concat(state.chunks, state.kept), ready: state.ready });
-      }
-    };
-    const onAbort = (): void => finish('aborted');
-    const attemptTimer = setTimeout(() => finish('timeout'), Math.max(0, opts.deadline - performance.now()));
-    if (opts.signal?.aborted) return finish('aborted');
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return new Promise((resolve) => new ExchangeRun(opts, resolve).start());
+}
 
+/** One exchange in progress: its state, timers and the socket's listeners. */
+class ExchangeRun {
+  private readonly state: ExchangeState = { connected: false, ready: false, sent: false, bytes: 0, chunks: [], kept: 0 };
+  private readonly timers: NodeJS.Timeout[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private readonly onAbort = (): void => this.finish('aborted');
+
+  constructor(
+    private readonly opts: ExchangeOptions,
+    private readonly resolve: (result: ExchangeResult) => void,
+  ) {}
+
+  start(): void {
+    const { socket, signal } = this.opts;
+    this.timers.push(setTimeout(() => this.finish('timeout'), Math.max(0, this.opts.deadline - performance.now())));
+    if (signal?.aborted === true) return this.finish('aborted');
+    signal?.addEventListener('abort', this.onAbort, { once: true });
     socket.once('connect', () => {
-      state.connected = true;
+      this.state.connected = true;
       // The TLS layer writes the ClientHello as soon as TCP is up.
-      if (opts.secure) state.sent = true;
+      if (this.opts.secure) this.state.sent = true;
     });
-    socket.once(opts.secure ? 'secureConnect' : 'connect', () => {
-      state.ready = true;
-      const payload = opts.payload();
-      if (payload.length > 0) {
-        socket.write(payload);
-        state.sent = true;
-      }
-      if (opts.readyWindowMs !== undefined) windowTimer = setTimeout(() => finish('settled'), opts.readyWindowMs);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      state.bytes += chunk.length;
-      keep(state, chunk, opts.keepBytes);
-      if (opts.complete?.(Buffer.concat(state.chunks, state.kept)) === true) return finish('settled');
-      if (opts.idleAfterDataMs !== undefined) {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => finish('settled'), opts.idleAfterDataMs);
-      }
-    });
-    socket.once('end', () => finish('end'));
+    socket.once(this.opts.secure ? 'secureConnect' : 'connect', () => this.onReady());
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.once('end', () => this.finish('end'));
     // `on`, not `once`: a second error after finish() must not become an uncaught exception.
-    socket.on('error', (err: NodeJS.ErrnoException) => finish('error', err));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.finish('error', err));
     // A close without 'end' or 'error' (should not happen) still ends the attempt.
-    socket.once('close', () => finish('end'));
-  });
+    socket.once('close', () => this.finish('end'));
+  }
+
+  private onReady(): void {
+    this.state.ready = true;
+    const payload = this.opts.payload();
+    if (payload.length > 0) {
+      this.opts.socket.write(payload);
+      this.state.sent = true;
+    }
+    const window = this.opts.readyWindowMs;
+    if (window !== undefined) this.timers.push(setTimeout(() => this.finish('settled'), window));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.state.bytes += chunk.length;
+    keep(this.state, chunk, this.opts.keepBytes);
+    if (this.opts.complete?.(Buffer.concat(this.state.chunks, this.state.kept)) === true) return this.finish('settled');
+    if (this.opts.idleAfterDataMs === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.finish('settled'), this.opts.idleAfterDataMs);
+  }
+
+  private finish(kind: SocketEnding['kind'], err?: NodeJS.ErrnoException): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    clearTimeout(this.idleTimer);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    const ending = endingOf(kind, this.state, err, this.opts.secure);
+    try {
+      this.opts.inspect?.(ending);
+    } finally {
+      this.opts.socket.destroy();
+      this.resolve({ ending, received: Buffer.concat(this.state.chunks, this.state.kept), ready: this.state.ready });
+    }
+  }
 }
 
 function keep(state: ExchangeState, chunk: Buffer, limit: number): void {

@@ -69,8 +69,14 @@ export function netnsUnavailable(): string | undefined {
 
 let created = 0;
 const live = new Set<() => void>();
-process.once('exit', () => {
+const cleanupAll = (): void => {
   for (const cleanup of live) cleanup();
+};
+process.once('exit', cleanupAll);
+// tap stops a test that times out with SIGTERM; remove namespaces before dying of it.
+process.once('SIGTERM', () => {
+  cleanupAll();
+  process.exit(143);
 });
 
 /** Addresses already configured on this host (to pick a free /30). */
@@ -107,6 +113,19 @@ for (const { port, behaviour } of specs) {
 }
 `;
 
+/** Namespace + veth pair + addresses, links up (loopback too, for listeners on 0.0.0.0). */
+function wire(o: { name: string; ours: string; theirs: string; localAddress: string; address: string }): void {
+  run('ip', ['netns', 'add', o.name]);
+  run('ip', ['link', 'add', o.ours, 'type', 'veth', 'peer', 'name', o.theirs]);
+  run('ip', ['link', 'set', o.theirs, 'netns', o.name]);
+  run('ip', ['addr', 'add', `${o.localAddress}/30`, 'dev', o.ours]);
+  run('ip', ['link', 'set', o.ours, 'up']);
+  const inNs = (args: readonly string[]): string => run('ip', ['netns', 'exec', o.name, ...args]);
+  inNs(['ip', 'addr', 'add', `${o.address}/30`, 'dev', o.theirs]);
+  inNs(['ip', 'link', 'set', o.theirs, 'up']);
+  inNs(['ip', 'link', 'set', 'lo', 'up']);
+}
+
 /** Create a namespace test host. Call `destroy()` in teardown. */
 export async function createNetnsHost(): Promise<NetnsHost> {
   created += 1;
@@ -124,15 +143,7 @@ export async function createNetnsHost(): Promise<NetnsHost> {
   };
   live.add(cleanup);
   try {
-    run('ip', ['netns', 'add', name]);
-    run('ip', ['link', 'add', ours, 'type', 'veth', 'peer', 'name', theirs]);
-    run('ip', ['link', 'set', theirs, 'netns', name]);
-    run('ip', ['addr', 'add', `${localAddress}/30`, 'dev', ours]);
-    run('ip', ['link', 'set', ours, 'up']);
-    const inNs = (args: readonly string[]): string => run('ip', ['netns', 'exec', name, ...args]);
-    inNs(['ip', 'addr', 'add', `${address}/30`, 'dev', theirs]);
-    inNs(['ip', 'link', 'set', theirs, 'up']);
-    inNs(['ip', 'link', 'set', 'lo', 'up']);
+    wire({ name, ours, theirs, localAddress, address });
   } catch (err) {
     cleanup();
     throw err;
