@@ -1,6 +1,6 @@
 import t from 'tap';
 import { cleanupLabelled } from '../../../src/execute/cleanup.js';
-import type { KubeObject } from '../../../src/cluster/ports.js';
+import type { KubeObject, WriteKind } from '../../../src/cluster/ports.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 
 const L = (run: string): Record<string, string> => ({ 'app.kubernetes.io/managed-by': 'meshprobe', 'meshprobe.io/run-id': run });
@@ -37,9 +37,9 @@ t.test('cleanup without a run id removes every run', async (t) => {
 t.test('a failed delete is reported, the others still happen', async (t) => {
   const api = new FakeClusterApi(objects());
   const del = api.delete.bind(api);
-  api.delete = async (kind, ns, name, signal) => {
+  api.delete = async (kind: WriteKind, ns: string | undefined, name: string) => {
     if (name === 'foreign') throw Object.assign(new Error('forbidden to delete pods in namespace shop'), { code: 'E_FORBIDDEN' });
-    return del(kind, ns, name, signal);
+    return del(kind, ns, name);
   };
   const r = await cleanupLabelled(api, { runId: 'r1' });
   t.equal(r.ok, false);
