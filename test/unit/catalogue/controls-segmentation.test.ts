@@ -119,3 +119,13 @@ t.test('A1.1.2 is not applicable with fewer than two tenants, fails on cross-ten
   t.equal(j.status, 'inconclusive');
   t.match(j.reasons.join(' '), 'tenant-b → tenant-a');
 });
+
+t.test('11.4.6 judges like 11.4.5 (holds, fails, inconclusive) and states the six-month interval for service providers', async (t) => {
+  const c1146 = findControl('11.4.6')!;
+  const namespaces = [ns('payments', 'cde'), ns('shop', 'out-of-scope')];
+  const hold = c1146.judge(judgeInput(evidenceOf([canaryStep(from('shop')), reach(from('shop'), { kind: 'timeout' })]), { namespaces }));
+  t.equal(hold.status, 'holds');
+  t.match(hold.reasons.join(' '), /must not exceed six months/);
+  t.equal(c1146.judge(judgeInput(evidenceOf([canaryStep(from('shop')), reach(from('shop'), { kind: 'connected' })]), { namespaces })).status, 'fails');
+  t.equal(c1146.judge(judgeInput(evidenceOf([canaryStep(from('shop'), false), reach(from('shop'), { kind: 'timeout' })]), { namespaces })).status, 'inconclusive');
+});
