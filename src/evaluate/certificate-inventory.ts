@@ -6,7 +6,7 @@ import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { CertificateFacts, CertificateInventoryEntry, CertificateSighting, CryptoFinding } from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
-import { fingerprintOfPem, parseChain } from './certificate.js';
+import { fingerprintOfPem, parseChain, type ChainFacts } from './certificate.js';
 import { certificateFindings, sortFindings } from './crypto-policy.js';
 import { PCI_STRONG_CRYPTO, type CryptoProfile } from './profiles/index.js';
 
@@ -55,8 +55,13 @@ function entryFindings(acc: Accumulator, opts: InventoryOptions, profile: Crypto
   return sortFindings(out);
 }
 
-function record(map: Map<string, Accumulator>, e: Evidence, pems: readonly string[], opts: InventoryOptions): void {
-  const chain = parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {});
+/** Chains repeat across attempts (every vantage sees the same server): parse each distinct one once. */
+type ChainCache = Map<string, ChainFacts>;
+
+function record(map: Map<string, Accumulator>, cache: ChainCache, e: Evidence, pems: readonly string[], opts: InventoryOptions): void {
+  const key = pems.map(fingerprintOfPem).join('/');
+  const chain = cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {});
+  cache.set(key, chain);
   const sighting: CertificateSighting = { target: targetKey(e.attempt.target), port: e.attempt.port, vantage: vantageId(e.attempt.vantage) };
   pems.forEach((pem, index) => {
     const fp = fingerprintOfPem(pem);
@@ -81,9 +86,10 @@ function record(map: Map<string, Accumulator>, e: Evidence, pems: readonly strin
 export function buildCertificateInventory(evidence: readonly Evidence[], opts: InventoryOptions): CertificateInventoryEntry[] {
   const profile = opts.profile ?? PCI_STRONG_CRYPTO;
   const map = new Map<string, Accumulator>();
+  const cache: ChainCache = new Map();
   for (const e of evidence) {
     const pems = e.observation?.tls?.peerChainPem ?? [];
-    if (e.attempt.role !== 'canary' && pems.length > 0) record(map, e, pems, opts);
+    if (e.attempt.role !== 'canary' && pems.length > 0) record(map, cache, e, pems, opts);
   }
   const entries = [...map.entries()].map(([fp, acc]) => ({
     fp,

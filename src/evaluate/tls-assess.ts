@@ -107,18 +107,24 @@ function chainOf(scan: TlsScanObservations): readonly string[] {
   return candidates.find((o) => (o.tls?.peerChainPem.length ?? 0) > 0)?.tls?.peerChainPem ?? [];
 }
 
-/** Assess one endpoint from its observations. */
-export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, opts: AssessOptions): TlsEndpointResult {
-  const early = unreachableFromDefault(ep, scan.default);
-  if (early !== undefined) return early;
+/** What the pinned handshakes showed: versions chosen, and suites chosen per accepted version. */
+function accepted(scan: TlsScanObservations): { protocols: Record<TlsVersion, boolean>; ciphers: Partial<Record<TlsVersion, string[]>> } {
   const protocols = Object.fromEntries(
     SCAN_VERSIONS.map((v) => [v, scan.versions.some((x) => x.version === v && versionAccepted(x.observation, v))]),
   ) as Record<TlsVersion, boolean>;
-  if (!SCAN_VERSIONS.some((v) => protocols[v])) return noVersion(ep, [scan.default, ...scan.versions.map((v) => v.observation)]);
   const ciphers: Partial<Record<TlsVersion, string[]>> = {};
   for (const v of SCAN_VERSIONS.filter((x) => protocols[x])) {
     ciphers[v] = scan.suites.filter((s) => s.version === v && suiteAccepted(s.observation, s.suite)).map((s) => s.suite).sort();
   }
+  return { protocols, ciphers };
+}
+
+/** Assess one endpoint from its observations. */
+export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, opts: AssessOptions): TlsEndpointResult {
+  const early = unreachableFromDefault(ep, scan.default);
+  if (early !== undefined) return early;
+  const { protocols, ciphers } = accepted(scan);
+  if (!SCAN_VERSIONS.some((v) => protocols[v])) return noVersion(ep, [scan.default, ...scan.versions.map((v) => v.observation)]);
   const chainPem = chainOf(scan);
   const chain = parseChain(chainPem, {
     ...(opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {}),
@@ -133,10 +139,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
       protocolsAccepted: SCAN_VERSIONS.filter((v) => protocols[v]),
       ciphersAccepted: [...new Set(Object.values(ciphers).flat())],
       ...(negotiated !== null ? { negotiated: { protocol: negotiated.protocol, cipher: negotiated.cipher } } : {}),
-      chain,
-      now: opts.now,
-      expiryWarningDays: opts.expiryWarningDays,
-      ciphersNotTestable: notTestable,
+      chain, now: opts.now, expiryWarningDays: opts.expiryWarningDays, ciphersNotTestable: notTestable,
     },
     profile,
   );
@@ -147,14 +150,8 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
     ...(ep.servername !== undefined ? { servername: ep.servername } : {}),
     profile: profile.id,
     status: findings.some((f) => f.severity === 'fail') ? 'fails' : 'holds',
-    negotiated,
-    protocols,
-    protocolsNotTestable: PROTOCOLS_NOT_TESTABLE,
-    ciphers,
-    ciphersNotTestable: notTestable,
+    negotiated, protocols, protocolsNotTestable: PROTOCOLS_NOT_TESTABLE, ciphers, ciphersNotTestable: notTestable,
     clientCertificateRequired: clientCertificateRequired(all),
-    chain,
-    chainPem,
-    findings,
+    chain, chainPem, findings,
   };
 }

@@ -65,6 +65,9 @@ function assessedLines(r: Assessed, verbose: boolean): string[] {
   const shown = verbose ? r.findings : r.findings.filter((f) => f.severity !== 'info');
   lines.push(shown.length > 0 ? '  findings' : '  findings    none');
   lines.push(...shown.map(findingLine));
+  if (r.servername === undefined && r.findings.some((f) => f.code === 'IDENTITY_MISMATCH')) {
+    lines.push('  hint        the certificate was matched against the address you gave; pass --servername <name> to send SNI and match that name');
+  }
   return lines;
 }
 

@@ -103,6 +103,7 @@ t.test('--servername, repeatable --alpn, --ca-file and --cert-expiry-warning-day
   const byIp = await meshprobe(['tls', `127.0.0.1:${server.port}`, '--ca-file', files.path('ca.pem')]);
   t.equal(byIp.code, 1);
   t.match(byIp.stdout, /IDENTITY_MISMATCH: The certificate does not carry the expected identity\. Expected host "127\.0\.0\.1"; the leaf certificate names DNS:localhost\./);
+  t.match(byIp.stdout, /hint {8}.*pass --servername <name>/);
 });
 
 t.test('several endpoints: the exit code is the most severe (unreachable 3 beats fails 1)', async (t) => {
