@@ -29,8 +29,9 @@ function coverageGaps(input: JudgeInput, evidence: readonly Evidence[]): string[
     evidence.flatMap((e) => (e.attempt.vantage.kind === 'from-namespace' ? [`${e.attempt.vantage.namespace}|${targetKey(e.attempt.target)}`] : [])),
   );
   const gaps: string[] = [];
+  const sorted = [...targets].sort(([a], [b]) => a.localeCompare(b));
   for (const ns of outOfScopeNamespaces(input)) {
-    for (const [key, name] of [...targets].sort()) if (!tried.has(`${ns}|${key}`)) gaps.push(`${ns} → ${name}`);
+    for (const [key, name] of sorted) if (!tried.has(`${ns}|${key}`)) gaps.push(`${ns} → ${name}`);
   }
   const cdeNs = input.inventory.namespaces.filter((n) => n.inScope && n.workloads > 0).map((n) => n.name);
   for (const ns of cdeNs.sort()) if (![...targets.keys()].some((k) => k.split('/')[1] === ns)) gaps.push(`(any namespace) → ${ns}/* (no target in this CDE namespace was tried)`);
