@@ -45,6 +45,14 @@ function matrix(report: Report): string {
   return `<h2>Reachability: source × target namespace</h2><p>Red: something got through; green: every attempt was blocked with canary proof; amber: inconclusive.</p><table id="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+function scope(report: Report): string {
+  const rows = report.inventory.namespaces.map(
+    (n) => `<tr><td>${esc(n.name)}</td><td>${n.inScope ? 'yes' : 'no'}</td><td>${esc(n.role)}</td><td>${n.workloads}</td><td>${n.networkPolicies}</td></tr>`,
+  );
+  const body = rows.length > 0 ? rows.join('') : '<tr><td colspan="5">Discovery did not complete, so no namespace was enumerated.</td></tr>';
+  return `<h2>Scope</h2><table id="scope"><thead><tr><th>Namespace</th><th>In scope (CDE)</th><th>Role</th><th>Workloads</th><th>NetworkPolicies</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function certificates(report: Report): string {
   const rows = report.certificates.map((c) => {
     const f = c.facts;
@@ -66,6 +74,7 @@ export function renderHtml(report: Report): string {
 ${summary(report)}
 ${controls(report)}
 ${matrix(report)}
+${scope(report)}
 ${certificates(report)}
 <h2>Limitations</h2><ul>${LIMITATIONS.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
 </body></html>

@@ -54,6 +54,7 @@ if (!existsSync(CHROMIUM)) {
       t.match(dom.stdout, /<table id="controls">/);
       t.match(dom.stdout, /<table id="matrix">/);
       t.match(dom.stdout, /<table id="certificates">/);
+      t.match(dom.stdout, /<table id="scope">/);
       t.equal((dom.stdout.match(/<tr class="control"/g) ?? []).length, report.verdicts.length, 'one row per control');
       if (name === 'cross-namespace-leak') t.match(dom.stdout, /<td class="cell open">open<\/td>/, 'the leak is a red cell');
       else t.notMatch(dom.stdout, /cell open/, 'no red cell when everything holds');
