@@ -1,0 +1,177 @@
+/**
+ * CLI-scale worker (issue 10, part 3): the pure pipeline of one run at a given size, without
+ * a cluster, in its own process so its peak RSS is this size's alone. Prints one JSON line.
+ *
+ *   node cli-scale.mjs <attempts> [control,...]
+ *
+ * The synthetic segmentation matrix (matrix.ts) is served by the fake ClusterApi; DISCOVER
+ * reads it, PLAN expands it, a synthetic agent log per planned pod (denied ports time out,
+ * the rest connect) goes through COLLECT and CLASSIFY, then EVALUATE, the report value, every
+ * renderer, the evidence log (append + fdatasync per evidence, as a run does) and the bundle
+ * write. Each stage is timed; stages run in the order and with the data of a real run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTROLS, PROBES } from '../../src/catalogue/index.js';
+import { DEFAULTS, type Options } from '../../src/config/options.js';
+import type { KubeObject } from '../../src/cluster/ports.js';
+import { discover } from '../../src/discover/discover.js';
+import { buildInventory } from '../../src/discover/targets.js';
+import type { Evidence } from '../../src/domain/evidence.js';
+import type { Observation, SelfCheck } from '../../src/domain/observation.js';
+import { vantageId } from '../../src/domain/vantage.js';
+import { buildCertificateInventory } from '../../src/evaluate/certificate-inventory.js';
+import { evaluate } from '../../src/evaluate/evaluate.js';
+import { buildEvidence } from '../../src/evaluate/evidence.js';
+import { collectObservations } from '../../src/execute/collect.js';
+import { planRun, type RunPlan } from '../../src/plan/plan.js';
+import { selectControls } from '../../src/plan/select.js';
+import { buildReport } from '../../src/report/build.js';
+import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText } from '../../src/report/reporters/index.js';
+import { openEvidenceLog, writeReportBundle } from '../../src/report/write.js';
+import type { Report } from '../../src/domain/report.js';
+import type { AttemptBatch } from '../../probes/protocol.js';
+import { FakeClusterApi } from '../fakes/cluster-api.js';
+import { CDE_LABEL, matrixObjects, serviceDenied, SERVICE_PORTS, type MatrixShape } from './matrix.js';
+
+/** Fixed breadth: 9 out-of-scope namespaces + the probe namespace = 10 vantages, 50 Services of 2 ports per CDE namespace. */
+const VANTAGES = 9;
+const SERVICES = 50;
+/**
+ * The evidence log is appended in full unless that takes longer than this (env
+ * MESHPROBE_BENCH_LOG_CAP_MS, default 90 s); then the rest is extrapolated, and the output says so.
+ */
+const EVIDENCE_LOG_CAP_MS = Number(process.env['MESHPROBE_BENCH_LOG_CAP_MS'] ?? 90_000);
+
+/** The matrix for about `attempts` tcp-reach attempts: CDE namespaces grow, breadth stays. */
+export function shapeFor(attempts: number): MatrixShape {
+  const perNamespace = SERVICES * SERVICE_PORTS.length * (VANTAGES + 1);
+  return { prefix: 'scale-', cdeNamespaces: Math.max(1, Math.round(attempts / perNamespace)), servicesPerNamespace: SERVICES, vantageNamespaces: VANTAGES };
+}
+
+/** Addresses (ClusterIP:port) the matrix denies. */
+function deniedPaths(objects: readonly KubeObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of objects) {
+    if (o.kind !== 'Service') continue;
+    const index = Number(/svc-(\d+)/.exec(o.metadata?.name ?? '')?.[1]);
+    const ip = (o.spec as { clusterIP?: string }).clusterIP ?? '';
+    if (serviceDenied(index)) for (const p of SERVICE_PORTS) out.add(`${ip}:${p}`);
+  }
+  return out;
+}
+
+/** What an agent would print for a batch in this matrix. */
+function agentLog(batch: AttemptBatch, denied: ReadonlySet<string>): string {
+  const startedAt = '2026-11-23T20:00:00.000Z';
+  const lines = batch.attempts.map((a) => JSON.stringify(denied.has(`${a.host}:${a.port}`)
+    ? { v: 1, attemptId: a.id, startedAt, durationMs: a.timeoutMs, transport: 'timeout', errorCode: 'ETIMEDOUT', bytesReceived: 0 }
+    : { v: 1, attemptId: a.id, startedAt, durationMs: 4, transport: 'connected', bytesReceived: 24, dataPrefix: 'workload tcp 7001 ready\n' }));
+  lines.push(JSON.stringify({ v: 1, done: true, count: batch.attempts.length, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' } }));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lap timer: `lap(name)` records the milliseconds since the previous lap. */
+class Laps {
+  readonly ms: Record<string, number> = {};
+  #last = performance.now();
+  lap(name: string): void {
+    const now = performance.now();
+    this.ms[name] = Math.round(now - this.#last);
+    this.#last = now;
+  }
+}
+
+/** COLLECT for every pod, as the pipeline does. */
+function collectAll(plan: RunPlan, logs: readonly string[]): { observations: Observation[]; selfChecks: Map<string, SelfCheck> } {
+  const observations: Observation[] = [];
+  const selfChecks = new Map<string, SelfCheck>();
+  plan.pods.forEach((pod, i) => {
+    const collected = collectObservations(logs[i] ?? '', pod.batch.attempts.map((a) => a.id));
+    observations.push(...collected.observations);
+    if (collected.selfCheck) selfChecks.set(vantageId(pod.vantage), collected.selfCheck);
+  });
+  return { observations, selfChecks };
+}
+
+/** Append every evidence with fdatasync as a run does; extrapolate past the cap. */
+async function writeEvidenceLog(dir: string, evidence: readonly Evidence[]): Promise<{ ms: number; written: number; extrapolated: boolean }> {
+  const log = await openEvidenceLog(dir);
+  const started = performance.now();
+  let written = 0;
+  for (const e of evidence) {
+    await log.append(e);
+    written += 1;
+    if (performance.now() - started > EVIDENCE_LOG_CAP_MS) break;
+  }
+  await log.close();
+  const ms = performance.now() - started;
+  return { ms: Math.round(written === evidence.length ? ms : (ms / written) * evidence.length), written, extrapolated: written < evidence.length };
+}
+
+/** Render every format (what the bundle and stdout hold), timing each. */
+function renderAll(report: Report): Record<string, number> {
+  const renderers: Record<string, (r: Report) => string> = {
+    text: (r) => renderText(r), json: renderJson, junit: renderJunit, tap: renderTap, sarif: renderSarif, markdown: renderMarkdown, html: renderHtml,
+  };
+  const out: Record<string, number> = {};
+  for (const [name, render] of Object.entries(renderers)) {
+    const t0 = performance.now();
+    const bytes = render(report).length;
+    out[name] = Math.round(performance.now() - t0);
+    out[`${name}Bytes`] = bytes;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const size = Number(process.argv[2] ?? '10000');
+  const controls = (process.argv[3] ?? '').split(',').filter(Boolean);
+  const options: Options = { ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls, attemptTimeout: 1000, concurrency: 256 };
+  const shape = shapeFor(size);
+  const objects = matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' });
+  const api = new FakeClusterApi(objects);
+  const denied = deniedPaths(objects);
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-bench-scale-'));
+  const laps = new Laps();
+  const lap = (name: string): void => laps.lap(name);
+  const started = performance.now();
+  const inventory = buildInventory(await discover(api), options);
+  lap('discover');
+  const plan = planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options, canaryAddress: '198.19.254.1' });
+  lap('plan');
+  const logs = plan.pods.map((p) => agentLog(p.batch, denied));
+  lap('synthesiseAgentLogs');
+  const { observations, selfChecks } = collectAll(plan, logs);
+  lap('collect');
+  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
+  lap('classify');
+  const now = new Date();
+  const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: options.certExpiryWarningDays });
+  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: {} });
+  lap('evaluate');
+  const report = buildReport({
+    run: { runId: 'bench', tool: { name: 'meshprobe', version: 'bench' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...options } },
+    inventory: inventory.summary, verdicts, evidence, notRun: plan.notRun, certificates, cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
+  });
+  lap('buildReport');
+  const render = renderAll(report);
+  lap('render');
+  const pureMs = performance.now() - started - (laps.ms['synthesiseAgentLogs'] ?? 0);
+  const evidenceLog = await writeEvidenceLog(dir, evidence);
+  lap('evidenceLog');
+  const files = await writeReportBundle(report, dir);
+  lap('writeBundle');
+  rmSync(dir, { recursive: true, force: true });
+  const rssMiB = process.resourceUsage().maxRSS / 1024;
+  const outcomes: Record<string, number> = {};
+  for (const e of evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
+  process.stdout.write(`${JSON.stringify({
+    requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods: plan.pods.length, targets: inventory.targets.length,
+    controls: verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, renderMs: render,
+    pureMs: Math.round(pureMs), evidenceLog, peakRssMiB: Math.round(rssMiB * 10) / 10,
+  })}\n`);
+}
+
+await main();

@@ -1,0 +1,182 @@
+/**
+ * Cluster-level benchmark (issue 10, part 2) on the lab: build the synthetic matrix in
+ * `bench-` namespaces, run meshprobe once (cluster-run.ts, its own process), then execute a
+ * sample of the SAME plan the way a user with a shell script would: long-running pods, one
+ * `kubectl exec` of a one-shot `node -e net.connect` per attempt, sequentially, with the same
+ * attempt timeout. Everything the benchmark created is deleted at the end.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { labState, type Lab } from '../e2e/helpers/lab.js';
+import { kubectl, kubectlOk } from '../e2e/helpers/kubectl.js';
+import type { Vantage } from '../../src/domain/vantage.js';
+import { BENCH_LABEL, CDE_LABEL, cdeNamespaceNames, matrixObjects, matrixProbeAttempts, vantageNamespaceNames, type MatrixShape } from './matrix.js';
+
+/** How the cluster benchmark runs. */
+export interface ClusterBenchOptions {
+  readonly shape: MatrixShape;
+  readonly attemptTimeoutMs: number;
+  readonly concurrency: number;
+  /** Attempts the naive baseline really executes (the rest is extrapolated). */
+  readonly naiveSample: number;
+  /** Stop the baseline early after this long (then extrapolate from what ran). */
+  readonly naiveBudgetMs: number;
+  readonly agentPath: string;
+  readonly workerPath: string;
+  readonly outputDir: string;
+  readonly log: (line: string) => void;
+}
+
+/** One attempt of meshprobe's plan as the worker reports it. */
+interface PlannedAttempt {
+  readonly vantage: Vantage;
+  readonly address: string;
+  readonly port: number;
+  readonly transport: string;
+}
+
+const NAIVE_NS = 'bench-naive-probe';
+const NAIVE_POD = 'naive';
+/** The one-shot connect a shell user would exec: prints connected | timeout | <errno code>. */
+const CONNECT = "const n=require('net');const[h,p,t]=process.argv.slice(1);const d=(r)=>{console.log(r);process.exit(0)};setTimeout(()=>d('timeout'),+t);n.connect({host:h,port:+p}).on('connect',()=>d('connected')).on('error',(e)=>d(e.code))";
+
+/** The connect's error codes in the agent's transport words. */
+const ERRNO: Readonly<Record<string, string>> = { ECONNREFUSED: 'refused', ECONNRESET: 'reset', EHOSTUNREACH: 'unreachable', ENETUNREACH: 'unreachable' };
+
+const benchSelector = `${BENCH_LABEL.key}=${BENCH_LABEL.value}`;
+
+/** Delete every namespace the benchmark labelled and wait until they are gone (bounded). */
+function deleteBenchNamespaces(lab: Lab, wait: boolean): void {
+  kubectl(lab, ['delete', 'namespace', '-l', benchSelector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+}
+
+function waitReady(lab: Lab, namespaces: readonly string[], timeoutS: number): number {
+  const t0 = performance.now();
+  for (const ns of namespaces) kubectlOk(lab, ['wait', '-n', ns, '--for=condition=Ready', 'pod', '--all', `--timeout=${timeoutS}s`], { timeoutMs: (timeoutS + 30) * 1000 });
+  return Math.round(performance.now() - t0);
+}
+
+/** Create the matrix and wait for its workloads; returns the setup time. */
+function setUpMatrix(lab: Lab, shape: MatrixShape): number {
+  const t0 = performance.now();
+  const items = matrixObjects(shape, { synthetic: false, image: 'lab.local/workload:1' });
+  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 300_000 });
+  waitReady(lab, cdeNamespaceNames(shape), 300);
+  return Math.round(performance.now() - t0);
+}
+
+/** Run the worker (one meshprobe run) and parse its JSON line. */
+function runMeshprobe(o: ClusterBenchOptions, lab: Lab): Promise<Record<string, unknown>> {
+  const namespaces = [...cdeNamespaceNames(o.shape), ...vantageNamespaceNames(o.shape)];
+  const request = {
+    kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir: o.outputDir,
+    options: {
+      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, namespaces, controls: ['1.3.1'], agentImage: 'lab.local/node:20',
+      attemptTimeout: o.attemptTimeoutMs, concurrency: o.concurrency, podReadyTimeout: 300, timeout: 900,
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [o.workerPath, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`cluster-run worker exited ${String(code)} without a result: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+function naivePod(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: NAIVE_POD, namespace, labels: { [BENCH_LABEL.key]: BENCH_LABEL.value, role: 'naive' } },
+    spec: {
+      automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: 'shell', image: 'lab.local/node:20', imagePullPolicy: 'IfNotPresent', args: ['-e', 'setInterval(() => {}, 1 << 30)'],
+        securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+        resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+      }],
+    },
+  };
+}
+
+/** Long-running baseline pods: one per vantage namespace plus a fresh unlabelled one (the probe-namespace vantage). */
+function startNaivePods(lab: Lab, shape: MatrixShape): number {
+  const t0 = performance.now();
+  const items = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAIVE_NS, labels: { [BENCH_LABEL.key]: BENCH_LABEL.value } } },
+    ...[...vantageNamespaceNames(shape), NAIVE_NS].map(naivePod),
+  ];
+  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 120_000 });
+  waitReady(lab, [...vantageNamespaceNames(shape), NAIVE_NS], 300);
+  return Math.round(performance.now() - t0);
+}
+
+/** An evenly spread sample (every k-th attempt), so denied and allowed keep their shares. */
+export function strideSample<T>(list: readonly T[], n: number): T[] {
+  if (list.length <= n) return [...list];
+  return Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)] as T);
+}
+
+/** One naive attempt: `kubectl exec` of the one-shot connect; wall time and what it printed. */
+function naiveAttempt(lab: Lab, a: PlannedAttempt, timeoutMs: number): { ms: number; result: string } {
+  const ns = a.vantage.kind === 'from-namespace' ? a.vantage.namespace : NAIVE_NS;
+  const t0 = performance.now();
+  const r = spawnSync(lab.kubectl, ['--kubeconfig', lab.kubeconfig, 'exec', '-n', ns, NAIVE_POD, '--', 'node', '-e', CONNECT, a.address, String(a.port), String(timeoutMs)], {
+    encoding: 'utf8', timeout: timeoutMs + 60_000,
+  });
+  return { ms: performance.now() - t0, result: r.status === 0 ? r.stdout.trim() : `exec-failed:${r.status ?? r.signal ?? '?'}` };
+}
+
+/** Mean of a list, or undefined when empty. */
+const mean = (xs: readonly number[]): number | undefined => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
+/** Execute the sample sequentially (a shell loop) and extrapolate to the whole plan per outcome class. */
+function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttempt[]): Record<string, unknown> {
+  const sample = strideSample(plan, o.naiveSample);
+  const timedOut: number[] = [];
+  const other: number[] = [];
+  let agree = 0;
+  const t0 = performance.now();
+  for (const a of sample) {
+    if (performance.now() - t0 > o.naiveBudgetMs) break;
+    const r = naiveAttempt(lab, a, o.attemptTimeoutMs);
+    (a.transport === 'timeout' ? timedOut : other).push(r.ms);
+    if ((ERRNO[r.result] ?? r.result) === a.transport) agree += 1;
+  }
+  const executed = timedOut.length + other.length;
+  const all = mean([...timedOut, ...other]) ?? 0;
+  const fullTimeouts = plan.filter((a) => a.transport === 'timeout').length;
+  const estimateMs = fullTimeouts * (mean(timedOut) ?? all) + (plan.length - fullTimeouts) * (mean(other) ?? all);
+  return {
+    planned: plan.length, executed, sampleWallMs: Math.round(performance.now() - t0), agreeWithMeshprobe: agree,
+    meanExecMs: { timeout: Math.round(mean(timedOut) ?? 0), other: Math.round(mean(other) ?? 0) }, execEstimateMs: Math.round(estimateMs),
+  };
+}
+
+/** The whole cluster benchmark, or why it was skipped. Always deletes what it created. */
+export async function clusterBench(o: ClusterBenchOptions): Promise<Record<string, unknown>> {
+  const state = labState();
+  if (!state.up) return { skipped: `lab not up (${state.reason})` };
+  const lab = state.lab;
+  deleteBenchNamespaces(lab, true); // leftovers of an interrupted earlier run
+  try {
+    o.log(`cluster: creating the matrix (${matrixProbeAttempts(o.shape)} probe attempts planned)…`);
+    const setupMs = setUpMatrix(lab, o.shape);
+    await new Promise((r) => setTimeout(r, 5000)); // kube-proxy and the policy engine catch up with the new Services
+    o.log('cluster: meshprobe run…');
+    const meshprobe = await runMeshprobe(o, lab);
+    const plan = (meshprobe['probeAttempts'] ?? []) as PlannedAttempt[];
+    delete meshprobe['probeAttempts'];
+    o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
+    const podStartMs = startNaivePods(lab, o.shape);
+    const naive = runNaive(lab, o, plan);
+    return { setupMs, meshprobe, naive: { ...naive, podStartMs, estimateMs: podStartMs + Number(naive['execEstimateMs']) } };
+  } finally {
+    deleteBenchNamespaces(lab, false);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The benchmark's stdout table (pure): each level's numbers next to its target, with OK or
+ * MISSED, from the same result object that is written as JSON.
+ */
+
+/** Everything one `npm run bench` measured (also the JSON file). */
+export interface BenchResult {
+  readonly machine: Record<string, unknown>;
+  readonly smoke: boolean;
+  agent?: Record<string, unknown>;
+  cluster?: Record<string, unknown>;
+  scale?: readonly Record<string, unknown>[];
+}
+
+type Json = Record<string, unknown>;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
+const s = (ms: unknown): string => (Number.isFinite(num(ms)) ? `${(num(ms) / 1000).toFixed(1)} s` : '–');
+const mark = (ok: boolean): string => (ok ? 'OK' : 'MISSED');
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
+
+function machineLines(m: Json): string[] {
+  return [
+    `machine: ${String(m['cores'])} cores (${String(m['cpu'])}), Node ${String(m['node'])}, ${String(obj(m['memoryMiB'])['total'])} MiB RAM, commit ${String(m['commit'])}`,
+    `load average at start ${(m['loadAverageAtStart'] as number[] | undefined)?.join(' ') ?? '?'}, at end ${(m['loadAverageAtEnd'] as number[] | undefined)?.join(' ') ?? '?'} (1/5/15 min)`,
+  ];
+}
+
+function agentLines(a: Json | undefined): string[] {
+  if (a === undefined) return ['1. agent: skipped'];
+  const runs = (a['runs'] ?? []) as Json[];
+  const rows = runs.map((r) =>
+    `   ${String(r['concurrency']).padStart(5)} | ${String(r['wallS']).padStart(7)} s (≤ ${String(r['wallTargetS'])}) | ${String(r['attemptsPerS']).padStart(6)}/s | ` +
+    `${String(r['peakRssMiB'])} MiB (≤ ${String(r['rssTargetMiB'])}; anon ${String(r['anonRssMiB'] ?? '?')}) | ${r['ok'] === true ? 'OK' : 'MISSED'}`);
+  return [
+    '1. agent: 10 000 tcp attempts to a netns host (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout 1 s',
+    '   conc. |    wall (target)     | attempts/s | peak RSS (target)        |',
+    ...(rows.length > 0 ? rows : [`   no result (exit ${String(a['exitCode'])})`]),
+    ...((a['notes'] ?? []) as string[]).map((n) => `   ${n}`),
+  ];
+}
+
+const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
+
+function clusterLines(c: Json | undefined): string[] {
+  if (c === undefined) return ['2. cluster: skipped'];
+  if (typeof c['skipped'] === 'string') return [`2. cluster: skipped: ${c['skipped']}`];
+  const m = obj(c['meshprobe']);
+  const n = obj(c['naive']);
+  const pods = obj(m['pods']);
+  const stages = obj(m['stagesMs']);
+  const timeout = num(c['attemptTimeoutMs']);
+  const podStart = num(n['podStartMs']);
+  const budget = podStart + 2 * timeout + 30_000;
+  const ratio = num(n['estimateMs']) / num(m['wallMs']);
+  const shape = obj(c['shape']);
+  return [
+    `2. cluster (lab): ${String(shape['cdeNamespaces'])} CDE ns × ${String(shape['servicesPerNamespace'])} services × 2 ports from ${num(shape['vantageNamespaces']) + 1} vantages; ` +
+      `${String(m['attempts'])} attempts (probe + canary + control), timeout ${timeout} ms, concurrency ${String(c['concurrency'])}`,
+    `   outcomes ${JSON.stringify(m['outcomes'])}; exit ${String(m['exitCode'])}${m['aborted'] ? ` ABORTED ${JSON.stringify(m['aborted'])}` : ''}; cleanup ${m['cleanupOk'] === true ? 'ok' : 'INCOMPLETE'}`,
+    `   meshprobe wall ${s(m['wallMs'])}: ${STAGES.filter((k) => k in stages).map((k) => `${k === 'done' ? 'stdout' : k} ${s(stages[k])}`).join(', ')}`,
+    `   probe pods ${String(pods['probePods'])}: last container up ${s(pods['podStartServerMaxMs'])} after its create (API stamps), agents active ${s(pods['agentWindowMs'])} (longest pod ${s(pods['agentPerPodMaxMs'])}); CLI peak RSS ${String(m['peakRssMiB'])} MiB`,
+    `   naive: ${String(n['executed'])} of ${String(n['planned'])} attempts executed (sequential kubectl exec, ${s(n['sampleWallMs'])}; mean ${String(obj(n['meanExecMs'])['other'])} ms connected, ` +
+      `${String(obj(n['meanExecMs'])['timeout'])} ms denied; agrees with meshprobe on ${String(n['agreeWithMeshprobe'])}), extrapolated linearly per class: ` +
+      `${s(n['execEstimateMs'])} + pod start ${s(podStart)} = ${s(n['estimateMs'])}`,
+    `   ratio naive / meshprobe = ${ratio.toFixed(1)}× (target ≥ 20×) ${mark(ratio >= 20)}`,
+    `   wall ${s(m['wallMs'])} vs pod start ${s(podStart)} + 2 × ${timeout / 1000} s + 30 s = ${s(budget)} ${mark(num(m['wallMs']) <= budget)}`,
+  ];
+}
+
+function scaleRow(r: Json): string {
+  if (typeof r['failed'] === 'string') return `   ${String(r['requested']).padStart(7)} | FAILED (${r['failed']})`;
+  const st = obj(r['stagesMs']);
+  const log = obj(r['evidenceLog']);
+  const attempts = num(r['attempts']);
+  return `   ${String(attempts).padStart(7)} | ${s(r['pureMs']).padStart(7)} | ${((num(r['pureMs']) / attempts) * 1000).toFixed(0).padStart(5)} µs | ` +
+    `plan ${s(st['plan'])}, collect ${s(st['collect'])}, classify ${s(st['classify'])}, evaluate ${s(st['evaluate'])}, report ${s(st['buildReport'])}, render ${s(st['render'])} | ` +
+    `${String(r['peakRssMiB'])} MiB | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`;
+}
+
+function scaleLines(rows: readonly Json[] | undefined): string[] {
+  if (rows === undefined) return ['3. CLI scale: skipped'];
+  const largest = [...rows].filter((r) => typeof r['failed'] !== 'string').sort((a, b) => num(b['attempts']) - num(a['attempts']))[0];
+  const smallest = [...rows].filter((r) => typeof r['failed'] !== 'string').sort((a, b) => num(a['attempts']) - num(b['attempts']))[0];
+  const lines = [
+    '3. CLI scale (no cluster; fake ClusterApi, synthetic agent logs; each size in a fresh process)',
+    '   attempts | plan→render | per attempt | stages | peak RSS | not in the target: evidence log (fdatasync per line), bundle write',
+    ...rows.map(scaleRow),
+  ];
+  if (largest && smallest && largest !== smallest) {
+    const growth = (num(largest['pureMs']) / num(smallest['pureMs'])) / (num(largest['attempts']) / num(smallest['attempts']));
+    lines.push(`   time per attempt grows ${growth.toFixed(2)}× from ${String(smallest['attempts'])} to ${String(largest['attempts'])} attempts (1.00 = linear)`);
+  }
+  if (largest && num(largest['attempts']) >= 100_000) {
+    lines.push(`   ${String(largest['attempts'])} attempts: ${s(largest['pureMs'])} (target ≤ 20 s) ${mark(num(largest['pureMs']) <= 20_000)}, ` +
+      `${String(largest['peakRssMiB'])} MiB (target ≤ 250) ${mark(num(largest['peakRssMiB']) <= 250)}`);
+  }
+  return lines;
+}
+
+/** The whole table. */
+export function formatReport(r: BenchResult): string {
+  return [
+    `meshprobe benchmark${r.smoke ? ' (SMOKE: small sizes, numbers not representative)' : ''}`,
+    ...machineLines(r.machine), '',
+    ...agentLines(r.agent), '',
+    ...clusterLines(r.cluster), '',
+    ...scaleLines(r.scale),
+  ].join('\n');
+}
