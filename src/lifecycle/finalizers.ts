@@ -3,6 +3,7 @@
  * runs the undos in reverse order on a fresh AbortSignal with its own timeout, and never
  * throws — failures become problems in the report's cleanup section.
  */
+import type { CleanupResult } from '../domain/report.js';
 
 /** One undo step. `label` names what it removes, e.g. "namespace meshprobe-abc". */
 export interface Finalizer {
@@ -10,15 +11,11 @@ export interface Finalizer {
   run(signal: AbortSignal): Promise<void>;
 }
 
-/** What running the stack did: what was removed and what could not be. */
-export interface FinalizerResult {
-  readonly attempted: boolean;
-  readonly ok: boolean;
-  /** Labels of finalizers that completed, in the order they ran. */
-  readonly deleted: readonly string[];
-  /** One sentence per failure: "<label>: <message>". */
-  readonly problems: readonly string[];
-}
+/**
+ * What running the stack did: labels removed (in run order) and one "<label>: <message>"
+ * per failure. The same shape as the report's cleanup section, so it goes there unchanged.
+ */
+export type FinalizerResult = CleanupResult;
 
 /** Options for {@link FinalizerStack.runAll}. */
 export interface RunAllOptions {

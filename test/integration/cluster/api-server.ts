@@ -108,3 +108,15 @@ export async function startApiServer(route: Route, tls?: { readonly certPem: str
 export function listOf(kind: string, items: readonly object[]): Reply {
   return { status: 200, json: { kind, apiVersion: 'v1', metadata: {}, items } };
 }
+
+/** A loopback port that was just closed (connecting to it is refused). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}

@@ -4,11 +4,9 @@
  * documented exit code, never a stack trace, and nothing created by `plan`.
  */
 import t from 'tap';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { buildCliBundle, type CliBundle } from '../../helpers/cli-bundle.js';
 import { mintCa, mintCert } from '../../helpers/certs.js';
-import { listOf, startApiServer, status, type FakeApiServer, type Route } from './api-server.js';
+import { closedPort, listOf, startApiServer, status, type FakeApiServer, type Route } from './api-server.js';
 
 // Each CLI run is a fresh node process loading client-node: slow on a busy 2-core machine.
 t.setTimeout(300_000);
@@ -69,12 +67,7 @@ for (const c of cases) {
 }
 
 t.test('plan: connection refused is E_CLUSTER_UNREACHABLE, exit 3', async (t) => {
-  const closed = createServer();
-  closed.listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  const port = (closed.address() as AddressInfo).port;
-  closed.close();
-  await once(closed, 'close');
+  const port = await closedPort();
   const s = await api(t, healthy);
   const r = await cli.run(['plan', '--kubeconfig', s.kubeconfig({ server: `http://127.0.0.1:${port}` })]);
   t.equal(r.code, 3);

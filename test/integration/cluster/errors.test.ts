@@ -1,5 +1,4 @@
 import t from 'tap';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +6,7 @@ import { createKubeClient } from '../../../src/cluster/kube-client.js';
 import { exitCodeForError } from '../../../src/cli/exit-codes.js';
 import { isMeshprobeError, type MeshprobeError } from '../../../src/errors.js';
 import { mintCert, mintCa } from '../../helpers/certs.js';
-import { listOf, startApiServer, status } from './api-server.js';
+import { closedPort, listOf, startApiServer, status } from './api-server.js';
 
 /** Run `fn`, expect a MeshprobeError, return it. */
 async function failure(fn: () => Promise<unknown>): Promise<MeshprobeError> {
@@ -27,12 +26,7 @@ function oneLine(t: Pick<typeof import('tap').default, 'notMatch'>, err: Meshpro
 
 t.test('connection refused is E_CLUSTER_UNREACHABLE naming the server, exit 3', async (t) => {
   // Given a port that was open and is now closed
-  const closed = createServer();
-  closed.listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  const port = (closed.address() as AddressInfo).port;
-  closed.close();
-  await once(closed, 'close');
+  const port = await closedPort();
   const api = await startApiServer(() => undefined);
   t.teardown(() => api.close());
   // When meshprobe lists namespaces against the closed port
