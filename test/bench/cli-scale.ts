@@ -72,14 +72,19 @@ function agentLog(batch: AttemptBatch, denied: ReadonlySet<string>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Lap timer: `lap(name)` records the milliseconds since the previous lap. */
+/** Lap timer: `lap(name)` records the milliseconds since the previous lap and the RSS / JS heap right after it. */
 class Laps {
   readonly ms: Record<string, number> = {};
+  readonly rssMiB: Record<string, number> = {};
+  readonly heapMiB: Record<string, number> = {};
   #last = performance.now();
   lap(name: string): void {
     const now = performance.now();
     this.ms[name] = Math.round(now - this.#last);
-    this.#last = now;
+    const mem = process.memoryUsage();
+    this.rssMiB[name] = Math.round(mem.rss / 1048576);
+    this.heapMiB[name] = Math.round(mem.heapUsed / 1048576);
+    this.#last = performance.now();
   }
 }
 
@@ -159,6 +164,8 @@ async function main(): Promise<void> {
   const render = renderAll(report);
   lap('render');
   const pureMs = performance.now() - started - (laps.ms['synthesiseAgentLogs'] ?? 0);
+  // Peak so far = the plan→render part; the bundle write below holds every format at once.
+  const peakPureMiB = process.resourceUsage().maxRSS / 1024;
   const evidenceLog = await writeEvidenceLog(dir, evidence);
   lap('evidenceLog');
   const files = await writeReportBundle(report, dir);
@@ -169,8 +176,8 @@ async function main(): Promise<void> {
   for (const e of evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
   process.stdout.write(`${JSON.stringify({
     requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods: plan.pods.length, targets: inventory.targets.length,
-    controls: verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, renderMs: render,
-    pureMs: Math.round(pureMs), evidenceLog, peakRssMiB: Math.round(rssMiB * 10) / 10,
+    controls: verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, rssAfterMiB: laps.rssMiB, heapAfterMiB: laps.heapMiB, renderMs: render,
+    pureMs: Math.round(pureMs), evidenceLog, peakRssPureMiB: Math.round(peakPureMiB * 10) / 10, peakRssMiB: Math.round(rssMiB * 10) / 10,
   })}\n`);
 }
 
