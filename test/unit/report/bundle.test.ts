@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Report } from '../../../src/domain/report.js';
 import { openEvidenceLog, readReport, verifyBundleDir, writeReportBundle } from '../../../src/report/write.js';
 import { SCENARIOS, buildExample } from '../../fixtures/report-examples.js';
+import { validate } from '../../helpers/json-schema-lite.js';
 
 const report: Report = buildExample(SCENARIOS[1]!);
 
@@ -33,6 +34,10 @@ t.test('the evidence log appends one flushed JSON line per evidence item', async
   t.equal(afterOne.split('\n').filter(Boolean).length, 1);
   const lines = readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.same(lines.map((e) => e.id), [report.evidence[0]!.id, report.evidence[1]!.id]);
+  // And each line is an Evidence value as report.v1.schema.json defines it
+  const schema = JSON.parse(readFileSync('reports/schema/report.v1.schema.json', 'utf8')) as Record<string, unknown>;
+  const evidenceSchema = (schema['$defs'] as Record<string, Record<string, unknown>>)['evidence']!;
+  for (const line of lines) t.same(validate(evidenceSchema, line, schema), []);
 });
 
 t.test('a written bundle holds every format, a manifest covering evidence.jsonl, and verifies', async (t) => {
