@@ -20,7 +20,7 @@ const cases: [string, string, object][] = [
 
 for (const [name, type, manifest] of cases) {
   t.test(`the ${name} manifest survives client-node serialization unchanged`, async (t) => {
-    const wire: unknown = ObjectSerializer.serialize(ObjectSerializer.deserialize(manifest, type), type);
+    const wire: unknown = ObjectSerializer.serialize(ObjectSerializer.deserialize(manifest, type, ''), type, '');
     t.same(JSON.parse(JSON.stringify(wire)), manifest);
   });
 }
