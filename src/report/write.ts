@@ -10,7 +10,7 @@ import type { Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../errors.js';
 import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
-import type { CertificateInventoryEntry } from '../domain/certificate.js';
+import { renderCertificatesCsv } from './reporters/certificates-csv.js';
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap } from './reporters/index.js';
 
 /** Evidence log name inside the output directory. */
@@ -65,29 +65,6 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   }
 }
 
-function csvCell(v: string | number | boolean | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/**
- * certificates.csv for the assessor's 4.2.1.1 inventory. A small local renderer until the TLS
- * engineer's renderCertificatesCsv (issue 5) lands; then this delegates to it.
- */
-export function certificatesCsv(entries: readonly CertificateInventoryEntry[]): string {
-  const header = ['sha256', 'subject', 'issuer', 'serial', 'not_before', 'not_after', 'key_type', 'key_bits', 'signature_algorithm', 'dns_sans', 'uri_sans', 'self_signed', 'seen_at', 'findings'];
-  const rows = entries.map((c) => {
-    const f = c.facts;
-    return [
-      f.fingerprintSha256, f.subject, f.issuer, f.serialNumber, f.notBefore, f.notAfter, f.keyType, f.keyBits, f.signatureAlgorithm,
-      f.sans.dns.join(' '), f.sans.uri.join(' '), f.selfSigned,
-      c.seenAt.map((x) => `${x.target}:${x.port}@${x.vantage}`).join(' '),
-      c.findings.map((x) => `${x.severity}:${x.code}`).join(' '),
-    ].map(csvCell).join(',');
-  });
-  return `${[header.join(','), ...rows].join('\n')}\n`;
-}
-
 /** Every rendered file of a report, by name. */
 export function bundleFiles(report: Report): Record<string, string> {
   return {
@@ -97,7 +74,7 @@ export function bundleFiles(report: Report): Record<string, string> {
     'junit.xml': renderJunit(report),
     'report.tap': renderTap(report),
     'report.sarif': renderSarif(report),
-    'certificates.csv': certificatesCsv(report.certificates),
+    'certificates.csv': renderCertificatesCsv(report.certificates),
   };
 }
 
