@@ -48,10 +48,12 @@ function parseArgs(argv: readonly string[]): Args {
 
 function machine(): Record<string, unknown> {
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  // Others work in the same tree: say how many files differ from the commit that was measured.
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
   return {
     date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version,
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100), memoryMiB: { total: Math.round(totalmem() / 1048576), free: Math.round(freemem() / 1048576) },
-    commit: git.status === 0 ? git.stdout.trim() : undefined,
+    commit: git.status === 0 ? git.stdout.trim() : undefined, modifiedFiles: dirty.stdout.split('\n').filter(Boolean).length,
   };
 }
 

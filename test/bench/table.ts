@@ -21,7 +21,7 @@ const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as J
 
 function machineLines(m: Json): string[] {
   return [
-    `machine: ${String(m['cores'])} cores (${String(m['cpu'])}), Node ${String(m['node'])}, ${String(obj(m['memoryMiB'])['total'])} MiB RAM, commit ${String(m['commit'])}`,
+    `machine: ${String(m['cores'])} cores (${String(m['cpu'])}), Node ${String(m['node'])}, ${String(obj(m['memoryMiB'])['total'])} MiB RAM, commit ${String(m['commit'])} (+${String(m['modifiedFiles'])} modified files in the shared tree)`,
     `load average at start ${(m['loadAverageAtStart'] as number[] | undefined)?.join(' ') ?? '?'}, at end ${(m['loadAverageAtEnd'] as number[] | undefined)?.join(' ') ?? '?'} (1/5/15 min)`,
   ];
 }
