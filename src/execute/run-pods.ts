@@ -82,15 +82,19 @@ export async function waitForPod(api: ClusterApi, namespace: string, name: strin
     const failure = failureOf(state, where, o.image);
     if (failure) throw failure;
     if (state.kind === 'finished') return { state, timedOut: false };
-    if (state.kind === 'running') {
-      if (o.until === 'ready' && state.ready) return { state, timedOut: false };
+    if (state.kind === 'running' && o.until === 'ready') {
+      if (state.ready) return { state, timedOut: false };
+      // Running but not ready yet: still bounded by the start timeout below.
+    }
+    if (state.kind === 'running' && o.until === 'finished') {
       finishBy ??= now() + o.finishTimeoutMs;
       if (now() > finishBy) return { state, timedOut: true };
     } else if (now() > startBy) {
       const seconds = Math.round(o.readyTimeoutMs / 1000);
-      throw new MeshprobeError('E_POD_TIMEOUT', state.kind === 'unschedulable'
-        ? `pod ${where} was not scheduled within ${seconds}s: ${state.why}`
-        : `pod ${where} did not start within ${seconds}s (${'why' in state ? state.why : state.kind})`, {
+      const text = state.kind === 'unschedulable' ? `pod ${where} was not scheduled within ${seconds}s: ${state.why}`
+        : state.kind === 'running' ? `pod ${where} did not become ready within ${seconds}s`
+          : `pod ${where} did not start within ${seconds}s (${'why' in state ? state.why : state.kind})`;
+      throw new MeshprobeError('E_POD_TIMEOUT', text, {
         hint: 'Check node capacity and quotas in that namespace, or raise --pod-ready-timeout.',
       });
     }

@@ -54,6 +54,15 @@ t.test('waiting returns when the pod finishes, and times out with the scheduler 
   let clock = 0;
   const slow = new FakeClusterApi([pod({})], { hooks: { podStatus: () => ({ phase: 'Running', containerStatuses: [{ state: { running: {} } }] }) } });
   t.match(await waitForPod(slow, 'n', 'p', { until: 'finished', readyTimeoutMs: 1, finishTimeoutMs: 3000, pollMs: 1, signal, image: 'i', now: () => (clock += 1000) }), { timedOut: true });
+  // Given a pod that runs but becomes ready only on the fourth read: waiting for 'ready' does not stop early
+  let polls = 0;
+  const warming = new FakeClusterApi([pod({})], { hooks: { podStatus: () => ({ phase: 'Running', containerStatuses: [{ ready: ++polls >= 4, state: { running: {} } }] }) } });
+  t.match(await waitForPod(warming, 'n', 'p', { until: 'ready', readyTimeoutMs: 60_000, finishTimeoutMs: 0, pollMs: 1, signal, image: 'i' }), { state: { kind: 'running', ready: true } });
+  t.equal(polls, 4);
+  // And one that never becomes ready times out with E_POD_TIMEOUT
+  let tick = 0;
+  const never = new FakeClusterApi([pod({})], { hooks: { podStatus: () => ({ phase: 'Running', containerStatuses: [{ ready: false, state: { running: {} } }] }) } });
+  await t.rejects(waitForPod(never, 'n', 'p', { until: 'ready', readyTimeoutMs: 3000, finishTimeoutMs: 0, pollMs: 1, signal, image: 'i', now: () => (tick += 1000) }), { code: 'E_POD_TIMEOUT', message: 'pod n/p did not become ready within 3s' });
   // Given the caller aborts: E_INTERRUPTED
   const c = new AbortController();
   c.abort('SIGINT');
