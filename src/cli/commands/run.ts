@@ -9,14 +9,44 @@ import { createKubeClient } from '../../cluster/kube-client.js';
 import { render } from '../../report/reporters/index.js';
 import { runConformance } from '../../run.js';
 import type { CliCommand, CliContext } from '../command.js';
+import type { ProgressSink } from '../progress.js';
+
+/**
+ * Progress as given, plus warnings as plain stderr lines when the spinner is
+ * off (not a TTY, --quiet, machine output): a warning must never vanish in CI.
+ */
+export function withVisibleWarnings(progress: ProgressSink, stderr: (t: string) => void, spinnerOn: boolean): ProgressSink {
+  if (spinnerOn) return progress;
+  // Failures are printed once by the command itself (the abort line); warnings are forwarded here.
+  return {
+    start: (t) => progress.start(t),
+    update: (t) => progress.update(t),
+    succeed: (t) => progress.succeed(t),
+    fail: (t) => progress.fail(t),
+    info: (t) => progress.info(t),
+    stop: () => progress.stop(),
+    warn: (t) => {
+      progress.warn(t);
+      stderr(`meshprobe: warning: ${t}`);
+    },
+  };
+}
+
+/** True when ora draws on stderr (the same rule as progressFor in main.ts). */
+export function spinnerOn(ctx: CliContext): boolean {
+  return process.stderr.isTTY === true && !ctx.options.quiet && ctx.options.output === 'text';
+}
 
 async function runCommand(ctx: CliContext): Promise<number> {
   const { options } = ctx;
   const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context });
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   ctx.setForcedExitHint(`meshprobe left objects behind; remove them with: meshprobe cleanup --run-id ${runId}`);
-  const result = await runConformance(options, { cluster, progress: ctx.progress, signal: ctx.signal, runId });
+  const progress = withVisibleWarnings(ctx.progress, ctx.stderr, spinnerOn(ctx));
+  const result = await runConformance(options, { cluster, progress, signal: ctx.signal, runId });
   ctx.progress.stop();
+  const aborted = result.report.aborted;
+  if (aborted) ctx.stderr(`meshprobe: run aborted during ${aborted.stage} [${aborted.code}]: ${aborted.message}`);
   ctx.stdout(render(options.output, result.report, { verbose: options.verbose }));
   ctx.stderr(`meshprobe: run ${result.runId}: evidence bundle in ${result.outputDir}`);
   if (!result.report.cleanup.ok) ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);

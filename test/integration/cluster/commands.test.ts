@@ -95,3 +95,15 @@ t.test('the plan table aligns columns', async (t) => {
   t.equal(table(['A', 'BB'], [['xxx', 'y']]), 'A    BB\nxxx  y');
   t.type(renderPlanText, 'function');
 });
+
+t.test('warnings reach stderr when the spinner is off, and only then', async (t) => {
+  const { withVisibleWarnings } = await import('../../../src/cli/commands/run.js');
+  const lines: string[] = [];
+  const recorded = new RecordingProgress();
+  withVisibleWarnings(recorded, (l) => void lines.push(l), false).warn('pod shop/p was rejected');
+  t.same(lines, ['meshprobe: warning: pod shop/p was rejected']);
+  t.same(recorded.events, [{ kind: 'warn', text: 'pod shop/p was rejected' }]);
+  const quiet: string[] = [];
+  withVisibleWarnings(recorded, (l) => void quiet.push(l), true).warn('x');
+  t.same(quiet, [], 'the spinner shows it instead');
+});
