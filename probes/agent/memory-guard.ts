@@ -45,7 +45,7 @@ function exposeGc(): (() => void) | undefined {
 /** Start a guard (exposes gc once). */
 export function startMemoryGuard(opts: MemoryGuardOptions = {}): MemoryGuard {
   const every = opts.every ?? 64;
-  const slack = opts.slackBytes ?? 4 * 1024 * 1024;
+  const slack = opts.slackBytes ?? 2 * 1024 * 1024;
   const gc = exposeGc();
   let finished = 0;
   let collections = 0;
