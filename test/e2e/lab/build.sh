@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the lab's Go binaries into ~/.cache/meshprobe-lab/<version>/bin (reused when present).
-# Usage: build.sh k8s|etcd|netpol|ghostunnel|all
+# Usage: build.sh k8s|etcd|netpol|ghostunnel|coredns|all
 set -euo pipefail
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
@@ -67,11 +67,18 @@ build_ghostunnel() {
   CGO_ENABLED=1 timed_build ghostunnel "$bin" "$LAB_DIR/go/ghostunnel" "" "$GHOSTUNNEL_PKG"
 }
 
+build_coredns() {
+  local bin="$CACHE/coredns-$COREDNS_VERSION/bin"
+  [[ -x $bin/coredns ]] && { log "coredns $COREDNS_VERSION cached"; return 0; }
+  CGO_ENABLED=0 timed_build coredns "$bin" "$LAB_DIR/go/coredns" "" .
+}
+
 case "${1:-all}" in
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   netpol) build_netpol ;;
   ghostunnel) build_ghostunnel ;;
-  all) build_etcd; build_netpol; build_ghostunnel; build_k8s ;;
-  *) echo "usage: $0 k8s|etcd|netpol|ghostunnel|all" >&2; exit 2 ;;
+  coredns) build_coredns ;;
+  all) build_etcd; build_netpol; build_ghostunnel; build_coredns; build_k8s ;;
+  *) echo "usage: $0 k8s|etcd|netpol|ghostunnel|coredns|all" >&2; exit 2 ;;
 esac

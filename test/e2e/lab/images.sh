@@ -8,9 +8,10 @@
 #   lab.local/node:20            host /usr/bin/node + the libraries ldd lists; USER 65532
 #   lab.local/workload:1         node + test/e2e/lab/workload/server.js (see its header)
 #   lab.local/mtls-sidecar:1     ghostunnel (+ libc, it is a cgo build); USER 65532
+#   lab.local/coredns:1.12.1     static CoreDNS (minimal plugin set); USER 65532
 
 IMAGES_DIR="$CACHE/images"
-LAB_IMAGES=(registry.k8s.io/pause:3.10 lab.local/node:20 lab.local/workload:1 lab.local/mtls-sidecar:1)
+LAB_IMAGES=(registry.k8s.io/pause:3.10 lab.local/node:20 lab.local/workload:1 lab.local/mtls-sidecar:1 "lab.local/coredns:${COREDNS_VERSION#v}")
 
 # mkimage REF ROOTFS OUT.tar ENTRYPOINT_JSON USER [CMD_JSON]
 # single-layer docker-archive, deterministic layer tar (after shared/lab-notes/mkimage.sh)
@@ -64,6 +65,7 @@ build_image() { # ref -> $IMAGES_DIR/<file>.tar (+ .hash)
     lab.local/node:*) hash=$(inputs_hash $(node_inputs)) ;;
     lab.local/workload:*) hash=$(inputs_hash $(node_inputs) "$LAB_DIR/workload/server.js") ;;
     lab.local/mtls-sidecar:*) hash=$(inputs_hash "$GHOST_BIN/ghostunnel") ;;
+    lab.local/coredns:*) hash=$(inputs_hash "$COREDNS_BIN/coredns") ;;
   esac
   if [[ -f $tar && -f $tar.hash && $(cat "$tar.hash") == "$hash" ]]; then
     return 0
@@ -84,6 +86,9 @@ build_image() { # ref -> $IMAGES_DIR/<file>.tar (+ .hash)
     lab.local/mtls-sidecar:*)
       base_rootfs "$r"; copy_with_libs "$GHOST_BIN/ghostunnel" /usr/bin/ghostunnel "$r"
       mkimage "$ref" "$r" "$tar" '["/usr/bin/ghostunnel"]' 65532:65532 ;;
+    lab.local/coredns:*)
+      base_rootfs "$r"; mkdir -p "$r/usr/bin"; cp "$COREDNS_BIN/coredns" "$r/usr/bin/coredns"
+      mkimage "$ref" "$r" "$tar" '["/usr/bin/coredns"]' 65532:65532 ;;
   esac
   rm -rf "$r"
   echo "$hash" > "$tar.hash"

@@ -24,6 +24,7 @@ K8S_BIN="$CACHE/$K8S_VERSION/bin"
 ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin"
 NETPOL_BIN="$CACHE/kube-network-policies-$NETPOL_VERSION/bin"
 GHOST_BIN="$CACHE/ghostunnel-$GHOSTUNNEL_VERSION/bin"
+COREDNS_BIN="$CACHE/coredns-$COREDNS_VERSION/bin"
 KUBECTL="$K8S_BIN/kubectl"
 ADMIN_KUBECONFIG="$STATE/kubeconfig-admin"
 USER_KUBECONFIG="$STATE/kubeconfig-meshprobe-user"
@@ -34,6 +35,7 @@ POD_CIDR=198.18.0.0/24
 POD_GW=198.18.0.1
 SVC_CIDR=198.19.0.0/24
 SVC_API_IP=198.19.0.1
+SVC_DNS_IP=198.19.0.10
 NODE_IP=198.19.255.1           # on bridge mplab0 (no ports): the node's only lab address
 NODE_NAME=lab-node
 NODE_BR=mplab0
@@ -120,7 +122,7 @@ ensure_binaries() {
   bash "$LAB_DIR/build.sh" all
   local b
   for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl} \
-    "$ETCD_BIN/etcd" "$NETPOL_BIN/kube-network-policies" "$GHOST_BIN/ghostunnel"; do
+    "$ETCD_BIN/etcd" "$NETPOL_BIN/kube-network-policies" "$GHOST_BIN/ghostunnel" "$COREDNS_BIN/coredns"; do
     [[ -x $b ]] || die "missing binary $b"
   done
 }
@@ -185,7 +187,7 @@ EOF
     -e "s#sandbox_image = \"registry.k8s.io/pause:3.6\"#sandbox_image = \"registry.k8s.io/pause:3.10\"#" \
     -e "s#restrict_oom_score_adj = false#restrict_oom_score_adj = true#" \
     | put "$CFG/containerd.toml"
-  # pods resolve nothing: no cluster DNS in the lab (lookups fail fast on the pod's own loopback)
+  # for dnsPolicy Default pods: no upstream resolver at all (lookups fail fast on the pod's own loopback)
   printf 'nameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\n' | put "$CFG/resolv.conf"
 
   put "$CFG/kubelet.yaml" <<EOF
@@ -209,6 +211,7 @@ containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 failSwapOn: false
 resolvConf: $CFG/resolv.conf
 clusterDomain: cluster.local
+clusterDNS: [$SVC_DNS_IP]
 podCIDR: $POD_CIDR
 maxPods: 110
 serializeImagePulls: false
@@ -434,6 +437,17 @@ start_netpol() {
   install_netpol_hook
 }
 
+# Cluster DNS: CoreDNS (minimal build, no forward plugin: names outside cluster.local get
+# REFUSED/SERVFAIL, nothing is asked of any outside resolver) as a Deployment in kube-system.
+apply_coredns() {
+  sed -e "s/@COREDNS_TAG@/${COREDNS_VERSION#v}/" -e "s/@SVC_DNS_IP@/$SVC_DNS_IP/" "$LAB_DIR/manifests/coredns.yaml" |
+    kc apply -f - >/dev/null
+}
+
+dns_ready() {
+  kc -n kube-system get deploy coredns -o jsonpath='{.status.readyReplicas}' 2>/dev/null | grep -qx 1
+}
+
 node_ready() {
   kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
@@ -457,6 +471,8 @@ cmd_up() {
   start_netpol
   start_node
   wait_for "node $NODE_NAME Ready" 180 node_ready
+  apply_coredns
+  wait_for "CoreDNS ready" 120 dns_ready
   # smoke after anything was (re)started, or when LAB_SMOKE=1; LAB_SMOKE=0 never
   if [[ ${LAB_SMOKE:-} == 1 || ( ${LAB_SMOKE:-} != 0 && $STARTED == 1 ) ]]; then cmd_smoke
   else log "all components were already running: smoke skipped (lab.sh smoke runs it)"; fi
@@ -525,7 +541,7 @@ EOF
   } | kc apply -f - >/dev/null
   kc -n "$SMOKE_NS" wait --for=condition=Ready pod/server pod/client --timeout=120s >/dev/null ||
     { kc -n "$SMOKE_NS" describe pods >&2; die "smoke pods not Ready"; }
-  local svc pod r1 r2 r3 r4
+  local svc pod r0 r1 r2 r3 r4
   svc=$(kc -n "$SMOKE_NS" get svc server -o jsonpath='{.spec.clusterIP}')
   pod=$(kc -n "$SMOKE_NS" get pod server -o jsonpath='{.status.podIP}')
   wait_for "service endpoints" 30 bash -c "'$KUBECTL' --kubeconfig '$ADMIN_KUBECONFIG' -n $SMOKE_NS get endpointslices -o jsonpath='{.items[*].endpoints[*].addresses}' | grep -q ."
@@ -535,6 +551,9 @@ EOF
   done
   log "client -> ClusterIP $svc:80: $r1"
   r2=$(smoke_connect "$pod" 8080); log "client -> pod $pod:8080: $r2"
+  r0=$(kc -n "$SMOKE_NS" exec client -- /usr/bin/node -e 'require("dns").lookup("server", (e, a) => console.log(e ? "error " + e.code : a))')
+  log "client resolves server (.$SMOKE_NS.svc.cluster.local): $r0"
+  [[ $r0 == "$svc" ]] || die "smoke: cluster DNS failed"
   [[ $r1 == ok* && $r2 == ok* ]] || die "smoke: allowed connections failed"
   kc apply -f - >/dev/null <<EOF
 apiVersion: networking.k8s.io/v1
@@ -561,6 +580,7 @@ cmd_status() {
   done
   if [[ -f $ADMIN_KUBECONFIG ]] && running kube-apiserver; then
     if node_ready; then echo "node $NODE_NAME: Ready"; else echo "node $NODE_NAME: NotReady"; rc=1; fi
+    if dns_ready; then echo "cluster DNS: ready ($SVC_DNS_IP)"; else echo "cluster DNS: not ready"; rc=1; fi
     echo "admin kubeconfig: $ADMIN_KUBECONFIG"
   else
     echo "node $NODE_NAME: (apiserver down)"
