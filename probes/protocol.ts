@@ -126,6 +126,7 @@ export interface ObservationLine {
   readonly transport: TransportResult;
   /** Raw err.code (e.g. ECONNRESET, ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED). */
   readonly errorCode?: string;
+  /** Bytes the peer sent; for tls/https attempts the decrypted application data (handshake bytes not counted). */
   readonly bytesReceived: number;
   /** First bytes received on a raw TCP attempt, UTF-8 (lossy), at most 512. */
   readonly dataPrefix?: string;
