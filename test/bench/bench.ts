@@ -13,13 +13,14 @@
  *   npm run bench                       # everything
  *   npm run bench -- --smoke            # small sizes, to check the script works
  *   npm run bench -- --skip agent,cluster --sizes 10000,50000,100000
+ *   npm run bench -- --wait-lab 600    # wait up to 600 s for the lab before skipping the cluster part
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildAgentBundle } from '../helpers/agent-bundle.js';
-import { clusterBench } from './cluster.js';
+import { clusterBench, waitForLab } from './cluster.js';
 import type { MatrixShape } from './matrix.js';
 import { formatReport, type BenchResult } from './table.js';
 
@@ -28,6 +29,8 @@ interface Args {
   readonly skip: ReadonlySet<string>;
   readonly sizes: readonly number[];
   readonly naiveSample: number;
+  /** Wait this long for the lab to come up before skipping the cluster part (others restart it). */
+  readonly waitLabMs: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -43,6 +46,7 @@ function parseArgs(argv: readonly string[]): Args {
     skip: new Set((value('--skip') ?? '').split(',').filter(Boolean)),
     sizes: sizes.length > 0 ? sizes : smoke ? [1000, 2000] : [10_000, 100_000],
     naiveSample: numbers(value('--naive-sample'))[0] ?? (smoke ? 10 : 200),
+    waitLabMs: (numbers(value('--wait-lab'))[0] ?? 0) * 1000,
   };
 }
 
@@ -107,6 +111,7 @@ async function clusterLevel(args: Args): Promise<Record<string, unknown>> {
   const shape: MatrixShape = args.smoke
     ? { prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 2 }
     : { prefix: 'bench-', cdeNamespaces: 10, servicesPerNamespace: 21, vantageNamespaces: 9 };
+  if (args.waitLabMs > 0) await waitForLab(args.waitLabMs, (l) => process.stderr.write(`${l}\n`));
   const agent = await buildAgentBundle();
   const outputDir = join('reports', 'bench', `run-${Date.now()}`);
   try {

@@ -158,7 +158,27 @@ function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttemp
   };
 }
 
-/** The whole cluster benchmark, or why it was skipped. Always deletes what it created. */
+/** The message of a thrown value. */
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 600);
+
+/** The naive half, only when meshprobe produced a plan to replay. */
+function naiveHalf(lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
+  if (meshprobe['aborted'] !== undefined || plan.length === 0) return { skipped: 'meshprobe produced no plan to replay (aborted or no attempts)' };
+  o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
+  try {
+    const podStartMs = startNaivePods(lab, o.shape);
+    const naive = runNaive(lab, o, plan);
+    return { ...naive, podStartMs, estimateMs: podStartMs + Number(naive['execEstimateMs']) };
+  } catch (err) {
+    return { error: messageOf(err) };
+  }
+}
+
+/**
+ * The whole cluster benchmark, or why it was skipped. A lab that goes away midway (others
+ * restart it) ends the part with an `error` and whatever was measured; what the benchmark
+ * created is always deleted (a restarted lab starts empty anyway).
+ */
 export async function clusterBench(o: ClusterBenchOptions): Promise<Record<string, unknown>> {
   const state = labState();
   if (!state.up) return { skipped: `lab not up (${state.reason})` };
@@ -172,11 +192,21 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<Record<strin
     const meshprobe = await runMeshprobe(o, lab);
     const plan = (meshprobe['probeAttempts'] ?? []) as PlannedAttempt[];
     delete meshprobe['probeAttempts'];
-    o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
-    const podStartMs = startNaivePods(lab, o.shape);
-    const naive = runNaive(lab, o, plan);
-    return { setupMs, meshprobe, naive: { ...naive, podStartMs, estimateMs: podStartMs + Number(naive['execEstimateMs']) } };
+    return { setupMs, meshprobe, naive: naiveHalf(lab, o, meshprobe, plan) };
+  } catch (err) {
+    return { error: messageOf(err) };
   } finally {
     deleteBenchNamespaces(lab, false);
+  }
+}
+
+/** Wait (bounded) until `lab.sh status` says the lab is up; true when it is. */
+export async function waitForLab(maxMs: number, log: (line: string) => void): Promise<boolean> {
+  const until = performance.now() + maxMs;
+  for (;;) {
+    if (spawnSync('bash', ['test/e2e/lab/lab.sh', 'status'], { timeout: 60_000 }).status === 0) return true;
+    if (performance.now() > until) return false;
+    log('cluster: lab not up yet; waiting…');
+    await new Promise((r) => setTimeout(r, 15_000));
   }
 }
