@@ -122,11 +122,13 @@ export const tlsCommand: CliCommand = {
   command: 'tls <endpoints..>',
   describe: 'Check TLS endpoints from this machine: protocol versions, cipher suites, certificate chain, PCI strong cryptography',
   groups: ['output', 'safety'],
+  sharedOptions: ['output', 'verbose', 'quiet', 'attemptTimeout', 'concurrency', 'caFile', 'certExpiryWarningDays'],
   builder(y: Argv): Argv {
     return y
       .positional('endpoints', { type: 'string', array: true, describe: 'host:port to check ([v6]:port for IPv6)' })
       .option('servername', { type: 'string', requiresArg: true, describe: 'SNI name to send and to match the certificate against (default: the host)' })
-      .option('alpn', { type: 'string', array: true, requiresArg: true, describe: 'ALPN protocol to offer (repeatable), e.g. h2' })
+      // Not `array: true`: a greedy array would swallow the endpoints after it; repeating the flag collects values.
+      .option('alpn', { type: 'string', requiresArg: true, describe: 'ALPN protocol to offer (repeatable: --alpn h2 --alpn http/1.1)' })
       .option('profile', { type: 'string', requiresArg: true, choices: CRYPTO_PROFILES.map((p) => p.id), describe: 'Crypto profile to apply (default pci-strong-crypto)' })
       .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
       .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output')

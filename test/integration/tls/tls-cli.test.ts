@@ -111,7 +111,8 @@ t.test('several endpoints: the exit code is the most severe (unreachable 3 beats
   const server = await startTlsServer({ cert: weak.certPem, key: weak.keyPem });
   t.teardown(server.close);
   const closed = await closedPort();
-  const run = await meshprobe(['tls', `127.0.0.1:${server.port}`, `127.0.0.1:${closed}`]);
+  // (--alpn before the second endpoint must not swallow it)
+  const run = await meshprobe(['tls', `127.0.0.1:${server.port}`, '--alpn', 'h2', `127.0.0.1:${closed}`]);
   t.equal(run.code, 3);
   t.match(run.stdout, /FAILS/);
   t.match(run.stdout, /KEY_TOO_SMALL/);

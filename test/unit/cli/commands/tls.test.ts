@@ -88,4 +88,5 @@ t.test('a trusted self-signed certificate (pinned by --ca-file) holds; an aborte
 t.test('the command is registered as "tls <endpoints..>" with output and safety options', async (t) => {
   t.equal(tlsCommand.command, 'tls <endpoints..>');
   t.same(tlsCommand.groups, ['output', 'safety']);
+  t.ok(tlsCommand.sharedOptions?.includes('caFile') && !tlsCommand.sharedOptions.includes('agentImage'), 'only options tls uses');
 });
