@@ -4,6 +4,8 @@
  * comparing meshprobe's facts with an independent scanner (sslscan) on the same servers.
  */
 import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import { validate } from '../../helpers/json-schema-lite.js';
 import type { TlsEndpointResult } from '../../../src/evaluate/tls-assess.js';
 import { classifyCipher } from '../../../src/evaluate/cipher-suite.js';
 import { daysFromNow, mintCa, mintCert, mintEcCert, type MintedCert } from '../../helpers/certs.js';
@@ -11,6 +13,8 @@ import { startTlsServer } from '../../helpers/servers.js';
 import { runTlsCommand, sslscan, sslscanAvailable, startOpenSslServer, tempFiles, type SslscanFacts } from './tls-fixtures.js';
 
 t.setTimeout(600_000);
+
+const TLS_SCHEMA = JSON.parse(readFileSync('reports/schema/tls.v1.schema.json', 'utf8')) as Record<string, unknown>;
 
 type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 
@@ -151,6 +155,7 @@ t.test('meshprobe tls against real local servers, and agreement with sslscan', a
       // When meshprobe tls checks it with the CA as trust bundle
       const run = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`] }, { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 });
       const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
+      t.same(validate(TLS_SCHEMA, doc), [], 'the JSON validates against reports/schema/tls.v1.schema.json');
       const r = doc.endpoints[0];
       if (r?.kind !== 'assessed') throw new Error(`not assessed: ${run.stdout} ${run.stderr}`);
       // Then the accepted protocols, the finding codes and the exit code are as expected

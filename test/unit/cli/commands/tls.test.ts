@@ -9,7 +9,9 @@ import { endpointsFromArgs, runTls, tlsCommand } from '../../../../src/cli/comma
 import { SILENT_PROGRESS } from '../../../../src/cli/progress.js';
 import { DEFAULTS, type Options } from '../../../../src/config/options.js';
 import { isMeshprobeError } from '../../../../src/errors.js';
+import { readFileSync } from 'node:fs';
 import { mintCert } from '../../../helpers/certs.js';
+import { validate } from '../../../helpers/json-schema-lite.js';
 import { tempFiles } from '../../../integration/tls/tls-fixtures.js';
 
 const leaf = mintCert({ ips: ['127.0.0.1'] });
@@ -72,6 +74,11 @@ t.test('exit codes: self-signed fails (1), the tls13-only view of the same endpo
   t.match(both.stderr, /^meshprobe: h:1: connection refused/);
   const doc = JSON.parse(both.stdout) as { endpoints: Array<{ kind: string }> };
   t.same(doc.endpoints.map((e) => e.kind), ['assessed', 'unreachable']);
+  // The -o json document is the published contract reports/schema/tls.v1.schema.json
+  const schema = JSON.parse(readFileSync('reports/schema/tls.v1.schema.json', 'utf8')) as Record<string, unknown>;
+  t.same(validate(schema, doc), [], 'validates against tls.v1.schema.json');
+  const broken = { ...doc, endpoints: [{ kind: 'assessed', endpoint: 'h:2' }] };
+  t.ok(validate(schema, broken).some((e) => e.includes('oneOf')), 'the schema rejects an incomplete result');
 });
 
 t.test('a trusted self-signed certificate (pinned by --ca-file) holds; an aborted run exits 130', async (t) => {
