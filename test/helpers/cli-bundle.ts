@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { agentBuildOptions } from './agent-bundle.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -40,17 +41,7 @@ export async function buildCliBundle(): Promise<CliBundle> {
     outfile: path,
     logLevel: 'warning',
   });
-  await build({
-    entryPoints: [join(ROOT, 'probes/agent/main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
-    outfile: join(dir, 'agent.mjs'),
-    logLevel: 'warning',
-  });
+  await build(agentBuildOptions(join(dir, 'agent.mjs')));
   chmodSync(path, 0o755);
   return {
     dir,
