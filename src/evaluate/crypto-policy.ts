@@ -5,7 +5,7 @@
  * Codes: TLS_PROTOCOL_BELOW_MIN, CIPHER_WEAK, CIPHER_CBC_ONLY, CIPHER_CBC_NEGOTIATED,
  * CIPHER_NOT_TESTABLE, KEY_TOO_SMALL, SIGNATURE_WEAK, CERT_EXPIRED, CERT_NOT_YET_VALID,
  * CERT_EXPIRING_SOON, CERT_SELF_SIGNED, CERT_LEAF_IS_CA, CERT_UNTRUSTED, CERT_CHAIN_ORDER,
- * CERT_MISSING, IDENTITY_MISMATCH, CERT_UNPARSEABLE.
+ * CERT_MISSING, CERT_SHORT_LIVED, IDENTITY_MISMATCH, CERT_UNPARSEABLE.
  */
 import type { CertificateFacts, CryptoFinding, FindingSeverity } from '../domain/certificate.js';
 import type { ChainFacts } from './certificate.js';
@@ -121,6 +121,17 @@ function validityFindings(f: CertificateFacts, who: string, role: CertificateRol
   return [];
 }
 
+/** Leaves living at most this long rotate automatically (mesh workload certificates: 24 h, MESH-NOTES §A.3, §B.2). */
+const SHORT_LIVED_DAYS = 7;
+
+/** 4.2.1.1 hint: a rotating leaf is not an inventory item; its issuer is. */
+function shortLived(f: CertificateFacts, who: string): CryptoFinding[] {
+  const lifetimeMs = Date.parse(f.notAfter) - Date.parse(f.notBefore);
+  if (!(lifetimeMs <= SHORT_LIVED_DAYS * DAY_MS)) return [];
+  const hours = Math.round(lifetimeMs / 3_600_000);
+  return [finding('CERT_SHORT_LIVED', 'info', `${who} lives ${hours} hours and rotates; keep its issuer "${f.issuer}" in the 4.2.1.1 inventory rather than the leaf.`)];
+}
+
 /** Findings about one certificate on its own: parse, key, signature, validity, self-signed/CA leaf. */
 export function certificateFindings(f: CertificateFacts, role: CertificateRole, profile: CryptoProfile = PCI_STRONG_CRYPTO): CryptoFinding[] {
   const who = role.who ?? describeCertificate(f, role.index);
@@ -131,6 +142,7 @@ export function certificateFindings(f: CertificateFacts, role: CertificateRole, 
   if (hash !== undefined && profile.weakSignatureHashes.includes(hash) && (role.index === 0 || !f.selfSigned)) {
     out.push(finding('SIGNATURE_WEAK', 'fail', `${who} is signed with ${f.signatureAlgorithm}; ${profile.weakSignatureReason}.`));
   }
+  if (role.index === 0) out.push(...shortLived(f, who));
   if (role.index === 0 && f.isCa) out.push(finding('CERT_LEAF_IS_CA', 'warn', `${who} is a CA certificate (basicConstraints CA:TRUE) served as a server certificate.`));
   return out;
 }
