@@ -31,6 +31,8 @@ interface Scenario {
   readonly protocols: readonly string[];
   readonly codes: readonly string[];
   readonly exit: number;
+  /** Extra command arguments (e.g. alpn). */
+  readonly args?: Readonly<Record<string, unknown>>;
   readonly check?: (t: Test, r: Assessed) => void;
   /** Why sslscan's cipher list may legitimately differ, with evidence; undefined = must be equal. */
   readonly cipherCompare?: { readonly versions: readonly string[]; readonly why: string };
@@ -107,6 +109,27 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'an Istio-style STRICT port (SPIFFE leaf, empty subject, client cert required) is read before the rejection',
+    start: () => {
+      // MESH-NOTES §A.3: critical URI SAN, empty subject, 24 h lifetime, chain leaf + root, Istio ALPN.
+      const meshLeaf = mintCert({ issuer: ca, emptySubject: true, uris: ['spiffe://cluster.local/ns/payments/sa/api'], sanCritical: true, notAfter: daysFromNow(1) });
+      return startTlsServer({ cert: meshLeaf.certPem + ca.certPem, key: meshLeaf.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['istio-http/1.1', 'istio'] });
+    },
+    args: { alpn: ['istio-http/1.1', 'istio'] },
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    // A mesh certificate names a SPIFFE id, not the address: a plain TLS client cannot authenticate it.
+    codes: ['IDENTITY_MISMATCH', 'CERT_EXPIRING_SOON', 'CERT_SHORT_LIVED', 'CIPHER_NOT_TESTABLE'],
+    exit: 1,
+    check: (t, r) => {
+      t.equal(r.clientCertificateRequired, true);
+      t.equal(r.negotiated?.alpn, 'istio-http/1.1');
+      t.same(r.chain.certificates[0]?.spiffe, [{ uri: 'spiffe://cluster.local/ns/payments/sa/api', trustDomain: 'cluster.local', namespace: 'payments', serviceAccount: 'api' }]);
+      t.equal(r.chain.certificates.length, 2);
+      t.equal(r.chain.trusted, true);
+    },
+    cipherCompare: { versions: ['TLSv1.3'], why: 'client-cert-required server; see the scenario above' },
+  },
+  {
     name: 'a node:tls server with an EC P-256 certificate yields full key facts and holds',
     start: () => {
       const ec = mintEcCert({ cn: 'localhost', dns: ['localhost'], ips: ['127.0.0.1'], issuer: ca, days: 200 });
@@ -153,7 +176,7 @@ t.test('meshprobe tls against real local servers, and agreement with sslscan', a
       const server = await s.start();
       t.teardown(server.close);
       // When meshprobe tls checks it with the CA as trust bundle
-      const run = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`] }, { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 });
+      const run = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`], ...s.args }, { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 });
       const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
       t.same(validate(TLS_SCHEMA, doc), [], 'the JSON validates against reports/schema/tls.v1.schema.json');
       const r = doc.endpoints[0];
