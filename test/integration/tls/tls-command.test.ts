@@ -48,6 +48,14 @@ const SCENARIOS: readonly Scenario[] = [
     check: (t, r) => t.equal(r.negotiated, null, 'a default modern client cannot talk to it at all'),
   },
   {
+    name: 'a TLS 1.1-only openssl s_server fails by policy, and says so',
+    start: () => startOpenSslServer(good.certPem, good.keyPem, ['-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']),
+    protocols: ['TLSv1.1'],
+    codes: ['TLS_PROTOCOL_BELOW_MIN', 'CIPHER_CBC_ONLY', 'CIPHER_NOT_TESTABLE'],
+    exit: 1,
+    check: (t, r) => t.match(r.findings[0]?.message, /accepts TLSv1\.1; meshprobe policy, not PCI text: NIST SP 800-52r2/),
+  },
+  {
     name: 'an openssl s_server offering a NULL suite at TLS 1.2 fails on the cipher',
     start: () => startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'NULL-SHA256:ECDHE-RSA-AES128-GCM-SHA256@SECLEVEL=0']),
     protocols: ['TLSv1.2'],
