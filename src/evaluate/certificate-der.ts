@@ -8,11 +8,9 @@ import forge from 'node-forge';
 
 /** Fields read from the certificate DER. */
 export interface DerFacts {
-  readonly signatureOid: string;
   /** Readable name, e.g. sha256WithRSAEncryption, ecdsa-with-SHA256, rsassa-pss-sha256; the OID when unknown. */
   readonly signatureAlgorithm: string;
   readonly sans: { readonly dns: readonly string[]; readonly ip: readonly string[]; readonly uri: readonly string[] };
-  readonly sanCritical: boolean;
 }
 
 /** Signature algorithm OIDs (RFC 3279, 4055, 5758, 8410). */
@@ -121,15 +119,11 @@ export function readDerFacts(der: Uint8Array): DerFacts {
   const [tbs, sigAlg] = children(root);
   const signature = signatureOf(sigAlg);
   let sans: DerFacts['sans'] = { dns: [], ip: [], uri: [] };
-  let sanCritical = false;
   for (const ext of extensionsOf(tbs)) {
+    // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     const parts = children(ext);
-    if (oidOf(parts[0]) !== SUBJECT_ALT_NAME) continue;
-    const critical = parts.length === 3 && parts[1]?.type === Type.BOOLEAN && parts[1].value !== '\x00';
     const value = parts[parts.length - 1];
-    if (value === undefined) continue;
-    sans = readSans(value);
-    sanCritical = critical;
+    if (oidOf(parts[0]) === SUBJECT_ALT_NAME && value !== undefined) sans = readSans(value);
   }
-  return { signatureOid: signature.oid, signatureAlgorithm: signature.name, sans, sanCritical };
+  return { signatureAlgorithm: signature.name, sans };
 }

@@ -9,9 +9,6 @@ import type { CipherClass } from '../cipher-suite.js';
 /** Protocol names as node:tls and sslscan spell them. */
 export type ProtocolName = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
-/** Every protocol name, oldest first. */
-export const PROTOCOL_ORDER: readonly ProtocolName[] = ['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-
 /** A rule that makes a finding: how bad, and why (one clause, names its basis). */
 export interface ProfileRule {
   readonly severity: FindingSeverity;
