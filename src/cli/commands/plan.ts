@@ -30,15 +30,17 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
 export function renderPlanText(plan: RunPlan, verbose: boolean): string {
   const pods = table(['POD', 'NAMESPACE', 'VANTAGE', 'ATTEMPTS'], plan.pods.map((p) => [p.name, p.namespace, vantageId(p.vantage), String(p.batch.attempts.length)]));
   const byProbe = table(['PROBE', 'ROLE', 'ATTEMPTS'], countBy(plan.attempts, (a) => `${a.probeId}\u0000${a.role}`).map(([k, n]) => [...k.split('\u0000'), String(n)]));
-  const reasons = countBy(plan.notRun, (n) => `${n.probeId}: ${n.reason}`);
-  const shown = verbose ? reasons : reasons.slice(0, 15);
+  const byProbeNotRun = countBy(plan.notRun, (n) => n.probeId).map(([probe, n]) => {
+    const example = plan.notRun.find((x) => x.probeId === probe)?.reason ?? '';
+    return `  ${String(n).padStart(5)} × ${probe} (e.g. ${example})`;
+  });
+  const reasons = countBy(plan.notRun, (n) => `${n.probeId}: ${n.reason}`).map(([r, n]) => `  ${String(n).padStart(5)} × ${r}`);
   return [
     `Plan for run ${plan.runId}: ${plan.attempts.length} attempts in ${plan.pods.length} probe pod(s)${plan.hostBatch ? ` + ${plan.hostBatch.attempts.length} from this host` : ''}; ${plan.notRun.length} not run.`,
     `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,
     '', pods, '', byProbe, '',
-    `Not run (${plan.notRun.length}):`,
-    ...shown.map(([r, n]) => `  ${String(n).padStart(5)} × ${r}`),
-    ...(shown.length < reasons.length ? [`  … ${reasons.length - shown.length} more reasons (--verbose)`] : []),
+    `Not run (${plan.notRun.length})${verbose ? '' : ', by probe; every reason with --verbose'}:`,
+    ...(verbose ? reasons : byProbeNotRun),
   ].join('\n');
 }
 

@@ -46,7 +46,7 @@ t.test('plan prints pods, attempts per probe and not-run reasons, and writes not
   t.match(text, /Plan for run \d{8}-\d{6}-[0-9a-f]{4}: \d+ attempts in \d+ probe pod\(s\)/);
   t.match(text, /from-namespace:shop/);
   t.match(text, /tcp-reach\s+probe\s+\d+/);
-  t.match(text, /Not run \(\d+\):/);
+  t.match(text, /Not run \(\d+\), by probe/);
   t.same(api.seen.filter((x) => x.method !== 'GET'), []);
   const json = ctx({ kubeconfig: api.kubeconfig(), scope: 'pci.scope=cde', output: 'json' });
   t.equal(await planCliCommand.run(json), 0);
