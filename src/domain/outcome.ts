@@ -36,6 +36,8 @@ export type InconclusiveReason =
   | 'no-control-path'
   | 'control-path-failed'
   | 'probe-meshed'
+  /** The agent never reported its mesh self-check (no done line), so the probe pod may have been meshed. */
+  | 'no-self-check'
   | 'silent'
   | 'dns-failure'
   | 'ambiguous';

@@ -13,8 +13,11 @@ export interface ClassifyContext {
   readonly canaryOk: boolean | undefined;
   /** Did a control attempt to the same target+port connect? undefined = none planned. */
   readonly controlPathOk: boolean | undefined;
-  /** The agent found mesh listeners in its own pod: every observation is suspect. */
-  readonly probeMeshed: boolean;
+  /**
+   * The agent found mesh listeners in its own pod: every observation is suspect.
+   * undefined = the agent never reported its self-check, so the pod may have been meshed.
+   */
+  readonly probeMeshed: boolean | undefined;
 }
 
 /** TLS alerts that mean "the server wants a client certificate": 116 certificate_required (TLS 1.3), 40 handshake_failure (TLS 1.2, probable). */
@@ -23,7 +26,8 @@ const CLIENT_CERT_ALERTS: ReadonlySet<number> = new Set([116, 40]);
 /** Classify one attempt. */
 export function classify(attempt: Attempt, observation: Observation | undefined, ctx: ClassifyContext): Outcome {
   if (observation === undefined) return inconclusive('no-observation', 'the agent never reported this attempt');
-  if (ctx.probeMeshed) return inconclusive('probe-meshed', 'the probe pod is inside a mesh, so its connections are not those of an unmeshed client');
+  if (ctx.probeMeshed === true) return inconclusive('probe-meshed', 'the probe pod is inside a mesh, so its connections are not those of an unmeshed client');
+  if (ctx.probeMeshed === undefined) return inconclusive('no-self-check', 'the agent never reported its mesh self-check (it stopped before its done line), so the probe pod may have been inside a mesh');
   const alert = observation.tls?.alert;
   if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
     return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };

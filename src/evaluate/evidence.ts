@@ -13,7 +13,7 @@ import { redactObservation } from '../report/redact.js';
 import { fingerprintOfPem } from './certificate.js';
 import { type ClassifyContext, classify } from './classify.js';
 
-/** What buildEvidence needs. `selfChecks` is keyed by vantage id. */
+/** What buildEvidence needs. `selfChecks` is keyed by vantage id; a vantage without one makes its attempts inconclusive. */
 export interface EvidenceInput {
   readonly attempts: readonly Attempt[];
   readonly observations: readonly Observation[];
@@ -43,7 +43,8 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   return (a) => ({
     canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
     controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
-    probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed ?? false,
+    // No self-check (no done line): unknown, never assumed unmeshed.
+    probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,
   });
 }
 

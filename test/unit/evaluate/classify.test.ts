@@ -55,6 +55,11 @@ t.test('any observation from a probe pod that found itself meshed is inconclusiv
   t.match(classify(a, observe(a.id, { kind: 'http', status: 200 }), { ...ok, probeMeshed: true }), { kind: 'inconclusive', reason: 'probe-meshed' });
 });
 
+t.test('an observation from a pod whose self-check is unknown (no done line) is inconclusive (no-self-check)', async (t) => {
+  const a = probeAttempt();
+  t.match(classify(a, observe(a.id, { kind: 'timeout' }), { ...ok, probeMeshed: undefined }), { kind: 'inconclusive', reason: 'no-self-check' });
+});
+
 t.test('a refusal by the canary echo pod itself is blocked without a control path (it is known to listen)', async (t) => {
   const a = attemptsOf([{ probeId: 'tcp-reach', vantage: PROBE_NS, target: CANARY, port: 8080, observed: { kind: 'missing' } }]).attempts[0]!;
   t.match(classify(a, observe(a.id, { kind: 'refused' }), noControl), { kind: 'blocked', by: 'refused' });

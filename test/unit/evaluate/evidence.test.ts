@@ -1,7 +1,8 @@
 import t from 'tap';
 import { CONTROLS } from '../../../src/catalogue/index.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
-import { canaryStep, evidenceOf, from, judgeInput, PROBE_NS, same, svc } from '../../helpers/report-fixtures.js';
+import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { attemptsOf, canaryStep, evidenceOf, from, judgeInput, PROBE_NS, same, svc } from '../../helpers/report-fixtures.js';
 
 t.test('evidence uses the canary of the same vantage only', async (t) => {
   // Given a working canary from shop and a failed one from the probe namespace
@@ -15,6 +16,19 @@ t.test('evidence uses the canary of the same vantage only', async (t) => {
   const probes = ev.filter((e) => e.attempt.role === 'probe');
   t.match(probes.find((e) => e.attempt.vantage.kind === 'from-namespace')?.outcome, { kind: 'blocked', by: 'timeout' });
   t.match(probes.find((e) => e.attempt.vantage.kind === 'probe-namespace')?.outcome, { kind: 'inconclusive', reason: 'canary-failed' });
+});
+
+t.test('attempts of a vantage whose agent never reported its self-check are inconclusive, never trusted as unmeshed', async (t) => {
+  // Given a working canary and a timeout from shop, but no done line (so no self-check) from that pod
+  const { attempts, observations } = attemptsOf([
+    canaryStep(from('shop')),
+    { probeId: 'tcp-reach', vantage: from('shop'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'timeout' } },
+  ]);
+  // When evidence is built without a self-check for that vantage
+  const ev = buildEvidence({ attempts, observations, selfChecks: new Map() });
+  // Then nothing from that pod counts as blocked or allowed
+  for (const e of ev) t.match(e.outcome, { kind: 'inconclusive', reason: 'no-self-check' });
+  t.match(ev[0]?.why, /may have been inside a mesh/);
 });
 
 t.test('evidence is sorted by id, has a one-sentence why, and certificate fingerprints', async (t) => {
