@@ -131,8 +131,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const result: BenchResult = { machine: machine(), smoke: args.smoke };
   if (!args.skip.has('agent')) result.agent = await agentLevel(args);
-  if (!args.skip.has('cluster')) result.cluster = await clusterLevel(args);
   if (!args.skip.has('scale')) result.scale = await scaleLevel(args);
+  // Last: it may wait for the lab (--wait-lab), which others start and stop.
+  if (!args.skip.has('cluster')) result.cluster = await clusterLevel(args);
   result.machine['loadAverageAtEnd'] = loadavg().map((l) => Math.round(l * 100) / 100);
   const file = join('reports', 'bench', `${new Date().toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
   mkdirSync(join('reports', 'bench'), { recursive: true });

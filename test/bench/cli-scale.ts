@@ -17,7 +17,7 @@ import { CONTROLS, PROBES } from '../../src/catalogue/index.js';
 import { DEFAULTS, type Options } from '../../src/config/options.js';
 import type { KubeObject } from '../../src/cluster/ports.js';
 import { discover } from '../../src/discover/discover.js';
-import { buildInventory } from '../../src/discover/targets.js';
+import { buildInventory, type DiscoveredInventory } from '../../src/discover/targets.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import type { Observation, SelfCheck } from '../../src/domain/observation.js';
 import { vantageId } from '../../src/domain/vantage.js';
@@ -130,54 +130,61 @@ function renderAll(report: Report): Record<string, number> {
   return out;
 }
 
+/** EVALUATE and the report value, as run.ts does after CLASSIFY. */
+function evaluateAndBuild(options: Options, inventory: DiscoveredInventory, plan: RunPlan, evidence: readonly Evidence[]): Report {
+  const now = new Date();
+  const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: options.certExpiryWarningDays });
+  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: {} });
+  return buildReport({
+    run: { runId: 'bench', tool: { name: 'meshprobe', version: 'bench' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...options } },
+    inventory: inventory.summary, verdicts, evidence, notRun: plan.notRun, certificates, cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
+  });
+}
+
+/** The pipeline from DISCOVER to the rendered formats, lap by lap; the agent logs are made outside the timed part. */
+async function pureStages(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; report: Report; render: Record<string, number> }> {
+  const inventory = buildInventory(await discover(new FakeClusterApi(objects)), options);
+  laps.lap('discover');
+  const plan = planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options, canaryAddress: '198.19.254.1' });
+  laps.lap('plan');
+  const denied = deniedPaths(objects);
+  const logs = plan.pods.map((p) => agentLog(p.batch, denied));
+  laps.lap('synthesiseAgentLogs');
+  const { observations, selfChecks } = collectAll(plan, logs);
+  laps.lap('collect');
+  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
+  laps.lap('classify');
+  const report = evaluateAndBuild(options, inventory, plan, evidence);
+  laps.lap('evaluateAndBuildReport');
+  const render = renderAll(report);
+  laps.lap('render');
+  return { inventory, plan, report, render };
+}
+
 async function main(): Promise<void> {
   const size = Number(process.argv[2] ?? '10000');
   const controls = (process.argv[3] ?? '').split(',').filter(Boolean);
   const options: Options = { ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls, attemptTimeout: 1000, concurrency: 256 };
   const shape = shapeFor(size);
   const objects = matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' });
-  const api = new FakeClusterApi(objects);
-  const denied = deniedPaths(objects);
-  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-bench-scale-'));
   const laps = new Laps();
-  const lap = (name: string): void => laps.lap(name);
   const started = performance.now();
-  const inventory = buildInventory(await discover(api), options);
-  lap('discover');
-  const plan = planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options, canaryAddress: '198.19.254.1' });
-  lap('plan');
-  const logs = plan.pods.map((p) => agentLog(p.batch, denied));
-  lap('synthesiseAgentLogs');
-  const { observations, selfChecks } = collectAll(plan, logs);
-  lap('collect');
-  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
-  lap('classify');
-  const now = new Date();
-  const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: options.certExpiryWarningDays });
-  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: {} });
-  lap('evaluate');
-  const report = buildReport({
-    run: { runId: 'bench', tool: { name: 'meshprobe', version: 'bench' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...options } },
-    inventory: inventory.summary, verdicts, evidence, notRun: plan.notRun, certificates, cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
-  });
-  lap('buildReport');
-  const render = renderAll(report);
-  lap('render');
+  const { inventory, plan, report, render } = await pureStages(options, objects, laps);
   const pureMs = performance.now() - started - (laps.ms['synthesiseAgentLogs'] ?? 0);
   // Peak so far = the plan→render part; the bundle write below holds every format at once.
   const peakPureMiB = process.resourceUsage().maxRSS / 1024;
-  const evidenceLog = await writeEvidenceLog(dir, evidence);
-  lap('evidenceLog');
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-bench-scale-'));
+  const evidenceLog = await writeEvidenceLog(dir, report.evidence);
+  laps.lap('evidenceLog');
   const files = await writeReportBundle(report, dir);
-  lap('writeBundle');
+  laps.lap('writeBundle');
   rmSync(dir, { recursive: true, force: true });
-  const rssMiB = process.resourceUsage().maxRSS / 1024;
   const outcomes: Record<string, number> = {};
-  for (const e of evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
+  for (const e of report.evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
   process.stdout.write(`${JSON.stringify({
     requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods: plan.pods.length, targets: inventory.targets.length,
-    controls: verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, rssAfterMiB: laps.rssMiB, heapAfterMiB: laps.heapMiB, renderMs: render,
-    pureMs: Math.round(pureMs), evidenceLog, peakRssPureMiB: Math.round(peakPureMiB * 10) / 10, peakRssMiB: Math.round(rssMiB * 10) / 10,
+    controls: report.verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, rssAfterMiB: laps.rssMiB, heapAfterMiB: laps.heapMiB, renderMs: render,
+    pureMs: Math.round(pureMs), evidenceLog, peakRssPureMiB: Math.round(peakPureMiB * 10) / 10, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
   })}\n`);
 }
 

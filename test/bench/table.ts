@@ -83,7 +83,7 @@ function scaleRow(r: Json): string {
   const log = obj(r['evidenceLog']);
   const attempts = num(r['attempts']);
   return `   ${String(attempts).padStart(7)} | ${s(r['pureMs']).padStart(7)} | ${((num(r['pureMs']) / attempts) * 1000).toFixed(0).padStart(5)} µs | ` +
-    `plan ${s(st['plan'])}, collect ${s(st['collect'])}, classify ${s(st['classify'])}, evaluate ${s(st['evaluate'])}, report ${s(st['buildReport'])}, render ${s(st['render'])} | ` +
+    `plan ${s(st['plan'])}, collect ${s(st['collect'])}, classify ${s(st['classify'])}, evaluate + report value ${s(st['evaluateAndBuildReport'])}, render ${s(st['render'])} | ` +
     `${String(r['peakRssPureMiB'])} MiB (${String(r['peakRssMiB'])} with write) | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`;
 }
 
