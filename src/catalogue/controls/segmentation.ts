@@ -1,6 +1,7 @@
 /**
  * Shared judging of segmentation attempts (1.3.1, 1.3.2, 11.4.5/11.4.6, A1.1.x): one finding per
- * attempt, naming the layer that stopped it (L3/L4 before TCP completed, or the mesh after).
+ * attempt, naming the layer that stopped it. Only a block before TCP completed (L3/L4) holds: a
+ * reset or close after connect may come from the workload, so it stays inconclusive.
  */
 import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, finding, inconclusiveReason, said } from './judge-kit.js';
@@ -23,9 +24,11 @@ export function segmentationFinding(e: Evidence, breach: string): Finding {
     return finding('holds', `${subject}: blocked at L3/L4 before TCP completed.`, e);
   }
   if (o.kind === 'blocked') {
+    // A reset or close after TCP completed can be the workload rejecting the probe's bytes
+    // (MESH-NOTES §0: "could be the app"), so it is never counted as segmentation holding.
     return finding(
-      'holds',
-      `${subject}: TCP was reachable (L4 open) and the mesh or workload stopped the connection, so the mesh is the only layer enforcing segmentation on this path; an assessor may treat L4 reachability as connected-to.`,
+      'inconclusive',
+      `${subject}: TCP was reachable (L4 open) and then the connection was closed, which the mesh or the workload itself may have done, so nothing shows that segmentation stops this path; an assessor may treat L4 reachability as connected-to.`,
       e,
     );
   }

@@ -58,12 +58,20 @@ t.test('1.3.1 honours an approved flow for an allowed connection', async (t) => 
   t.match(j.reasons.join(' '), /approved-flows file allows \(CHG-42\)/);
 });
 
-t.test('1.3.1 reports a reset after connect as held by the mesh only, with L4 reachable', async (t) => {
-  const ev = evidenceOf([canaryStep(PROBE_NS), reach(PROBE_NS, { kind: 'reset' })]);
-  const j = c131.judge(judgeInput(ev));
-  t.equal(j.status, 'holds');
-  t.match(j.reasons[0], /L4 open.*mesh is the only layer/);
-});
+for (const kind of ['reset', 'eof'] as const) {
+  t.test(`1.3.1 and 11.4.5 never hold on a ${kind} after connect (the workload itself may have closed it), and say L4 was reachable`, async (t) => {
+    // Given a TCP connection from shop to payments/api that was then closed (${kind})
+    const namespaces = [ns('payments', 'cde'), ns('shop', 'out-of-scope')];
+    const ev = evidenceOf([canaryStep(PROBE_NS), canaryStep(from('shop')), reach(PROBE_NS, { kind: 'timeout' }), reach(from('shop'), { kind })]);
+    for (const control of [c131, c1145]) {
+      // When segmentation is judged
+      const j = control.judge(judgeInput(ev, { namespaces }));
+      // Then it is inconclusive, and the reason names the path and both layers
+      t.equal(j.status, 'inconclusive', control.requirement);
+      t.match(j.reasons[0], /^payments\/api port 8080 .* from namespace shop: TCP was reachable \(L4 open\) .*the mesh or the workload itself may have done/);
+    }
+  });
+}
 
 t.test('11.4.5 holds when every out-of-scope namespace was tried against every CDE target and blocked', async (t) => {
   const namespaces = [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('analytics', 'out-of-scope'), ns('meshprobe-run', 'probe', 1)];
