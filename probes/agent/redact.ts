@@ -33,16 +33,41 @@ export function isAllowedHeader(name: string): boolean {
   return ALLOWED_HEADERS.has(lower) || ALLOWED_PREFIXES.some((p) => lower.startsWith(p));
 }
 
+/** A JSON string value's characters, also inside escaped JSON (`\"`), e.g. last-applied-configuration. */
+const JSON_VALUE = String.raw`(?:[^"\\]|\\(?!"))+`;
+/** Key names whose values are secrets. */
+const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|api[-_]?key|private[-_]?key|credentials?)[\w.-]*`;
+
+/**
+ * Secrets recognised by what surrounds them (a key name, a URL shape). Each pattern matches only
+ * the secret (the context sits in lookbehinds), so the CLI's own redaction reuses this list with
+ * its marker.
+ */
+export const CONTEXT_PATTERNS: readonly RegExp[] = [
+  // JSON values under secret-looking keys: {"password":"x"}, also escaped inside a JSON string
+  new RegExp(String.raw`(?<=\\?"${SECRET_NAME}\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
+  // env-style pairs ({"name":"DB_URL","value":"x"}, kubelet /pods): any value may be a credential
+  new RegExp(String.raw`(?<=\\?"name\\?"\s*:\s*\\?"${JSON_VALUE}\\?"\s*,\s*\\?"value\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
+  // the password of URL user-info: scheme://user:password@host
+  /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)[^@\s/"]+(?=@)/gi,
+  // secret-looking URL query/cookie parameters
+  /(?<=[?&;\s](?:access_token|id_token|refresh_token|token|code|key|api_key|apikey|secret|password|passwd|sig|signature|session|sessionid|auth)=)[^&#;\s"]+/gi,
+];
+
 const TOKEN_PATTERNS: readonly RegExp[] = [
+  ...CONTEXT_PATTERNS,
   // JSON Web Tokens (three base64url parts, the first starting with '{"')
   /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
   // credentials after an auth scheme (token68), but not auth-params like `realm="x"`
   /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9\-._~+/]{8,}=*(?=\s*(?:,|$))/gi,
-  // secret-looking URL query/cookie parameters
-  /(?<=[?&;\s](?:access_token|id_token|refresh_token|token|code|key|api_key|apikey|secret|password|passwd|sig|signature|session|sessionid|auth)=)[^&#;\s"]+/gi,
   // long opaque strings (API keys, session ids, hex digests); '/' excluded so URL paths survive
   /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+-]{40,}={0,2}(?![A-Za-z0-9_+=-])/g,
 ];
+
+/** `text` with secrets recognised by their context replaced by `marker`. */
+export function redactContextual(text: string, marker: string): string {
+  return CONTEXT_PATTERNS.reduce((out, pattern) => out.replace(pattern, marker), text);
+}
 
 /** `text` with token-like substrings replaced by [redacted]. */
 export function redactText(text: string): string {

@@ -3,6 +3,7 @@
  * values (JWTs, bearer tokens, long hex/base64 secrets) become "[REDACTED]". Pure.
  */
 import type { Observation } from '../domain/observation.js';
+import { redactContextual } from '../../probes/agent/redact.js';
 
 /** What replaces a secret. */
 export const REDACTED = '[REDACTED]';
@@ -33,11 +34,15 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2}/g,
 ];
 
-/** Replace token-like substrings of free text. */
+/**
+ * Replace token-like substrings of free text: these patterns, then the agent's contextual ones (JSON
+ * secret keys, env values, URL passwords, secret query parameters), so text the agent did not
+ * redact (older agents, error details, host-side observations) meets the same rules.
+ */
 export function redactText(text: string): string {
   let out = text;
   for (const p of TOKEN_PATTERNS) out = out.replace(p, REDACTED);
-  return out;
+  return redactContextual(out, REDACTED);
 }
 
 /** Redact a header map (names compared case-insensitively). */
@@ -50,11 +55,12 @@ export function redactHeaders(headers: Readonly<Record<string, string>>): Record
   return out;
 }
 
-/** Redact everything secret-looking in an observation (headers, body and data prefixes). */
+/** Redact everything secret-looking in an observation (headers, body and data prefixes, error detail). */
 export function redactObservation(o: Observation): Observation {
   return {
     ...o,
     ...(o.dataPrefix !== undefined ? { dataPrefix: redactText(o.dataPrefix) } : {}),
+    ...(o.detail !== undefined ? { detail: redactText(o.detail) } : {}),
     ...(o.http !== undefined
       ? { http: { ...o.http, headers: redactHeaders(o.http.headers), bodyPrefix: redactText(o.http.bodyPrefix) } }
       : {}),

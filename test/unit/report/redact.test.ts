@@ -1,5 +1,12 @@
 import t from 'tap';
 import { REDACTED, redactHeaders, redactOptions, redactText } from '../../../src/report/redact.js';
+import { CONTROLS } from '../../../src/catalogue/index.js';
+import { vantageId } from '../../../src/domain/vantage.js';
+import { evaluate } from '../../../src/evaluate/evaluate.js';
+import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildReport } from '../../../src/report/build.js';
+import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText } from '../../../src/report/reporters/index.js';
+import { attemptsOf, canaryStep, judgeInput, PROBE_NS, svc, T0 } from '../../helpers/report-fixtures.js';
 
 const cases: Array<[string, string]> = [
   ['a JWT', 'token eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.sigsigsigsig end'],
@@ -38,4 +45,45 @@ t.test('options named like secrets are redacted in run metadata', async (t) => {
 t.test('long file paths and kebab-case names are not mistaken for secrets', async (t) => {
   const path = 'reports/mp-20260115-100000-permissive-mtls-leak/evidence.jsonl';
   t.equal(redactText(path), path);
+});
+
+t.test('secrets recognised by their context are redacted: JSON secret keys, env values (also escaped), URL passwords, query tokens', async (t) => {
+  const rows: ReadonlyArray<[string, string, string]> = [
+    ['{"password":"hunter2","user":"app"}', 'hunter2', `{"password":"${REDACTED}","user":"app"}`],
+    ['{"name":"DB_URL","value":"pg://u:hunter2@db"}', 'hunter2', `{"name":"DB_URL","value":"${REDACTED}"}`],
+    ['"{\\"env\\":[{\\"name\\":\\"API_KEY\\",\\"value\\":\\"s3cr3t\\"}]}"', 's3cr3t', `"{\\"env\\":[{\\"name\\":\\"API_KEY\\",\\"value\\":\\"${REDACTED}\\"}]}"`],
+    ['see https://admin:hunter2@10.0.0.1/x', 'hunter2', `see https://admin:${REDACTED}@10.0.0.1/x`],
+    ['redirect to /cb?access_token=abc123&x=1', 'abc123', `redirect to /cb?access_token=${REDACTED}&x=1`],
+  ];
+  for (const [input, secret, expected] of rows) {
+    t.equal(redactText(input), expected, input);
+    t.notMatch(redactText(input), secret);
+  }
+});
+
+t.test('no reporter, report.json or evidence line carries a secret from a kubelet /pods body or an agent error detail', async (t) => {
+  // Given an anonymous kubelet answer whose body prefix holds a pod's env values and an error detail with a URL password
+  const body = '{"kind":"PodList","items":[{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\\"spec\\":{\\"containers\\":[{\\"env\\":[{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2\\"}]';
+  const { attempts, observations } = attemptsOf([
+    canaryStep(PROBE_NS),
+    { probeId: 'kubelet-anonymous', vantage: PROBE_NS, target: { kind: 'Node', namespace: '', name: 'worker-1' }, port: 10255, observed: { kind: 'http', status: 200, body } },
+    { probeId: 'tcp-reach', vantage: PROBE_NS, target: svc('payments', 'api'), port: 8080, observed: { kind: 'agent-error' } },
+  ]);
+  const leaky = observations.map((o) => (o.transport === 'agent-error' ? { ...o, detail: 'proxy https://ops:s3cr3tpw@proxy.internal:3128 refused' } : o));
+  const selfChecks = new Map([[vantageId(PROBE_NS), { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' }]]);
+  const evidence = buildEvidence({ attempts, observations: leaky, selfChecks });
+  const inventory = judgeInput([]).inventory;
+  const verdicts = evaluate(CONTROLS, { evidence, inventory, certificates: [], now: new Date(T0), context: {} });
+  // When the report is built and rendered in every format
+  const report = buildReport({
+    run: { runId: 'mp-test', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: T0, finishedAt: T0, options: {} },
+    inventory, verdicts, evidence, notRun: [], certificates: [], cleanup: { attempted: true, ok: true, deleted: [], problems: [] },
+  });
+  const outputs = [renderJson(report), ...evidence.map((e) => JSON.stringify(e)), renderText(report, { verbose: true }), renderMarkdown(report), renderHtml(report), renderJunit(report), renderTap(report), renderSarif(report)];
+  // Then no output holds either secret
+  for (const out of outputs) {
+    t.notMatch(out, 'hunter2');
+    t.notMatch(out, 's3cr3tpw');
+  }
+  t.match(renderJson(report), '[REDACTED]');
 });
