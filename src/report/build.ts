@@ -11,7 +11,7 @@ import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
-import { redactOptions } from './redact.js';
+import { redactOptions, redactText } from './redact.js';
 
 /** What buildReport needs. */
 export interface BuildReportInput {
@@ -50,8 +50,9 @@ export function buildReport(input: BuildReportInput): Report {
     notRun: [...input.notRun].sort((a, b) => notRunKey(a).localeCompare(notRunKey(b))),
     certificates: [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256)),
     summary: summarise(verdicts, evidence.length),
-    ...(input.aborted !== undefined ? { aborted: input.aborted } : {}),
+    // Abort and cleanup messages quote cluster errors, which may echo credentials.
+    ...(input.aborted !== undefined ? { aborted: { ...input.aborted, message: redactText(input.aborted.message) } } : {}),
     ...(input.interrupted === true ? { interrupted: true } : {}),
-    cleanup: { ...input.cleanup, deleted: [...input.cleanup.deleted].sort() },
+    cleanup: { ...input.cleanup, deleted: [...input.cleanup.deleted].sort(), problems: input.cleanup.problems.map(redactText) },
   };
 }

@@ -87,3 +87,17 @@ t.test('no reporter, report.json or evidence line carries a secret from a kubele
   }
   t.match(renderJson(report), '[REDACTED]');
 });
+
+t.test('abort and cleanup messages are redacted in the report (cluster errors may echo credentials)', async (t) => {
+  // Given an abort and a cleanup problem that quote a bearer token
+  const secret = 'Bearer abcdefghijklmnop1234';
+  const report = buildReport({
+    run: { runId: 'mp-test', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: T0, finishedAt: T0, options: {} },
+    inventory: judgeInput([]).inventory, verdicts: [], evidence: [], notRun: [], certificates: [],
+    aborted: { code: 'E_FORBIDDEN', stage: 'discover', message: `request with ${secret} was forbidden` },
+    cleanup: { attempted: true, ok: false, deleted: [], problems: [`delete failed: ${secret}`] },
+  });
+  // Then neither reaches report.json
+  t.notMatch(renderJson(report), 'abcdefghijklmnop1234');
+  t.match(report.aborted?.message, `request with ${REDACTED} was forbidden`);
+});
