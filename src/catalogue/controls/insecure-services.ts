@@ -4,7 +4,7 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
-import { type Finding, finding, fold, probeEvidence, targetsCde, vantagePhrase, said } from './judge-kit.js';
+import { closedAfterConnect, type Finding, finding, fold, probeEvidence, strictMtlsProof, targetsCde, vantagePhrase, said } from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
@@ -34,8 +34,8 @@ function plaintextFinding(e: Evidence, tlsSamePort: readonly Evidence[], compone
     return finding('fails', `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`, e);
   }
   if (o.kind === 'allowed') return finding('fails', `${subject}: mTLS is not STRICT on this port, so the plaintext ${component} is reachable without any mitigating security feature.`, e);
-  if (o.kind === 'blocked' && (o.by === 'reset' || o.by === 'eof')) {
-    const proof = tlsSamePort.find((t) => t.outcome.kind === 'blocked' && t.outcome.by === 'tls-client-cert-required');
+  if (closedAfterConnect(e)) {
+    const proof = strictMtlsProof(e, tlsSamePort);
     if (proof) return finding('holds', `${subject}, and a TLS handshake to the same port ${vantagePhrase(proof)} presented a mesh certificate${spiffeNote(proof)} and demanded a client certificate: mTLS is STRICT on this port.`, [e, proof]);
     return finding('inconclusive', `${subject}, but no TLS attempt showed a mesh certificate with a client-certificate demand on that port, so the reset could come from the application rather than from mTLS.`, e);
   }

@@ -5,7 +5,7 @@
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { BlockedBy } from '../../domain/outcome.js';
-import type { TargetRef } from '../../domain/target.js';
+import { targetKey, type TargetRef } from '../../domain/target.js';
 import { describeVantage } from '../../domain/vantage.js';
 import type { VerdictStatus } from '../../domain/verdict.js';
 
@@ -114,14 +114,20 @@ const BLOCKED_PHRASE: Readonly<Record<BlockedBy, string>> = {
   'http-unauthorized': 'answered 401 Unauthorized',
 };
 
-/** True when the connection was stopped before TCP completed (L3/L4 policy). */
-export function blockedAtNetwork(e: Evidence): boolean {
-  return e.outcome.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(e.outcome.by);
+/** True when TCP completed and the peer then reset or closed it: the mesh or the workload itself may have done so. */
+export function closedAfterConnect(e: Evidence): boolean {
+  return e.outcome.kind === 'blocked' && (e.outcome.by === 'reset' || e.outcome.by === 'eof');
 }
 
-/** True when TCP completed but the mesh/app closed it (reset, EOF, TLS client-cert demand). */
-export function blockedAfterConnect(e: Evidence): boolean {
-  return e.outcome.kind === 'blocked' && ['reset', 'eof', 'tls-client-cert-required'].includes(e.outcome.by);
+/**
+ * The TLS attempt (Istio ALPN) to the same target and port that proves mTLS is STRICT there: the
+ * server presented a certificate and demanded a client certificate (MESH-NOTES §0, §G.1).
+ */
+export function strictMtlsProof(e: Evidence, tlsAttempts: readonly Evidence[]): Evidence | undefined {
+  const key = `${targetKey(e.attempt.target)}:${e.attempt.port}`;
+  return tlsAttempts.find(
+    (t) => `${targetKey(t.attempt.target)}:${t.attempt.port}` === key && t.outcome.kind === 'blocked' && t.outcome.by === 'tls-client-cert-required',
+  );
 }
 
 /** HTTP status of the observation, if one came back. */
