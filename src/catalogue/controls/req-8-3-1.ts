@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { finding, fold, httpStatus, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
+import { capitalise, closedAfterConnect, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, proofOf, targetPort, vantagePhrase } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'apiserver-anonymous', 'istiod-debug', 'http-unauthenticated', 'http-debug-pprof'];
 
@@ -12,7 +12,8 @@ export const req831: Control = {
   probeIds: PROBES,
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
-      const subject = `${said(e)} without credentials`;
+      // "without credentials" belongs to the request, before the canary/control proof clause.
+      const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} without credentials${proofOf(e)}`;
       const status = httpStatus(e);
       if (e.outcome.kind === 'allowed' && status !== undefined && status >= 200 && status < 300) {
         return finding('fails', `${subject}: the system component served data without any authentication.`, e);
@@ -21,6 +22,10 @@ export const req831: Control = {
         return finding('holds', `${subject}: anonymous access is refused.`, e);
       }
       if (e.outcome.kind === 'allowed') return finding('holds', `${subject}: nothing is exposed at that path.`, e);
+      if (closedAfterConnect(e)) {
+        // The component was reached and closed the connection: no proof that it authenticates (MESH-NOTES §0).
+        return finding('inconclusive', `${subject}: the component was reached and closed the connection without answering, so whether it requires authentication is unknown.`, e);
+      }
       if (e.outcome.kind === 'blocked') return finding('holds', `${subject}: anonymous access is not possible from there.`, e);
       return finding('inconclusive', inconclusiveReason(e, 'whether anonymous access is possible'), e);
     });

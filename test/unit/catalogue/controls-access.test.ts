@@ -59,3 +59,34 @@ t.test('1.2.5 is inconclusive without an approved-flows file and fails on an ope
   const ok = c.judge(judgeInput(ev, { context: { approvedFlows: [{ from: '*', to: 'payments/*', port: '*' }] } }));
   t.equal(ok.status, 'holds');
 });
+
+t.test('7.2.1 holds on a plaintext reset only when a TLS attempt to the same port proves an mTLS client-certificate demand', async (t) => {
+  const c = findControl('7.2.1')!;
+  const plain = (observed: Step['observed']): Step => ({ probeId: 'plaintext-http', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed });
+  const tls: Step = { probeId: 'tls-handshake-istio-alpn', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'tls', alert: 116, chain: ['-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----'] } };
+  for (const kind of ['reset', 'eof'] as const) {
+    // Given a plaintext call that was closed after connect, without and then with the TLS proof
+    const alone = c.judge(judgeInput(evidenceOf([canaryStep(same('payments')), plain({ kind })])));
+    const proven = c.judge(judgeInput(evidenceOf([canaryStep(same('payments')), plain({ kind }), tls])));
+    // Then alone it is inconclusive (the workload may have closed it), with the proof it holds and cites both attempts
+    t.equal(alone.status, 'inconclusive', kind);
+    t.match(alone.reasons[0], /^payments\/api port 8080 .* same namespace payments, but no TLS attempt showed a client-certificate demand on that port/);
+    t.equal(proven.status, 'holds', kind);
+    t.match(proven.reasons[0], /demanded a client certificate: callers without identity are denied by mTLS/);
+    t.equal(proven.evidenceIds.length, 2);
+  }
+});
+
+t.test('8.3.1 is inconclusive when the kubelet was reached and closed the connection without answering', async (t) => {
+  for (const kind of ['reset', 'eof'] as const) {
+    const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), kubelet(10255, { kind })])));
+    t.equal(j.status, 'inconclusive', kind);
+    t.match(j.reasons[0], /^Node worker-1 port 10255 \(GET \/pods\) .* without credentials: the component was reached and closed the connection/);
+  }
+});
+
+t.test('8.3.1 says "without credentials" of the request, before the canary that proves a drop', async (t) => {
+  const j = findControl('8.3.1')!.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), kubelet(10255, { kind: 'timeout' })])));
+  t.equal(j.status, 'holds');
+  t.match(j.reasons[0], '(probe namespace) without credentials, while the canary from the same pod connected: anonymous access is not possible from there.');
+});
