@@ -458,6 +458,11 @@ cmd_up() {
   local t0; t0=$(date +%s)
   mkdir -p "$RUN" "$LOGS" "$CFG" "$STATE/cni-ipam" "$CACHE"
   chmod 700 "$STATE"
+  local p any=0
+  for p in "${PROCS[@]}"; do running "$p" && any=1; done
+  if (( ! any )) && compgen -G "$LOGS/*.log" >/dev/null; then # fresh start: keep one previous set of logs
+    rm -rf "$LOGS/previous"; mkdir -p "$LOGS/previous"; mv "$LOGS"/*.log "$LOGS/previous/"
+  fi
   ensure_packages
   ensure_binaries
   write_configs
