@@ -105,7 +105,7 @@ wait_for() { # description timeout_s cmd...
 # ---------------------------------------------------------------- host prerequisites
 ensure_packages() {
   local missing=0 c
-  for c in containerd runc ctr iptables ipset conntrack socat ip gcc openssl ldd nsenter unshare; do
+  for c in containerd runc ctr iptables ipset conntrack socat ip gcc openssl ldd nsenter unshare curl findmnt; do
     command -v "$c" >/dev/null || missing=1
   done
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback && -x /usr/lib/cni/portmap ]] || missing=1
@@ -115,7 +115,7 @@ ensure_packages() {
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     containerd runc containernetworking-plugins iptables ipset conntrack socat iproute2 \
-    gcc libc6-dev openssl util-linux >/dev/null
+    gcc libc6-dev openssl util-linux mount curl libc-bin >/dev/null
 }
 
 ensure_binaries() {
