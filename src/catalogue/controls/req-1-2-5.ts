@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { isApproved, readContext } from './context.js';
-import { finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
+import { closedAfterConnect, finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
 import { sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach', 'plaintext-http', 'mesh-bypass-port', 'tenant-reach'];
@@ -15,7 +15,8 @@ export const req125: Control = {
   judge(input) {
     const { approvedFlows } = readContext(input);
     const all = probeEvidence(input, PROBES);
-    const open = all.filter((e) => e.outcome.kind === 'allowed');
+    // A reset or close after TCP completed is still an open port at L4 (someone answered the SYN).
+    const open = all.filter((e) => e.outcome.kind === 'allowed' || closedAfterConnect(e));
     if (all.length === 0) return { status: 'inconclusive', reasons: ['No reachability attempt was made, so open ports are not evidenced.'], evidenceIds: [] };
     if (approvedFlows === undefined) {
       return {

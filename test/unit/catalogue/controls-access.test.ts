@@ -90,3 +90,14 @@ t.test('8.3.1 says "without credentials" of the request, before the canary that 
   t.equal(j.status, 'holds');
   t.match(j.reasons[0], '(probe namespace) without credentials, while the canary from the same pod connected: anonymous access is not possible from there.');
 });
+
+t.test('1.2.5 counts a port that completed TCP and then reset as open, so an unapproved one fails', async (t) => {
+  // Given a TCP connection to payments/api:8080 that the peer reset after the probe sent bytes
+  const c = findControl('1.2.5')!;
+  const ev = evidenceOf([canaryStep(PROBE_NS), { probeId: 'tcp-reach', vantage: PROBE_NS, target: svc('payments', 'api'), port: 8080, observed: { kind: 'reset' } }]);
+  // When no approved flow covers it, then 1.2.5 fails naming the port; when one does, it holds
+  const fail = c.judge(judgeInput(ev, { context: { approvedFlows: [] } }));
+  t.equal(fail.status, 'fails');
+  t.match(fail.reasons[0], /^payments\/api port 8080 reset the connection .*, but no approved flow covers it/);
+  t.equal(c.judge(judgeInput(ev, { context: { approvedFlows: [{ from: '*', to: 'payments/api', port: 8080 }] } })).status, 'holds');
+});
