@@ -60,6 +60,7 @@ build_image() { # ref -> $IMAGES_DIR/<file>.tar (+ .hash)
   name=$(echo "$ref" | tr '/:' '__')
   tar="$IMAGES_DIR/$name.tar"
   mkdir -p "$IMAGES_DIR"
+  # shellcheck disable=SC2046 # node_inputs is a list of paths without spaces
   case $ref in
     registry.k8s.io/pause:*) hash=$(inputs_hash "$LAB_DIR/images/pause.c") ;;
     lab.local/node:*) hash=$(inputs_hash $(node_inputs)) ;;
