@@ -206,7 +206,8 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
   return {
     summary: {
       cluster: snapshot.cluster,
-      namespaces: namespaces.filter((n) => n.role !== 'probe').map((n) => ({
+      // The namespaces of this run (--namespace/--exclude-namespace applied; meshprobe's own left out).
+      namespaces: namespaces.filter((n) => n.included).map((n) => ({
         name: n.name, inScope: n.inScope, role: n.role, workloads: workloads.get(n.name)?.size ?? 0, networkPolicies: perNs.get(n.name) ?? 0,
       })),
       targets: targets.length,

@@ -97,6 +97,7 @@ t.test('--namespace and --exclude-namespace limit the targets; nodes only for cl
   const snapshot = await discover(FakeClusterApi.fromFixture(fixture('istio')));
   const only = buildInventory(snapshot, { ...SCOPE, namespaces: ['payments'] });
   t.same([...new Set(only.targets.map((x) => x.ref.namespace))], ['payments']);
+  t.same(only.summary.namespaces.map((n) => n.name), ['payments'], 'the summary covers the namespaces of this run');
   const without = buildInventory(snapshot, { ...SCOPE, excludeNamespaces: ['shop'] });
   t.notOk(without.targets.some((x) => x.ref.namespace === 'shop'));
   t.ok(without.targets.some((x) => x.ref.kind === 'Node'));
