@@ -309,7 +309,12 @@ start_containerd() {
   if ! running containerd && [[ -S /run/containerd/containerd.sock ]] && ctr version >/dev/null 2>&1; then
     die "a containerd that is not the lab's is serving /run/containerd/containerd.sock; stop it first"
   fi
-  start_proc containerd containerd --config "$CFG/containerd.toml"
+  # No registry may ever be contacted: containerd's registry client honours the proxy variables,
+  # so every pull (e.g. a pod naming an image that was not imported) goes to a closed local port
+  # and fails at once (ErrImagePull), without resolving or connecting to anything off the machine.
+  start_proc containerd env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
+    http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 NO_PROXY= no_proxy= \
+    containerd --config "$CFG/containerd.toml"
   wait_for containerd 30 ctr version
 }
 
