@@ -156,9 +156,11 @@ host_setup() {
   ip route replace unreachable "$LAB_RANGE" metric 4000
   ip route replace "$SVC_CIDR" dev "$NODE_BR" src "$NODE_IP"
   # egress guard: forwarded lab traffic may only go to the pod bridge
-  iptables -N MESHPROBE-LAB-GUARD 2>/dev/null || true
-  iptables -F MESHPROBE-LAB-GUARD
-  iptables -A MESHPROBE-LAB-GUARD -s "$LAB_RANGE" ! -o "$CNI_BR" -j REJECT --reject-with icmp-net-unreachable
+  if [[ $(iptables -S MESHPROBE-LAB-GUARD 2>/dev/null | grep -c -- '-A ') != 1 ]]; then
+    iptables -N MESHPROBE-LAB-GUARD 2>/dev/null || true
+    iptables -F MESHPROBE-LAB-GUARD
+    iptables -A MESHPROBE-LAB-GUARD -s "$LAB_RANGE" ! -o "$CNI_BR" -j REJECT --reject-with icmp-net-unreachable
+  fi
   iptables -C FORWARD -j MESHPROBE-LAB-GUARD 2>/dev/null || iptables -I FORWARD 1 -j MESHPROBE-LAB-GUARD
 }
 
@@ -415,12 +417,15 @@ EOF
 }
 
 install_netpol_hook() {
-  iptables -t mangle -N MESHPROBE-LAB-NETPOL 2>/dev/null || true
-  iptables -t mangle -F MESHPROBE-LAB-NETPOL
-  iptables -t mangle -A MESHPROBE-LAB-NETPOL -m owner --uid-owner 0 -j RETURN
-  iptables -t mangle -A MESHPROBE-LAB-NETPOL -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
-  iptables -t mangle -A MESHPROBE-LAB-NETPOL -s "$POD_CIDR" -j NFQUEUE --queue-num "$NFQUEUE_ID"
-  iptables -t mangle -A MESHPROBE-LAB-NETPOL -d "$POD_CIDR" -j NFQUEUE --queue-num "$NFQUEUE_ID"
+  # rebuilt only when it differs, so a no-op `up` never opens a window without enforcement
+  if [[ $(iptables -t mangle -S MESHPROBE-LAB-NETPOL 2>/dev/null | grep -c -- '-A ') != 4 ]]; then
+    iptables -t mangle -N MESHPROBE-LAB-NETPOL 2>/dev/null || true
+    iptables -t mangle -F MESHPROBE-LAB-NETPOL
+    iptables -t mangle -A MESHPROBE-LAB-NETPOL -m owner --uid-owner 0 -j RETURN
+    iptables -t mangle -A MESHPROBE-LAB-NETPOL -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+    iptables -t mangle -A MESHPROBE-LAB-NETPOL -s "$POD_CIDR" -j NFQUEUE --queue-num "$NFQUEUE_ID"
+    iptables -t mangle -A MESHPROBE-LAB-NETPOL -d "$POD_CIDR" -j NFQUEUE --queue-num "$NFQUEUE_ID"
+  fi
   iptables -t mangle -C POSTROUTING -j MESHPROBE-LAB-NETPOL 2>/dev/null ||
     iptables -t mangle -A POSTROUTING -j MESHPROBE-LAB-NETPOL
 }
@@ -483,6 +488,14 @@ cmd_up() {
   wait_for "node $NODE_NAME Ready" 180 node_ready
   apply_coredns
   wait_for "CoreDNS ready" 120 dns_ready
+  # kube-proxy inserts its FORWARD jumps at the top; put the egress guard back in front of them
+  if [[ $(iptables -S FORWARD | sed -n 2p) != "-A FORWARD -j MESHPROBE-LAB-GUARD" ]]; then
+    iptables -I FORWARD 1 -j MESHPROBE-LAB-GUARD
+    while [[ $(iptables -S FORWARD | grep -c -- '-j MESHPROBE-LAB-GUARD') -gt 1 ]]; do
+      iptables -S FORWARD | grep -n -- '-j MESHPROBE-LAB-GUARD' | tail -1 | cut -d: -f1 |
+        { read -r n; iptables -D FORWARD $((n - 1)); }
+    done
+  fi
   # smoke after anything was (re)started, or when LAB_SMOKE=1; LAB_SMOKE=0 never
   if [[ ${LAB_SMOKE:-} == 1 || ( ${LAB_SMOKE:-} != 0 && $STARTED == 1 ) ]]; then cmd_smoke
   else log "all components were already running: smoke skipped (lab.sh smoke runs it)"; fi
