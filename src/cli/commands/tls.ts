@@ -72,6 +72,39 @@ function exitCodeOf(r: TlsEndpointResult): ExitCode {
   return r.status === 'fails' ? EXIT.FAILS : EXIT.OK;
 }
 
+/** What every endpoint of one `meshprobe tls` call is checked with. */
+interface EndpointCheck {
+  readonly profile: CryptoProfile;
+  readonly trustPem: string | undefined;
+  readonly runner: AttemptRunner | undefined;
+}
+
+/** Scan and assess one endpoint, reporting progress; the shell reads the clock once per endpoint. */
+async function checkEndpoint(ctx: CliContext, ep: TlsEndpoint, check: EndpointCheck): Promise<TlsEndpointResult> {
+  const { options } = ctx;
+  ctx.progress.start(`TLS handshakes with ${endpointText(ep)}`);
+  const scan = await scanTlsEndpoint(ep, {
+    timeoutMs: options.attemptTimeout,
+    concurrency: Math.min(SCAN_CONCURRENCY, options.concurrency),
+    signal: ctx.signal,
+    ...(check.runner !== undefined ? { run: check.runner } : {}),
+  });
+  // The assessment itself is pure.
+  const result = assessTlsEndpoint(ep, scan, {
+    now: new Date(),
+    expiryWarningDays: options.certExpiryWarningDays,
+    profile: check.profile,
+    ...(check.trustPem !== undefined ? { trustPem: check.trustPem } : {}),
+  });
+  if (result.kind === 'unreachable') {
+    ctx.progress.fail(result.message);
+    ctx.stderr(`meshprobe: ${result.message}`);
+  } else {
+    ctx.progress.succeed(`${result.endpoint}: ${result.status}`);
+  }
+  return result;
+}
+
 /** Run the command; `runner` is the agent's runAttempt unless a test injects another. */
 export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<number> {
   const { options } = ctx;
@@ -79,32 +112,11 @@ export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<n
     throw new MeshprobeError('E_USAGE', `meshprobe tls prints text or json, not ${options.output}.`, { hint: 'Use -o json for machine output.' });
   }
   const endpoints = endpointsFromArgs(ctx.args);
-  const profile = profileFromArgs(ctx.args);
-  const trustPem = readTrustBundle(options.caFile);
+  const check: EndpointCheck = { profile: profileFromArgs(ctx.args), trustPem: readTrustBundle(options.caFile), runner };
   const results: TlsEndpointResult[] = [];
   for (const ep of endpoints) {
     if (ctx.signal.aborted) break;
-    ctx.progress.start(`TLS handshakes with ${endpointText(ep)}`);
-    const scan = await scanTlsEndpoint(ep, {
-      timeoutMs: options.attemptTimeout,
-      concurrency: Math.min(SCAN_CONCURRENCY, options.concurrency),
-      signal: ctx.signal,
-      ...(runner !== undefined ? { run: runner } : {}),
-    });
-    // The shell reads the clock once per endpoint; the assessment itself is pure.
-    const result = assessTlsEndpoint(ep, scan, {
-      now: new Date(),
-      expiryWarningDays: options.certExpiryWarningDays,
-      profile,
-      ...(trustPem !== undefined ? { trustPem } : {}),
-    });
-    results.push(result);
-    if (result.kind === 'unreachable') {
-      ctx.progress.fail(result.message);
-      ctx.stderr(`meshprobe: ${result.message}`);
-    } else {
-      ctx.progress.succeed(`${result.endpoint}: ${result.status}`);
-    }
+    results.push(await checkEndpoint(ctx, ep, check));
   }
   ctx.progress.stop();
   if (options.output === 'json') {
