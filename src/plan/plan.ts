@@ -17,6 +17,7 @@ import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions } from './select.js';
+import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
@@ -116,9 +117,23 @@ function expand(input: PlanInput, probes: readonly Probe[]): { attempts: Attempt
   return { attempts, notRun };
 }
 
-/** Control-path attempts: same-namespace TCP connects where policy allows a fresh pod of the namespace. */
+/**
+ * The control-path probe: proves an allowed source reaches the port at L4. A STRICT
+ * sidecar port closes plaintext after accepting it (eof/reset), which does not read as
+ * "reached"; a TLS ClientHello there completes the handshake before the mesh asks for a
+ * client certificate (MESH-NOTES §A.3, §B.3), so those ports get a TLS control instead.
+ */
+export const controlPathProbe: Probe = {
+  ...tcpProbe(CONTROL_PATH_PROBE_ID),
+  request(target, port) {
+    if (target.enrolment !== 'sidecar' || port.mtls !== 'strict' || port.meshBypass !== undefined) return { technique: 'tcp' };
+    return target.mesh === 'istio' ? { technique: 'tls', tls: { alpn: ISTIO_ALPN } } : { technique: 'tls', tls: {} };
+  },
+};
+
+/** Control-path attempts: same-namespace connects where policy allows a fresh pod of the namespace. */
 function controlAttempts(input: PlanInput, attempts: readonly Attempt[]): Attempt[] {
-  const probe = tcpProbe(CONTROL_PATH_PROBE_ID);
+  const probe = controlPathProbe;
   const out = new Map<string, Attempt>();
   for (const a of attempts) {
     if (a.vantage.kind === 'same-namespace' || a.vantage.kind === 'host') continue;

@@ -100,7 +100,10 @@ t.test('control-path attempts come from the target namespace where policy allows
   // shop denies all ingress and egress: no control path there; legacy has no policy: allowed
   t.notOk(controls.some((a) => a.target.namespace === 'shop'));
   t.ok(controls.some((a) => a.target.namespace === 'legacy'));
-  t.ok(controls.every((a) => a.probeId === CONTROL_PATH_PROBE_ID && a.technique === 'tcp' && a.vantage.kind === 'same-namespace' && a.vantage.namespace === a.target.namespace));
+  t.ok(controls.every((a) => a.probeId === CONTROL_PATH_PROBE_ID && a.vantage.kind === 'same-namespace' && a.vantage.namespace === a.target.namespace));
+  // A STRICT sidecar port gets a TLS control (plaintext would be closed after connect); others plain TCP
+  t.match(controls.find((a) => a.target.kind === 'Pod' && a.target.namespace === 'payments'), { technique: 'tls', tls: { alpn: ['istio-http/1.1', 'istio', 'http/1.1'] } });
+  t.match(controls.find((a) => a.target.namespace === 'legacy'), { technique: 'tcp' });
 });
 
 t.test('--control selects probes; --skip-probe removes them', async (t) => {
@@ -163,4 +166,18 @@ t.test('batches stay well under the ConfigMap limit, split by bytes and by count
   t.equal(batchDeadlineMs(64, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 11000);
   t.equal(batchDeadlineMs(65, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 17000);
   t.equal(batchDeadlineMs(64000, { concurrency: 64, attemptTimeoutMs: 3000, maxDeadlineMs: 480000 }), 480000);
+});
+
+t.test('the control-path technique follows the port: TLS on STRICT sidecar ports, TCP elsewhere', async (t) => {
+  const { controlPathProbe } = await import('../../../src/plan/plan.js');
+  const target = (mesh: 'istio' | 'linkerd' | 'none', enrolment: 'sidecar' | 'ambient' | 'none') => ({
+    ref: { kind: 'Pod' as const, namespace: 'n', name: 'p' }, address: '10.0.0.1', ports: [], mesh, enrolment, inScope: true, workload: 'p', labels: {},
+  });
+  const port = (mtls: 'strict' | 'permissive' | 'not-meshed', meshBypass?: string) => ({ port: 8080, protocol: 'TCP' as const, mtls, ...(meshBypass ? { meshBypass } : {}) });
+  t.match(controlPathProbe.request(target('istio', 'sidecar'), port('strict'), 's'), { technique: 'tls', tls: { alpn: ['istio-http/1.1', 'istio', 'http/1.1'] } });
+  t.same(controlPathProbe.request(target('linkerd', 'sidecar'), port('strict'), 's'), { technique: 'tls', tls: {} });
+  t.same(controlPathProbe.request(target('istio', 'sidecar'), port('permissive'), 's'), { technique: 'tcp' });
+  t.same(controlPathProbe.request(target('istio', 'ambient'), port('strict'), 's'), { technique: 'tcp' });
+  t.same(controlPathProbe.request(target('istio', 'sidecar'), port('strict', 'excluded'), 's'), { technique: 'tcp' });
+  t.same(controlPathProbe.request(target('none', 'none'), port('not-meshed'), 's'), { technique: 'tcp' });
 });
