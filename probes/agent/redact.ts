@@ -26,6 +26,17 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'set-cookie',
 ]);
 
+/**
+ * Control characters (C0 but tab, DEL, C1), line/paragraph separators and bidi overrides: a
+ * hostile peer could use them to forge lines or colours in a terminal or a Markdown report.
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with every unprintable character replaced by U+FFFD, for peer-chosen strings (headers, certificate names). */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, '\ufffd');
+}
+
 /** True when a response header may be reported. */
 export function isAllowedHeader(name: string): boolean {
   const lower = name.toLowerCase();
@@ -76,14 +87,14 @@ export function redactText(text: string): string {
 
 /**
  * The reportable subset of response headers: allow-listed names, lower-cased, sorted,
- * repeated headers joined with ", ", values redacted.
+ * repeated headers joined with ", ", values made printable and redacted.
  */
 export function selectHeaders(pairs: readonly (readonly [string, string])[]): Readonly<Record<string, string>> {
   const kept = new Map<string, string[]>();
   for (const [name, value] of pairs) {
     if (!isAllowedHeader(name)) continue;
     const lower = name.toLowerCase();
-    kept.set(lower, [...(kept.get(lower) ?? []), redactText(value)]);
+    kept.set(lower, [...(kept.get(lower) ?? []), redactText(printable(value))]);
   }
   const out: Record<string, string> = {};
   for (const name of [...kept.keys()].sort()) out[name] = (kept.get(name) ?? []).join(', ');

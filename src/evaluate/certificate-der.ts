@@ -1,10 +1,11 @@
 /**
  * The few X.509 fields node:crypto's X509Certificate does not give on Node 20, read
  * straight from the DER with node-forge's ASN.1 parser: the signature algorithm and the
- * subjectAltName entries (exact bytes, no string quoting). Works for any key type —
+ * subjectAltName entries (no string quoting; control characters become U+FFFD). Works for any key type —
  * forge's certificate parser rejects EC keys, its ASN.1 parser does not.
  */
 import forge from 'node-forge';
+import { printable } from '../../probes/agent/redact.js';
 
 /** Fields read from the certificate DER. */
 export interface DerFacts {
@@ -99,8 +100,9 @@ function readSans(extnValue: forge.asn1.Asn1): DerFacts['sans'] {
     if (name.tagClass !== Class.CONTEXT_SPECIFIC) continue;
     const bytes = asBytes(name);
     // GeneralName tags (RFC 5280 §4.2.1.6): [2] dNSName, [6] URI, [7] iPAddress.
-    if (name.type === 2) dns.push(forge.util.decodeUtf8(bytes));
-    else if (name.type === 6) uri.push(forge.util.decodeUtf8(bytes));
+    // Peer-chosen text reaches terminals and Markdown: control characters become U+FFFD.
+    if (name.type === 2) dns.push(printable(forge.util.decodeUtf8(bytes)));
+    else if (name.type === 6) uri.push(printable(forge.util.decodeUtf8(bytes)));
     else if (name.type === 7) ip.push(ipText(bytes));
   }
   return { dns, ip, uri };

@@ -73,13 +73,15 @@ export function buildEvidence(input: EvidenceInput): Evidence[] {
   const ctxOf = contexts(input, byId);
   return input.attempts
     .map((attempt): Evidence => {
-      const observation = byId.get(attempt.id);
+      // Classify the redacted observation, so outcome details (and reasons built from them) hold nothing redaction removes.
+      const raw = byId.get(attempt.id);
+      const observation = raw === undefined ? undefined : redactObservation(raw);
       const outcome = classify(attempt, observation, ctxOf(attempt));
       const certificates = (observation?.tls?.peerChainPem ?? []).map((pem) => fingerprintOfPem(pem));
       return {
         id: attempt.id,
         attempt,
-        ...(observation !== undefined ? { observation: redactObservation(observation) } : {}),
+        ...(observation !== undefined ? { observation } : {}),
         outcome,
         certificates,
         why: whyOf(attempt, outcome),

@@ -3,7 +3,7 @@
  * values (JWTs, bearer tokens, long hex/base64 secrets) become "[REDACTED]". Pure.
  */
 import type { Observation } from '../domain/observation.js';
-import { redactContextual } from '../../probes/agent/redact.js';
+import { printable, redactContextual } from '../../probes/agent/redact.js';
 
 /** What replaces a secret. */
 export const REDACTED = '[REDACTED]';
@@ -45,12 +45,12 @@ export function redactText(text: string): string {
   return redactContextual(out, REDACTED);
 }
 
-/** Redact a header map (names compared case-insensitively). */
+/** Redact a header map (names compared case-insensitively); values are made printable first. */
 export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers).sort()) {
     const value = headers[name] ?? '';
-    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : redactText(value);
+    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : redactText(printable(value));
   }
   return out;
 }

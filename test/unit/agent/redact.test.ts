@@ -42,3 +42,8 @@ t.test('token-like values are redacted and ordinary text is left alone', async (
   ];
   for (const [input, expected] of rows) t.equal(redactText(input), expected, input);
 });
+
+t.test('header values lose control characters and bidi overrides, so a hostile server cannot forge report lines', async (t) => {
+  const out = selectHeaders([['Server', 'envoy\n### 1.3.1 holds\u001b[2J\u202e']]);
+  t.equal(out['server'], 'envoy\ufffd### 1.3.1 holds\ufffd[2J\ufffd');
+});

@@ -158,3 +158,13 @@ t.test('trust: an intermediate in the presented chain links the leaf to the root
   t.same(parseChain([leaf.certPem], { trustPem: 'no certs here' }).trustError, 'The trust bundle contains no readable certificate.');
   t.equal(splitPemBundle(ca.certPem + otherCa.certPem).length, 2);
 });
+
+t.test('control characters in a peer-chosen SAN become U+FFFD, so a hostile certificate cannot forge terminal or Markdown lines', async (t) => {
+  // Given a certificate whose DNS and URI SANs carry an escape sequence and a line break
+  const hostile = mintCert({ dns: ['evil\u001b[2J.example'], uris: ['spiffe://x/ns/a\n### 1.3.1 holds'] });
+  // When its facts are read
+  const facts = parseCertificate(hostile.certPem);
+  // Then no control character survives
+  t.same(facts.sans.dns, ['evil\ufffd[2J.example']);
+  t.same(facts.sans.uri, ['spiffe://x/ns/a\ufffd### 1.3.1 holds']);
+});

@@ -1,12 +1,12 @@
 import t from 'tap';
 import { REDACTED, redactHeaders, redactOptions, redactText } from '../../../src/report/redact.js';
-import { CONTROLS } from '../../../src/catalogue/index.js';
+import { CONTROLS, findControl } from '../../../src/catalogue/index.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
 import { buildEvidence } from '../../../src/evaluate/evidence.js';
 import { buildReport } from '../../../src/report/build.js';
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText } from '../../../src/report/reporters/index.js';
-import { attemptsOf, canaryStep, judgeInput, PROBE_NS, svc, T0 } from '../../helpers/report-fixtures.js';
+import { attemptsOf, canaryStep, evidenceOf, judgeInput, PROBE_NS, same, svc, T0 } from '../../helpers/report-fixtures.js';
 
 const cases: Array<[string, string]> = [
   ['a JWT', 'token eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.sigsigsigsig end'],
@@ -100,4 +100,16 @@ t.test('abort and cleanup messages are redacted in the report (cluster errors ma
   // Then neither reaches report.json
   t.notMatch(renderJson(report), 'abcdefghijklmnop1234');
   t.match(report.aborted?.message, `request with ${REDACTED} was forbidden`);
+});
+
+t.test('a hostile server header cannot put a line break or escape sequence into a verdict reason', async (t) => {
+  // Given a plaintext answer whose server header carries a line break and an ANSI escape (an older agent let it through)
+  const ev = evidenceOf([canaryStep(same('payments')), { probeId: 'plaintext-http', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'http', status: 200, headers: { server: 'envoy\n### 1.3.1 — holds\u001b[2J' } } }]);
+  // When 2.2.5 is judged
+  const j = findControl('2.2.5')!.judge(judgeInput(ev));
+  // Then the evidence, the outcome detail and every reason are free of control characters
+  t.equal(j.status, 'fails');
+  for (const text of [...j.reasons, ...ev.map((e) => e.why), ...ev.map((e) => JSON.stringify(e.observation?.http?.headers ?? {}))]) {
+    t.notMatch(text, /[\n\u001b]|\\n|\\u001b/);
+  }
 });
