@@ -68,7 +68,8 @@ function statusChanges(older: Report, newer: Report): StatusChange[] {
   return ids.flatMap((controlId) => {
     const from = was.get(controlId) ?? 'absent';
     const to = now.get(controlId) ?? 'absent';
-    return from === to ? [] : [{ controlId, from, to, regressed: RANK[to] > RANK[from] }];
+    // Becoming applicable and holding (not-applicable → holds) is news, not a regression.
+    return from === to ? [] : [{ controlId, from, to, regressed: RANK[to] > RANK[from] && to !== 'holds' }];
   });
 }
 

@@ -44,6 +44,29 @@ t.test('diff in the fixing direction lists closed findings and exits 0', async (
   t.match(r.out, '11.4.5: fails → holds');
 });
 
+t.test('a control that becomes applicable and holds is not a regression; one that becomes inconclusive is', async (t) => {
+  // Given the all-holds example, and a copy where 4.2.1 went from not-applicable to holds
+  const older = buildExample(SCENARIOS.find((s) => s.name === 'all-holds')!);
+  const verdicts = (status: 'holds' | 'inconclusive') => older.verdicts.map((v) => (v.requirement === '4.2.1' ? { ...v, status } : v));
+  const dir = mkdtempSync(join(tmpdir(), 'meshprobe-diff-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, report: unknown): string => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(report));
+    return file;
+  };
+  const oldFile = write('old.json', older);
+  // When they are diffed
+  const holds = await run(diffCommand, { old: oldFile, new: write('holds.json', { ...older, verdicts: verdicts('holds') }) });
+  const unsure = await run(diffCommand, { old: oldFile, new: write('unsure.json', { ...older, verdicts: verdicts('inconclusive') }) });
+  // Then only the inconclusive one regressed
+  t.equal(holds.code, 0);
+  t.match(holds.out, '4.2.1: not-applicable → holds');
+  t.notMatch(holds.out, 'regressed');
+  t.equal(unsure.code, 1);
+  t.match(unsure.out, '4.2.1: not-applicable → inconclusive  (regressed)');
+});
+
 t.test('diff of a report with itself has no changes', async (t) => {
   const r = await run(diffCommand, { old: 'reports/examples/all-holds.json', new: 'reports/examples/all-holds.json' });
   t.equal(r.code, 0);
