@@ -41,4 +41,6 @@ function one(c) {
     sock.on('end', () => finish({ result: 'eof' }));
   });
 }
-(async () => { for (const c of checks) console.log(JSON.stringify(await one(c))); })();
+// Wait before the first connection: a policy engine learns a new pod's IP asynchronously, and
+// until it has, the pod's own egress policy may not apply yet (seen with kube-network-policies).
+(async () => { await new Promise((r) => setTimeout(r, Number(process.env.START_DELAY_MS || 5000))); for (const c of checks) console.log(JSON.stringify(await one(c))); })();
