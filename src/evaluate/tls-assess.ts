@@ -2,10 +2,10 @@
  * Observations of one endpoint's handshakes → what it accepts, its chain, and the
  * crypto-policy findings; or one sentence saying why it could not be assessed. Pure.
  */
-import type { ObservationLine, TlsVersion } from '../../probes/protocol.js';
+import type { ObservationLine, TlsVersion, TransportResult } from '../../probes/protocol.js';
 import type { CryptoFinding } from '../domain/certificate.js';
 import { parseChain, type ChainFacts } from './certificate.js';
-import { evaluateCrypto } from './crypto-policy.js';
+import { evaluateCrypto, sortFindings } from './crypto-policy.js';
 import type { CryptoProfile } from './profiles/index.js';
 import { PCI_STRONG_CRYPTO } from './profiles/index.js';
 import { clientCertificateRequired, endpointText, SCAN_VERSIONS, suiteAccepted, versionAccepted, type TlsEndpoint } from './tls-scan.js';
@@ -29,7 +29,8 @@ export type TlsEndpointResult =
       readonly endpoint: string;
       readonly servername?: string;
       readonly profile: string;
-      readonly status: 'holds' | 'fails';
+      /** inconclusive: nothing fails, but a pinned handshake gave no answer, so the endpoint may accept what it tried. */
+      readonly status: 'holds' | 'fails' | 'inconclusive';
       /** What an ordinary modern client negotiates; null when that handshake failed. */
       readonly negotiated: { readonly protocol: string; readonly cipher: string | null; readonly alpn: string | null } | null;
       readonly protocols: Readonly<Record<TlsVersion, boolean>>;
@@ -119,6 +120,24 @@ function accepted(scan: TlsScanObservations): { protocols: Record<TlsVersion, bo
   return { protocols, ciphers };
 }
 
+/** Endings that say nothing about whether the server would accept the offer (silence is not a refusal). */
+const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeout', 'silent', 'agent-error', 'unreachable', 'dns-failure', 'refused']);
+
+/** The pinned handshakes that gave no answer, and the versions never tried: "TLSv1 (timeout)". */
+function undecided(scan: TlsScanObservations): string[] {
+  const untried = SCAN_VERSIONS.filter((v) => !scan.versions.some((x) => x.version === v)).map((v) => `${v} (not tried)`);
+  const versions = scan.versions.filter((v) => NO_ANSWER.has(v.observation.transport)).map((v) => `${v.version} (${v.observation.transport})`);
+  const suites = scan.suites.filter((s) => NO_ANSWER.has(s.observation.transport)).map((s) => `${s.suite} at ${s.version} (${s.observation.transport})`);
+  return [...untried, ...versions, ...suites];
+}
+
+/** A warning naming what could not be decided, or nothing. */
+function undecidedFindings(scan: TlsScanObservations): CryptoFinding[] {
+  const open = undecided(scan);
+  if (open.length === 0) return [];
+  return [{ code: 'SCAN_INCOMPLETE', severity: 'warn', message: `No answer for ${open.join(', ')}, so whether the endpoint accepts them is unknown; run the check again.` }];
+}
+
 /** Assess one endpoint from its observations. */
 export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, opts: AssessOptions): TlsEndpointResult {
   const early = unreachableFromDefault(ep, scan.default);
@@ -134,7 +153,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
   const negotiated = negotiatedOf(scan.default);
   // Weak suites only exist below TLS 1.3: when no older version is accepted, nothing is untested.
   const notTestable = SCAN_VERSIONS.some((v) => v !== 'TLSv1.3' && protocols[v]) ? [...scan.notTestable].sort() : [];
-  const findings = evaluateCrypto(
+  const policy = evaluateCrypto(
     {
       protocolsAccepted: SCAN_VERSIONS.filter((v) => protocols[v]),
       ciphersAccepted: [...new Set(Object.values(ciphers).flat())],
@@ -143,13 +162,15 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
     },
     profile,
   );
+  const findings = sortFindings([...policy, ...undecidedFindings(scan)]);
+  const status = findings.some((f) => f.severity === 'fail') ? 'fails' : findings.some((f) => f.code === 'SCAN_INCOMPLETE') ? 'inconclusive' : 'holds';
   const all = [scan.default, ...scan.versions.map((v) => v.observation), ...scan.suites.map((s) => s.observation)];
   return {
     kind: 'assessed',
     endpoint: endpointText(ep),
     ...(ep.servername !== undefined ? { servername: ep.servername } : {}),
     profile: profile.id,
-    status: findings.some((f) => f.severity === 'fail') ? 'fails' : 'holds',
+    status,
     negotiated, protocols, protocolsNotTestable: PROTOCOLS_NOT_TESTABLE, ciphers, ciphersNotTestable: notTestable,
     clientCertificateRequired: clientCertificateRequired(all),
     chain, chainPem, findings,

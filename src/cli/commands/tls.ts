@@ -2,7 +2,8 @@
  * `meshprobe tls <host:port>...`: the host-vantage TLS check. Learns the accepted protocol
  * versions and cipher suites by pinned handshakes (the agent's own TLS technique, run
  * in-process), reads the chain, applies a crypto profile and prints a summary or JSON.
- * Exit 0 profile holds, 1 profile fails, 2 bad input, 3 an endpoint cannot be reached.
+ * Exit 0 profile holds, 1 profile fails, 2 bad input, 3 an endpoint cannot be reached,
+ * 4 a pinned handshake got no answer (the endpoint is inconclusive).
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
@@ -69,7 +70,7 @@ function profileFromArgs(args: Readonly<Record<string, unknown>>): CryptoProfile
 
 function exitCodeOf(r: TlsEndpointResult): ExitCode {
   if (r.kind === 'unreachable') return EXIT.ABORTED;
-  return r.status === 'fails' ? EXIT.FAILS : EXIT.OK;
+  return r.status === 'fails' ? EXIT.FAILS : r.status === 'inconclusive' ? EXIT.INCONCLUSIVE : EXIT.OK;
 }
 
 /** What every endpoint of one `meshprobe tls` call is checked with. */
@@ -144,7 +145,7 @@ export const tlsCommand: CliCommand = {
       .option('profile', { type: 'string', requiresArg: true, choices: CRYPTO_PROFILES.map((p) => p.id), describe: 'Crypto profile to apply (default pci-strong-crypto)' })
       .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
       .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output')
-      .epilog('Exit codes: 0 the profile holds for every endpoint · 1 it fails for one · 2 bad input · 3 an endpoint cannot be reached or does not speak TLS.') as Argv;
+      .epilog('Exit codes: 0 the profile holds for every endpoint · 1 it fails for one · 2 bad input · 3 an endpoint cannot be reached or does not speak TLS · 4 a pinned handshake got no answer, so an endpoint is not fully assessed.') as Argv;
   },
   run: (ctx) => runTls(ctx),
 };

@@ -51,7 +51,7 @@ function assessedLines(r: Assessed, verbose: boolean): string[] {
   const protocols = SCAN_VERSIONS.map((v) => `${v} ${r.protocols[v] ? 'yes' : 'no'}`).join(' · ');
   const n = r.negotiated;
   const lines = [
-    `${r.endpoint}${r.servername !== undefined ? ` (SNI ${r.servername})` : ''}  ${r.status === 'holds' ? 'HOLDS' : 'FAILS'}  profile ${r.profile}`,
+    `${r.endpoint}${r.servername !== undefined ? ` (SNI ${r.servername})` : ''}  ${r.status.toUpperCase()}  profile ${r.profile}`,
     `  protocols   ${protocols}${r.protocolsNotTestable.length > 0 ? ` (${r.protocolsNotTestable.join(', ')}: not testable from this client)` : ''}`,
     `  negotiated  ${n ? `${n.protocol} ${n.cipher ?? ''}${n.alpn ? ` (ALPN ${n.alpn})` : ''}` : 'none: a default modern client could not complete a handshake'}`,
     ...SCAN_VERSIONS.filter((v) => r.ciphers[v] !== undefined).map((v) => `  ${`${v}`.padEnd(11)} ${(r.ciphers[v] ?? []).join(', ') || '(no suite from this client accepted)'}`),

@@ -86,6 +86,9 @@ t.test('unreachable endpoints get one sentence naming the cause', async (t) => {
   }
 });
 
+/** The server answered a pinned version with a protocol_version alert: a definite "no". */
+const refusedVersion = (version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2') => ({ version, observation: obs('connected', { alert: 70 }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') });
+
 function scanOf(parts: Partial<TlsScanObservations>): TlsScanObservations {
   return { default: obs('connected', { protocol: null }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'), versions: [], suites: [], notTestable: ['RC4-SHA'], ...parts };
 }
@@ -104,6 +107,8 @@ t.test('assessment: suites per accepted version, chain from the newest version, 
   const chainAt13 = obs('connected', { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', handshake: true, peerChainPem: [leaf.certPem, ca.certPem] });
   const scan = scanOf({
     versions: [
+      refusedVersion('TLSv1'),
+      refusedVersion('TLSv1.1'),
       { version: 'TLSv1.2', observation: obs('connected', { protocol: 'TLSv1.2', handshake: true }) },
       { version: 'TLSv1.3', observation: chainAt13 },
     ],
@@ -125,7 +130,8 @@ t.test('assessment: suites per accepted version, chain from the newest version, 
   t.same(r.findings.map((f) => f.code), ['CIPHER_WEAK', 'CIPHER_NOT_TESTABLE']);
   t.equal(r.status, 'fails');
   // And a TLS 1.3-only endpoint has nothing untested
-  const only13 = assessTlsEndpoint(EP, scanOf({ versions: [{ version: 'TLSv1.3', observation: chainAt13 }] }), { now: NOW, expiryWarningDays: 30, trustPem: ca.certPem });
+  const only13Versions = [refusedVersion('TLSv1'), refusedVersion('TLSv1.1'), refusedVersion('TLSv1.2'), { version: 'TLSv1.3' as const, observation: chainAt13 }];
+  const only13 = assessTlsEndpoint(EP, scanOf({ versions: only13Versions }), { now: NOW, expiryWarningDays: 30, trustPem: ca.certPem });
   t.match(only13, { kind: 'assessed', status: 'holds', ciphersNotTestable: [], findings: [] });
   // And --verbose shows chain certificates and info findings, the default view does not
   const verbose = renderTlsText([r], { verbose: true });
@@ -135,4 +141,20 @@ t.test('assessment: suites per accepted version, chain from the newest version, 
   t.match(brief, /\(\+1 chain certificates; --verbose shows them\)/);
   t.notMatch(brief, /CIPHER_NOT_TESTABLE/);
   t.equal(renderTlsText([{ kind: 'unreachable', endpoint: 'x:1', reason: 'refused', message: 'x' }], { verbose: false }), '', 'unreachable endpoints are reported on stderr only');
+});
+
+t.test('a pinned handshake that got no answer (or a version never tried) makes the endpoint inconclusive, never holds', async (t) => {
+  // Given a TLS 1.3 endpoint whose TLS 1.0 probe timed out and whose TLS 1.1 probe was never made
+  const ca = mintCa();
+  const leaf = mintCert({ issuer: ca, ips: ['127.0.0.1'] });
+  const at13 = obs('connected', { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', handshake: true, peerChainPem: [leaf.certPem, ca.certPem] });
+  const scan = scanOf({ default: at13, versions: [{ version: 'TLSv1', observation: obs('timeout', undefined, 'ETIMEDOUT') }, refusedVersion('TLSv1.2'), { version: 'TLSv1.3', observation: at13 }] });
+  // When it is assessed
+  const r = assessTlsEndpoint(EP, scan, { now: NOW, expiryWarningDays: 30, trustPem: ca.certPem });
+  // Then it is inconclusive, and the warning names both gaps
+  t.match(r, { kind: 'assessed', status: 'inconclusive' });
+  if (r.kind !== 'assessed') return;
+  t.same(r.findings.map((f) => f.code), ['SCAN_INCOMPLETE']);
+  t.match(r.findings[0]?.message, 'No answer for TLSv1.1 (not tried), TLSv1 (timeout), so whether the endpoint accepts them is unknown');
+  t.match(renderTlsText([r], { verbose: false }), /127\.0\.0\.1:8443 {2}INCONCLUSIVE/);
 });
