@@ -40,9 +40,9 @@ const VANTAGES = 9;
 const SERVICES = 50;
 /**
  * The evidence log is appended in full unless that takes longer than this (env
- * MESHPROBE_BENCH_LOG_CAP_MS, default 90 s); then the rest is extrapolated, and the output says so.
+ * MESHPROBE_BENCH_LOG_CAP_MS, default 60 s); then the rest is extrapolated, and the output says so.
  */
-const EVIDENCE_LOG_CAP_MS = Number(process.env['MESHPROBE_BENCH_LOG_CAP_MS'] ?? 90_000);
+const EVIDENCE_LOG_CAP_MS = Number(process.env['MESHPROBE_BENCH_LOG_CAP_MS'] ?? 60_000);
 
 /** The matrix for about `attempts` tcp-reach attempts: CDE namespaces grow, breadth stays. */
 export function shapeFor(attempts: number): MatrixShape {
