@@ -54,7 +54,7 @@ const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|api[-_]?ke
  * the secret (the context sits in lookbehinds), so the CLI's own redaction reuses this list with
  * its marker.
  */
-export const CONTEXT_PATTERNS: readonly RegExp[] = [
+const CONTEXT_PATTERNS: readonly RegExp[] = [
   // JSON values under secret-looking keys: {"password":"x"}, also escaped inside a JSON string
   new RegExp(String.raw`(?<=\\?"${SECRET_NAME}\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
   // env-style pairs ({"name":"DB_URL","value":"x"}, kubelet /pods): any value may be a credential

@@ -1,5 +1,5 @@
 /** Small pure helpers probes share to decide what a port speaks. */
-import type { Target, TargetPort } from '../../domain/target.js';
+import type { TargetPort } from '../../domain/target.js';
 
 /** Port names/appProtocols that clearly do not speak HTTP (so HTTP probes would only add noise). */
 const NON_HTTP = /^(tcp|udp|redis|mongo|mysql|postgres|pg|memcache|kafka|amqp|zookeeper|etcd|dns|smtp|ldap|ssh|ftp)/i;
@@ -32,11 +32,6 @@ export function isWorkloadPort(port: TargetPort): boolean {
 export function probePath(seed: string): string {
   const safe = seed.replace(/[^a-zA-Z0-9]/g, '').slice(0, 16) || 'x';
   return `/__meshprobe_${safe}`;
-}
-
-/** "payments/api" for reasons. */
-export function workloadName(target: Target): string {
-  return `${target.ref.namespace}/${target.workload || target.ref.name}`;
 }
 
 /** Applicability shared by HTTP probes of workload ports: TCP, not a mesh by-design port, not named as another protocol. */
