@@ -65,9 +65,17 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
+/**
+ * Escape prose for Markdown: raw HTML from peer-chosen text (server headers, certificate names)
+ * must not survive a Markdown → HTML conversion, and a line break must not start a new block.
+ */
+export function escapeMdText(s: string): string {
+  return s.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+}
+
 /** Escape text for a Markdown table cell. */
 export function escapeMd(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeMdText(s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|'));
 }
 
 /** Sorted key of a not-run attempt's target for display. */

@@ -5,7 +5,7 @@
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { PROBES } from '../../catalogue/index.js';
-import { LIMITATIONS, STATUS_LABEL, escapeMd, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
+import { LIMITATIONS, STATUS_LABEL, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
 import { vantageId } from '../../domain/vantage.js';
 
 function scope(report: Report): string[] {
@@ -46,7 +46,7 @@ function timing(report: Report): string[] {
 }
 
 function controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): string[] {
-  const lines = [`### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`, '', ...v.reasons.map((r) => `- ${r}`), ''];
+  const lines = [`### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`, '', ...v.reasons.map((r) => `- ${escapeMdText(r)}`), ''];
   const rows = v.evidenceIds.flatMap((id) => {
     const e = index.get(id);
     return e ? [`| \`${e.id}\` | ${e.attempt.probeId} | ${escapeMd(vantageLabel(e))} | ${escapeMd(targetLabel(e))} | ${outcomeLabel(e)} |`] : [];

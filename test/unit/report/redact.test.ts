@@ -113,3 +113,20 @@ t.test('a hostile server header cannot put a line break or escape sequence into 
     t.notMatch(text, /[\n\u001b]|\\n|\\u001b/);
   }
 });
+
+t.test('raw HTML in a server header or certificate name does not survive into the Markdown report', async (t) => {
+  // Given a plaintext answer whose server header is an HTML payload
+  const ev = evidenceOf([canaryStep(same('payments')), { probeId: 'plaintext-http', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'http', status: 200, headers: { server: '<img src=x onerror=alert(1)>' } } }]);
+  const inventory = judgeInput([]).inventory;
+  const verdicts = evaluate(CONTROLS, { evidence: ev, inventory, certificates: [], now: new Date(T0), context: {} });
+  const report = buildReport({
+    run: { runId: 'mp-test', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: T0, finishedAt: T0, options: {} },
+    inventory, verdicts, evidence: ev, notRun: [], certificates: [], cleanup: { attempted: true, ok: true, deleted: [], problems: [] },
+  });
+  // When it is rendered as Markdown and HTML
+  const md = renderMarkdown(report);
+  // Then the payload is text, not markup
+  t.match(md, 'server: &lt;img src=x onerror=alert(1)&gt;');
+  t.notMatch(md, '<img');
+  t.notMatch(renderHtml(report), '<img');
+});
