@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, kubectlOk } from './helpers/kubectl.js';
-import { findLeftovers, MANAGED_BY_SELECTOR, waitForNoLeftovers } from './helpers/leftovers.js';
+import { MANAGED_BY_SELECTOR } from './helpers/leftovers.js';
 import { attemptCount, CLI, runCli } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
 import { spawnSync } from 'node:child_process';
@@ -42,7 +42,27 @@ function fixture(): object[] {
   ];
 }
 
-function namespaces(lab: Parameters<typeof kubectl>[0]): string[] {
+type LabT = Parameters<typeof kubectl>[0];
+const KINDS = 'namespaces,configmaps,pods,services';
+
+/** Objects of one run (by its run-id label), as "Kind namespace/name" lines. Scoped, so other runs on the lab do not interfere. */
+function objectsOf(lab: LabT, runId: string): string[] {
+  const r = kubectl(lab, ['get', KINDS, '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}']);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** Wait (bounded) until a run's objects are gone: namespace deletion finishes asynchronously. */
+async function waitGone(lab: LabT, runId: string, limitMs: number): Promise<string[]> {
+  const until = Date.now() + limitMs;
+  let left = objectsOf(lab, runId);
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 2000));
+    left = objectsOf(lab, runId);
+  }
+  return left;
+}
+
+function namespaces(lab: LabT): string[] {
   return kubectlJson<{ items: { metadata: { name: string } }[] }>(lab, ['get', 'namespaces', '-o', 'json']).items.map((n) => n.metadata.name).sort();
 }
 
@@ -54,6 +74,7 @@ if ('skip' in ready) {
   t.setTimeout(1_200_000);
   const common = ['--kubeconfig', lab.kubeconfig, '--cde-namespace', CDE, '--namespace', CDE, '--namespace', OTHER, '--agent-image', IMAGE, '--pod-ready-timeout', '180', '--timeout', '900'];
 
+  let lastRunId = '';
   t.before(async () => {
     kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }) });
     kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
@@ -63,19 +84,14 @@ if ('skip' in ready) {
   });
 
   t.test('plan creates nothing', async (t) => {
-    // Given the cluster's namespaces and meshprobe objects before
-    const before = namespaces(lab);
-    t.same(findLeftovers(lab), [], 'no meshprobe objects to start with');
     // When planning
-    const dir = mkdtempSync(join(tmpdir(), 'mp-e2e-plan-'));
     const r = spawnSync(process.execPath, [CLI, 'plan', ...common, '-o', 'json'], { encoding: 'utf8', timeout: 300_000 });
-    // Then the plan names attempts from the other namespace and the probe namespace, and nothing was created
+    // Then the plan names attempts from the other namespace, and nothing of that plan exists in the cluster
     t.equal(r.status, 0, r.stderr);
-    const plan = (JSON.parse(r.stdout) as { plan: { attempts: { vantage: { kind: string; namespace?: string } }[] } }).plan;
+    const plan = (JSON.parse(r.stdout) as { plan: { runId: string; probeNamespace: string; attempts: { vantage: { kind: string; namespace?: string } }[] } }).plan;
     t.ok(plan.attempts.some((a) => a.vantage.kind === 'from-namespace' && a.vantage.namespace === OTHER), 'segmentation from the out-of-scope namespace is planned');
-    t.same(namespaces(lab), before, 'no namespace was created');
-    t.same(findLeftovers(lab), [], 'no meshprobe object was created');
-    void dir;
+    t.notOk(namespaces(lab).includes(plan.probeNamespace), `namespace ${plan.probeNamespace} was not created`);
+    t.same(objectsOf(lab, plan.runId), [], 'no object with the plan\'s run id exists');
   });
 
   t.test('run creates its namespace, ConfigMaps and pods, collects evidence and leaves nothing behind', async (t) => {
@@ -88,7 +104,7 @@ if ('skip' in ready) {
       outputDir: dir,
       timeoutMs: 1_000_000,
       interruptWhen: () => {
-        const got = kubectl(lab, ['get', 'namespaces,configmaps,pods,services', '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace}{"\\n"}{end}']);
+        const got = kubectl(lab, ['get', KINDS, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace} {.metadata.labels.meshprobe\\.io/run-id}{"\\n"}{end}']);
         for (const line of got.stdout.split('\n').filter(Boolean)) seen.add(line.trim());
         return false;
       },
@@ -96,7 +112,7 @@ if ('skip' in ready) {
     t.comment(`run: exit ${r.code}, ${Math.round(r.wallMs / 1000)} s wall, ${attemptCount(r.report) ?? '?'} attempts`);
     // Then it finished without aborting, with a report and an evidence log line per attempt
     t.ok(r.code === 0 || r.code === 1 || r.code === 4, `exit ${r.code}: ${r.stderr.slice(-2000)}`);
-    const report = r.report as { aborted?: unknown; summary: { attempts: number }; evidence: { observation?: unknown; attempt: { role: string } }[]; cleanup: { ok: boolean; deleted: string[] } };
+    const report = r.report as { run: { runId: string }; aborted?: unknown; summary: { attempts: number }; evidence: { observation?: unknown; attempt: { role: string } }[]; cleanup: { ok: boolean; deleted: string[] } };
     t.notOk(report.aborted, 'not aborted');
     t.ok(report.summary.attempts > 0);
     t.equal(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').length, report.summary.attempts);
@@ -105,17 +121,20 @@ if ('skip' in ready) {
     t.comment(`observations: ${observed}/${report.summary.attempts}`);
     t.ok(observed === report.summary.attempts, 'the agent reported every attempt');
     // And while running it had created its namespace, ConfigMaps and pods, also in the other namespace
-    const kinds = [...seen].map((s) => s.split(' ')[0]);
-    for (const k of ['Namespace', 'ConfigMap', 'Pod']) t.ok(kinds.includes(k), `saw a meshprobe ${k}`);
-    t.ok([...seen].some((s) => s === `Pod ${OTHER}`), 'a probe pod ran in the out-of-scope namespace');
+    const ours = [...seen].map((s) => s.split(' ')).filter((p) => p[2] === report.run.runId);
+    for (const k of ['Namespace', 'ConfigMap', 'Pod']) t.ok(ours.some((p) => p[0] === k), `saw a ${k} of this run`);
+    t.ok(ours.some((p) => p[0] === 'Pod' && p[1] === OTHER), 'a probe pod of this run ran in the out-of-scope namespace');
     // And cleanup ran and nothing with meshprobe labels remains
     t.equal(report.cleanup.ok, true, 'cleanup reported ok');
-    t.same(await waitForNoLeftovers(lab, 180_000), [], 'zero meshprobe-labelled objects remain');
+    t.same(await waitGone(lab, report.run.runId, 180_000), [], 'zero objects labelled with this run remain');
+    lastRunId = report.run.runId;
   });
 
-  t.test('cleanup afterwards finds nothing (idempotent)', async (t) => {
-    const r = spawnSync(process.execPath, [CLI, 'cleanup', '--kubeconfig', lab.kubeconfig], { encoding: 'utf8', timeout: 120_000 });
+  t.test('cleanup of that run afterwards finds nothing (idempotent)', async (t) => {
+    // Scoped to the run: a global cleanup would also remove other runs on a shared lab.
+    t.ok(lastRunId, 'the run above reported its id');
+    const r = spawnSync(process.execPath, [CLI, 'cleanup', '--kubeconfig', lab.kubeconfig, '--run-id', lastRunId], { encoding: 'utf8', timeout: 120_000 });
     t.equal(r.status, 0, r.stderr);
-    t.match(r.stdout, /Nothing to clean up|namespace .*already terminating/);
+    t.equal(r.stdout.trim(), `Nothing to clean up for run ${lastRunId}.`);
   });
 }
