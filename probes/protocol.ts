@@ -159,5 +159,9 @@ export interface AgentErrorLine {
   readonly error: { readonly code: string; readonly message: string };
 }
 
-/** Localhost ports whose listeners mean "this pod is inside a mesh" (MESH-NOTES §G.3). */
-export const MESH_PROXY_PORTS: readonly number[] = [15001, 15006, 15008, 15090, 4140, 4143, 4191];
+/**
+ * Localhost ports whose listeners mean "this pod is inside a mesh" (MESH-NOTES §G.3): Istio
+ * sidecar/ztunnel (15000 Envoy admin, which binds only to localhost, 15001/15006 capture,
+ * 15008 HBONE, 15020/15021 pilot-agent, 15090 stats) and Linkerd (4140/4143 proxy, 4191 admin).
+ */
+export const MESH_PROXY_PORTS: readonly number[] = [15000, 15001, 15006, 15008, 15020, 15021, 15090, 4140, 4143, 4191];

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { runBatch } from '../../../probes/agent/run-batch.js';
 import { meshSelfCheck } from '../../../probes/agent/self-check.js';
-import type { AttemptBatch, AttemptSpec, ObservationLine } from '../../../probes/protocol.js';
+import { MESH_PROXY_PORTS, type AttemptBatch, type AttemptSpec, type ObservationLine } from '../../../probes/protocol.js';
 import { collectObservations } from '../../../src/execute/collect.js';
 import { closedPort, startTcpServer } from '../../helpers/servers.js';
 
@@ -105,6 +105,11 @@ t.test('the mesh self-check reports localhost ports that accept connections', as
   // And with both closed, the pod is not meshed
   const clean = await meshSelfCheck({ ports: [closed] });
   t.same(clean, { meshListeners: [], meshed: false, nodeVersion: process.version });
+});
+
+t.test('the default self-check covers every in-pod mesh port MESH-NOTES §G.3 names', async (t) => {
+  // Istio sidecar/ztunnel 15000/15001/15006/15008/15020/15021 (+15090 stats), Linkerd 4140/4143/4191
+  for (const port of [15000, 15001, 15006, 15008, 15020, 15021, 15090, 4140, 4143, 4191]) t.ok(MESH_PROXY_PORTS.includes(port), `port ${port}`);
 });
 
 t.test('runBatch reports the self-check in its done line', async (t) => {
