@@ -14,6 +14,7 @@ import { loadExpectations } from './helpers/expectations.js';
 import { describeLeftovers, parseLeftovers } from './helpers/leftovers.js';
 import { fillPlaceholders, headerOf, manifestFiles, scenarioNamespaces } from './helpers/scenarios.js';
 import { kubeconfigPathsIn } from './helpers/lab.js';
+import { withoutFlags } from './helpers/meshprobe.js';
 import { mintScenarioCertificates } from './scenarios/certificates.js';
 
 const expectations = loadExpectations();
@@ -135,4 +136,10 @@ t.test('leftover parsing names every object and marks terminating ones', async (
 t.test('the lab kubeconfig is found in the status text', async (t) => {
   t.same(kubeconfigPathsIn('kubeconfig: /root/.cache/meshprobe-lab/run/admin.kubeconfig\nlp: /x/meshprobe-user.kubeconfig'), ['/root/.cache/meshprobe-lab/run/admin.kubeconfig', '/x/meshprobe-user.kubeconfig']);
   t.same(kubeconfigPathsIn('export KUBECONFIG=/var/lib/lab/kubeconfig'), ['/var/lib/lab/kubeconfig']);
+});
+
+t.test('a fault test override replaces the default flag and its value instead of repeating it', async (t) => {
+  const defaults = ['--agent-image', 'lab.local/node:20', '-o', 'json', '--quiet', '--pod-ready-timeout', '180'];
+  t.same(withoutFlags(defaults, ['--agent-image', '--pod-ready-timeout']), ['-o', 'json', '--quiet']);
+  t.same(withoutFlags(defaults, ['--quiet']), ['--agent-image', 'lab.local/node:20', '-o', 'json', '--pod-ready-timeout', '180'], 'a boolean flag takes no value with it');
 });

@@ -91,3 +91,17 @@ export function attemptCount(report: Record<string, unknown> | undefined): numbe
   const s = report?.['summary'] as { attempts?: unknown } | undefined;
   return typeof s?.attempts === 'number' ? s.attempts : undefined;
 }
+
+/** Default args minus the flags (and their values) that `flags` overrides. Pure. */
+export function withoutFlags(defaults: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < defaults.length; i++) {
+    const a = defaults[i]!;
+    if (flags.includes(a)) {
+      if (defaults[i + 1] !== undefined && !defaults[i + 1]!.startsWith('-')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
