@@ -5,6 +5,8 @@
  * forbidden and `meshprobe rbac` prints exactly what is used.
  */
 import * as k8s from '@kubernetes/client-node';
+// Not re-exported by the package index; the same serializer the generated APIs use.
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { MeshprobeError } from '../errors.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
 import { PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
@@ -67,14 +69,25 @@ const CUSTOM: Readonly<Record<CustomKind, PermissionId>> = {
   ciliumnetworkpolicies: 'list-ciliumnetworkpolicies',
 };
 
-/** Plain JSON of a typed model (Dates → ISO strings), so the rest of meshprobe sees what the server sent. */
-function plain<T>(value: T): KubeObject {
-  return JSON.parse(JSON.stringify(value)) as KubeObject;
+/**
+ * Wire JSON of a typed model. The generated models rename some fields (`from` → `_from`,
+ * `continue` → `_continue`) and turn timestamps into Dates; serializing with the model's
+ * type gives back exactly what the API server sent.
+ */
+function plain(value: unknown, type: string): KubeObject {
+  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(value, type, ''))) as KubeObject;
 }
 
-function items(list: unknown): readonly KubeObject[] {
+/** Items of a typed list, as wire JSON (`type` is the list's model, e.g. V1PodList). */
+function items(list: unknown, type: string): readonly KubeObject[] {
+  const raw = (plain(list, type) as { items?: unknown }).items;
+  return Array.isArray(raw) ? (raw as KubeObject[]) : [];
+}
+
+/** Items of a custom-object list (already plain JSON: no model in between). */
+function customItems(list: unknown): readonly KubeObject[] {
   const raw = (list as { items?: unknown } | null)?.items;
-  return Array.isArray(raw) ? (raw as unknown[]).map(plain) : [];
+  return Array.isArray(raw) ? (raw as KubeObject[]) : [];
 }
 
 /** Per-request options carrying the AbortSignal (client-node 1.4 takes it via middleware). */
@@ -139,23 +152,23 @@ export class KubeClient implements ClusterApi {
     const { namespace, labelSelector, signal } = options;
     const o = withSignal(signal);
     const q = labelSelector === undefined ? {} : { labelSelector };
-    const get = (id: PermissionId, fn: () => Promise<unknown>): Promise<ListResult> =>
-      this.#call(id, namespace, signal, fn).then((l) => ({ kind: 'items', items: items(l) }));
+    const get = (id: PermissionId, type: string, fn: () => Promise<unknown>): Promise<ListResult> =>
+      this.#call(id, namespace, signal, fn).then((l) => ({ kind: 'items', items: items(l, type) }));
     switch (kind) {
       case 'namespaces':
-        return get('list-namespaces', () => this.#core.listNamespace(q, o));
+        return get('list-namespaces', 'V1NamespaceList', () => this.#core.listNamespace(q, o));
       case 'nodes':
-        return get('list-nodes', () => this.#core.listNode(q, o));
+        return get('list-nodes', 'V1NodeList', () => this.#core.listNode(q, o));
       case 'pods':
-        return get('list-pods', () => namespace === undefined ? this.#core.listPodForAllNamespaces(q, o) : this.#core.listNamespacedPod({ namespace, ...q }, o));
+        return get('list-pods', 'V1PodList', () => namespace === undefined ? this.#core.listPodForAllNamespaces(q, o) : this.#core.listNamespacedPod({ namespace, ...q }, o));
       case 'services':
-        return get('list-services', () => namespace === undefined ? this.#core.listServiceForAllNamespaces(q, o) : this.#core.listNamespacedService({ namespace, ...q }, o));
+        return get('list-services', 'V1ServiceList', () => namespace === undefined ? this.#core.listServiceForAllNamespaces(q, o) : this.#core.listNamespacedService({ namespace, ...q }, o));
       case 'configmaps':
-        return get('list-configmaps', () => namespace === undefined ? this.#core.listConfigMapForAllNamespaces(q, o) : this.#core.listNamespacedConfigMap({ namespace, ...q }, o));
+        return get('list-configmaps', 'V1ConfigMapList', () => namespace === undefined ? this.#core.listConfigMapForAllNamespaces(q, o) : this.#core.listNamespacedConfigMap({ namespace, ...q }, o));
       case 'endpointslices':
-        return get('list-endpointslices', () => this.#discovery.listEndpointSliceForAllNamespaces(q, o));
+        return get('list-endpointslices', 'V1EndpointSliceList', () => this.#discovery.listEndpointSliceForAllNamespaces(q, o));
       case 'networkpolicies':
-        return get('list-networkpolicies', () => this.#networking.listNetworkPolicyForAllNamespaces(q, o));
+        return get('list-networkpolicies', 'V1NetworkPolicyList', () => this.#networking.listNetworkPolicyForAllNamespaces(q, o));
       default:
         return this.#listCustom(CUSTOM[kind], options);
     }
@@ -168,7 +181,7 @@ export class KubeClient implements ClusterApi {
     for (const version of p.versions ?? ['v1']) {
       try {
         const list: unknown = await this.#custom.listClusterCustomObject({ group: p.group, version, plural: p.resource, ...q }, withSignal(options.signal));
-        return { kind: 'items', items: items(list) };
+        return { kind: 'items', items: customItems(list) };
       } catch (err) {
         if (httpStatusOf(err) === 404) continue;
         const info = this.info();
@@ -184,13 +197,13 @@ export class KubeClient implements ClusterApi {
     const b = body as never;
     switch (kind) {
       case 'namespaces':
-        return plain(await this.#call('create-namespaces', undefined, signal, () => this.#core.createNamespace({ body: b }, o)));
+        return plain(await this.#call('create-namespaces', undefined, signal, () => this.#core.createNamespace({ body: b }, o)), 'V1Namespace');
       case 'configmaps':
-        return plain(await this.#call('create-configmaps', ns, signal, () => this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o)));
+        return plain(await this.#call('create-configmaps', ns, signal, () => this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o)), 'V1ConfigMap');
       case 'pods':
-        return plain(await this.#call('create-pods', ns, signal, () => this.#core.createNamespacedPod({ namespace: ns, body: b }, o)));
+        return plain(await this.#call('create-pods', ns, signal, () => this.#core.createNamespacedPod({ namespace: ns, body: b }, o)), 'V1Pod');
       case 'services':
-        return plain(await this.#call('create-services', ns, signal, () => this.#core.createNamespacedService({ namespace: ns, body: b }, o)));
+        return plain(await this.#call('create-services', ns, signal, () => this.#core.createNamespacedService({ namespace: ns, body: b }, o)), 'V1Service');
       default: {
         const never: never = kind;
         throw new MeshprobeError('E_INTERNAL', `cannot create ${String(never)}`);
@@ -230,7 +243,7 @@ export class KubeClient implements ClusterApi {
 
   async readPod(namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
     try {
-      return plain(await this.#core.readNamespacedPod({ name, namespace }, withSignal(signal)));
+      return plain(await this.#core.readNamespacedPod({ name, namespace }, withSignal(signal)), 'V1Pod');
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
       const info = this.info();

@@ -175,3 +175,24 @@ t.test('an aborted request stops waiting and is reported as interrupted', async 
   // Then the call ends with E_INTERRUPTED
   t.equal(err.code, 'E_INTERRUPTED');
 });
+
+t.test('lists come back exactly as the server sent them (no model renames like from → _from, timestamps as text)', async (t) => {
+  // Given a server sending a NetworkPolicy with ingress.from and a Pod with a creation timestamp
+  const policy = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    metadata: { name: 'allow-gateway', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' },
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] },
+  };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Running', podIP: '10.244.0.9' } };
+  const api = await startApiServer((r) =>
+    r.path === '/apis/networking.k8s.io/v1/networkpolicies' ? listOf('NetworkPolicyList', [policy]) : r.path === '/api/v1/pods' ? listOf('PodList', [pod]) : r.path === '/api/v1/namespaces/cde/pods/p' ? { status: 200, json: pod } : undefined);
+  t.teardown(() => api.close());
+  const client = createKubeClient({ kubeconfig: api.kubeconfig() });
+  // When discovery lists them, Then the objects are the server's JSON (timestamps as ISO text, millis added)
+  const iso = <T extends { metadata: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, creationTimestamp: '2026-11-23T19:00:00.000Z' } });
+  const policies = await client.list('networkpolicies');
+  t.same(policies, { kind: 'items', items: [iso(policy)] });
+  t.match(policies, { items: [{ spec: { ingress: [{ from: [{ namespaceSelector: {} }] }] } }] }, 'ingress.from keeps its wire name');
+  t.same(await client.list('pods'), { kind: 'items', items: [iso(pod)] });
+  t.same(await client.readPod('cde', 'p'), iso(pod));
+});
