@@ -18,6 +18,7 @@ import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
+import { speaksTls } from '../catalogue/probes/port-kind.js';
 
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
@@ -121,13 +122,16 @@ function expand(input: PlanInput, probes: readonly Probe[]): { attempts: Attempt
  * The control-path probe: proves an allowed source reaches the port at L4. A STRICT
  * sidecar port closes plaintext after accepting it (eof/reset), which does not read as
  * "reached"; a TLS ClientHello there completes the handshake before the mesh asks for a
- * client certificate (MESH-NOTES §A.3, §B.3), so those ports get a TLS control instead.
+ * client certificate (MESH-NOTES §A.3, §B.3), so those ports, and app ports that speak TLS,
+ * get a TLS control instead.
  */
 export const controlPathProbe: Probe = {
   ...tcpProbe(CONTROL_PATH_PROBE_ID),
   request(target, port) {
-    if (target.enrolment !== 'sidecar' || port.mtls !== 'strict' || port.meshBypass !== undefined) return { technique: 'tcp' };
-    return target.mesh === 'istio' ? { technique: 'tls', tls: { alpn: ISTIO_ALPN } } : { technique: 'tls', tls: {} };
+    const strictSidecar = target.enrolment === 'sidecar' && port.mtls === 'strict' && port.meshBypass === undefined;
+    if (strictSidecar) return target.mesh === 'istio' ? { technique: 'tls', tls: { alpn: ISTIO_ALPN } } : { technique: 'tls', tls: {} };
+    // A TLS server closes a plaintext client too; greet it in TLS.
+    return speaksTls(port) ? { technique: 'tls', tls: {} } : { technique: 'tcp' };
   },
 };
 

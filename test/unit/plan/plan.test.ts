@@ -180,4 +180,5 @@ t.test('the control-path technique follows the port: TLS on STRICT sidecar ports
   t.same(controlPathProbe.request(target('istio', 'ambient'), port('strict'), 's'), { technique: 'tcp' });
   t.same(controlPathProbe.request(target('istio', 'sidecar'), port('strict', 'excluded'), 's'), { technique: 'tcp' });
   t.same(controlPathProbe.request(target('none', 'none'), port('not-meshed'), 's'), { technique: 'tcp' });
+  t.same(controlPathProbe.request(target('none', 'none'), { port: 8443, name: 'https', protocol: 'TCP', mtls: 'not-meshed' }, 's'), { technique: 'tls', tls: {} }, 'app TLS port');
 });
