@@ -39,6 +39,17 @@ for (const req of ['1.2.6', '2.2.5']) {
     t.match(j.reasons[0], /could come from the application/);
   });
 
+  t.test(`${req} is inconclusive when one vantage is blocked by the network but another saw an unexplained reset on the same port`, async (t) => {
+    // Given a plaintext reset from the same namespace (no TLS proof) and a drop from the probe namespace
+    const ev = evidenceOf([canaryStep(same('payments')), canaryStep(PROBE_NS), plain({ kind: 'reset' }), plain({ kind: 'timeout' }, PROBE_NS)]);
+    // When the port is judged
+    const j = control.judge(judgeInput(ev));
+    // Then the network block does not hide the reset: inconclusive, naming both
+    t.equal(j.status, 'inconclusive');
+    t.match(j.reasons[0], /^payments\/api port 8080 reset the connection .* same namespace payments, but no TLS attempt showed/);
+    t.match(j.reasons.join(' '), /blocked by the network/);
+  });
+
   t.test(`${req} is inconclusive when the probe pod found itself inside the mesh`, async (t) => {
     const j = control.judge(judgeInput(evidenceOf([plain({ kind: 'http', status: 200 })], ['same-namespace:payments'])));
     t.equal(j.status, 'inconclusive');
