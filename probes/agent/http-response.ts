@@ -85,8 +85,10 @@ function dechunk(raw: Buffer, limit: number): BodyPrefix {
   while (size < limit) {
     const lineEnd = raw.indexOf('\r\n', pos);
     if (lineEnd < 0) return { body: Buffer.concat(parts), complete: false };
-    const chunkSize = Number.parseInt(raw.subarray(pos, lineEnd).toString('latin1'), 16);
-    if (!Number.isFinite(chunkSize) || chunkSize === 0) return { body: Buffer.concat(parts), complete: true };
+    // Hex digits only (RFC 9112 §7.1; extensions after ';'): a negative size from a hostile peer moved pos backwards and re-read bytes.
+    const digits = /^[0-9a-fA-F]+/.exec(raw.subarray(pos, lineEnd).toString('latin1'))?.[0];
+    const chunkSize = digits === undefined ? 0 : Number.parseInt(digits, 16);
+    if (!Number.isSafeInteger(chunkSize) || chunkSize === 0) return { body: Buffer.concat(parts), complete: true };
     const data = raw.subarray(lineEnd + 2, lineEnd + 2 + chunkSize);
     const take = data.subarray(0, limit - size);
     parts.push(take);
