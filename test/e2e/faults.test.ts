@@ -43,12 +43,21 @@ if ('skip' in ready) {
     ...extra,
   ];
 
-  const phases = (): string[] => {
-    const r = kubectl(lab, ['get', 'pods', '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={.items[*].status.phase}'], { timeoutMs: 10_000 });
-    return r.stdout.split(/\s+/).filter(Boolean);
+  // Only objects of a run that started after `since` count: other engineers' runs on the shared lab,
+  // or a namespace still terminating, must not trigger the interrupt before this CLI is even up.
+  // Run ids start with the UTC start time (YYYYMMDD-HHMMSS-xxxx), carried in meshprobe.io/run-id.
+  let since = new Date();
+  const runStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const ours = (runId: string): boolean => runId.slice(0, 15) >= runStamp(new Date(since.getTime() - 1000));
+  const objects = (kind: string): { runId: string; phase: string }[] =>
+    kubectl(lab, ['get', kind, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.labels.meshprobe\\.io/run-id} {.status.phase}{"\\n"}{end}'], { timeoutMs: 10_000 })
+      .stdout.split('\n').filter(Boolean).map((l) => ({ runId: l.split(' ')[0] ?? '', phase: l.split(' ')[1] ?? '' }))
+      .filter((o) => ours(o.runId));
+  const snapshot = (): void => {
+    since = new Date();
   };
-  const probeNamespaceExists = (): boolean =>
-    kubectl(lab, ['get', 'namespaces', '-l', MANAGED_BY_SELECTOR, '-o', 'name'], { timeoutMs: 10_000 }).stdout.trim() !== '';
+  const phases = (): string[] => objects('pods').map((o) => o.phase);
+  const probeNamespaceExists = (): boolean => objects('namespaces').length > 0;
 
   const outDir = (name: string): string => mkdtempSync(join(tmpdir(), `meshprobe-e2e-fault-${name}-`));
 
@@ -67,6 +76,7 @@ if ('skip' in ready) {
   for (const i of interrupts) {
     t.test(`SIGINT ${i.stage} exits 130 with an interrupted report and nothing left behind`, async (t) => {
       // Given a run of the strict scenario, When SIGINT arrives at that stage
+      snapshot();
       const run = await runCli({ args: args(), outputDir: outDir('sigint'), interruptWhen: i.when });
       if (!run.interrupted) t.comment(`the run ended (exit ${run.code}) before the stage "${i.stage}" was observed; nothing to interrupt`);
       // Then exit 130 and the report says it was interrupted
