@@ -73,6 +73,7 @@ async function runCommand(cmd: CliCommand, argv: Record<string, unknown>): Promi
       flags: flagValues(argv),
       configPath: typeof argv.config === 'string' ? argv.config : undefined,
       env: process.env,
+      warn: (line) => stderr(`meshprobe: warning: ${line}`),
     });
     const machine = options.output !== 'text';
     const ctx: CliContext = {

@@ -5,20 +5,25 @@ import { envName, FIELDS } from './fields.js';
 import type { Options } from './options.js';
 import { validateOptions, type Issue, type RawOptions, type RawSource } from './validate.js';
 
-/** Raw values from MESHPROBE_* variables; unknown MESHPROBE_* names are issues (typos). */
-export function envSource(env: NodeJS.ProcessEnv): { source: RawSource; issues: Issue[] } {
+/**
+ * Raw values from MESHPROBE_* variables. Unknown MESHPROBE_* names are returned as warnings,
+ * not usage errors: the environment is ambient (CI runners, lab tooling export their own
+ * MESHPROBE_LAB_* names), so a stray name must not stop a run, but a typo must be visible.
+ */
+export function envSource(env: NodeJS.ProcessEnv): { source: RawSource; warnings: string[] } {
   const values: RawOptions = {};
-  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH']);
+  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH', 'MESHPROBE_DEBUG']);
   for (const field of FIELDS) {
     const name = envName(field);
     known.add(name);
     const v = env[name];
     if (v !== undefined) values[field.key] = v;
   }
-  const issues: Issue[] = Object.keys(env)
+  const warnings = Object.keys(env)
     .filter((k) => k.startsWith('MESHPROBE_') && !known.has(k))
-    .map((k) => ({ option: k, source: 'environment', message: 'is not a meshprobe setting (see meshprobe --help)' }));
-  return { source: { name: 'environment', values }, issues };
+    .sort()
+    .map((k) => `${k} is not a meshprobe setting and is ignored (see meshprobe --help for the MESHPROBE_* names)`);
+  return { source: { name: 'environment', values }, warnings };
 }
 
 /** Maps config-file keys (camelCase option keys or flag names) to option keys. */
@@ -72,6 +77,8 @@ export async function loadOptions(input: {
   readonly flags: RawOptions;
   readonly configPath: string | undefined;
   readonly env: NodeJS.ProcessEnv;
+  /** Receives one line per ignored MESHPROBE_* variable. */
+  readonly warn?: (line: string) => void;
 }): Promise<Options> {
   const issues: Issue[] = [];
   const sources: RawSource[] = [];
@@ -83,7 +90,7 @@ export async function loadOptions(input: {
   }
   const env = envSource(input.env);
   sources.push(env.source, { name: 'command line', values: input.flags });
-  issues.push(...env.issues);
+  for (const w of env.warnings) input.warn?.(w);
   const result = validateOptions(sources);
   issues.push(...result.issues);
   if (issues.length > 0 || !result.options) throw usageError(issues);

@@ -71,6 +71,16 @@ t.test('several bad values are reported together, one line each, exit 2', async 
   ]);
 });
 
+t.test('an unknown MESHPROBE_ variable is a warning naming it, and the command still runs', async (t) => {
+  const r = await cli.run(['controls', '-o', 'json'], { env: { MESHPROBE_LAB_KUBECONFIG: '/tmp/x', MESHPROBE_ATEMPT_TIMEOUT: '1' } });
+  t.equal(r.code, 0);
+  t.doesNotThrow(() => JSON.parse(r.stdout), 'stdout is still the JSON document');
+  t.same(r.stderr.trim().split('\n'), [
+    'meshprobe: warning: MESHPROBE_ATEMPT_TIMEOUT is not a meshprobe setting and is ignored (see meshprobe --help for the MESHPROBE_* names)',
+    'meshprobe: warning: MESHPROBE_LAB_KUBECONFIG is not a meshprobe setting and is ignored (see meshprobe --help for the MESHPROBE_* names)',
+  ]);
+});
+
 t.test('a config file sets options, and flags override it', async (t) => {
   const cfg = join(tmp, 'mp.yaml');
   writeFileSync(cfg, 'output: json\n');
