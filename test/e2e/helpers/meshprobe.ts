@@ -48,12 +48,17 @@ export interface CliRunOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** The environment a user would have: without the lab's and the e2e suite's own MESHPROBE_LAB_* / MESHPROBE_E2E_* names. */
+function userEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^MESHPROBE_(LAB|E2E)_/.test(k)));
+}
+
 /** Run `meshprobe <args> --output-dir <dir>`; kills it (SIGKILL) only past `timeoutMs`. */
 export async function runCli(o: CliRunOptions): Promise<CliRun & { interrupted: boolean }> {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, ...o.args, '--output-dir', o.outputDir], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...o.env },
+    env: { ...userEnv(process.env), NO_COLOR: '1', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
