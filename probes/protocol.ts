@@ -59,6 +59,12 @@ export interface AttemptBatch {
   readonly concurrency: number;
   /** Whole-batch budget; attempts not finished by then are reported as agent-error. */
   readonly deadlineMs: number;
+  /**
+   * Wait this long after the self-check before the first attempt (default 0). NetworkPolicy
+   * engines learn a new pod's address from the API after it starts; until then its traffic
+   * can pass a policy that is about to apply. Counted inside deadlineMs.
+   */
+  readonly settleMs?: number;
   readonly attempts: readonly AttemptSpec[];
 }
 

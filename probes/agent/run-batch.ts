@@ -23,6 +23,20 @@ export function workerCount(batch: Pick<AttemptBatch, 'concurrency' | 'attempts'
   return Math.max(1, Math.min(wanted, batch.attempts.length));
 }
 
+/** Wait `ms` unless `signal` aborts first (the attempts then become agent-error lines as usual). */
+function settle(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Run `batch`, calling `write` with one JSON document (no newline) per attempt and
  * then the done line, which is also returned. Exactly one line per attempt, also when
@@ -45,6 +59,7 @@ export async function runBatch(
   setMaxListeners(0, signal);
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
+    await settle(batch.settleMs ?? 0, signal);
     let next = 0;
     let count = 0;
     const worker = async (): Promise<void> => {

@@ -47,6 +47,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'inconclusiveOk', flag: 'inconclusive-ok', group: 'Output', type: { kind: 'bool' }, describe: 'Exit 0 instead of 4 when nothing fails but something is inconclusive' },
   { key: 'timeout', flag: 'timeout', group: 'Safety', type: { kind: 'int', min: 10, max: 86_400 }, placeholder: 'seconds', describe: 'Limit for the whole run; cleanup still runs after it' },
   { key: 'attemptTimeout', flag: 'attempt-timeout', group: 'Safety', type: { kind: 'int', min: 100, max: 60_000 }, placeholder: 'ms', describe: 'Connect/read limit of one attempt' },
+  { key: 'policySettle', flag: 'policy-settle', group: 'Safety', type: { kind: 'int', min: 0, max: 60_000 }, placeholder: 'ms', describe: 'Wait this long in each new probe pod before its first attempt: NetworkPolicy engines program rules for a new pod after it starts, and an earlier attempt can pass a policy that is about to apply' },
   { key: 'podReadyTimeout', flag: 'pod-ready-timeout', group: 'Safety', type: { kind: 'int', min: 5, max: 3_600 }, placeholder: 'seconds', describe: 'How long to wait for probe pods to start' },
   { key: 'concurrency', flag: 'concurrency', group: 'Safety', type: { kind: 'int', min: 1, max: 4_096 }, placeholder: 'n', describe: 'Attempts in flight inside one probe pod' },
   { key: 'agentImage', flag: 'agent-image', group: 'Safety', type: { kind: 'string' }, placeholder: 'image', describe: 'Node ≥ 20 image that runs the agent (mirror it for air-gapped clusters)' },

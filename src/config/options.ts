@@ -53,11 +53,13 @@ export interface Options {
   readonly timeout: number;
   /** Per-attempt connect/read limit, milliseconds. */
   readonly attemptTimeout: number;
+  /** Wait in each new probe pod before its first attempt, milliseconds (policy engines are asynchronous). */
+  readonly policySettle: number;
   /** How long to wait for probe pods to become ready, seconds. */
   readonly podReadyTimeout: number;
   /** Concurrent attempts inside one agent. */
   readonly concurrency: number;
-  /** Node image that runs the agent (pinned by digest by default). */
+  /** Node image that runs the agent (see DEFAULT_AGENT_IMAGE on pinning). */
   readonly agentImage: string;
   /** Trust bundle (PEM) for certificate chain validation. */
   readonly caFile: string | undefined;
@@ -97,6 +99,7 @@ export const DEFAULTS: Options = {
   inconclusiveOk: false,
   timeout: 600,
   attemptTimeout: 3000,
+  policySettle: 3000,
   podReadyTimeout: 120,
   concurrency: 64,
   agentImage: DEFAULT_AGENT_IMAGE,

@@ -38,12 +38,14 @@ export interface BatchTiming {
   readonly attemptTimeoutMs: number;
   /** Cap from the whole-run --timeout. */
   readonly maxDeadlineMs: number;
+  /** The agent's wait before its first attempt (--policy-settle); 0 for the host vantage. */
+  readonly settleMs?: number;
 }
 
 /** Budget for a batch: waves of `concurrency` attempts, each up to twice the attempt timeout (connect + read), plus start-up. */
 export function batchDeadlineMs(count: number, t: BatchTiming): number {
   const waves = Math.max(1, Math.ceil(count / Math.max(1, t.concurrency)));
-  return Math.min(t.maxDeadlineMs, waves * t.attemptTimeoutMs * 2 + 5000);
+  return Math.min(t.maxDeadlineMs, (t.settleMs ?? 0) + waves * t.attemptTimeoutMs * 2 + 5000);
 }
 
 /** Chunks of specs, each within the byte and count limits (an over-large single spec is its own chunk). */
@@ -68,5 +70,8 @@ export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_B
 
 /** The agent batch for one pod. */
 export function makeBatch(runId: string, podName: string, specs: readonly AttemptSpec[], t: BatchTiming): AttemptBatch {
-  return { v: PROTOCOL_VERSION, runId, podName, concurrency: t.concurrency, deadlineMs: batchDeadlineMs(specs.length, t), attempts: specs };
+  const deadlineMs = batchDeadlineMs(specs.length, t);
+  // The settle wait never eats more than half the budget (a tiny --timeout still leaves time to try).
+  const settleMs = Math.min(t.settleMs ?? 0, Math.floor(deadlineMs / 2));
+  return { v: PROTOCOL_VERSION, runId, podName, concurrency: t.concurrency, deadlineMs, ...(settleMs > 0 ? { settleMs } : {}), attempts: specs };
 }

@@ -29,7 +29,7 @@ export interface PlanInput {
   readonly inventory: DiscoveredInventory;
   readonly probes: readonly Probe[];
   readonly controls: readonly Control[];
-  readonly options: SelectOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number };
+  readonly options: SelectOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number };
   /** Address of the echo Service; defaults to its DNS name (known before it exists). */
   readonly canaryAddress?: string;
 }
@@ -192,7 +192,7 @@ export function planRun(input: PlanInput): RunPlan {
   const podVantages = new Map<string, Vantage>();
   for (const a of [...probeAttempts, ...control]) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...probeAttempts, ...control]);
-  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8) };
+  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
   for (const v of podVantages.values()) {
     const specs = attempts.filter((a) => vantageId(a.vantage) === vantageId(v)).map(toSpec);
@@ -209,7 +209,8 @@ export function planRun(input: PlanInput): RunPlan {
     attempts,
     notRun,
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
-    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, timing) } : {}),
+    // The host vantage is not a pod: no policy engine to wait for.
+    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, settleMs: 0 }) } : {}),
     canary: { address, port: ECHO_PORT },
   };
 }

@@ -122,3 +122,26 @@ t.test('runBatch reports the self-check in its done line', async (t) => {
   t.same(done, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
   t.equal(lines.length, 1);
 });
+
+t.test('the settle wait delays the first attempt, and an abort during it still yields one line per attempt', async (t) => {
+  // Given a listening server and a batch that asks the agent to wait 600 ms before trying
+  const server = await startTcpServer('echo');
+  t.teardown(server.close);
+  const batch: AttemptBatch = { ...batchOf([tcp('first', server.port, 2000)], 1), settleMs: 600 };
+  const lines: string[] = [];
+  const started = Date.now();
+  await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  // Then the attempt began only after the wait, and still connected
+  const [first] = observationLines(lines);
+  t.ok(first !== undefined && Date.parse(first.startedAt) - started >= 590, `the attempt started ${first ? Date.parse(first.startedAt) - started : '?'} ms after the batch`);
+  t.equal(first?.transport, 'connected');
+  // And an abort during the wait ends it at once with one agent-error line per attempt
+  const stop = new AbortController();
+  const aborted: string[] = [];
+  const running = runBatch({ ...batchOf([tcp('a', server.port, 2000), tcp('b', server.port, 2000)], 2), settleMs: 30_000 }, (l) => aborted.push(l), { signal: stop.signal, selfCheck: NOT_MESHED });
+  setTimeout(() => stop.abort(), 100);
+  const t0 = Date.now();
+  await running;
+  t.ok(Date.now() - t0 < 5000, 'the 30 s wait did not hold the aborted batch');
+  t.same(observationLines(aborted).map((o) => [o.attemptId, o.transport, o.errorCode]).sort(), [['a', 'agent-error', 'E_ABORTED'], ['b', 'agent-error', 'E_ABORTED']]);
+});

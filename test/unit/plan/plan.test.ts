@@ -182,3 +182,18 @@ t.test('the control-path technique follows the port: TLS on STRICT sidecar ports
   t.same(controlPathProbe.request(target('none', 'none'), port('not-meshed'), 's'), { technique: 'tcp' });
   t.same(controlPathProbe.request(target('none', 'none'), { port: 8443, name: 'https', protocol: 'TCP', mtls: 'not-meshed' }, 's'), { technique: 'tls', tls: {} }, 'app TLS port');
 });
+
+t.test('probe pods wait --policy-settle before their first attempt, inside their deadline; the host vantage does not', async (t) => {
+  const plain = planRun(input(await istio()));
+  const settled = planRun(input(await istio(), { policySettle: 3000 }));
+  t.ok(plain.pods.every((p) => p.batch.settleMs === undefined), 'no wait unless asked');
+  t.ok(settled.pods.length > 0);
+  for (const [i, p] of settled.pods.entries()) {
+    t.equal(p.batch.settleMs, 3000, `${p.name} waits`);
+    t.equal(p.batch.deadlineMs, (plain.pods[i]?.batch.deadlineMs ?? 0) + 3000, `${p.name}: the wait is added to its deadline`);
+  }
+  t.equal(settled.hostBatch?.settleMs, undefined, 'the host is not a pod; no policy engine to wait for');
+  // A whole-run --timeout too small for the wait still leaves half the batch budget to try
+  const tight = planRun(input(await istio(), { policySettle: 60_000, timeout: 10 }));
+  t.ok(tight.pods.every((p) => (p.batch.settleMs ?? 0) <= p.batch.deadlineMs / 2), 'the wait is capped at half the deadline');
+});
