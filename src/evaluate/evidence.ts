@@ -27,6 +27,15 @@ export function pathWorked(o: Observation | undefined): boolean {
   return o.transport === 'connected' || o.transport === 'silent';
 }
 
+/**
+ * True when TCP completed and the far side then reset or closed: something listens on the port and
+ * the network lets the control vantage through (e.g. plaintext into STRICT mTLS), which is all a
+ * control path must show for a refusal elsewhere to be a block rather than an empty port.
+ */
+function reachedListener(o: Observation | undefined): boolean {
+  return o !== undefined && (o.transport === 'reset' || o.transport === 'eof');
+}
+
 function pathKey(a: Attempt): string {
   return `${targetKey(a.target)}:${a.port}`;
 }
@@ -38,7 +47,7 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
     if (a.role === 'canary') canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || worked);
-    if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked);
+    if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
   return (a) => ({
     canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),

@@ -1,6 +1,7 @@
 import type { Control } from '../../domain/control.js';
 import { readContext, isApproved } from './context.js';
-import { type Finding, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
+import type { Evidence } from '../../domain/evidence.js';
+import { type Finding, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];
@@ -18,9 +19,11 @@ export const req131: Control = {
       (e) => targetsCde(input, e.attempt.target) && !(e.attempt.vantage.kind === 'from-namespace' && targetsCdeNs(input, e.attempt.vantage.namespace)),
     );
     const findings: Finding[] = evidence.map((e) => {
-      const approved = approvedFlows && e.outcome.kind === 'allowed' ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
+      // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
+      // whether the workload then answered, reset or closed (e.g. plaintext into STRICT mTLS).
+      const approved = approvedFlows && reachedPort(e) ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
       if (approved) {
-        return finding('holds', `${said(e)}, which the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
+        return finding('holds', `${said(e)}; this source reaching the port is a flow the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
       }
       return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
     });
@@ -33,4 +36,9 @@ export const req131: Control = {
 
 function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
   return input.inventory.namespaces.some((n) => n.name === ns && n.inScope);
+}
+
+/** TCP to the port completed: allowed, closed by the far side after connect, or connected and silent. */
+function reachedPort(e: Evidence): boolean {
+  return e.outcome.kind === 'allowed' || closedAfterConnect(e) || e.observation?.transport === 'silent';
 }

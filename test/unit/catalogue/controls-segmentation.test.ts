@@ -58,6 +58,19 @@ t.test('1.3.1 honours an approved flow for an allowed connection', async (t) => 
   t.match(j.reasons.join(' '), /approved-flows file allows \(CHG-42\)/);
 });
 
+for (const kind of ['reset', 'eof', 'silent'] as const) {
+  t.test(`1.3.1 holds when an approved source reaches the port at L4 and is then closed (${kind}), e.g. plaintext into STRICT mTLS`, async (t) => {
+    const flows = [{ from: 'gateway', to: 'payments/*', port: 8080, ref: 'CHG-7' }];
+    const ev = evidenceOf([canaryStep(PROBE_NS), canaryStep(from('gateway')), reach(PROBE_NS, { kind: 'timeout' }), reach(from('gateway'), { kind })]);
+    const j = c131.judge(judgeInput(ev, { context: { approvedFlows: flows } }));
+    t.equal(j.status, 'holds');
+    t.match(j.reasons.join(' '), /from namespace gateway.*approved-flows file allows \(CHG-7\)/);
+    // But the same close from a source the file does not approve stays inconclusive
+    const other = evidenceOf([canaryStep(PROBE_NS), canaryStep(from('shop')), reach(PROBE_NS, { kind: 'timeout' }), reach(from('shop'), { kind })]);
+    t.equal(c131.judge(judgeInput(other, { context: { approvedFlows: flows } })).status, 'inconclusive');
+  });
+}
+
 for (const kind of ['reset', 'eof'] as const) {
   t.test(`1.3.1 and 11.4.5 never hold on a ${kind} after connect (the workload itself may have closed it), and say L4 was reachable`, async (t) => {
     // Given a TCP connection from shop to payments/api that was then closed (${kind})

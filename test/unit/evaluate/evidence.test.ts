@@ -18,6 +18,19 @@ t.test('evidence uses the canary of the same vantage only', async (t) => {
   t.match(probes.find((e) => e.attempt.vantage.kind === 'probe-namespace')?.outcome, { kind: 'inconclusive', reason: 'canary-failed' });
 });
 
+t.test('a control path that connected and was then reset (plaintext into STRICT mTLS) still proves a listener, so a refusal elsewhere is a block', async (t) => {
+  for (const controlSaw of [{ kind: 'reset' }, { kind: 'eof' }, { kind: 'refused' }] as const) {
+    const ev = evidenceOf([
+      canaryStep(from('shop')),
+      { probeId: 'tcp-reach', role: 'control', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed: controlSaw },
+      { probeId: 'tcp-reach', vantage: from('shop'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'refused' } },
+    ]);
+    const probe = ev.find((e) => e.attempt.role === 'probe');
+    if (controlSaw.kind === 'refused') t.match(probe?.outcome, { kind: 'inconclusive' }, 'a refused control path proves nothing listens');
+    else t.match(probe?.outcome, { kind: 'blocked', by: 'refused' }, `control path ${controlSaw.kind} after connect`);
+  }
+});
+
 t.test('attempts of a vantage whose agent never reported its self-check are inconclusive, never trusted as unmeshed', async (t) => {
   // Given a working canary and a timeout from shop, but no done line (so no self-check) from that pod
   const { attempts, observations } = attemptsOf([
