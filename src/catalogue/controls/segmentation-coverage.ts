@@ -11,9 +11,17 @@ import { segmentationFinding } from './segmentation.js';
 /** Probes whose evidence the segmentation judge reads. */
 export const SEGMENTATION_PROBES: readonly string[] = ['tcp-reach'];
 
-/** Namespaces that must be isolated from the CDE: everything not in scope except the run's own probe namespace. */
+/**
+ * Namespaces that must be isolated from the CDE and that a probe pod is placed in: out-of-scope
+ * application and tenant namespaces (the plan's from-namespace vantages, plan/select.ts).
+ */
 export function outOfScopeNamespaces(input: JudgeInput): string[] {
-  return input.inventory.namespaces.filter((n) => !n.inScope && n.role !== 'probe').map((n) => n.name).sort();
+  return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant')).map((n) => n.name).sort();
+}
+
+/** Control-plane and mesh namespaces: probed for exposures, never used as vantages, so never a coverage gap. */
+function infrastructureNamespaces(input: JudgeInput): string[] {
+  return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'system' || n.role === 'mesh')).map((n) => n.name).sort();
 }
 
 function cdeTargets(input: JudgeInput, evidence: readonly Evidence[]): Map<string, string> {
@@ -55,9 +63,13 @@ export function judgeSegmentationCoverage(input: JudgeInput, caveats: readonly s
   }
   const oos = outOfScopeNamespaces(input);
   const scopeLine = `Out-of-scope namespaces enumerated from the live API: ${oos.length > 0 ? oos.join(', ') : 'none'}.`;
+  const infra = infrastructureNamespaces(input);
+  const infraLine = infra.length > 0
+    ? [`Control-plane and mesh namespaces (${infra.join(', ')}) are not used as vantages (meshprobe places no pods there), so their reach into the CDE is not evidenced by this run.`]
+    : [];
   return fold(
     findings,
     { status: 'inconclusive', reason: 'No attempt was made from an out-of-scope namespace to a CDE target (are --foreign-pods disabled?), so segmentation is not evidenced.' },
-    [scopeLine, ...caveats],
+    [scopeLine, ...infraLine, ...caveats],
   );
 }

@@ -94,6 +94,15 @@ t.test('11.4.5 holds when every out-of-scope namespace was tried against every C
   t.match(j.reasons.join(' '), 'Out-of-scope namespaces enumerated from the live API: analytics, shop.');
 });
 
+t.test('11.4.5 does not count control-plane and mesh namespaces as coverage gaps, and says they were not vantages', async (t) => {
+  const namespaces = [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('kube-system', 'system'), ns('istio-system', 'mesh'), ns('meshprobe-run', 'probe', 1)];
+  const ev = evidenceOf([canaryStep(from('shop')), reach(from('shop'), { kind: 'timeout' })]);
+  const j = c1145.judge(judgeInput(ev, { namespaces }));
+  t.equal(j.status, 'holds');
+  t.match(j.reasons.join(' '), 'Control-plane and mesh namespaces (istio-system, kube-system) are not used as vantages');
+  t.notMatch(j.reasons.join(' '), /Coverage is incomplete/);
+});
+
 t.test('11.4.5 is inconclusive and lists the gap when one out-of-scope namespace was never tried', async (t) => {
   const namespaces = [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('analytics', 'out-of-scope')];
   const ev = evidenceOf([canaryStep(from('shop')), reach(from('shop'), { kind: 'timeout' })]);
