@@ -57,7 +57,8 @@ export function renderRbac(options: RbacOptions): string {
     'metadata:',
     `  name: ${options.name}`,
     '  labels:',
-    '    app.kubernetes.io/managed-by: meshprobe',
+    // part-of, not managed-by: these are installed by the user and kept; managed-by marks a run's own objects, which cleanup removes.
+    '    app.kubernetes.io/part-of: meshprobe',
     'rules:',
   ];
   for (const rule of rbacRules(options.for)) {

@@ -9,6 +9,8 @@ t.test('the printed ClusterRole parses as YAML and merges verbs per resource', a
   const [role, binding] = text.split('\n---\n').map((doc) => loadYaml(doc) as Record<string, unknown>);
   // Then it is a ClusterRole whose pods rule has exactly the verbs the code uses
   t.equal(role?.['kind'], 'ClusterRole');
+  // The user keeps it: not labelled as a run's object (cleanup and leftover checks look for managed-by)
+  t.same((role?.['metadata'] as { labels?: unknown } | undefined)?.labels, { 'app.kubernetes.io/part-of': 'meshprobe' });
   const rules = role?.['rules'] as { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[];
   const pods = rules.find((r) => r.resources?.[0] === 'pods');
   t.same(pods, { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list'] });
