@@ -26,13 +26,20 @@ function controlTable(report: Report): string[] {
   ];
 }
 
+/** Reasons printed per control without --verbose: a cluster-wide run has one per attempt, which buries the table. */
+export const REASONS_SHOWN = 5;
+
 function reasons(report: Report, verbose: boolean): string[] {
   const shown = report.verdicts.filter((v) => verbose || v.status === 'fails' || v.status === 'inconclusive');
   if (shown.length === 0) return [];
   const lines = [verbose ? 'Reasons:' : 'What does not hold:'];
   for (const v of shown) {
     lines.push(`  ${requirementOf(v)} ${STATUS_LABEL[v.status]}`);
-    for (const reason of v.reasons) lines.push(`    - ${reason}`);
+    // Without --verbose a failing control shows what fails (its findings), not what held beside it.
+    const list = verbose ? v.reasons : (v.status === 'fails' && v.findings?.length ? v.findings : v.reasons).slice(0, REASONS_SHOWN);
+    for (const reason of list) lines.push(`    - ${reason}`);
+    const more = v.reasons.length - list.length;
+    if (more > 0) lines.push(`    … and ${more} more (all reasons: --verbose, or report.md in the evidence bundle)`);
   }
   lines.push('');
   return lines;
