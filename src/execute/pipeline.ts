@@ -22,7 +22,7 @@ import { ECHO_NAME } from '../plan/pods.js';
 import { collectObservations } from './collect.js';
 import { deployBase, deployPods, preflight } from './deploy.js';
 import { runHostBatch } from './run-host.js';
-import { gatherPods, waitForPod, type PodOutcome } from './run-pods.js';
+import { gatherPods, waitForPod, type GatherResult, type PodOutcome } from './run-pods.js';
 import type { Observation } from '../domain/observation.js';
 
 /** How far the run got (read by the orchestrator after an abort). */
@@ -95,24 +95,33 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
   state.stage = 'run';
   ctx.progress.start(`Running ${plan.attempts.length} attempts`);
-  const outcomes = await runAll(ctx, plan, deployed.filter((d) => d.kind === 'created').map((d) => d.pod));
-  state.stage = 'collect';
-  await classify(ctx, state, plan, outcomes);
+  const { outcomes, stoppedBy } = await runAll(ctx, plan, deployed.filter((d) => d.kind === 'created').map((d) => d.pod));
+  // Stopped early (SIGINT, --timeout, a fatal pod failure): still classify and log what was
+  // observed, then abort; the stage stays 'run' so the report says where the run stopped.
+  if (stoppedBy === undefined) state.stage = 'collect';
+  await classify(ctx, state, plan, outcomes, stoppedBy !== undefined);
+  if (stoppedBy !== undefined) throw stoppedBy;
 }
 
-async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<PodOutcome[]> {
-  const host = plan.hostBatch
-    ? runHostBatch(plan.hostBatch, ctx.signal).then((log): PodOutcome => ({ namespace: '', name: 'host', vantageId: 'host', expectedIds: plan.hostBatch?.attempts.map((a) => a.id) ?? [], log }))
+async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
+  const hostBatch = plan.hostBatch;
+  const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
+  // Never rejects: a pod gather that stops early must not leave this promise unobserved.
+  const host = hostBatch
+    ? runHostBatch(hostBatch, ctx.signal).then(
+      (log): PodOutcome => ({ ...hostBase, log }),
+      (err: unknown): PodOutcome => ({ ...hostBase, problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}` }),
+    )
     : undefined;
   const gathered = await gatherPods(ctx.api, pods.map((p) => ({
     namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
     deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
   })), { readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}) });
-  return [...gathered, ...(host ? [await host] : [])];
+  return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
 }
 
 /** COLLECT + CLASSIFY: observations per pod, self-checks per vantage, evidence appended to the log. */
-async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[]): Promise<void> {
+async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean): Promise<void> {
   const observations: Observation[] = [];
   const selfChecks = new Map<string, SelfCheck>();
   let problems = 0;
@@ -133,5 +142,7 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
   state.evidence = evidence;
   const counts = new Map<string, number>();
   for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);
-  ctx.progress.succeed(`Collected ${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})${problems ? `; ${problems} pod problem(s)` : ''}`);
+  const text = `${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})${problems ? `; ${problems} pod problem(s)` : ''}`;
+  if (stopped) ctx.progress.warn(`Kept ${text} read before the run stopped`);
+  else ctx.progress.succeed(`Collected ${text}`);
 }

@@ -129,14 +129,66 @@ export interface GatherPod {
   readonly fatal: boolean;
 }
 
+/** Options for {@link gatherPods}. */
+export interface GatherOptions extends Omit<WaitOptions, 'until' | 'finishTimeoutMs'> {
+  /** When the run stops early: how long the one last read of a pod's log may take. Default {@link SALVAGE_MS}. */
+  readonly salvageMs?: number;
+}
+
+/** What gathering produced: one outcome per pod, and why it stopped early, if it did. */
+export interface GatherResult {
+  readonly outcomes: readonly PodOutcome[];
+  /**
+   * Set when the run stopped before every pod finished: the caller's signal (SIGINT,
+   * --timeout) or a fatal pod failure. The outcomes still hold every log read so far.
+   */
+  readonly stoppedBy?: unknown;
+}
+
+/** Budget for reading a pod's log once more after the run was stopped (DESIGN §1: cleanup must not wait long). */
+export const SALVAGE_MS = 3000;
+
+/** `work`, or a rejection after `ms` even when the API client ignores its abort signal. */
+function withinMs<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new MeshprobeError('E_TIMEOUT', `no answer within ${ms} ms`);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  return Promise.race([work(controller.signal), expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The run stopped while this pod was not yet collected: read its log once, briefly, on a
+ * fresh signal (the run's is aborted). A pod that finished keeps everything; one still
+ * running keeps its lines so far (no done line, so no self-check: collect and classify make
+ * them inconclusive); one whose log cannot be read keeps none (its attempts: no-observation).
+ */
+async function salvage(api: ClusterApi, p: GatherPod, base: Omit<PodOutcome, 'log' | 'problem'>, ms: number): Promise<PodOutcome> {
+  const where = `${p.namespace}/${p.name}`;
+  try {
+    const log = await withinMs((s) => readAgentLog(api, p.namespace, p.name, s), ms);
+    return { ...base, log, problem: `the run stopped before pod ${where} was seen to finish; its log was read once (partial if the agent was still running)` };
+  } catch (err) {
+    return { ...base, problem: `the run stopped before pod ${where} finished, and its log could not be read (${err instanceof Error ? err.message : String(err)})` };
+  }
+}
+
 /**
  * Wait for every pod to finish and read its log, in parallel. A fatal failure (probe
- * namespace pod, or any image-pull failure) aborts the others and is thrown; other
- * failures become the pod's problem.
+ * namespace pod, or any image-pull failure) stops the others; other failures become the
+ * pod's problem. Stopping (fatal failure, or the caller's signal) never loses what was read:
+ * pods already collected keep their logs, the rest are read once within `salvageMs`, and
+ * the reason is returned as `stoppedBy` for the caller to throw after classifying.
  */
-export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o: Omit<WaitOptions, 'until' | 'finishTimeoutMs'>): Promise<readonly PodOutcome[]> {
+export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o: GatherOptions): Promise<GatherResult> {
   const stop = new AbortController();
   const signal = AbortSignal.any([o.signal, stop.signal]);
+  const salvageMs = o.salvageMs ?? SALVAGE_MS;
   let fatal: unknown;
   const one = async (p: GatherPod): Promise<PodOutcome> => {
     const base = { namespace: p.namespace, name: p.name, vantageId: p.vantageId, expectedIds: p.expectedIds };
@@ -148,8 +200,10 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
         : waited.state.kind === 'finished' && !waited.state.succeeded ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})` : undefined;
       return { ...base, log, ...(problem ? { problem } : {}) };
     } catch (err) {
+      // Stopped from outside (or by another pod's fatal failure) while waiting or reading: salvage.
+      if (signal.aborted) return salvage(api, p, base, salvageMs);
       const code = (err as { code?: unknown }).code;
-      if (p.fatal || code === 'E_IMAGE_PULL' || code === 'E_INTERRUPTED' || code === 'E_TIMEOUT') {
+      if (p.fatal || code === 'E_IMAGE_PULL') {
         fatal ??= err;
         stop.abort(err);
       }
@@ -157,6 +211,7 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
     }
   };
   const outcomes = await Promise.all(pods.map(one));
-  if (fatal !== undefined) throw fatal;
-  return outcomes;
+  if (fatal !== undefined) return { outcomes, stoppedBy: fatal };
+  if (o.signal.aborted) return { outcomes, stoppedBy: abortError(o.signal) };
+  return { outcomes };
 }

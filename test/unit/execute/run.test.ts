@@ -159,6 +159,58 @@ t.test('SIGINT during the run stops waiting, cleans up, and exits 130', async (t
   t.same(mine(api), []);
 });
 
+t.test('SIGINT after one pod finished keeps that pod\'s evidence (report and evidence.jsonl); the rest is inconclusive; cleanup runs', async (t) => {
+  // Given a run where the first probe pod looked at finishes and is collected, and the user
+  // presses Ctrl-C right after its log was read, while every other agent is still running
+  // (it printed one line and no done line yet)
+  const controller = new AbortController();
+  let finished: string | undefined;
+  let finishedIds: readonly string[] = [];
+  const api: FakeClusterApi = fake({
+    podStatus: (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name === 'meshprobe-echo') return running;
+      finished ??= name;
+      return name === finished ? succeeded : running;
+    },
+    podLog: (pod) => {
+      const batch = batchOf(api, pod);
+      const full = agentLog(batch);
+      if (pod.metadata?.name !== finished) return `${full.split('\n')[0] ?? ''}\n`;
+      finishedIds = batch.attempts.map((a) => a.id);
+      controller.abort('SIGINT');
+      return full;
+    },
+  });
+  const { options, dir } = setup(t);
+  // When the run is interrupted
+  const result = await runConformance(options, deps(api, controller.signal));
+  // Then the report says so, and cleanup ran and left nothing behind
+  t.equal(result.report.interrupted, true);
+  t.match(result.report.aborted, { code: 'E_INTERRUPTED', stage: 'run' });
+  t.equal(result.exitCode, 130);
+  t.match(result.report.cleanup, { attempted: true, ok: true });
+  t.same(mine(api), []);
+  // And every attempt of the finished pod keeps its observation and a real outcome, in report.json too
+  t.ok(finishedIds.length > 0, 'one probe pod finished and was read');
+  t.equal(result.report.evidence.length, result.report.summary.attempts, 'every planned attempt has evidence');
+  const byId = new Map(result.report.evidence.map((e) => [e.id, e]));
+  const lost = finishedIds.filter((id) => byId.get(id)?.observation === undefined || byId.get(id)?.outcome.kind === 'inconclusive');
+  t.same(lost, [], 'the finished pod\'s attempts keep their observations and outcomes');
+  const written = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { evidence: { id: string; observation?: unknown }[] };
+  t.same(written.evidence.filter((e) => e.observation !== undefined && finishedIds.includes(e.id)).length, finishedIds.length);
+  // And everything else is inconclusive: no observation, or a partial log without the agent's self-check
+  const rest = result.report.evidence.filter((e) => !finishedIds.includes(e.id));
+  t.ok(rest.length > 0);
+  const decided = rest.filter((e) => !(e.outcome.kind === 'inconclusive' && ['no-observation', 'no-self-check'].includes(e.outcome.reason)));
+  t.same(decided.map((e) => e.id), [], 'attempts of unfinished pods are inconclusive');
+  t.ok(rest.some((e) => e.observation !== undefined), 'a still-running pod\'s partial log was read once');
+  // And evidence.jsonl holds the same evidence, the finished pod's included
+  const lines = readFileSync(join(dir, 'evidence.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id: string; observation?: unknown });
+  t.equal(lines.length, result.report.evidence.length);
+  t.same(finishedIds.filter((id) => lines.find((l) => l.id === id)?.observation === undefined), [], 'evidence.jsonl has the finished pod\'s observations');
+});
+
 t.test('an unreachable cluster aborts in discover with nothing to clean up and a report still written', async (t) => {
   const api = fake({ onList: () => { throw new MeshprobeError('E_CLUSTER_UNREACHABLE', 'cannot reach the API server https://x (ECONNREFUSED)'); } });
   const { options, dir } = setup(t);
