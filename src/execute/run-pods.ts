@@ -192,9 +192,12 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
   let fatal: unknown;
   const one = async (p: GatherPod): Promise<PodOutcome> => {
     const base = { namespace: p.namespace, name: p.name, vantageId: p.vantageId, expectedIds: p.expectedIds };
+    // Each pod waits on its own signal (AbortSignal.any adds no listener to its source), so
+    // N pods polling at once are not N 'abort' listeners on one signal (MaxListenersExceededWarning at 11).
+    const podSignal = AbortSignal.any([signal]);
     try {
-      const waited = await waitForPod(api, p.namespace, p.name, { ...o, signal, until: 'finished', finishTimeoutMs: p.deadlineMs + 15_000 });
-      const log = await readAgentLog(api, p.namespace, p.name, signal);
+      const waited = await waitForPod(api, p.namespace, p.name, { ...o, signal: podSignal, until: 'finished', finishTimeoutMs: p.deadlineMs + 15_000 });
+      const log = await readAgentLog(api, p.namespace, p.name, podSignal);
       const problem = waited.timedOut
         ? `pod ${p.namespace}/${p.name} was still running after its deadline; its log may be partial`
         : waited.state.kind === 'finished' && !waited.state.succeeded ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})` : undefined;

@@ -34,6 +34,30 @@ class HungLogApi extends FakeClusterApi {
 
 const nameOf = (pod: KubeObject): string => pod.metadata?.name ?? '';
 
+t.test('twelve pods polled at once print no MaxListenersExceededWarning', async (t) => {
+  // Given 12 pods that each run for a few polls before they finish
+  const reads = new Map<string, number>();
+  const { api, pods } = await clusterWith(12, {
+    podStatus: (pod) => {
+      const n = (reads.get(nameOf(pod)) ?? 0) + 1;
+      reads.set(nameOf(pod), n);
+      return n < 5 ? running : succeeded;
+    },
+    podLog: (pod) => logOf(nameOf(pod)),
+  });
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  // When they are gathered on one run signal
+  const result = await gatherPods(api, pods, { readyTimeoutMs: 5000, signal: new AbortController().signal, image: 'node:20', pollMs: 2 });
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  // Then every log was read, and Node warned about nothing
+  t.equal(result.stoppedBy, undefined);
+  t.same(result.outcomes.map((o) => o.log), pods.map((p) => logOf(p.name)));
+  t.same(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+});
+
 t.test('a stop keeps the logs already read and reads each unfinished pod once, within the salvage budget even when a read hangs', async (t) => {
   // Given p0 finished, p1 still running (its log readable), and p2 running with a log read that never answers
   const controller = new AbortController();
