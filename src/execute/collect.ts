@@ -168,3 +168,34 @@ export function collectObservations(text: string, expectedIds: readonly string[]
     problems,
   };
 }
+
+/** One pod's self-check (absent without a done line) and how many observations it contributed. */
+export interface PodSelfCheck {
+  readonly vantageId: string;
+  readonly selfCheck?: SelfCheck;
+  readonly observed: number;
+}
+
+/**
+ * Self-checks per vantage id, as buildEvidence reads them, from the pods serving each
+ * vantage (a large vantage is split over several pods, which share one canary). The merge
+ * is conservative: meshed when any pod is meshed; absent (so the vantage's observations are
+ * inconclusive: no-self-check) when any pod that contributed observations has none;
+ * unmeshed only when every contributing pod said so. A pod that contributed no
+ * observation (never collected, e.g. after an interrupt) cannot taint the others: its own
+ * attempts are inconclusive (no-observation) anyway.
+ */
+export function mergeSelfChecks(pods: readonly PodSelfCheck[]): Map<string, SelfCheck> {
+  const merged = new Map<string, SelfCheck>();
+  const unknown = new Set<string>();
+  for (const p of pods) {
+    if (p.selfCheck === undefined) {
+      if (p.observed > 0) unknown.add(p.vantageId);
+      continue;
+    }
+    const prior = merged.get(p.vantageId);
+    if (prior === undefined || (p.selfCheck.meshed && !prior.meshed)) merged.set(p.vantageId, p.selfCheck);
+  }
+  for (const v of unknown) if (merged.get(v)?.meshed !== true) merged.delete(v);
+  return merged;
+}

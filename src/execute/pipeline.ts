@@ -8,7 +8,6 @@ import type { Options } from '../config/options.js';
 import type { NotRunAttempt } from '../domain/attempt.js';
 import type { Control } from '../domain/control.js';
 import type { Evidence } from '../domain/evidence.js';
-import type { SelfCheck } from '../domain/observation.js';
 import type { Probe } from '../domain/probe.js';
 import { vantageId } from '../domain/vantage.js';
 import type { FinalizerStack } from '../lifecycle/finalizers.js';
@@ -19,7 +18,7 @@ import { buildInventory, type DiscoveredInventory } from '../discover/targets.js
 import { buildEvidence } from '../evaluate/evidence.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import { ECHO_NAME } from '../plan/pods.js';
-import { collectObservations } from './collect.js';
+import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
 import { deployBase, deployPods, preflight } from './deploy.js';
 import { runHostBatch } from './run-host.js';
 import { gatherPods, waitForPod, type GatherResult, type PodOutcome } from './run-pods.js';
@@ -120,10 +119,10 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
   return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
 }
 
-/** COLLECT + CLASSIFY: observations per pod, self-checks per vantage, evidence appended to the log. */
+/** COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence appended to the log. */
 async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean): Promise<void> {
   const observations: Observation[] = [];
-  const selfChecks = new Map<string, SelfCheck>();
+  const pods: PodSelfCheck[] = [];
   let problems = 0;
   for (const o of outcomes) {
     if (o.problem) {
@@ -134,10 +133,9 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     const collected = collectObservations(o.log, o.expectedIds);
     observations.push(...collected.observations);
     for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
-    const prior = selfChecks.get(o.vantageId);
-    if (collected.selfCheck && (prior === undefined || collected.selfCheck.meshed)) selfChecks.set(o.vantageId, collected.selfCheck);
+    pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
   }
-  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
+  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods) });
   for (const e of evidence) await ctx.log.append(e);
   state.evidence = evidence;
   const counts = new Map<string, number>();

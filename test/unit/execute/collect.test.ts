@@ -1,6 +1,7 @@
 /** Agent output text → observations and problems (pure). */
 import t from 'tap';
-import { collectObservations, isObservationLine } from '../../../src/execute/collect.js';
+import { collectObservations, isObservationLine, mergeSelfChecks, type PodSelfCheck } from '../../../src/execute/collect.js';
+import type { SelfCheck } from '../../../src/domain/observation.js';
 
 const obs = (attemptId: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ v: 1, attemptId, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 3, transport: 'refused', errorCode: 'ECONNREFUSED', bytesReceived: 0, ...extra });
@@ -87,4 +88,21 @@ t.test('observation lines with nested facts of the wrong shape are rejected', as
   t.equal(isObservationLine({ ...base, dns: 'x' }), false);
   t.equal(isObservationLine({ ...base, durationMs: '3' }), false);
   t.equal(isObservationLine({ ...base, errorCode: 5 }), false);
+});
+
+t.test('self-checks of the pods serving one vantage merge conservatively', async (t) => {
+  const unmeshed = { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' };
+  const meshed = { meshListeners: [15001], meshed: true, nodeVersion: 'v20.20.2' };
+  const cases: { name: string; pods: PodSelfCheck[]; want: SelfCheck | undefined }[] = [
+    { name: 'one unmeshed pod', pods: [{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }], want: unmeshed },
+    { name: 'meshed if any pod is meshed (meshed first)', pods: [{ vantageId: 'v', selfCheck: meshed, observed: 3 }, { vantageId: 'v', selfCheck: unmeshed, observed: 3 }], want: meshed },
+    { name: 'meshed if any pod is meshed (meshed last)', pods: [{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'v', selfCheck: meshed, observed: 3 }], want: meshed },
+    { name: 'absent if a pod with observations has no self-check (missing last)', pods: [{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'v', observed: 2 }], want: undefined },
+    { name: 'absent if a pod with observations has no self-check (missing first)', pods: [{ vantageId: 'v', observed: 2 }, { vantageId: 'v', selfCheck: unmeshed, observed: 3 }], want: undefined },
+    { name: 'meshed wins over missing', pods: [{ vantageId: 'v', observed: 2 }, { vantageId: 'v', selfCheck: meshed, observed: 3 }], want: meshed },
+    { name: 'a pod that contributed nothing (never collected) does not taint the others', pods: [{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'v', observed: 0 }], want: unmeshed },
+    { name: 'another vantage\'s missing self-check does not matter', pods: [{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'w', observed: 2 }], want: unmeshed },
+  ];
+  for (const c of cases) t.same(mergeSelfChecks(c.pods).get('v'), c.want, c.name);
+  t.equal(mergeSelfChecks([{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'w', observed: 2 }]).has('w'), false);
 });
