@@ -41,7 +41,9 @@ function addSharedOptions(y: Argv, groups: readonly SharedGroup[], only?: readon
 function yargsOption(f: Field): YargsOption {
   const env = envName(f);
   const def = DEFAULTS[f.key];
-  const shownDefault = def === undefined || (Array.isArray(def) && def.length === 0) ? {} : { defaultDescription: String(def) };
+  // Durations show their unit next to the default ("600 seconds"), so --help answers "ms or s?".
+  const unit = f.type.kind === 'int' && f.placeholder !== undefined && ['ms', 'seconds', 'days'].includes(f.placeholder) ? ` ${f.placeholder}` : '';
+  const shownDefault = def === undefined || (Array.isArray(def) && def.length === 0) ? {} : { defaultDescription: `${String(def)}${unit}` };
   // No yargs `default`: an unset flag must stay undefined so config and env can apply.
   const base: YargsOption = { describe: `${f.describe} [env ${env}]`, ...shownDefault, ...(f.alias ? { alias: f.alias } : {}) };
   if (f.type.kind === 'bool') return { ...base, type: 'boolean' };

@@ -38,6 +38,7 @@ t.test('a command’s --help shows its options in named groups', async (t) => {
   t.match(r.stdout, /Output:\n/);
   t.match(r.stdout, /--attempt-timeout/);
   t.match(r.stdout, /MESHPROBE_ATTEMPT_TIMEOUT/, 'the env variable is named');
+  t.match(r.stdout, /\[default: 3000 ms\]/, 'a duration default shows its unit');
 });
 
 t.test('--version prints the package version', async (t) => {
