@@ -74,6 +74,8 @@ export function observe(id: string, o: Observed): Observation | undefined {
         authorized: false,
         ...(o.alert !== undefined ? { alert: o.alert } : {}),
       };
+      // A protocol_version alert (70) is how a server refuses a pinned version; the agent reports the TCP connection as made.
+      if (o.alert === 70) return { ...base, transport: 'connected', errorCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', tls };
       const failed = o.alert !== undefined;
       return { ...base, transport: failed ? 'reset' : 'connected', ...(failed ? { errorCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } : {}), bytesReceived: 900, tls };
     }
@@ -104,6 +106,8 @@ const TECHNIQUE: Readonly<Record<string, Technique>> = {
   'egress-reach': 'tcp',
   'tls-handshake': 'tls',
   'tls-handshake-istio-alpn': 'tls',
+  'tls-legacy-1-0': 'tls',
+  'tls-legacy-1-1': 'tls',
 };
 
 /** Turn steps into attempts (stable ids) and observations. */

@@ -169,9 +169,12 @@ export function proofOf(e: Evidence): string {
   return '';
 }
 
-/** "payments/api port 8080 did not answer the connection (timed out: dropped) from namespace shop, while the canary from the same pod connected" */
-export function said(e: Evidence): string {
-  return `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
+/**
+ * "payments/api port 8080 did not answer the connection (timed out: dropped) from namespace shop, while the canary from the same
+ * pod connected". `subject` replaces "payments/api port 8080" where a control names the target its own way.
+ */
+export function said(e: Evidence, subject: string = targetPort(e)): string {
+  return `${capitalise(subject)} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
 }
 
 /** Reason for an inconclusive outcome, as a full sentence. */
@@ -184,5 +187,5 @@ export function inconclusiveReason(e: Evidence, what: string): string {
  * but never a Kubernetes name: "payments/api" stays as the cluster spells it.
  */
 export function capitalise(s: string): string {
-  return /^(the|node|egress) /.test(s) ? s[0]!.toUpperCase() + s.slice(1) : s;
+  return /^(the|node|egress|untrusted) /.test(s) ? s[0]!.toUpperCase() + s.slice(1) : s;
 }

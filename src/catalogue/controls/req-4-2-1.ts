@@ -1,42 +1,132 @@
-import type { Control } from '../../domain/control.js';
+import type { Control, JudgeInput } from '../../domain/control.js';
 import type { Evidence } from '../../domain/evidence.js';
+import { targetKey } from '../../domain/target.js';
+import { vantageId } from '../../domain/vantage.js';
+import type { TlsVersion, TransportResult } from '../../../probes/protocol.js';
 import { parseChain } from '../../evaluate/certificate.js';
 import { evaluateCrypto } from '../../evaluate/crypto-policy.js';
+import { TLS_LEGACY_PROBES } from '../probes/tls-legacy.js';
 import { readContext } from './context.js';
-import { type Finding, finding, fold, probeEvidence, said } from './judge-kit.js';
+import { type Finding, finding, fold, probeEvidence, said, targetPort } from './judge-kit.js';
 
-const PROBES = ['tls-handshake'];
+/** The ordinary handshake: what a modern client negotiates, and the certificate. */
+const DEFAULT_PROBE = 'tls-handshake';
+const LEGACY_VERSIONS: readonly TlsVersion[] = TLS_LEGACY_PROBES.map((p) => p.version);
+const PROBES = [DEFAULT_PROBE, ...TLS_LEGACY_PROBES.map((p) => p.probe.id)];
 /** Days before expiry that only warn (the judge reads fail findings only). */
 const EXPIRY_WARNING_DAYS = 30;
+/** Endings that say nothing about whether the server would take the pinned version (silence is not a refusal). */
+const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeout', 'silent', 'agent-error', 'unreachable', 'dns-failure', 'refused']);
+/** Supporting sentences listed when no path is marked untrusted. */
+const MAX_SUPPORTING = 5;
 
 function matches(e: Evidence, path: string): boolean {
   return path === `${e.attempt.address}:${e.attempt.port}` || path === `${e.attempt.target.name}:${e.attempt.port}` || path === e.attempt.dnsName;
 }
 
-/** Fail findings of the PCI strong-crypto profile for what this handshake negotiated and presented. */
-function cryptoFailures(e: Evidence, now: Date): string[] {
-  const tls = e.observation?.tls;
-  if (!tls) return [];
-  const findings = evaluateCrypto({
-    negotiated: { protocol: tls.protocol, cipher: tls.cipher },
-    chain: parseChain(tls.peerChainPem),
-    now,
-    expiryWarningDays: EXPIRY_WARNING_DAYS,
-  });
-  return findings.filter((f) => f.severity === 'fail').map((f) => f.message);
+/** The target as the user named the path: "untrusted path pay.example:443", or "payments/api port 443 (untrusted path 10.0.0.5:443)". */
+function pathSubject(e: Evidence, path: string): string {
+  if (e.attempt.target.kind === 'Endpoint') return `untrusted path ${e.attempt.target.name}`;
+  return `${targetPort(e)} (untrusted path ${path})`;
 }
 
-function pathFinding(e: Evidence, failing: readonly string[], now: Date): Finding {
-  const tls = e.observation?.tls;
-  const subject = said(e);
-  if (!tls || !tls.handshake || tls.protocol === null) {
-    return e.outcome.kind === 'inconclusive'
-      ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.`, e)
-      : finding('fails', `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`, e);
+/** The version an attempt pinned (min = max), if it did. */
+function pinnedVersion(e: Evidence): TlsVersion | undefined {
+  const tls = e.attempt.tls;
+  return tls?.minVersion !== undefined && tls.minVersion === tls.maxVersion ? tls.minVersion : undefined;
+}
+
+/** accepted: the server chose the pinned version; unknown: no answer, so it may; refused: it answered with anything else. */
+function pinnedResult(e: Evidence): 'accepted' | 'refused' | 'unknown' {
+  const o = e.observation;
+  if (o?.tls?.protocol != null && o.tls.protocol === pinnedVersion(e)) return 'accepted';
+  if (o === undefined || e.outcome.kind === 'inconclusive' || NO_ANSWER.has(o.transport)) return 'unknown';
+  return 'refused';
+}
+
+/** Attempts to one target port from one vantage: the ordinary handshake and the version-pinned ones. */
+interface Endpoint {
+  readonly ordinary?: Evidence;
+  readonly pinned: readonly Evidence[];
+}
+
+function endpointsOf(hits: readonly Evidence[]): Endpoint[] {
+  const groups = new Map<string, { ordinary?: Evidence; pinned: Evidence[] }>();
+  for (const e of hits) {
+    const key = `${targetKey(e.attempt.target)}|${e.attempt.port}|${vantageId(e.attempt.vantage)}`;
+    const g = groups.get(key) ?? { pinned: [] };
+    if (e.attempt.probeId === DEFAULT_PROBE) g.ordinary = e;
+    else if (pinnedVersion(e) !== undefined) g.pinned.push(e);
+    groups.set(key, g);
   }
-  const problems = [...new Set([...cryptoFailures(e, now), ...failing])];
-  if (problems.length > 0) return finding('fails', `${subject}: not strong cryptography (${problems.join(' ')})`, e);
-  return finding('holds', `${subject}: ${tls.protocol} with ${tls.cipher ?? 'an unnamed cipher'} and no failing finding under the PCI strong-cryptography profile.`, e);
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+}
+
+/** Fail findings of the PCI strong-crypto profile: the ordinary handshake, its certificate, and every version a pinned handshake got. */
+function cryptoFailures(ep: Endpoint, input: JudgeInput): string[] {
+  const tls = ep.ordinary?.observation?.tls;
+  const negotiated = tls?.handshake === true && tls.protocol !== null ? tls : undefined;
+  const accepted = ep.pinned.filter((e) => pinnedResult(e) === 'accepted');
+  const chainPem = negotiated?.peerChainPem ?? accepted[0]?.observation?.tls?.peerChainPem ?? [];
+  const findings = evaluateCrypto({
+    protocolsAccepted: accepted.flatMap((e) => pinnedVersion(e) ?? []),
+    ...(negotiated !== undefined ? { negotiated: { protocol: negotiated.protocol, cipher: negotiated.cipher } } : {}),
+    chain: parseChain(chainPem),
+    now: input.now,
+    expiryWarningDays: EXPIRY_WARNING_DAYS,
+  });
+  const seen = new Set([ep.ordinary, ...accepted].flatMap((e) => e?.certificates ?? []));
+  const inventory = input.certificates
+    .filter((c) => seen.has(c.facts.fingerprintSha256))
+    .flatMap((c) => c.findings.filter((f) => f.severity === 'fail').map((f) => f.message));
+  const versions = accepted.map((e) => `${pinnedVersion(e)} (${e.observation?.tls?.cipher ?? 'unnamed cipher'})`);
+  const legacy = versions.length > 0 ? [`Legacy TLS accepted in version-pinned handshakes: ${versions.join(', ')}.`] : [];
+  const policy = findings.filter((f) => f.severity === 'fail').map((f) => f.message);
+  return [...new Set([...legacy, ...policy, ...inventory])];
+}
+
+/** "TLSv1 (timeout)", "TLSv1.1 (not tried)": legacy versions whose acceptance is unknown. */
+function undecided(ep: Endpoint): string[] {
+  return LEGACY_VERSIONS.flatMap((v) => {
+    const tries = ep.pinned.filter((e) => pinnedVersion(e) === v);
+    if (tries.length === 0) return [`${v} (not tried)`];
+    const open = tries.filter((e) => pinnedResult(e) === 'unknown');
+    return open.length === tries.length ? open.slice(0, 1).map((e) => `${v} (${e.observation?.transport ?? 'no observation'})`) : [];
+  });
+}
+
+function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding {
+  const lead = ep.ordinary ?? ep.pinned.find((e) => pinnedResult(e) === 'accepted') ?? (ep.pinned[0] as Evidence);
+  const all = [...(ep.ordinary ? [ep.ordinary] : []), ...ep.pinned];
+  const subject = said(lead, pathSubject(lead, path));
+  const problems = cryptoFailures(ep, input);
+  if (problems.length > 0) return finding('fails', `${subject}: not strong cryptography (${problems.join(' ')})`, all);
+  const tls = ep.ordinary?.observation?.tls;
+  if (ep.ordinary === undefined) {
+    return finding('inconclusive', `${subject}; the ordinary handshake (${DEFAULT_PROBE}) was not made, so the negotiated protocol, cipher and certificate of this untrusted path are unknown.`, all);
+  }
+  if (!tls || !tls.handshake || tls.protocol === null) {
+    return ep.ordinary.outcome.kind === 'inconclusive'
+      ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.`, all)
+      : finding('fails', `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`, all);
+  }
+  const open = undecided(ep);
+  const what = `${tls.protocol} with ${tls.cipher ?? 'an unnamed cipher'}`;
+  if (open.length > 0) {
+    return finding('inconclusive', `${subject}: ${what}, but whether it still accepts legacy TLS is unknown (${open.join(', ')}), so strong cryptography on this untrusted path cannot be decided.`, all);
+  }
+  return finding('holds', `${subject}: ${what}; handshakes pinned to ${LEGACY_VERSIONS.join(' and ')} were refused; no failing finding under the PCI strong-cryptography profile.`, all);
+}
+
+/** Without an untrusted path, CDE ports that took legacy TLS are named as supporting evidence only. */
+function notApplicable(evidence: readonly Evidence[]): string[] {
+  const legacy = evidence.filter((e) => pinnedVersion(e) !== undefined && pinnedResult(e) === 'accepted');
+  const named = [...new Set(legacy.map((e) => `${targetPort(e)} (${pinnedVersion(e)})`))].sort();
+  const list = named.length > MAX_SUPPORTING ? `${named.slice(0, MAX_SUPPORTING).join(', ')} and ${named.length - MAX_SUPPORTING} more` : named.join(', ');
+  return [
+    'No path was marked as crossing an open, public network (--untrusted-path); 4.2.1 applies only to such paths. In-cluster mTLS seen by this run is supporting evidence for 1.2.6, 2.2.5 and 2.2.7, not 4.2.1 evidence.',
+    ...(named.length > 0 ? [`Supporting evidence only: legacy TLS was accepted in version-pinned handshakes by ${list}; if traffic to them crosses an open, public network, mark it with --untrusted-path.`] : []),
+  ];
 }
 
 /** 4.2.1: strong cryptography protects PAN over open, public networks (paths the user marks untrusted). */
@@ -44,30 +134,17 @@ export const req421: Control = {
   id: 'pci-dss-4.0.1/4.2.1',
   requirement: '4.2.1',
   title: 'Strong cryptography protects cardholder data during transmission over open, public networks',
-  holdsMeans: 'Every path marked with --untrusted-path negotiates TLS 1.2+ with a strong suite and a certificate without failing findings under the PCI strong-cryptography profile.',
+  holdsMeans: 'Every path marked with --untrusted-path negotiates TLS 1.2+ with a strong suite and a certificate without failing findings under the PCI strong-cryptography profile, and refuses handshakes pinned to TLS 1.0 and TLS 1.1.',
   probeIds: PROBES,
   judge(input) {
     const { untrustedPaths } = readContext(input);
-    if (untrustedPaths.length === 0) {
-      return {
-        status: 'not-applicable',
-        reasons: [
-          'No path was marked as crossing an open, public network (--untrusted-path); 4.2.1 applies only to such paths. In-cluster mTLS seen by this run is supporting evidence for 1.2.6, 2.2.5 and 2.2.7, not 4.2.1 evidence.',
-        ],
-        evidenceIds: [],
-      };
-    }
     const evidence = probeEvidence(input, PROBES);
+    if (untrustedPaths.length === 0) return { status: 'not-applicable', reasons: notApplicable(evidence), evidenceIds: [] };
     const findings: Finding[] = [];
     for (const path of [...untrustedPaths].sort()) {
       const hits = evidence.filter((e) => matches(e, path));
       if (hits.length === 0) findings.push({ status: 'inconclusive', reason: `No TLS attempt was made to the untrusted path ${path}.`, evidenceIds: [] });
-      for (const e of hits) {
-        const failing = input.certificates
-          .filter((c) => e.certificates.includes(c.facts.fingerprintSha256))
-          .flatMap((c) => c.findings.filter((f) => f.severity === 'fail').map((f) => f.message));
-        findings.push(pathFinding(e, failing, input.now));
-      }
+      for (const ep of endpointsOf(hits)) findings.push(endpointFinding(ep, path, input));
     }
     return fold(findings, { status: 'inconclusive', reason: 'No untrusted path was tried.' });
   },

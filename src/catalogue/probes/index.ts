@@ -13,6 +13,7 @@ import { tcpReach } from './tcp-reach.js';
 import { tenantReach } from './tenant-reach.js';
 import { tlsHandshake } from './tls-handshake.js';
 import { tlsHandshakeIstioAlpn } from './tls-handshake-istio-alpn.js';
+import { tlsLegacy10, tlsLegacy11 } from './tls-legacy.js';
 
 /** All probes, sorted by id. */
 export const ALL_PROBES: readonly Probe[] = [
@@ -29,4 +30,6 @@ export const ALL_PROBES: readonly Probe[] = [
   tenantReach,
   tlsHandshake,
   tlsHandshakeIstioAlpn,
+  tlsLegacy10,
+  tlsLegacy11,
 ];

@@ -4,6 +4,7 @@ import { buildInventory, type DiscoveredInventory } from '../../../src/discover/
 import type { ScopeOptions } from '../../../src/discover/namespaces.js';
 import type { Control } from '../../../src/domain/control.js';
 import type { Probe } from '../../../src/domain/probe.js';
+import type { Target } from '../../../src/domain/target.js';
 import { attemptId } from '../../../src/domain/attempt.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { CONFIGMAP_LIMIT_BYTES, chunkSpecs, jsonBytes, batchDeadlineMs, MAX_BATCH_BYTES } from '../../../src/plan/batch.js';
@@ -137,6 +138,37 @@ t.test('egress and untrusted endpoints: only from CDE namespaces, and only from 
   t.ok(untrusted.some((a) => a.vantage.kind === 'host'));
   t.notOk(untrusted.some((a) => a.probeId === 'egress-reach'));
   t.ok(plan.hostBatch && plan.hostBatch.attempts.length === plan.attempts.filter((a) => a.vantage.kind === 'host').length);
+});
+
+t.test('4.2.1 plans handshakes pinned to TLS 1.0 and 1.1 for an --untrusted-path (host + probe namespace) and CDE TLS ports', async (t) => {
+  // Given an untrusted path and the Istio fixture plus a CDE app-TLS Service, with only 4.2.1 selected
+  const base = await istio({ untrustedPaths: ['partner.example:8443'] });
+  const payTls: Target = {
+    ref: { kind: 'Service', namespace: 'payments', name: 'pay-tls' }, address: '10.96.7.7', ports: [{ port: 8443, name: 'https', protocol: 'TCP', mtls: 'not-meshed' }],
+    mesh: 'none', enrolment: 'none', inScope: true, workload: 'pay-tls', labels: {},
+  };
+  const inv: DiscoveredInventory = { ...base, targets: [...base.targets, payTls] };
+  const plan = planRun({ runId: RUN, inventory: inv, probes: PROBES, controls: CONTROLS, options: { ...OPTS, controls: ['4.2.1'] } });
+  const legacy = plan.attempts.filter((a) => a.probeId.startsWith('tls-legacy-'));
+  // Then the path gets one pinned handshake per legacy version from each vantage next to the ordinary one
+  const path = plan.attempts.filter((a) => a.target.name === 'partner.example:8443');
+  const shape = (a: (typeof path)[number]) => `${a.probeId}@${a.vantage.kind}:${a.tls?.minVersion ?? '-'}/${a.tls?.maxVersion ?? '-'}`;
+  t.same(path.map(shape).sort(), [
+    'tls-handshake@host:-/-', 'tls-handshake@probe-namespace:-/-',
+    'tls-legacy-1-0@host:TLSv1/TLSv1', 'tls-legacy-1-0@probe-namespace:TLSv1/TLSv1',
+    'tls-legacy-1-1@host:TLSv1.1/TLSv1.1', 'tls-legacy-1-1@probe-namespace:TLSv1.1/TLSv1.1',
+  ]);
+  // And the wire specs ask for SECLEVEL=0, or Node's OpenSSL would not offer TLS 1.0/1.1 at all
+  const specs = [...plan.pods.flatMap((p) => p.batch.attempts), ...(plan.hostBatch?.attempts ?? [])];
+  for (const a of legacy) {
+    const spec = specs.find((s) => s.id === a.id);
+    t.match(spec?.tls, { minVersion: a.tls?.minVersion, maxVersion: a.tls?.minVersion, ciphers: 'DEFAULT@SECLEVEL=0' }, `${a.probeId} ${a.target.name} is in a batch, pinned`);
+  }
+  // And in-cluster pinned attempts go only to CDE TLS ports, from the probe namespace
+  const inCluster = legacy.filter((a) => a.target.kind !== 'Endpoint');
+  t.same(inCluster.map(shape).sort(), ['tls-legacy-1-0@probe-namespace:TLSv1/TLSv1', 'tls-legacy-1-1@probe-namespace:TLSv1.1/TLSv1.1']);
+  t.ok(inCluster.every((a) => a.target.name === 'pay-tls' && a.port === 8443));
+  t.ok(plan.notRun.some((n) => n.probeId === 'tls-legacy-1-0' && n.target.kind === 'ApiServer' && /outside the CDE/.test(n.reason)), 'out-of-scope TLS ports (the API server) are reported as not run, with the reason');
 });
 
 t.test('the real catalogue plans without error and every not-run has a reason', async (t) => {
