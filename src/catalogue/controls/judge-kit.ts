@@ -177,6 +177,19 @@ export function said(e: Evidence, subject: string = targetPort(e)): string {
   return `${capitalise(subject)} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
 }
 
+/**
+ * A readable place for a sighting's target key ("Service/payments/api") and port: "payments/api port 443", "node w1 port
+ * 10250", or a user-named endpoint as the user gave it ("pay.example:443", its port already in it).
+ */
+export function placeOf(targetKeyText: string, port: number): string {
+  const [kind = '', namespace = '', ...rest] = targetKeyText.split('/');
+  const name = rest.join('/');
+  if (kind === 'Endpoint') return name.endsWith(`:${port}`) ? name : `${name} port ${port}`;
+  const known: ReadonlySet<string> = new Set(['Service', 'Pod', 'Node', 'ApiServer', 'Canary']);
+  if (!known.has(kind) || name === '') return `${targetKeyText} port ${port}`;
+  return `${targetName({ kind: kind as TargetRef['kind'], namespace, name })} port ${port}`;
+}
+
 /** Reason for an inconclusive outcome, as a full sentence. */
 export function inconclusiveReason(e: Evidence, what: string): string {
   return `${said(e)}, so ${what} cannot be decided from this attempt.`;

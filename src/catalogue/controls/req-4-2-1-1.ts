@@ -1,13 +1,14 @@
 import type { CertificateInventoryEntry } from '../../domain/certificate.js';
 import type { Control } from '../../domain/control.js';
 import { readContext } from './context.js';
+import { placeOf } from './judge-kit.js';
 
 const PROBES = ['tls-handshake', 'tls-handshake-istio-alpn'];
 
 function where(c: CertificateInventoryEntry): string {
   const s = c.seenAt[0];
   const more = c.seenAt.length > 1 ? ` and ${c.seenAt.length - 1} more places` : '';
-  return s ? `${s.target} port ${s.port}${more}` : 'an unrecorded place';
+  return s ? `${placeOf(s.target, s.port)}${more}` : 'an unrecorded place';
 }
 
 function label(c: CertificateInventoryEntry): string {

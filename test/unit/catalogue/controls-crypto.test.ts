@@ -128,11 +128,22 @@ t.test('4.2.1 without an untrusted path stays not-applicable and lists CDE ports
   t.match(j.reasons[1], 'Supporting evidence only: legacy TLS was accepted in version-pinned handshakes by payments/gateway port 443 (TLSv1)');
 });
 
+t.test('4.2.1.1 names a user-named endpoint by its address, not by an internal target key', async (t) => {
+  // Given a failing certificate seen only at an --untrusted-path endpoint
+  const c = findControl('4.2.1.1')!;
+  const atEndpoint: CertificateInventoryEntry = { ...entry('ef'.repeat(32), true), seenAt: [{ target: 'Endpoint//203.0.113.5:443', port: 443, vantage: 'host' }] };
+  // When judged
+  const j = c.judge(judgeInput([], { certificates: [atEndpoint] }));
+  // Then the place reads as the address the user gave
+  t.match(j.reasons[0], 'seen at 203.0.113.5:443 has failing findings');
+  t.notMatch(j.reasons[0], 'Endpoint/');
+});
+
 t.test('4.2.1.1 fails naming the expired certificate, is inconclusive without a trust bundle, holds with one', async (t) => {
   const c = findControl('4.2.1.1')!;
   const fail = c.judge(judgeInput([], { certificates: [entry('ab'.repeat(32), true)] }));
   t.equal(fail.status, 'fails');
-  t.match(fail.reasons[0], 'The certificate api.pay.example (sha256 abababababababab…) seen at Service/payments/api port 443 has failing findings: The leaf certificate expired on 2025-12-01.');
+  t.match(fail.reasons[0], 'The certificate api.pay.example (sha256 abababababababab…) seen at payments/api port 443 has failing findings: The leaf certificate expired on 2025-12-01.');
   t.equal(c.judge(judgeInput([], { certificates: [entry('cd'.repeat(32))] })).status, 'inconclusive');
   t.equal(c.judge(judgeInput([], { certificates: [entry('cd'.repeat(32))], context: { trustBundleSupplied: true } })).status, 'holds');
   t.equal(c.judge(judgeInput([])).status, 'inconclusive');
