@@ -66,7 +66,8 @@ function endpointsOf(hits: readonly Evidence[]): Endpoint[] {
 function cryptoFailures(ep: Endpoint, input: JudgeInput): string[] {
   const tls = ep.ordinary?.observation?.tls;
   const negotiated = tls?.handshake === true && tls.protocol !== null ? tls : undefined;
-  const accepted = ep.pinned.filter((e) => pinnedResult(e) === 'accepted');
+  const order = (e: Evidence): number => LEGACY_VERSIONS.indexOf(pinnedVersion(e) as TlsVersion);
+  const accepted = ep.pinned.filter((e) => pinnedResult(e) === 'accepted').sort((a, b) => order(a) - order(b));
   const chainPem = negotiated?.peerChainPem ?? accepted[0]?.observation?.tls?.peerChainPem ?? [];
   const findings = evaluateCrypto({
     protocolsAccepted: accepted.flatMap((e) => pinnedVersion(e) ?? []),
