@@ -5,10 +5,19 @@ import { placeOf } from './judge-kit.js';
 
 const PROBES = ['tls-handshake', 'tls-handshake-istio-alpn'];
 
+/** Workload names read better than addresses: Services and Pods first, user-named endpoints last. */
+const KIND_RANK: Readonly<Record<string, number>> = { Service: 0, Pod: 1, ApiServer: 2, Node: 3, Endpoint: 4 };
+
+function rank(targetKeyText: string): number {
+  return KIND_RANK[targetKeyText.split('/')[0] ?? ''] ?? 5;
+}
+
+/** "cde-crypto/web port 8443 and 2 more places": distinct target ports (not vantages), a named workload first. */
 function where(c: CertificateInventoryEntry): string {
-  const s = c.seenAt[0];
-  const more = c.seenAt.length > 1 ? ` and ${c.seenAt.length - 1} more places` : '';
-  return s ? `${placeOf(s.target, s.port)}${more}` : 'an unrecorded place';
+  const ranked = [...c.seenAt].sort((a, b) => rank(a.target) - rank(b.target));
+  const [first, ...rest] = [...new Set(ranked.map((s) => placeOf(s.target, s.port)))];
+  if (first === undefined) return 'an unrecorded place';
+  return rest.length === 0 ? first : `${first} and ${rest.length} more ${rest.length === 1 ? 'place' : 'places'}`;
 }
 
 function label(c: CertificateInventoryEntry): string {

@@ -139,6 +139,19 @@ t.test('4.2.1.1 names a user-named endpoint by its address, not by an internal t
   t.notMatch(j.reasons[0], 'Endpoint/');
 });
 
+t.test('4.2.1.1 names the workload before the address it was also reached at, and counts places, not vantages', async (t) => {
+  // Given a failing certificate seen at an --untrusted-path address (host and probe pod) and at the CDE Service behind it
+  const seenAt = [
+    { target: 'Endpoint//198.19.0.21:8443', port: 8443, vantage: 'host' },
+    { target: 'Endpoint//198.19.0.21:8443', port: 8443, vantage: 'probe-namespace' },
+    { target: 'Service/cde-crypto/cert-expired', port: 8443, vantage: 'probe-namespace' },
+  ];
+  // When judged
+  const j = findControl('4.2.1.1')!.judge(judgeInput([], { certificates: [{ ...entry('aa'.repeat(32), true), seenAt }] }));
+  // Then the Service is named first and the address counts as one more place
+  t.match(j.reasons[0], 'seen at cde-crypto/cert-expired port 8443 and 1 more place has failing findings');
+});
+
 t.test('4.2.1.1 fails naming the expired certificate, is inconclusive without a trust bundle, holds with one', async (t) => {
   const c = findControl('4.2.1.1')!;
   const fail = c.judge(judgeInput([], { certificates: [entry('ab'.repeat(32), true)] }));
