@@ -49,14 +49,15 @@ if ('skip' in ready) {
   let since = new Date();
   const runStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const ours = (runId: string): boolean => runId.slice(0, 15) >= runStamp(new Date(since.getTime() - 1000));
-  const objects = (kind: string): { runId: string; phase: string }[] =>
-    kubectl(lab, ['get', kind, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.labels.meshprobe\\.io/run-id} {.status.phase}{"\\n"}{end}'], { timeoutMs: 10_000 })
-      .stdout.split('\n').filter(Boolean).map((l) => ({ runId: l.split(' ')[0] ?? '', phase: l.split(' ')[1] ?? '' }))
+  const objects = (kind: string): { runId: string; phase: string; component: string }[] =>
+    kubectl(lab, ['get', kind, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.labels.meshprobe\\.io/run-id} {.status.phase} {.metadata.labels.meshprobe\\.io/component}{"\\n"}{end}'], { timeoutMs: 10_000 })
+      .stdout.split('\n').filter(Boolean).map((l) => ({ runId: l.split(' ')[0] ?? '', phase: l.split(' ')[1] ?? '', component: l.split(' ')[2] ?? '' }))
       .filter((o) => ours(o.runId));
   const snapshot = (): void => {
     since = new Date();
   };
-  const phases = (): string[] => objects('pods').map((o) => o.phase);
+  // Probe pods only: the canary echo pod runs from the start of deploy.
+  const phases = (): string[] => objects('pods').filter((o) => o.component === 'probe').map((o) => o.phase);
   const probeNamespaceExists = (): boolean => objects('namespaces').length > 0;
 
   const outDir = (name: string): string => mkdtempSync(join(tmpdir(), `meshprobe-e2e-fault-${name}-`));
@@ -83,6 +84,9 @@ if ('skip' in ready) {
       if (run.interrupted) {
         t.equal(run.code, 130, 'exit code 130');
         t.ok(run.report?.['interrupted'] === true || run.report?.['aborted'] !== undefined, 'the report records the interruption');
+        // Once the run stage began, every planned attempt is in the evidence (observed, or inconclusive)
+        const stage = (run.report?.['aborted'] as { stage?: string } | undefined)?.stage;
+        if (stage === 'run' || stage === 'collect') t.ok((attemptCount(run.report) ?? 0) > 0, `interrupted at ${stage}: the evidence of the planned attempts is kept`);
       }
       await endsClean(t, run, `SIGINT ${i.stage}`);
     });
