@@ -38,6 +38,28 @@ export function targetsCde(input: JudgeInput, ref: TargetRef): boolean {
   return cde.size === 0 ? true : cde.has(ref.namespace);
 }
 
+/**
+ * True when the target is a system component in PCI scope for 2.2.4 / 8.3.1: a CDE workload, or
+ * cluster and mesh infrastructure that can affect the CDE (nodes, the API server, control-plane and
+ * mesh namespaces, and anything whose namespace the inventory does not describe). Only workloads of
+ * namespaces known to be out-of-scope applications or tenants are left out.
+ */
+export function targetsScopedComponent(input: JudgeInput, ref: TargetRef): boolean {
+  if (targetsCde(input, ref) || ref.kind === 'Node' || ref.kind === 'ApiServer') return true;
+  const role = input.inventory.namespaces.find((n) => n.name === ref.namespace)?.role;
+  return role !== 'out-of-scope' && role !== 'tenant' && role !== 'probe';
+}
+
+/** The caveat naming out-of-scope workloads whose answers were seen but not judged (empty when none). */
+export function outOfScopeCaveat(input: JudgeInput, evidence: readonly Evidence[], what: string): string[] {
+  const names = [...new Set(evidence.filter((e) => !targetsScopedComponent(input, e.attempt.target)).map((e) => targetName(e.attempt.target)))].sort();
+  if (names.length === 0) return [];
+  const shown = names.slice(0, 5).join(', ');
+  return [
+    `${what} on ${names.length} workload${names.length === 1 ? '' : 's'} of out-of-scope namespaces (${shown}${names.length > 5 ? ', …' : ''}) ${names.length === 1 ? 'is' : 'are'} not judged here; they count if those workloads are connected to the CDE, and each attempt is in the evidence.`,
+  ];
+}
+
 /** "payments/api", "node worker-1", "the Kubernetes API server", ... */
 export function targetName(ref: TargetRef): string {
   switch (ref.kind) {
@@ -66,7 +88,9 @@ export function targetName(ref: TargetRef): string {
 export function targetPort(e: Evidence): string {
   const path = e.attempt.http?.path;
   const request = path !== undefined && !path.startsWith('/__meshprobe') ? ` (${e.attempt.http?.method ?? 'GET'} ${path})` : '';
-  return `${targetName(e.attempt.target)} port ${e.attempt.port}${request}`;
+  // A user-named endpoint already carries its port ("198.51.100.7:443"); do not say it twice.
+  const where = e.attempt.target.kind === 'Endpoint' && e.attempt.target.name.endsWith(`:${e.attempt.port}`) ? targetName(e.attempt.target) : `${targetName(e.attempt.target)} port ${e.attempt.port}`;
+  return `${where}${request}`;
 }
 
 /** "from namespace shop" and friends. */

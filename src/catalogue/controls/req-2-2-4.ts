@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { finding, fold, httpStatus, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
+import { finding, fold, httpStatus, inconclusiveReason, outOfScopeCaveat, probeEvidence, said, targetsScopedComponent } from './judge-kit.js';
 
 const PROBES = ['http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port', 'istiod-debug', 'kubelet-anonymous'];
 
@@ -14,7 +14,8 @@ export const req224: Control = {
   holdsMeans: 'No admin, debug or metrics function (metrics, pprof, mesh stats, istiod debug, kubelet read API) answers with content to a pod that has no business with it.',
   probeIds: PROBES,
   judge(input) {
-    const findings = probeEvidence(input, PROBES).map((e) => {
+    const all = probeEvidence(input, PROBES);
+    const findings = all.filter((e) => targetsScopedComponent(input, e.attempt.target)).map((e) => {
       const path = e.attempt.http?.path ?? '/';
       const subject = said(e);
       const status = httpStatus(e);
@@ -26,6 +27,7 @@ export const req224: Control = {
     });
     return fold(findings, { status: 'inconclusive', reason: 'No admin or debug endpoint was probed.' }, [
       'Only the network-visible part is evidenced: daemons and functions that do not listen on the network are not observable by a probe.',
+      ...outOfScopeCaveat(input, all, 'Admin and debug endpoints'),
     ]);
   },
 };

@@ -38,7 +38,7 @@ export const req4211: Control = {
     if (certs.length === 0) return { status: 'inconclusive', reasons: ['No certificate was observed in use, so there is nothing to compare with the inventory.'], evidenceIds: ids };
     const failing = certs.filter((c) => c.findings.some((f) => f.severity === 'fail'));
     if (failing.length > 0) {
-      const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message).join('; ')}.`);
+      const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message.replace(/\.+$/, '')).join('; ')}.`);
       return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.'], evidenceIds: ids, findings: reasons };
     }
     if (!readContext(input).trustBundleSupplied) {

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { capitalise, closedAfterConnect, finding, fold, happened, httpStatus, inconclusiveReason, probeEvidence, proofOf, targetPort, vantagePhrase } from './judge-kit.js';
+import { capitalise, closedAfterConnect, finding, fold, happened, httpStatus, inconclusiveReason, outOfScopeCaveat, probeEvidence, proofOf, targetPort, targetsScopedComponent, vantagePhrase } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'apiserver-anonymous', 'istiod-debug', 'http-unauthenticated', 'http-debug-pprof'];
 
@@ -11,7 +11,8 @@ export const req831: Control = {
   holdsMeans: 'System-component endpoints (kubelet, API server, istiod debug, metrics, pprof) refuse anonymous requests with 401/403, a client-certificate demand, or are not reachable.',
   probeIds: PROBES,
   judge(input) {
-    const findings = probeEvidence(input, PROBES).map((e) => {
+    const all = probeEvidence(input, PROBES);
+    const findings = all.filter((e) => targetsScopedComponent(input, e.attempt.target)).map((e) => {
       // "without credentials" belongs to the request, before the canary/control proof clause.
       const subject = `${capitalise(targetPort(e))} ${happened(e)} ${vantagePhrase(e)} without credentials${proofOf(e)}`;
       const status = httpStatus(e);
@@ -31,6 +32,7 @@ export const req831: Control = {
     });
     return fold(findings, { status: 'inconclusive', reason: 'No system-component endpoint was probed anonymously.' }, [
       'Requirement 8 is about user and administrator accounts; for service-to-service calls this is supporting evidence, and account management is not observable.',
+      ...outOfScopeCaveat(input, all, 'Anonymous requests'),
     ]);
   },
 };

@@ -50,8 +50,9 @@ function matrix(report: Report): string[] {
   if (m.sources.length === 0) return [];
   const w = Math.max(6, ...m.sources.map((s) => s.length));
   const lines = ['Reachability (rows: source, columns: target namespace; X open, . blocked, ? inconclusive):'];
-  m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 2)}${'| '.repeat(i)}${t}`));
-  for (const s of m.sources) lines.push(`  ${s.padEnd(w)}${m.targets.map((t) => `${CELL_CHAR[m.cells[s]?.[t] ?? 'none']} `).join('')}`);
+  // One space between the longest source name and the first column.
+  m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`));
+  for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${CELL_CHAR[m.cells[s]?.[t] ?? 'none']} `).join('')}`);
   lines.push('');
   return lines;
 }

@@ -101,3 +101,18 @@ t.test('1.2.5 counts a port that completed TCP and then reset as open, so an una
   t.match(fail.reasons[0], /^payments\/api port 8080 reset the connection .*, but no approved flow covers it/);
   t.equal(c.judge(judgeInput(ev, { context: { approvedFlows: [{ from: '*', to: 'payments/api', port: 8080 }] } })).status, 'holds');
 });
+
+t.test('2.2.4 and 8.3.1 judge CDE workloads and cluster components, and only mention out-of-scope application workloads', async (t) => {
+  // Given /metrics served anonymously by a workload in the out-of-scope namespace shop, and a 404 from the CDE
+  const shopMetrics: Step = { probeId: 'http-unauthenticated', vantage: PROBE_NS, target: svc('shop', 'storefront'), port: 8080, http: { method: 'GET', path: '/metrics' }, observed: { kind: 'http', status: 200, body: '# HELP x' } };
+  const ev = evidenceOf([canaryStep(PROBE_NS), shopMetrics, metrics({ kind: 'http', status: 404 })]);
+  for (const id of ['2.2.4', '8.3.1']) {
+    const j = findControl(id)!.judge(judgeInput(ev));
+    // Then the verdict rests on the CDE workload, and the reasons say the shop workload was not judged
+    t.equal(j.status, 'holds', id);
+    t.match(j.reasons.join(' '), /on 1 workload of out-of-scope namespaces \(shop\/storefront\) is not judged here/, id);
+  }
+  // And a cluster component (istiod, in a namespace the inventory does not list) is still judged
+  const istiodOpen = evidenceOf([canaryStep(PROBE_NS), syncz({ kind: 'http', status: 200, body: '[]' })]);
+  t.equal(findControl('8.3.1')!.judge(judgeInput(istiodOpen)).status, 'fails');
+});

@@ -130,7 +130,7 @@ t.test('1.3.2 fails when the CDE namespace reaches a named egress target, and ho
   const step = (observed: Step['observed']): Step => ({ probeId: 'egress-reach', vantage: from('payments'), target, port: 443, observed });
   const fail = c132.judge(judgeInput(evidenceOf([canaryStep(from('payments')), step({ kind: 'connected' })]), { context: { egressTargets: ['example.test:443'] } }));
   t.equal(fail.status, 'fails');
-  t.match(fail.reasons[0], 'Egress target example.test:443 port 443 accepted a TCP connection from namespace payments');
+  t.match(fail.reasons[0], 'Egress target example.test:443 accepted a TCP connection from namespace payments');
   const hold = c132.judge(judgeInput(evidenceOf([canaryStep(from('payments')), step({ kind: 'timeout' })]), { context: { egressTargets: ['example.test:443'] } }));
   t.equal(hold.status, 'holds');
 });
