@@ -136,7 +136,9 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
   }
   const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods) });
-  for (const e of evidence) await ctx.log.append(e);
+  // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
+  // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
+  await ctx.log.appendAll(evidence);
   state.evidence = evidence;
   const counts = new Map<string, number>();
   for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);

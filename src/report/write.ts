@@ -1,24 +1,41 @@
 /**
  * Writing (and reading back) the evidence bundle: evidence.jsonl appended while the run goes,
- * every rendered format written to a temporary name and renamed (never a half-written report),
- * then SHA256SUMS and an optional detached signature. The imperative shell around bundle.ts.
+ * every rendered format streamed to a temporary name and renamed (never a half-written report,
+ * never the whole text of a big report in memory), then SHA256SUMS and an optional detached
+ * signature. The imperative shell around bundle.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../errors.js';
 import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
-import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap } from './reporters/index.js';
+import {
+  joinChunks, renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, type Chunks,
+} from './reporters/index.js';
 
 /** Evidence log name inside the output directory. */
 export const EVIDENCE_LOG = 'evidence.jsonl';
 
-/** An append-only evidence log; each append is flushed before it resolves. */
+/**
+ * Characters gathered before one write(2) when streaming text to a file. Kept below V8's
+ * large-object size (128 KiB), so each piece dies young instead of piling up in the old
+ * generation until a full GC (which is what made peak RSS follow the report's size).
+ */
+const WRITE_CHUNK = 60 * 1024;
+
+/**
+ * An append-only evidence log. A promise from append/appendAll resolves only once its lines
+ * are on disk (written and fdatasync'ed), in the order the calls were made.
+ */
 export interface EvidenceLog {
+  /** One item; appends made while an earlier flush is in flight share the next fdatasync. */
   append(e: Evidence): Promise<void>;
+  /** Many items in order: written in ~60 KiB pieces, one fdatasync at the end (not one per item). */
+  appendAll(items: Iterable<Evidence>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,7 +44,24 @@ function ioError(action: string, path: string, err: unknown): MeshprobeError {
   return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, { hint: 'Check the path exists and is writable (--output-dir).', cause: err });
 }
 
-/** Open (create or append to) dir/evidence.jsonl. Appends are serialised and fdatasync'ed. */
+/** Write all of `text` at the handle's position. */
+async function writeAll(handle: FileHandle, text: string, hash?: ReturnType<typeof createHash>): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  hash?.update(buf);
+  for (let off = 0; off < buf.length;) off += (await handle.write(buf, off)).bytesWritten;
+}
+
+/** A batch of single appends waiting for one write + fdatasync. */
+interface PendingBatch {
+  readonly lines: string[];
+  readonly settle: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
+}
+
+/**
+ * Open (create or append to) dir/evidence.jsonl. Writes are serialised; each append/appendAll
+ * resolves after an fdatasync that covers it (group commit), so what a resolved call wrote
+ * survives a crash, without paying one fdatasync per line for a 100 000-attempt run.
+ */
 export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   const path = join(dir, EVIDENCE_LOG);
   try {
@@ -38,53 +72,131 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   const handle = await open(path, 'a').catch((err: unknown) => {
     throw ioError('open', path, err);
   });
-  let chain: Promise<void> = Promise.resolve();
+  // The serial queue of writes; after a failure every later call rejects with that error.
+  let tail: Promise<void> = Promise.resolve();
+  let failure: { err: unknown } | undefined;
+  let open_: PendingBatch | undefined;
+  const enqueue = (work: () => Promise<void>): Promise<void> => {
+    const next = tail.then(async () => {
+      if (failure) throw failure.err;
+      try {
+        await work();
+      } catch (err) {
+        failure = { err };
+        throw err;
+      }
+    });
+    tail = next.catch(() => undefined);
+    return next;
+  };
   return {
     append(e) {
-      chain = chain.then(async () => {
-        await handle.appendFile(`${JSON.stringify(e)}\n`, 'utf8');
+      const line = `${JSON.stringify(e)}\n`;
+      return new Promise<void>((resolve, reject) => {
+        if (open_) {
+          open_.lines.push(line);
+          open_.settle.push({ resolve, reject });
+          return;
+        }
+        const batch: PendingBatch = { lines: [line], settle: [{ resolve, reject }] };
+        open_ = batch;
+        enqueue(async () => {
+          if (open_ === batch) open_ = undefined; // later appends start the next batch
+          await writeAll(handle, batch.lines.join(''));
+          await handle.datasync();
+        }).then(() => batch.settle.forEach((s) => s.resolve()), (err: unknown) => batch.settle.forEach((s) => s.reject(err)));
+      });
+    },
+    appendAll(items) {
+      open_ = undefined; // appends made after this call are written after these items
+      return enqueue(async () => {
+        let parts: string[] = [];
+        let size = 0;
+        for (const e of items) {
+          const line = `${JSON.stringify(e)}\n`;
+          parts.push(line);
+          size += line.length;
+          if (size >= WRITE_CHUNK) {
+            await writeAll(handle, parts.join(''));
+            parts = [];
+            size = 0;
+          }
+        }
+        if (parts.length > 0) await writeAll(handle, parts.join(''));
         await handle.datasync();
       });
-      return chain;
     },
     async close() {
-      await chain.catch(() => undefined);
+      await tail;
       await handle.close();
     },
   };
 }
 
-/** Write text to path atomically: temp file in the same directory, then rename. */
-async function writeAtomic(path: string, text: string): Promise<void> {
+/**
+ * Stream chunks to path atomically (temp file in the same directory, then rename), in ~60 KiB
+ * writes. Returns the SHA-256 of the bytes written.
+ */
+async function writeAtomic(path: string, chunks: Chunks): Promise<string> {
   const tmp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
+  const hash = createHash('sha256');
   try {
-    await writeFile(tmp, text, 'utf8');
+    const handle = await open(tmp, 'w');
+    try {
+      let parts: string[] = [];
+      let size = 0;
+      for (const c of chunks) {
+        parts.push(c);
+        size += c.length;
+        if (size >= WRITE_CHUNK) {
+          await writeAll(handle, parts.join(''), hash);
+          parts = [];
+          size = 0;
+        }
+      }
+      await writeAll(handle, parts.join(''), hash);
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     throw ioError('write', path, err);
   }
+  return hash.digest('hex');
 }
 
-/** Every rendered file of a report, by name. */
-export function bundleFiles(report: Report): Record<string, string> {
+/** Every rendered file of a report, by name, as chunks (rendered lazily, as each file is written). */
+export function bundleChunks(report: Report): Record<string, () => Chunks> {
   return {
-    'report.json': renderJson(report),
-    'report.md': renderMarkdown(report),
-    'report.html': renderHtml(report),
-    'junit.xml': renderJunit(report),
-    'report.tap': renderTap(report),
-    'report.sarif': renderSarif(report),
-    'certificates.csv': renderCertificatesCsv(report.certificates),
+    'report.json': () => renderJsonChunks(report),
+    'report.md': () => renderMarkdownChunks(report),
+    'report.html': () => renderHtmlChunks(report),
+    'junit.xml': () => renderJunitChunks(report),
+    'report.tap': () => renderTapChunks(report),
+    'report.sarif': () => renderSarifChunks(report),
+    'certificates.csv': () => [renderCertificatesCsv(report.certificates)],
   };
 }
 
-/** Digests of every regular file in dir except the manifest and its signature. */
-async function digestsOnDisk(dir: string): Promise<Map<string, string>> {
+/** Every rendered file of a report, by name (whole texts: for small reports and tests). */
+export function bundleFiles(report: Report): Record<string, string> {
+  return Object.fromEntries(Object.entries(bundleChunks(report)).map(([name, chunks]) => [name, joinChunks(chunks())]));
+}
+
+/** SHA-256 of a file, read in pieces. */
+async function digestFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: WRITE_CHUNK })) hash.update(piece as Buffer);
+  return hash.digest('hex');
+}
+
+/** Digests of every regular file in dir except the manifest and its signature (`known`: digests of files just written). */
+async function digestsOnDisk(dir: string, known: ReadonlyMap<string, string> = new Map()): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of (await readdir(dir)).sort()) {
     if (name === MANIFEST || name === SIGNATURE || name.startsWith('.')) continue;
     if (!(await stat(join(dir, name))).isFile()) continue;
-    out.set(name, createHash('sha256').update(await readFile(join(dir, name))).digest('hex'));
+    out.set(name, known.get(name) ?? await digestFile(join(dir, name)));
   }
   return out;
 }
@@ -93,19 +205,22 @@ async function digestsOnDisk(dir: string): Promise<Map<string, string>> {
  * Write report.json, report.md, report.html, junit.xml, report.tap, report.sarif,
  * certificates.csv (+ extraFiles), then SHA256SUMS over every file in dir (evidence.jsonl
  * included) and SHA256SUMS.sig when a signing key is given. Returns the paths written.
+ * Each file is rendered while it is written, so only one ~60 KiB piece of text is held at a time.
  */
 export async function writeReportBundle(report: Report, dir: string, opts: { signKeyPem?: string; extraFiles?: Record<string, string> } = {}): Promise<string[]> {
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw ioError('create', dir, err);
   });
-  const files = { ...bundleFiles(report), ...(opts.extraFiles ?? {}) };
+  const extra = Object.fromEntries(Object.entries(opts.extraFiles ?? {}).map(([name, text]) => [name, () => [text]]));
+  const files: Record<string, () => Chunks> = { ...bundleChunks(report), ...extra };
   const written: string[] = [];
+  const digests = new Map<string, string>();
   for (const name of Object.keys(files).sort()) {
-    await writeAtomic(join(dir, name), files[name] ?? '');
+    digests.set(name, await writeAtomic(join(dir, name), files[name]?.() ?? []));
     written.push(join(dir, name));
   }
-  const manifest = manifestText(await digestsOnDisk(dir));
-  await writeAtomic(join(dir, MANIFEST), manifest);
+  const manifest = manifestText(await digestsOnDisk(dir, digests));
+  await writeAtomic(join(dir, MANIFEST), [manifest]);
   written.push(join(dir, MANIFEST));
   if (opts.signKeyPem !== undefined) {
     let signature: string;
@@ -114,7 +229,7 @@ export async function writeReportBundle(report: Report, dir: string, opts: { sig
     } catch (err) {
       throw new MeshprobeError('E_USAGE', 'the --sign-key file is not an RSA private key in PEM form', { hint: 'Create one with: openssl genrsa -out sign.pem 3072', cause: err });
     }
-    await writeAtomic(join(dir, SIGNATURE), signature);
+    await writeAtomic(join(dir, SIGNATURE), [signature]);
     written.push(join(dir, SIGNATURE));
   }
   return written;

@@ -5,6 +5,7 @@
  */
 import type { Report } from '../../domain/report.js';
 import { reachabilityMatrix, type Cell } from '../matrix.js';
+import { joinChunks } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
 
 const CSS = `
@@ -30,11 +31,14 @@ function summary(report: Report): string {
   return `<section id="summary"><div class="cards">${card('fails', s.fails, 'fail')}${card('inconclusive', s.inconclusive, 'inconclusive')}${card('holds', s.holds, 'hold')}${card('not-applicable', s['not-applicable'], 'not applicable')}<div class="card"><b>${s.attempts}</b>attempts</div></div>${banner}<p>${esc(summaryLine(report))}</p></section>`;
 }
 
-function controls(report: Report): string {
-  const rows = report.verdicts.map(
-    (v) => `<tr class="control" data-status="${v.status}"><td>${esc(requirementOf(v))}</td><td class="status ${v.status}">${STATUS_LABEL[v.status]}</td><td>${esc(titleOf(v))}<ul class="reasons">${v.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul></td></tr>`,
-  );
-  return `<h2>Controls</h2><table id="controls"><thead><tr><th>Requirement</th><th>Status</th><th>Title and reasons</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+function* controls(report: Report): Generator<string> {
+  yield '<h2>Controls</h2><table id="controls"><thead><tr><th>Requirement</th><th>Status</th><th>Title and reasons</th></tr></thead><tbody>';
+  for (const v of report.verdicts) {
+    yield `<tr class="control" data-status="${v.status}"><td>${esc(requirementOf(v))}</td><td class="status ${v.status}">${STATUS_LABEL[v.status]}</td><td>${esc(titleOf(v))}<ul class="reasons">`;
+    for (const r of v.reasons) yield `<li>${esc(r)}</li>`;
+    yield '</ul></td></tr>';
+  }
+  yield '</tbody></table>';
 }
 
 function matrix(report: Report): string {
@@ -63,20 +67,27 @@ function certificates(report: Report): string {
   return `<h2>Certificate inventory</h2><table id="certificates"><thead><tr><th>SHA-256</th><th>Identity</th><th>Issuer</th><th>Not after</th><th>Key</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** Render the self-contained HTML report. */
-export function renderHtml(report: Report): string {
+/** The self-contained HTML report as chunks (control reasons streamed). */
+export function* renderHtmlChunks(report: Report): Generator<string> {
   const r = report.run;
   const title = `meshprobe report ${r.runId}`;
-  return `<!DOCTYPE html>
+  yield `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head>
 <body><h1>meshprobe — PCI DSS v4.0.1 network controls</h1>
 <p class="meta">Run <code>${esc(r.runId)}</code> · ${esc(r.tool.name)} ${esc(r.tool.version)} · cluster ${esc(report.inventory.cluster.context)} (${esc(report.inventory.cluster.server)}) · ${esc(r.startedAt)} → ${esc(r.finishedAt)}</p>
 ${summary(report)}
-${controls(report)}
+`;
+  yield* controls(report);
+  yield `
 ${matrix(report)}
 ${scope(report)}
 ${certificates(report)}
 <h2>Limitations</h2><ul>${LIMITATIONS.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
 </body></html>
 `;
+}
+
+/** Render the self-contained HTML report. */
+export function renderHtml(report: Report): string {
+  return joinChunks(renderHtmlChunks(report));
 }

@@ -1,15 +1,18 @@
-/** Reporter dispatch: one pure render function per output format. */
+/** Reporter dispatch: one pure render function per output format (and a chunked form of each, for big reports). */
 import type { OutputFormat } from '../../config/options.js';
 import type { Report } from '../../domain/report.js';
-import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
-import { renderMarkdown } from './markdown.js';
-import { renderSarif } from './sarif.js';
-import { renderTap } from './tap.js';
+import type { Chunks } from './chunks.js';
+import { renderJson, renderJsonChunks } from './json.js';
+import { renderJunit, renderJunitChunks } from './junit.js';
+import { renderMarkdown, renderMarkdownChunks } from './markdown.js';
+import { renderSarif, renderSarifChunks } from './sarif.js';
+import { renderTap, renderTapChunks } from './tap.js';
 import { renderText } from './text.js';
 
-export { renderHtml } from './html.js';
+export { renderHtml, renderHtmlChunks } from './html.js';
+export { joinChunks, type Chunks } from './chunks.js';
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText };
+export { renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks };
 
 /** Render the report in one stdout format. */
 export function render(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): string {
@@ -26,6 +29,28 @@ export function render(format: OutputFormat, report: Report, options: { readonly
       return renderSarif(report);
     case 'markdown':
       return renderMarkdown(report);
+    default: {
+      const never: never = format;
+      throw new Error(`unknown output format ${String(never)}`);
+    }
+  }
+}
+
+/** `render` as chunks whose concatenation is the same text (the text summary is one chunk). */
+export function renderChunks(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): Chunks {
+  switch (format) {
+    case 'text':
+      return [renderText(report, options)];
+    case 'json':
+      return renderJsonChunks(report);
+    case 'junit':
+      return renderJunitChunks(report);
+    case 'tap':
+      return renderTapChunks(report);
+    case 'sarif':
+      return renderSarifChunks(report);
+    case 'markdown':
+      return renderMarkdownChunks(report);
     default: {
       const never: never = format;
       throw new Error(`unknown output format ${String(never)}`);

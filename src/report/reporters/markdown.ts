@@ -5,6 +5,7 @@
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { PROBES } from '../../catalogue/index.js';
+import { joinChunks, joinLines } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
 import { vantageId } from '../../domain/vantage.js';
 
@@ -23,7 +24,8 @@ function scope(report: Report): string[] {
 }
 
 function method(report: Report): string[] {
-  const used = new Set(report.evidence.map((e) => e.attempt.probeId));
+  const perProbe = new Map<string, number>();
+  for (const e of report.evidence) perProbe.set(e.attempt.probeId, (perProbe.get(e.attempt.probeId) ?? 0) + 1);
   return [
     '## Method',
     '',
@@ -31,7 +33,7 @@ function method(report: Report): string[] {
     '',
     '| probe | technique | vantages | secure looks like | attempts |',
     '|---|---|---|---|---|',
-    ...PROBES.map((p) => `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${used.has(p.id) ? report.evidence.filter((e) => e.attempt.probeId === p.id).length : 0} |`),
+    ...PROBES.map((p) => `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${perProbe.get(p.id) ?? 0} |`),
     '',
   ];
 }
@@ -45,14 +47,20 @@ function timing(report: Report): string[] {
   return lines;
 }
 
-function controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): string[] {
-  const lines = [`### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`, '', ...v.reasons.map((r) => `- ${escapeMdText(r)}`), ''];
-  const rows = v.evidenceIds.flatMap((id) => {
+function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): Generator<string> {
+  yield `### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`;
+  yield '';
+  for (const r of v.reasons) yield `- ${escapeMdText(r)}`;
+  yield '';
+  let header = false;
+  for (const id of v.evidenceIds) {
     const e = index.get(id);
-    return e ? [`| \`${e.id}\` | ${e.attempt.probeId} | ${escapeMd(vantageLabel(e))} | ${escapeMd(targetLabel(e))} | ${outcomeLabel(e)} |`] : [];
-  });
-  if (rows.length > 0) lines.push('| evidence | probe | vantage | target | outcome |', '|---|---|---|---|---|', ...rows, '');
-  return lines;
+    if (!e) continue;
+    if (!header) yield* ['| evidence | probe | vantage | target | outcome |', '|---|---|---|---|---|'];
+    header = true;
+    yield `| \`${e.id}\` | ${e.attempt.probeId} | ${escapeMd(vantageLabel(e))} | ${escapeMd(targetLabel(e))} | ${outcomeLabel(e)} |`;
+  }
+  if (header) yield '';
 }
 
 function certificates(report: Report): string[] {
@@ -74,16 +82,17 @@ function certificates(report: Report): string[] {
   ];
 }
 
-function notRun(report: Report): string[] {
-  if (report.notRun.length === 0) return [];
-  return ['## Not run', '', '| probe | vantage | target | reason |', '|---|---|---|---|', ...report.notRun.map((n) => `| ${n.probeId} | ${vantageId(n.vantage)} | ${escapeMd(notRunTarget(n))} | ${escapeMd(n.reason)} |`), ''];
+function* notRun(report: Report): Generator<string> {
+  if (report.notRun.length === 0) return;
+  yield* ['## Not run', '', '| probe | vantage | target | reason |', '|---|---|---|---|'];
+  for (const n of report.notRun) yield `| ${n.probeId} | ${vantageId(n.vantage)} | ${escapeMd(notRunTarget(n))} | ${escapeMd(n.reason)} |`;
+  yield '';
 }
 
-/** Render the auditor-facing Markdown report. */
-export function renderMarkdown(report: Report): string {
+function* lines(report: Report): Generator<string> {
   const index = evidenceIndex(report);
   const c = report.cleanup;
-  return [
+  yield* [
     `# meshprobe report — PCI DSS v4.0.1 network controls`,
     '',
     ...timing(report),
@@ -95,9 +104,11 @@ export function renderMarkdown(report: Report): string {
     '|---|---|---|',
     ...report.verdicts.map((v) => `| ${requirementOf(v)} | ${STATUS_LABEL[v.status]} | ${escapeMd(titleOf(v))} |`),
     '',
-    ...report.verdicts.flatMap((v) => controlSection(v, index)),
-    ...certificates(report),
-    ...notRun(report),
+  ];
+  for (const v of report.verdicts) yield* controlSection(v, index);
+  yield* certificates(report);
+  yield* notRun(report);
+  yield* [
     '## Limitations',
     '',
     ...LIMITATIONS.map((l) => `- ${l}`),
@@ -106,5 +117,15 @@ export function renderMarkdown(report: Report): string {
     '',
     c.attempted ? (c.ok ? `All ${c.deleted.length} objects created by the run were deleted.` : `Cleanup problems: ${c.problems.map(escapeMd).join('; ')}`) : 'Nothing was created, so nothing needed cleaning up.',
     '',
-  ].join('\n');
+  ];
+}
+
+/** The Markdown report as chunks (one per line; evidence and not-run rows streamed). */
+export function renderMarkdownChunks(report: Report): Generator<string> {
+  return joinLines(lines(report));
+}
+
+/** Render the auditor-facing Markdown report. */
+export function renderMarkdown(report: Report): string {
+  return joinChunks(renderMarkdownChunks(report));
 }

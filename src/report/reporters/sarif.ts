@@ -5,12 +5,13 @@
  */
 import type { Report } from '../../domain/report.js';
 import { controlById } from '../../catalogue/index.js';
+import { joinChunks, joinedJsonString, jsonChunks } from './chunks.js';
 import { evidenceIndex, requirementOf, targetLabel, titleOf } from './common.js';
 
 const LEVEL = { fails: 'error', inconclusive: 'warning' } as const;
 
-/** Render SARIF JSON text. */
-export function renderSarif(report: Report): string {
+/** SARIF JSON text as chunks (large result lists streamed). */
+export function* renderSarifChunks(report: Report): Generator<string> {
   const index = evidenceIndex(report);
   const rules = report.verdicts.map((v) => ({
     id: requirementOf(v),
@@ -21,18 +22,23 @@ export function renderSarif(report: Report): string {
   }));
   const results = report.verdicts.flatMap((v) => {
     if (v.status !== 'fails' && v.status !== 'inconclusive') return [];
-    const logical = v.evidenceIds.flatMap((id) => {
+    // One logical location per distinct target port (a verdict may cite 100 000 attempts to them).
+    const unique = new Map<string, { name: string; kind: string; fullyQualifiedName: string }>();
+    for (const id of v.evidenceIds) {
       const e = index.get(id);
-      return e && e.attempt.role === 'probe' ? [{ name: targetLabel(e), kind: 'resource', fullyQualifiedName: `${e.attempt.target.kind}/${targetLabel(e)}` }] : [];
-    });
-    const unique = [...new Map(logical.map((l) => [l.fullyQualifiedName, l])).values()];
+      if (!e || e.attempt.role !== 'probe') continue;
+      const name = targetLabel(e);
+      const fullyQualifiedName = `${e.attempt.target.kind}/${name}`;
+      if (!unique.has(fullyQualifiedName)) unique.set(fullyQualifiedName, { name, kind: 'resource', fullyQualifiedName });
+    }
     return [
       {
         ruleId: requirementOf(v),
         level: LEVEL[v.status],
-        message: { text: v.reasons.join(' ') },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'report.json' } }, ...(unique.length > 0 ? { logicalLocations: unique } : {}) }],
-        partialFingerprints: { 'meshprobe/v1': `${v.controlId}|${v.evidenceIds.join(',')}` },
+        // The reasons and evidence ids of a large run are written piece by piece, never joined.
+        message: { text: joinedJsonString(v.reasons, ' ') },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'report.json' } }, ...(unique.size > 0 ? { logicalLocations: [...unique.values()] } : {}) }],
+        partialFingerprints: { 'meshprobe/v1': joinedJsonString(v.evidenceIds, ',', `${v.controlId}|`) },
       },
     ];
   });
@@ -47,5 +53,11 @@ export function renderSarif(report: Report): string {
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  yield* jsonChunks(sarif);
+  yield '\n';
+}
+
+/** Render SARIF JSON text. */
+export function renderSarif(report: Report): string {
+  return joinChunks(renderSarifChunks(report));
 }

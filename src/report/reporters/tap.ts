@@ -1,36 +1,52 @@
 /** TAP 14 reporter: one test point per control (fails → not ok, inconclusive → not ok # TODO, n/a → # SKIP). */
 import type { Report } from '../../domain/report.js';
+import { joinChunks, joinLines } from './chunks.js';
 import { requirementOf, titleOf } from './common.js';
 
-function yamlBlock(reasons: readonly string[]): string[] {
-  return ['  ---', '  reasons:', ...reasons.map((r) => `    - ${JSON.stringify(r)}`), '  ...'];
+function* yamlBlock(reasons: readonly string[]): Generator<string> {
+  yield '  ---';
+  yield '  reasons:';
+  for (const r of reasons) yield `    - ${JSON.stringify(r)}`;
+  yield '  ...';
 }
 
-/** Render TAP version 14. */
-export function renderTap(report: Report): string {
-  const lines = ['TAP version 14', `1..${report.verdicts.length}`];
-  if (report.aborted) lines.push(`# aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`);
-  report.verdicts.forEach((v, i) => {
+function* lines(report: Report): Generator<string> {
+  yield 'TAP version 14';
+  yield `1..${report.verdicts.length}`;
+  if (report.aborted) yield `# aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`;
+  for (const [i, v] of report.verdicts.entries()) {
     const name = `${requirementOf(v)} ${titleOf(v)}`.replace(/#/g, '\\#');
     const n = i + 1;
     switch (v.status) {
       case 'holds':
-        lines.push(`ok ${n} - ${name}`);
+        yield `ok ${n} - ${name}`;
         break;
       case 'fails':
-        lines.push(`not ok ${n} - ${name}`, ...yamlBlock(v.reasons));
+        yield `not ok ${n} - ${name}`;
+        yield* yamlBlock(v.reasons);
         break;
       case 'inconclusive':
-        lines.push(`not ok ${n} - ${name} # TODO inconclusive`, ...yamlBlock(v.reasons));
+        yield `not ok ${n} - ${name} # TODO inconclusive`;
+        yield* yamlBlock(v.reasons);
         break;
       case 'not-applicable':
-        lines.push(`ok ${n} - ${name} # SKIP ${(v.reasons[0] ?? 'not applicable').replace(/\n/g, ' ')}`);
+        yield `ok ${n} - ${name} # SKIP ${(v.reasons[0] ?? 'not applicable').replace(/\n/g, ' ')}`;
         break;
       default: {
         const never: never = v.status;
-        lines.push(String(never));
+        yield String(never);
       }
     }
-  });
-  return `${lines.join('\n')}\n`;
+  }
+}
+
+/** TAP as chunks (one per line). */
+export function* renderTapChunks(report: Report): Generator<string> {
+  yield* joinLines(lines(report));
+  yield '\n';
+}
+
+/** Render TAP version 14. */
+export function renderTap(report: Report): string {
+  return joinChunks(renderTapChunks(report));
 }

@@ -40,6 +40,29 @@ t.test('the evidence log appends one flushed JSON line per evidence item', async
   for (const line of lines) t.same(validate(evidenceSchema, line, schema), []);
 });
 
+t.test('appendAll writes every item in order and resolves once they are all on disk', async (t) => {
+  // Given an open log and many evidence items (more than one ~1 MiB write)
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  const many = Array.from({ length: 3000 }, (_, i) => ({ ...report.evidence[i % report.evidence.length]!, id: `item-${String(i).padStart(5, '0')}` }));
+  // When they are appended in one call (and before close)
+  await log.appendAll(many);
+  // Then every line is on disk, in order
+  t.same(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), many.map((e) => e.id));
+  await log.close();
+});
+
+t.test('appends and appendAll calls keep the order they were made in, also when made without waiting', async (t) => {
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  const item = (id: string) => ({ ...report.evidence[0]!, id });
+  // Given calls made back to back: single appends share one flush, appendAll comes between them
+  const done = [log.append(item('a')), log.append(item('b')), log.appendAll([item('c'), item('d')]), log.append(item('e'))];
+  await Promise.all(done);
+  await log.close();
+  t.same(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['a', 'b', 'c', 'd', 'e']);
+});
+
 t.test('a written bundle holds every format, a manifest covering evidence.jsonl, and verifies', async (t) => {
   const dir = tempDir(t);
   const log = await openEvidenceLog(dir);
