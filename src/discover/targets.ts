@@ -55,6 +55,49 @@ export function workloadOf(pod: KubeObject): string {
   return owner.kind === 'ReplicaSet' ? owner.name.replace(/-[a-z0-9]{5,10}$/, '') : owner.name;
 }
 
+/**
+ * Lookups by key over the snapshot, built once per inventory: a cluster-wide run resolves
+ * thousands of Service ports, and a linear find per port made discovery quadratic.
+ * Each keeps the first object in list order, as Array.find did.
+ */
+interface Lookup {
+  readonly namespace: (name: string) => KubeObject | undefined;
+  readonly service: (namespace: string, name: string) => KubeObject | undefined;
+  /** Running pods of a namespace, in snapshot order. */
+  readonly podsIn: (namespace: string) => readonly KubeObject[];
+  readonly pod: (namespace: string, name: string) => KubeObject | undefined;
+}
+
+function firstBy(list: readonly KubeObject[], key: (o: KubeObject) => string): Map<string, KubeObject> {
+  const out = new Map<string, KubeObject>();
+  for (const o of list) if (!out.has(key(o))) out.set(key(o), o);
+  return out;
+}
+
+function lookup(snapshot: ClusterSnapshot, pods: readonly KubeObject[]): Lookup {
+  const namespaces = firstBy(snapshot.namespaces, nameOf);
+  const objectKey = (o: KubeObject): string => `${namespaceOf(o)}/${nameOf(o)}`;
+  const services = firstBy(snapshot.services, objectKey);
+  const podsByName = firstBy(pods, objectKey);
+  const perNamespace = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    const list = perNamespace.get(namespaceOf(p));
+    if (list) list.push(p);
+    else perNamespace.set(namespaceOf(p), [p]);
+  }
+  return {
+    namespace: (name) => namespaces.get(name),
+    service: (namespace, name) => services.get(`${namespace}/${name}`),
+    podsIn: (namespace) => perNamespace.get(namespace) ?? [],
+    pod: (namespace, name) => podsByName.get(`${namespace}/${name}`),
+  };
+}
+
+/** The first running pod of the namespace that a Service selector selects. */
+function selectedPod(find: Lookup, namespace: string, selector: unknown): KubeObject | undefined {
+  return selector === undefined ? undefined : find.podsIn(namespace).find((p) => matchesLabelMap(selector, labelsOf(p)));
+}
+
 function runningPods(snapshot: ClusterSnapshot, included: ReadonlySet<string>): KubeObject[] {
   return snapshot.pods.filter(
     (p) => included.has(namespaceOf(p)) && stringField(p.status, 'phase') === 'Running' && stringField(p.status, 'podIP') !== undefined &&
@@ -72,9 +115,9 @@ function representatives(pods: readonly KubeObject[]): KubeObject[] {
   return [...byWorkload.values()];
 }
 
-function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Target {
+function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup): Target {
   const ns = namespaceOf(pod);
-  const nsObj = snapshot.namespaces.find((n) => nameOf(n) === ns);
+  const nsObj = find.namespace(ns);
   const { mesh, enrolment } = enrolmentOf(pod);
   return {
     ref: { kind: 'Pod', namespace: ns, name: nameOf(pod) },
@@ -88,13 +131,13 @@ function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMa
   };
 }
 
-function serviceTarget(svc: KubeObject, pods: readonly KubeObject[], snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Target | undefined {
+function serviceTarget(svc: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup): Target | undefined {
   const clusterIP = stringField(svc.spec, 'clusterIP');
   const selector = field(svc.spec, 'selector');
   if (clusterIP === undefined || clusterIP === 'None' || stringField(svc.spec, 'type') === 'ExternalName') return undefined;
   const ns = namespaceOf(svc);
-  const backing = selector === undefined ? undefined : pods.find((p) => namespaceOf(p) === ns && matchesLabelMap(selector, labelsOf(p)));
-  const nsObj = snapshot.namespaces.find((n) => nameOf(n) === ns);
+  const backing = selectedPod(find, ns, selector);
+  const nsObj = find.namespace(ns);
   const podPorts = backing ? meshPortsOf(backing, nsObj, containerPorts(backing), snapshot.mesh) : [];
   const ports: TargetPort[] = arrayField(svc.spec, 'ports').flatMap((sp) => {
     const port = field(sp, 'port');
@@ -152,18 +195,25 @@ export function endpointTargets(scope: ScopeOptions): Target[] {
 }
 
 /** The backing pod and pod port behind a Service port (policy applies to pod ports). */
-function backingOf(t: Target, port: number, snapshot: ClusterSnapshot, pods: readonly KubeObject[]): { pod: KubeObject; port: number } | undefined {
-  const svc = snapshot.services.find((s) => nameOf(s) === t.ref.name && namespaceOf(s) === t.ref.namespace);
-  const selector = field(svc?.spec, 'selector');
-  const pod = selector === undefined ? undefined : pods.find((p) => namespaceOf(p) === t.ref.namespace && matchesLabelMap(selector, labelsOf(p)));
+function backingOf(t: Target, port: number, find: Lookup): { pod: KubeObject; port: number } | undefined {
+  const svc = find.service(t.ref.namespace, t.ref.name);
+  const pod = selectedPod(find, t.ref.namespace, field(svc?.spec, 'selector'));
   const sp = arrayField(svc?.spec, 'ports').find((x) => field(x, 'port') === port);
   const tp = field(sp, 'targetPort') ?? port;
   const resolved = typeof tp === 'number' ? tp : pod ? containerPorts(pod).find((c) => c.name === tp)?.port : undefined;
   return pod && resolved !== undefined ? { pod, port: resolved } : undefined;
 }
 
-function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, pods: readonly KubeObject[]): Record<string, boolean> {
+function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, find: Lookup): Record<string, boolean> {
   const out: Record<string, boolean> = {};
+  // Source and destination share the target's namespace, and a policy only selects pods of its own
+  // namespace, so that namespace's policies decide (the same answer as passing all of them).
+  const policies = new Map<string, KubeObject[]>();
+  for (const p of snapshot.networkPolicies) {
+    const list = policies.get(namespaceOf(p));
+    if (list) list.push(p);
+    else policies.set(namespaceOf(p), [p]);
+  }
   for (const t of targets) {
     if (t.ref.kind !== 'Pod' && t.ref.kind !== 'Service') continue;
     const ns = t.ref.namespace;
@@ -171,12 +221,12 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, pod
     const source = { namespace: ns, namespaceLabels: nsLabels, podLabels: runLabels('plan', 'probe') };
     for (const p of t.ports) {
       const behind = t.ref.kind === 'Pod'
-        ? { pod: pods.find((x) => nameOf(x) === t.ref.name && namespaceOf(x) === ns), port: p.port }
-        : backingOf(t, p.port, snapshot, pods);
+        ? { pod: find.pod(ns, t.ref.name), port: p.port }
+        : backingOf(t, p.port, find);
       if (behind?.pod === undefined) continue; // nothing known behind it: no control path
       const dest = { namespace: ns, namespaceLabels: nsLabels, podLabels: labelsOf(behind.pod) };
       const name = containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
-      out[`${targetKey(t.ref)}|${p.port}`] = policyAllows(snapshot.networkPolicies, source, dest, behind.port, name);
+      out[`${targetKey(t.ref)}|${p.port}`] = policyAllows(policies.get(ns) ?? [], source, dest, behind.port, name);
     }
   }
   return out;
@@ -189,9 +239,10 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
   const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
   const pods = runningPods(snapshot, included);
   const clusterWide = scope.namespaces.length === 0;
+  const find = lookup(snapshot, pods);
   const targets: Target[] = [
-    ...representatives(pods).map((p) => podTarget(p, snapshot, facts)),
-    ...snapshot.services.filter((s) => included.has(namespaceOf(s))).flatMap((s) => serviceTarget(s, pods, snapshot, facts) ?? []),
+    ...representatives(pods).map((p) => podTarget(p, snapshot, facts, find)),
+    ...snapshot.services.filter((s) => included.has(namespaceOf(s))).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
     ...(clusterWide ? nodeTargets(snapshot.nodes) : []),
     ...endpointTargets(scope),
   ].sort((a, b) => targetKey(a.ref).localeCompare(targetKey(b.ref)));
@@ -216,6 +267,6 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
     },
     targets,
     namespaces,
-    sameNamespaceAllowed: controlPaths(targets, snapshot, pods),
+    sameNamespaceAllowed: controlPaths(targets, snapshot, find),
   };
 }
