@@ -44,5 +44,7 @@ export function attemptId(parts: {
   readonly port: number;
 }): string {
   const text = [parts.probeId, vantageId(parts.vantage), targetKey(parts.target), String(parts.port)].join('|');
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // toString of the first 8 bytes, not hex(...).slice(0, 16): a slice keeps its 64-character
+  // parent alive, and a run holds one id per attempt until the report is written.
+  return createHash('sha256').update(text).digest().toString('hex', 0, 8);
 }

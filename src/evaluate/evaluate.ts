@@ -10,6 +10,7 @@ import type { Verdict } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
+import { flat, Interner } from './compact.js';
 
 /** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */
 export function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
@@ -29,19 +30,74 @@ export function proofIds(cited: readonly string[], evidence: readonly Evidence[]
     return e && e.attempt.role === 'probe' && e.outcome.kind === 'blocked' ? [e] : [];
   });
   const vantages = new Set(blocked.map((e) => vantageId(e.attempt.vantage)));
-  const paths = new Set(blocked.map((e) => `${targetKey(e.attempt.target)}:${e.attempt.port}`));
+  const paths = new Set(blocked.map((e) => pathOf(e)));
   return evidence
-    .filter((e) => (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(`${targetKey(e.attempt.target)}:${e.attempt.port}`)))
+    .filter((e) => (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e))))
     .map((e) => e.id);
 }
 
+function pathOf(e: Evidence): string {
+  return `${targetKey(e.attempt.target)}:${e.attempt.port}`;
+}
+
+/**
+ * What proofIds looks up, built once per evaluation instead of once per control (at 100 000
+ * attempts the per-control maps were seconds of work and hundreds of MiB of garbage).
+ */
+export interface ProofIndex {
+  readonly byId: ReadonlyMap<string, Evidence>;
+  /** Canary evidence ids by vantage id, control-path evidence ids by target:port. */
+  readonly canaries: ReadonlyMap<string, readonly string[]>;
+  readonly controlPaths: ReadonlyMap<string, readonly string[]>;
+}
+
+export function proofIndex(evidence: readonly Evidence[]): ProofIndex {
+  const byId = new Map<string, Evidence>();
+  const canaries = new Map<string, string[]>();
+  const controlPaths = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, key: string, id: string): void => {
+    const list = m.get(key);
+    if (list) list.push(id);
+    else m.set(key, [id]);
+  };
+  for (const e of evidence) {
+    byId.set(e.id, e);
+    if (e.attempt.role === 'canary') add(canaries, vantageId(e.attempt.vantage), e.id);
+    if (e.attempt.role === 'control') add(controlPaths, pathOf(e), e.id);
+  }
+  return { byId, canaries, controlPaths };
+}
+
+/** proofIds through an index; `mine` says which evidence the control could read (its evidenceFor). */
+function indexedProofIds(cited: readonly string[], index: ProofIndex, mine: (e: Evidence) => boolean): string[] {
+  const vantages = new Set<string>();
+  const paths = new Set<string>();
+  for (const id of cited) {
+    const e = index.byId.get(id);
+    if (!e || !mine(e) || e.attempt.role !== 'probe' || e.outcome.kind !== 'blocked') continue;
+    vantages.add(vantageId(e.attempt.vantage));
+    paths.add(pathOf(e));
+  }
+  const out: string[] = [];
+  for (const v of vantages) for (const id of index.canaries.get(v) ?? []) out.push(id);
+  for (const p of paths) for (const id of index.controlPaths.get(p) ?? []) out.push(id);
+  return out;
+}
+
+/** How a verdict keeps its sentences (evaluate stores them flat and shares equal ones across controls). */
+export type KeepText = (s: string) => string;
+
 /** Judge one control, turning a judge bug into an inconclusive verdict with the reason. */
-export function judgeControl(control: Control, input: JudgeInput): Verdict {
+export function judgeControl(control: Control, input: JudgeInput, shared: { readonly index?: ProofIndex; readonly keep?: KeepText } = {}): Verdict {
+  const keep = shared.keep ?? flat;
   try {
     const evidence = evidenceFor(control, input.evidence);
     const j = control.judge({ ...input, evidence });
-    const ids = [...new Set([...j.evidenceIds, ...proofIds(j.evidenceIds, evidence)])].sort();
-    return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: [...j.reasons], evidenceIds: ids, ...(j.status === 'fails' ? { findings: [...(j.findings ?? j.reasons)] } : {}) };
+    const mine = new Set(control.probeIds);
+    const proofs = shared.index ? indexedProofIds(j.evidenceIds, shared.index, (e) => mine.has(e.attempt.probeId)) : proofIds(j.evidenceIds, evidence);
+    const ids = [...new Set([...j.evidenceIds, ...proofs])].sort();
+    // Reasons are kept until the report is written (~200 000 sentences at 100 000 attempts).
+    return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: j.reasons.map(keep), evidenceIds: ids, ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { controlId: control.id, requirement: control.requirement, title: control.title, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };
@@ -50,5 +106,9 @@ export function judgeControl(control: Control, input: JudgeInput): Verdict {
 
 /** Judge every control, sorted in requirement order. */
 export function evaluate(controls: readonly Control[], input: Omit<JudgeInput, 'evidence'> & { readonly evidence: readonly Evidence[] }): Verdict[] {
-  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input));
+  const index = proofIndex(input.evidence);
+  // Controls that judge the same attempts say the same sentences (11.4.5 and 11.4.6): keep one copy.
+  const strings = new Interner<string>((s) => s);
+  const keep: KeepText = (s) => strings.intern(flat(s));
+  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep }));
 }

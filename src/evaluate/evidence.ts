@@ -12,6 +12,7 @@ import { describeVantage, vantageId } from '../domain/vantage.js';
 import { redactObservation } from '../report/redact.js';
 import { fingerprintOfPem } from './certificate.js';
 import { type ClassifyContext, classify } from './classify.js';
+import { flat, Interner } from './compact.js';
 
 /** What buildEvidence needs. `selfChecks` is keyed by vantage id; a vantage without one makes its attempts inconclusive. */
 export interface EvidenceInput {
@@ -76,24 +77,32 @@ export function whyOf(a: Attempt, outcome: Outcome): string {
   }
 }
 
-/** Classify every attempt and assemble its Evidence, sorted by id. */
+/** The evidence of an attempt that presented no certificate (shared: evidence is read-only). */
+const NO_CERTIFICATES: readonly string[] = Object.freeze([]);
+
+/**
+ * Classify every attempt and assemble its Evidence, sorted by id. Equal outcomes share one
+ * object and sentences are stored flat (compact.ts): the run keeps all of it until the report.
+ */
 export function buildEvidence(input: EvidenceInput): Evidence[] {
   const byId = new Map(input.observations.map((o) => [o.attemptId, o]));
   const ctxOf = contexts(input, byId);
+  const outcomes = new Interner<Outcome>((o) => JSON.stringify(o));
   return input.attempts
     .map((attempt): Evidence => {
       // Classify the redacted observation, so outcome details (and reasons built from them) hold nothing redaction removes.
       const raw = byId.get(attempt.id);
       const observation = raw === undefined ? undefined : redactObservation(raw);
-      const outcome = classify(attempt, observation, ctxOf(attempt));
-      const certificates = (observation?.tls?.peerChainPem ?? []).map((pem) => fingerprintOfPem(pem));
+      const outcome = outcomes.intern(classify(attempt, observation, ctxOf(attempt)));
+      const chain = observation?.tls?.peerChainPem ?? [];
+      const certificates = chain.length === 0 ? NO_CERTIFICATES : chain.map((pem) => fingerprintOfPem(pem));
       return {
         id: attempt.id,
         attempt,
         ...(observation !== undefined ? { observation } : {}),
         outcome,
         certificates,
-        why: whyOf(attempt, outcome),
+        why: flat(whyOf(attempt, outcome)),
       };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
