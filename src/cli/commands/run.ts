@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { newRunId } from '../../cluster/labels.js';
 import { createKubeClient } from '../../cluster/kube-client.js';
-import { render } from '../../report/reporters/index.js';
+import { renderChunks } from '../../report/reporters/index.js';
 import { runConformance } from '../../run.js';
 import type { CliCommand, CliContext } from '../command.js';
 import type { ProgressSink } from '../progress.js';
@@ -32,6 +32,24 @@ export function withVisibleWarnings(progress: ProgressSink, stderr: (t: string) 
   };
 }
 
+/**
+ * Write a chunked rendering in ~60 KiB pieces, each cut after a line break (so `write`, which
+ * ends text without one with a newline, prints exactly the rendering). `-o json` of a
+ * 100 000-attempt run is ~240 MB: it is never one string.
+ */
+export function writeChunked(chunks: Iterable<string>, write: (text: string) => void, pieceSize = 60 * 1024): void {
+  let pending = '';
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length < pieceSize) continue;
+    const cut = pending.lastIndexOf('\n');
+    if (cut < 0) continue;
+    write(pending.slice(0, cut + 1));
+    pending = pending.slice(cut + 1);
+  }
+  if (pending !== '') write(pending);
+}
+
 /** True when ora draws on stderr (the same rule as progressFor in main.ts). */
 export function spinnerOn(ctx: CliContext): boolean {
   return process.stderr.isTTY === true && !ctx.options.quiet && ctx.options.output === 'text';
@@ -47,7 +65,7 @@ async function runCommand(ctx: CliContext): Promise<number> {
   ctx.progress.stop();
   const aborted = result.report.aborted;
   if (aborted) ctx.stderr(`meshprobe: run aborted during ${aborted.stage} [${aborted.code}]: ${aborted.message}`);
-  ctx.stdout(render(options.output, result.report, { verbose: options.verbose }));
+  writeChunked(renderChunks(options.output, result.report, { verbose: options.verbose }), ctx.stdout);
   ctx.stderr(`meshprobe: run ${result.runId}: evidence bundle in ${result.outputDir}`);
   if (!result.report.cleanup.ok) ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);
   return result.exitCode;
