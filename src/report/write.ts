@@ -75,7 +75,7 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   // The serial queue of writes; after a failure every later call rejects with that error.
   let tail: Promise<void> = Promise.resolve();
   let failure: { err: unknown } | undefined;
-  let open_: PendingBatch | undefined;
+  let filling: PendingBatch | undefined;
   const enqueue = (work: () => Promise<void>): Promise<void> => {
     const next = tail.then(async () => {
       if (failure) throw failure.err;
@@ -93,22 +93,22 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
     append(e) {
       const line = `${JSON.stringify(e)}\n`;
       return new Promise<void>((resolve, reject) => {
-        if (open_) {
-          open_.lines.push(line);
-          open_.settle.push({ resolve, reject });
+        if (filling) {
+          filling.lines.push(line);
+          filling.settle.push({ resolve, reject });
           return;
         }
         const batch: PendingBatch = { lines: [line], settle: [{ resolve, reject }] };
-        open_ = batch;
+        filling = batch;
         enqueue(async () => {
-          if (open_ === batch) open_ = undefined; // later appends start the next batch
+          if (filling === batch) filling = undefined; // later appends start the next batch
           await writeAll(handle, batch.lines.join(''));
           await handle.datasync();
         }).then(() => batch.settle.forEach((s) => s.resolve()), (err: unknown) => batch.settle.forEach((s) => s.reject(err)));
       });
     },
     appendAll(items) {
-      open_ = undefined; // appends made after this call are written after these items
+      filling = undefined; // appends made after this call are written after these items
       return enqueue(async () => {
         let parts: string[] = [];
         let size = 0;
