@@ -12,11 +12,11 @@ import { targetKey, type Target, type TargetPort } from '../domain/target.js';
 import { vantageId, type Vantage, type VantageKind } from '../domain/vantage.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
 import type { DiscoveredInventory } from '../discover/targets.js';
-import { mayHostProbePods } from '../discover/namespaces.js';
+import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
 import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
-import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions } from './select.js';
+import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 
@@ -90,24 +90,60 @@ function tcpProbe(id: string): Probe {
   };
 }
 
+/**
+ * One object per distinct vantage (and per distinct reason text): a 100 000-attempt plan
+ * otherwise holds one vantage object per attempt and per not-run entry, and one copy of
+ * each per-target reason per port.
+ */
+class Interner {
+  readonly #vantages = new Map<string, Vantage>();
+  readonly #reasons = new Map<string, string>();
+  vantage(v: Vantage): Vantage {
+    const id = vantageId(v);
+    const known = this.#vantages.get(id);
+    if (known) return known;
+    this.#vantages.set(id, v);
+    return v;
+  }
+  reason(text: string): string {
+    const known = this.#reasons.get(text);
+    if (known !== undefined) return known;
+    this.#reasons.set(text, text);
+    return text;
+  }
+}
+
 /** probe × target × port × vantage expansion. */
-function expand(input: PlanInput, probes: readonly Probe[]): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+function expand(input: PlanInput, probes: readonly Probe[], intern: Interner): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
   const attempts: Attempt[] = [];
   const notRun: NotRunAttempt[] = [];
   const { inventory, options } = input;
   for (const probe of probes) {
     for (const target of inventory.targets) {
+      // The vantages of a kind depend on the probe and the target, not on the port: resolved once per target.
+      const choices = new Map<VantageKind, VantageChoice>();
+      const choiceFor = (kind: VantageKind): VantageChoice => {
+        let choice = choices.get(kind);
+        if (choice === undefined) {
+          choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
+          choice = choice.kind === 'none'
+            ? { kind: 'none', reason: intern.reason(choice.reason) }
+            : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantage(v)) };
+          choices.set(kind, choice);
+        }
+        return choice;
+      };
+      const endpoint = endpointAllows(probe, target);
       for (const port of target.ports) {
-        const ok = endpointAllows(probe, target);
-        const applies = ok === true ? probe.applies(target, port) : ok;
+        const applies = endpoint === true ? probe.applies(target, port) : endpoint;
         if (applies !== true) {
-          notRun.push({ probeId: probe.id, vantage: nominalVantage(probe.vantages[0] ?? 'probe-namespace', target), target: target.ref, port: port.port, reason: applies });
+          notRun.push({ probeId: probe.id, vantage: intern.vantage(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reason(applies) });
           continue;
         }
         for (const kind of probe.vantages) {
-          const choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
+          const choice = choiceFor(kind);
           if (choice.kind === 'none') {
-            notRun.push({ probeId: probe.id, vantage: nominalVantage(kind, target), target: target.ref, port: port.port, reason: choice.reason });
+            notRun.push({ probeId: probe.id, vantage: intern.vantage(nominalVantage(kind, target)), target: target.ref, port: port.port, reason: choice.reason });
             continue;
           }
           for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
@@ -136,18 +172,24 @@ export const controlPathProbe: Probe = {
 };
 
 /** Control-path attempts: same-namespace connects where policy allows a fresh pod of the namespace. */
-function controlAttempts(input: PlanInput, attempts: readonly Attempt[]): Attempt[] {
+function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern: Interner): Attempt[] {
   const probe = controlPathProbe;
   const out = new Map<string, Attempt>();
+  // First of each key wins, as a linear find would.
+  const targets = new Map<string, Target>();
+  for (const t of input.inventory.targets) if (!targets.has(targetKey(t.ref))) targets.set(targetKey(t.ref), t);
+  const namespaces = new Map<string, NamespaceFacts>();
+  for (const n of input.inventory.namespaces) if (!namespaces.has(n.name)) namespaces.set(n.name, n);
   for (const a of attempts) {
     if (a.vantage.kind === 'same-namespace' || a.vantage.kind === 'host') continue;
-    const key = `${targetKey(a.target)}|${a.port}`;
+    const tKey = targetKey(a.target);
+    const key = `${tKey}|${a.port}`;
     if (input.inventory.sameNamespaceAllowed[key] !== true || out.has(key)) continue;
-    const target = input.inventory.targets.find((t) => targetKey(t.ref) === targetKey(a.target));
-    const ns = input.inventory.namespaces.find((n) => n.name === a.target.namespace);
+    const target = targets.get(tKey);
+    const ns = namespaces.get(a.target.namespace);
     const port = target?.ports.find((p) => p.port === a.port);
     if (!target || !port || !ns || !mayHostProbePods(ns)) continue;
-    out.set(key, makeAttempt(probe, 'control', { kind: 'same-namespace', namespace: ns.name }, target, port, input.options.attemptTimeout));
+    out.set(key, makeAttempt(probe, 'control', intern.vantage({ kind: 'same-namespace', namespace: ns.name }), target, port, input.options.attemptTimeout));
   }
   return [...out.values()];
 }
@@ -176,9 +218,14 @@ export function vantageTag(v: Vantage): string {
   return `${v.kind === 'probe-namespace' ? 'pn' : v.kind === 'same-namespace' ? 'sn' : v.kind === 'from-namespace' ? 'fn' : 'h'}${h.toString(16).padStart(8, '0').slice(0, 6)}`;
 }
 
-function sortAttempts(list: Attempt[]): Attempt[] {
-  const key = (a: Attempt): string => `${vantageId(a.vantage)}|${a.role === 'canary' ? 0 : 1}|${targetKey(a.target)}|${String(a.port).padStart(5, '0')}|${a.probeId}`;
-  return list.sort((a, b) => key(a).localeCompare(key(b)));
+/** The default collation, as String.prototype.localeCompare uses it (same order, without a per-call setup). */
+const collator = new Intl.Collator();
+
+function sortAttempts(list: readonly Attempt[]): Attempt[] {
+  // Keys built once per attempt, not twice per comparison.
+  const keyed = list.map((a) => ({ a, key: `${vantageId(a.vantage)}|${a.role === 'canary' ? 0 : 1}|${targetKey(a.target)}|${String(a.port).padStart(5, '0')}|${a.probeId}` }));
+  keyed.sort((x, y) => collator.compare(x.key, y.key));
+  return keyed.map((k) => k.a);
 }
 
 /** Build the plan. Pure and deterministic for the same inputs. */
@@ -187,15 +234,24 @@ export function planRun(input: PlanInput): RunPlan {
   const address = input.canaryAddress ?? `${ECHO_NAME}.${probeNamespace}.svc`;
   const controls = selectControls(input.controls, input.options.controls);
   const probes = selectProbes(input.probes, controls, input.options.skipProbes);
-  const { attempts: probeAttempts, notRun } = expand(input, probes);
-  const control = controlAttempts(input, probeAttempts);
+  const intern = new Interner();
+  const { attempts: probeAttempts, notRun } = expand(input, probes, intern);
+  const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
-  for (const a of [...probeAttempts, ...control]) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
+  for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...probeAttempts, ...control]);
   const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
-  for (const v of podVantages.values()) {
-    const specs = attempts.filter((a) => vantageId(a.vantage) === vantageId(v)).map(toSpec);
+  // Attempts grouped by vantage once (in plan order), not filtered once per vantage.
+  const byVantage = new Map<string, Attempt[]>();
+  for (const a of attempts) {
+    const id = vantageId(a.vantage);
+    const group = byVantage.get(id);
+    if (group) group.push(a);
+    else byVantage.set(id, [a]);
+  }
+  for (const [id, v] of podVantages) {
+    const specs = (byVantage.get(id) ?? []).map(toSpec);
     chunkSpecs(specs).forEach((chunk, i) => {
       const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
       pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch: makeBatch(input.runId, name, chunk, timing) });
