@@ -141,19 +141,24 @@ function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttemp
   const timedOut: number[] = [];
   const other: number[] = [];
   let agree = 0;
+  const disagreements: Record<string, number> = {};
   const t0 = performance.now();
   for (const a of sample) {
     if (performance.now() - t0 > o.naiveBudgetMs) break;
     const r = naiveAttempt(lab, a, o.attemptTimeoutMs);
     (a.transport === 'timeout' ? timedOut : other).push(r.ms);
-    if ((ERRNO[r.result] ?? r.result) === a.transport) agree += 1;
+    // A one-shot connect cannot tell "connected and answered" from "connected and silent": both are TCP completing.
+    const naive = ERRNO[r.result] ?? r.result;
+    const seen = a.transport === 'silent' ? 'connected' : a.transport;
+    if (naive === seen) agree += 1;
+    else disagreements[`meshprobe ${a.transport} / naive ${naive}`] = (disagreements[`meshprobe ${a.transport} / naive ${naive}`] ?? 0) + 1;
   }
   const executed = timedOut.length + other.length;
   const all = mean([...timedOut, ...other]) ?? 0;
   const fullTimeouts = plan.filter((a) => a.transport === 'timeout').length;
   const estimateMs = fullTimeouts * (mean(timedOut) ?? all) + (plan.length - fullTimeouts) * (mean(other) ?? all);
   return {
-    planned: plan.length, executed, sampleWallMs: Math.round(performance.now() - t0), agreeWithMeshprobe: agree,
+    planned: plan.length, executed, sampleWallMs: Math.round(performance.now() - t0), agreeWithMeshprobe: agree, disagreements,
     meanExecMs: { timeout: Math.round(mean(timedOut) ?? 0), other: Math.round(mean(other) ?? 0) }, execEstimateMs: Math.round(estimateMs),
   };
 }

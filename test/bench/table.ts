@@ -73,6 +73,7 @@ function naiveLines(n: Json, podStart: number, ratio: number): string[] {
     `   naive: ${String(n['executed'])} of ${String(n['planned'])} attempts executed (sequential kubectl exec, ${s(n['sampleWallMs'])}; mean ${String(obj(n['meanExecMs'])['other'])} ms connected, ` +
       `${String(obj(n['meanExecMs'])['timeout'])} ms denied; agrees with meshprobe on ${String(n['agreeWithMeshprobe'])}), extrapolated linearly per class: ` +
       `${s(n['execEstimateMs'])} + pod start ${s(podStart)} = ${s(n['estimateMs'])}`,
+    ...(Object.keys(obj(n['disagreements'])).length > 0 ? [`   naive vs meshprobe disagreements: ${JSON.stringify(n['disagreements'])}`] : []),
     `   ratio naive / meshprobe = ${ratio.toFixed(1)}× (target ≥ 20×) ${mark(ratio >= 20)}`,
   ];
 }
