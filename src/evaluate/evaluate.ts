@@ -88,10 +88,14 @@ function indexedProofIds(cited: readonly string[], index: ProofIndex, mine: (e: 
 export type KeepText = (s: string) => string;
 
 /** Judge one control, turning a judge bug into an inconclusive verdict with the reason. */
-export function judgeControl(control: Control, input: JudgeInput, shared: { readonly index?: ProofIndex; readonly keep?: KeepText } = {}): Verdict {
+export function judgeControl(
+  control: Control,
+  input: JudgeInput,
+  shared: { readonly index?: ProofIndex; readonly keep?: KeepText; readonly evidenceFor?: (control: Control) => Evidence[] } = {},
+): Verdict {
   const keep = shared.keep ?? flat;
   try {
-    const evidence = evidenceFor(control, input.evidence);
+    const evidence = (shared.evidenceFor ?? ((c: Control) => evidenceFor(c, input.evidence)))(control);
     const j = control.judge({ ...input, evidence });
     const mine = new Set(control.probeIds);
     const proofs = shared.index ? indexedProofIds(j.evidenceIds, shared.index, (e) => mine.has(e.attempt.probeId)) : proofIds(j.evidenceIds, evidence);
@@ -110,5 +114,16 @@ export function evaluate(controls: readonly Control[], input: Omit<JudgeInput, '
   // Controls that judge the same attempts say the same sentences (11.4.5 and 11.4.6): keep one copy.
   const strings = new Interner<string>((s) => s);
   const keep: KeepText = (s) => strings.intern(flat(s));
-  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep }));
+  // Controls with the same probes read the same list (one copy, and judges can share work on it: segmentation-coverage.ts).
+  const lists = new Map<string, Evidence[]>();
+  const evidenceOf = (c: Control): Evidence[] => {
+    const key = JSON.stringify([...new Set(c.probeIds)].sort());
+    let list = lists.get(key);
+    if (list === undefined) {
+      list = evidenceFor(c, input.evidence);
+      lists.set(key, list);
+    }
+    return list;
+  };
+  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep, evidenceFor: evidenceOf }));
 }

@@ -29,7 +29,8 @@ export function toSpec(a: Attempt): AttemptSpec {
 
 /** UTF-8 size of a value as JSON. */
 export function jsonBytes(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).length;
+  // Counted, not encoded: no byte array per spec.
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
 /** Timing of one batch. */

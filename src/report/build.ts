@@ -30,6 +30,16 @@ function notRunKey(n: NotRunAttempt): string {
   return [n.probeId, vantageId(n.vantage), targetKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join('|');
 }
 
+/** The default collation, as String.prototype.localeCompare uses it. */
+const collator = new Intl.Collator();
+
+/** Not-run attempts in key order, each key built once (not twice per comparison: 130 000 entries at 100 000 attempts). */
+function sortNotRun(list: readonly NotRunAttempt[]): NotRunAttempt[] {
+  const keyed = list.map((n) => ({ n, key: notRunKey(n) }));
+  keyed.sort((a, b) => collator.compare(a.key, b.key));
+  return keyed.map((k) => k.n);
+}
+
 /** Counts per verdict status, plus the number of attempts. */
 export function summarise(verdicts: readonly Verdict[], attempts: number): Report['summary'] {
   const counts: Record<VerdictStatus, number> = { fails: 0, inconclusive: 0, holds: 0, 'not-applicable': 0 };
@@ -47,7 +57,7 @@ export function buildReport(input: BuildReportInput): Report {
     inventory: { ...input.inventory, namespaces: [...input.inventory.namespaces].sort((a, b) => a.name.localeCompare(b.name)), meshes: [...input.inventory.meshes].sort() },
     verdicts,
     evidence,
-    notRun: [...input.notRun].sort((a, b) => notRunKey(a).localeCompare(notRunKey(b))),
+    notRun: sortNotRun(input.notRun),
     certificates: [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256)),
     summary: summarise(verdicts, evidence.length),
     // Abort and cleanup messages quote cluster errors, which may echo credentials.

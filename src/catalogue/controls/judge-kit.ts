@@ -7,6 +7,7 @@ import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { BlockedBy } from '../../domain/outcome.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
 import { describeVantage } from '../../domain/vantage.js';
+import { flat } from '../../evaluate/compact.js';
 import type { VerdictStatus } from '../../domain/verdict.js';
 
 /** One judged attempt (or group of attempts): a status and the sentence saying why. */
@@ -27,9 +28,17 @@ export function probeEvidence(input: JudgeInput, probeIds: readonly string[]): E
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** CDE namespace sets by inventory: judges ask once per attempt, and the inventory is read-only. */
+const CDE_NAMESPACES = new WeakMap<JudgeInput['inventory'], ReadonlySet<string>>();
+
 /** Namespaces the inventory marks as in scope (the CDE). */
 export function cdeNamespaces(input: JudgeInput): ReadonlySet<string> {
-  return new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
+  let cde = CDE_NAMESPACES.get(input.inventory);
+  if (cde === undefined) {
+    cde = new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
+    CDE_NAMESPACES.set(input.inventory, cde);
+  }
+  return cde;
 }
 
 /** True when the target is in the CDE (or when the inventory names no namespaces at all). */
@@ -182,7 +191,9 @@ function dedupe(reasons: readonly string[]): string[] {
 /** A finding for one evidence item. */
 export function finding(status: Finding['status'], reason: string, e: Evidence | readonly Evidence[]): Finding {
   const list = Array.isArray(e) ? (e as readonly Evidence[]) : [e as Evidence];
-  return { status, reason, evidenceIds: list.map((x) => x.id) };
+  // Flat now, while the pieces of the sentence are young garbage: a judge holds one finding per
+  // attempt until it folds them, long enough for every piece to be promoted to the old heap.
+  return { status, reason: flat(reason), evidenceIds: list.map((x) => x.id) };
 }
 
 /** Why a block counts: the canary (drops) or the control path (refusals) worked. */

@@ -1,7 +1,7 @@
 import type { Control } from '../../domain/control.js';
 import { readContext, isApproved } from './context.js';
 import type { Evidence } from '../../domain/evidence.js';
-import { type Finding, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
+import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];
@@ -35,7 +35,7 @@ export const req131: Control = {
 };
 
 function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
-  return input.inventory.namespaces.some((n) => n.name === ns && n.inScope);
+  return cdeNamespaces(input).has(ns);
 }
 
 /** TCP to the port completed: allowed, closed by the far side after connect, or connected and silent. */

@@ -4,8 +4,8 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
-import { targetKey } from '../../domain/target.js';
-import { type Finding, fold, probeEvidence, targetName } from './judge-kit.js';
+import { targetKey, type TargetRef } from '../../domain/target.js';
+import { cdeNamespaces, type Finding, fold, probeEvidence, targetName } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /** Probes whose evidence the segmentation judge reads. */
@@ -24,31 +24,67 @@ function infrastructureNamespaces(input: JudgeInput): string[] {
   return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'system' || n.role === 'mesh')).map((n) => n.name).sort();
 }
 
-function cdeTargets(input: JudgeInput, evidence: readonly Evidence[]): Map<string, string> {
-  const cde = new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
+/** CDE targets tried (target key → readable name), each key computed once per distinct target ref. */
+function cdeTargets(cde: ReadonlySet<string>, evidence: readonly Evidence[], keyOf: (ref: TargetRef) => string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const e of evidence) if (cde.has(e.attempt.target.namespace)) out.set(targetKey(e.attempt.target), targetName(e.attempt.target));
+  const seen = new Set<TargetRef>();
+  for (const e of evidence) {
+    const ref = e.attempt.target;
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    // Equal keys name the same target (kind, namespace, name), so the first name is the name.
+    if (cde.has(ref.namespace) && !out.has(keyOf(ref))) out.set(keyOf(ref), targetName(ref));
+  }
   return out;
 }
 
 function coverageGaps(input: JudgeInput, evidence: readonly Evidence[]): string[] {
-  const targets = cdeTargets(input, evidence);
-  const tried = new Set(
-    evidence.flatMap((e) => (e.attempt.vantage.kind === 'from-namespace' ? [`${e.attempt.vantage.namespace}|${targetKey(e.attempt.target)}`] : [])),
-  );
+  const keys = new Map<TargetRef, string>();
+  const keyOf = (ref: TargetRef): string => {
+    let key = keys.get(ref);
+    if (key === undefined) {
+      key = targetKey(ref);
+      keys.set(ref, key);
+    }
+    return key;
+  };
+  const targets = cdeTargets(cdeNamespaces(input), evidence, keyOf);
+  // Target keys tried, by source namespace.
+  const tried = new Map<string, Set<string>>();
+  for (const e of evidence) {
+    const v = e.attempt.vantage;
+    if (v.kind !== 'from-namespace') continue;
+    let set = tried.get(v.namespace);
+    if (set === undefined) {
+      set = new Set();
+      tried.set(v.namespace, set);
+    }
+    set.add(keyOf(e.attempt.target));
+  }
   const gaps: string[] = [];
   const sorted = [...targets].sort(([a], [b]) => a.localeCompare(b));
   for (const ns of outOfScopeNamespaces(input)) {
-    for (const [key, name] of sorted) if (!tried.has(`${ns}|${key}`)) gaps.push(`${ns} → ${name}`);
+    const from = tried.get(ns);
+    for (const [key, name] of sorted) if (from?.has(key) !== true) gaps.push(`${ns} → ${name}`);
   }
+  // Namespaces of the tried CDE targets (a key is kind/namespace/name).
+  const triedNamespaces = new Set([...targets.keys()].map((k) => k.split('/')[1]));
   const cdeNs = input.inventory.namespaces.filter((n) => n.inScope && n.workloads > 0).map((n) => n.name);
-  for (const ns of cdeNs.sort()) if (![...targets.keys()].some((k) => k.split('/')[1] === ns)) gaps.push(`(any namespace) → ${ns}/* (no target in this CDE namespace was tried)`);
+  for (const ns of cdeNs.sort()) if (!triedNamespaces.has(ns)) gaps.push(`(any namespace) → ${ns}/* (no target in this CDE namespace was tried)`);
   return gaps;
 }
 
-/** Judge segmentation with coverage; `caveats` are appended to the reasons. */
-export function judgeSegmentationCoverage(input: JudgeInput, caveats: readonly string[]): Judgement {
-  const cde = new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
+/**
+ * 11.4.5 and 11.4.6 judge the same attempts and differ only in their caveats: the judgement
+ * without them is made once per evidence list (evaluate hands controls with the same probes the
+ * same list) and inventory. At 100 000 attempts it is ~90 000 findings and sentences.
+ */
+const SHARED = new WeakMap<readonly Evidence[], { readonly inventory: JudgeInput['inventory']; readonly length: number; readonly empty: boolean; readonly judgement: Judgement }>();
+
+function sharedJudgement(input: JudgeInput): { readonly empty: boolean; readonly judgement: Judgement } {
+  const known = SHARED.get(input.evidence);
+  if (known !== undefined && known.inventory === input.inventory && known.length === input.evidence.length) return known;
+  const cde = cdeNamespaces(input);
   const evidence = probeEvidence(input, SEGMENTATION_PROBES).filter(
     (e) => cde.has(e.attempt.target.namespace) && e.attempt.vantage.kind === 'from-namespace' && !cde.has(e.attempt.vantage.namespace),
   );
@@ -67,9 +103,20 @@ export function judgeSegmentationCoverage(input: JudgeInput, caveats: readonly s
   const infraLine = infra.length > 0
     ? [`Control-plane and mesh namespaces (${infra.join(', ')}) are not used as vantages (meshprobe places no pods there), so their reach into the CDE is not evidenced by this run.`]
     : [];
-  return fold(
+  const judgement = fold(
     findings,
     { status: 'inconclusive', reason: 'No attempt was made from an out-of-scope namespace to a CDE target (are --foreign-pods disabled?), so segmentation is not evidenced.' },
-    [scopeLine, ...infraLine, ...caveats],
+    [scopeLine, ...infraLine],
   );
+  const shared = { inventory: input.inventory, length: input.evidence.length, empty: findings.length === 0, judgement };
+  SHARED.set(input.evidence, shared);
+  return shared;
+}
+
+/** Judge segmentation with coverage; `caveats` are appended to the reasons. */
+export function judgeSegmentationCoverage(input: JudgeInput, caveats: readonly string[]): Judgement {
+  const { empty, judgement } = sharedJudgement(input);
+  // As fold(findings, whenEmpty, [scopeLine, ...infraLine, ...caveats]): reasons deduplicated unless there were no findings.
+  const reasons = empty ? [...judgement.reasons, ...caveats] : [...new Set([...judgement.reasons, ...caveats])];
+  return { ...judgement, reasons };
 }
