@@ -68,26 +68,16 @@ export async function discoverAndPlan(ctx: Pick<PipelineContext, 'options' | 'ru
 
 /** Run every stage; throws MeshprobeError to abort (the caller cleans up and reports). */
 export async function runPipeline(state: PipelineState, ctx: PipelineContext): Promise<void> {
-  const draft = await discoverAndPlan(ctx, state);
-  if (draft.attempts.length === 0) {
-    ctx.progress.warn('Nothing to probe: no attempt applies to the selected scope and controls');
-    return;
-  }
-  state.stage = 'preflight';
-  await preflight(ctx.api, draft.probeNamespace, [...new Set(draft.pods.map((p) => p.namespace))], ctx.signal);
-  state.stage = 'deploy';
   const deployCtx = {
     api: ctx.api, finalizers: ctx.finalizers, signal: ctx.signal, runId: ctx.runId, image: ctx.options.agentImage,
     runDeadlineSeconds: ctx.options.timeout, podReadyTimeoutSeconds: ctx.options.podReadyTimeout, files: ctx.files,
   };
-  ctx.progress.start(`Creating namespace ${draft.probeNamespace} and the canary echo pod`);
-  const echoAddress = await deployBase(deployCtx);
-  await waitForPod(ctx.api, draft.probeNamespace, ECHO_NAME, {
-    until: 'ready', readyTimeoutMs: ctx.options.podReadyTimeout * 1000, finishTimeoutMs: 0, signal: ctx.signal, image: ctx.options.agentImage,
-    ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
-  });
+  const echoAddress = await planAndDeployBase(ctx, state, deployCtx);
+  if (echoAddress === undefined) return;
+  // The final plan differs from the draft only in the canary address, known now.
   const plan = planWith(ctx, state.inventory as DiscoveredInventory, echoAddress);
   state.plan = plan;
+  state.notRun = plan.notRun;
   ctx.progress.update(`Starting ${plan.pods.length} probe pod(s) for ${plan.attempts.length} attempts`);
   const deployed = await deployPods(deployCtx, plan);
   for (const d of deployed) if (d.kind === 'failed') ctx.progress.warn(d.error.message);
@@ -100,6 +90,30 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   if (stoppedBy === undefined) state.stage = 'collect';
   await classify(ctx, state, plan, outcomes, stoppedBy !== undefined);
   if (stoppedBy !== undefined) throw stoppedBy;
+}
+
+/**
+ * DISCOVER, the draft PLAN, PREFLIGHT and the base deployment; the echo pod's address, or
+ * undefined when nothing applies. The draft lives only here: a 100 000-attempt plan is tens of
+ * MiB, and the run keeps the final one.
+ */
+async function planAndDeployBase(ctx: PipelineContext, state: PipelineState, deployCtx: Parameters<typeof deployBase>[0]): Promise<string | undefined> {
+  const draft = await discoverAndPlan(ctx, state);
+  if (draft.attempts.length === 0) {
+    ctx.progress.warn('Nothing to probe: no attempt applies to the selected scope and controls');
+    return undefined;
+  }
+  const probeNamespace = draft.probeNamespace;
+  state.stage = 'preflight';
+  await preflight(ctx.api, probeNamespace, [...new Set(draft.pods.map((p) => p.namespace))], ctx.signal);
+  state.stage = 'deploy';
+  ctx.progress.start(`Creating namespace ${probeNamespace} and the canary echo pod`);
+  const echoAddress = await deployBase(deployCtx);
+  await waitForPod(ctx.api, probeNamespace, ECHO_NAME, {
+    until: 'ready', readyTimeoutMs: ctx.options.podReadyTimeout * 1000, finishTimeoutMs: 0, signal: ctx.signal, image: ctx.options.agentImage,
+    ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+  });
+  return echoAddress;
 }
 
 async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
