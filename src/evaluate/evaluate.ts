@@ -99,7 +99,9 @@ export function judgeControl(
     const j = control.judge({ ...input, evidence });
     const mine = new Set(control.probeIds);
     const proofs = shared.index ? indexedProofIds(j.evidenceIds, shared.index, (e) => mine.has(e.attempt.probeId)) : proofIds(j.evidenceIds, evidence);
-    const ids = [...new Set([...j.evidenceIds, ...proofs])].sort();
+    const idSet = new Set(j.evidenceIds);
+    for (const id of proofs) idSet.add(id);
+    const ids = Array.from(idSet).sort();
     // Reasons are kept until the report is written (~200 000 sentences at 100 000 attempts).
     return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: j.reasons.map(keep), evidenceIds: ids, ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}) };
   } catch (err) {

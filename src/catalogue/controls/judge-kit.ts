@@ -170,22 +170,31 @@ export function httpStatus(e: Evidence): number | undefined {
 
 /** Fold findings into a judgement: any fails → fails; else any inconclusive → inconclusive; else holds. */
 export function fold(findings: readonly Finding[], whenEmpty: { status: VerdictStatus; reason: string }, caveats: readonly string[] = []): Judgement {
-  const ids = [...new Set(findings.flatMap((f) => f.evidenceIds))].sort();
+  // One pass each, no intermediate arrays: a judge folds up to one finding per attempt (100 000 at scale).
+  const idSet = new Set<string>();
+  for (const f of findings) for (const id of f.evidenceIds) idSet.add(id);
+  const ids = Array.from(idSet).sort();
   if (findings.length === 0) return { status: whenEmpty.status, reasons: [whenEmpty.reason, ...caveats], evidenceIds: ids };
-  const fails = findings.filter((f) => f.status === 'fails');
-  const unsure = findings.filter((f) => f.status === 'inconclusive');
-  const holds = findings.filter((f) => f.status === 'holds');
+  const fails: string[] = [];
+  const unsure: string[] = [];
+  const holds: string[] = [];
+  let held = 0;
+  for (const f of findings) {
+    if (f.status === 'fails') fails.push(f.reason);
+    else if (f.status === 'inconclusive') unsure.push(f.reason);
+    else {
+      held += 1;
+      if (held <= MAX_HOLDS_LISTED) holds.push(f.reason);
+    }
+  }
   const status: VerdictStatus = fails.length > 0 ? 'fails' : unsure.length > 0 ? 'inconclusive' : 'holds';
-  const holdsReasons =
-    holds.length <= MAX_HOLDS_LISTED
-      ? holds.map((f) => f.reason)
-      : [`${holds.length} further attempts held; each is listed in the evidence with its own reason.`];
-  const reasons = [...fails.map((f) => f.reason), ...unsure.map((f) => f.reason), ...holdsReasons, ...caveats];
-  return { status, reasons: dedupe(reasons), evidenceIds: ids, ...(fails.length > 0 ? { findings: dedupe(fails.map((f) => f.reason)) } : {}) };
+  const holdsReasons = held <= MAX_HOLDS_LISTED ? holds : [`${held} further attempts held; each is listed in the evidence with its own reason.`];
+  const reasons = dedupe([...fails, ...unsure, ...holdsReasons, ...caveats]);
+  return { status, reasons, evidenceIds: ids, ...(fails.length > 0 ? { findings: dedupe(fails) } : {}) };
 }
 
 function dedupe(reasons: readonly string[]): string[] {
-  return [...new Set(reasons)];
+  return Array.from(new Set(reasons));
 }
 
 /** A finding for one evidence item. */
