@@ -94,7 +94,7 @@ function scaleLines(rows: readonly Json[] | undefined): string[] {
   const smallest = [...rows].filter((r) => typeof r['failed'] !== 'string').sort((a, b) => num(a['attempts']) - num(b['attempts']))[0];
   const lines = [
     '3. CLI scale (no cluster; fake ClusterApi, synthetic agent logs; each size in a fresh process)',
-    '   attempts | plan→render | per attempt | stages | peak RSS plan→render (with evidence log + bundle write) | not in the target: evidence log (fdatasync per line), bundle write',
+    '   attempts | plan→render | per attempt | stages | peak RSS plan→render (with evidence log + bundle write) | not in the target: evidence log (one fdatasync per batch), bundle write',
     ...rows.map(scaleRow),
   ];
   if (largest && smallest && largest !== smallest) {
