@@ -32,7 +32,7 @@ const WRITE_CHUNK = 60 * 1024;
  * are on disk (written and fdatasync'ed), in the order the calls were made.
  */
 export interface EvidenceLog {
-  /** One item; appends made while an earlier flush is in flight share the next fdatasync. */
+  /** One item, written and fdatasync'ed on its own (a run uses appendAll). */
   append(e: Evidence): Promise<void>;
   /** Many items in order: written in ~60 KiB pieces, one fdatasync at the end (not one per item). */
   appendAll(items: Iterable<Evidence>): Promise<void>;
@@ -51,16 +51,10 @@ async function writeAll(handle: FileHandle, text: string, hash?: ReturnType<type
   for (let off = 0; off < buf.length;) off += (await handle.write(buf, off)).bytesWritten;
 }
 
-/** A batch of single appends waiting for one write + fdatasync. */
-interface PendingBatch {
-  readonly lines: string[];
-  readonly settle: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
-}
-
 /**
  * Open (create or append to) dir/evidence.jsonl. Writes are serialised; each append/appendAll
- * resolves after an fdatasync that covers it (group commit), so what a resolved call wrote
- * survives a crash, without paying one fdatasync per line for a 100 000-attempt run.
+ * resolves after an fdatasync that covers it, so what a resolved call wrote survives a crash;
+ * appendAll pays one fdatasync for a whole run's evidence, not one per line.
  */
 export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   const path = join(dir, EVIDENCE_LOG);
@@ -75,7 +69,6 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   // The serial queue of writes; after a failure every later call rejects with that error.
   let tail: Promise<void> = Promise.resolve();
   let failure: { err: unknown } | undefined;
-  let filling: PendingBatch | undefined;
   const enqueue = (work: () => Promise<void>): Promise<void> => {
     const next = tail.then(async () => {
       if (failure) throw failure.err;
@@ -89,43 +82,26 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
     tail = next.catch(() => undefined);
     return next;
   };
+  const appendAll = (items: Iterable<Evidence>): Promise<void> =>
+    enqueue(async () => {
+      let parts: string[] = [];
+      let size = 0;
+      for (const e of items) {
+        const line = `${JSON.stringify(e)}\n`;
+        parts.push(line);
+        size += line.length;
+        if (size >= WRITE_CHUNK) {
+          await writeAll(handle, parts.join(''));
+          parts = [];
+          size = 0;
+        }
+      }
+      if (parts.length > 0) await writeAll(handle, parts.join(''));
+      await handle.datasync();
+    });
   return {
-    append(e) {
-      const line = `${JSON.stringify(e)}\n`;
-      return new Promise<void>((resolve, reject) => {
-        if (filling) {
-          filling.lines.push(line);
-          filling.settle.push({ resolve, reject });
-          return;
-        }
-        const batch: PendingBatch = { lines: [line], settle: [{ resolve, reject }] };
-        filling = batch;
-        enqueue(async () => {
-          if (filling === batch) filling = undefined; // later appends start the next batch
-          await writeAll(handle, batch.lines.join(''));
-          await handle.datasync();
-        }).then(() => batch.settle.forEach((s) => s.resolve()), (err: unknown) => batch.settle.forEach((s) => s.reject(err)));
-      });
-    },
-    appendAll(items) {
-      filling = undefined; // appends made after this call are written after these items
-      return enqueue(async () => {
-        let parts: string[] = [];
-        let size = 0;
-        for (const e of items) {
-          const line = `${JSON.stringify(e)}\n`;
-          parts.push(line);
-          size += line.length;
-          if (size >= WRITE_CHUNK) {
-            await writeAll(handle, parts.join(''));
-            parts = [];
-            size = 0;
-          }
-        }
-        if (parts.length > 0) await writeAll(handle, parts.join(''));
-        await handle.datasync();
-      });
-    },
+    append: (e) => appendAll([e]),
+    appendAll,
     async close() {
       await tail;
       await handle.close();

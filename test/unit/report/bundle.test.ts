@@ -56,11 +56,25 @@ t.test('appends and appendAll calls keep the order they were made in, also when 
   const dir = tempDir(t);
   const log = await openEvidenceLog(dir);
   const item = (id: string) => ({ ...report.evidence[0]!, id });
-  // Given calls made back to back: single appends share one flush, appendAll comes between them
+  // Given calls made back to back, appendAll between single appends
   const done = [log.append(item('a')), log.append(item('b')), log.appendAll([item('c'), item('d')]), log.append(item('e'))];
   await Promise.all(done);
   await log.close();
   t.same(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['a', 'b', 'c', 'd', 'e']);
+});
+
+t.test('after a failed write every later append rejects with that error (none is left pending) and close still works', async (t) => {
+  const dir = tempDir(t);
+  const log = await openEvidenceLog(dir);
+  // Given an item JSON cannot encode (a BigInt), so its write fails
+  const broken = { ...report.evidence[0]!, id: 'broken', extra: 1n } as unknown as (typeof report.evidence)[number];
+  await t.rejects(log.appendAll([broken]));
+  // Then each later call settles (rejects) instead of waiting forever
+  const later = [log.append(report.evidence[0]!), log.append(report.evidence[0]!), log.appendAll([report.evidence[0]!])];
+  const settled = await Promise.race([Promise.allSettled(later), new Promise<'pending'>((r) => setTimeout(() => r('pending'), 2000))]);
+  t.not(settled, 'pending', 'every later call settled');
+  if (settled !== 'pending') t.ok(settled.every((x) => x.status === 'rejected'), 'and rejected');
+  await log.close();
 });
 
 t.test('a written bundle holds every format, a manifest covering evidence.jsonl, and verifies', async (t) => {
