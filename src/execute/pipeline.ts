@@ -119,9 +119,11 @@ async function planAndDeployBase(ctx: PipelineContext, state: PipelineState, dep
 async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
   const hostBatch = plan.hostBatch;
   const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
+  // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
+  const hostStop = new AbortController();
   // Never rejects: a pod gather that stops early must not leave this promise unobserved.
   const host = hostBatch
-    ? runHostBatch(hostBatch, ctx.signal).then(
+    ? runHostBatch(hostBatch, AbortSignal.any([ctx.signal, hostStop.signal])).then(
       (log): PodOutcome => ({ ...hostBase, log }),
       (err: unknown): PodOutcome => ({ ...hostBase, problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}` }),
     )
@@ -130,6 +132,8 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
     namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
     deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
   })), { readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}) });
+  // Unfinished host attempts become agent-error lines (runBatch), so what the host saw is kept.
+  if (gathered.stoppedBy !== undefined) hostStop.abort(gathered.stoppedBy);
   return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
 }
 

@@ -220,3 +220,32 @@ t.test('an unreachable cluster aborts in discover with nothing to clean up and a
   t.ok(readFileSync(join(dir, 'report.json'), 'utf8').includes('E_CLUSTER_UNREACHABLE'));
   t.equal(result.exitCode, 3);
 });
+
+t.test('a fatal pod failure also stops the host batch at once (it does not wait for its own deadline)', async (t) => {
+  // Given an --untrusted-path to a local server that accepts and never answers, so every host TLS attempt would hang 20 s
+  const { startTcpServer } = await import('../../helpers/servers.js');
+  const silent = await startTcpServer('silent');
+  t.teardown(silent.close);
+  // And probe pods that start, then hit an image pull failure during the run stage (fatal), while the echo pod runs
+  const polls = new Map<string, number>();
+  const api = fake({
+    podStatus: (pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (name === 'meshprobe-echo') return running;
+      polls.set(name, (polls.get(name) ?? 0) + 1);
+      return (polls.get(name) ?? 0) <= 3
+        ? running
+        : { phase: 'Pending', containerStatuses: [{ image: 'registry.invalid/node:20', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] };
+    },
+  });
+  const { options } = setup(t, { untrustedPaths: [`127.0.0.1:${silent.port}`], attemptTimeout: 20_000 });
+  // When the run goes
+  const started = Date.now();
+  const result = await runConformance(options, deps(api));
+  // Then it aborts on the pod failure well before the host attempts' 20 s, keeps the host attempts, and cleans up
+  t.match(result.report.aborted, { code: 'E_IMAGE_PULL', stage: 'run' });
+  t.ok(Date.now() - started < 10_000, `ended after ${Date.now() - started} ms`);
+  t.ok(silent.accepted() > 0, 'the host batch had started');
+  t.ok(result.report.evidence.some((e) => e.attempt.vantage.kind === 'host'), 'host attempts are in the evidence');
+  t.same(mine(api), []);
+});
