@@ -145,7 +145,11 @@ export const req421: Control = {
     for (const path of [...untrustedPaths].sort()) {
       const hits = evidence.filter((e) => matches(e, path));
       if (hits.length === 0) findings.push({ status: 'inconclusive', reason: `No TLS attempt was made to the untrusted path ${path}.`, evidenceIds: [] });
-      for (const ep of endpointsOf(hits)) findings.push(endpointFinding(ep, path, input));
+      // Every group of a path reaches the same address and port, so version-pinned results are the
+      // path's: a group without its own (e.g. an out-of-scope ingress Service matched by address,
+      // where only the host tried legacy versions) is judged with the path's pinned handshakes.
+      const pathPinned = hits.filter((e) => pinnedVersion(e) !== undefined);
+      for (const ep of endpointsOf(hits)) findings.push(endpointFinding(ep.pinned.length > 0 ? ep : { ...ep, pinned: pathPinned }, path, input));
     }
     return fold(findings, { status: 'inconclusive', reason: 'No untrusted path was tried.' });
   },

@@ -171,3 +171,23 @@ t.test('requirements a probe cannot evidence are listed as not-applicable with a
     t.ok(j.reasons[0] && j.reasons[0].length > 40, `${req} has a reason`);
   }
 });
+
+t.test('4.2.1 judges a path matched by an out-of-scope Service with the legacy handshakes the host made to the same address', async (t) => {
+  // Given an untrusted path that is also an ingress Service's address: the probe-namespace pod made only the
+  // ordinary handshake to the Service (legacy versions are not tried on out-of-scope Services), the host made all three
+  const endpoint = { kind: 'Endpoint' as const, namespace: '', name: '203.0.113.9:443' };
+  const ingress = svc('istio-system', 'istio-ingressgateway');
+  const host = { kind: 'host' as const };
+  const tls13 = { kind: 'tls' as const, protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' };
+  const steps: Step[] = [
+    { probeId: 'tls-handshake', vantage: PROBE_NS, target: ingress, port: 443, address: '203.0.113.9', observed: tls13 },
+    { probeId: 'tls-handshake', vantage: host, target: endpoint, port: 443, address: '203.0.113.9', observed: tls13 },
+    { ...pinned('tls-legacy-1-0', 'TLSv1', refusal, endpoint, '203.0.113.9'), vantage: host },
+    { ...pinned('tls-legacy-1-1', 'TLSv1.1', refusal, endpoint, '203.0.113.9'), vantage: host },
+  ];
+  const j = findControl('4.2.1')!.judge({ ...judgeInput(evidenceOf(steps), { context: { untrustedPaths: ['203.0.113.9:443'] } }), now: new Date() });
+  // Then both sightings hold: the Service's is not left inconclusive as "not tried"
+  t.equal(j.status, 'holds', j.reasons.join(' '));
+  t.notMatch(j.reasons.join(' '), /not tried/);
+  t.match(j.reasons.join(' '), /istio-system\/istio-ingressgateway port 443 \(untrusted path 203\.0\.113\.9:443\)/);
+});
