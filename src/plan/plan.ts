@@ -13,6 +13,7 @@ import { vantageId, type Vantage, type VantageKind } from '../domain/vantage.js'
 import type { AttemptBatch } from '../../probes/protocol.js';
 import type { DiscoveredInventory } from '../discover/targets.js';
 import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
+import { Interner } from '../evaluate/compact.js';
 import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
@@ -95,26 +96,13 @@ function tcpProbe(id: string): Probe {
  * otherwise holds one vantage object per attempt and per not-run entry, and one copy of
  * each per-target reason per port.
  */
-class Interner {
-  readonly #vantages = new Map<string, Vantage>();
-  readonly #reasons = new Map<string, string>();
-  vantage(v: Vantage): Vantage {
-    const id = vantageId(v);
-    const known = this.#vantages.get(id);
-    if (known) return known;
-    this.#vantages.set(id, v);
-    return v;
-  }
-  reason(text: string): string {
-    const known = this.#reasons.get(text);
-    if (known !== undefined) return known;
-    this.#reasons.set(text, text);
-    return text;
-  }
+interface PlanInterners {
+  readonly vantages: Interner<Vantage>;
+  readonly reasons: Interner<string>;
 }
 
 /** probe × target × port × vantage expansion. */
-function expand(input: PlanInput, probes: readonly Probe[], intern: Interner): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterners): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
   const attempts: Attempt[] = [];
   const notRun: NotRunAttempt[] = [];
   const { inventory, options } = input;
@@ -127,8 +115,8 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: Interner): {
         if (choice === undefined) {
           choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
           choice = choice.kind === 'none'
-            ? { kind: 'none', reason: intern.reason(choice.reason) }
-            : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantage(v)) };
+            ? { kind: 'none', reason: intern.reasons.intern(choice.reason) }
+            : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantages.intern(v)) };
           choices.set(kind, choice);
         }
         return choice;
@@ -137,13 +125,13 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: Interner): {
       for (const port of target.ports) {
         const applies = endpoint === true ? probe.applies(target, port) : endpoint;
         if (applies !== true) {
-          notRun.push({ probeId: probe.id, vantage: intern.vantage(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reason(applies) });
+          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies) });
           continue;
         }
         for (const kind of probe.vantages) {
           const choice = choiceFor(kind);
           if (choice.kind === 'none') {
-            notRun.push({ probeId: probe.id, vantage: intern.vantage(nominalVantage(kind, target)), target: target.ref, port: port.port, reason: choice.reason });
+            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason: choice.reason });
             continue;
           }
           for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
@@ -172,7 +160,7 @@ export const controlPathProbe: Probe = {
 };
 
 /** Control-path attempts: same-namespace connects where policy allows a fresh pod of the namespace. */
-function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern: Interner): Attempt[] {
+function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern: PlanInterners): Attempt[] {
   const probe = controlPathProbe;
   const out = new Map<string, Attempt>();
   // First of each key wins, as a linear find would.
@@ -189,7 +177,7 @@ function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern:
     const ns = namespaces.get(a.target.namespace);
     const port = target?.ports.find((p) => p.port === a.port);
     if (!target || !port || !ns || !mayHostProbePods(ns)) continue;
-    out.set(key, makeAttempt(probe, 'control', intern.vantage({ kind: 'same-namespace', namespace: ns.name }), target, port, input.options.attemptTimeout));
+    out.set(key, makeAttempt(probe, 'control', intern.vantages.intern({ kind: 'same-namespace', namespace: ns.name }), target, port, input.options.attemptTimeout));
   }
   return [...out.values()];
 }
@@ -234,7 +222,7 @@ export function planRun(input: PlanInput): RunPlan {
   const address = input.canaryAddress ?? `${ECHO_NAME}.${probeNamespace}.svc`;
   const controls = selectControls(input.controls, input.options.controls);
   const probes = selectProbes(input.probes, controls, input.options.skipProbes);
-  const intern = new Interner();
+  const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
   const { attempts: probeAttempts, notRun } = expand(input, probes, intern);
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
