@@ -55,8 +55,20 @@ export function targetsCde(input: JudgeInput, ref: TargetRef): boolean {
  */
 export function targetsScopedComponent(input: JudgeInput, ref: TargetRef): boolean {
   if (targetsCde(input, ref) || ref.kind === 'Node' || ref.kind === 'ApiServer') return true;
-  const role = input.inventory.namespaces.find((n) => n.name === ref.namespace)?.role;
+  const role = namespaceRoles(input).get(ref.namespace);
   return role !== 'out-of-scope' && role !== 'tenant' && role !== 'probe';
+}
+
+/** Namespace roles by inventory, like CDE_NAMESPACES: asked once per attempt. */
+const NAMESPACE_ROLES = new WeakMap<JudgeInput['inventory'], ReadonlyMap<string, string>>();
+
+function namespaceRoles(input: JudgeInput): ReadonlyMap<string, string> {
+  let roles = NAMESPACE_ROLES.get(input.inventory);
+  if (roles === undefined) {
+    roles = new Map(input.inventory.namespaces.map((n) => [n.name, n.role]));
+    NAMESPACE_ROLES.set(input.inventory, roles);
+  }
+  return roles;
 }
 
 /** The caveat naming out-of-scope workloads whose answers were seen but not judged (empty when none). */
