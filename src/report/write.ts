@@ -14,7 +14,7 @@ import { MeshprobeError } from '../errors.js';
 import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
 import {
-  joinChunks, renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, type Chunks,
+  renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, type Chunks,
 } from './reporters/index.js';
 
 /** Evidence log name inside the output directory. */
@@ -152,11 +152,6 @@ export function bundleChunks(report: Report): Record<string, () => Chunks> {
     'report.sarif': () => renderSarifChunks(report),
     'certificates.csv': () => [renderCertificatesCsv(report.certificates)],
   };
-}
-
-/** Every rendered file of a report, by name (whole texts: for small reports and tests). */
-export function bundleFiles(report: Report): Record<string, string> {
-  return Object.fromEntries(Object.entries(bundleChunks(report)).map(([name, chunks]) => [name, joinChunks(chunks())]));
 }
 
 /** SHA-256 of a file, read in pieces. */

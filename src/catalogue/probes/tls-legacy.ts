@@ -2,6 +2,7 @@ import type { Probe } from '../../domain/probe.js';
 import type { Target, TargetPort } from '../../domain/target.js';
 import type { TlsVersion } from '../../../probes/protocol.js';
 import { isTcp, isWorkloadPort, speaksTls } from './port-kind.js';
+import { tlsHandshake } from './tls-handshake.js';
 
 /**
  * OpenSSL 3 offers TLS 1.0/1.1 only at security level 0; said in the plan (not left to the
@@ -32,12 +33,9 @@ function legacyProbe(id: string, version: TlsVersion, label: string): Probe {
     vantages: ['probe-namespace', 'host'],
     secureLooksLike: `The server refuses a handshake pinned to ${label} (protocol_version alert or close); only TLS 1.2 or later is accepted.`,
     applies: legacyApplies,
-    request(target) {
-      const servername = /^[0-9.:]+$/.test(target.address) ? undefined : target.address;
-      return {
-        technique: 'tls',
-        tls: { ...(servername !== undefined ? { servername } : {}), minVersion: version, maxVersion: version, ciphers: LEGACY_TLS_CIPHERS },
-      };
+    request(target, port, seed) {
+      // The same SNI as the ordinary handshake, pinned to one version.
+      return { technique: 'tls', tls: { ...tlsHandshake.request(target, port, seed).tls, minVersion: version, maxVersion: version, ciphers: LEGACY_TLS_CIPHERS } };
     },
   };
 }
