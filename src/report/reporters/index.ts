@@ -1,7 +1,7 @@
 /** Reporter dispatch: one pure render function per output format (and a chunked form of each, for big reports). */
 import type { OutputFormat } from '../../config/options.js';
 import type { Report } from '../../domain/report.js';
-import type { Chunks } from './chunks.js';
+import { joinChunks, type Chunks } from './chunks.js';
 import { renderJson, renderJsonChunks } from './json.js';
 import { renderJunit, renderJunitChunks } from './junit.js';
 import { renderMarkdown, renderMarkdownChunks } from './markdown.js';
@@ -14,29 +14,12 @@ export { joinChunks, type Chunks } from './chunks.js';
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText };
 export { renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks };
 
-/** Render the report in one stdout format. */
+/** Render the report in one stdout format (the chunks of renderChunks, joined). */
 export function render(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): string {
-  switch (format) {
-    case 'text':
-      return renderText(report, options);
-    case 'json':
-      return renderJson(report);
-    case 'junit':
-      return renderJunit(report);
-    case 'tap':
-      return renderTap(report);
-    case 'sarif':
-      return renderSarif(report);
-    case 'markdown':
-      return renderMarkdown(report);
-    default: {
-      const never: never = format;
-      throw new Error(`unknown output format ${String(never)}`);
-    }
-  }
+  return joinChunks(renderChunks(format, report, options));
 }
 
-/** `render` as chunks whose concatenation is the same text (the text summary is one chunk). */
+/** The report in one stdout format, as chunks (the text summary is one chunk). */
 export function renderChunks(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): Chunks {
   switch (format) {
     case 'text':
