@@ -157,6 +157,14 @@ export interface DoneLine {
   readonly done: true;
   readonly count: number;
   readonly selfCheck: SelfCheck;
+  /**
+   * ISO-8601 UTC: the moment the agent considered the pod's network policy in effect (today: the
+   * end of the `settleMs` wait; a smarter settle check would set it when it passes). Only attempts
+   * that started at or after it count as proof that the pod works, and only they can be "blocked"
+   * by such proof: a connection made before a policy engine programmed the pod says nothing about
+   * the pod afterwards, and the reverse. Absent from agents older than this field.
+   */
+  readonly settledAt?: string;
 }
 
 /** Printed alone (exit 2) when the batch cannot be read. */

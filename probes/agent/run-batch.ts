@@ -60,6 +60,8 @@ export async function runBatch(
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
     await settle(batch.settleMs ?? 0, signal);
+    // The named point from which connections count as proof (DoneLine.settledAt); read before any attempt starts.
+    const settledAt = new Date().toISOString();
     let next = 0;
     let count = 0;
     const worker = async (): Promise<void> => {
@@ -72,7 +74,7 @@ export async function runBatch(
       }
     };
     await Promise.all(Array.from({ length: workerCount(batch) }, worker));
-    const done: DoneLine = { v: PROTOCOL_VERSION, done: true, count, selfCheck };
+    const done: DoneLine = { v: PROTOCOL_VERSION, done: true, count, selfCheck, settledAt };
     write(JSON.stringify(done));
     return done;
   } finally {

@@ -11,6 +11,7 @@ import { targetKey, type Target, type TargetPort } from '../domain/target.js';
 import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
 import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
+import { referenceFacts, type ReferenceFacts } from './references.js';
 import { matchesLabelMap } from './selector.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
 
@@ -21,6 +22,8 @@ export interface DiscoveredInventory {
   readonly namespaces: readonly NamespaceFacts[];
   /** `${targetKey}|${port}` → true when a fresh pod in the target's namespace is allowed by policy (control path). */
   readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
+  /** Policies and candidates for a reference the policy allows where the echo pod is not one; absent = unknown. */
+  readonly references?: ReferenceFacts;
 }
 
 /** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
@@ -268,5 +271,10 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
     targets,
     namespaces,
     sameNamespaceAllowed: controlPaths(targets, snapshot, find),
+    references: referenceFacts(snapshot, targets, (t, port) => {
+      const behind = backingOf(t, port, find);
+      const name = behind && containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
+      return behind && { ...behind, ...(name !== undefined ? { name } : {}) };
+    }),
   };
 }

@@ -1,12 +1,25 @@
 /**
  * What an observation means for one attempt (DESIGN §3, MESH-NOTES §0).
- * A timeout is `blocked` only when the batch canary (and the control path, if planned) worked.
+ * A timeout is `blocked` only when the probe pod is proven to work: its canary connected, or
+ * another attempt of the same pod completed TCP after the pod's settle point (`proof`); and the
+ * control path, if planned, worked.
  */
 export type Outcome =
-  | { readonly kind: 'blocked'; readonly by: BlockedBy; readonly detail: string }
+  | { readonly kind: 'blocked'; readonly by: BlockedBy; readonly detail: string; readonly proof?: Proof }
   | { readonly kind: 'allowed'; readonly as: AllowedAs; readonly detail: string }
   | { readonly kind: 'inconclusive'; readonly reason: InconclusiveReason; readonly detail: string }
   | { readonly kind: 'not-run'; readonly reason: string };
+
+/**
+ * The connection that proved a block's probe pod works, when it was not the run's own echo canary:
+ * an attempt of the same pod that completed TCP after the pod's settle point (DoneLine.settledAt).
+ */
+export interface Proof {
+  /** Id of the attempt (and evidence) that connected. */
+  readonly attemptId: string;
+  /** Where it connected, as reasons name it: "egress-lock-api/api port 8080". */
+  readonly reference: string;
+}
 
 /** How the connection was stopped. */
 export type BlockedBy =
@@ -38,6 +51,8 @@ export type InconclusiveReason =
   | 'probe-meshed'
   /** The agent never reported its mesh self-check (no done line), so the probe pod may have been meshed. */
   | 'no-self-check'
+  /** The attempt started before its pod's settle point (DoneLine.settledAt), when policy may not have applied yet. */
+  | 'before-settle'
   | 'silent'
   | 'dns-failure'
   | 'ambiguous';

@@ -47,3 +47,24 @@ export interface Target {
 export function targetKey(ref: TargetRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
+
+/** How reasons name a place one connected to: "egress-lock-api/api port 8080", "198.51.100.7:443", "node n1 port 10250". */
+export function referenceName(ref: TargetRef, port: number): string {
+  switch (ref.kind) {
+    case 'Endpoint':
+      return ref.name.endsWith(`:${port}`) ? ref.name : `${ref.name} port ${port}`;
+    case 'Node':
+      return `node ${ref.name} port ${port}`;
+    case 'ApiServer':
+      return `the Kubernetes API server port ${port}`;
+    case 'Canary':
+      return `the canary echo pod in ${ref.namespace} port ${port}`;
+    case 'Service':
+    case 'Pod':
+      return `${ref.namespace}/${ref.name} port ${port}`;
+    default: {
+      const never: never = ref.kind;
+      return String(never);
+    }
+  }
+}

@@ -1,16 +1,27 @@
 /**
  * What one observation means (MESH-NOTES §0): a pure decision from raw facts to an Outcome.
- * A "blocked" needs proof that the probe pod works (the batch canary) and, for refusals and
- * where the plan has one, that an allowed source reaches the same target and port.
+ * A "blocked" needs proof that the probe pod works (the batch canary, or any other attempt of
+ * the same pod that completed TCP after its settle point) and, for refusals and where the plan
+ * has one, that an allowed source reaches the same target and port.
  */
 import type { Attempt } from '../domain/attempt.js';
 import type { Observation } from '../domain/observation.js';
-import type { Outcome } from '../domain/outcome.js';
+import type { Outcome, Proof } from '../domain/outcome.js';
 
 /** Batch-level facts the decision depends on. */
 export interface ClassifyContext {
   /** Did this vantage's canary attempt succeed? undefined = no canary in the batch. */
   readonly canaryOk: boolean | undefined;
+  /**
+   * Another attempt of the same pod that completed TCP at or after the pod's settle point, when
+   * this attempt also started after it (proof.ts). undefined = none, or the settle point unknown.
+   */
+  readonly proof?: Proof;
+  /**
+   * Did this attempt start at or after its pod's settle point? false = before it (policy may not
+   * have applied yet, so no proof can vouch for what it saw); undefined = the point is unknown.
+   */
+  readonly afterSettle?: boolean;
   /** Did a control attempt to the same target+port connect? undefined = none planned. */
   readonly controlPathOk: boolean | undefined;
   /**
@@ -77,19 +88,38 @@ function connected(attempt: Attempt, o: Observation): Outcome {
 /** ECONNREFUSED: nothing listening or a REJECT rule; only a working control path tells them apart. */
 function refused(attempt: Attempt, ctx: ClassifyContext, code: string): Outcome {
   if (attempt.role !== 'probe') return inconclusive(attempt.role === 'canary' ? 'canary-failed' : 'control-path-failed', `the ${attempt.role} attempt was refused${code}`);
-  if (ctx.canaryOk !== true) return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed`);
+  if (ctx.afterSettle === false) return beforeSettle(`refused${code}`);
+  if (ctx.canaryOk !== true && ctx.proof === undefined) return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed${noOtherProof(ctx)}`);
   if (attempt.target.kind === 'Canary') return { kind: 'blocked', by: 'refused', detail: `refused${code}; the canary is known to listen` };
   if (ctx.controlPathOk === undefined) return inconclusive('no-control-path', `refused${code}: without a control path a REJECT rule is indistinguishable from nothing listening`);
   if (!ctx.controlPathOk) return inconclusive('control-path-failed', `refused${code}, and the allowed control path to the same port failed too`);
-  return { kind: 'blocked', by: 'refused', detail: `refused${code} while the control path to the same port connected` };
+  const proof = ctx.canaryOk !== true && ctx.proof !== undefined ? { proof: ctx.proof } : {};
+  return { kind: 'blocked', by: 'refused', detail: `refused${code} while the control path to the same port connected`, ...proof };
 }
 
-/** Timeout / unreachable: a drop only if the canary proves the probe's own egress works. */
+/**
+ * Timeout / unreachable: a drop only if the pod is proven to work — its canary connected, or
+ * (where the canary is itself blocked, e.g. by a default-deny egress policy) another attempt of
+ * the same pod completed TCP after the pod's settle point.
+ */
 function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: string): Outcome {
   const what = by === 'timeout' ? 'no TCP connection before the timeout' : `host or network unreachable${code}`;
-  if (ctx.canaryOk !== true) return inconclusive('canary-failed', `${what}, but the batch canary did not succeed, so the probe's own egress may be broken`);
+  if (ctx.afterSettle === false) return beforeSettle(what);
+  if (ctx.canaryOk !== true && ctx.proof === undefined) {
+    return inconclusive('canary-failed', `${what}, but the batch canary did not succeed${noOtherProof(ctx)}, so the probe's own egress may be broken`);
+  }
   if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
-  return { kind: 'blocked', by, detail: `${what} while the canary connected` };
+  if (ctx.canaryOk === true || ctx.proof === undefined) return { kind: 'blocked', by, detail: `${what} while the canary connected` };
+  return { kind: 'blocked', by, detail: `${what} while the same pod connected to ${ctx.proof.reference}`, proof: ctx.proof };
+}
+
+/** Said only where other attempts of the pod were looked at (its settle point was known). */
+function noOtherProof(ctx: ClassifyContext): string {
+  return ctx.afterSettle === true ? ' and no other attempt of the same pod connected after its settle point' : '';
+}
+
+function beforeSettle(what: string): Outcome {
+  return inconclusive('before-settle', `${what}, but the attempt started before the probe pod's settle point, when the pod's policy may not have applied yet`);
 }
 
 function inconclusive(reason: Extract<Outcome, { kind: 'inconclusive' }>['reason'], detail: string): Outcome {

@@ -31,8 +31,9 @@ export function proofIds(cited: readonly string[], evidence: readonly Evidence[]
   });
   const vantages = new Set(blocked.map((e) => vantageId(e.attempt.vantage)));
   const paths = new Set(blocked.map((e) => pathOf(e)));
+  const named = new Set(blocked.flatMap((e) => (e.outcome.kind === 'blocked' && e.outcome.proof ? [e.outcome.proof.attemptId] : [])));
   return evidence
-    .filter((e) => (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e))))
+    .filter((e) => (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e))) || named.has(e.id))
     .map((e) => e.id);
 }
 
@@ -72,13 +73,15 @@ export function proofIndex(evidence: readonly Evidence[]): ProofIndex {
 function indexedProofIds(cited: readonly string[], index: ProofIndex, mine: (e: Evidence) => boolean): string[] {
   const vantages = new Set<string>();
   const paths = new Set<string>();
+  const out: string[] = [];
   for (const id of cited) {
     const e = index.byId.get(id);
     if (!e || !mine(e) || e.attempt.role !== 'probe' || e.outcome.kind !== 'blocked') continue;
     vantages.add(vantageId(e.attempt.vantage));
     paths.add(pathOf(e));
+    // The connection that proved the pod when its canary could not (any attempt of the pod).
+    if (e.outcome.proof !== undefined) out.push(e.outcome.proof.attemptId);
   }
-  const out: string[] = [];
   for (const v of vantages) for (const id of index.canaries.get(v) ?? []) out.push(id);
   for (const p of paths) for (const id of index.controlPaths.get(p) ?? []) out.push(id);
   return out;

@@ -1,7 +1,8 @@
 /**
  * Attempts + observations + agent self-checks → Evidence (pure). Each attempt is classified
- * with its batch context: the canary of the same vantage, and the control attempts to the same
- * target and port. Observations are redacted before they enter Evidence.
+ * with its batch context: the canary of the same vantage, any other connection of the same pod
+ * after its settle point (proof.ts), and the control attempts to the same target and port.
+ * Observations are redacted before they enter Evidence.
  */
 import type { Attempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
@@ -13,12 +14,19 @@ import { redactObservation } from '../report/redact.js';
 import { fingerprintOfPem } from './certificate.js';
 import { type ClassifyContext, classify } from './classify.js';
 import { flat, Interner } from './compact.js';
+import { podProofs, type BatchWindow, type PodProof } from './proof.js';
 
 /** What buildEvidence needs. `selfChecks` is keyed by vantage id; a vantage without one makes its attempts inconclusive. */
 export interface EvidenceInput {
   readonly attempts: readonly Attempt[];
   readonly observations: readonly Observation[];
   readonly selfChecks: ReadonlyMap<string, SelfCheck>;
+  /**
+   * The probe pods' batches with their settle points. Without them only the canary proves a pod
+   * (as before settle points existed); with them, any connection of the same pod after its settle
+   * point does, and attempts before it prove and are proven by nothing.
+   */
+  readonly batches?: readonly BatchWindow[];
 }
 
 /** True when a canary/control observation proves the path works (connected and, for HTTP, answered below 500). */
@@ -45,17 +53,30 @@ function pathKey(a: Attempt): string {
 function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>): (a: Attempt) => ClassifyContext {
   const canary = new Map<string, boolean>();
   const control = new Map<string, boolean>();
+  const proofs: ReadonlyMap<string, PodProof> = input.batches === undefined
+    ? new Map()
+    : podProofs(input.batches, new Map(input.attempts.map((a) => [a.id, a])), byId);
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
-    if (a.role === 'canary') canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || worked);
+    // Only the echo pod is "the canary"; a planned reference (role canary, another target) proves through proof.ts.
+    // A canary that ran before its pod's settle point proves nothing about the pod afterwards.
+    if (a.role === 'canary' && a.target.kind === 'Canary') {
+      const counts = worked && proofs.get(a.id)?.afterSettle !== false;
+      canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || counts);
+    }
     if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
-  return (a) => ({
-    canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
-    controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
-    // No self-check (no done line): unknown, never assumed unmeshed.
-    probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,
-  });
+  return (a) => {
+    const pod = proofs.get(a.id);
+    return {
+      canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
+      controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
+      // No self-check (no done line): unknown, never assumed unmeshed.
+      probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,
+      ...(pod !== undefined ? { afterSettle: pod.afterSettle } : {}),
+      ...(pod?.proof !== undefined ? { proof: pod.proof } : {}),
+    };
+  };
 }
 
 /** One sentence: what was tried, from where, and what happened. */

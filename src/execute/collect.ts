@@ -29,6 +29,8 @@ export interface CollectResult {
   /** One per expected id that has a valid line, in `expectedIds` order. */
   readonly observations: readonly Observation[];
   readonly selfCheck?: SelfCheck;
+  /** From the done line: when connections start to count as proof (DoneLine.settledAt); absent if not reported or not a date. */
+  readonly settledAt?: string;
   /** The agent printed its done line. */
   readonly done: boolean;
   readonly problems: readonly CollectProblem[];
@@ -75,7 +77,7 @@ interface Accumulator {
   readonly byId: Map<string, Observation>;
   readonly problems: CollectProblem[];
   attemptLines: number;
-  done?: { readonly count: number; readonly selfCheck?: SelfCheck; readonly line: number };
+  done?: { readonly count: number; readonly selfCheck?: SelfCheck; readonly settledAt?: string; readonly line: number };
 }
 
 function parseLine(text: string): Json | undefined {
@@ -131,7 +133,10 @@ function collectDone(acc: Accumulator, json: Json, line: number): void {
     return;
   }
   const selfCheck = isSelfCheck(json['selfCheck']) ? json['selfCheck'] : undefined;
-  acc.done = { count: json['count'], line, ...(selfCheck !== undefined ? { selfCheck } : {}) };
+  const settled = json['settledAt'];
+  // A settle point that is not a date is treated as not reported: no connection of the pod counts as proof.
+  const settledAt = typeof settled === 'string' && !Number.isNaN(Date.parse(settled)) ? settled : undefined;
+  acc.done = { count: json['count'], line, ...(selfCheck !== undefined ? { selfCheck } : {}), ...(settledAt !== undefined ? { settledAt } : {}) };
 }
 
 function countProblems(acc: Accumulator, expectedCount: number): CollectProblem[] {
@@ -164,6 +169,7 @@ export function collectObservations(text: string, expectedIds: readonly string[]
   return {
     observations,
     ...(acc.done?.selfCheck !== undefined ? { selfCheck: acc.done.selfCheck } : {}),
+    ...(acc.done?.settledAt !== undefined ? { settledAt: acc.done.settledAt } : {}),
     done: acc.done !== undefined,
     problems,
   };

@@ -16,6 +16,7 @@ import type { EvidenceLog } from '../report/write.js';
 import { discover } from '../discover/discover.js';
 import { buildInventory, type DiscoveredInventory } from '../discover/targets.js';
 import { buildEvidence } from '../evaluate/evidence.js';
+import type { BatchWindow } from '../evaluate/proof.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import { ECHO_NAME } from '../plan/pods.js';
 import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
@@ -141,6 +142,7 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
 async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean): Promise<void> {
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
+  const batches: BatchWindow[] = [];
   let problems = 0;
   for (const o of outcomes) {
     if (o.problem) {
@@ -152,8 +154,12 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     observations.push(...collected.observations);
     for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
     pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
+    // Same-pod proof is for probe pods (a policy engine programs them); the host vantage has no settle point to trust.
+    if (o.vantageId !== 'host') {
+      batches.push({ pod: `${o.namespace}/${o.name}`, attemptIds: o.expectedIds, ...(collected.settledAt !== undefined ? { settledAt: collected.settledAt } : {}) });
+    }
   }
-  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods) });
+  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches });
   // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
   // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
   await ctx.log.appendAll(evidence);

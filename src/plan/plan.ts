@@ -19,10 +19,13 @@ import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
+import { chooseReference, describeReference, type VantageReference } from './references.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
+/** Probe id of a vantage's reference attempt where policy denies it the echo pod (role canary, a plain TCP connect). */
+export const CANARY_REFERENCE_PROBE_ID = 'canary-reference';
 
 /** Everything planning needs. */
 export interface PlanInput {
@@ -54,6 +57,8 @@ export interface RunPlan {
   /** Attempts made from the host running meshprobe (no pod). */
   readonly hostBatch?: AttemptBatch;
   readonly canary: { readonly address: string; readonly port: number };
+  /** Per probe pod vantage: the reference that proves its pod works (plan/references.ts). */
+  readonly references: readonly VantageReference[];
 }
 
 function nominalVantage(kind: VantageKind, target: Target): Vantage {
@@ -194,6 +199,25 @@ function canaryAttempts(input: PlanInput, vantages: readonly Vantage[], address:
   return vantages.map((v) => makeAttempt(probe, 'canary', v, target, port, input.options.attemptTimeout));
 }
 
+/**
+ * Per pod vantage the reference it uses, and a reference attempt (role canary, plain TCP) where
+ * policy denies it the echo pod but allows another endpoint. The echo canary is still tried:
+ * the plan's reading of policy may be wrong, and a connection seen beats a policy read.
+ */
+function referenceAttempts(input: PlanInput, vantages: readonly Vantage[], probeNamespace: string): { attempts: Attempt[]; references: VantageReference[] } {
+  const probe = tcpProbe(CANARY_REFERENCE_PROBE_ID);
+  const attempts: Attempt[] = [];
+  const references: VantageReference[] = [];
+  for (const v of vantages) {
+    const choice = chooseReference(v, input.inventory.references, input.runId, probeNamespace);
+    references.push(describeReference(vantageId(v), choice, probeNamespace));
+    if (choice.kind === 'cluster-dns' || choice.kind === 'policy-allowed') {
+      attempts.push(makeAttempt(probe, 'canary', v, choice.target, choice.port, input.options.attemptTimeout));
+    }
+  }
+  return { attempts, references: references.sort((a, b) => a.vantageId.localeCompare(b.vantageId)) };
+}
+
 /** Namespace that hosts the pod of a vantage. */
 function podNamespace(v: Vantage, probeNamespace: string): string {
   return v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : probeNamespace;
@@ -227,7 +251,8 @@ export function planRun(input: PlanInput): RunPlan {
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
-  const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...probeAttempts, ...control]);
+  const refs = referenceAttempts(input, [...podVantages.values()], probeNamespace);
+  const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...refs.attempts, ...probeAttempts, ...control]);
   const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.
@@ -256,5 +281,6 @@ export function planRun(input: PlanInput): RunPlan {
     // The host vantage is not a pod: no policy engine to wait for.
     ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, settleMs: 0 }) } : {}),
     canary: { address, port: ECHO_PORT },
+    references: refs.references,
   };
 }

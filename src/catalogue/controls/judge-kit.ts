@@ -217,11 +217,15 @@ export function finding(status: Finding['status'], reason: string, e: Evidence |
   return { status, reason: flat(reason), evidenceIds: list.map((x) => x.id) };
 }
 
-/** Why a block counts: the canary (drops) or the control path (refusals) worked. */
+/**
+ * Why a block counts: the control path (refusals) worked, and the pod was proven to work — by its
+ * canary, or, where that was blocked, by another connection of the same pod, which is named.
+ */
 export function proofOf(e: Evidence): string {
   if (e.outcome.kind !== 'blocked') return '';
-  if (e.outcome.by === 'refused') return ', while an allowed control path to the same port connected';
-  if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') return ', while the canary from the same pod connected';
+  const pod = e.outcome.proof === undefined ? 'the canary from the same pod connected' : `the same pod connected to ${e.outcome.proof.reference}`;
+  if (e.outcome.by === 'refused') return `, while an allowed control path to the same port connected${e.outcome.proof === undefined ? '' : ` and ${pod}`}`;
+  if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') return `, while ${pod}`;
   return '';
 }
 

@@ -35,10 +35,13 @@ export function renderPlanText(plan: RunPlan, verbose: boolean): string {
     return `  ${String(n).padStart(5)} × ${probe} (e.g. ${example})`;
   });
   const reasons = countBy(plan.notRun, (n) => `${n.probeId}: ${n.reason}`).map(([r, n]) => `  ${String(n).padStart(5)} × ${r}`);
+  // Which connection each vantage relies on so that a timeout from it can count as blocked.
+  const references = table(['VANTAGE', 'REFERENCE', 'WHY'], plan.references.map((r) => [r.vantageId, r.reference, r.why]));
   return [
     `Plan for run ${plan.runId}: ${plan.attempts.length} attempts in ${plan.pods.length} probe pod(s)${plan.hostBatch ? ` + ${plan.hostBatch.attempts.length} from this host` : ''}; ${plan.notRun.length} not run.`,
     `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,
     '', pods, '', byProbe, '',
+    ...(plan.references.length > 0 ? [references, ''] : []),
     `Not run (${plan.notRun.length})${verbose ? '' : ', by probe; every reason with --verbose'}:`,
     ...(verbose ? reasons : byProbeNotRun),
   ].join('\n');

@@ -93,6 +93,6 @@ export function summaryLine(report: Pick<Report, 'summary'>): string {
 export const LIMITATIONS: readonly string[] = [
   'meshprobe is not an ASV scan (11.3.2) and not a full penetration test; it produces runtime evidence for network controls.',
   'Probe pods are unmeshed and carry no workload identity: they test what an identity-less workload can do, not least privilege between meshed identities.',
-  'A "blocked" outcome counts only when the batch canary (and, for refusals, an allowed control path) worked; otherwise it is reported as inconclusive.',
+  'A "blocked" outcome counts only when the probe pod is proven to work (its canary connected or, where policy blocks the canary, another connection of the same pod after its settle point) and, for refusals, an allowed control path worked; otherwise it is reported as inconclusive.',
   'Requirements that need documentation, logging or wireless observation are listed as not applicable with the reason.',
 ];

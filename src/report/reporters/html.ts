@@ -4,7 +4,7 @@
  * table; readable when printed.
  */
 import type { Report } from '../../domain/report.js';
-import { reachabilityMatrix, type Cell } from '../matrix.js';
+import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
 import { joinChunks } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
 
@@ -45,8 +45,23 @@ function matrix(report: Report): string {
   const m = reachabilityMatrix(report);
   if (m.sources.length === 0) return '<h2>Reachability</h2><table id="matrix"><tbody><tr><td>No namespace-to-namespace attempt was made.</td></tr></tbody></table>';
   const head = `<tr><th>source \\ target</th>${m.targets.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>`;
-  const rows = m.sources.map((s) => `<tr><th>${esc(s)}</th>${m.targets.map((t) => { const c = m.cells[s]?.[t] ?? 'none'; return `<td class="cell ${c}">${CELL_TEXT[c]}</td>`; }).join('')}</tr>`);
-  return `<h2>Reachability: source × target namespace</h2><p>Red: something got through; green: every attempt was blocked with canary proof; amber: inconclusive.</p><table id="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+  const rows = m.sources.map((s) => `<tr><th>${esc(s)}</th>${m.targets.map((t) => cellHtml(m, s, t)).join('')}</tr>`);
+  return `<h2>Reachability: source × target namespace</h2><p>Red: something got through; green: every attempt was blocked with canary proof; amber: inconclusive.</p><table id="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${proofLegend(m)}`;
+}
+
+/** A cell; a blocked one proven by named references instead of the canary carries their letters. */
+function cellHtml(m: Matrix, s: string, t: string): string {
+  const c = m.cells[s]?.[t] ?? 'none';
+  const refs = m.proofs[s]?.[t] ?? [];
+  if (refs.length === 0) return `<td class="cell ${c}">${CELL_TEXT[c]}</td>`;
+  const title = `proven by the same pod connecting to ${refs.map((i) => m.references[i] ?? '').join('; ')}`;
+  return `<td class="cell ${c}" title="${esc(title)}">${CELL_TEXT[c]} <sup>${refs.map((i) => referenceMark(i)).join(',')}</sup></td>`;
+}
+
+function proofLegend(m: Matrix): string {
+  if (m.references.length === 0) return '';
+  const items = m.references.map((r, i) => `<li><b>${referenceMark(i)}</b> = ${esc(r)}</li>`).join('');
+  return `<p id="matrix-proofs">Blocked cells with a letter: the probe pod's canary was blocked too, so the block is proven by the same pod connecting to:</p><ul>${items}</ul>`;
 }
 
 function scope(report: Report): string {

@@ -1,6 +1,6 @@
 /** Text reporter: the terminal summary (control table, reasons for what does not hold, matrix). */
 import type { Report } from '../../domain/report.js';
-import { reachabilityMatrix, type Cell } from '../matrix.js';
+import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
 import { STATUS_LABEL, requirementOf, summaryLine, titleOf } from './common.js';
 
 const CELL_CHAR: Readonly<Record<Cell, string>> = { open: 'X', blocked: '.', inconclusive: '?', none: ' ' };
@@ -45,6 +45,13 @@ function reasons(report: Report, verbose: boolean): string[] {
   return lines;
 }
 
+/** A blocked cell proven by one named reference shows its letter; by several, '+'. */
+function cellChar(m: Matrix, s: string, t: string): string {
+  const refs = m.proofs[s]?.[t];
+  if (refs === undefined || refs.length === 0) return CELL_CHAR[m.cells[s]?.[t] ?? 'none'];
+  return refs.length === 1 ? referenceMark(refs[0] ?? 0) : '+';
+}
+
 function matrix(report: Report): string[] {
   const m = reachabilityMatrix(report);
   if (m.sources.length === 0) return [];
@@ -52,7 +59,11 @@ function matrix(report: Report): string[] {
   const lines = ['Reachability (rows: source, columns: target namespace; X open, . blocked, ? inconclusive):'];
   // One space between the longest source name and the first column.
   m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`));
-  for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${CELL_CHAR[m.cells[s]?.[t] ?? 'none']} `).join('')}`);
+  for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${cellChar(m, s, t)} `).join('')}`);
+  if (m.references.length > 0) {
+    lines.push('  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to (+ = several):');
+    m.references.forEach((r, i) => lines.push(`    ${referenceMark(i)} = ${r}`));
+  }
   lines.push('');
   return lines;
 }
