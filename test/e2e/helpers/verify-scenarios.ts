@@ -48,6 +48,10 @@ export const CHECKS: readonly Check[] = [
   { id: 'tenant-b→tenant-a is blocked', from: 'tenant-b', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-b is blocked', from: 'tenant-a', to: 'tenant-b/app-b', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-a connects (control path)', from: 'tenant-a', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'cde-egress-lock→egress-lock-api connects (its one allowed destination)', from: 'cde-egress-lock', to: 'egress-lock-api/api', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'cde-egress-lock→outside is blocked (default-deny egress)', from: 'cde-egress-lock', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'cde-egress-sealed→egress-lock-api is blocked (nothing allowed)', from: 'cde-egress-sealed', to: 'egress-lock-api/api', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'cde-egress-sealed→outside is blocked (nothing allowed)', from: 'cde-egress-sealed', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
 ];
 
 /** One line the verification client printed. */
