@@ -64,3 +64,18 @@ t.test('a refusal by the canary echo pod itself is blocked without a control pat
   const a = attemptsOf([{ probeId: 'tcp-reach', vantage: PROBE_NS, target: CANARY, port: 8080, observed: { kind: 'missing' } }]).attempts[0]!;
   t.match(classify(a, observe(a.id, { kind: 'refused' }), noControl), { kind: 'blocked', by: 'refused' });
 });
+
+t.test('a timeout whose canary failed is blocked when the context carries a same-pod proof, and the detail names it', async (t) => {
+  // Given a timeout from a pod whose canary failed but which connected to ns-b/api after its settle point
+  const a = probeAttempt();
+  const proof = { attemptId: '0123456789abcdef', reference: 'ns-b/api port 8080' };
+  const outcome = classify(a, observe(a.id, { kind: 'timeout' }), { ...noCanary, controlPathOk: undefined, proof, afterSettle: true });
+  // Then it is blocked and says by what
+  t.same(outcome, { kind: 'blocked', by: 'timeout', detail: 'no TCP connection before the timeout while the same pod connected to ns-b/api port 8080', proof });
+  // And without the proof it stays inconclusive, saying that no other connection was seen
+  t.match(classify(a, observe(a.id, { kind: 'timeout' }), { ...noCanary, afterSettle: true }), { kind: 'inconclusive', reason: 'canary-failed', detail: /no other attempt of the same pod connected/ });
+  // And a timeout that started before the settle point is never proven, by anything
+  t.match(classify(a, observe(a.id, { kind: 'timeout' }), { ...ok, proof, afterSettle: false }), { kind: 'inconclusive', reason: 'before-settle' });
+  // And a proof never turns a failed control path into a block
+  t.match(classify(a, observe(a.id, { kind: 'unreachable' }), { canaryOk: false, controlPathOk: false, probeMeshed: false, proof, afterSettle: true }), { kind: 'inconclusive', reason: 'control-path-failed' });
+});

@@ -106,3 +106,13 @@ t.test('self-checks of the pods serving one vantage merge conservatively', async
   for (const c of cases) t.same(mergeSelfChecks(c.pods).get('v'), c.want, c.name);
   t.equal(mergeSelfChecks([{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'w', observed: 2 }]).has('w'), false);
 });
+
+t.test("the done line's settle point is collected as reported, and a value that is not a date is treated as not reported", async (t) => {
+  // Given a done line carrying settledAt (the point from which the pod's connections count as proof)
+  const withPoint = JSON.stringify({ v: 1, done: true, count: 1, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20' }, settledAt: '2026-01-01T00:00:03.000Z' });
+  t.equal(collectObservations(`${obs('a')}\n${withPoint}\n`, ['a']).settledAt, '2026-01-01T00:00:03.000Z');
+  // And without one, or with garbage, none is collected (no connection of that pod counts as proof)
+  t.equal(collectObservations(`${obs('a')}\n${done(1)}\n`, ['a']).settledAt, undefined);
+  const garbage = withPoint.replace('2026-01-01T00:00:03.000Z', 'soon');
+  t.equal(collectObservations(`${obs('a')}\n${garbage}\n`, ['a']).settledAt, undefined);
+});
