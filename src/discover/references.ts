@@ -33,7 +33,10 @@ export interface ReferenceFacts {
 }
 
 /** The backing pod and pod port of a Service port (the resolver targets.ts already has). */
-export type BackingOf = (t: Target, port: number) => { readonly pod: KubeObject; readonly port: number; readonly name?: string } | undefined;
+export type BackingOf = (
+  t: Target,
+  port: number,
+) => { readonly pod: KubeObject; readonly port: number; readonly name?: string } | undefined;
 
 /** Label every DNS Service of kube-dns and CoreDNS installs carries. */
 const DNS_LABEL = 'k8s-app';
@@ -43,9 +46,12 @@ function dnsCandidates(snapshot: ClusterSnapshot): ReferenceCandidate[] {
   return snapshot.services.flatMap((svc) => {
     const ip = stringField(svc.spec, 'clusterIP');
     const selector = field(svc.spec, 'selector');
-    if (labelsOf(svc)[DNS_LABEL] !== DNS_VALUE || ip === undefined || ip === 'None' || selector === undefined) return [];
+    if (labelsOf(svc)[DNS_LABEL] !== DNS_VALUE || ip === undefined || ip === 'None' || selector === undefined) {
+      return [];
+    }
     const sp = arrayField(svc.spec, 'ports').find((p) => field(p, 'port') === 53 && (field(p, 'protocol') ?? 'TCP') === 'TCP');
-    const pod = snapshot.pods.find((p) => namespaceOf(p) === namespaceOf(svc) && stringField(p.status, 'phase') === 'Running' && matchesLabelMap(selector, labelsOf(p)));
+    const pod = snapshot.pods.find((p) =>
+      namespaceOf(p) === namespaceOf(svc) && stringField(p.status, 'phase') === 'Running' && matchesLabelMap(selector, labelsOf(p)));
     if (sp === undefined || pod === undefined) return [];
     const tp = field(sp, 'targetPort');
     const name = stringField(sp, 'name');
@@ -69,7 +75,8 @@ function workloadCandidates(targets: readonly Target[], backingOf: BackingOf): R
       const behind = port.protocol === 'TCP' ? backingOf(t, port.port) : undefined;
       if (behind === undefined) return [];
       return [{
-        via: 'workload' as const, target: t, port, dest: { namespace: t.ref.namespace, podLabels: labelsOf(behind.pod) },
+        via: 'workload' as const, target: t, port,
+        dest: { namespace: t.ref.namespace, podLabels: labelsOf(behind.pod) },
         podPort: behind.port, ...(behind.name !== undefined ? { podPortName: behind.name } : {}),
       }];
     });
@@ -77,10 +84,15 @@ function workloadCandidates(targets: readonly Target[], backingOf: BackingOf): R
 }
 
 /** Candidates in the order the planner prefers them: cluster DNS, then Services outside the CDE, then the rest. */
-export function referenceFacts(snapshot: ClusterSnapshot, targets: readonly Target[], backingOf: BackingOf): ReferenceFacts {
+export function referenceFacts(
+  snapshot: ClusterSnapshot,
+  targets: readonly Target[],
+  backingOf: BackingOf,
+): ReferenceFacts {
   const namespaceLabels: Record<string, Readonly<Record<string, string>>> = {};
   for (const n of snapshot.namespaces) namespaceLabels[nameOf(n)] = labelsOf(n);
   const rank = (c: ReferenceCandidate): number => (c.via === 'cluster-dns' ? 0 : c.target.inScope ? 2 : 1);
-  const candidates = [...dnsCandidates(snapshot), ...workloadCandidates(targets, backingOf)].sort((a, b) => rank(a) - rank(b));
+  const candidates = [...dnsCandidates(snapshot), ...workloadCandidates(targets, backingOf)]
+    .sort((a, b) => rank(a) - rank(b));
   return { policies: snapshot.networkPolicies, namespaceLabels, candidates };
 }

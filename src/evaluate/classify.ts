@@ -89,12 +89,15 @@ function connected(attempt: Attempt, o: Observation): Outcome {
 function refused(attempt: Attempt, ctx: ClassifyContext, code: string): Outcome {
   if (attempt.role !== 'probe') return inconclusive(attempt.role === 'canary' ? 'canary-failed' : 'control-path-failed', `the ${attempt.role} attempt was refused${code}`);
   if (ctx.afterSettle === false) return beforeSettle(`refused${code}`);
-  if (ctx.canaryOk !== true && ctx.proof === undefined) return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed${noOtherProof(ctx)}`);
+  if (ctx.canaryOk !== true && ctx.proof === undefined) {
+    return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed${noOtherProof(ctx)}`);
+  }
   if (attempt.target.kind === 'Canary') return { kind: 'blocked', by: 'refused', detail: `refused${code}; the canary is known to listen` };
   if (ctx.controlPathOk === undefined) return inconclusive('no-control-path', `refused${code}: without a control path a REJECT rule is indistinguishable from nothing listening`);
   if (!ctx.controlPathOk) return inconclusive('control-path-failed', `refused${code}, and the allowed control path to the same port failed too`);
   const proof = ctx.canaryOk !== true && ctx.proof !== undefined ? { proof: ctx.proof } : {};
-  return { kind: 'blocked', by: 'refused', detail: `refused${code} while the control path to the same port connected`, ...proof };
+  const detail = `refused${code} while the control path to the same port connected`;
+  return { kind: 'blocked', by: 'refused', detail, ...proof };
 }
 
 /**
@@ -106,11 +109,15 @@ function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: stri
   const what = by === 'timeout' ? 'no TCP connection before the timeout' : `host or network unreachable${code}`;
   if (ctx.afterSettle === false) return beforeSettle(what);
   if (ctx.canaryOk !== true && ctx.proof === undefined) {
-    return inconclusive('canary-failed', `${what}, but the batch canary did not succeed${noOtherProof(ctx)}, so the probe's own egress may be broken`);
+    const detail = `${what}, but the batch canary did not succeed${noOtherProof(ctx)}, so the probe's own egress may be broken`;
+    return inconclusive('canary-failed', detail);
   }
   if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
-  if (ctx.canaryOk === true || ctx.proof === undefined) return { kind: 'blocked', by, detail: `${what} while the canary connected` };
-  return { kind: 'blocked', by, detail: `${what} while the same pod connected to ${ctx.proof.reference}`, proof: ctx.proof };
+  if (ctx.canaryOk === true || ctx.proof === undefined) {
+    return { kind: 'blocked', by, detail: `${what} while the canary connected` };
+  }
+  const detail = `${what} while the same pod connected to ${ctx.proof.reference}`;
+  return { kind: 'blocked', by, detail, proof: ctx.proof };
 }
 
 /** Said only where other attempts of the pod were looked at (its settle point was known). */
@@ -119,7 +126,8 @@ function noOtherProof(ctx: ClassifyContext): string {
 }
 
 function beforeSettle(what: string): Outcome {
-  return inconclusive('before-settle', `${what}, but the attempt started before the probe pod's settle point, when the pod's policy may not have applied yet`);
+  const detail = `${what}, but the attempt started before the probe pod's settle point, when its policy may not have applied yet`;
+  return inconclusive('before-settle', detail);
 }
 
 function inconclusive(reason: Extract<Outcome, { kind: 'inconclusive' }>['reason'], detail: string): Outcome {

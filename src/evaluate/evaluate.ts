@@ -32,9 +32,9 @@ export function proofIds(cited: readonly string[], evidence: readonly Evidence[]
   const vantages = new Set(blocked.map((e) => vantageId(e.attempt.vantage)));
   const paths = new Set(blocked.map((e) => pathOf(e)));
   const named = new Set(blocked.flatMap((e) => (e.outcome.kind === 'blocked' && e.outcome.proof ? [e.outcome.proof.attemptId] : [])));
-  return evidence
-    .filter((e) => (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e))) || named.has(e.id))
-    .map((e) => e.id);
+  const proves = (e: Evidence): boolean =>
+    (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e)));
+  return evidence.filter((e) => proves(e) || named.has(e.id)).map((e) => e.id);
 }
 
 function pathOf(e: Evidence): string {

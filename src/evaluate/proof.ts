@@ -49,7 +49,12 @@ function startOf(o: Observation): number {
 }
 
 /** The best proof connection of one pod, or undefined. */
-function bestProof(w: BatchWindow, from: number, attempts: ReadonlyMap<string, Attempt>, observed: ReadonlyMap<string, Observation>): Proof | undefined {
+function bestProof(
+  w: BatchWindow,
+  from: number,
+  attempts: ReadonlyMap<string, Attempt>,
+  observed: ReadonlyMap<string, Observation>,
+): Proof | undefined {
   let best: Attempt | undefined;
   for (const id of w.attemptIds) {
     const a = attempts.get(id);

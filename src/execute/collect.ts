@@ -29,7 +29,7 @@ export interface CollectResult {
   /** One per expected id that has a valid line, in `expectedIds` order. */
   readonly observations: readonly Observation[];
   readonly selfCheck?: SelfCheck;
-  /** From the done line: when connections start to count as proof (DoneLine.settledAt); absent if not reported or not a date. */
+  /** From the done line: when connections start to count as proof (DoneLine.settledAt); absent if none or not a date. */
   readonly settledAt?: string;
   /** The agent printed its done line. */
   readonly done: boolean;
@@ -136,7 +136,9 @@ function collectDone(acc: Accumulator, json: Json, line: number): void {
   const settled = json['settledAt'];
   // A settle point that is not a date is treated as not reported: no connection of the pod counts as proof.
   const settledAt = typeof settled === 'string' && !Number.isNaN(Date.parse(settled)) ? settled : undefined;
-  acc.done = { count: json['count'], line, ...(selfCheck !== undefined ? { selfCheck } : {}), ...(settledAt !== undefined ? { settledAt } : {}) };
+  acc.done = {
+    count: json['count'], line, ...(selfCheck !== undefined ? { selfCheck } : {}), ...(settledAt !== undefined ? { settledAt } : {}),
+  };
 }
 
 function countProblems(acc: Accumulator, expectedCount: number): CollectProblem[] {

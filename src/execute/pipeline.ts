@@ -156,7 +156,8 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
     // Same-pod proof is for probe pods (a policy engine programs them); the host vantage has no settle point to trust.
     if (o.vantageId !== 'host') {
-      batches.push({ pod: `${o.namespace}/${o.name}`, attemptIds: o.expectedIds, ...(collected.settledAt !== undefined ? { settledAt: collected.settledAt } : {}) });
+      const settled = collected.settledAt !== undefined ? { settledAt: collected.settledAt } : {};
+      batches.push({ pod: `${o.namespace}/${o.name}`, attemptIds: o.expectedIds, ...settled });
     }
   }
   const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches });

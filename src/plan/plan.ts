@@ -204,7 +204,11 @@ function canaryAttempts(input: PlanInput, vantages: readonly Vantage[], address:
  * policy denies it the echo pod but allows another endpoint. The echo canary is still tried:
  * the plan's reading of policy may be wrong, and a connection seen beats a policy read.
  */
-function referenceAttempts(input: PlanInput, vantages: readonly Vantage[], probeNamespace: string): { attempts: Attempt[]; references: VantageReference[] } {
+function referenceAttempts(
+  input: PlanInput,
+  vantages: readonly Vantage[],
+  probeNamespace: string,
+): { attempts: Attempt[]; references: VantageReference[] } {
   const probe = tcpProbe(CANARY_REFERENCE_PROBE_ID);
   const attempts: Attempt[] = [];
   const references: VantageReference[] = [];
@@ -252,7 +256,8 @@ export function planRun(input: PlanInput): RunPlan {
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const refs = referenceAttempts(input, [...podVantages.values()], probeNamespace);
-  const attempts = sortAttempts([...canaryAttempts(input, [...podVantages.values()], address), ...refs.attempts, ...probeAttempts, ...control]);
+  const canaries = canaryAttempts(input, [...podVantages.values()], address);
+  const attempts = sortAttempts([...canaries, ...refs.attempts, ...probeAttempts, ...control]);
   const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.

@@ -12,12 +12,17 @@ import type { Vantage } from '../domain/vantage.js';
 import { policyAllows, type PolicyPeer } from '../discover/policy.js';
 import type { ReferenceCandidate, ReferenceFacts } from '../discover/references.js';
 import { ECHO_PORT } from './echo-server.js';
-import { MESH_OPT_OUT_LABELS, namespaceManifest } from './pods.js';
+import { ECHO_NAME, MESH_OPT_OUT_LABELS, namespaceManifest } from './pods.js';
 
 /** Which reference a vantage uses, and why. */
 export type ReferenceChoice =
   | { readonly kind: 'echo'; readonly why: string }
-  | { readonly kind: 'cluster-dns' | 'policy-allowed'; readonly target: Target; readonly port: TargetPort; readonly why: string }
+  | {
+    readonly kind: 'cluster-dns' | 'policy-allowed';
+    readonly target: Target;
+    readonly port: TargetPort;
+    readonly why: string;
+  }
   | { readonly kind: 'none'; readonly why: string };
 
 /** One vantage's reference as the plan reports it (`meshprobe plan`, plan JSON). */
@@ -36,7 +41,8 @@ function sourcePeer(namespace: string, facts: ReferenceFacts): PolicyPeer {
 
 function echoPeer(runId: string, probeNamespace: string): PolicyPeer {
   const labels = namespaceManifest(runId).metadata?.labels ?? {};
-  return { namespace: probeNamespace, namespaceLabels: labels, podLabels: { ...runLabels(runId, 'echo'), ...MESH_OPT_OUT_LABELS } };
+  const podLabels = { ...runLabels(runId, 'echo'), ...MESH_OPT_OUT_LABELS };
+  return { namespace: probeNamespace, namespaceLabels: labels, podLabels };
 }
 
 function allows(facts: ReferenceFacts, source: PolicyPeer, c: ReferenceCandidate): boolean {
@@ -45,8 +51,15 @@ function allows(facts: ReferenceFacts, source: PolicyPeer, c: ReferenceCandidate
 }
 
 /** The reference of one pod vantage. The probe namespace is fresh and policy-free: always the echo pod. */
-export function chooseReference(v: Vantage, facts: ReferenceFacts | undefined, runId: string, probeNamespace: string): ReferenceChoice {
-  if (v.kind !== 'same-namespace' && v.kind !== 'from-namespace') return { kind: 'echo', why: 'the probe namespace has no NetworkPolicy' };
+export function chooseReference(
+  v: Vantage,
+  facts: ReferenceFacts | undefined,
+  runId: string,
+  probeNamespace: string,
+): ReferenceChoice {
+  if (v.kind !== 'same-namespace' && v.kind !== 'from-namespace') {
+    return { kind: 'echo', why: 'the probe namespace has no NetworkPolicy' };
+  }
   if (facts === undefined) return { kind: 'echo', why: 'no NetworkPolicy facts were read' };
   const source = sourcePeer(v.namespace, facts);
   if (policyAllows(facts.policies, source, echoPeer(runId, probeNamespace), ECHO_PORT, 'echo')) {
@@ -55,16 +68,23 @@ export function chooseReference(v: Vantage, facts: ReferenceFacts | undefined, r
   const denied = `the NetworkPolicies of ${v.namespace} deny the echo pod`;
   const pick = facts.candidates.find((c) => allows(facts, source, c));
   if (pick === undefined) {
-    return { kind: 'none', why: `${denied} and allow no candidate the plan knows (cluster DNS, Services of this run); a timeout needs another connection of the same pod` };
+    const why = `${denied} and allow no candidate the plan knows (cluster DNS, Services of this run); `
+      + 'a timeout needs another connection of the same pod';
+    return { kind: 'none', why };
   }
   const kind = pick.via === 'cluster-dns' ? 'cluster-dns' : 'policy-allowed';
-  return { kind, target: pick.target, port: pick.port, why: `${denied}; ${pick.via === 'cluster-dns' ? 'the cluster DNS Service' : 'this Service'} is allowed` };
+  const what = pick.via === 'cluster-dns' ? 'the cluster DNS Service' : 'this Service';
+  return { kind, target: pick.target, port: pick.port, why: `${denied}; ${what} is allowed` };
 }
 
 /** The plan's line for a vantage. */
-export function describeReference(vantageId: string, choice: ReferenceChoice, probeNamespace: string): VantageReference {
+export function describeReference(
+  vantageId: string,
+  choice: ReferenceChoice,
+  probeNamespace: string,
+): VantageReference {
   const reference = choice.kind === 'echo'
-    ? referenceName({ kind: 'Canary', namespace: probeNamespace, name: 'meshprobe-echo' }, ECHO_PORT)
+    ? referenceName({ kind: 'Canary', namespace: probeNamespace, name: ECHO_NAME }, ECHO_PORT)
     : choice.kind === 'none' ? 'none' : referenceName(choice.target.ref, choice.port.port);
   return { vantageId, kind: choice.kind, reference, why: choice.why };
 }

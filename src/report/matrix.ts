@@ -23,7 +23,7 @@ export interface Matrix {
   readonly cells: Readonly<Record<string, Readonly<Record<string, Cell>>>>;
   /** Every reference that proved a blocked cell in place of the canary, in order of first use. */
   readonly references: readonly string[];
-  /** proofs[source][target]: indexes into `references`, for blocked cells only (absent: the canary proved them). */
+  /** proofs[source][target]: indexes into `references`, blocked cells only (absent: the canary proved them). */
   readonly proofs: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
 }
 
@@ -64,7 +64,9 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
     const row = (cells[source] ??= {});
     const next = cellOf(e);
     if (RANK[next] > RANK[row[col] ?? 'none']) row[col] = next;
-    if (e.outcome.kind === 'blocked' && e.outcome.proof !== undefined) ((named[source] ??= {})[col] ??= new Set()).add(e.outcome.proof.reference);
+    if (e.outcome.kind === 'blocked' && e.outcome.proof !== undefined) {
+      ((named[source] ??= {})[col] ??= new Set()).add(e.outcome.proof.reference);
+    }
   }
   const sources = Object.keys(cells).sort();
   const targets = [...new Set(sources.flatMap((s) => Object.keys(cells[s] ?? {})))].sort();

@@ -223,8 +223,11 @@ export function finding(status: Finding['status'], reason: string, e: Evidence |
  */
 export function proofOf(e: Evidence): string {
   if (e.outcome.kind !== 'blocked') return '';
-  const pod = e.outcome.proof === undefined ? 'the canary from the same pod connected' : `the same pod connected to ${e.outcome.proof.reference}`;
-  if (e.outcome.by === 'refused') return `, while an allowed control path to the same port connected${e.outcome.proof === undefined ? '' : ` and ${pod}`}`;
+  const proof = e.outcome.proof;
+  const pod = proof === undefined ? 'the canary from the same pod connected' : `the same pod connected to ${proof.reference}`;
+  if (e.outcome.by === 'refused') {
+    return `, while an allowed control path to the same port connected${proof === undefined ? '' : ` and ${pod}`}`;
+  }
   if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') return `, while ${pod}`;
   return '';
 }

@@ -36,7 +36,8 @@ export function renderPlanText(plan: RunPlan, verbose: boolean): string {
   });
   const reasons = countBy(plan.notRun, (n) => `${n.probeId}: ${n.reason}`).map(([r, n]) => `  ${String(n).padStart(5)} × ${r}`);
   // Which connection each vantage relies on so that a timeout from it can count as blocked.
-  const references = table(['VANTAGE', 'REFERENCE', 'WHY'], plan.references.map((r) => [r.vantageId, r.reference, r.why]));
+  const refRows = plan.references.map((r) => [r.vantageId, r.reference, r.why]);
+  const references = table(['VANTAGE', 'REFERENCE', 'WHY'], refRows);
   return [
     `Plan for run ${plan.runId}: ${plan.attempts.length} attempts in ${plan.pods.length} probe pod(s)${plan.hostBatch ? ` + ${plan.hostBatch.attempts.length} from this host` : ''}; ${plan.notRun.length} not run.`,
     `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,

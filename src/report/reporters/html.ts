@@ -55,13 +55,15 @@ function cellHtml(m: Matrix, s: string, t: string): string {
   const refs = m.proofs[s]?.[t] ?? [];
   if (refs.length === 0) return `<td class="cell ${c}">${CELL_TEXT[c]}</td>`;
   const title = `proven by the same pod connecting to ${refs.map((i) => m.references[i] ?? '').join('; ')}`;
-  return `<td class="cell ${c}" title="${esc(title)}">${CELL_TEXT[c]} <sup>${refs.map((i) => referenceMark(i)).join(',')}</sup></td>`;
+  const marks = refs.map((i) => referenceMark(i)).join(',');
+  return `<td class="cell ${c}" title="${esc(title)}">${CELL_TEXT[c]} <sup>${marks}</sup></td>`;
 }
 
 function proofLegend(m: Matrix): string {
   if (m.references.length === 0) return '';
   const items = m.references.map((r, i) => `<li><b>${referenceMark(i)}</b> = ${esc(r)}</li>`).join('');
-  return `<p id="matrix-proofs">Blocked cells with a letter: the probe pod's canary was blocked too, so the block is proven by the same pod connecting to:</p><ul>${items}</ul>`;
+  const intro = "Blocked cells with a letter: the probe pod's canary was blocked too, so the block is proven by the same pod connecting to:";
+  return `<p id="matrix-proofs">${intro}</p><ul>${items}</ul>`;
 }
 
 function scope(report: Report): string {

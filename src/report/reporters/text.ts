@@ -61,7 +61,8 @@ function matrix(report: Report): string[] {
   m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`));
   for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${cellChar(m, s, t)} `).join('')}`);
   if (m.references.length > 0) {
-    lines.push('  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to (+ = several):');
+    lines.push('  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to '
+      + '(+ = several):');
     m.references.forEach((r, i) => lines.push(`    ${referenceMark(i)} = ${r}`));
   }
   lines.push('');

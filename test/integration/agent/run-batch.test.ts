@@ -119,7 +119,10 @@ t.test('runBatch reports the self-check in its done line', async (t) => {
   const lines: string[] = [];
   const done = await runBatch(batchOf([], 8), (l) => lines.push(l), { selfCheck });
   // Then the done line carries it and counts zero attempts
-  t.same(done, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
+  const { settledAt, ...rest } = done;
+  t.same(rest, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
+  // And names the point from which the pod's connections count as proof (issue 19)
+  t.ok(settledAt !== undefined && !Number.isNaN(Date.parse(settledAt)), `settledAt ${settledAt} is a date`);
   t.equal(lines.length, 1);
 });
 
@@ -130,11 +133,14 @@ t.test('the settle wait delays the first attempt, and an abort during it still y
   const batch: AttemptBatch = { ...batchOf([tcp('first', server.port, 2000)], 1), settleMs: 600 };
   const lines: string[] = [];
   const started = Date.now();
-  await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  const done = await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
   // Then the attempt began only after the wait, and still connected
   const [first] = observationLines(lines);
   t.ok(first !== undefined && Date.parse(first.startedAt) - started >= 590, `the attempt started ${first ? Date.parse(first.startedAt) - started : '?'} ms after the batch`);
   t.equal(first?.transport, 'connected');
+  // And the done line's settle point is the end of the wait, at or before the first attempt
+  const settled = Date.parse(done.settledAt ?? '');
+  t.ok(settled - started >= 590 && first !== undefined && settled <= Date.parse(first.startedAt), `settledAt ${done.settledAt} ends the wait and precedes the first attempt`);
   // And an abort during the wait ends it at once with one agent-error line per attempt
   const stop = new AbortController();
   const aborted: string[] = [];
