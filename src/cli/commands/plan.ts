@@ -49,7 +49,7 @@ async function planCommand(ctx: CliContext): Promise<number> {
   if (options.output !== 'text' && options.output !== 'json') {
     throw new MeshprobeError('E_USAGE', `meshprobe plan prints text or json, not ${options.output}`, { hint: 'Use -o json for machine output.' });
   }
-  const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context });
+  const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   const plan = await discoverAndPlan({ options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } }, state);
