@@ -24,6 +24,7 @@ import { CONTROLS, PROBES } from './catalogue/index.js';
 import { selectControls } from './plan/select.js';
 import { runPipeline, type PipelineState } from './execute/pipeline.js';
 import { loadRunInputs, type RunInputs } from './execute/inputs.js';
+import { checkInputs } from './execute/check-inputs.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** What the orchestrator needs from the outside (injectable for tests). */
@@ -79,9 +80,11 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const startedAt = clock();
   const runId = deps.runId ?? newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
   const outputDir = options.outputDir ?? join('reports', runId);
+  const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
+  // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
+  await checkInputs(options, catalogue, outputDir);
   const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
-  const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
   const state: PipelineState = observeStages({ stage: 'discover', evidence: [], notRun: [] }, deps.onStage);

@@ -112,7 +112,7 @@ export function buildParser(args: readonly string[]): Argv {
     .help()
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'Name a command (see the list above).')
+    .demandCommand(1, `Name a command: ${COMMANDS.map((c) => c.command.split(' ')[0]).join(', ')}.`)
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .epilog(
@@ -141,9 +141,17 @@ export function buildParser(args: readonly string[]): Argv {
   return y;
 }
 
+/**
+ * After a command returned, the process gets this long to end by itself; then it exits with
+ * the command's code. A socket the client library left open (a hung API server) must never
+ * keep CI from seeing the exit code.
+ */
+export const EXIT_GRACE_MS = 2000;
+
 /** Entry point. */
 export async function main(args: readonly string[] = hideBin(process.argv)): Promise<void> {
   await buildParser(args).parseAsync();
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/meshprobe') || process.argv[1]?.endsWith('cli.mjs')) {

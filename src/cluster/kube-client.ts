@@ -8,52 +8,12 @@ import * as k8s from '@kubernetes/client-node';
 // Not re-exported by the package index; the same serializer the generated APIs use.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { MeshprobeError } from '../errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
-import { PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
+import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
 import type {
   AccessCheck, ClusterApi, ClusterInfo, CustomKind, KubeObject, ListKind, ListOptions, ListResult, WriteKind,
 } from './ports.js';
-
-/** Where the kubeconfig comes from (the CLI's --kubeconfig / --context). */
-export interface KubeClientOptions {
-  readonly kubeconfig?: string | undefined;
-  readonly context?: string | undefined;
-}
-
-/** The library's placeholder when it found no configuration at all. */
-const FALLBACK_SERVER = 'http://localhost:8080';
-
-/** Load the kubeconfig the way kubectl would; E_KUBECONFIG when missing, unreadable or without the context. */
-export function loadKubeConfig(options: KubeClientOptions): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  const source = options.kubeconfig ?? process.env['KUBECONFIG'] ?? '~/.kube/config';
-  try {
-    if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new MeshprobeError('E_KUBECONFIG', `cannot read kubeconfig ${source}${typeof code === 'string' ? ` (${code})` : ''}`, {
-      hint: 'Pass --kubeconfig <file>, set KUBECONFIG, or run inside a cluster with a service account.',
-      cause: err,
-    });
-  }
-  if (options.context !== undefined) {
-    const names = kc.getContexts().map((c) => c.name);
-    if (!names.includes(options.context)) {
-      throw new MeshprobeError('E_KUBECONFIG', `context "${options.context}" is not in kubeconfig ${source}`, {
-        hint: names.length > 0 ? `Known contexts: ${names.join(', ')}.` : 'The kubeconfig has no contexts.',
-      });
-    }
-    kc.setCurrentContext(options.context);
-  }
-  const server = kc.getCurrentCluster()?.server;
-  if (server === undefined || (server === FALLBACK_SERVER && options.kubeconfig === undefined && kc.getContexts().length <= 1)) {
-    throw new MeshprobeError('E_KUBECONFIG', 'no kubeconfig found and not running inside a cluster', {
-      hint: 'Pass --kubeconfig <file> or set KUBECONFIG to the cluster you want to test.',
-    });
-  }
-  return kc;
-}
 
 /** Custom resources: group and plural come from the permission entry. */
 const CUSTOM: Readonly<Record<CustomKind, PermissionId>> = {
@@ -91,8 +51,7 @@ function customItems(list: unknown): readonly KubeObject[] {
 }
 
 /** Per-request options carrying the AbortSignal (client-node 1.4 takes it via middleware). */
-function withSignal(signal: AbortSignal | undefined): k8s.ConfigurationOptions | undefined {
-  if (signal === undefined) return undefined;
+function withSignal(signal: AbortSignal): k8s.ConfigurationOptions {
   const mw = {
     pre: (ctx: k8s.RequestContext) => {
       ctx.setSignal(signal);
@@ -103,9 +62,17 @@ function withSignal(signal: AbortSignal | undefined): k8s.ConfigurationOptions |
   return { middleware: [mw], middlewareMergeStrategy: 'append' } as unknown as k8s.ConfigurationOptions;
 }
 
+/** One request's signal: the caller's, plus a deadline whose reason says which call did not answer. */
+interface RequestScope {
+  readonly signal: AbortSignal;
+  readonly options: k8s.ConfigurationOptions;
+  done(): void;
+}
+
 /** The adapter. Construct with {@link createKubeClient}. */
 export class KubeClient implements ClusterApi {
   readonly #kc: k8s.KubeConfig;
+  readonly #timeoutMs: number;
   readonly #core: k8s.CoreV1Api;
   readonly #discovery: k8s.DiscoveryV1Api;
   readonly #networking: k8s.NetworkingV1Api;
@@ -113,8 +80,9 @@ export class KubeClient implements ClusterApi {
   readonly #authz: k8s.AuthorizationV1Api;
   readonly #version: k8s.VersionApi;
 
-  constructor(kc: k8s.KubeConfig) {
+  constructor(kc: k8s.KubeConfig, requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS) {
     this.#kc = kc;
+    this.#timeoutMs = requestTimeoutMs;
     this.#core = kc.makeApiClient(k8s.CoreV1Api);
     this.#discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     this.#networking = kc.makeApiClient(k8s.NetworkingV1Api);
@@ -127,19 +95,40 @@ export class KubeClient implements ClusterApi {
     return { server: this.#kc.getCurrentCluster()?.server ?? '', context: this.#kc.getCurrentContext() };
   }
 
-  /** Run one call named by its permission; map every failure to a MeshprobeError. */
-  async #call<T>(id: PermissionId, namespace: string | undefined, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  /** The request's signal: aborted by the caller, or after the request timeout with E_CLUSTER_UNREACHABLE. */
+  #scope(p: Permission, namespace: string | undefined, signal: AbortSignal | undefined): RequestScope {
+    const deadline = new AbortController();
+    const seconds = Math.round(this.#timeoutMs / 100) / 10;
+    const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
+    const timer = setTimeout(() => deadline.abort(new MeshprobeError(
+      'E_CLUSTER_UNREACHABLE',
+      `the API server ${this.info().server} did not answer "${describePermission(p)}${where}" within ${seconds}s`,
+      { hint: 'Check the API server\'s health and the network path to it; raise --request-timeout for a slow but working server.' },
+    )), this.#timeoutMs);
+    const s = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
+    return { signal: s, options: withSignal(s), done: () => clearTimeout(timer) };
+  }
+
+  /**
+   * Run one call named by its permission within the request timeout; map every failure to a
+   * MeshprobeError. With `on404`, a 404 answer becomes that value (absent object, CRD not installed).
+   */
+  async #call<T>(p: Permission, namespace: string | undefined, signal: AbortSignal | undefined, fn: (o: k8s.ConfigurationOptions) => Promise<T>, on404?: () => T): Promise<T> {
+    const scope = this.#scope(p, namespace, signal);
     try {
-      return await fn();
+      return await raceSignal(fn(scope.options), scope.signal);
     } catch (err) {
+      if (on404 !== undefined && httpStatusOf(err) === 404) return on404();
       const info = this.info();
-      throw toClusterError(err, { permission: PERMISSIONS[id], namespace, server: info.server, context: info.context }, signal);
+      throw toClusterError(err, { permission: p, namespace, server: info.server, context: info.context }, scope.signal);
+    } finally {
+      scope.done();
     }
   }
 
   async version(signal?: AbortSignal): Promise<string | undefined> {
     try {
-      const v = await this.#call('get-version', undefined, signal, () => this.#version.getCode(withSignal(signal)));
+      const v = await this.#call(PERMISSIONS['get-version'], undefined, signal, (o) => this.#version.getCode(o));
       return v.gitVersion;
     } catch (err) {
       // Connectivity and credential problems matter; a hidden /version does not.
@@ -150,25 +139,24 @@ export class KubeClient implements ClusterApi {
 
   async list(kind: ListKind, options: ListOptions = {}): Promise<ListResult> {
     const { namespace, labelSelector, signal } = options;
-    const o = withSignal(signal);
     const q = labelSelector === undefined ? {} : { labelSelector };
-    const get = (id: PermissionId, type: string, fn: () => Promise<unknown>): Promise<ListResult> =>
-      this.#call(id, namespace, signal, fn).then((l) => ({ kind: 'items', items: items(l, type) }));
+    const get = (id: PermissionId, type: string, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<ListResult> =>
+      this.#call(PERMISSIONS[id], namespace, signal, fn).then((l) => ({ kind: 'items', items: items(l, type) }));
     switch (kind) {
       case 'namespaces':
-        return get('list-namespaces', 'V1NamespaceList', () => this.#core.listNamespace(q, o));
+        return get('list-namespaces', 'V1NamespaceList', (o) => this.#core.listNamespace(q, o));
       case 'nodes':
-        return get('list-nodes', 'V1NodeList', () => this.#core.listNode(q, o));
+        return get('list-nodes', 'V1NodeList', (o) => this.#core.listNode(q, o));
       case 'pods':
-        return get('list-pods', 'V1PodList', () => namespace === undefined ? this.#core.listPodForAllNamespaces(q, o) : this.#core.listNamespacedPod({ namespace, ...q }, o));
+        return get('list-pods', 'V1PodList', (o) => namespace === undefined ? this.#core.listPodForAllNamespaces(q, o) : this.#core.listNamespacedPod({ namespace, ...q }, o));
       case 'services':
-        return get('list-services', 'V1ServiceList', () => namespace === undefined ? this.#core.listServiceForAllNamespaces(q, o) : this.#core.listNamespacedService({ namespace, ...q }, o));
+        return get('list-services', 'V1ServiceList', (o) => namespace === undefined ? this.#core.listServiceForAllNamespaces(q, o) : this.#core.listNamespacedService({ namespace, ...q }, o));
       case 'configmaps':
-        return get('list-configmaps', 'V1ConfigMapList', () => namespace === undefined ? this.#core.listConfigMapForAllNamespaces(q, o) : this.#core.listNamespacedConfigMap({ namespace, ...q }, o));
+        return get('list-configmaps', 'V1ConfigMapList', (o) => namespace === undefined ? this.#core.listConfigMapForAllNamespaces(q, o) : this.#core.listNamespacedConfigMap({ namespace, ...q }, o));
       case 'endpointslices':
-        return get('list-endpointslices', 'V1EndpointSliceList', () => this.#discovery.listEndpointSliceForAllNamespaces(q, o));
+        return get('list-endpointslices', 'V1EndpointSliceList', (o) => this.#discovery.listEndpointSliceForAllNamespaces(q, o));
       case 'networkpolicies':
-        return get('list-networkpolicies', 'V1NetworkPolicyList', () => this.#networking.listNetworkPolicyForAllNamespaces(q, o));
+        return get('list-networkpolicies', 'V1NetworkPolicyList', (o) => this.#networking.listNetworkPolicyForAllNamespaces(q, o));
       default:
         return this.#listCustom(CUSTOM[kind], options);
     }
@@ -179,31 +167,27 @@ export class KubeClient implements ClusterApi {
     const p: Permission = PERMISSIONS[id];
     const q = options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector };
     for (const version of p.versions ?? ['v1']) {
-      try {
-        const list: unknown = await this.#custom.listClusterCustomObject({ group: p.group, version, plural: p.resource, ...q }, withSignal(options.signal));
-        return { kind: 'items', items: customItems(list) };
-      } catch (err) {
-        if (httpStatusOf(err) === 404) continue;
-        const info = this.info();
-        throw toClusterError(err, { permission: p, server: info.server, context: info.context }, options.signal);
-      }
+      const list: unknown = await this.#call(p, undefined, options.signal,
+        (o) => this.#custom.listClusterCustomObject({ group: p.group, version, plural: p.resource, ...q }, o), () => NOT_FOUND);
+      if (list !== NOT_FOUND) return { kind: 'items', items: customItems(list) };
     }
     return { kind: 'not-installed', resource: `${p.resource}.${p.group}` };
   }
 
   async create(kind: WriteKind, namespace: string | undefined, body: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
-    const o = withSignal(signal);
     const ns = namespace ?? '';
     const b = body as never;
+    const make = async (id: PermissionId, type: string, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<KubeObject> =>
+      plain(await this.#call(PERMISSIONS[id], namespace, signal, fn), type);
     switch (kind) {
       case 'namespaces':
-        return plain(await this.#call('create-namespaces', undefined, signal, () => this.#core.createNamespace({ body: b }, o)), 'V1Namespace');
+        return make('create-namespaces', 'V1Namespace', (o) => this.#core.createNamespace({ body: b }, o));
       case 'configmaps':
-        return plain(await this.#call('create-configmaps', ns, signal, () => this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o)), 'V1ConfigMap');
+        return make('create-configmaps', 'V1ConfigMap', (o) => this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o));
       case 'pods':
-        return plain(await this.#call('create-pods', ns, signal, () => this.#core.createNamespacedPod({ namespace: ns, body: b }, o)), 'V1Pod');
+        return make('create-pods', 'V1Pod', (o) => this.#core.createNamespacedPod({ namespace: ns, body: b }, o));
       case 'services':
-        return plain(await this.#call('create-services', ns, signal, () => this.#core.createNamespacedService({ namespace: ns, body: b }, o)), 'V1Service');
+        return make('create-services', 'V1Service', (o) => this.#core.createNamespacedService({ namespace: ns, body: b }, o));
       default: {
         const never: never = kind;
         throw new MeshprobeError('E_INTERNAL', `cannot create ${String(never)}`);
@@ -212,28 +196,20 @@ export class KubeClient implements ClusterApi {
   }
 
   async delete(kind: WriteKind, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<'deleted' | 'absent'> {
-    const o = withSignal(signal);
     const ns = namespace ?? '';
     // Background propagation: the namespace controller removes contents; we do not wait.
     const common = { name, propagationPolicy: 'Background' };
-    const run = (id: PermissionId, fn: () => Promise<unknown>): Promise<'deleted' | 'absent'> =>
-      fn().then(
-        () => 'deleted' as const,
-        (err: unknown) => {
-          if (httpStatusOf(err) === 404) return 'absent' as const;
-          const info = this.info();
-          throw toClusterError(err, { permission: PERMISSIONS[id], namespace, server: info.server, context: info.context }, signal);
-        },
-      );
+    const run = (id: PermissionId, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<'deleted' | 'absent'> =>
+      this.#call<'deleted' | 'absent'>(PERMISSIONS[id], namespace, signal, (o) => fn(o).then(() => 'deleted'), () => 'absent');
     switch (kind) {
       case 'namespaces':
-        return run('delete-namespaces', () => this.#core.deleteNamespace(common, o));
+        return run('delete-namespaces', (o) => this.#core.deleteNamespace(common, o));
       case 'configmaps':
-        return run('delete-configmaps', () => this.#core.deleteNamespacedConfigMap({ ...common, namespace: ns }, o));
+        return run('delete-configmaps', (o) => this.#core.deleteNamespacedConfigMap({ ...common, namespace: ns }, o));
       case 'pods':
-        return run('delete-pods', () => this.#core.deleteNamespacedPod({ ...common, namespace: ns, gracePeriodSeconds: 0 }, o));
+        return run('delete-pods', (o) => this.#core.deleteNamespacedPod({ ...common, namespace: ns, gracePeriodSeconds: 0 }, o));
       case 'services':
-        return run('delete-services', () => this.#core.deleteNamespacedService({ ...common, namespace: ns }, o));
+        return run('delete-services', (o) => this.#core.deleteNamespacedService({ ...common, namespace: ns }, o));
       default: {
         const never: never = kind;
         throw new MeshprobeError('E_INTERNAL', `cannot delete ${String(never)}`);
@@ -242,18 +218,13 @@ export class KubeClient implements ClusterApi {
   }
 
   async readPod(namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
-    try {
-      return plain(await this.#core.readNamespacedPod({ name, namespace }, withSignal(signal)), 'V1Pod');
-    } catch (err) {
-      if (httpStatusOf(err) === 404) return undefined;
-      const info = this.info();
-      throw toClusterError(err, { permission: PERMISSIONS['get-pods'], namespace, server: info.server, context: info.context }, signal);
-    }
+    const pod = await this.#call<unknown>(PERMISSIONS['get-pods'], namespace, signal, (o) => this.#core.readNamespacedPod({ name, namespace }, o), () => undefined);
+    return pod === undefined ? undefined : plain(pod, 'V1Pod');
   }
 
   readPodLog(namespace: string, name: string, container: string, signal?: AbortSignal): Promise<string> {
-    return this.#call('get-pods/log', namespace, signal, async () => {
-      const text: unknown = await this.#core.readNamespacedPodLog({ name, namespace, container }, withSignal(signal));
+    return this.#call(PERMISSIONS['get-pods/log'], namespace, signal, async (o) => {
+      const text: unknown = await this.#core.readNamespacedPodLog({ name, namespace, container }, o);
       return typeof text === 'string' ? text : String(text ?? '');
     });
   }
@@ -267,8 +238,8 @@ export class KubeClient implements ClusterApi {
       const p = PERMISSIONS[check.permission];
       const [resource, subresource] = p.resource.split('/');
       const attrs = { verb: p.verb, group: p.group, resource, ...(subresource ? { subresource } : {}), ...(check.namespace ? { namespace: check.namespace } : {}) };
-      const review = await this.#call('create-selfsubjectaccessreviews', undefined, signal, () =>
-        this.#authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } as never }, withSignal(signal)),
+      const review = await this.#call(PERMISSIONS['create-selfsubjectaccessreviews'], undefined, signal, (o) =>
+        this.#authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } as never }, o),
       );
       const reason = review.status?.reason;
       results.push({
@@ -282,7 +253,37 @@ export class KubeClient implements ClusterApi {
   }
 }
 
+/** Marker for "404 on this version" while trying a custom resource's versions. */
+const NOT_FOUND: unique symbol = Symbol('not-found');
+
+/**
+ * `work`, or a rejection with the signal's reason once it aborts: the client passes the signal
+ * to fetch, but a response body that trickles in must not outlive the deadline either.
+ */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+export { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
+
 /** Load the kubeconfig and build the adapter. Throws E_KUBECONFIG. */
 export function createKubeClient(options: KubeClientOptions): ClusterApi {
-  return new KubeClient(loadKubeConfig(options));
+  return new KubeClient(loadKubeConfig(options), options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
 }

@@ -28,6 +28,7 @@ export interface Field {
 export const FIELDS: readonly Field[] = [
   { key: 'kubeconfig', flag: 'kubeconfig', group: 'Cluster', type: { kind: 'string' }, placeholder: 'file', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' },
   { key: 'context', flag: 'context', group: 'Cluster', type: { kind: 'string' }, placeholder: 'name', describe: 'Kubeconfig context to use (default: current context)' },
+  { key: 'requestTimeout', flag: 'request-timeout', group: 'Cluster', type: { kind: 'int', min: 1, max: 3_600 }, placeholder: 'seconds', describe: 'Give up on one Kubernetes API call after this long (a hung API server never hangs meshprobe)' },
   { key: 'scope', flag: 'scope', group: 'Scope', type: { kind: 'string' }, placeholder: 'selector', describe: 'Label selector on namespaces that marks the CDE, e.g. pci.scope=cde' },
   { key: 'cdeNamespaces', flag: 'cde-namespace', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'A namespace in the CDE (repeatable; adds to --scope)' },
   { key: 'namespaces', flag: 'namespace', alias: 'n', group: 'Scope', type: { kind: 'list' }, placeholder: 'ns', describe: 'Limit the run to this namespace (repeatable; default: all)' },

@@ -11,6 +11,8 @@ export interface Options {
   /** Path to a kubeconfig; undefined = the library default (KUBECONFIG, ~/.kube/config, in-cluster). */
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
+  /** Limit of one Kubernetes API call, seconds. */
+  readonly requestTimeout: number;
 
   // Scope
   /** Label selector on namespaces that marks the CDE, e.g. "pci.scope=cde". */
@@ -80,6 +82,7 @@ export const DEFAULT_AGENT_IMAGE = 'docker.io/library/node:20-alpine';
 export const DEFAULTS: Options = {
   kubeconfig: undefined,
   context: undefined,
+  requestTimeout: 30,
   scope: undefined,
   cdeNamespaces: [],
   namespaces: [],

@@ -215,13 +215,40 @@ export interface VerifyResult {
   readonly files: number;
 }
 
+/**
+ * Everything in a bundle directory for verification: regular files by relative path (dot-files
+ * and files in subdirectories too) with their digests, and other entries (folders, links,
+ * devices) by path. Only the manifest and its signature at the top are left out.
+ */
+async function everythingOnDisk(dir: string, prefix = ''): Promise<{ files: Map<string, string>; others: string[] }> {
+  const files = new Map<string, string>();
+  const others: string[] = [];
+  for (const entry of (await readdir(join(dir, prefix), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (prefix === '' && (entry.name === MANIFEST || entry.name === SIGNATURE)) continue;
+    if (entry.isFile()) files.set(rel, await digestFile(join(dir, rel)));
+    else if (entry.isDirectory()) {
+      others.push(`${rel}/`);
+      const inner = await everythingOnDisk(dir, rel);
+      for (const [k, v] of inner.files) files.set(k, v);
+      others.push(...inner.others);
+    } else others.push(rel);
+  }
+  return { files, others };
+}
+
 /** Verify digests (and the signature when a public key is given) of a bundle directory. */
 export async function verifyBundleDir(dir: string, publicKeyPem?: string): Promise<VerifyResult> {
   const manifestRaw = await readFile(join(dir, MANIFEST), 'utf8').catch((err: unknown) => {
     throw new MeshprobeError('E_VERIFY', `${dir} has no readable ${MANIFEST} (${(err as { code?: string }).code ?? 'error'})`, { hint: 'Point verify at the directory meshprobe wrote (--output-dir).', cause: err });
   });
   const parsed = parseManifest(manifestRaw);
-  const problems: BundleProblem[] = [...parsed.problems.map((p) => ({ file: MANIFEST, problem: p })), ...checkDigests(parsed.digests, await digestsOnDisk(dir))];
+  const onDisk = await everythingOnDisk(dir);
+  const problems: BundleProblem[] = [
+    ...parsed.problems.map((p) => ({ file: MANIFEST, problem: p })),
+    ...checkDigests(parsed.digests, onDisk.files),
+    ...onDisk.others.map((o) => ({ file: o, problem: `${o} is not a regular file listed in ${MANIFEST} (added after the bundle was sealed)` })),
+  ];
   const sig = await readFile(join(dir, SIGNATURE), 'utf8').catch(() => undefined);
   let signature: VerifyResult['signature'] = sig === undefined ? 'absent' : 'not-checked';
   if (publicKeyPem !== undefined) {

@@ -17,7 +17,7 @@ async function cleanupCommand(ctx: CliContext): Promise<number> {
   if (runId !== undefined && !isValidRunId(runId)) {
     throw new MeshprobeError('E_USAGE', `--run-id "${runId}" is not a meshprobe run id`, { hint: 'Run ids look like 20261123-185612-a1b2 (see the report or `kubectl get ns -l app.kubernetes.io/managed-by=meshprobe`).' });
   }
-  const api = createKubeClient({ kubeconfig: ctx.options.kubeconfig, context: ctx.options.context });
+  const api = createKubeClient({ kubeconfig: ctx.options.kubeconfig, context: ctx.options.context, requestTimeoutMs: ctx.options.requestTimeout * 1000 });
   ctx.progress.start(runId ? `Deleting objects of run ${runId}` : 'Deleting every meshprobe-labelled object');
   const result = await cleanupLabelled(api, { ...(runId ? { runId } : {}), signal: ctx.signal, onStep: (l) => ctx.progress.update(`Deleting ${l}`) });
   ctx.progress.stop();

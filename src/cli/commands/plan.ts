@@ -8,6 +8,7 @@ import { createKubeClient } from '../../cluster/kube-client.js';
 import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import { vantageId } from '../../domain/vantage.js';
 import { MeshprobeError } from '../../errors.js';
+import { checkInputs } from '../../execute/check-inputs.js';
 import { discoverAndPlan, type PipelineState } from '../../execute/pipeline.js';
 import type { RunPlan } from '../../plan/plan.js';
 import type { CliCommand, CliContext } from '../command.js';
@@ -53,7 +54,8 @@ async function planCommand(ctx: CliContext): Promise<number> {
   if (options.output !== 'text' && options.output !== 'json') {
     throw new MeshprobeError('E_USAGE', `meshprobe plan prints text or json, not ${options.output}`, { hint: 'Use -o json for machine output.' });
   }
-  const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context });
+  await checkInputs(options, { probes: PROBES, controls: CONTROLS });
+  const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   const plan = await discoverAndPlan({ options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } }, state);

@@ -57,7 +57,7 @@ export function spinnerOn(ctx: CliContext): boolean {
 
 async function runCommand(ctx: CliContext): Promise<number> {
   const { options } = ctx;
-  const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context });
+  const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   ctx.setForcedExitHint(`meshprobe left objects behind; remove them with: meshprobe cleanup --run-id ${runId}`);
   const progress = withVisibleWarnings(ctx.progress, ctx.stderr, spinnerOn(ctx));

@@ -96,3 +96,33 @@ export const LIMITATIONS: readonly string[] = [
   'A "blocked" outcome counts only when the probe pod is proven to work (its canary connected or, where policy blocks the canary, another connection of the same pod after its settle point) and, for refusals, an allowed control path worked; otherwise it is reported as inconclusive.',
   'Requirements that need documentation, logging or wireless observation are listed as not applicable with the reason.',
 ];
+
+/** A run-level failure CI formats must show as failing, whatever the verdicts say. */
+export interface RunFailure {
+  readonly kind: 'aborted' | 'nothing-judged';
+  readonly name: string;
+  readonly message: string;
+}
+
+/**
+ * Why a CI format must not be green for this run: it aborted, or no control holds or fails
+ * (each selected control inconclusive or not applicable, or none selected) — a run that tested
+ * nothing passes nothing.
+ */
+export function runFailures(report: Pick<Report, 'aborted' | 'verdicts'>): readonly RunFailure[] {
+  const out: RunFailure[] = [];
+  if (report.aborted) {
+    const a = report.aborted;
+    out.push({ kind: 'aborted', name: 'meshprobe run completed', message: `aborted at ${a.stage} (${a.code}): ${a.message}` });
+  }
+  // Not-applicable is a fixed statement about the requirement, not something this run evidenced.
+  const judged = report.verdicts.some((v) => v.status === 'holds' || v.status === 'fails');
+  if (!judged) {
+    out.push({
+      kind: 'nothing-judged',
+      name: 'meshprobe judged at least one control',
+      message: report.verdicts.length === 0 ? 'no control was selected' : 'no selected control holds or fails (each is inconclusive or not applicable): nothing was evidenced either way',
+    });
+  }
+  return out;
+}

@@ -1,8 +1,12 @@
-/** JUnit XML reporter: one test case per control (fails → failure, inconclusive → error, n/a → skipped). */
+/**
+ * JUnit XML reporter: one test case per control (fails → failure, inconclusive and n/a →
+ * skipped, with the reasons kept), plus a failing test case when the run aborted or judged
+ * nothing, so a CI gate never shows such a run as green.
+ */
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { joinChunks } from './chunks.js';
-import { escapeXml, requirementOf, titleOf } from './common.js';
+import { escapeXml, requirementOf, runFailures, titleOf, type RunFailure } from './common.js';
 
 /** escapeXml(reasons.join('\n')) as chunks (escaping leaves '\n' alone). */
 function* body(v: Verdict): Generator<string> {
@@ -19,9 +23,9 @@ function* testCase(v: Verdict): Generator<string> {
       yield '</failure>\n    </testcase>';
       return;
     case 'inconclusive':
-      yield '\n      <error message="control inconclusive" type="inconclusive">';
+      yield `\n      <skipped message="inconclusive: ${escapeXml(v.reasons[0] ?? 'nothing was evidenced')}"/>\n      <system-out>`;
       yield* body(v);
-      yield '</error>\n    </testcase>';
+      yield '</system-out>\n    </testcase>';
       return;
     case 'not-applicable':
       yield `\n      <skipped message="${escapeXml(v.reasons[0] ?? 'not applicable')}"/>\n    </testcase>`;
@@ -38,13 +42,20 @@ function* testCase(v: Verdict): Generator<string> {
   }
 }
 
+function runCase(f: RunFailure): string {
+  return `\n    <testcase classname="meshprobe" name="${escapeXml(f.name)}">\n      <failure message="${escapeXml(f.message)}" type="${f.kind}">${escapeXml(f.message)}</failure>\n    </testcase>`;
+}
+
 /** JUnit XML as chunks (a control's reasons one by one). */
 export function* renderJunitChunks(report: Report): Generator<string> {
   const s = report.summary;
+  const failures = runFailures(report);
+  const counts = `tests="${report.verdicts.length + failures.length}" failures="${s.fails + failures.length}" errors="0" skipped="${s['not-applicable'] + s.inconclusive}"`;
   yield '<?xml version="1.0" encoding="UTF-8"?>';
-  yield `\n<testsuites name="meshprobe" tests="${report.verdicts.length}" failures="${s.fails}" errors="${s.inconclusive}" skipped="${s['not-applicable']}">`;
-  yield `\n  <testsuite name="meshprobe ${escapeXml(report.run.runId)}" tests="${report.verdicts.length}" failures="${s.fails}" errors="${s.inconclusive}" skipped="${s['not-applicable']}" timestamp="${escapeXml(report.run.startedAt)}">`;
+  yield `\n<testsuites name="meshprobe" ${counts}>`;
+  yield `\n  <testsuite name="meshprobe ${escapeXml(report.run.runId)}" ${counts} timestamp="${escapeXml(report.run.startedAt)}">`;
   for (const v of report.verdicts) yield* testCase(v);
+  for (const f of failures) yield runCase(f);
   if (report.aborted) yield `\n    <system-err>${escapeXml(`aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`)}</system-err>`;
   yield '\n  </testsuite>\n</testsuites>\n';
 }

@@ -6,7 +6,7 @@
 import type { Report } from '../../domain/report.js';
 import { controlById } from '../../catalogue/index.js';
 import { joinChunks, joinedJsonString, jsonChunks } from './chunks.js';
-import { evidenceIndex, requirementOf, targetLabel, titleOf } from './common.js';
+import { evidenceIndex, requirementOf, runFailures, targetLabel, titleOf } from './common.js';
 
 const LEVEL = { fails: 'error', inconclusive: 'warning' } as const;
 
@@ -42,6 +42,12 @@ export function* renderSarifChunks(report: Report): Generator<string> {
       },
     ];
   });
+  // A run that aborted or judged nothing did not execute successfully: code-scanning gates read this.
+  const failures = runFailures(report);
+  const invocation = {
+    executionSuccessful: failures.length === 0,
+    ...(failures.length > 0 ? { toolExecutionNotifications: failures.map((f) => ({ level: 'error', descriptor: { id: `meshprobe/${f.kind}` }, message: { text: f.message } })) } : {}),
+  };
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -49,6 +55,7 @@ export function* renderSarifChunks(report: Report): Generator<string> {
       {
         tool: { driver: { name: 'meshprobe', version: report.run.tool.version, informationUri: 'https://github.com/meshprobe/meshprobe', rules } },
         automationDetails: { id: `meshprobe/${report.run.runId}` },
+        invocations: [invocation],
         results,
       },
     ],

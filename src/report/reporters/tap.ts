@@ -1,7 +1,11 @@
-/** TAP 14 reporter: one test point per control (fails → not ok, inconclusive → not ok # TODO, n/a → # SKIP). */
+/**
+ * TAP 14 reporter: one test point per control (fails → not ok, inconclusive → not ok with
+ * "# inconclusive" in the description — no TODO directive, which consumers count as passed —
+ * n/a → # SKIP), plus a `not ok` test point when the run aborted or judged nothing.
+ */
 import type { Report } from '../../domain/report.js';
 import { joinChunks, joinLines } from './chunks.js';
-import { requirementOf, titleOf } from './common.js';
+import { requirementOf, runFailures, titleOf } from './common.js';
 
 function* yamlBlock(reasons: readonly string[]): Generator<string> {
   yield '  ---';
@@ -12,7 +16,8 @@ function* yamlBlock(reasons: readonly string[]): Generator<string> {
 
 function* lines(report: Report): Generator<string> {
   yield 'TAP version 14';
-  yield `1..${report.verdicts.length}`;
+  const failures = runFailures(report);
+  yield `1..${report.verdicts.length + failures.length}`;
   if (report.aborted) yield `# aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`;
   for (const [i, v] of report.verdicts.entries()) {
     const name = `${requirementOf(v)} ${titleOf(v)}`.replace(/#/g, '\\#');
@@ -26,7 +31,8 @@ function* lines(report: Report): Generator<string> {
         yield* yamlBlock(v.reasons);
         break;
       case 'inconclusive':
-        yield `not ok ${n} - ${name} # TODO inconclusive`;
+        // Not a TODO/SKIP directive: tap-parser and prove count this point as failed.
+        yield `not ok ${n} - ${name} # inconclusive`;
         yield* yamlBlock(v.reasons);
         break;
       case 'not-applicable':
@@ -37,6 +43,10 @@ function* lines(report: Report): Generator<string> {
         yield String(never);
       }
     }
+  }
+  for (const [i, f] of failures.entries()) {
+    yield `not ok ${report.verdicts.length + i + 1} - ${f.name}`;
+    yield* yamlBlock([f.message]);
   }
 }
 

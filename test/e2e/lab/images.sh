@@ -2,7 +2,7 @@
 # Registry-less images for the lab cluster: docker-archive tarballs built from host files,
 # imported with `ctr -n k8s.io images import`. Rebuilt only when their inputs change
 # (sha256 of the inputs), re-imported only when containerd does not hold that exact image.
-# Sourced by lab.sh (needs CACHE, LAB_DIR, GHOST_BIN, log()).
+# Sourced by lab.sh (needs CACHE, LAB_DIR, GHOST_BIN, log(), out_grep()).
 #
 #   registry.k8s.io/pause:3.10   static pause (test/e2e/lab/images/pause.c)
 #   lab.local/node:20            host /usr/bin/node + the libraries ldd lists; USER 65532
@@ -103,7 +103,7 @@ import_image() {
   name=$(echo "$ref" | tr '/:' '__'); tar="$IMAGES_DIR/$name.tar"
   want=$(tar_config_digest "$tar")
   have=$(cat "$IMAGES_DIR/$name.imported" 2>/dev/null || true)
-  if [[ $have == "$want" ]] && ctr -n k8s.io images ls -q "name==$ref" | grep -qx "$ref"; then
+  if [[ $have == "$want" ]] && out_grep -x "$ref" ctr -n k8s.io images ls -q "name==$ref"; then
     return 0
   fi
   log "importing image $ref"

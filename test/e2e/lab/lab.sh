@@ -57,12 +57,24 @@ source "$LAB_DIR/images.sh"
 need_root() { [[ $(id -u) == 0 ]] || die "must run as root"; }
 
 # ---------------------------------------------------------------- processes (by PID)
+# `producer | grep -q x` under pipefail is racy: grep exits at its first match, a producer still
+# writing dies of SIGPIPE (141) and the whole pipeline counts as "no match". Capture the output
+# first, then match it: out_grep [grep options] pattern command [args...]
+out_grep() {
+  local -a opts=()
+  while [[ $1 == -* ]]; do opts+=("$1"); shift; done
+  local pattern=$1 out
+  shift
+  out=$("$@") || return 1
+  grep -q "${opts[@]}" -- "$pattern" <<<"$out"
+}
+
 pid_of() { # name -> pid if the recorded process is alive and is still that program
   local f="$RUN/$1.pid" pid
   [[ -f $f ]] || return 1
   pid=$(cat "$f")
   [[ -d /proc/$pid ]] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$2" || return 1
+  out_grep "$2" tr '\0' ' ' < "/proc/$pid/cmdline" || return 1
   echo "$pid"
 }
 proc_match() { # name -> string that must appear in its cmdline
@@ -145,11 +157,12 @@ host_setup() {
 
   # node address on a port-less bridge (no dummy driver in this kernel)
   ip link show "$NODE_BR" >/dev/null 2>&1 || ip link add "$NODE_BR" type bridge
-  ip addr show dev "$NODE_BR" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/32" dev "$NODE_BR"
+  # replace, not add: idempotent, so a lost race with an existing address cannot fail `up`
+  out_grep "inet $NODE_IP/" ip addr show dev "$NODE_BR" || ip addr replace "$NODE_IP/32" dev "$NODE_BR"
   ip link set "$NODE_BR" up
   # pod bridge, created up front so its gateway address exists before the first pod
   ip link show "$CNI_BR" >/dev/null 2>&1 || ip link add "$CNI_BR" type bridge
-  ip addr show dev "$CNI_BR" | grep -q "inet $POD_GW/" || ip addr add "$POD_GW/24" dev "$CNI_BR"
+  out_grep "inet $POD_GW/" ip addr show dev "$CNI_BR" || ip addr replace "$POD_GW/24" dev "$CNI_BR"
   ip link set "$CNI_BR" up
   # Nothing in the lab range ever leaves via the default route: unknown lab addresses are
   # unreachable, ClusterIPs go to the port-less bridge (DNAT reroutes live ones to pods).
@@ -455,11 +468,11 @@ apply_coredns() {
 }
 
 dns_ready() {
-  kc -n kube-system get deploy coredns -o jsonpath='{.status.readyReplicas}' 2>/dev/null | grep -qx 1
+  out_grep -x 1 kc -n kube-system get deploy coredns -o jsonpath='{.status.readyReplicas}' 2>/dev/null
 }
 
 node_ready() {
-  kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+  out_grep -x True kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null
 }
 
 # ---------------------------------------------------------------- commands

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../../src/domain/report.js';
@@ -160,4 +160,29 @@ t.test('a bundle written twice from the same report is byte-identical (determini
 t.test('verify of a directory without a manifest is an E_VERIFY error with a hint', async (t) => {
   const dir = tempDir(t);
   await t.rejects(verifyBundleDir(dir), { code: 'E_VERIFY' });
+});
+
+t.test('verify names a dot-file, a subdirectory and a file inside it added to a sealed bundle', async (t) => {
+  // Given a sealed bundle that verifies
+  const dir = tempDir(t);
+  await writeReportBundle(report, dir);
+  t.equal((await verifyBundleDir(dir)).ok, true);
+  // When a dot-file, a folder and a file in it are added
+  writeFileSync(join(dir, '.hidden'), 'added later');
+  mkdirSync(join(dir, 'extra'));
+  writeFileSync(join(dir, 'extra', 'report.json'), '{}');
+  const result = await verifyBundleDir(dir);
+  // Then each is named
+  t.equal(result.ok, false);
+  t.same(result.problems.map((p) => p.file).sort(), ['.hidden', 'extra/', 'extra/report.json']);
+  t.match(result.problems.find((p) => p.file === '.hidden')?.problem, /not listed in SHA256SUMS/);
+});
+
+t.test('verify names an empty subdirectory added to a sealed bundle', async (t) => {
+  const dir = tempDir(t);
+  await writeReportBundle(report, dir);
+  mkdirSync(join(dir, 'empty'));
+  const result = await verifyBundleDir(dir);
+  t.equal(result.ok, false);
+  t.same(result.problems.map((p) => p.file), ['empty/']);
 });
