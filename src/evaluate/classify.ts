@@ -2,6 +2,8 @@
  * What one observation means (MESH-NOTES §0): a pure decision from raw facts to an Outcome.
  * A "blocked" needs proof that the probe pod works (the batch canary) and, for refusals and
  * where the plan has one, that an allowed source reaches the same target and port.
+ * UDP has no handshake: a reply is an answer, an ICMP port-unreachable a refusal, and silence
+ * counts as dropped only when the UDP canary from the same pod was answered.
  */
 import type { Attempt } from '../domain/attempt.js';
 import type { Observation } from '../domain/observation.js';
@@ -11,6 +13,11 @@ import type { Outcome } from '../domain/outcome.js';
 export interface ClassifyContext {
   /** Did this vantage's canary attempt succeed? undefined = no canary in the batch. */
   readonly canaryOk: boolean | undefined;
+  /**
+   * Did this vantage's UDP canary (an echo datagram to the run's echo pod) come back?
+   * undefined = no UDP canary in the batch.
+   */
+  readonly udpCanaryOk?: boolean | undefined;
   /** Did a control attempt to the same target+port connect? undefined = none planned. */
   readonly controlPathOk: boolean | undefined;
   /**
@@ -32,6 +39,7 @@ export function classify(attempt: Attempt, observation: Observation | undefined,
   if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
     return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };
   }
+  if (attempt.technique === 'udp') return byUdp(attempt, observation, ctx);
   if (observation.http !== undefined) {
     const as = attempt.http?.tls === true || attempt.technique === 'tls' ? 'https-response' : 'plaintext-http';
     const server = observation.http.headers['server'];
@@ -90,6 +98,29 @@ function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: stri
   if (ctx.canaryOk !== true) return inconclusive('canary-failed', `${what}, but the batch canary did not succeed, so the probe's own egress may be broken`);
   if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
   return { kind: 'blocked', by, detail: `${what} while the canary connected` };
+}
+
+/** A UDP attempt: reply = allowed; ICMP port-unreachable = refused; silence = dropped only with a UDP canary. */
+function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome {
+  const code = o.errorCode ? ` (${o.errorCode})` : '';
+  switch (o.transport) {
+    case 'connected':
+      return { kind: 'allowed', as: 'udp-reply', detail: `a UDP reply came back: ${o.udp?.summary ?? `${o.bytesReceived} bytes`}` };
+    case 'refused':
+      return refused(attempt, { ...ctx, canaryOk: ctx.udpCanaryOk }, ' (ICMP port unreachable)');
+    case 'timeout':
+    case 'unreachable': {
+      const what = o.transport === 'timeout' ? 'no UDP reply before the timeout' : `host or network unreachable over UDP${code}`;
+      if (attempt.role !== 'probe') return inconclusive('canary-failed', `the ${attempt.role} attempt got ${what}`);
+      if (ctx.udpCanaryOk !== true) {
+        return inconclusive('canary-failed', `${what}, and ${ctx.udpCanaryOk === false ? 'the UDP canary from the same pod was not answered either' : 'no UDP canary ran from this pod'}, so the silence may be the probe's own UDP or a server that ignores the request`);
+      }
+      if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+      return { kind: 'blocked', by: o.transport, detail: `${what} while the UDP canary from the same pod was answered` };
+    }
+    default:
+      return byTransport(attempt, o, ctx);
+  }
 }
 
 function inconclusive(reason: Extract<Outcome, { kind: 'inconclusive' }>['reason'], detail: string): Outcome {

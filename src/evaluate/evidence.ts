@@ -25,6 +25,7 @@ export interface EvidenceInput {
 export function pathWorked(o: Observation | undefined): boolean {
   if (o === undefined) return false;
   if (o.http !== undefined) return o.http.status < 500;
+  if (o.udp !== undefined) return o.transport === 'connected';
   return o.transport === 'connected' || o.transport === 'silent';
 }
 
@@ -44,14 +45,18 @@ function pathKey(a: Attempt): string {
 /** Build the classification context of every attempt. */
 function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>): (a: Attempt) => ClassifyContext {
   const canary = new Map<string, boolean>();
+  // Kept apart: a TCP canary proves nothing about the pod's UDP, nor the other way round.
+  const udpCanary = new Map<string, boolean>();
   const control = new Map<string, boolean>();
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
-    if (a.role === 'canary') canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || worked);
+    const canaries = a.technique === 'udp' ? udpCanary : canary;
+    if (a.role === 'canary') canaries.set(vantageId(a.vantage), (canaries.get(vantageId(a.vantage)) ?? false) || worked);
     if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
   return (a) => ({
     canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
+    udpCanaryOk: a.role === 'canary' ? undefined : udpCanary.get(vantageId(a.vantage)),
     controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
     // No self-check (no done line): unknown, never assumed unmeshed.
     probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,
