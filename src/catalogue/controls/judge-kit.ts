@@ -139,7 +139,7 @@ export function happened(e: Evidence): string {
     case 'blocked':
       return e.attempt.technique === 'udp' ? udpBlockedPhrase(e, o.by) : BLOCKED_PHRASE[o.by];
     case 'inconclusive':
-      return `gave no usable answer (${o.reason}: ${o.detail})`;
+      return `gave no usable answer${e.attempt.technique === 'udp' ? ` to ${udpRequestName(e)} over UDP/${e.attempt.port}` : ''} (${o.reason}: ${o.detail})`;
     case 'not-run':
       return `was not tried (${o.reason})`;
     default: {
