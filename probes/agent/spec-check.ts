@@ -32,8 +32,11 @@ export function specProblem(spec: AttemptSpec): string | undefined {
 function udpProblem(spec: AttemptSpec): string | undefined {
   const udp = spec.udp;
   if (udp === undefined) return undefined;
-  if (typeof udp !== 'object' || udp === null || !UDP_PAYLOADS.has(udp.payload)) return 'udp.payload must be dns, ntp, snmp or echo';
-  if (udp.dnsName !== undefined && (typeof udp.dnsName !== 'string' || udp.dnsName.length > 253 || !DNS_NAME.test(udp.dnsName))) {
+  if (typeof udp !== 'object' || udp === null || !UDP_PAYLOADS.has(udp.payload)) {
+    return 'udp.payload must be dns, ntp, snmp or echo';
+  }
+  const name = udp.dnsName;
+  if (name !== undefined && (typeof name !== 'string' || name.length > 253 || !DNS_NAME.test(name))) {
     return 'udp.dnsName must be a DNS name (labels of letters, digits, - or _, at most 253 characters)';
   }
   return undefined;

@@ -97,7 +97,9 @@ export function parseDnsReply(b: Buffer, id: number): UdpDnsFacts | undefined {
     if (at < 0 || at + 10 > b.length) break;
     const type = b.readUInt16BE(at);
     const rdlength = b.readUInt16BE(at + 8);
-    if (type === 1 && rdlength === 4 && at + 14 <= b.length) addresses.push([...b.subarray(at + 10, at + 14)].join('.'));
+    if (type === 1 && rdlength === 4 && at + 14 <= b.length) {
+      addresses.push([...b.subarray(at + 10, at + 14)].join('.'));
+    }
     at += 10 + rdlength;
   }
   return { rcode, answers, addresses };
@@ -138,7 +140,11 @@ export function parseSnmpReply(b: Buffer): { pdu: number; errorStatus: number } 
 }
 
 /** Parsed facts and a one-phrase summary of the first reply, for the payload that was sent. */
-export function describeReply(payload: UdpPayload, reply: Buffer, id: number): Pick<UdpFacts, 'summary' | 'dns' | 'ntp' | 'snmp'> {
+export function describeReply(
+  payload: UdpPayload,
+  reply: Buffer,
+  id: number,
+): Pick<UdpFacts, 'summary' | 'dns' | 'ntp' | 'snmp'> {
   const bytes = `${reply.length} bytes`;
   if (payload === 'dns') {
     const dns = parseDnsReply(reply, id);
@@ -153,7 +159,8 @@ export function describeReply(payload: UdpPayload, reply: Buffer, id: number): P
   }
   if (payload === 'snmp') {
     const snmp = parseSnmpReply(reply);
-    if (snmp) return { snmp, summary: `SNMP ${snmp.pdu === 0xa2 ? 'Response' : `PDU 0x${snmp.pdu.toString(16)}`}, error-status ${snmp.errorStatus}` };
+    const pdu = snmp?.pdu === 0xa2 ? 'Response' : `PDU 0x${snmp?.pdu.toString(16) ?? ''}`;
+    if (snmp) return { snmp, summary: `SNMP ${pdu}, error-status ${snmp.errorStatus}` };
   }
   return { summary: `a reply of ${bytes}` };
 }

@@ -188,7 +188,9 @@ function nodeTargets(nodes: readonly KubeObject[]): Target[] {
 export function endpointPorts(port: number, role: string): TargetPort[] {
   const ports: TargetPort[] = [{ port, protocol: 'TCP', mtls: 'not-meshed' }];
   if (role !== 'egress') return ports;
-  const udp = (p: number): TargetPort => ({ port: p, name: `udp-${KNOWN_UDP_PORTS[p] ?? 'echo'}`, protocol: 'UDP', mtls: 'not-meshed' });
+  const udp = (p: number): TargetPort => ({
+    port: p, name: `udp-${KNOWN_UDP_PORTS[p] ?? 'echo'}`, protocol: 'UDP', mtls: 'not-meshed',
+  });
   if (KNOWN_UDP_PORTS[port] !== undefined) ports.push(udp(port));
   if (port !== 53) ports.push(udp(53));
   return ports;

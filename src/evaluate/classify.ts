@@ -105,18 +105,27 @@ function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome 
   const code = o.errorCode ? ` (${o.errorCode})` : '';
   switch (o.transport) {
     case 'connected':
-      return { kind: 'allowed', as: 'udp-reply', detail: `a UDP reply came back: ${o.udp?.summary ?? `${o.bytesReceived} bytes`}` };
+      const summary = o.udp?.summary ?? `${o.bytesReceived} bytes`;
+      return { kind: 'allowed', as: 'udp-reply', detail: `a UDP reply came back: ${summary}` };
     case 'refused':
       return refused(attempt, { ...ctx, canaryOk: ctx.udpCanaryOk }, ' (ICMP port unreachable)');
     case 'timeout':
     case 'unreachable': {
-      const what = o.transport === 'timeout' ? 'no UDP reply before the timeout' : `host or network unreachable over UDP${code}`;
+      const what =
+        o.transport === 'timeout' ? 'no UDP reply before the timeout' : `host or network unreachable over UDP${code}`;
       if (attempt.role !== 'probe') return inconclusive('canary-failed', `the ${attempt.role} attempt got ${what}`);
       if (ctx.udpCanaryOk !== true) {
-        return inconclusive('canary-failed', `${what}, and ${ctx.udpCanaryOk === false ? 'the UDP canary from the same pod was not answered either' : 'no UDP canary ran from this pod'}, so the silence may be the probe's own UDP or a server that ignores the request`);
+        const canary = ctx.udpCanaryOk === false
+          ? 'the UDP canary from the same pod was not answered either'
+          : 'no UDP canary ran from this pod';
+        const why = "so the silence may be the probe's own UDP or a server that ignores the request";
+        return inconclusive('canary-failed', `${what}, and ${canary}, ${why}`);
       }
-      if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
-      return { kind: 'blocked', by: o.transport, detail: `${what} while the UDP canary from the same pod was answered` };
+      if (ctx.controlPathOk === false) {
+        return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+      }
+      const detail = `${what} while the UDP canary from the same pod was answered`;
+      return { kind: 'blocked', by: o.transport, detail };
     }
     default:
       return byTransport(attempt, o, ctx);

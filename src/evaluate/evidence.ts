@@ -51,7 +51,8 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
     const canaries = a.technique === 'udp' ? udpCanary : canary;
-    if (a.role === 'canary') canaries.set(vantageId(a.vantage), (canaries.get(vantageId(a.vantage)) ?? false) || worked);
+    const v = vantageId(a.vantage);
+    if (a.role === 'canary') canaries.set(v, (canaries.get(v) ?? false) || worked);
     if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
   return (a) => ({

@@ -253,7 +253,9 @@ export function planRun(input: PlanInput): RunPlan {
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const udpVantages = new Map<string, Vantage>();
-  for (const a of probeAttempts) if (a.technique === 'udp' && a.vantage.kind !== 'host') udpVantages.set(vantageId(a.vantage), a.vantage);
+  for (const a of probeAttempts) {
+    if (a.technique === 'udp' && a.vantage.kind !== 'host') udpVantages.set(vantageId(a.vantage), a.vantage);
+  }
   const attempts = sortAttempts([
     ...canaryAttempts(input, [...podVantages.values()], address),
     ...udpCanaryAttempts(input, [...udpVantages.values()], address),

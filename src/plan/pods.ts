@@ -151,7 +151,10 @@ export function echoPodManifest(runId: string, image: string, activeDeadlineSeco
   const labels = { ...runLabels(runId, 'echo'), ...MESH_OPT_OUT_LABELS };
   const container = {
     ...hardenedContainer(image, ['node', `${MOUNT_DIR}/${ECHO_FILE}`]),
-    ports: [{ name: 'echo', containerPort: ECHO_PORT, protocol: 'TCP' }, { name: 'echo-udp', containerPort: ECHO_PORT, protocol: 'UDP' }],
+    ports: [
+      { name: 'echo', containerPort: ECHO_PORT, protocol: 'TCP' },
+      { name: 'echo-udp', containerPort: ECHO_PORT, protocol: 'UDP' },
+    ],
     readinessProbe: { tcpSocket: { port: ECHO_PORT }, periodSeconds: 2 },
   };
   return {

@@ -32,7 +32,12 @@ function errorCode(err: unknown): string {
 }
 
 /** Send, resend once, and wait for the first reply, an error, the timeout or an abort. */
-function exchangeDatagram(spec: AttemptSpec, request: Buffer, deadline: number, signal?: AbortSignal): Promise<UdpEnding> {
+function exchangeDatagram(
+  spec: AttemptSpec,
+  request: Buffer,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<UdpEnding> {
   const socket: Socket = createSocket(isIP(spec.host) === 6 ? 'udp6' : 'udp4');
   let sent = 0;
   let replies = 0;
@@ -49,7 +54,8 @@ function exchangeDatagram(spec: AttemptSpec, request: Buffer, deadline: number, 
         // already closed
       }
       const bytesReceived = reply?.length ?? 0;
-      resolve({ ending: { ...ending, connected: false, sent: sent > 0, bytesReceived }, sent, replies, ...(reply ? { reply } : {}) });
+      const full: SocketEnding = { ...ending, connected: false, sent: sent > 0, bytesReceived };
+      resolve({ ending: full, sent, replies, ...(reply ? { reply } : {}) });
     };
     const onAbort = (): void => finish({ kind: 'aborted' });
     const send = (): void => {
@@ -75,7 +81,11 @@ function exchangeDatagram(spec: AttemptSpec, request: Buffer, deadline: number, 
 }
 
 /** Make a `udp` attempt. Never rejects. */
-export async function udpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function udpAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const payload = spec.udp?.payload ?? 'echo';
   const id = Math.floor(Math.random() * 0x10000);
   const request = udpRequestBytes(payload, id, spec.udp?.dnsName);

@@ -132,14 +132,19 @@ export function happened(e: Evidence): string {
       }
       if (o.as === 'tls-handshake') return `completed a TLS handshake (${e.observation?.tls?.protocol ?? 'unknown protocol'})`;
       if (o.as === 'dns-answer') return 'answered the DNS query';
-      if (o.as === 'udp-reply') return `answered ${udpRequestName(e)} over UDP/${e.attempt.port} (${e.observation?.udp?.summary ?? 'a reply came back'})`;
+      if (o.as === 'udp-reply') {
+        const summary = e.observation?.udp?.summary ?? 'a reply came back';
+        return `answered ${udpRequestName(e)} over UDP/${e.attempt.port} (${summary})`;
+      }
       return e.observation && e.observation.bytesReceived > 0
         ? `accepted a TCP connection and sent ${e.observation.bytesReceived} bytes back`
         : 'accepted a TCP connection';
     case 'blocked':
       return e.attempt.technique === 'udp' ? udpBlockedPhrase(e, o.by) : BLOCKED_PHRASE[o.by];
-    case 'inconclusive':
-      return `gave no usable answer${e.attempt.technique === 'udp' ? ` to ${udpRequestName(e)} over UDP/${e.attempt.port}` : ''} (${o.reason}: ${o.detail})`;
+    case 'inconclusive': {
+      const to = e.attempt.technique === 'udp' ? ` to ${udpRequestName(e)} over UDP/${e.attempt.port}` : '';
+      return `gave no usable answer${to} (${o.reason}: ${o.detail})`;
+    }
     case 'not-run':
       return `was not tried (${o.reason})`;
     default: {
@@ -245,7 +250,9 @@ export function proofOf(e: Evidence): string {
   if (e.outcome.kind !== 'blocked') return '';
   if (e.outcome.by === 'refused') return ', while an allowed control path to the same port connected';
   if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') {
-    return e.attempt.technique === 'udp' ? ', while the UDP canary from the same pod was answered' : ', while the canary from the same pod connected';
+    return e.attempt.technique === 'udp'
+      ? ', while the UDP canary from the same pod was answered'
+      : ', while the canary from the same pod connected';
   }
   return '';
 }

@@ -11,7 +11,8 @@ export const req132: Control = {
   requirement: '1.3.2',
   title: 'Outbound traffic from the CDE is restricted to only that which is necessary',
   holdsMeans:
-    'From a pod in each CDE namespace, every --egress-target the user named is blocked over TCP and over UDP (a DNS query to its port 53, and NTP/SNMP on those ports; unless approved), while the TCP and UDP canaries are answered.',
+    'From a pod in each CDE namespace, every --egress-target the user named is blocked over TCP and over UDP ' +
+    '(a DNS query to its port 53, and NTP/SNMP on those ports; unless approved), while the TCP and UDP canaries are answered.',
   probeIds: PROBES,
   judge(input) {
     const ctx = readContext(input);

@@ -13,7 +13,9 @@ export const egressReach: Probe = {
   vantages: ['from-namespace'],
   secureLooksLike: 'The connection from the CDE namespace is dropped or rejected, while the canary connects.',
   applies(target, port) {
-    if (target.ref.kind !== 'Endpoint') return `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+    if (target.ref.kind !== 'Endpoint') {
+      return `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+    }
     return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; probed by egress-udp`;
   },
   request() {

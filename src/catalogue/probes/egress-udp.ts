@@ -12,14 +12,18 @@ export const egressUdp: Probe = {
   title: 'Egress over UDP from the CDE (DNS exfiltration, NTP, SNMP) to a named outside destination',
   technique: 'udp',
   vantages: ['from-namespace'],
-  secureLooksLike: 'No UDP reply comes back from the outside destination, while the UDP canary from the same pod is answered.',
+  secureLooksLike:
+    'No UDP reply comes back from the outside destination, while the UDP canary from the same pod is answered.',
   applies(target, port) {
-    if (target.ref.kind !== 'Endpoint') return `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+    if (target.ref.kind !== 'Endpoint') {
+      return `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+    }
     return isUdp(port) ? true : `port ${port.port} is ${port.protocol}; probed by egress-reach`;
   },
   request(_target, port, seed) {
     const payload = udpPayloadFor(port.port);
     // A unique label under .invalid: shaped like an exfiltration query, answered by the resolver itself.
-    return { technique: 'udp', udp: payload === 'dns' ? { payload, dnsName: `mp-${seed.slice(0, 12)}.meshprobe.invalid` } : { payload } };
+    const dnsName = `mp-${seed.slice(0, 12)}.meshprobe.invalid`;
+    return { technique: 'udp', udp: payload === 'dns' ? { payload, dnsName } : { payload } };
   },
 };
