@@ -10,7 +10,7 @@
 export const PROTOCOL_VERSION = 1 as const;
 
 /** How an attempt is made. */
-export type Technique = 'tcp' | 'tls' | 'http' | 'dns';
+export type Technique = 'tcp' | 'tls' | 'http' | 'dns' | 'udp';
 
 /** TLS protocol names as node:tls spells them. */
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -34,6 +34,20 @@ export interface HttpRequest {
   readonly tls?: boolean;
 }
 
+/**
+ * What a `udp` attempt sends: a real request of a protocol known on that port (a DNS query for
+ * an A record, an NTP v4 client packet, an SNMP v2c GetRequest for sysDescr.0 with the
+ * well-known community "public"), or `echo`, a short line the run's echo pod sends back.
+ */
+export type UdpPayload = 'dns' | 'ntp' | 'snmp' | 'echo';
+
+/** UDP parameters of one attempt. */
+export interface UdpRequest {
+  readonly payload: UdpPayload;
+  /** For payload `dns`: the name to query (type A, recursion desired). */
+  readonly dnsName?: string;
+}
+
 /** One connection the agent should try. */
 export interface AttemptSpec {
   readonly id: string;
@@ -43,6 +57,8 @@ export interface AttemptSpec {
   readonly timeoutMs: number;
   readonly tls?: TlsRequest;
   readonly http?: HttpRequest;
+  /** For technique `udp`: what to send (default: echo). */
+  readonly udp?: UdpRequest;
   /** For technique `dns`: the name to resolve (host is ignored). */
   readonly dnsName?: string;
   /** For technique `dns`: resolver to ask, "ip" or "ip:port" (default: the pod's resolv.conf). */
@@ -70,12 +86,13 @@ export interface AttemptBatch {
 
 /**
  * Transport result of one attempt, decided from error codes and socket events only.
- * - connected: TCP (and TLS if asked) came up; see bytesReceived/tls/http for what came back
- * - refused: ECONNREFUSED (nothing listening, or a REJECT rule)
+ * - connected: TCP (and TLS if asked) came up; see bytesReceived/tls/http for what came back;
+ *   for UDP: a datagram came back from the target (see udp)
+ * - refused: ECONNREFUSED (nothing listening, or a REJECT rule; for UDP: ICMP port unreachable)
  * - reset: connection reset by peer after connect (ECONNRESET)
  * - eof: peer closed cleanly (FIN) with no data
  * - silent: connected, bytes sent, nothing came back before the timeout
- * - timeout: no TCP connection before the timeout (DROP, dead route)
+ * - timeout: no TCP connection before the timeout (DROP, dead route); for UDP: no reply at all
  * - unreachable: EHOSTUNREACH / ENETUNREACH
  * - dns-failure: the name did not resolve
  * - agent-error: the agent could not make the attempt (bug, deadline, bad spec)
@@ -122,6 +139,31 @@ export interface DnsFacts {
   readonly addresses: readonly string[];
 }
 
+/** DNS header facts of a reply (RFC 1035 §4.1.1). */
+export interface UdpDnsFacts {
+  /** Response code: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, … */
+  readonly rcode: number;
+  readonly answers: number;
+  /** IPv4 addresses of the A records in the answer section. */
+  readonly addresses: readonly string[];
+}
+
+/** Facts from a `udp` attempt; parsed fields only when the reply is of the protocol sent. */
+export interface UdpFacts {
+  readonly payload: UdpPayload;
+  /** Datagrams sent (a silent first try is repeated once, UDP being lossy). */
+  readonly sent: number;
+  /** Datagrams received from the target. */
+  readonly replies: number;
+  /** One phrase describing the first reply, e.g. "DNS reply NOERROR, 1 answer"; absent when nothing came back. */
+  readonly summary?: string;
+  readonly dns?: UdpDnsFacts;
+  /** NTP reply header: mode 4 = server, stratum, version. */
+  readonly ntp?: { readonly mode: number; readonly stratum: number; readonly version: number };
+  /** SNMP reply: PDU tag (0xa2 = Response) and error-status (0 = noError). */
+  readonly snmp?: { readonly pdu: number; readonly errorStatus: number };
+}
+
 /** One line per attempt: raw facts, no judgement. */
 export interface ObservationLine {
   readonly v: typeof PROTOCOL_VERSION;
@@ -139,6 +181,7 @@ export interface ObservationLine {
   readonly tls?: TlsFacts;
   readonly http?: HttpFacts;
   readonly dns?: DnsFacts;
+  readonly udp?: UdpFacts;
   /** For transport `agent-error`: one human sentence on why (bad spec, deadline); never classified on. */
   readonly detail?: string;
 }

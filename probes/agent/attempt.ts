@@ -10,6 +10,7 @@ import { dnsAttempt } from './techniques/dns.js';
 import { httpAttempt } from './techniques/http.js';
 import { tcpAttempt } from './techniques/tcp.js';
 import { tlsAttempt } from './techniques/tls.js';
+import { udpAttempt } from './techniques/udp.js';
 
 function dispatch(spec: AttemptSpec, signal: AbortSignal | undefined, clock: AttemptClock): Promise<ObservationLine> {
   switch (spec.technique) {
@@ -21,6 +22,8 @@ function dispatch(spec: AttemptSpec, signal: AbortSignal | undefined, clock: Att
       return httpAttempt(spec, signal, clock);
     case 'dns':
       return dnsAttempt(spec, signal, clock);
+    case 'udp':
+      return udpAttempt(spec, signal, clock);
     default: {
       const never: never = spec.technique;
       return Promise.resolve(agentErrorObservation(spec, clock, 'E_SPEC', `unknown technique ${String(never)}`));

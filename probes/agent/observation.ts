@@ -28,6 +28,7 @@ export interface ObservationParts {
   readonly tls?: ObservationLine['tls'];
   readonly http?: ObservationLine['http'];
   readonly dns?: ObservationLine['dns'];
+  readonly udp?: ObservationLine['udp'];
   readonly detail?: string | undefined;
 }
 
@@ -50,6 +51,7 @@ export function observation(
     ...(parts.tls !== undefined ? { tls: parts.tls } : {}),
     ...(parts.http !== undefined ? { http: parts.http } : {}),
     ...(parts.dns !== undefined ? { dns: parts.dns } : {}),
+    ...(parts.udp !== undefined ? { udp: parts.udp } : {}),
     ...(parts.detail !== undefined ? { detail: parts.detail } : {}),
   };
 }

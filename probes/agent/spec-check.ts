@@ -6,7 +6,10 @@ import { isIP } from 'node:net';
 import type { AttemptSpec, TlsVersion } from '../protocol.js';
 import { FORBIDDEN_REQUEST_HEADERS, HTTP_TOKEN } from './http-request.js';
 
-const TECHNIQUES: ReadonlySet<string> = new Set(['tcp', 'tls', 'http', 'dns']);
+const TECHNIQUES: ReadonlySet<string> = new Set(['tcp', 'tls', 'http', 'dns', 'udp']);
+const UDP_PAYLOADS: ReadonlySet<string> = new Set(['dns', 'ntp', 'snmp', 'echo']);
+/** A DNS name the hand-built query can carry: labels of 1–63 letters, digits, '-' or '_'. */
+const DNS_NAME = /^(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/;
 const TLS_VERSIONS: ReadonlySet<string> = new Set<TlsVersion>(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
 /** No single attempt may take longer than this (10 minutes). */
 export const MAX_ATTEMPT_TIMEOUT_MS = 600_000;
@@ -15,7 +18,7 @@ const LINE_BREAK = /[\r\n\0]/;
 
 /** The first thing wrong with `spec`, as a sentence, or undefined when it can run. */
 export function specProblem(spec: AttemptSpec): string | undefined {
-  if (!TECHNIQUES.has(spec.technique)) return `unknown technique ${JSON.stringify(spec.technique)}; use tcp, tls, http or dns`;
+  if (!TECHNIQUES.has(spec.technique)) return `unknown technique ${JSON.stringify(spec.technique)}; use tcp, tls, http, dns or udp`;
   if (!Number.isInteger(spec.timeoutMs) || spec.timeoutMs <= 0 || spec.timeoutMs > MAX_ATTEMPT_TIMEOUT_MS) {
     return `timeoutMs must be a whole number of milliseconds between 1 and ${MAX_ATTEMPT_TIMEOUT_MS}`;
   }
@@ -23,7 +26,20 @@ export function specProblem(spec: AttemptSpec): string | undefined {
   if (typeof spec.host !== 'string' || spec.host === '' || LINE_BREAK.test(spec.host)) return 'host must be a non-empty name or address';
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) return 'port must be a whole number between 1 and 65535';
   if (spec.payload !== undefined && typeof spec.payload !== 'string') return 'payload must be a string';
-  return tlsProblem(spec) ?? httpProblem(spec);
+  return tlsProblem(spec) ?? httpProblem(spec) ?? udpProblem(spec);
+}
+
+function udpProblem(spec: AttemptSpec): string | undefined {
+  const udp = spec.udp;
+  if (udp === undefined) return undefined;
+  if (typeof udp !== 'object' || udp === null || !UDP_PAYLOADS.has(udp.payload)) {
+    return 'udp.payload must be dns, ntp, snmp or echo';
+  }
+  const name = udp.dnsName;
+  if (name !== undefined && (typeof name !== 'string' || name.length > 253 || !DNS_NAME.test(name))) {
+    return 'udp.dnsName must be a DNS name (labels of letters, digits, - or _, at most 253 characters)';
+  }
+  return undefined;
 }
 
 function dnsProblem(spec: AttemptSpec): string | undefined {

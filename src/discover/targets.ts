@@ -8,6 +8,7 @@ import { runLabels } from '../cluster/labels.js';
 import type { KubeObject } from '../cluster/ports.js';
 import type { InventorySummary } from '../domain/inventory.js';
 import { targetKey, type Target, type TargetPort } from '../domain/target.js';
+import { KNOWN_UDP_PORTS } from '../catalogue/probes/port-kind.js';
 import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
 import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
@@ -182,6 +183,22 @@ function nodeTargets(nodes: readonly KubeObject[]): Target[] {
   });
 }
 
+/**
+ * Ports tried on a user-named endpoint: the named port over TCP; for an egress target also
+ * that port over UDP when a known protocol lives there (53, 123, 161), and UDP/53 in any case
+ * (DNS exfiltration to an outside resolver).
+ */
+export function endpointPorts(port: number, role: string): TargetPort[] {
+  const ports: TargetPort[] = [{ port, protocol: 'TCP', mtls: 'not-meshed' }];
+  if (role !== 'egress') return ports;
+  const udp = (p: number): TargetPort => ({
+    port: p, name: `udp-${KNOWN_UDP_PORTS[p] ?? 'echo'}`, protocol: 'UDP', mtls: 'not-meshed',
+  });
+  if (KNOWN_UDP_PORTS[port] !== undefined) ports.push(udp(port));
+  if (port !== 53) ports.push(udp(53));
+  return ports;
+}
+
 /** Targets for user-named host:port endpoints (egress targets and untrusted paths). */
 export function endpointTargets(scope: ScopeOptions): Target[] {
   const make = (text: string, role: string): Target[] => {
@@ -190,7 +207,7 @@ export function endpointTargets(scope: ScopeOptions): Target[] {
     const host = (m[1] ?? '').replace(/^\[|\]$/g, '');
     return [{
       ref: { kind: 'Endpoint', namespace: '', name: text }, address: host,
-      ports: [{ port: Number(m[2]), protocol: 'TCP', mtls: 'not-meshed' }],
+      ports: endpointPorts(Number(m[2]), role),
       mesh: 'none', enrolment: 'none', inScope: false, workload: text, labels: { [ENDPOINT_ROLE_LABEL]: role },
     }];
   };

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { HttpRequest, Technique, TlsRequest } from '../../probes/protocol.js';
+import type { HttpRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
 import { targetKey, type TargetRef } from './target.js';
 import { vantageId, type Vantage } from './vantage.js';
 
@@ -24,6 +24,8 @@ export interface Attempt {
   readonly timeoutMs: number;
   readonly tls?: TlsRequest;
   readonly http?: HttpRequest;
+  /** For technique `udp`: the request sent (a known protocol's payload, or echo). */
+  readonly udp?: UdpRequest;
   readonly dnsName?: string;
 }
 

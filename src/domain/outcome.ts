@@ -39,7 +39,9 @@ export type AllowedAs =
   | 'tls-handshake'
   | 'plaintext-http'
   | 'https-response'
-  | 'dns-answer';
+  | 'dns-answer'
+  /** A UDP datagram came back from the target (the request reached a listener and it answered). */
+  | 'udp-reply';
 
 /** Why we could not tell. */
 export type InconclusiveReason =

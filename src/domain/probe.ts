@@ -1,4 +1,4 @@
-import type { HttpRequest, Technique, TlsRequest } from '../../probes/protocol.js';
+import type { HttpRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
 import type { Target, TargetPort } from './target.js';
 import type { VantageKind } from './vantage.js';
 
@@ -7,6 +7,7 @@ export interface ProbeRequest {
   readonly technique: Technique;
   readonly tls?: TlsRequest;
   readonly http?: HttpRequest;
+  readonly udp?: UdpRequest;
 }
 
 /** A catalogue entry: technique, vantages, applicability and what secure looks like. */

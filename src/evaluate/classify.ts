@@ -3,6 +3,8 @@
  * A "blocked" needs proof that the probe pod works (the batch canary, or any other attempt of
  * the same pod that completed TCP after its settle point) and, for refusals and where the plan
  * has one, that an allowed source reaches the same target and port.
+ * UDP has no handshake: a reply is an answer, an ICMP port-unreachable a refusal, and silence
+ * counts as dropped only when the UDP canary from the same pod was answered.
  */
 import type { Attempt } from '../domain/attempt.js';
 import type { Observation } from '../domain/observation.js';
@@ -22,6 +24,11 @@ export interface ClassifyContext {
    * have applied yet, so no proof can vouch for what it saw); undefined = the point is unknown.
    */
   readonly afterSettle?: boolean;
+  /**
+   * Did this vantage's UDP canary (an echo datagram to the run's echo pod) come back?
+   * undefined = no UDP canary in the batch.
+   */
+  readonly udpCanaryOk?: boolean | undefined;
   /** Did a control attempt to the same target+port connect? undefined = none planned. */
   readonly controlPathOk: boolean | undefined;
   /**
@@ -43,6 +50,7 @@ export function classify(attempt: Attempt, observation: Observation | undefined,
   if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
     return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };
   }
+  if (attempt.technique === 'udp') return byUdp(attempt, observation, ctx);
   if (observation.http !== undefined) {
     const as = attempt.http?.tls === true || attempt.technique === 'tls' ? 'https-response' : 'plaintext-http';
     const server = observation.http.headers['server'];
@@ -128,6 +136,39 @@ function noOtherProof(ctx: ClassifyContext): string {
 function beforeSettle(what: string): Outcome {
   const detail = `${what}, but the attempt started before the probe pod's settle point, when its policy may not have applied yet`;
   return inconclusive('before-settle', detail);
+}
+
+/** A UDP attempt: reply = allowed; ICMP port-unreachable = refused; silence = dropped only with a UDP canary. */
+function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome {
+  const code = o.errorCode ? ` (${o.errorCode})` : '';
+  switch (o.transport) {
+    case 'connected':
+      const summary = o.udp?.summary ?? `${o.bytesReceived} bytes`;
+      return { kind: 'allowed', as: 'udp-reply', detail: `a UDP reply came back: ${summary}` };
+    case 'refused':
+      return refused(attempt, { ...ctx, canaryOk: ctx.udpCanaryOk }, ' (ICMP port unreachable)');
+    case 'timeout':
+    case 'unreachable': {
+      const what =
+        o.transport === 'timeout' ? 'no UDP reply before the timeout' : `host or network unreachable over UDP${code}`;
+      if (attempt.role !== 'probe') return inconclusive('canary-failed', `the ${attempt.role} attempt got ${what}`);
+      if (ctx.afterSettle === false) return beforeSettle(what);
+      if (ctx.udpCanaryOk !== true) {
+        const canary = ctx.udpCanaryOk === false
+          ? 'the UDP canary from the same pod was not answered either'
+          : 'no UDP canary ran from this pod';
+        const why = "so the silence may be the probe's own UDP or a server that ignores the request";
+        return inconclusive('canary-failed', `${what}, and ${canary}, ${why}`);
+      }
+      if (ctx.controlPathOk === false) {
+        return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+      }
+      const detail = `${what} while the UDP canary from the same pod was answered`;
+      return { kind: 'blocked', by: o.transport, detail };
+    }
+    default:
+      return byTransport(attempt, o, ctx);
+  }
 }
 
 function inconclusive(reason: Extract<Outcome, { kind: 'inconclusive' }>['reason'], detail: string): Outcome {

@@ -33,6 +33,7 @@ export interface EvidenceInput {
 export function pathWorked(o: Observation | undefined): boolean {
   if (o === undefined) return false;
   if (o.http !== undefined) return o.http.status < 500;
+  if (o.udp !== undefined) return o.transport === 'connected';
   return o.transport === 'connected' || o.transport === 'silent';
 }
 
@@ -52,6 +53,8 @@ function pathKey(a: Attempt): string {
 /** Build the classification context of every attempt. */
 function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>): (a: Attempt) => ClassifyContext {
   const canary = new Map<string, boolean>();
+  // Kept apart: a TCP canary proves nothing about the pod's UDP, nor the other way round.
+  const udpCanary = new Map<string, boolean>();
   const control = new Map<string, boolean>();
   const proofs: ReadonlyMap<string, PodProof> = input.batches === undefined
     ? new Map()
@@ -60,9 +63,11 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
     const worked = pathWorked(byId.get(a.id));
     // Only the echo pod is "the canary"; a planned reference (role canary, another target) proves through proof.ts.
     // A canary that ran before its pod's settle point proves nothing about the pod afterwards.
+    // Kept apart: a TCP canary proves nothing about the pod's UDP, nor the other way round.
     if (a.role === 'canary' && a.target.kind === 'Canary') {
+      const canaries = a.technique === 'udp' ? udpCanary : canary;
       const counts = worked && proofs.get(a.id)?.afterSettle !== false;
-      canary.set(vantageId(a.vantage), (canary.get(vantageId(a.vantage)) ?? false) || counts);
+      canaries.set(vantageId(a.vantage), (canaries.get(vantageId(a.vantage)) ?? false) || counts);
     }
     if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
@@ -70,6 +75,7 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
     const pod = proofs.get(a.id);
     return {
       canaryOk: a.role === 'canary' ? undefined : canary.get(vantageId(a.vantage)),
+      udpCanaryOk: a.role === 'canary' ? undefined : udpCanary.get(vantageId(a.vantage)),
       controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
       // No self-check (no done line): unknown, never assumed unmeshed.
       probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,

@@ -59,7 +59,9 @@ function bestProof(
   for (const id of w.attemptIds) {
     const a = attempts.get(id);
     const o = observed.get(id);
-    if (a === undefined || o === undefined || !tcpCompleted(o) || !(startOf(o) >= from)) continue;
+    // A UDP reply is no TCP connection: only TCP proves a pod for TCP timeouts.
+    if (a === undefined || o === undefined || a.technique === 'udp' || !tcpCompleted(o)) continue;
+    if (!(startOf(o) >= from)) continue;
     if (best === undefined || rank(a) < rank(best)) best = a;
   }
   return best === undefined ? undefined : { attemptId: best.id, reference: referenceName(best.target, best.port) };

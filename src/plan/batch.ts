@@ -23,6 +23,7 @@ export function toSpec(a: Attempt): AttemptSpec {
     timeoutMs: a.timeoutMs,
     ...(a.tls ? { tls: a.tls } : {}),
     ...(a.http ? { http: a.http } : {}),
+    ...(a.udp ? { udp: a.udp } : {}),
     ...(a.dnsName ? { dnsName: a.dnsName } : {}),
   };
 }

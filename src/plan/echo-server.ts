@@ -1,12 +1,15 @@
 /**
  * The run's canary echo server: a few lines of Node run by the same stock image as the
  * agent, delivered in the agent ConfigMap. It answers HTTP requests with 200 and echoes any
- * other bytes back, so every technique's canary attempt gets a positive answer.
+ * other bytes back, so every technique's canary attempt gets a positive answer. On the same
+ * port number over UDP it sends every datagram back (at most 512 bytes): the UDP canary, which
+ * lets a silent UDP attempt count as dropped (a probe pod whose own UDP works).
  */
 export const ECHO_PORT = 8080;
 
 /** Source of echo.mjs (kept small and dependency-free; tested by running it). */
-export const ECHO_SERVER_SOURCE = `import net from 'node:net';
+// One source line for both imports: this file's own import lines are checked by the import rules.
+export const ECHO_SERVER_SOURCE = `import net from 'node:net';\nimport dgram from 'node:dgram';
 const port = Number(process.env.ECHO_PORT || ${ECHO_PORT});
 const server = net.createServer((c) => {
   c.setTimeout(10000, () => c.destroy());
@@ -19,6 +22,12 @@ const server = net.createServer((c) => {
     }
   });
 });
-server.listen(port, () => console.log(JSON.stringify({ echo: 'listening', port: server.address().port })));
+const udp = dgram.createSocket('udp4');
+udp.on('error', () => {});
+udp.on('message', (m, r) => udp.send(m.subarray(0, 512), r.port, r.address));
+server.listen(port, () => {
+  const bound = server.address().port;
+  udp.bind(bound, () => console.log(JSON.stringify({ echo: 'listening', port: bound, udp: udp.address().port })));
+});
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;

@@ -84,6 +84,7 @@ function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, targ
     id, probeId: probe.id, role, vantage, target: target.ref, address: target.address, port: port.port, technique: req.technique, timeoutMs,
     ...(req.tls ? { tls: req.tls } : {}),
     ...(req.http ? { http: req.http } : {}),
+    ...(req.udp ? { udp: req.udp } : {}),
   };
 }
 
@@ -222,6 +223,30 @@ function referenceAttempts(
   return { attempts, references: references.sort((a, b) => a.vantageId.localeCompare(b.vantageId)) };
 }
 
+/** Probe id of UDP canary attempts (not a catalogue probe: the echo pod's UDP echo). */
+export const UDP_CANARY_PROBE_ID = 'canary-udp';
+
+/** The UDP canary: an echo datagram to the run's echo pod, which sends it back. */
+export const udpCanaryProbe: Probe = {
+  ...tcpProbe(UDP_CANARY_PROBE_ID),
+  technique: 'udp',
+  request: () => ({ technique: 'udp', udp: { payload: 'echo' } }),
+};
+
+/**
+ * One UDP canary per pod vantage that makes UDP attempts: without a datagram that came back
+ * from the same pod, UDP silence cannot count as dropped (classify.ts).
+ */
+function udpCanaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
+  const target: Target = {
+    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
+    ports: [{ port: ECHO_PORT, name: 'udp-echo', protocol: 'UDP', mtls: 'not-meshed' }],
+    mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
+  };
+  const port = target.ports[0] as TargetPort;
+  return vantages.map((v) => makeAttempt(udpCanaryProbe, 'canary', v, target, port, input.options.attemptTimeout));
+}
+
 /** Namespace that hosts the pod of a vantage. */
 function podNamespace(v: Vantage, probeNamespace: string): string {
   return v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : probeNamespace;
@@ -256,8 +281,17 @@ export function planRun(input: PlanInput): RunPlan {
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const refs = referenceAttempts(input, [...podVantages.values()], probeNamespace);
-  const canaries = canaryAttempts(input, [...podVantages.values()], address);
-  const attempts = sortAttempts([...canaries, ...refs.attempts, ...probeAttempts, ...control]);
+  const udpVantages = new Map<string, Vantage>();
+  for (const a of probeAttempts) {
+    if (a.technique === 'udp' && a.vantage.kind !== 'host') udpVantages.set(vantageId(a.vantage), a.vantage);
+  }
+  const attempts = sortAttempts([
+    ...canaryAttempts(input, [...podVantages.values()], address),
+    ...udpCanaryAttempts(input, [...udpVantages.values()], address),
+    ...refs.attempts,
+    ...probeAttempts,
+    ...control,
+  ]);
   const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.

@@ -151,7 +151,10 @@ export function echoPodManifest(runId: string, image: string, activeDeadlineSeco
   const labels = { ...runLabels(runId, 'echo'), ...MESH_OPT_OUT_LABELS };
   const container = {
     ...hardenedContainer(image, ['node', `${MOUNT_DIR}/${ECHO_FILE}`]),
-    ports: [{ name: 'echo', containerPort: ECHO_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'echo', containerPort: ECHO_PORT, protocol: 'TCP' },
+      { name: 'echo-udp', containerPort: ECHO_PORT, protocol: 'UDP' },
+    ],
     readinessProbe: { tcpSocket: { port: ECHO_PORT }, periodSeconds: 2 },
   };
   return {
@@ -174,7 +177,11 @@ export function echoServiceManifest(runId: string): KubeObject {
     spec: {
       type: 'ClusterIP',
       selector: { 'meshprobe.io/run-id': runId, 'meshprobe.io/component': 'echo' },
-      ports: [{ name: 'http-echo', port: ECHO_PORT, targetPort: ECHO_PORT, protocol: 'TCP' }],
+      ports: [
+        { name: 'http-echo', port: ECHO_PORT, targetPort: ECHO_PORT, protocol: 'TCP' },
+        // The UDP canary: the same echo over UDP (echo-server.ts).
+        { name: 'udp-echo', port: ECHO_PORT, targetPort: ECHO_PORT, protocol: 'UDP' },
+      ],
     },
   };
 }

@@ -17,6 +17,9 @@ export interface SelectOptions {
   readonly foreignPods: boolean;
 }
 
+/** Probes made for user-named --egress-target endpoints (TCP and UDP). */
+const EGRESS_PROBE_IDS: ReadonlySet<string> = new Set(['egress-reach', 'egress-udp']);
+
 /** Probes that support every run regardless of selection. */
 export const SUPPORT_PROBE_IDS: ReadonlySet<string> = new Set(['canary']);
 
@@ -43,7 +46,7 @@ function fromNamespaces(probe: Probe, target: Target, namespaces: readonly Names
   const none = (reason: string): VantageChoice => ({ kind: 'none', reason });
   const list = (ns: NamespaceFacts[], why: string): VantageChoice =>
     ns.length === 0 ? none(why) : { kind: 'vantages', vantages: ns.map((n) => ({ kind: 'from-namespace', namespace: n.name })) };
-  if (probe.id === 'egress-reach') {
+  if (EGRESS_PROBE_IDS.has(probe.id)) {
     return list(hosts(namespaces, (n) => n.role === 'cde'), 'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)');
   }
   if (probe.id === 'tenant-reach') {
@@ -84,10 +87,10 @@ export function vantagesFor(probe: Probe, kind: VantageKind, target: Target, nam
   }
 }
 
-/** Endpoint targets are only for the probe made for them (egress → egress-reach, untrusted → TLS). */
+/** Endpoint targets are only for the probes made for them (egress → egress-reach/egress-udp, untrusted → TLS). */
 export function endpointAllows(probe: Probe, target: Target): true | string {
   const role = target.ref.kind === 'Endpoint' ? target.labels[ENDPOINT_ROLE_LABEL] : undefined;
-  if (role === 'egress' && probe.id !== 'egress-reach') return `${target.ref.name} is an --egress-target; only egress-reach contacts it`;
-  if (role === 'untrusted' && probe.id === 'egress-reach') return `${target.ref.name} is an --untrusted-path, not an egress target`;
+  if (role === 'egress' && !EGRESS_PROBE_IDS.has(probe.id)) return `${target.ref.name} is an --egress-target; only egress-reach and egress-udp contact it`;
+  if (role === 'untrusted' && EGRESS_PROBE_IDS.has(probe.id)) return `${target.ref.name} is an --untrusted-path, not an egress target`;
   return true;
 }

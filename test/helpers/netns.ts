@@ -17,6 +17,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { DNS_ANSWER_SOURCE } from './udp-servers.js';
 
 /** A namespace with one address, reachable from here over a veth pair. */
 export interface NetnsHost {
@@ -39,8 +40,11 @@ export interface NetnsHost {
 /** A listener run inside the namespace by a child `node` process. */
 export interface NetnsListener {
   readonly port: number;
-  /** echo: write back the first chunk, then close; silent: accept and say nothing. */
-  readonly behaviour: 'echo' | 'silent';
+  /**
+   * echo: write back the first chunk, then close; silent: accept and say nothing.
+   * udp-echo: a UDP socket sending every datagram back; udp-dns: a UDP DNS responder (udp-servers.ts).
+   */
+  readonly behaviour: 'echo' | 'silent' | 'udp-echo' | 'udp-dns';
 }
 
 function run(cmd: string, args: readonly string[]): string {
@@ -100,9 +104,19 @@ function freeSubnet(): [string, string] {
 
 const LISTENER_SCRIPT = `
 const net = require('node:net');
+const dgram = require('node:dgram');
 const specs = JSON.parse(process.argv[1]);
+const dnsAnswer = ${DNS_ANSWER_SOURCE};
 let ready = 0;
 for (const { port, behaviour } of specs) {
+  if (behaviour.startsWith('udp-')) {
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (m, r) => udp.send(behaviour === 'udp-dns' ? dnsAnswer(m) : m, r.port, r.address));
+    udp.bind(port, '0.0.0.0', () => {
+      if (++ready === specs.length) process.stdout.write('ready\\n');
+    });
+    continue;
+  }
   const server = net.createServer((s) => {
     s.on('error', () => {});
     if (behaviour === 'echo') s.once('data', (d) => s.end(d)); else s.resume();

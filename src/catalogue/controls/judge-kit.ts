@@ -132,13 +132,19 @@ export function happened(e: Evidence): string {
       }
       if (o.as === 'tls-handshake') return `completed a TLS handshake (${e.observation?.tls?.protocol ?? 'unknown protocol'})`;
       if (o.as === 'dns-answer') return 'answered the DNS query';
+      if (o.as === 'udp-reply') {
+        const summary = e.observation?.udp?.summary ?? 'a reply came back';
+        return `answered ${udpRequestName(e)} over UDP/${e.attempt.port} (${summary})`;
+      }
       return e.observation && e.observation.bytesReceived > 0
         ? `accepted a TCP connection and sent ${e.observation.bytesReceived} bytes back`
         : 'accepted a TCP connection';
     case 'blocked':
-      return BLOCKED_PHRASE[o.by];
-    case 'inconclusive':
-      return `gave no usable answer (${o.reason}: ${o.detail})`;
+      return e.attempt.technique === 'udp' ? udpBlockedPhrase(e, o.by) : BLOCKED_PHRASE[o.by];
+    case 'inconclusive': {
+      const to = e.attempt.technique === 'udp' ? ` to ${udpRequestName(e)} over UDP/${e.attempt.port}` : '';
+      return `gave no usable answer${to} (${o.reason}: ${o.detail})`;
+    }
     case 'not-run':
       return `was not tried (${o.reason})`;
     default: {
@@ -158,6 +164,28 @@ const BLOCKED_PHRASE: Readonly<Record<BlockedBy, string>> = {
   'http-forbidden': 'answered 403 Forbidden',
   'http-unauthorized': 'answered 401 Unauthorized',
 };
+
+/** "a DNS query", "an NTP request", "an SNMP get", "a datagram". */
+function udpRequestName(e: Evidence): string {
+  switch (e.attempt.udp?.payload) {
+    case 'dns':
+      return 'a DNS query';
+    case 'ntp':
+      return 'an NTP request';
+    case 'snmp':
+      return 'an SNMP get';
+    default:
+      return 'a datagram';
+  }
+}
+
+function udpBlockedPhrase(e: Evidence, by: BlockedBy): string {
+  const what = `${udpRequestName(e)} over UDP/${e.attempt.port}`;
+  if (by === 'timeout') return `did not answer ${what} (no reply: dropped)`;
+  if (by === 'refused') return `refused ${what} (ICMP port unreachable)`;
+  if (by === 'unreachable') return `was unreachable for ${what} (ICMP unreachable)`;
+  return BLOCKED_PHRASE[by];
+}
 
 /** True when TCP completed and the peer then reset or closed it: the mesh or the workload itself may have done so. */
 export function closedAfterConnect(e: Evidence): boolean {
@@ -228,7 +256,9 @@ export function proofOf(e: Evidence): string {
   if (e.outcome.by === 'refused') {
     return `, while an allowed control path to the same port connected${proof === undefined ? '' : ` and ${pod}`}`;
   }
-  if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') return `, while ${pod}`;
+  if (e.outcome.by === 'timeout' || e.outcome.by === 'unreachable') {
+    return e.attempt.technique === 'udp' ? ', while the UDP canary from the same pod was answered' : `, while ${pod}`;
+  }
   return '';
 }
 

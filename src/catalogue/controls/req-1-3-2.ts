@@ -3,14 +3,16 @@ import { isApproved, readContext } from './context.js';
 import { finding, fold, probeEvidence, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
-const PROBES = ['egress-reach'];
+const PROBES = ['egress-reach', 'egress-udp'];
 
 /** 1.3.2: outbound traffic from the CDE is restricted to what is necessary. */
 export const req132: Control = {
   id: 'pci-dss-4.0.1/1.3.2',
   requirement: '1.3.2',
   title: 'Outbound traffic from the CDE is restricted to only that which is necessary',
-  holdsMeans: 'From a pod in each CDE namespace, every --egress-target the user named is blocked (unless approved), while the canary connects.',
+  holdsMeans:
+    'From a pod in each CDE namespace, every --egress-target the user named is blocked over TCP and over UDP ' +
+    '(a DNS query to its port 53, and NTP/SNMP on those ports; unless approved), while the TCP and UDP canaries are answered.',
   probeIds: PROBES,
   judge(input) {
     const ctx = readContext(input);

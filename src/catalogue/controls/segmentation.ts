@@ -21,7 +21,8 @@ export function segmentationFinding(e: Evidence, breach: string): Finding {
   const subject = `${said(e)}`;
   if (o.kind === 'allowed') return finding('fails', `${subject}: ${breach}.`, e);
   if (o.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(o.by)) {
-    return finding('holds', `${subject}: blocked at L3/L4 before TCP completed.`, e);
+    const where = e.attempt.technique === 'udp' ? '(UDP)' : 'before TCP completed';
+    return finding('holds', `${subject}: blocked at L3/L4 ${where}.`, e);
   }
   if (o.kind === 'blocked') {
     // A reset or close after TCP completed can be the workload rejecting the probe's bytes

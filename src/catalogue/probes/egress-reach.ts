@@ -1,4 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
+import { isTcp } from './port-kind.js';
 
 /**
  * Egress from the CDE (1.3.2): a TCP connect from a pod in a CDE namespace (from-namespace
@@ -11,8 +12,11 @@ export const egressReach: Probe = {
   technique: 'tcp',
   vantages: ['from-namespace'],
   secureLooksLike: 'The connection from the CDE namespace is dropped or rejected, while the canary connects.',
-  applies(target) {
-    return target.ref.kind === 'Endpoint' ? true : `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+  applies(target, port) {
+    if (target.ref.kind !== 'Endpoint') {
+      return `${target.ref.kind}/${target.ref.name} is not a user-named --egress-target`;
+    }
+    return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; probed by egress-udp`;
   },
   request() {
     return { technique: 'tcp' };

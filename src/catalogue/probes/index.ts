@@ -3,6 +3,7 @@ import type { Probe } from '../../domain/probe.js';
 import { apiserverAnonymous } from './apiserver-anonymous.js';
 import { canary } from './canary.js';
 import { egressReach } from './egress-reach.js';
+import { egressUdp } from './egress-udp.js';
 import { httpDebugPprof } from './http-debug-pprof.js';
 import { httpUnauthenticated } from './http-unauthenticated.js';
 import { istiodDebug } from './istiod-debug.js';
@@ -20,6 +21,7 @@ export const ALL_PROBES: readonly Probe[] = [
   apiserverAnonymous,
   canary,
   egressReach,
+  egressUdp,
   httpDebugPprof,
   httpUnauthenticated,
   istiodDebug,

@@ -1,5 +1,19 @@
 /** Small pure helpers probes share to decide what a port speaks. */
+import type { UdpPayload } from '../../../probes/protocol.js';
 import type { TargetPort } from '../../domain/target.js';
+
+/** UDP ports whose protocol the agent speaks with a real request: DNS, NTP, SNMP. */
+export const KNOWN_UDP_PORTS: Readonly<Record<number, UdpPayload>> = { 53: 'dns', 123: 'ntp', 161: 'snmp' };
+
+/** The request a UDP attempt to `port` sends: the known protocol's, else the echo line. */
+export function udpPayloadFor(port: number): UdpPayload {
+  return KNOWN_UDP_PORTS[port] ?? 'echo';
+}
+
+/** True for a UDP port. */
+export function isUdp(port: TargetPort): boolean {
+  return port.protocol === 'UDP';
+}
 
 /** Port names/appProtocols that clearly do not speak HTTP (so HTTP probes would only add noise). */
 const NON_HTTP = /^(tcp|udp|redis|mongo|mysql|postgres|pg|memcache|kafka|amqp|zookeeper|etcd|dns|smtp|ldap|ssh|ftp)/i;

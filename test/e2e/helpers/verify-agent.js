@@ -2,7 +2,9 @@
 // meshprobe: it proves each scenario workload behaves as its manifest says before meshprobe's
 // verdicts are compared with that ground truth. Input: env CHECKS (JSON list); output: one
 // JSON line per check. Every attempt is bounded by its own timeout; targets are lab ClusterIPs.
-const net = require('net'), tls = require('tls'), fs = require('fs');
+const net = require('net'), tls = require('tls'), fs = require('fs'), dgram = require('dgram');
+// A plain DNS query (id 0xabcd, RD, one question: mp-verify.meshprobe.invalid IN A).
+const DNS_QUERY = Buffer.from('abcd01000001000000000000096d702d766572696679096d65736870726f626507696e76616c69640000010001', 'hex');
 const checks = JSON.parse(process.env.CHECKS);
 function one(c) {
   return new Promise((done) => {
@@ -16,6 +18,14 @@ function one(c) {
       if (m) finish({ result: 'http', status: Number(m[1]), body: buf.toString('utf8').slice(0, 400) });
     };
     const onError = (e) => finish({ result: e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ECONNRESET' ? 'reset' : 'error', code: e.code, message: e.message });
+    if (c.kind === 'udp') {
+      const s = dgram.createSocket('udp4');
+      sock = { destroy: () => { try { s.close(); } catch (e) { /* closed */ } } };
+      s.on('error', onError);
+      s.on('message', (m) => finish({ result: 'udp-reply', bytes: m.length, rcode: m.length >= 4 ? m[3] & 0x0f : undefined }));
+      s.connect(c.port, c.host, () => s.send(DNS_QUERY));
+      return;
+    }
     const request = `GET ${c.path || '/'} HTTP/1.1\r\nHost: ${c.host}\r\nConnection: close\r\n\r\n`;
     if (c.kind === 'tls') {
       const o = { host: c.host, port: c.port, rejectUnauthorized: false, ALPNProtocols: c.alpn, minVersion: c.minVersion || 'TLSv1', maxVersion: c.maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' };

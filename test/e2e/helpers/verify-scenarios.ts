@@ -10,7 +10,7 @@ import type { Lab } from './lab.js';
 import { kubectl, kubectlOk } from './kubectl.js';
 
 /** What a check must show. */
-export type Expect = 'blocked' | 'connected' | 'http-200' | 'no-http' | 'client-cert-required' | 'expired-cert' | 'rsa-1024' | 'tls1.0';
+export type Expect = 'blocked' | 'connected' | 'http-200' | 'no-http' | 'client-cert-required' | 'expired-cert' | 'rsa-1024' | 'tls1.0' | 'udp-reply';
 
 /** One connection a verification Job makes. `to` is "namespace/service". */
 export interface Check {
@@ -18,7 +18,8 @@ export interface Check {
   readonly from: string;
   readonly to: string;
   readonly port: number;
-  readonly kind: 'tcp' | 'http' | 'tls';
+  /** udp: one DNS query datagram; a reply is `udp-reply`, silence `timeout`, ICMP port-unreachable `refused`. */
+  readonly kind: 'tcp' | 'http' | 'tls' | 'udp';
   readonly expect: Expect;
   readonly path?: string;
   readonly maxVersion?: 'TLSv1';
@@ -52,6 +53,8 @@ export const CHECKS: readonly Check[] = [
   { id: 'cde-egress-lock→outside is blocked (default-deny egress)', from: 'cde-egress-lock', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'cde-egress-sealed→egress-lock-api is blocked (nothing allowed)', from: 'cde-egress-sealed', to: 'egress-lock-api/api', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'cde-egress-sealed→outside is blocked (nothing allowed)', from: 'cde-egress-sealed', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'cde-dns-exfil→resolver:53/UDP gets a DNS answer (no egress policy)', from: 'cde-dns-exfil', to: 'dns-resolver/resolver', port: 53, kind: 'udp', expect: 'udp-reply' },
+  { id: 'cde-dns-locked→resolver:53/UDP gets no answer (egress policy)', from: 'cde-dns-locked', to: 'dns-resolver/resolver', port: 53, kind: 'udp', expect: 'blocked' },
 ];
 
 /** One line the verification client printed. */
@@ -65,6 +68,8 @@ export interface CheckResult {
   readonly bits?: number;
   readonly code?: string;
   readonly message?: string;
+  /** DNS rcode of a udp reply. */
+  readonly rcode?: number;
   readonly san?: string;
 }
 
@@ -81,6 +86,7 @@ export function judgeCheck(c: Check, r: CheckResult | undefined, now: Date): str
       case 'expired-cert': return r.notAfter !== undefined && new Date(r.notAfter) < now;
       case 'rsa-1024': return r.bits === 1024;
       case 'tls1.0': return r.protocol === 'TLSv1';
+      case 'udp-reply': return r.result === 'udp-reply' && r.rcode === 0;
       default: { const never: never = c.expect; return never; }
     }
   })();

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECHO_SERVER_SOURCE } from '../../../src/plan/echo-server.js';
+import { runAttempt } from '../../../probes/agent/attempt.js';
 import { runHostBatch } from '../../../src/execute/run-host.js';
 import { collectObservations } from '../../../src/execute/collect.js';
 
@@ -73,4 +74,21 @@ t.test('the host batch runs the agent in-process and its output collects cleanly
   t.equal(collected.done, true);
   t.same(collected.observations.map((o) => o.transport), ['connected', 'refused']);
   t.equal(collected.selfCheck?.meshed, false);
+});
+
+t.test('the echo server sends UDP datagrams back on the same port: the UDP canary', async (t) => {
+  // Given the echo server started as the pod would start it
+  const dir = mkdtempSync(join(tmpdir(), 'mp-echo-udp-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'echo.mjs'), ECHO_SERVER_SOURCE);
+  const child = spawn(process.execPath, [join(dir, 'echo.mjs')], { env: { ...process.env, ECHO_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const [first] = (await once(child.stdout, 'data')) as [Buffer];
+  const { port, udp } = JSON.parse(first.toString()) as { port: number; udp: number };
+  t.equal(udp, port, 'UDP listens on the TCP port number');
+  // When the agent's UDP canary attempt goes to it
+  const obs = await runAttempt({ id: 'udp-canary', technique: 'udp', host: '127.0.0.1', port, timeoutMs: 2000, udp: { payload: 'echo' } });
+  // Then the datagram came back
+  t.equal(obs.transport, 'connected');
+  t.equal(obs.dataPrefix, 'MESHPROBE-UDP\n');
 });

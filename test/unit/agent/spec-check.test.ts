@@ -15,13 +15,20 @@ t.test('a well-formed attempt of each technique has no problem', async (t) => {
     { ...base, technique: 'http', http: { method: 'HEAD', path: '/', headers: { 'x-probe': '1' }, tls: true } },
     { ...base, technique: 'dns', host: '', port: 0, dnsName: 'kubernetes.default.svc.cluster.local', dnsServer: '10.96.0.10:53' },
     { ...base, technique: 'dns', host: '', port: 0, dnsName: 'x', dnsServer: '[fd00::a]:53' },
+    { ...base, technique: 'udp', port: 53, udp: { payload: 'dns', dnsName: 'mp-0123abcd.meshprobe.invalid' } },
+    { ...base, technique: 'udp', port: 123, udp: { payload: 'ntp' } },
+    { ...base, technique: 'udp', port: 161, udp: { payload: 'snmp' } },
+    { ...base, technique: 'udp', port: 8080 },
   ];
   for (const spec of specs) t.equal(specProblem(spec), undefined, spec.technique);
 });
 
 t.test('each kind of bad attempt is named in one sentence', async (t) => {
   const rows: readonly (readonly [string, AttemptSpec, RegExp])[] = [
-    ['unknown technique', { ...base, technique: 'udp' as AttemptSpec['technique'] }, /unknown technique "udp"/],
+    ['unknown technique', { ...base, technique: 'sctp' as AttemptSpec['technique'] }, /unknown technique "sctp"/],
+    ['unknown UDP payload', { ...base, technique: 'udp', udp: { payload: 'quic' as 'dns' } }, /udp\.payload/],
+    ['DNS name with a space', { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: 'a b.example' } }, /udp\.dnsName/],
+    ['DNS label longer than 63', { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: `${'a'.repeat(64)}.example` } }, /udp\.dnsName/],
     ['zero timeout', { ...base, timeoutMs: 0 }, /timeoutMs/],
     ['fractional timeout', { ...base, timeoutMs: 1.5 }, /timeoutMs/],
     ['port out of range', { ...base, port: 70_000 }, /port/],

@@ -133,7 +133,7 @@ t.test('egress and untrusted endpoints: only from CDE namespaces, and only from 
   const plan = planRun({ runId: RUN, inventory: inv, probes: PROBES, controls: CONTROLS, options: OPTS });
   const egress = plan.attempts.filter((a) => a.target.name === 'outside.example:443');
   t.ok(egress.length > 0);
-  t.ok(egress.every((a) => a.probeId === 'egress-reach' && a.vantage.kind === 'from-namespace' && a.vantage.namespace === 'payments'));
+  t.ok(egress.every((a) => ['egress-reach', 'egress-udp'].includes(a.probeId) && a.vantage.kind === 'from-namespace' && a.vantage.namespace === 'payments'));
   const untrusted = plan.attempts.filter((a) => a.target.name === 'partner.example:8443');
   t.ok(untrusted.some((a) => a.vantage.kind === 'host'));
   t.notOk(untrusted.some((a) => a.probeId === 'egress-reach'));

@@ -79,7 +79,7 @@ t.test('the per-run namespace enforces PSA restricted and carries no mesh labels
 t.test('every created object carries the run labels', async (t) => {
   const objects = [namespaceManifest(RUN), agentConfigMap(RUN, 'x', { agent: '', echo: '' }), batchConfigMap(RUN, 'x', 'p', { v: 1, runId: RUN, podName: 'p', concurrency: 1, deadlineMs: 1, attempts: [] }), probePod, echoPod, echoServiceManifest(RUN)];
   for (const o of objects) t.match(o.metadata?.labels, { 'app.kubernetes.io/managed-by': 'meshprobe', 'meshprobe.io/run-id': RUN }, `${o.kind}`);
-  t.same(echoServiceManifest(RUN).spec, { type: 'ClusterIP', selector: { 'meshprobe.io/run-id': RUN, 'meshprobe.io/component': 'echo' }, ports: [{ name: 'http-echo', port: 8080, targetPort: 8080, protocol: 'TCP' }] });
+  t.same(echoServiceManifest(RUN).spec, { type: 'ClusterIP', selector: { 'meshprobe.io/run-id': RUN, 'meshprobe.io/component': 'echo' }, ports: [{ name: 'http-echo', port: 8080, targetPort: 8080, protocol: 'TCP' }, { name: 'udp-echo', port: 8080, targetPort: 8080, protocol: 'UDP' }] });
 });
 
 t.test('run ids are DNS-safe, time-ordered and fit every name', async (t) => {
