@@ -12,6 +12,7 @@ import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
 import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
 import { matchesLabelMap } from './selector.js';
+import { workloadIdentities, type WorkloadIdentity } from './identities.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
 
 /** What discovery hands to planning. */
@@ -21,6 +22,8 @@ export interface DiscoveredInventory {
   readonly namespaces: readonly NamespaceFacts[];
   /** `${targetKey}|${port}` → true when a fresh pod in the target's namespace is allowed by policy (control path). */
   readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
+  /** Workload identities of namespaces that may host probe pods (identity vantages, issue 16). */
+  readonly identities?: readonly WorkloadIdentity[];
 }
 
 /** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
@@ -268,5 +271,8 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
     targets,
     namespaces,
     sameNamespaceAllowed: controlPaths(targets, snapshot, find),
+    identities: workloadIdentities({
+      pods, services: snapshot.services, namespaces: snapshot.namespaces, networkPolicies: snapshot.networkPolicies, facts: namespaces,
+    }),
   };
 }

@@ -1,8 +1,8 @@
 import type { Control } from '../../domain/control.js';
-import { readContext, isApproved } from './context.js';
+import { readContext, isApprovedFrom, type ApprovedFlow } from './context.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
-import { segmentationFinding, sourceOf } from './segmentation.js';
+import { segmentationFinding } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];
 
@@ -16,15 +16,17 @@ export const req131: Control = {
   judge(input) {
     const { approvedFlows } = readContext(input);
     const evidence = probeEvidence(input, PROBES).filter(
-      (e) => targetsCde(input, e.attempt.target) && !(e.attempt.vantage.kind === 'from-namespace' && targetsCdeNs(input, e.attempt.vantage.namespace)),
+      (e) => targetsCde(input, e.attempt.target) &&
+        !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') && targetsCdeNs(input, e.attempt.vantage.namespace)),
     );
     const findings: Finding[] = evidence.map((e) => {
       // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
       // whether the workload then answered, reset or closed (e.g. plaintext into STRICT mTLS).
-      const approved = approvedFlows && reachedPort(e) ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
+      const approved = approvedFlows && reachedPort(e) ? isApprovedFrom(approvedFlows, e.attempt.vantage, e.attempt.target, e.attempt.port) : undefined;
       if (approved) {
         return finding('holds', `${said(e)}; this source reaching the port is a flow the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
       }
+      if (e.attempt.vantage.kind === 'identity') return identityFinding(e, approvedFlows);
       return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
     });
     if (evidence.length > 0 && !evidence.some((e) => e.attempt.vantage.kind === 'probe-namespace')) {
@@ -33,6 +35,20 @@ export const req131: Control = {
     return fold(findings, { status: 'inconclusive', reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.' });
   },
 };
+
+/**
+ * From an identity vantage (issue 16) policy admits the workload on purpose, so reaching a port is a
+ * failure only where approved flows say the identity has no business there; with no approved-flows
+ * file, what the identity reached is listed but not judged.
+ */
+function identityFinding(e: Evidence, flows: readonly ApprovedFlow[] | undefined): Finding {
+  const v = e.attempt.vantage;
+  const who = v.kind === 'identity' ? `${v.namespace}/${v.workload}` : '';
+  if (e.outcome.kind === 'allowed' && flows === undefined) {
+    return finding('inconclusive', `${said(e)}; without an approved-flows file (--approved-flows) it is not known whether ${who} needs this port.`, e);
+  }
+  return segmentationFinding(e, `no approved flow gives ${who} this port, so inbound traffic to the CDE is not restricted to what is necessary`);
+}
 
 function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
   return cdeNamespaces(input).has(ns);
