@@ -38,8 +38,14 @@ export interface WorkloadIdentity {
   /** "ns/policy" of CDE NetworkPolicies that admit this workload by pod label and not an unlabelled pod. */
   readonly admittedBy: readonly string[];
   /**
-   * A Service of the namespace that publishes not-ready addresses selects these labels: a
-   * never-Ready probe pod would still be routed to, so no identity vantage is made.
+   * Labels left off the probe pod so that no Service of the namespace selects it (and no
+   * EndpointSlice lists it, even as not ready): keys a Service selector uses and no
+   * NetworkPolicy selector does.
+   */
+  readonly withheld: readonly string[];
+  /**
+   * Why no identity vantage is made for this workload: a Service selects it only by labels that
+   * NetworkPolicies also use, so the probe pod would be listed in that Service's EndpointSlices.
    */
   readonly unsafe?: string;
 }
@@ -72,12 +78,49 @@ function admittingPolicies(policies: readonly KubeObject[], cde: ReadonlySet<str
     .sort();
 }
 
-/** Why an identity pod would be routed to despite never being Ready, or undefined. */
-function notReadyPublished(services: readonly KubeObject[], namespace: string, labels: Readonly<Record<string, string>>): string | undefined {
-  const svc = services.find((s) => namespaceOf(s) === namespace && field(s.spec, 'publishNotReadyAddresses') === true &&
-    field(s.spec, 'selector') !== undefined && matchesLabelMap(field(s.spec, 'selector'), labels));
-  return svc === undefined ? undefined
-    : `Service ${namespace}/${nameOf(svc)} publishes not-ready addresses and selects these labels, so a probe pod carrying them could receive traffic`;
+/** Label keys any NetworkPolicy selector uses (target podSelector and every peer podSelector). */
+export function policyLabelKeys(policies: readonly KubeObject[]): ReadonlySet<string> {
+  const keys = new Set<string>();
+  const add = (sel: unknown): void => {
+    const ml = field(sel, 'matchLabels');
+    if (typeof ml === 'object' && ml !== null) for (const k of Object.keys(ml)) keys.add(k);
+    for (const e of arrayField(sel, 'matchExpressions')) if (typeof field(e, 'key') === 'string') keys.add(String(field(e, 'key')));
+  };
+  for (const p of policies) {
+    add(field(p.spec, 'podSelector'));
+    for (const dir of ['ingress', 'egress'] as const) {
+      for (const rule of arrayField(p.spec, dir)) for (const peer of arrayField(rule, dir === 'ingress' ? 'from' : 'to')) add(field(peer, 'podSelector'));
+    }
+  }
+  return keys;
+}
+
+/**
+ * Labels to carry so that no Service of the namespace selects the probe pod: for each Service
+ * whose selector matches, one selector key that no policy uses is withheld. A never-Ready pod is
+ * still listed (ready=false) in EndpointSlices, which scrapers and some proxies read; staying out
+ * of every selector keeps it out of them. When a Service selects only by policy-used keys, the
+ * workload is not impersonated (unsafe).
+ */
+export function withholdForServices(
+  labels: Readonly<Record<string, string>>,
+  services: readonly KubeObject[],
+  namespace: string,
+  policyKeys: ReadonlySet<string>,
+): { labels: Readonly<Record<string, string>>; withheld: readonly string[]; unsafe?: string } {
+  const kept: Record<string, string> = { ...labels };
+  const withheld: string[] = [];
+  for (const svc of services.filter((x) => namespaceOf(x) === namespace)) {
+    const selector = field(svc.spec, 'selector');
+    if (typeof selector !== 'object' || selector === null || Object.keys(selector).length === 0 || !matchesLabelMap(selector, kept)) continue;
+    const free = Object.keys(selector).filter((k) => !policyKeys.has(k)).sort()[0];
+    if (free === undefined) {
+      return { labels: kept, withheld, unsafe: `Service ${namespace}/${nameOf(svc)} selects this workload only by labels NetworkPolicies use, so a probe pod carrying them would be listed in its EndpointSlices` };
+    }
+    delete kept[free];
+    withheld.push(free);
+  }
+  return { labels: kept, withheld: withheld.sort() };
 }
 
 /** What identities() reads. */
@@ -93,6 +136,7 @@ export interface IdentityInput {
 export function workloadIdentities(input: IdentityInput): readonly WorkloadIdentity[] {
   const hostable = new Set(input.facts.filter(mayHostProbePods).map((n) => n.name));
   const cde = new Set(input.facts.filter((n) => n.inScope).map((n) => n.name));
+  const policyKeys = policyLabelKeys(input.networkPolicies);
   const seen = new Map<string, WorkloadIdentity>();
   for (const pod of [...input.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     const namespace = namespaceOf(pod);
@@ -100,13 +144,12 @@ export function workloadIdentities(input: IdentityInput): readonly WorkloadIdent
     const owner = ownerOf(pod);
     const key = `${namespace}/${owner.name}`;
     if (seen.has(key)) continue;
-    const labels = identityLabels(labelsOf(pod));
+    const { labels, withheld, unsafe } = withholdForServices(identityLabels(labelsOf(pod)), input.services, namespace, policyKeys);
     const peer: PolicyPeer = { namespace, namespaceLabels: namespaceLabels(input.namespaces, namespace), podLabels: labels };
-    const unsafe = notReadyPublished(input.services, namespace, labels);
     seen.set(key, {
       namespace, workload: owner.name, ownerKind: owner.kind,
       serviceAccount: stringField(pod.spec, 'serviceAccountName') ?? 'default',
-      labels, enrolment: enrolmentOf(pod).enrolment,
+      labels, withheld, enrolment: enrolmentOf(pod).enrolment,
       admittedBy: admittingPolicies(input.networkPolicies, cde, peer),
       ...(unsafe !== undefined ? { unsafe } : {}),
     });

@@ -71,7 +71,8 @@ function automatic(identities: readonly WorkloadIdentity[], max: number, cde: Re
     if (no !== undefined) return [choice(i, false, no)];
     if (taken >= max) return [choice(i, false, `more than --max-identity-vantages=${max} workloads are admitted by label; raise it or name this one with --as-workload`)];
     taken += 1;
-    return [choice(i, true, `admitted by label into the CDE by NetworkPolicy ${i.admittedBy.join(', ')}`)];
+    const withheld = i.withheld.length > 0 ? `; label(s) ${i.withheld.join(', ')} withheld so no Service selects the probe pod` : '';
+    return [choice(i, true, `admitted by label into the CDE by NetworkPolicy ${i.admittedBy.join(', ')}${withheld}`)];
   });
 }
 

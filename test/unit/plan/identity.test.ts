@@ -62,7 +62,7 @@ t.test('discovery finds the workload a CDE policy admits by label, with its Serv
   // Then the Deployment is named, its labels lack pod-template-hash, and only it is admitted
   t.same(frontend, {
     namespace: 'web', workload: 'frontend', ownerKind: 'Deployment', serviceAccount: 'frontend',
-    labels: { app: 'web', tier: 'front' }, enrolment: 'none', admittedBy: ['pay/allow-web'],
+    labels: { app: 'web', tier: 'front' }, withheld: [], enrolment: 'none', admittedBy: ['pay/allow-web'],
   });
   t.same(batch?.labels, { app: 'batch' }, 'controller-revision-hash and statefulset pod-name dropped');
   t.same(batch?.admittedBy, []);
@@ -103,11 +103,23 @@ t.test('--as-workload replaces the automatic choice', async (t) => {
   t.same([...new Set(p.attempts.filter((a) => a.vantage.kind === 'identity').map((a) => vantageId(a.vantage)))], ['identity:web/batch-0']);
 });
 
-t.test('a workload selected by a Service that publishes not-ready addresses is never impersonated', async (t) => {
-  // Given a headless Service in web that publishes not-ready addresses for app=web
+t.test('a label that only a Service selects is withheld, so no Service (and no EndpointSlice) selects the probe pod', async (t) => {
+  // Given Service web/front selecting app=web,tier=front, where only app is used by a NetworkPolicy
+  const inv = buildInventory(snapshot({ services: [service('web', 'front', { app: 'web', tier: 'front' }, [80])] }), SCOPE);
+  const frontend = inv.identities?.find((i) => i.workload === 'frontend');
+  // Then tier is withheld, app kept, and the workload is still admitted
+  t.same(frontend?.labels, { app: 'web' });
+  t.same(frontend?.withheld, ['tier']);
+  t.same(frontend?.admittedBy, ['pay/allow-web']);
+  t.equal(frontend?.unsafe, undefined);
+});
+
+t.test('a workload a Service selects only by policy-used labels is never impersonated', async (t) => {
+  // Given a Service in web that selects app=web, the very label the CDE policy admits
   const p = plan(snapshot({ services: [service('web', 'frontend-peers', { app: 'web' }, [7000], { clusterIP: 'None', publishNotReadyAddresses: true })] }));
   t.equal(p.attempts.filter((a) => a.vantage.kind === 'identity').length, 0);
-  t.match(p.identities?.[0]?.why, /Service web\/frontend-peers publishes not-ready addresses/);
+  t.match(p.identities?.[0]?.why, /Service web\/frontend-peers selects this workload only by labels NetworkPolicies use/);
+  t.ok(p.notRun.some((n) => n.vantage.kind === 'identity' && /EndpointSlices/.test(n.reason)), 'listed as not run');
 });
 
 t.test('the identity pod carries the workload identity and nothing else of it', async (t) => {

@@ -38,7 +38,7 @@ const identityPod = probePodManifest({
   runId: RUN, name: `mp-${RUN}-id000000-0`, namespace: 'web', vantage: { kind: 'identity', namespace: 'web', workload: 'frontend', serviceAccount: 'frontend' },
   image: 'lab.local/node:20', activeDeadlineSeconds: 300,
   identity: {
-    workload: { namespace: 'web', workload: 'frontend', ownerKind: 'Deployment', serviceAccount: 'frontend', labels: { app: 'web', 'sidecar.istio.io/inject': 'true' }, enrolment: 'sidecar', admittedBy: [] },
+    workload: { namespace: 'web', workload: 'frontend', ownerKind: 'Deployment', serviceAccount: 'frontend', labels: { app: 'web', 'sidecar.istio.io/inject': 'true' }, enrolment: 'sidecar', admittedBy: [], withheld: [] },
     owner: { apiVersion: 'v1', kind: 'ConfigMap', name: `mp-${RUN}-id000000-0-batch`, uid: 'u1' },
   },
 });
