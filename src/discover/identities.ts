@@ -78,8 +78,13 @@ function admittingPolicies(policies: readonly KubeObject[], cde: ReadonlySet<str
     .sort();
 }
 
-/** Label keys any NetworkPolicy selector uses (target podSelector and every peer podSelector). */
-export function policyLabelKeys(policies: readonly KubeObject[]): ReadonlySet<string> {
+/**
+ * Label keys that decide how NetworkPolicy treats a pod of `namespace` as a source: every ingress
+ * peer podSelector (any namespace's policy may admit it) and the podSelector of the policies of
+ * its own namespace (they select it for their egress rules). Egress peers and other namespaces'
+ * podSelectors only pick destinations, which a probe pod never is.
+ */
+export function policyLabelKeys(policies: readonly KubeObject[], namespace: string): ReadonlySet<string> {
   const keys = new Set<string>();
   const add = (sel: unknown): void => {
     const ml = field(sel, 'matchLabels');
@@ -87,10 +92,8 @@ export function policyLabelKeys(policies: readonly KubeObject[]): ReadonlySet<st
     for (const e of arrayField(sel, 'matchExpressions')) if (typeof field(e, 'key') === 'string') keys.add(String(field(e, 'key')));
   };
   for (const p of policies) {
-    add(field(p.spec, 'podSelector'));
-    for (const dir of ['ingress', 'egress'] as const) {
-      for (const rule of arrayField(p.spec, dir)) for (const peer of arrayField(rule, dir === 'ingress' ? 'from' : 'to')) add(field(peer, 'podSelector'));
-    }
+    if (namespaceOf(p) === namespace) add(field(p.spec, 'podSelector'));
+    for (const rule of arrayField(p.spec, 'ingress')) for (const peer of arrayField(rule, 'from')) add(field(peer, 'podSelector'));
   }
   return keys;
 }
@@ -136,14 +139,16 @@ export interface IdentityInput {
 export function workloadIdentities(input: IdentityInput): readonly WorkloadIdentity[] {
   const hostable = new Set(input.facts.filter(mayHostProbePods).map((n) => n.name));
   const cde = new Set(input.facts.filter((n) => n.inScope).map((n) => n.name));
-  const policyKeys = policyLabelKeys(input.networkPolicies);
   const seen = new Map<string, WorkloadIdentity>();
+  const keysByNamespace = new Map<string, ReadonlySet<string>>();
   for (const pod of [...input.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     const namespace = namespaceOf(pod);
     if (!hostable.has(namespace) || field(pod.spec, 'hostNetwork') === true) continue;
     const owner = ownerOf(pod);
     const key = `${namespace}/${owner.name}`;
     if (seen.has(key)) continue;
+    const policyKeys = keysByNamespace.get(namespace) ?? policyLabelKeys(input.networkPolicies, namespace);
+    keysByNamespace.set(namespace, policyKeys);
     const { labels, withheld, unsafe } = withholdForServices(identityLabels(labelsOf(pod)), input.services, namespace, policyKeys);
     const peer: PolicyPeer = { namespace, namespaceLabels: namespaceLabels(input.namespaces, namespace), podLabels: labels };
     seen.set(key, {

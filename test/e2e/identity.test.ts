@@ -49,12 +49,13 @@ interface Watch {
   slicesWithProbe: string[];
   strayChanges: string[];
   identityPodsSeen: Set<string>;
+  identityVantages: Set<string>;
   foreignOwners: string[];
 }
 
 /** Poll every second (bounded by `stop`): EndpointSlices cluster-wide, and the pods of id16-web. */
 function watch(lab: Lab, strayBefore: readonly string[], stop: { done: boolean }): { result: Watch; finished: Promise<void> } {
-  const result: Watch = { polls: 0, slicesWithProbe: [], strayChanges: [], identityPodsSeen: new Set(), foreignOwners: [] };
+  const result: Watch = { polls: 0, slicesWithProbe: [], strayChanges: [], identityPodsSeen: new Set(), identityVantages: new Set(), foreignOwners: [] };
   const finished = (async () => {
     for (let i = 0; i < 900 && !stop.done; i++) {
       const [slices, pods] = await Promise.all([
@@ -74,6 +75,7 @@ function watch(lab: Lab, strayBefore: readonly string[], stop: { done: boolean }
         if (now.join('|') !== strayBefore.join('|')) result.strayChanges.push(now.join(', '));
         for (const p of pods.items.filter((x) => x.metadata.labels?.['meshprobe.io/vantage']?.startsWith('identity'))) {
           result.identityPodsSeen.add(p.metadata.name);
+          result.identityVantages.add(p.metadata.labels?.['meshprobe.io/vantage'] ?? '');
           const owner = p.metadata.ownerReferences?.find((o) => o.controller === true);
           if (owner?.kind !== 'ConfigMap') result.foreignOwners.push(`${p.metadata.name} controlled by ${JSON.stringify(owner)}`);
         }
@@ -84,7 +86,7 @@ function watch(lab: Lab, strayBefore: readonly string[], stop: { done: boolean }
   return { result, finished };
 }
 
-interface Verdict { id: string; status: string; reasons: string[]; findings?: string[] }
+interface Verdict { controlId: string; status: string; reasons: string[]; findings?: string[] }
 interface EvidenceLine { attempt: { vantage: { kind: string; namespace?: string; workload?: string }; target: { namespace: string; name: string }; port: number; role: string; probeId: string }; outcome: { kind: string } }
 
 async function runWatched(t: Test, lab: Lab, cde: string): Promise<{ report: Record<string, unknown>; watch: Watch; code: number | null }> {
@@ -105,7 +107,8 @@ async function runWatched(t: Test, lab: Lab, cde: string): Promise<{ report: Rec
   t.ok(run.report, `report written (${outputDir})${run.report ? '' : `: ${run.stderr.slice(-1500)}`}`);
   // Then: the watched safety properties held for the whole run
   t.ok(w.result.polls >= 5, 'the watcher polled throughout the run');
-  t.ok(w.result.identityPodsSeen.size > 0, 'identity probe pods existed while watched');
+  t.same([...w.result.identityVantages].sort(), ['identity.id16-web.front', 'identity.id16-web.stray-ds', 'identity.id16-web.stray-rs'],
+    'identity pods of the Deployment, the bare ReplicaSet and the DaemonSet existed while watched');
   t.same(w.result.slicesWithProbe, [], 'no probe pod was ever listed in any EndpointSlice');
   t.same(w.result.strayChanges, [], 'the bare ReplicaSet and the DaemonSet kept exactly their own pods (same UIDs) throughout');
   t.same(w.result.foreignOwners, [], 'every identity pod stayed controlled by the run\'s ConfigMap');
@@ -144,7 +147,7 @@ if ('skip' in ready) {
   t.test('an over-broad podSelector policy is caught from the admitted identity while an unlabelled pod is denied', async (t) => {
     // Given id16-pay admitting tier=web pods of id16-web on ALL ports of api, approved flows giving 8080 only
     const { report, code } = await runWatched(t, lab, 'id16-pay');
-    const v = (report['verdicts'] as Verdict[] | undefined)?.find((x) => x.id === 'pci-dss-4.0.1/1.3.1');
+    const v = (report['verdicts'] as Verdict[] | undefined)?.find((x) => x.controlId === 'pci-dss-4.0.1/1.3.1');
     // Then 1.3.1 fails, naming the identity and the admin port
     t.equal(v?.status, 'fails', JSON.stringify(v?.reasons, null, 1));
     t.match((v?.findings ?? []).join('\n'), /id16-pay\/api port 9000 .*as workload id16-web\/front \(its labels and ServiceAccount front-sa\).*no approved flow gives id16-web\/front this port/);
@@ -159,7 +162,7 @@ if ('skip' in ready) {
   t.test('a correct podSelector policy set holds from the same identities', async (t) => {
     // Given id16-good admitting tier=web only on 8080, which the approved flows allow
     const { report, code } = await runWatched(t, lab, 'id16-good');
-    const v = (report['verdicts'] as Verdict[] | undefined)?.find((x) => x.id === 'pci-dss-4.0.1/1.3.1');
+    const v = (report['verdicts'] as Verdict[] | undefined)?.find((x) => x.controlId === 'pci-dss-4.0.1/1.3.1');
     t.equal(v?.status, 'holds', JSON.stringify(v?.reasons, null, 1));
     const fromId = evidenceOf(report).filter((e) => e.attempt.role === 'probe' && e.attempt.vantage.kind === 'identity');
     t.ok(fromId.some((e) => e.attempt.port === 8080 && e.outcome.kind === 'allowed'), 'the identity reached the approved port');

@@ -6,6 +6,7 @@ import type { ClusterSnapshot } from '../../../src/discover/snapshot.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { planRun, type PlanInput } from '../../../src/plan/plan.js';
 import { NEVER_READY_CONDITION, probePodManifest } from '../../../src/plan/pods.js';
+import { policyLabelKeys } from '../../../src/discover/identities.js';
 import { PROBES, CONTROLS } from '../../../src/catalogue/index.js';
 
 const RUN = '20261203-150000-id16';
@@ -140,4 +141,14 @@ t.test('the identity pod carries the workload identity and nothing else of it', 
   t.same(spec['volumes'].map((v: { name: string }) => v.name), ['meshprobe']);
   t.notMatch(JSON.stringify(m), /db-creds|DB_PASSWORD|app:1/);
   t.equal(spec['activeDeadlineSeconds'], 60);
+});
+
+t.test('only ingress peers and the own namespace\'s policies make a label "policy-used"', async (t) => {
+  // Given a policy in pay selecting its pods by app (a destination selector) and admitting tier=web from web
+  const policies: KubeObject[] = [
+    { kind: 'NetworkPolicy', metadata: { name: 'p', namespace: 'pay' }, spec: { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } }] }], egress: [{ to: [{ podSelector: { matchLabels: { role: 'db' } } }] }] } },
+    { kind: 'NetworkPolicy', metadata: { name: 'q', namespace: 'web' }, spec: { podSelector: { matchLabels: { team: 'a' } } } },
+  ];
+  // Then for a pod of web: tier (ingress peer) and team (own namespace) count; app and role (destinations) do not
+  t.same([...policyLabelKeys(policies, 'web')].sort(), ['team', 'tier']);
 });
