@@ -21,7 +21,8 @@ import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField } from '.
 export const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
   'pod-template-hash', 'controller-revision-hash', 'pod-template-generation',
   'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index',
-  'job-name', 'controller-uid', 'batch.kubernetes.io/job-name', 'batch.kubernetes.io/controller-uid', 'batch.kubernetes.io/job-completion-index',
+  'job-name', 'controller-uid', 'batch.kubernetes.io/job-name', 'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-completion-index',
 ]);
 
 /** One workload's identity as a probe pod would carry it. */
@@ -52,7 +53,8 @@ export interface WorkloadIdentity {
 
 /** Pod labels without controller-generated ones, sorted by key. */
 export function identityLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  return Object.fromEntries(Object.entries(labels).filter(([k]) => !CONTROLLER_LABELS.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+  const kept = Object.entries(labels).filter(([k]) => !CONTROLLER_LABELS.has(k));
+  return Object.fromEntries(kept.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Owner kind and workload name of a pod (ReplicaSet of a Deployment → Deployment). */
@@ -66,7 +68,7 @@ export function ownerOf(pod: KubeObject): { readonly kind: string; readonly name
   return { kind: owner.kind, name: owner.name };
 }
 
-/** "ns/policy" of CDE-namespace NetworkPolicies whose ingress admits `peer` but not an unlabelled pod of its namespace. */
+/** "ns/policy" of CDE NetworkPolicies whose ingress admits `peer` but not an unlabelled pod of its namespace. */
 function admittingPolicies(policies: readonly KubeObject[], cde: ReadonlySet<string>, peer: PolicyPeer): string[] {
   const unlabelled: PolicyPeer = { ...peer, podLabels: runLabels('plan', 'probe') };
   return policies
@@ -89,11 +91,16 @@ export function policyLabelKeys(policies: readonly KubeObject[], namespace: stri
   const add = (sel: unknown): void => {
     const ml = field(sel, 'matchLabels');
     if (typeof ml === 'object' && ml !== null) for (const k of Object.keys(ml)) keys.add(k);
-    for (const e of arrayField(sel, 'matchExpressions')) if (typeof field(e, 'key') === 'string') keys.add(String(field(e, 'key')));
+    for (const e of arrayField(sel, 'matchExpressions')) {
+      const key = field(e, 'key');
+      if (typeof key === 'string') keys.add(key);
+    }
   };
   for (const p of policies) {
     if (namespaceOf(p) === namespace) add(field(p.spec, 'podSelector'));
-    for (const rule of arrayField(p.spec, 'ingress')) for (const peer of arrayField(rule, 'from')) add(field(peer, 'podSelector'));
+    for (const rule of arrayField(p.spec, 'ingress')) {
+      for (const peer of arrayField(rule, 'from')) add(field(peer, 'podSelector'));
+    }
   }
   return keys;
 }
@@ -115,10 +122,13 @@ export function withholdForServices(
   const withheld: string[] = [];
   for (const svc of services.filter((x) => namespaceOf(x) === namespace)) {
     const selector = field(svc.spec, 'selector');
-    if (typeof selector !== 'object' || selector === null || Object.keys(selector).length === 0 || !matchesLabelMap(selector, kept)) continue;
+    const empty = typeof selector !== 'object' || selector === null || Object.keys(selector).length === 0;
+    if (empty || !matchesLabelMap(selector, kept)) continue;
     const free = Object.keys(selector).filter((k) => !policyKeys.has(k)).sort()[0];
     if (free === undefined) {
-      return { labels: kept, withheld, unsafe: `Service ${namespace}/${nameOf(svc)} selects this workload only by labels NetworkPolicies use, so a probe pod carrying them would be listed in its EndpointSlices` };
+      const unsafe = `Service ${namespace}/${nameOf(svc)} selects this workload only by labels NetworkPolicies use, ` +
+        'so a probe pod carrying them would be listed in its EndpointSlices';
+      return { labels: kept, withheld, unsafe };
     }
     delete kept[free];
     withheld.push(free);
@@ -149,8 +159,10 @@ export function workloadIdentities(input: IdentityInput): readonly WorkloadIdent
     if (seen.has(key)) continue;
     const policyKeys = keysByNamespace.get(namespace) ?? policyLabelKeys(input.networkPolicies, namespace);
     keysByNamespace.set(namespace, policyKeys);
-    const { labels, withheld, unsafe } = withholdForServices(identityLabels(labelsOf(pod)), input.services, namespace, policyKeys);
-    const peer: PolicyPeer = { namespace, namespaceLabels: namespaceLabels(input.namespaces, namespace), podLabels: labels };
+    const own = identityLabels(labelsOf(pod));
+    const { labels, withheld, unsafe } = withholdForServices(own, input.services, namespace, policyKeys);
+    const nsLabels = namespaceLabels(input.namespaces, namespace);
+    const peer: PolicyPeer = { namespace, namespaceLabels: nsLabels, podLabels: labels };
     seen.set(key, {
       namespace, workload: owner.name, ownerKind: owner.kind,
       serviceAccount: stringField(pod.spec, 'serviceAccountName') ?? 'default',

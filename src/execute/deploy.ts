@@ -129,7 +129,8 @@ export async function deployPods(ctx: DeployContext, plan: RunPlan): Promise<rea
 function controllerOwner(batch: KubeObject, pod: PlannedPod): ControllerOwner {
   const uid = batch.metadata?.uid;
   if (typeof uid !== 'string' || uid === '') {
-    throw new MeshprobeError('E_DEPLOY', `the batch ConfigMap of ${pod.namespace}/${pod.name} came back without a uid, so the identity pod is not created`);
+    const what = `the batch ConfigMap of ${pod.namespace}/${pod.name} came back without a uid, so the identity pod is not created`;
+    throw new MeshprobeError('E_DEPLOY', what);
   }
   return { apiVersion: 'v1', kind: 'ConfigMap', name: batch.metadata?.name ?? `${pod.name}-batch`, uid };
 }

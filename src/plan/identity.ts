@@ -49,12 +49,18 @@ function choice(i: WorkloadIdentity, chosen: boolean, why: string): IdentityChoi
 /** Why a workload cannot be an identity vantage at all, or undefined. */
 function ineligible(i: WorkloadIdentity, cde: ReadonlySet<string>): string | undefined {
   if (i.unsafe !== undefined) return i.unsafe;
-  if (cde.has(i.namespace)) return `${i.namespace} is a CDE namespace; identity vantages probe inbound traffic from outside the CDE`;
+  if (cde.has(i.namespace)) {
+    return `${i.namespace} is a CDE namespace; identity vantages probe inbound traffic from outside the CDE`;
+  }
   return undefined;
 }
 
 /** The --as-workload choice: the named workloads, each chosen unless ineligible. */
-function named(identities: readonly WorkloadIdentity[], wanted: readonly string[], cde: ReadonlySet<string>): IdentityChoice[] {
+function named(
+  identities: readonly WorkloadIdentity[],
+  wanted: readonly string[],
+  cde: ReadonlySet<string>,
+): IdentityChoice[] {
   return identities.flatMap((i) => {
     if (!wanted.includes(`${i.namespace}/${i.workload}`)) return [];
     const no = ineligible(i, cde);
@@ -69,9 +75,15 @@ function automatic(identities: readonly WorkloadIdentity[], max: number, cde: Re
     if (i.admittedBy.length === 0) return [];
     const no = ineligible(i, cde);
     if (no !== undefined) return [choice(i, false, no)];
-    if (taken >= max) return [choice(i, false, `more than --max-identity-vantages=${max} workloads are admitted by label; raise it or name this one with --as-workload`)];
+    if (taken >= max) {
+      const why = `more than --max-identity-vantages=${max} workloads are admitted by label; ` +
+        'raise it or name this one with --as-workload';
+      return [choice(i, false, why)];
+    }
     taken += 1;
-    const withheld = i.withheld.length > 0 ? `; label(s) ${i.withheld.join(', ')} withheld so no Service selects the probe pod` : '';
+    const withheld = i.withheld.length > 0
+      ? `; label(s) ${i.withheld.join(', ')} withheld so no Service selects the probe pod`
+      : '';
     return [choice(i, true, `admitted by label into the CDE by NetworkPolicy ${i.admittedBy.join(', ')}${withheld}`)];
   });
 }
@@ -85,7 +97,8 @@ export function chooseIdentities(
   if (o.identityVantages === false || !o.foreignPods) return [];
   const cde = new Set(namespaces.filter((n) => n.inScope).map((n) => n.name));
   const wanted = o.asWorkloads ?? [];
-  return wanted.length > 0 ? named(identities, wanted, cde) : automatic(identities, o.maxIdentityVantages ?? DEFAULT_MAX_IDENTITY_VANTAGES, cde);
+  if (wanted.length > 0) return named(identities, wanted, cde);
+  return automatic(identities, o.maxIdentityVantages ?? DEFAULT_MAX_IDENTITY_VANTAGES, cde);
 }
 
 /** One planned connection from an identity vantage (plan.ts turns it into an Attempt or a not-run entry). */
@@ -99,7 +112,11 @@ export interface IdentityCombo {
 }
 
 /** probe × considered identity × CDE target × port. */
-export function identityCombos(probes: readonly Probe[], choices: readonly IdentityChoice[], targets: readonly Target[]): IdentityCombo[] {
+export function identityCombos(
+  probes: readonly Probe[],
+  choices: readonly IdentityChoice[],
+  targets: readonly Target[],
+): IdentityCombo[] {
   const out: IdentityCombo[] = [];
   const cdeTargets = targets.filter((t) => t.inScope && (t.ref.kind === 'Service' || t.ref.kind === 'Pod'));
   for (const probe of probes.filter((p) => IDENTITY_PROBE_IDS.has(p.id))) {
@@ -107,7 +124,8 @@ export function identityCombos(probes: readonly Probe[], choices: readonly Ident
       for (const target of cdeTargets) {
         for (const port of target.ports) {
           const applies = probe.applies(target, port);
-          const notRun = !c.chosen ? `not probed as ${c.vantage.namespace}/${c.vantage.workload}: ${c.why}` : applies === true ? undefined : applies;
+          const skipped = `not probed as ${c.vantage.namespace}/${c.vantage.workload}: ${c.why}`;
+          const notRun = !c.chosen ? skipped : applies === true ? undefined : applies;
           out.push({ probe, vantage: c.vantage, target, port, ...(notRun !== undefined ? { notRun } : {}) });
         }
       }

@@ -255,7 +255,8 @@ export function planRun(input: PlanInput): RunPlan {
     chunkSpecs(specs).forEach((chunk, i) => {
       const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
       const identity = v.kind === 'identity' ? identities.find((c) => vantageId(c.vantage) === id)?.identity : undefined;
-      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch: makeBatch(input.runId, name, chunk, timing), ...(identity ? { identity } : {}) });
+      const batch = makeBatch(input.runId, name, chunk, timing);
+      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch, ...(identity ? { identity } : {}) });
     });
   }
   const hostSpecs = attempts.filter((a) => a.vantage.kind === 'host').map(toSpec);
@@ -274,13 +275,19 @@ export function planRun(input: PlanInput): RunPlan {
 }
 
 /** Attempts (and not-run entries) from identity vantages; see plan/identity.ts. */
-function identityAttempts(input: PlanInput, probes: readonly Probe[], choices: readonly IdentityChoice[], intern: PlanInterners): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+function identityAttempts(
+  input: PlanInput,
+  probes: readonly Probe[],
+  choices: readonly IdentityChoice[],
+  intern: PlanInterners,
+): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
   const attempts: Attempt[] = [];
   const notRun: NotRunAttempt[] = [];
   for (const c of identityCombos(probes, choices, input.inventory.targets)) {
     const vantage = intern.vantages.intern(c.vantage);
-    if (c.notRun !== undefined) notRun.push({ probeId: c.probe.id, vantage, target: c.target.ref, port: c.port.port, reason: intern.reasons.intern(c.notRun) });
-    else attempts.push(makeAttempt(c.probe, 'probe', vantage, c.target, c.port, input.options.attemptTimeout));
+    if (c.notRun !== undefined) {
+      notRun.push({ probeId: c.probe.id, vantage, target: c.target.ref, port: c.port.port, reason: intern.reasons.intern(c.notRun) });
+    } else attempts.push(makeAttempt(c.probe, 'probe', vantage, c.target, c.port, input.options.attemptTimeout));
   }
   return { attempts, notRun };
 }

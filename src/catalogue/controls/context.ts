@@ -77,8 +77,15 @@ export type ApprovalSource =
  * `from: <namespace>/sa:<serviceaccount>`. A workload-qualified flow never covers a fresh pod
  * of the namespace: that pod is not the workload.
  */
-export function isApprovedFrom(flows: readonly ApprovedFlow[], v: ApprovalSource, to: { namespace: string; name: string }, port: number): ApprovedFlow | undefined {
-  if (v.kind !== 'identity') return isApproved(flows, v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : v.kind, to, port);
+export function isApprovedFrom(
+  flows: readonly ApprovedFlow[],
+  v: ApprovalSource,
+  to: { namespace: string; name: string },
+  port: number,
+): ApprovedFlow | undefined {
+  if (v.kind !== 'identity') {
+    return isApproved(flows, v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : v.kind, to, port);
+  }
   const names = new Set([v.namespace, `${v.namespace}/${v.workload}`, `${v.namespace}/sa:${v.serviceAccount}`]);
   return flows.find((f) => (f.from === '*' || names.has(f.from)) && isApproved([{ ...f, from: '*' }], '*', to, port) !== undefined);
 }

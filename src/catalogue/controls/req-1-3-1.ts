@@ -17,7 +17,8 @@ export const req131: Control = {
     const { approvedFlows } = readContext(input);
     const evidence = probeEvidence(input, PROBES).filter(
       (e) => targetsCde(input, e.attempt.target) &&
-        !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') && targetsCdeNs(input, e.attempt.vantage.namespace)),
+        !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') &&
+          targetsCdeNs(input, e.attempt.vantage.namespace)),
     );
     const findings: Finding[] = evidence.map((e) => {
       // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
@@ -45,9 +46,11 @@ function identityFinding(e: Evidence, flows: readonly ApprovedFlow[] | undefined
   const v = e.attempt.vantage;
   const who = v.kind === 'identity' ? `${v.namespace}/${v.workload}` : '';
   if (e.outcome.kind === 'allowed' && flows === undefined) {
-    return finding('inconclusive', `${said(e)}; without an approved-flows file (--approved-flows) it is not known whether ${who} needs this port.`, e);
+    const why = `without an approved-flows file (--approved-flows) it is not known whether ${who} needs this port`;
+    return finding('inconclusive', `${said(e)}; ${why}.`, e);
   }
-  return segmentationFinding(e, `no approved flow gives ${who} this port, so inbound traffic to the CDE is not restricted to what is necessary`);
+  const breach = `no approved flow gives ${who} this port, so inbound traffic to the CDE is not restricted to what is necessary`;
+  return segmentationFinding(e, breach);
 }
 
 function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {

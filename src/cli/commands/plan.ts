@@ -49,8 +49,11 @@ export function renderPlanText(plan: RunPlan, verbose: boolean): string {
 function identityLines(plan: RunPlan): string[] {
   const list = plan.identities ?? [];
   if (list.length === 0) return [];
-  const rows = list.map((c) => [`${c.vantage.namespace}/${c.vantage.workload}`, c.identity.ownerKind, c.vantage.serviceAccount, c.chosen ? 'yes' : 'no', c.why]);
-  return [`Identity vantages (${list.filter((c) => c.chosen).length} of ${list.length} chosen; --no-identity-vantages to switch off):`,
+  const rows = list.map((c) => [
+    `${c.vantage.namespace}/${c.vantage.workload}`, c.identity.ownerKind, c.vantage.serviceAccount, c.chosen ? 'yes' : 'no', c.why,
+  ]);
+  const chosen = list.filter((c) => c.chosen).length;
+  return [`Identity vantages (${chosen} of ${list.length} chosen; --no-identity-vantages to switch off):`,
     table(['WORKLOAD', 'KIND', 'SERVICEACCOUNT', 'CHOSEN', 'WHY'], rows), ''];
 }
 
