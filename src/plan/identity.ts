@@ -101,6 +101,30 @@ export function chooseIdentities(
   return automatic(identities, o.maxIdentityVantages ?? DEFAULT_MAX_IDENTITY_VANTAGES, cde);
 }
 
+/**
+ * Workloads CDE policies admit by label that were NOT probed as themselves, each with why
+ * ("web/front (identity vantages are switched off)"); 1.3.1 is inconclusive while any remain,
+ * because what such a policy admits them to is untested.
+ */
+export function identityGaps(
+  identities: readonly WorkloadIdentity[],
+  choices: readonly IdentityChoice[],
+  namespaces: readonly NamespaceFacts[],
+  o: IdentityOptions,
+): string[] {
+  const chosen = new Set(choices.filter((c) => c.chosen).map((c) => `${c.vantage.namespace}/${c.vantage.workload}`));
+  const cde = new Set(namespaces.filter((n) => n.inScope).map((n) => n.name));
+  const off = o.identityVantages === false ? 'identity vantages are switched off (--no-identity-vantages)'
+    : !o.foreignPods ? 'probe pods outside the probe namespace are disabled (--no-foreign-pods)' : undefined;
+  return identities
+    .filter((i) => i.admittedBy.length > 0 && !cde.has(i.namespace) && !chosen.has(`${i.namespace}/${i.workload}`))
+    .map((i) => {
+      const why = off ?? choices.find((c) => c.vantage.namespace === i.namespace && c.vantage.workload === i.workload)?.why ??
+        'not named with --as-workload';
+      return `${i.namespace}/${i.workload} (${why})`;
+    });
+}
+
 /** One planned connection from an identity vantage (plan.ts turns it into an Attempt or a not-run entry). */
 export interface IdentityCombo {
   readonly probe: Probe;

@@ -22,10 +22,12 @@ export interface ControlContext {
   readonly approvedFlows: readonly ApprovedFlow[] | undefined;
   /** True when --ca-file gave a trust bundle (the entity's trusted CAs) to check certificates against. */
   readonly trustBundleSupplied: boolean;
+  /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
+  readonly identityGaps: readonly string[];
 }
 
 /** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied'] as const;
+export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps'] as const;
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -52,6 +54,7 @@ export function readContext(input: Pick<JudgeInput, 'context'>): ControlContext 
     egressTargets: strings(c['egressTargets']),
     approvedFlows: flows(c['approvedFlows']),
     trustBundleSupplied: c['trustBundleSupplied'] === true,
+    identityGaps: strings(c['identityGaps']),
   };
 }
 

@@ -14,7 +14,7 @@ export const req131: Control = {
   holdsMeans: 'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
   probeIds: PROBES,
   judge(input) {
-    const { approvedFlows } = readContext(input);
+    const { approvedFlows, identityGaps } = readContext(input);
     const evidence = probeEvidence(input, PROBES).filter(
       (e) => targetsCde(input, e.attempt.target) &&
         !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') &&
@@ -32,6 +32,15 @@ export const req131: Control = {
     });
     if (evidence.length > 0 && !evidence.some((e) => e.attempt.vantage.kind === 'probe-namespace')) {
       findings.push({ status: 'inconclusive', reason: 'No attempt was made from a fresh unlabelled pod (probe namespace), so a default-deny for new workloads is not shown.', evidenceIds: [] });
+    }
+    if (evidence.length > 0 && identityGaps.length > 0) {
+      const list = identityGaps.join('; ');
+      findings.push({
+        status: 'inconclusive',
+        reason: `Workloads that CDE NetworkPolicies admit by label were not probed as themselves: ${list}. ` +
+          'An unlabelled pod is denied by such policies, so whether they admit these workloads to more than is necessary is not shown.',
+        evidenceIds: [],
+      });
     }
     return fold(findings, { status: 'inconclusive', reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.' });
   },

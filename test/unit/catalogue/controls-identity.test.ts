@@ -71,3 +71,15 @@ t.test('a workload-qualified approved flow does not approve a fresh pod of that 
   const ev = evidenceOf([canaryStep(PROBE_NS), canaryStep(from('shop')), reach(PROBE_NS, { kind: 'timeout' }, 8080), reach(from('shop'), { kind: 'connected' }, 8080)]);
   t.equal(c131.judge(judgeInput(ev, { context: { approvedFlows: [{ from: 'shop/frontend', to: 'payments/api', port: 8080 }] } })).status, 'fails');
 });
+
+t.test('1.3.1 is inconclusive while a workload admitted by label was not probed as itself, and says which and why', async (t) => {
+  // Given everything tried was blocked, but web/front (admitted by label) was not probed as itself
+  const ev = evidenceOf([canaryStep(PROBE_NS), reach(PROBE_NS, { kind: 'timeout' }, 9000)]);
+  const gaps = ['web/front (identity vantages are switched off (--no-identity-vantages))'];
+  const j = c131.judge(judgeInput(ev, { context: { approvedFlows: [], identityGaps: gaps } }));
+  // Then 1.3.1 does not hold, naming the workload and the reason
+  t.equal(j.status, 'inconclusive');
+  t.match(j.reasons.join(' '), /admit by label were not probed as themselves: web\/front \(identity vantages are switched off/);
+  // And without gaps the same evidence holds
+  t.equal(c131.judge(judgeInput(ev, { context: { approvedFlows: [], identityGaps: [] } })).status, 'holds');
+});

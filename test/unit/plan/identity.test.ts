@@ -5,6 +5,7 @@ import type { ScopeOptions } from '../../../src/discover/namespaces.js';
 import type { ClusterSnapshot } from '../../../src/discover/snapshot.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { planRun, type PlanInput } from '../../../src/plan/plan.js';
+import { identityGaps } from '../../../src/plan/identity.js';
 import { NEVER_READY_CONDITION, probePodManifest } from '../../../src/plan/pods.js';
 import { policyLabelKeys } from '../../../src/discover/identities.js';
 import { PROBES, CONTROLS } from '../../../src/catalogue/index.js';
@@ -151,4 +152,16 @@ t.test('only ingress peers and the own namespace\'s policies make a label "polic
   ];
   // Then for a pod of web: tier (ingress peer) and team (own namespace) count; app and role (destinations) do not
   t.same([...policyLabelKeys(policies, 'web')].sort(), ['team', 'tier']);
+});
+
+t.test('label-admitted workloads not probed as themselves are listed with why (off, capped, not named)', async (t) => {
+  const inv = buildInventory(snapshot(), SCOPE);
+  const gaps = (over: Partial<PlanInput['options']>): string[] => {
+    const options = { ...OPTS, ...over };
+    return identityGaps(inv.identities ?? [], planRun({ runId: RUN, inventory: inv, probes: PROBES, controls: CONTROLS, options }).identities ?? [], inv.namespaces, options);
+  };
+  t.same(gaps({}), [], 'the admitted workload was probed');
+  t.same(gaps({ identityVantages: false }), ['web/frontend (identity vantages are switched off (--no-identity-vantages))']);
+  t.match(gaps({ maxIdentityVantages: 0 }), [/^web\/frontend \(more than --max-identity-vantages=0/]);
+  t.same(gaps({ asWorkloads: ['web/batch-0'] }), ['web/frontend (not named with --as-workload)']);
 });
