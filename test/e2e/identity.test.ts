@@ -176,6 +176,19 @@ if ('skip' in ready) {
     t.equal(code, 0);
   });
 
+  t.test('with --no-identity-vantages the over-broad policy is not seen, and 1.3.1 says so instead of holding', async (t) => {
+    // Given the over-broad id16-pay, When identity vantages are switched off
+    const outputDir = mkdtempSync(join(tmpdir(), 'meshprobe-e2e-id16-off-'));
+    const run = await runCli({ outputDir, args: ['run', '--kubeconfig', lab.kubeconfig, ...DEFAULTS, '--namespace', 'id16-pay', '--namespace', 'id16-web',
+      '--cde-namespace', 'id16-pay', '--control', '1.3.1', '--approved-flows', join(DIR, 'approved-flows.yaml'), '--no-identity-vantages'] });
+    t.comment(`id16-pay without identity vantages: wall ${(run.wallMs / 1000).toFixed(1)} s, ${attemptCount(run.report) ?? '?'} attempts, exit ${run.code}`);
+    const v = (run.report?.['verdicts'] as Verdict[] | undefined)?.find((x) => x.controlId === 'pci-dss-4.0.1/1.3.1');
+    // Then nothing fails (an unlabelled pod is denied everywhere), but 1.3.1 is inconclusive naming the unprobed workloads
+    t.equal(v?.status, 'inconclusive', '1.3.1 inconclusive');
+    t.match(v?.reasons.join(' '), /not probed as themselves: id16-web\/front \(identity vantages are switched off/);
+    t.equal(run.code, 4);
+  });
+
   t.test('control: a pod with the impersonated labels and NO controller is adopted (what the ownerReference prevents)', async (t) => {
     // Given a bare pod in id16-web labelled tier=web, as an identity pod would be without its ownerReference
     const name = 'id16-orphan-control';
