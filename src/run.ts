@@ -22,6 +22,7 @@ import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
 import type { ProgressSink } from './cli/progress.js';
 import { CONTROLS, PROBES } from './catalogue/index.js';
 import { selectControls } from './plan/select.js';
+import { identityGaps } from './plan/identity.js';
 import { runPipeline, type PipelineState } from './execute/pipeline.js';
 import { loadRunInputs, type RunInputs } from './execute/inputs.js';
 import { checkInputs } from './execute/check-inputs.js';
@@ -148,6 +149,13 @@ interface FinishInput {
   readonly aborted?: AbortInfo;
 }
 
+/** Label-admitted workloads not probed as themselves (plan/identity.ts), for 1.3.1's coverage. */
+function gapsOf(state: PipelineState, options: Options): string[] {
+  const inv = state.inventory;
+  if (inv === undefined || state.plan === undefined) return [];
+  return identityGaps(inv.identities ?? [], state.plan?.identities ?? [], inv.namespaces, options);
+}
+
 /** CLASSIFY is done; EVALUATE and build the report value (pure apart from the clock read). */
 function finish(f: FinishInput): Report {
   const now = f.clock();
@@ -157,7 +165,8 @@ function finish(f: FinishInput): Report {
   });
   const controls = selectControls(f.catalogue.controls, f.options.controls);
   const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
-  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context: f.inputs.context });
+  const context = { ...f.inputs.context, identityGaps: gapsOf(f.state, f.options) };
+  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context });
   const interrupted = f.deps.signal.aborted;
   f.deps.onStage?.('report');
   return buildReport({

@@ -52,7 +52,7 @@ export const PERMISSIONS = {
   'create-configmaps': { verb: 'create', group: '', resource: 'configmaps', why: 'deliver the agent and each batch to probe pods', neededBy: ['run'] },
   'delete-configmaps': { verb: 'delete', group: '', resource: 'configmaps', why: 'remove agent/batch ConfigMaps (also in foreign namespaces)', neededBy: WRITE },
   'list-configmaps': { verb: 'list', group: '', resource: 'configmaps', why: 'find leftover meshprobe ConfigMaps for cleanup', neededBy: ['cleanup'] },
-  'create-pods': { verb: 'create', group: '', resource: 'pods', why: 'start probe pods (probe namespace, same-namespace and from-namespace vantages)', neededBy: ['run'] },
+  'create-pods': { verb: 'create', group: '', resource: 'pods', why: 'start probe pods (probe namespace, same-namespace, from-namespace and identity vantages; naming a workload\'s ServiceAccount in a pod needs no further permission)', neededBy: ['run'] },
   'delete-pods': { verb: 'delete', group: '', resource: 'pods', why: 'remove probe pods', neededBy: WRITE },
   'get-pods': { verb: 'get', group: '', resource: 'pods', why: 'wait for probe pods and read why they are not ready', neededBy: ['run'] },
   'get-pods/log': { verb: 'get', group: '', resource: 'pods/log', why: 'collect the agent observations', neededBy: ['run'] },

@@ -13,7 +13,15 @@ export interface KubeMetadata {
   readonly namespace?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
-  readonly ownerReferences?: readonly { readonly kind: string; readonly name: string }[];
+  readonly uid?: string;
+  readonly ownerReferences?: readonly {
+    readonly kind: string;
+    readonly name: string;
+    readonly apiVersion?: string;
+    readonly uid?: string;
+    readonly controller?: boolean;
+    readonly blockOwnerDeletion?: boolean;
+  }[];
   readonly creationTimestamp?: string;
   readonly deletionTimestamp?: string;
 }

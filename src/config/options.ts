@@ -38,6 +38,12 @@ export interface Options {
   readonly skipProbes: readonly string[];
   /** Place probe pods in out-of-scope namespaces (from-namespace vantages). */
   readonly foreignPods: boolean;
+  /** Probe as chosen workloads (their labels and ServiceAccount) too: identity vantages (issue 16). */
+  readonly identityVantages: boolean;
+  /** At most this many identity vantages are chosen automatically. */
+  readonly maxIdentityVantages: number;
+  /** Workloads ("ns/name") to probe as, instead of the automatic choice. */
+  readonly asWorkloads: readonly string[];
 
   // Output
   readonly output: OutputFormat;
@@ -94,6 +100,9 @@ export const DEFAULTS: Options = {
   controls: [],
   skipProbes: [],
   foreignPods: true,
+  identityVantages: true,
+  maxIdentityVantages: 10,
+  asWorkloads: [],
   output: 'text',
   outputDir: undefined,
   verbose: false,

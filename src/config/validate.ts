@@ -86,6 +86,11 @@ function crossChecks(o: Options): Issue[] {
       if (!m || port < 1 || port > 65_535) issues.push({ option: flag, source: 'merged', message: `"${v}" is not host:port (e.g. outside.example:443)` });
     }
   }
+  for (const w of o.asWorkloads) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(w)) {
+      issues.push({ option: '--as-workload', source: 'merged', message: `"${w}" is not <namespace>/<workload> (e.g. web/frontend)` });
+    }
+  }
   if (o.quiet && o.verbose) issues.push({ option: '--quiet', source: 'merged', message: 'cannot be combined with --verbose' });
   const both = o.namespaces.filter((n) => o.excludeNamespaces.includes(n));
   if (both.length > 0) issues.push({ option: '--exclude-namespace', source: 'merged', message: `namespace(s) ${both.join(', ')} are both included and excluded` });

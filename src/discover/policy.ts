@@ -33,6 +33,11 @@ function peerMatches(peer: unknown, policyNamespace: string, other: PolicyPeer):
   return nsOk && (podSel === undefined || matchesLabelSelector(podSel, other.podLabels));
 }
 
+/** Whether one ingress `from` peer of a policy in `policyNamespace` admits `other` (identity vantages, issue 16). */
+export function ingressPeerAdmits(peer: unknown, policyNamespace: string, other: PolicyPeer): boolean {
+  return peerMatches(peer, policyNamespace, other);
+}
+
 function portMatches(rule: unknown, port: number, portName: string | undefined): boolean {
   const ports = arrayField(rule, 'ports');
   if (ports.length === 0) return true;

@@ -14,6 +14,7 @@ import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namesp
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
 import { referenceFacts, type ReferenceFacts } from './references.js';
 import { matchesLabelMap } from './selector.js';
+import { workloadIdentities, type WorkloadIdentity } from './identities.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
 
 /** What discovery hands to planning. */
@@ -25,6 +26,8 @@ export interface DiscoveredInventory {
   readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
   /** Policies and candidates for a reference the policy allows where the echo pod is not one; absent = unknown. */
   readonly references?: ReferenceFacts;
+  /** Workload identities of namespaces that may host probe pods (identity vantages, issue 16). */
+  readonly identities?: readonly WorkloadIdentity[];
 }
 
 /** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
@@ -292,6 +295,9 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
       const behind = backingOf(t, port, find);
       const name = behind && containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
       return behind && { ...behind, ...(name !== undefined ? { name } : {}) };
+    }),
+    identities: workloadIdentities({
+      pods, services: snapshot.services, namespaces: snapshot.namespaces, networkPolicies: snapshot.networkPolicies, facts: namespaces,
     }),
   };
 }

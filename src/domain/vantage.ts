@@ -7,7 +7,12 @@ export type Vantage =
   /** A probe pod placed in another existing namespace, carrying its identity for NetworkPolicy. */
   | { readonly kind: 'from-namespace'; readonly namespace: string }
   /** The machine running the CLI. */
-  | { readonly kind: 'host' };
+  | { readonly kind: 'host' }
+  /**
+   * A probe pod that carries a real workload's network identity (its labels minus controller-generated
+   * ones, its ServiceAccount) in the workload's namespace, so policies treat it as that workload.
+   */
+  | { readonly kind: 'identity'; readonly namespace: string; readonly workload: string; readonly serviceAccount: string };
 
 export type VantageKind = Vantage['kind'];
 
@@ -20,6 +25,8 @@ export function vantageId(v: Vantage): string {
     case 'same-namespace':
     case 'from-namespace':
       return `${v.kind}:${v.namespace}`;
+    case 'identity':
+      return `identity:${v.namespace}/${v.workload}`;
     default: {
       const never: never = v;
       throw new Error(`unknown vantage ${String(never)}`);
@@ -38,6 +45,8 @@ export function describeVantage(v: Vantage): string {
       return `from namespace ${v.namespace}`;
     case 'host':
       return 'from the host running meshprobe';
+    case 'identity':
+      return `as workload ${v.namespace}/${v.workload} (its labels and ServiceAccount ${v.serviceAccount})`;
     default: {
       const never: never = v;
       throw new Error(`unknown vantage ${String(never)}`);

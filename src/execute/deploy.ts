@@ -12,6 +12,7 @@ import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import { describePermission, PERMISSIONS, type PermissionId } from '../cluster/permissions.js';
 import {
   agentConfigMap, batchConfigMap, echoPodManifest, echoServiceManifest, namespaceManifest, probePodManifest, ECHO_NAME, agentConfigMapName,
+  type ControllerOwner,
 } from '../plan/pods.js';
 import type { PlannedPod, RunPlan } from '../plan/plan.js';
 
@@ -104,9 +105,13 @@ export async function deployPods(ctx: DeployContext, plan: RunPlan): Promise<rea
       }
       const agentError = agentReady.get(pod.namespace);
       if (agentError) throw agentError;
-      await createWithFinalizer(ctx, 'configmaps', batchConfigMap(ctx.runId, pod.namespace, pod.name, pod.batch), foreign);
+      const batch = await createWithFinalizer(ctx, 'configmaps', batchConfigMap(ctx.runId, pod.namespace, pod.name, pod.batch), foreign);
       const deadline = Math.min(ctx.runDeadlineSeconds, Math.ceil(pod.batch.deadlineMs / 1000) + ctx.podReadyTimeoutSeconds + 30);
-      await createWithFinalizer(ctx, 'pods', probePodManifest({ runId: ctx.runId, name: pod.name, namespace: pod.namespace, vantage: pod.vantage, image: ctx.image, activeDeadlineSeconds: deadline }), foreign);
+      const identity = pod.identity ? { workload: pod.identity, owner: controllerOwner(batch, pod) } : undefined;
+      await createWithFinalizer(ctx, 'pods', probePodManifest({
+        runId: ctx.runId, name: pod.name, namespace: pod.namespace, vantage: pod.vantage, image: ctx.image, activeDeadlineSeconds: deadline,
+        ...(identity ? { identity } : {}),
+      }), foreign);
       out.push({ kind: 'created', pod });
     } catch (err) {
       if (!foreign || !isMeshprobeError(err) || err.code !== 'E_DEPLOY') throw err;
@@ -114,6 +119,20 @@ export async function deployPods(ctx: DeployContext, plan: RunPlan): Promise<rea
     }
   }
   return out;
+}
+
+/**
+ * The batch ConfigMap as the identity pod's controller: a controller must exist in the pod's
+ * namespace with a real uid, or the garbage collector deletes the pod at once. Without a uid
+ * the pod is not created (a controller-less pod with the workload's labels could be adopted).
+ */
+function controllerOwner(batch: KubeObject, pod: PlannedPod): ControllerOwner {
+  const uid = batch.metadata?.uid;
+  if (typeof uid !== 'string' || uid === '') {
+    const what = `the batch ConfigMap of ${pod.namespace}/${pod.name} came back without a uid, so the identity pod is not created`;
+    throw new MeshprobeError('E_DEPLOY', what);
+  }
+  return { apiVersion: 'v1', kind: 'ConfigMap', name: batch.metadata?.name ?? `${pod.name}-batch`, uid };
 }
 
 /** Name of the agent ConfigMap (re-exported for cleanup listings). */

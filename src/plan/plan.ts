@@ -21,6 +21,8 @@ import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectO
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 import { chooseReference, describeReference, type VantageReference } from './references.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
+import type { WorkloadIdentity } from '../discover/identities.js';
+import { chooseIdentities, identityCombos, type IdentityChoice, type IdentityOptions } from './identity.js';
 
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
@@ -33,7 +35,7 @@ export interface PlanInput {
   readonly inventory: DiscoveredInventory;
   readonly probes: readonly Probe[];
   readonly controls: readonly Control[];
-  readonly options: SelectOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number };
+  readonly options: SelectOptions & IdentityOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number };
   /** Address of the echo Service; defaults to its DNS name (known before it exists). */
   readonly canaryAddress?: string;
 }
@@ -44,6 +46,8 @@ export interface PlannedPod {
   readonly namespace: string;
   readonly vantage: Vantage;
   readonly batch: AttemptBatch;
+  /** For identity vantages: the workload identity the pod carries (labels, ServiceAccount). */
+  readonly identity?: WorkloadIdentity;
 }
 
 /** The plan of one run. */
@@ -59,6 +63,8 @@ export interface RunPlan {
   readonly canary: { readonly address: string; readonly port: number };
   /** Per probe pod vantage: the reference that proves its pod works (plan/references.ts). */
   readonly references: readonly VantageReference[];
+  /** Workloads considered as identity vantages, chosen or not, with why (issue 16). */
+  readonly identities?: readonly IdentityChoice[];
 }
 
 function nominalVantage(kind: VantageKind, target: Target): Vantage {
@@ -70,6 +76,8 @@ function nominalVantage(kind: VantageKind, target: Target): Vantage {
     case 'probe-namespace':
     case 'host':
       return { kind };
+    case 'identity':
+      return { kind, namespace: target.ref.namespace, workload: '*', serviceAccount: '' };
     default: {
       const never: never = kind;
       return never;
@@ -249,14 +257,14 @@ function udpCanaryAttempts(input: PlanInput, vantages: readonly Vantage[], addre
 
 /** Namespace that hosts the pod of a vantage. */
 function podNamespace(v: Vantage, probeNamespace: string): string {
-  return v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : probeNamespace;
+  return v.kind === 'same-namespace' || v.kind === 'from-namespace' || v.kind === 'identity' ? v.namespace : probeNamespace;
 }
 
 /** Short, stable, DNS-safe tag for a vantage (FNV-1a of its id). */
 export function vantageTag(v: Vantage): string {
   let h = 0x811c9dc5;
   for (const ch of vantageId(v)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return `${v.kind === 'probe-namespace' ? 'pn' : v.kind === 'same-namespace' ? 'sn' : v.kind === 'from-namespace' ? 'fn' : 'h'}${h.toString(16).padStart(8, '0').slice(0, 6)}`;
+  return `${v.kind === 'probe-namespace' ? 'pn' : v.kind === 'same-namespace' ? 'sn' : v.kind === 'from-namespace' ? 'fn' : v.kind === 'identity' ? 'id' : 'h'}${h.toString(16).padStart(8, '0').slice(0, 6)}`;
 }
 
 /** The default collation, as String.prototype.localeCompare uses it (same order, without a per-call setup). */
@@ -276,7 +284,11 @@ export function planRun(input: PlanInput): RunPlan {
   const controls = selectControls(input.controls, input.options.controls);
   const probes = selectProbes(input.probes, controls, input.options.skipProbes);
   const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
-  const { attempts: probeAttempts, notRun } = expand(input, probes, intern);
+  const { attempts: expanded, notRun } = expand(input, probes, intern);
+  const identities = chooseIdentities(input.inventory.identities ?? [], input.inventory.namespaces, input.options);
+  const fromIdentities = identityAttempts(input, probes, identities, intern);
+  const probeAttempts = [...expanded, ...fromIdentities.attempts];
+  notRun.push(...fromIdentities.notRun);
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
@@ -306,7 +318,9 @@ export function planRun(input: PlanInput): RunPlan {
     const specs = (byVantage.get(id) ?? []).map(toSpec);
     chunkSpecs(specs).forEach((chunk, i) => {
       const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
-      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch: makeBatch(input.runId, name, chunk, timing) });
+      const identity = v.kind === 'identity' ? identities.find((c) => vantageId(c.vantage) === id)?.identity : undefined;
+      const batch = makeBatch(input.runId, name, chunk, timing);
+      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch, ...(identity ? { identity } : {}) });
     });
   }
   const hostSpecs = attempts.filter((a) => a.vantage.kind === 'host').map(toSpec);
@@ -321,5 +335,24 @@ export function planRun(input: PlanInput): RunPlan {
     ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, settleMs: 0 }) } : {}),
     canary: { address, port: ECHO_PORT },
     references: refs.references,
+    ...(identities.length > 0 ? { identities } : {}),
   };
+}
+
+/** Attempts (and not-run entries) from identity vantages; see plan/identity.ts. */
+function identityAttempts(
+  input: PlanInput,
+  probes: readonly Probe[],
+  choices: readonly IdentityChoice[],
+  intern: PlanInterners,
+): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+  const attempts: Attempt[] = [];
+  const notRun: NotRunAttempt[] = [];
+  for (const c of identityCombos(probes, choices, input.inventory.targets)) {
+    const vantage = intern.vantages.intern(c.vantage);
+    if (c.notRun !== undefined) {
+      notRun.push({ probeId: c.probe.id, vantage, target: c.target.ref, port: c.port.port, reason: intern.reasons.intern(c.notRun) });
+    } else attempts.push(makeAttempt(c.probe, 'probe', vantage, c.target, c.port, input.options.attemptTimeout));
+  }
+  return { attempts, notRun };
 }

@@ -10,6 +10,7 @@ import type { KubeObject } from '../cluster/ports.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import { ECHO_PORT } from './echo-server.js';
+import type { WorkloadIdentity } from '../discover/identities.js';
 
 /** Where the agent and batch are mounted, and the files in it. */
 export const MOUNT_DIR = '/meshprobe';
@@ -127,16 +128,49 @@ export interface ProbePodInput {
   readonly vantage: Vantage;
   readonly image: string;
   readonly activeDeadlineSeconds: number;
+  /** Identity vantages: the workload identity to carry, and the run's object that controls the pod. */
+  readonly identity?: { readonly workload: WorkloadIdentity; readonly owner: ControllerOwner };
+}
+
+/** An object of the run (the pod's batch ConfigMap) that is the identity pod's controller. */
+export interface ControllerOwner {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** Readiness gate no one ever sets: an identity pod is never Ready, so no Service routes to it. */
+export const NEVER_READY_CONDITION = 'meshprobe.io/never-ready';
+
+/**
+ * What an identity pod adds (issue 16): the workload's labels under the run's own, its
+ * ServiceAccount (still no token: automountServiceAccountToken stays false), a controller
+ * ownerReference to an object of the run (so no ReplicaSet/DaemonSet/StatefulSet/Job whose
+ * selector matches the labels adopts it), and a readiness gate that never passes. Nothing
+ * else of the workload: no volumes, secrets, env or image.
+ */
+function identityParts(identity: ProbePodInput['identity']): { labels: Record<string, string>; metadata: object; spec: object } {
+  if (identity === undefined) return { labels: {}, metadata: {}, spec: {} };
+  const { workload, owner } = identity;
+  return {
+    labels: { ...workload.labels },
+    metadata: { ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: false }] },
+    spec: { serviceAccountName: workload.serviceAccount, readinessGates: [{ conditionType: NEVER_READY_CONDITION }] },
+  };
 }
 
 /** A probe pod running the agent on its batch. */
 export function probePodManifest(p: ProbePodInput): KubeObject {
-  const labels = { ...runLabels(p.runId, 'probe'), [VANTAGE_KEY]: labelValue(vantageId(p.vantage)), ...MESH_OPT_OUT_LABELS };
+  const id = identityParts(p.identity);
+  // The run's labels and the mesh opt-outs win over a workload label with the same key.
+  const labels = { ...id.labels, ...runLabels(p.runId, 'probe'), [VANTAGE_KEY]: labelValue(vantageId(p.vantage)), ...MESH_OPT_OUT_LABELS };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: p.name, namespace: p.namespace, labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS } },
+    metadata: { name: p.name, namespace: p.namespace, labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS }, ...id.metadata },
     spec: {
+      ...id.spec,
       ...hardenedSpec(p.activeDeadlineSeconds, [
         { configMap: { name: agentConfigMapName(p.runId), items: [{ key: AGENT_FILE, path: AGENT_FILE }] } },
         { configMap: { name: `${p.name}-batch`, items: [{ key: BATCH_FILE, path: BATCH_FILE }] } },

@@ -77,6 +77,8 @@ export function vantagesFor(probe: Probe, kind: VantageKind, target: Target, nam
       if (!options.foreignPods) return { kind: 'none', reason: 'probe pods in other namespaces are disabled (--no-foreign-pods)' };
       if (endpointRole === 'untrusted') return { kind: 'none', reason: 'untrusted-path endpoints are probed from the host and the probe namespace' };
       return fromNamespaces(probe, target, namespaces);
+    case 'identity':
+      return { kind: 'none', reason: 'identity vantages are chosen per workload (plan/identity.ts), not per probe vantage kind' };
     case 'host':
       if (endpointRole !== 'untrusted') return { kind: 'none', reason: 'the host vantage only probes user-named --untrusted-path endpoints; cluster addresses are probed from pods' };
       return { kind: 'vantages', vantages: [{ kind: 'host' }] };

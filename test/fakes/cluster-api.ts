@@ -108,7 +108,8 @@ export class FakeClusterApi implements ClusterApi {
     if (this.#find(kind, namespace, name)) throw new MeshprobeError('E_API', `${kind} "${name}" already exists`);
     const stored: KubeObject = {
       ...body, apiVersion: 'v1', kind: kindName,
-      metadata: { ...body.metadata, name, ...(namespace ? { namespace } : {}) },
+      // The API server gives every created object a uid (identity pods need their owner's).
+      metadata: { uid: `fake-uid-${kind}-${this.#serial + 1}-${name}`, ...body.metadata, name, ...(namespace ? { namespace } : {}) },
       ...(kind === 'services' ? { spec: { ...(body.spec as object), clusterIP: `10.96.99.${this.#serial + 1}` } } : {}),
     };
     this.objects.push(stored);

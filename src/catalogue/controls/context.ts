@@ -22,10 +22,12 @@ export interface ControlContext {
   readonly approvedFlows: readonly ApprovedFlow[] | undefined;
   /** True when --ca-file gave a trust bundle (the entity's trusted CAs) to check certificates against. */
   readonly trustBundleSupplied: boolean;
+  /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
+  readonly identityGaps: readonly string[];
 }
 
 /** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied'] as const;
+export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps'] as const;
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -52,6 +54,7 @@ export function readContext(input: Pick<JudgeInput, 'context'>): ControlContext 
     egressTargets: strings(c['egressTargets']),
     approvedFlows: flows(c['approvedFlows']),
     trustBundleSupplied: c['trustBundleSupplied'] === true,
+    identityGaps: strings(c['identityGaps']),
   };
 }
 
@@ -63,6 +66,31 @@ export function isApproved(flows: readonly ApprovedFlow[], from: string, to: { n
       (f.to === `${to.namespace}/${to.name}` || f.to === `${to.namespace}/*` || f.to === '*') &&
       (f.port === '*' || f.port === port),
   );
+}
+
+/** The vantage fields approval depends on (a structural subset of Vantage). */
+export type ApprovalSource =
+  | { readonly kind: 'identity'; readonly namespace: string; readonly workload: string; readonly serviceAccount: string }
+  | { readonly kind: 'same-namespace' | 'from-namespace'; readonly namespace: string }
+  | { readonly kind: 'probe-namespace' | 'host' };
+
+/**
+ * True when an approved flow covers an attempt's vantage (issue 16): a namespace vantage matches
+ * `from: <namespace>`; an identity vantage also matches `from: <namespace>/<workload>` and
+ * `from: <namespace>/sa:<serviceaccount>`. A workload-qualified flow never covers a fresh pod
+ * of the namespace: that pod is not the workload.
+ */
+export function isApprovedFrom(
+  flows: readonly ApprovedFlow[],
+  v: ApprovalSource,
+  to: { namespace: string; name: string },
+  port: number,
+): ApprovedFlow | undefined {
+  if (v.kind !== 'identity') {
+    return isApproved(flows, v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : v.kind, to, port);
+  }
+  const names = new Set([v.namespace, `${v.namespace}/${v.workload}`, `${v.namespace}/sa:${v.serviceAccount}`]);
+  return flows.find((f) => (f.from === '*' || names.has(f.from)) && isApproved([{ ...f, from: '*' }], '*', to, port) !== undefined);
 }
 
 /**
@@ -84,7 +112,7 @@ export function controlContext(
 
 /**
  * Check a parsed --approved-flows document (YAML or JSON already parsed): a list of flows or
- * { flows: [...] }, each { from: <namespace>|*, to: <ns>/<name>|<ns>/*, port: <n>|*, ref?: <ticket> }.
+ * { flows: [...] }, each { from: <namespace>|<namespace>/<workload>|<namespace>/sa:<serviceaccount>|*, to: <ns>/<name>|<ns>/*, port: <n>|*, ref?: <ticket> }.
  * Returns the flows or every problem (each naming the entry), never throws.
  */
 export function validateApprovedFlows(doc: unknown): { flows: ApprovedFlow[] } | { problems: string[] } {
@@ -95,7 +123,7 @@ export function validateApprovedFlows(doc: unknown): { flows: ApprovedFlow[] } |
     const o = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
     if (typeof o['to'] !== 'string' || !/^[^/]+\/[^/]+$|^\*$/.test(o['to'])) problems.push(`flow ${i + 1}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
     if (o['port'] !== '*' && !(Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536)) problems.push(`flow ${i + 1}: "port" must be 1-65535 or "*"`);
-    if (o['from'] !== undefined && typeof o['from'] !== 'string') problems.push(`flow ${i + 1}: "from" must be a namespace or "*"`);
+    if (o['from'] !== undefined && typeof o['from'] !== 'string') problems.push(`flow ${i + 1}: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"`);
   });
   if (problems.length > 0) return { problems };
   return { flows: flows(list) ?? [] };

@@ -1,7 +1,6 @@
 import type { Control } from '../../domain/control.js';
-import { isApproved, readContext } from './context.js';
+import { isApprovedFrom, readContext } from './context.js';
 import { closedAfterConnect, finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
-import { sourceOf } from './segmentation.js';
 
 const PROBES = ['tcp-reach', 'plaintext-http', 'mesh-bypass-port', 'tenant-reach'];
 
@@ -28,7 +27,7 @@ export const req125: Control = {
       };
     }
     const findings = open.map((e) => {
-      const ok = isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port);
+      const ok = isApprovedFrom(approvedFlows, e.attempt.vantage, e.attempt.target, e.attempt.port);
       const subject = `${said(e)}`;
       return ok
         ? finding('holds', `${subject}, which the approved-flows file lists${ok.ref ? ` (${ok.ref})` : ''}.`, e)

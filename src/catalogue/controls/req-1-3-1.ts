@@ -1,8 +1,8 @@
 import type { Control } from '../../domain/control.js';
-import { readContext, isApproved } from './context.js';
+import { readContext, isApprovedFrom, type ApprovedFlow } from './context.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
-import { segmentationFinding, sourceOf } from './segmentation.js';
+import { segmentationFinding } from './segmentation.js';
 
 const PROBES = ['tcp-reach'];
 
@@ -14,25 +14,53 @@ export const req131: Control = {
   holdsMeans: 'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
   probeIds: PROBES,
   judge(input) {
-    const { approvedFlows } = readContext(input);
+    const { approvedFlows, identityGaps } = readContext(input);
     const evidence = probeEvidence(input, PROBES).filter(
-      (e) => targetsCde(input, e.attempt.target) && !(e.attempt.vantage.kind === 'from-namespace' && targetsCdeNs(input, e.attempt.vantage.namespace)),
+      (e) => targetsCde(input, e.attempt.target) &&
+        !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') &&
+          targetsCdeNs(input, e.attempt.vantage.namespace)),
     );
     const findings: Finding[] = evidence.map((e) => {
       // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
       // whether the workload then answered, reset or closed (e.g. plaintext into STRICT mTLS).
-      const approved = approvedFlows && reachedPort(e) ? isApproved(approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
+      const approved = approvedFlows && reachedPort(e) ? isApprovedFrom(approvedFlows, e.attempt.vantage, e.attempt.target, e.attempt.port) : undefined;
       if (approved) {
         return finding('holds', `${said(e)}; this source reaching the port is a flow the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
       }
+      if (e.attempt.vantage.kind === 'identity') return identityFinding(e, approvedFlows);
       return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
     });
     if (evidence.length > 0 && !evidence.some((e) => e.attempt.vantage.kind === 'probe-namespace')) {
       findings.push({ status: 'inconclusive', reason: 'No attempt was made from a fresh unlabelled pod (probe namespace), so a default-deny for new workloads is not shown.', evidenceIds: [] });
     }
+    if (evidence.length > 0 && identityGaps.length > 0) {
+      const list = identityGaps.join('; ');
+      findings.push({
+        status: 'inconclusive',
+        reason: `Workloads that CDE NetworkPolicies admit by label were not probed as themselves: ${list}. ` +
+          'An unlabelled pod is denied by such policies, so whether they admit these workloads to more than is necessary is not shown.',
+        evidenceIds: [],
+      });
+    }
     return fold(findings, { status: 'inconclusive', reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.' });
   },
 };
+
+/**
+ * From an identity vantage (issue 16) policy admits the workload on purpose, so reaching a port is a
+ * failure only where approved flows say the identity has no business there; with no approved-flows
+ * file, what the identity reached is listed but not judged.
+ */
+function identityFinding(e: Evidence, flows: readonly ApprovedFlow[] | undefined): Finding {
+  const v = e.attempt.vantage;
+  const who = v.kind === 'identity' ? `${v.namespace}/${v.workload}` : '';
+  if (e.outcome.kind === 'allowed' && flows === undefined) {
+    const why = `without an approved-flows file (--approved-flows) it is not known whether ${who} needs this port`;
+    return finding('inconclusive', `${said(e)}; ${why}.`, e);
+  }
+  const breach = `no approved flow gives ${who} this port, so inbound traffic to the CDE is not restricted to what is necessary`;
+  return segmentationFinding(e, breach);
+}
 
 function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
   return cdeNamespaces(input).has(ns);

@@ -9,7 +9,7 @@ import { type Finding, finding, inconclusiveReason, said } from './judge-kit.js'
 /** Source namespace of an attempt, or the vantage id when it is not a namespace. */
 export function sourceOf(e: Evidence): string {
   const v = e.attempt.vantage;
-  return v.kind === 'from-namespace' || v.kind === 'same-namespace' ? v.namespace : v.kind;
+  return v.kind === 'from-namespace' || v.kind === 'same-namespace' || v.kind === 'identity' ? v.namespace : v.kind;
 }
 
 /**

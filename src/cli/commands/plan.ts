@@ -44,9 +44,22 @@ export function renderPlanText(plan: RunPlan, verbose: boolean): string {
     `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,
     '', pods, '', byProbe, '',
     ...(plan.references.length > 0 ? [references, ''] : []),
+    ...identityLines(plan),
     `Not run (${plan.notRun.length})${verbose ? '' : ', by probe; every reason with --verbose'}:`,
     ...(verbose ? reasons : byProbeNotRun),
   ].join('\n');
+}
+
+/** Identity vantages considered (issue 16): each workload, chosen or not, and why. */
+function identityLines(plan: RunPlan): string[] {
+  const list = plan.identities ?? [];
+  if (list.length === 0) return [];
+  const rows = list.map((c) => [
+    `${c.vantage.namespace}/${c.vantage.workload}`, c.identity.ownerKind, c.vantage.serviceAccount, c.chosen ? 'yes' : 'no', c.why,
+  ]);
+  const chosen = list.filter((c) => c.chosen).length;
+  return [`Identity vantages (${chosen} of ${list.length} chosen; --no-identity-vantages to switch off):`,
+    table(['WORKLOAD', 'KIND', 'SERVICEACCOUNT', 'CHOSEN', 'WHY'], rows), ''];
 }
 
 async function planCommand(ctx: CliContext): Promise<number> {

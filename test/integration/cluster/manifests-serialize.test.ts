@@ -14,6 +14,14 @@ const cases: [string, string, object][] = [
   ['agent ConfigMap', 'V1ConfigMap', agentConfigMap(RUN, 'ns', { agent: 'A', echo: 'E' })],
   ['batch ConfigMap', 'V1ConfigMap', batchConfigMap(RUN, 'ns', 'p', { v: 1, runId: RUN, podName: 'p', concurrency: 4, deadlineMs: 1000, attempts: [] })],
   ['probe pod', 'V1Pod', probePodManifest({ runId: RUN, name: 'p', namespace: 'ns', vantage: { kind: 'same-namespace', namespace: 'ns' }, image: 'img', activeDeadlineSeconds: 60 })],
+  ['identity probe pod', 'V1Pod', probePodManifest({
+    runId: RUN, name: 'p', namespace: 'web', vantage: { kind: 'identity', namespace: 'web', workload: 'front', serviceAccount: 'front-sa' }, image: 'img',
+    activeDeadlineSeconds: 60,
+    identity: {
+      workload: { namespace: 'web', workload: 'front', ownerKind: 'Deployment', serviceAccount: 'front-sa', labels: { tier: 'web' }, withheld: [], enrolment: 'none', admittedBy: [] },
+      owner: { apiVersion: 'v1', kind: 'ConfigMap', name: 'p-batch', uid: '0b9c1f4e-1111-2222-3333-444455556666' },
+    },
+  })],
   ['echo pod', 'V1Pod', echoPodManifest(RUN, 'img', 600)],
   ['echo Service', 'V1Service', echoServiceManifest(RUN)],
 ];
