@@ -5,11 +5,22 @@
  * be read (one AgentErrorLine with code E_BATCH), 1 when the agent itself broke.
  */
 import { readFile } from 'node:fs/promises';
+import { getHeapStatistics } from 'node:v8';
 import { PROTOCOL_VERSION, type AgentErrorLine, type AttemptBatch } from '../protocol.js';
 import { parseBatch } from './batch.js';
+import { memoryGate } from './in-flight-gate.js';
 import { startMemoryGuard } from './memory-guard.js';
 import { abortReason } from './observation.js';
 import { runBatch } from './run-batch.js';
+
+/**
+ * In-flight attempts may add at most this much used heap to what the agent holds at start.
+ * The agent's RSS budget is 64 MiB (issue 20) and Node alone takes ≈ 41–47 MiB of it; an
+ * in-flight attempt's heap (socket, timers, buffers, its promise chain) is what grows with
+ * concurrency, and V8 commits heap roughly in step with it. Measured with `npm run bench:agent`
+ * up to concurrency 4 096.
+ */
+const HEAP_HEADROOM_BYTES = 8 * 1024 * 1024;
 
 /** After the done line the process should exit by itself; this is only a safety net. */
 const EXIT_GRACE_MS = 2000;
@@ -59,8 +70,9 @@ async function main(): Promise<void> {
     writeLine(line);
     guard.afterAttempt();
   };
+  const gate = memoryGate({ softLimitBytes: getHeapStatistics().used_heap_size + HEAP_HEADROOM_BYTES, relieve: guard.collectNow });
   try {
-    await runBatch(batch, write, { signal: stop.signal });
+    await runBatch(batch, write, { signal: stop.signal, gate });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

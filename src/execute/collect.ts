@@ -62,7 +62,8 @@ export function isObservationLine(line: Json): boolean {
     (line['tls'] === undefined || Array.isArray((line['tls'] as Json)['peerChainPem'])) &&
     optional(line['http'], 'object') &&
     (line['http'] === undefined || typeof (line['http'] as Json)['status'] === 'number') &&
-    optional(line['dns'], 'object')
+    optional(line['dns'], 'object') &&
+    optional(line['repeated'], 'object')
   );
 }
 
