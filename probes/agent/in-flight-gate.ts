@@ -6,7 +6,6 @@
  * attempt only while resident memory is below a soft limit (or too few attempts are in flight
  * to matter), so the effective concurrency follows memory, not the flag.
  */
-import { getHeapStatistics } from 'node:v8';
 
 /** Lets an attempt into flight and is told when it lands. */
 export interface InFlightGate {
@@ -28,32 +27,36 @@ export interface MemoryGateOptions {
   /** Always admit while fewer than this many are in flight (progress is never blocked). */
   readonly minInFlight?: number;
   /**
-   * The memory to hold below the limit (default: V8's used heap). Not RSS: RSS keeps its high
-   * water mark after a collection, so a gate on it would stay shut; used heap falls when the
-   * attempts that held it land, and it is what in-flight attempts add to RSS.
+   * What one more attempt in flight is assumed to add before the measurement shows it: above
+   * `minInFlight`, only as many attempts are admitted as the headroom below the limit pays for,
+   * so a burst at start (every worker at once) cannot overshoot the budget.
    */
+  readonly perAttemptBytes?: number;
+  /** The memory to hold below the limit (default: the resident set size now). */
   readonly measure?: () => number;
-  /** Called once when the limit is first met after a quiet spell: a chance to collect garbage. */
+  /** Called when the limit is met, at most once per `relieveEveryMs`: a chance to collect garbage. */
   readonly relieve?: () => void;
+  readonly relieveEveryMs?: number;
 }
 
 /** A gate that admits attempts while the measured memory stays below `softLimitBytes`. */
 export function memoryGate(opts: MemoryGateOptions): InFlightGate & { readonly heldBack: () => number } {
   const min = Math.max(1, opts.minInFlight ?? 16);
-  const measure = opts.measure ?? ((): number => getHeapStatistics().used_heap_size);
+  const measure = opts.measure ?? ((): number => process.memoryUsage.rss());
   const waiting: (() => void)[] = [];
   let inFlight = 0;
   let heldBack = 0;
-  let relieved = false;
+  let relievedAt = -Infinity;
+  const every = opts.relieveEveryMs ?? 500;
+  const perAttempt = Math.max(1, opts.perAttemptBytes ?? 32 * 1024);
+  const fits = (): boolean => inFlight < min + Math.floor((opts.softLimitBytes - measure()) / perAttempt);
   const admit = (): boolean => {
-    if (inFlight < min || measure() < opts.softLimitBytes) {
-      relieved = false;
-      return true;
-    }
-    if (!relieved && opts.relieve !== undefined) {
-      relieved = true;
+    if (inFlight < min || fits()) return true;
+    // A full collection blocks the event loop: rate-limited, so in-flight attempts never starve.
+    if (opts.relieve !== undefined && performance.now() - relievedAt >= every) {
+      relievedAt = performance.now();
       opts.relieve();
-      return measure() < opts.softLimitBytes;
+      return fits();
     }
     return false;
   };

@@ -5,7 +5,6 @@
  * be read (one AgentErrorLine with code E_BATCH), 1 when the agent itself broke.
  */
 import { readFile } from 'node:fs/promises';
-import { getHeapStatistics } from 'node:v8';
 import { PROTOCOL_VERSION, type AgentErrorLine, type AttemptBatch } from '../protocol.js';
 import { parseBatch } from './batch.js';
 import { memoryGate } from './in-flight-gate.js';
@@ -14,13 +13,13 @@ import { abortReason } from './observation.js';
 import { runBatch } from './run-batch.js';
 
 /**
- * In-flight attempts may add at most this much used heap to what the agent holds at start.
- * The agent's RSS budget is 64 MiB (issue 20) and Node alone takes ≈ 41–47 MiB of it; an
- * in-flight attempt's heap (socket, timers, buffers, its promise chain) is what grows with
- * concurrency, and V8 commits heap roughly in step with it. Measured with `npm run bench:agent`
- * up to concurrency 4 096.
+ * New attempts wait while the agent's RSS is at or above this (its budget is 64 MiB per probe
+ * pod, issue 20; Node alone takes ≈ 41–48 MiB of it). An admitted attempt (socket, timers,
+ * buffers, its promise chain) and V8's next heap step must fit in the remaining headroom.
  */
-const HEAP_HEADROOM_BYTES = 8 * 1024 * 1024;
+const RSS_SOFT_LIMIT_BYTES = 60 * 1024 * 1024;
+/** Below this many attempts in flight the gate always admits (progress never stops). */
+const MIN_IN_FLIGHT = 64;
 
 /** After the done line the process should exit by itself; this is only a safety net. */
 const EXIT_GRACE_MS = 2000;
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
     writeLine(line);
     guard.afterAttempt();
   };
-  const gate = memoryGate({ softLimitBytes: getHeapStatistics().used_heap_size + HEAP_HEADROOM_BYTES, relieve: guard.collectNow });
+  const gate = memoryGate({ softLimitBytes: RSS_SOFT_LIMIT_BYTES, minInFlight: MIN_IN_FLIGHT, relieve: guard.collectNow });
   try {
     await runBatch(batch, write, { signal: stop.signal, gate });
   } finally {
