@@ -13,6 +13,11 @@ export interface InFlightGate {
   readonly enter: () => Promise<void>;
   /** An attempt that entered has finished. */
   readonly leave: () => void;
+  /**
+   * The most attempts this gate will ever have in flight, if it knows: the batch runner starts
+   * no more workers than this (each waiting worker is a suspended frame that costs memory too).
+   */
+  readonly maxInFlight?: number;
 }
 
 /** A gate that never holds anything back (the host vantage, tests). */
@@ -60,7 +65,10 @@ export function memoryGate(opts: MemoryGateOptions): InFlightGate & { readonly h
     }
     return false;
   };
+  // Memory is lowest now, at start: the headroom cannot pay for more than this later.
+  const maxInFlight = Math.max(min, min + Math.floor((opts.softLimitBytes - measure()) / perAttempt));
   return {
+    maxInFlight,
     enter: async () => {
       while (!admit()) {
         heldBack += 1;

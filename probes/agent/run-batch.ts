@@ -118,7 +118,7 @@ export async function runBatch(
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
     const gate = opts.gate ?? openGate();
-    const workers = workerCount(batch);
+    const workers = Math.min(workerCount(batch), gate.maxInFlight ?? Number.POSITIVE_INFINITY);
     let count = 0;
     const emit = (line: ObservationLine): void => {
       write(JSON.stringify(line));

@@ -29,6 +29,7 @@ t.test('a burst is admitted only as far as the headroom below the soft limit pay
   // Then the floor plus 12 MiB of headroom worth of attempts are in flight, the rest wait
   t.equal(entered, 16);
   t.ok(gate.heldBack() > 0);
+  t.equal(gate.maxInFlight, 16, 'and no more workers are worth starting');
 });
 
 t.test('over the limit only the floor runs, and a landing attempt lets the next one in', async (t) => {

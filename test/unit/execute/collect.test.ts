@@ -106,3 +106,17 @@ t.test('self-checks of the pods serving one vantage merge conservatively', async
   for (const c of cases) t.same(mergeSelfChecks(c.pods).get('v'), c.want, c.name);
   t.equal(mergeSelfChecks([{ vantageId: 'v', selfCheck: unmeshed, observed: 3 }, { vantageId: 'w', observed: 2 }]).has('w'), false);
 });
+
+t.test('a repeated attempt keeps its first try on record, and the done line may name the policy-ready point', async (t) => {
+  // Given an attempt repeated after the point (connected early, dropped later) and a done line with the point
+  const repeated = { policyReadyAt: '2026-01-01T00:00:03.000Z', firstStartedAt: '2026-01-01T00:00:00.100Z', firstDurationMs: 4, firstTransport: 'connected' };
+  const line = obs('a', { transport: 'timeout', errorCode: undefined, startedAt: '2026-01-01T00:00:03.001Z', repeated });
+  const doneLine = JSON.stringify({ ...JSON.parse(done(1)), policyReadyAt: repeated.policyReadyAt, repeatedCount: 1 });
+  // When collected
+  const result = collectObservations([line, doneLine].join('\n'), ['a']);
+  // Then the later try is the observation, with the first on record, and nothing is a problem
+  t.equal(result.observations[0]?.transport, 'timeout');
+  t.same(result.observations[0]?.repeated, repeated);
+  t.same(result.problems, []);
+  t.equal(isObservationLine({ ...JSON.parse(obs('a')), repeated: 'connected' }), false, 'repeated must be an object');
+});
