@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     writeLine(line);
     guard.afterAttempt();
   };
-  const gate = memoryGate({ softLimitBytes: RSS_SOFT_LIMIT_BYTES, minInFlight: MIN_IN_FLIGHT, relieve: guard.collectNow });
+  const gate = memoryGate({
+    softLimitBytes: RSS_SOFT_LIMIT_BYTES, minInFlight: MIN_IN_FLIGHT, relieve: guard.collectNow,
+  });
   try {
     await runBatch(batch, write, { signal: stop.signal, gate });
   } finally {

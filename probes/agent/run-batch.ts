@@ -4,7 +4,9 @@
  * in-process, by the host vantage.
  */
 import { setMaxListeners } from 'node:events';
-import { PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck } from '../protocol.js';
+import {
+  PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck,
+} from '../protocol.js';
 import { runAttempt } from './attempt.js';
 import { abortReason, agentErrorObservation, describeAbort, startClock } from './observation.js';
 import { openGate, type InFlightGate } from './in-flight-gate.js';
@@ -53,7 +55,7 @@ interface Pass {
   readonly specs: readonly AttemptSpec[];
   readonly signal: AbortSignal;
   readonly gate: InFlightGate;
-  /** Called with each finished line; returns false when the line is held back for a repeat. */
+  /** Called with each finished line and when (monotonic ms) its attempt started. */
   readonly finish: (spec: AttemptSpec, line: ObservationLine, startMs: number) => void;
 }
 
@@ -64,7 +66,8 @@ async function runPass(pass: Pass, workers: number): Promise<void> {
     for (let spec = pass.specs[next++]; spec !== undefined; spec = pass.specs[next++]) {
       const { signal } = pass;
       if (signal.aborted) {
-        pass.finish(spec, agentErrorObservation(spec, startClock(), describeAbort(signal).code, describeAbort(signal).message), 0);
+        const { code, message } = describeAbort(signal);
+        pass.finish(spec, agentErrorObservation(spec, startClock(), code, message), 0);
         continue;
       }
       await pass.gate.enter();
@@ -89,6 +92,39 @@ function repeatedLine(later: ObservationLine, first: ObservationLine, policyRead
     ...(first.errorCode !== undefined ? { firstErrorCode: first.errorCode } : {}),
   };
   return { ...later, repeated };
+}
+
+/** The pod's policy-ready point on both clocks; `set` is false when the batch has none. */
+interface ReadyPoint {
+  readonly ms: number;
+  readonly at: string;
+  readonly set: boolean;
+}
+
+/**
+ * One pass over every spec, holding back results that may have been decided before the
+ * point; then, after the point, a second pass over those, whose lines carry `repeated`.
+ * Returns how many were repeated.
+ */
+async function runWithRepeats(
+  base: Omit<Pass, 'finish'>,
+  workers: number,
+  point: ReadyPoint,
+  emit: (line: ObservationLine) => void,
+): Promise<number> {
+  const later: Pending[] = [];
+  await runPass({ ...base, finish: (spec, line, startMs) => {
+    if (point.set && needsRepeat(spec, line.transport, startMs, point.ms)) later.push({ spec, first: line });
+    else emit(line);
+  } }, workers);
+  if (later.length === 0) return 0;
+  await waitUntil(point.ms, base.signal);
+  const firsts = new Map(later.map((p) => [p.spec.id, p.first]));
+  await runPass({ ...base, specs: later.map((p) => p.spec), finish: (spec, line) => {
+    const first = firsts.get(spec.id);
+    emit(first === undefined ? line : repeatedLine(line, first, point.at));
+  } }, workers);
+  return later.length;
 }
 
 /**
@@ -124,22 +160,11 @@ export async function runBatch(
       write(JSON.stringify(line));
       count += 1;
     };
-    const later: Pending[] = [];
-    await runPass({ specs: batch.attempts, signal, gate, finish: (spec, line, startMs) => {
-      if (batch.policyReadyMs !== undefined && needsRepeat(spec, line.transport, startMs, readyMs)) later.push({ spec, first: line });
-      else emit(line);
-    } }, workers);
-    if (later.length > 0) {
-      await waitUntil(readyMs, signal);
-      const firsts = new Map(later.map((p) => [p.spec.id, p.first]));
-      await runPass({ specs: later.map((p) => p.spec), signal, gate, finish: (spec, line) => {
-        const first = firsts.get(spec.id);
-        emit(first === undefined ? line : repeatedLine(line, first, policyReadyAt));
-      } }, workers);
-    }
+    const point = { ms: readyMs, at: policyReadyAt, set: batch.policyReadyMs !== undefined };
+    const repeated = await runWithRepeats({ specs: batch.attempts, signal, gate }, workers, point, emit);
     const done: DoneLine = {
       v: PROTOCOL_VERSION, done: true, count, selfCheck,
-      ...(batch.policyReadyMs !== undefined ? { policyReadyAt, repeatedCount: later.length } : {}),
+      ...(point.set ? { policyReadyAt, repeatedCount: repeated } : {}),
     };
     write(JSON.stringify(done));
     return done;
