@@ -33,6 +33,12 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
+/**
+ * Attempts the agent's memory gate always lets into flight (probes/agent/main.ts); above this,
+ * how many run at once follows the agent's memory, so a deadline counts waves of this size.
+ */
+export const AGENT_MIN_IN_FLIGHT = 64;
+
 /** Timing of one batch. */
 export interface BatchTiming {
   readonly concurrency: number;
@@ -49,7 +55,8 @@ export interface BatchTiming {
  * are made again after it: at worst every wave twice, after the point.
  */
 export function batchDeadlineMs(count: number, t: BatchTiming): number {
-  const waves = Math.max(1, Math.ceil(count / Math.max(1, t.concurrency)));
+  const inFlight = Math.max(1, Math.min(t.concurrency, AGENT_MIN_IN_FLIGHT));
+  const waves = Math.max(1, Math.ceil(count / inFlight));
   const ready = t.policyReadyMs ?? 0;
   return Math.min(t.maxDeadlineMs, ready + (ready > 0 ? 2 : 1) * waves * t.attemptTimeoutMs * 2 + 5000);
 }
