@@ -76,11 +76,15 @@ export interface AttemptBatch {
   /** Whole-batch budget; attempts not finished by then are reported as agent-error. */
   readonly deadlineMs: number;
   /**
-   * Wait this long after the self-check before the first attempt (default 0). NetworkPolicy
-   * engines learn a new pod's address from the API after it starts; until then its traffic
-   * can pass a policy that is about to apply. Counted inside deadlineMs.
+   * The policy-ready point: milliseconds after the agent starts this batch by which the
+   * cluster's NetworkPolicy engine is assumed to have programmed this pod (default 0: no
+   * point). Engines learn a new pod from the API after it starts; before that its traffic
+   * can pass a policy that is about to apply, or miss a rule that would admit it. Attempts
+   * start at once; one that started earlier and whose result may have been decided before
+   * the point (see repeat.ts in the agent) is made again after it, and only the later
+   * result is reported (with `repeated`). Must be below deadlineMs.
    */
-  readonly settleMs?: number;
+  readonly policyReadyMs?: number;
   readonly attempts: readonly AttemptSpec[];
 }
 
@@ -184,6 +188,22 @@ export interface ObservationLine {
   readonly udp?: UdpFacts;
   /** For transport `agent-error`: one human sentence on why (bad spec, deadline); never classified on. */
   readonly detail?: string;
+  /**
+   * Present when this attempt first ran before its pod's policy-ready point and was made
+   * again after it. The line's own fields (startedAt, transport, …) are the later attempt,
+   * the only one that counts; the first result is kept here for the record.
+   */
+  readonly repeated?: RepeatFacts;
+}
+
+/** The first, discarded try of an attempt that was repeated after the policy-ready point. */
+export interface RepeatFacts {
+  /** The pod's policy-ready point (ISO-8601 UTC); the later attempt started at or after it. */
+  readonly policyReadyAt: string;
+  readonly firstStartedAt: string;
+  readonly firstDurationMs: number;
+  readonly firstTransport: TransportResult;
+  readonly firstErrorCode?: string;
 }
 
 /** Result of the agent's start-up check for mesh proxies in its own network namespace. */
@@ -201,13 +221,12 @@ export interface DoneLine {
   readonly count: number;
   readonly selfCheck: SelfCheck;
   /**
-   * ISO-8601 UTC: the moment the agent considered the pod's network policy in effect (today: the
-   * end of the `settleMs` wait; a smarter settle check would set it when it passes). Only attempts
-   * that started at or after it count as proof that the pod works, and only they can be "blocked"
-   * by such proof: a connection made before a policy engine programmed the pod says nothing about
-   * the pod afterwards, and the reverse. Absent from agents older than this field.
+   * The pod's policy-ready point (ISO-8601 UTC), when the batch set one. Observations that
+   * started at or after it were made once the policy engine is assumed to know the pod.
    */
-  readonly settledAt?: string;
+  readonly policyReadyAt?: string;
+  /** How many attempts were repeated after the point (their lines carry `repeated`). */
+  readonly repeatedCount?: number;
 }
 
 /** Printed alone (exit 2) when the batch cannot be read. */

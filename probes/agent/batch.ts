@@ -32,8 +32,9 @@ export function parseBatch(text: string): BatchParse {
   if (!Number.isInteger(b['deadlineMs']) || (b['deadlineMs'] as number) < 1 || (b['deadlineMs'] as number) > 2 ** 31 - 1) {
     return invalid('deadlineMs must be a whole number of milliseconds ≥ 1');
   }
-  if (b['settleMs'] !== undefined && (!Number.isInteger(b['settleMs']) || (b['settleMs'] as number) < 0 || (b['settleMs'] as number) >= (b['deadlineMs'] as number))) {
-    return invalid('settleMs must be a whole number of milliseconds ≥ 0 and below deadlineMs');
+  const ready = b['policyReadyMs'];
+  if (ready !== undefined && (!Number.isInteger(ready) || (ready as number) < 0 || (ready as number) >= (b['deadlineMs'] as number))) {
+    return invalid('policyReadyMs must be a whole number of milliseconds ≥ 0 and below deadlineMs');
   }
   if (!Array.isArray(b['attempts'])) return invalid('attempts must be an array');
   const attempts = b['attempts'] as unknown[];

@@ -7,9 +7,19 @@
 import { readFile } from 'node:fs/promises';
 import { PROTOCOL_VERSION, type AgentErrorLine, type AttemptBatch } from '../protocol.js';
 import { parseBatch } from './batch.js';
+import { memoryGate } from './in-flight-gate.js';
 import { startMemoryGuard } from './memory-guard.js';
 import { abortReason } from './observation.js';
 import { runBatch } from './run-batch.js';
+
+/**
+ * New attempts wait while the agent's RSS is at or above this (its budget is 64 MiB per probe
+ * pod, issue 20; Node alone takes ≈ 41–48 MiB of it). An admitted attempt (socket, timers,
+ * buffers, its promise chain) and V8's next heap step must fit in the remaining headroom.
+ */
+const RSS_SOFT_LIMIT_BYTES = 60 * 1024 * 1024;
+/** Below this many attempts in flight the gate always admits (progress never stops). */
+const MIN_IN_FLIGHT = 64;
 
 /** After the done line the process should exit by itself; this is only a safety net. */
 const EXIT_GRACE_MS = 2000;
@@ -59,8 +69,11 @@ async function main(): Promise<void> {
     writeLine(line);
     guard.afterAttempt();
   };
+  const gate = memoryGate({
+    softLimitBytes: RSS_SOFT_LIMIT_BYTES, minInFlight: MIN_IN_FLIGHT, relieve: guard.collectNow,
+  });
   try {
-    await runBatch(batch, write, { signal: stop.signal });
+    await runBatch(batch, write, { signal: stop.signal, gate });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

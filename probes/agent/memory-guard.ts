@@ -29,6 +29,8 @@ export interface MemoryGuard {
   readonly afterAttempt: () => void;
   /** Full collections requested so far. */
   readonly collections: () => number;
+  /** Collect now (the in-flight gate calls this when memory reaches its soft limit). */
+  readonly collectNow: () => void;
 }
 
 function exposeGc(): (() => void) | undefined {
@@ -61,5 +63,11 @@ export function startMemoryGuard(opts: MemoryGuardOptions = {}): MemoryGuard {
       limit = getHeapStatistics().used_heap_size + slack;
     },
     collections: () => collections,
+    collectNow: () => {
+      if (gc === undefined) return;
+      gc();
+      collections += 1;
+      limit = getHeapStatistics().used_heap_size + slack;
+    },
   };
 }

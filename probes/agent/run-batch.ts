@@ -4,9 +4,13 @@
  * in-process, by the host vantage.
  */
 import { setMaxListeners } from 'node:events';
-import { PROTOCOL_VERSION, type AttemptBatch, type DoneLine, type SelfCheck } from '../protocol.js';
+import {
+  PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck,
+} from '../protocol.js';
 import { runAttempt } from './attempt.js';
 import { abortReason, agentErrorObservation, describeAbort, startClock } from './observation.js';
+import { openGate, type InFlightGate } from './in-flight-gate.js';
+import { needsRepeat } from './repeat.js';
 import { meshSelfCheck } from './self-check.js';
 
 /** Optional hooks; the agent uses the defaults. */
@@ -15,6 +19,8 @@ export interface RunBatchOptions {
   readonly signal?: AbortSignal;
   /** Replaces the mesh self-check (the host vantage is never meshed; tests use fixed ports). */
   readonly selfCheck?: () => Promise<SelfCheck>;
+  /** Admits attempts into flight (the agent's memory budget); default: every worker at once. */
+  readonly gate?: InFlightGate;
 }
 
 /** The pool size actually used: at least 1, at most one worker per attempt. */
@@ -23,8 +29,9 @@ export function workerCount(batch: Pick<AttemptBatch, 'concurrency' | 'attempts'
   return Math.max(1, Math.min(wanted, batch.attempts.length));
 }
 
-/** Wait `ms` unless `signal` aborts first (the attempts then become agent-error lines as usual). */
-function settle(ms: number, signal: AbortSignal): Promise<void> {
+/** Wait until the monotonic time `at` unless `signal` aborts first. */
+function waitUntil(at: number, signal: AbortSignal): Promise<void> {
+  const ms = at - performance.now();
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
@@ -37,12 +44,97 @@ function settle(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** An attempt whose first try came too early, waiting to be made again after the point. */
+interface Pending {
+  readonly spec: AttemptSpec;
+  readonly first: ObservationLine;
+}
+
+/** What one pass over a list of specs needs. */
+interface Pass {
+  readonly specs: readonly AttemptSpec[];
+  readonly signal: AbortSignal;
+  readonly gate: InFlightGate;
+  /** Called with each finished line and when (monotonic ms) its attempt started. */
+  readonly finish: (spec: AttemptSpec, line: ObservationLine, startMs: number) => void;
+}
+
+/** Run `pass.specs` through `workers` workers; each waits at the gate before starting. */
+async function runPass(pass: Pass, workers: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let spec = pass.specs[next++]; spec !== undefined; spec = pass.specs[next++]) {
+      const { signal } = pass;
+      if (signal.aborted) {
+        const { code, message } = describeAbort(signal);
+        pass.finish(spec, agentErrorObservation(spec, startClock(), code, message), 0);
+        continue;
+      }
+      await pass.gate.enter();
+      const startMs = performance.now();
+      try {
+        pass.finish(spec, await runAttempt(spec, signal), startMs);
+      } finally {
+        pass.gate.leave();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, pass.specs.length)) }, worker));
+}
+
+/** The later try's line, with the first try on record. */
+function repeatedLine(later: ObservationLine, first: ObservationLine, policyReadyAt: string): ObservationLine {
+  const repeated: RepeatFacts = {
+    policyReadyAt,
+    firstStartedAt: first.startedAt,
+    firstDurationMs: first.durationMs,
+    firstTransport: first.transport,
+    ...(first.errorCode !== undefined ? { firstErrorCode: first.errorCode } : {}),
+  };
+  return { ...later, repeated };
+}
+
+/** The pod's policy-ready point on both clocks; `set` is false when the batch has none. */
+interface ReadyPoint {
+  readonly ms: number;
+  readonly at: string;
+  readonly set: boolean;
+}
+
+/**
+ * One pass over every spec, holding back results that may have been decided before the
+ * point; then, after the point, a second pass over those, whose lines carry `repeated`.
+ * Returns how many were repeated.
+ */
+async function runWithRepeats(
+  base: Omit<Pass, 'finish'>,
+  workers: number,
+  point: ReadyPoint,
+  emit: (line: ObservationLine) => void,
+): Promise<number> {
+  const later: Pending[] = [];
+  await runPass({ ...base, finish: (spec, line, startMs) => {
+    if (point.set && needsRepeat(spec, line.transport, startMs, point.ms)) later.push({ spec, first: line });
+    else emit(line);
+  } }, workers);
+  if (later.length === 0) return 0;
+  await waitUntil(point.ms, base.signal);
+  const firsts = new Map(later.map((p) => [p.spec.id, p.first]));
+  await runPass({ ...base, specs: later.map((p) => p.spec), finish: (spec, line) => {
+    const first = firsts.get(spec.id);
+    emit(first === undefined ? line : repeatedLine(line, first, point.at));
+  } }, workers);
+  return later.length;
+}
+
 /**
  * Run `batch`, calling `write` with one JSON document (no newline) per attempt and
  * then the done line, which is also returned. Exactly one line per attempt, also when
  * the batch deadline or `opts.signal` stops it: attempts cut short or never started
  * become agent-error lines with errorCode E_DEADLINE (or the signal's code).
- * Throws only if `write` throws.
+ * Attempts start at once; with `batch.policyReadyMs`, those whose result may have been
+ * decided before that point (repeat.ts) are made again after it and only the later
+ * result is written. Throws only if `write` throws.
  */
 export async function runBatch(
   batch: AttemptBatch,
@@ -57,24 +149,23 @@ export async function runBatch(
   const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, opts.signal]);
   // Every in-flight attempt listens on this one signal.
   setMaxListeners(0, signal);
+  const readyMs = performance.now() + (batch.policyReadyMs ?? 0);
+  const policyReadyAt = new Date(Date.now() + (batch.policyReadyMs ?? 0)).toISOString();
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
-    await settle(batch.settleMs ?? 0, signal);
-    // The named point from which connections count as proof (DoneLine.settledAt); read before any attempt starts.
-    const settledAt = new Date().toISOString();
-    let next = 0;
+    const gate = opts.gate ?? openGate();
+    const workers = Math.min(workerCount(batch), gate.maxInFlight ?? Number.POSITIVE_INFINITY);
     let count = 0;
-    const worker = async (): Promise<void> => {
-      for (let spec = batch.attempts[next++]; spec !== undefined; spec = batch.attempts[next++]) {
-        const line = signal.aborted
-          ? agentErrorObservation(spec, startClock(), describeAbort(signal).code, describeAbort(signal).message)
-          : await runAttempt(spec, signal);
-        write(JSON.stringify(line));
-        count += 1;
-      }
+    const emit = (line: ObservationLine): void => {
+      write(JSON.stringify(line));
+      count += 1;
     };
-    await Promise.all(Array.from({ length: workerCount(batch) }, worker));
-    const done: DoneLine = { v: PROTOCOL_VERSION, done: true, count, selfCheck, settledAt };
+    const point = { ms: readyMs, at: policyReadyAt, set: batch.policyReadyMs !== undefined };
+    const repeated = await runWithRepeats({ specs: batch.attempts, signal, gate }, workers, point, emit);
+    const done: DoneLine = {
+      v: PROTOCOL_VERSION, done: true, count, selfCheck,
+      ...(point.set ? { policyReadyAt, repeatedCount: repeated } : {}),
+    };
     write(JSON.stringify(done));
     return done;
   } finally {

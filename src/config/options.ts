@@ -61,7 +61,7 @@ export interface Options {
   readonly timeout: number;
   /** Per-attempt connect/read limit, milliseconds. */
   readonly attemptTimeout: number;
-  /** Wait in each new probe pod before its first attempt, milliseconds (policy engines are asynchronous). */
+  /** Policy-ready point, ms after a probe pod's agent starts: results decided earlier are repeated after it (policy engines are asynchronous). */
   readonly policySettle: number;
   /** How long to wait for probe pods to become ready, seconds. */
   readonly podReadyTimeout: number;

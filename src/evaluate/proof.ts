@@ -6,7 +6,7 @@
  * The ordering trap: a policy engine that has not programmed a new pod yet lets everything
  * through (or, in some engines, nothing), so a connection made before the policy applied says
  * nothing about the pod after it, nor the reverse. Each pod's agent reports the point from which
- * its connections count (DoneLine.settledAt: today the end of the --policy-settle wait). A
+ * its connections count (DoneLine.policyReadyAt: --policy-settle after the agent starts; earlier results are repeated after it). A
  * connection counts as proof only if it started at or after that point, and a timeout can be
  * proven only if it did too; proof and timeout thus share one window, [settledAt, end of the
  * batch], in one pod, in one run. A pod whose settle point is unknown proves nothing this way.
@@ -41,6 +41,15 @@ export function tcpCompleted(o: Observation): boolean {
 function rank(a: Attempt): number {
   if (a.role === 'canary') return a.target.kind === 'Canary' ? 0 : 1;
   return a.role === 'control' ? 2 : 3;
+}
+
+/**
+ * A timeout the agent kept although it started before the point: the agent repeats every
+ * early result except a TCP timeout whose last SYN left at or after the point (so a SYN was
+ * dropped by an engine that knew the pod; probes/agent/repeat.ts). Such a timeout is in the window.
+ */
+function standingTimeout(o: Observation): boolean {
+  return o.transport === 'timeout' && o.repeated === undefined;
 }
 
 /** Start time in ms, or NaN when the observation's timestamp is not a date (then it never counts). */
@@ -87,7 +96,7 @@ export function podProofs(
     const before: PodProof = { afterSettle: false };
     for (const id of w.attemptIds) {
       const o = observed.get(id);
-      if (o !== undefined) out.set(id, startOf(o) >= from ? after : before);
+      if (o !== undefined) out.set(id, startOf(o) >= from || standingTimeout(o) ? after : before);
     }
   }
   return out;

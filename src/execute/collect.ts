@@ -65,7 +65,8 @@ export function isObservationLine(line: Json): boolean {
     optional(line['http'], 'object') &&
     (line['http'] === undefined || typeof (line['http'] as Json)['status'] === 'number') &&
     optional(line['dns'], 'object') &&
-    optional(line['udp'], 'object')
+    optional(line['udp'], 'object') &&
+    optional(line['repeated'], 'object')
   );
 }
 
@@ -134,7 +135,8 @@ function collectDone(acc: Accumulator, json: Json, line: number): void {
     return;
   }
   const selfCheck = isSelfCheck(json['selfCheck']) ? json['selfCheck'] : undefined;
-  const settled = json['settledAt'];
+  // The agent's policy-ready point (DoneLine.policyReadyAt) is the pod's settle point for proof.ts.
+  const settled = json['policyReadyAt'];
   // A settle point that is not a date is treated as not reported: no connection of the pod counts as proof.
   const settledAt = typeof settled === 'string' && !Number.isNaN(Date.parse(settled)) ? settled : undefined;
   acc.done = {

@@ -34,20 +34,32 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
+/**
+ * Attempts the agent's memory gate always lets into flight (probes/agent/main.ts); above this,
+ * how many run at once follows the agent's memory, so a deadline counts waves of this size.
+ */
+export const AGENT_MIN_IN_FLIGHT = 64;
+
 /** Timing of one batch. */
 export interface BatchTiming {
   readonly concurrency: number;
   readonly attemptTimeoutMs: number;
   /** Cap from the whole-run --timeout. */
   readonly maxDeadlineMs: number;
-  /** The agent's wait before its first attempt (--policy-settle); 0 for the host vantage. */
-  readonly settleMs?: number;
+  /** The policy-ready point (--policy-settle), ms after the agent starts; 0 for the host vantage. */
+  readonly policyReadyMs?: number;
 }
 
-/** Budget for a batch: waves of `concurrency` attempts, each up to twice the attempt timeout (connect + read), plus start-up. */
+/**
+ * Budget for a batch: waves of `concurrency` attempts, each up to twice the attempt timeout
+ * (connect + read), plus start-up. With a policy-ready point, the attempts decided before it
+ * are made again after it: at worst every wave twice, after the point.
+ */
 export function batchDeadlineMs(count: number, t: BatchTiming): number {
-  const waves = Math.max(1, Math.ceil(count / Math.max(1, t.concurrency)));
-  return Math.min(t.maxDeadlineMs, (t.settleMs ?? 0) + waves * t.attemptTimeoutMs * 2 + 5000);
+  const inFlight = Math.max(1, Math.min(t.concurrency, AGENT_MIN_IN_FLIGHT));
+  const waves = Math.max(1, Math.ceil(count / inFlight));
+  const ready = t.policyReadyMs ?? 0;
+  return Math.min(t.maxDeadlineMs, ready + (ready > 0 ? 2 : 1) * waves * t.attemptTimeoutMs * 2 + 5000);
 }
 
 /** Chunks of specs, each within the byte and count limits (an over-large single spec is its own chunk). */
@@ -73,7 +85,11 @@ export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_B
 /** The agent batch for one pod. */
 export function makeBatch(runId: string, podName: string, specs: readonly AttemptSpec[], t: BatchTiming): AttemptBatch {
   const deadlineMs = batchDeadlineMs(specs.length, t);
-  // The settle wait never eats more than half the budget (a tiny --timeout still leaves time to try).
-  const settleMs = Math.min(t.settleMs ?? 0, Math.floor(deadlineMs / 2));
-  return { v: PROTOCOL_VERSION, runId, podName, concurrency: t.concurrency, deadlineMs, ...(settleMs > 0 ? { settleMs } : {}), attempts: specs };
+  // The point never lies past half the budget (a tiny --timeout still leaves time to repeat).
+  const policyReadyMs = Math.min(t.policyReadyMs ?? 0, Math.floor(deadlineMs / 2));
+  return {
+    v: PROTOCOL_VERSION, runId, podName, concurrency: t.concurrency, deadlineMs,
+    ...(policyReadyMs > 0 ? { policyReadyMs } : {}),
+    attempts: specs,
+  };
 }

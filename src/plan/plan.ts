@@ -304,7 +304,7 @@ export function planRun(input: PlanInput): RunPlan {
     ...probeAttempts,
     ...control,
   ]);
-  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), settleMs: input.options.policySettle ?? 0 };
+  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), policyReadyMs: input.options.policySettle ?? 0 };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.
   const byVantage = new Map<string, Attempt[]>();
@@ -332,7 +332,7 @@ export function planRun(input: PlanInput): RunPlan {
     notRun,
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
     // The host vantage is not a pod: no policy engine to wait for.
-    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, settleMs: 0 }) } : {}),
+    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, policyReadyMs: 0 }) } : {}),
     canary: { address, port: ECHO_PORT },
     references: refs.references,
     ...(identities.length > 0 ? { identities } : {}),

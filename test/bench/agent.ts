@@ -8,7 +8,7 @@
  * compares them with the targets: wall ≤ 1.5 × ceil(dropped / concurrency) × timeout
  * + 5 s, RSS ≤ 64 MiB.
  *
- *   npm run bench:agent                 # concurrency 64, 256, 1024
+ *   npm run bench:agent                 # concurrency 64, 256, 1024, 4096 (the CLI allows up to 4096)
  *   npm run bench:agent -- 128 512      # other concurrencies
  *
  * Needs root and `ip netns` (like the namespace tests). Exit 1 when a target is missed.
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const floor = await runOnce(agent, emptyFile, 1);
     console.log(`floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`);
     console.log(`agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`);
-    for (const concurrency of concurrencies.length > 0 ? concurrencies : [64, 256, 1024]) {
+    for (const concurrency of concurrencies.length > 0 ? concurrencies : [64, 256, 1024, 4096]) {
       const batchFile = join(agent.dir, `batch-${concurrency}.json`);
       writeFileSync(batchFile, JSON.stringify(batchFor(host, concurrency)));
       allOk = report(await runOnce(agent, batchFile, concurrency)) && allOk;

@@ -2,7 +2,7 @@
  * `npm run bench` (issue 10): how fast a full segmentation matrix runs and what it costs.
  * A script that prints numbers, not a timed test.
  *
- *   1. agent level   — the agent benchmark (test/bench/agent.ts) as a child, concurrency 64/256/1024
+ *   1. agent level   — the agent benchmark (test/bench/agent.ts) as a child, concurrency 64/256/1024/4096
  *   2. cluster level — the lab (skipped when it is not up): synthetic matrix, one meshprobe run
  *                      timed by stage, and the same plan by a naive kubectl-exec loop (sampled)
  *   3. CLI scale     — plan + collect + classify + evaluate + render at 10 000 and 100 000
@@ -85,7 +85,7 @@ function parseAgentLine(line: string): Record<string, unknown> | undefined {
 }
 
 async function agentLevel(args: Args): Promise<Record<string, unknown>> {
-  const concurrencies = args.smoke ? ['1024'] : ['64', '256', '1024'];
+  const concurrencies = args.smoke ? ['1024'] : ['64', '256', '1024', '4096'];
   const r = await run('npm', ['run', '--silent', 'bench:agent', '--', ...concurrencies]);
   const lines = r.stdout.split('\n');
   return { exitCode: r.code, runs: lines.flatMap((l) => parseAgentLine(l) ?? []), notes: lines.filter((l) => l.trim() !== '' && parseAgentLine(l) === undefined) };

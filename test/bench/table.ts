@@ -55,6 +55,7 @@ function clusterLines(c: Json | undefined): string[] {
   // Pod start: what the baseline's long-running pods needed (independent of meshprobe); else meshprobe's own pods.
   const podStart = Number.isFinite(num(n['podStartMs'])) ? num(n['podStartMs']) : num(pods['podStartServerMaxMs']);
   const budget = podStart + 2 * timeout + 30_000;
+  const limit = 1.5 * (podStart + 2 * timeout);
   const ratio = num(n['estimateMs']) / num(m['wallMs']);
   const shape = obj(c['shape']);
   return [
@@ -65,6 +66,8 @@ function clusterLines(c: Json | undefined): string[] {
     `   probe pods ${String(pods['probePods'])}: last container up ${s(pods['podStartServerMaxMs'])} after its create (API stamps), agents active ${s(pods['agentWindowMs'])} (longest pod ${s(pods['agentPerPodMaxMs'])}); CLI peak RSS ${String(m['peakRssMiB'])} MiB`,
     ...(naiveProblem !== undefined ? [`   naive: ${naiveProblem}`] : naiveLines(n, podStart, ratio)),
     `   wall ${s(m['wallMs'])} vs pod start ${s(podStart)} + 2 × ${timeout / 1000} s + 30 s = ${s(budget)} ${mark(num(m['wallMs']) <= budget)}`,
+    // Issue 20: the physical limit (pod start + one blocked attempt's connect and read), with 50 % slack.
+    `   wall ${s(m['wallMs'])} vs limit ${s(limit)} ${mark(num(m['wallMs']) <= limit)} (limit = 1.5 × (pod start ${s(podStart)} + 2 × ${timeout / 1000} s))`,
   ];
 }
 

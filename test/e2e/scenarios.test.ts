@@ -24,6 +24,8 @@ if ('skip' in ready) {
   const lab = ready.lab;
   const expectations = loadExpectations();
   const only = process.env['MESHPROBE_E2E_SCENARIO'];
+  // Run each selected scenario this many times (issue 20: a race that shows once in a few runs).
+  const repeat = Math.max(1, Number.parseInt(process.env['MESHPROBE_E2E_REPEAT'] ?? '1', 10) || 1);
   let applied: Applied;
 
   t.before(async () => {
@@ -48,7 +50,10 @@ if ('skip' in ready) {
       return t.skip(ready2.skip, () => {});
     }
     for (const s of expectations.scenarios.filter((x) => !only || x.name === only)) {
-      await t.test(`scenario ${s.name}: ${s.intent}`, (t) => runScenario(t, lab, s, expectations.runDefaults, applied));
+      for (let i = 1; i <= repeat; i += 1) {
+        const nth = repeat > 1 ? ` (run ${i} of ${repeat})` : '';
+        await t.test(`scenario ${s.name}${nth}: ${s.intent}`, (t) => runScenario(t, lab, s, expectations.runDefaults, applied));
+      }
     }
   });
 }
@@ -72,6 +77,7 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   const run = await runCli({ args, outputDir });
   const attempts = attemptCount(run.report);
   t.comment(`scenario ${s.name}: wall time ${(run.wallMs / 1000).toFixed(1)} s, ${attempts ?? '?'} attempts, exit ${run.code}, output ${outputDir}`);
+  if (run.report) t.comment(`scenario ${s.name}: ${repeatSummary(run.report)}`);
   // Then a report is on disk and the exit code agrees with it
   t.ok(run.report, `report.json written to ${outputDir}${run.report ? '' : `\nstderr: ${run.stderr.slice(-2000)}`}`);
   if (!run.report) return;
@@ -89,4 +95,14 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   if (real.length === 0 && known.length === 0) t.equal(run.code, expectedExit, `exit code ${expectedExit} matches the verdicts`);
   // And nothing meshprobe created is left in the cluster
   t.equal(await leftoverProblem(lab), undefined, 'zero meshprobe-labelled objects remain');
+}
+
+/** How many attempts were made again after their pod's policy-ready point, and how many of those changed result. */
+function repeatSummary(report: Record<string, unknown>): string {
+  const evidence = Array.isArray(report['evidence']) ? (report['evidence'] as { observation?: { transport?: string; repeated?: { firstTransport?: string } } }[]) : [];
+  const repeated = evidence.map((e) => e.observation).filter((o) => o?.repeated !== undefined);
+  const changed = repeated.filter((o) => o?.repeated?.firstTransport !== o?.transport);
+  const passedThenBlocked = changed.filter((o) => o?.repeated?.firstTransport === 'connected' && o.transport === 'timeout');
+  return `${repeated.length} attempts repeated after the policy-ready point, ${changed.length} changed result` +
+    ` (${passedThenBlocked.length} connected early and were dropped after the point)`;
 }

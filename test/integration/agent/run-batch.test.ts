@@ -7,7 +7,11 @@ import { runBatch } from '../../../probes/agent/run-batch.js';
 import { meshSelfCheck } from '../../../probes/agent/self-check.js';
 import { MESH_PROXY_PORTS, type AttemptBatch, type AttemptSpec, type ObservationLine } from '../../../probes/protocol.js';
 import { collectObservations } from '../../../src/execute/collect.js';
+import { createNetnsHost, netnsUnavailable } from '../../helpers/netns.js';
 import { closedPort, startTcpServer } from '../../helpers/servers.js';
+
+// Root and `ip netns` are needed for the DROP tests; CI has both.
+const NO_NETNS = netnsUnavailable();
 
 const NOT_MESHED = async () => ({ meshListeners: [], meshed: false, nodeVersion: process.version });
 
@@ -119,35 +123,83 @@ t.test('runBatch reports the self-check in its done line', async (t) => {
   const lines: string[] = [];
   const done = await runBatch(batchOf([], 8), (l) => lines.push(l), { selfCheck });
   // Then the done line carries it and counts zero attempts
-  const { settledAt, ...rest } = done;
-  t.same(rest, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
-  // And names the point from which the pod's connections count as proof (issue 19)
-  t.ok(settledAt !== undefined && !Number.isNaN(Date.parse(settledAt)), `settledAt ${settledAt} is a date`);
+  t.same(done, { v: 1, done: true, count: 0, selfCheck: await selfCheck() });
   t.equal(lines.length, 1);
 });
 
-t.test('the settle wait delays the first attempt, and an abort during it still yields one line per attempt', async (t) => {
-  // Given a listening server and a batch that asks the agent to wait 600 ms before trying
-  const server = await startTcpServer('echo');
-  t.teardown(server.close);
-  const batch: AttemptBatch = { ...batchOf([tcp('first', server.port, 2000)], 1), settleMs: 600 };
+t.test('a connection made before the policy-ready point is made again after it, and only the later result counts', { skip: NO_NETNS ?? false }, async (t) => {
+  // Given a test host whose echo port is open at first, and a "policy engine" that DROPs it 250 ms in
+  const host = await createNetnsHost();
+  t.teardown(host.destroy);
+  await host.listen([{ port: 86, behaviour: 'echo' }]);
+  const policy = setTimeout(() => host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '86', '-j', 'DROP']), 250);
+  t.teardown(() => clearTimeout(policy));
+  const batch: AttemptBatch = { ...batchOf([{ id: 'early', technique: 'tcp', host: host.address, port: 86, timeoutMs: 1500 }], 1), policyReadyMs: 700 };
   const lines: string[] = [];
   const started = Date.now();
+  // When the batch runs (the attempt starts at once, before the policy applies)
   const done = await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
-  // Then the attempt began only after the wait, and still connected
-  const [first] = observationLines(lines);
-  t.ok(first !== undefined && Date.parse(first.startedAt) - started >= 590, `the attempt started ${first ? Date.parse(first.startedAt) - started : '?'} ms after the batch`);
-  t.equal(first?.transport, 'connected');
-  // And the done line's settle point is the end of the wait, at or before the first attempt
-  const settled = Date.parse(done.settledAt ?? '');
-  t.ok(settled - started >= 590 && first !== undefined && settled <= Date.parse(first.startedAt), `settledAt ${done.settledAt} ends the wait and precedes the first attempt`);
-  // And an abort during the wait ends it at once with one agent-error line per attempt
+  // Then the one line reports the later try: dropped, started after the point
+  const [line, ...rest] = observationLines(lines);
+  t.equal(rest.length, 0, 'one line per attempt');
+  t.equal(line?.transport, 'timeout', 'the early pass does not count');
+  t.equal(line?.repeated?.firstTransport, 'connected', 'the early pass is on record');
+  t.ok(Date.parse(line?.repeated?.firstStartedAt ?? '') - started < 250, 'the first try started before the policy applied');
+  t.ok(Date.parse(line?.startedAt ?? '') >= Date.parse(line?.repeated?.policyReadyAt ?? 'x'), 'the later try started at or after the point');
+  t.equal(done.policyReadyAt, line?.repeated?.policyReadyAt, 'the done line names the same point');
+  t.equal(done.repeatedCount, 1);
+});
+
+t.test('a timeout stands when its last SYN left after the point, and is repeated when every SYN left before it', { skip: NO_NETNS ?? false }, async (t) => {
+  // Given a DROPped port and a point 600 ms in: a 500 ms attempt sends one SYN (at 0), a 1 500 ms one also at 1 s
+  const host = await createNetnsHost();
+  t.teardown(host.destroy);
+  host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '81', '-j', 'DROP']);
+  const spec = (id: string, timeoutMs: number): AttemptSpec => ({ id, technique: 'tcp', host: host.address, port: 81, timeoutMs });
+  const batch: AttemptBatch = { ...batchOf([spec('short', 500), spec('long', 1500)], 2), policyReadyMs: 600 };
+  const lines: string[] = [];
+  // When both start at once
+  const done = await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  // Then the short one was made again after the point, the long one was not
+  const byId = new Map(observationLines(lines).map((o) => [o.attemptId, o]));
+  t.equal(byId.get('short')?.transport, 'timeout');
+  t.equal(byId.get('short')?.repeated?.firstTransport, 'timeout', 'all its SYNs were judged before the point');
+  t.ok(Date.parse(byId.get('short')?.startedAt ?? '') >= Date.parse(done.policyReadyAt ?? 'x'));
+  t.equal(byId.get('long')?.transport, 'timeout');
+  t.equal(byId.get('long')?.repeated, undefined, 'its retransmitted SYN left after the point');
+  t.equal(done.repeatedCount, 1);
+});
+
+t.test('attempts that start after the point, and batches without one, are never repeated', async (t) => {
+  // Given an echo server and two batches: one with no point, one whose point is already past when the second wave starts
+  const server = await startTcpServer('echo');
+  t.teardown(server.close);
+  const plain: string[] = [];
+  const plainDone = await runBatch(batchOf([tcp('a', server.port, 2000)], 1), (l) => plain.push(l), { selfCheck: NOT_MESHED });
+  t.equal(observationLines(plain)[0]?.repeated, undefined);
+  t.equal(plainDone.policyReadyAt, undefined, 'no point, none reported');
+  // When the point is 0 ms (programmed at once)
+  const zero: string[] = [];
+  const zeroDone = await runBatch({ ...batchOf([tcp('a', server.port, 2000)], 1), policyReadyMs: 0 }, (l) => zero.push(l), { selfCheck: NOT_MESHED });
+  // Then nothing is repeated
+  t.equal(observationLines(zero)[0]?.transport, 'connected');
+  t.equal(observationLines(zero)[0]?.repeated, undefined);
+  t.equal(zeroDone.repeatedCount, 0);
+});
+
+t.test('an abort while waiting for the point still yields one line per attempt, with the early try on record', async (t) => {
+  // Given an echo server and a point 30 s away
+  const server = await startTcpServer('echo');
+  t.teardown(server.close);
   const stop = new AbortController();
-  const aborted: string[] = [];
-  const running = runBatch({ ...batchOf([tcp('a', server.port, 2000), tcp('b', server.port, 2000)], 2), settleMs: 30_000 }, (l) => aborted.push(l), { signal: stop.signal, selfCheck: NOT_MESHED });
-  setTimeout(() => stop.abort(), 100);
+  const lines: string[] = [];
+  const running = runBatch({ ...batchOf([tcp('a', server.port, 2000), tcp('b', server.port, 2000)], 2), policyReadyMs: 30_000 }, (l) => lines.push(l), { signal: stop.signal, selfCheck: NOT_MESHED });
+  // When the agent is stopped 200 ms in
+  setTimeout(() => stop.abort(), 200);
   const t0 = Date.now();
   await running;
-  t.ok(Date.now() - t0 < 5000, 'the 30 s wait did not hold the aborted batch');
-  t.same(observationLines(aborted).map((o) => [o.attemptId, o.transport, o.errorCode]).sort(), [['a', 'agent-error', 'E_ABORTED'], ['b', 'agent-error', 'E_ABORTED']]);
+  // Then the wait did not hold it, and each attempt is an agent-error that keeps its early pass on record
+  t.ok(Date.now() - t0 < 5000, 'the 30 s point did not hold the aborted batch');
+  const rows = observationLines(lines).map((o) => [o.attemptId, o.transport, o.errorCode, o.repeated?.firstTransport]).sort();
+  t.same(rows, [['a', 'agent-error', 'E_ABORTED', 'connected'], ['b', 'agent-error', 'E_ABORTED', 'connected']]);
 });

@@ -66,7 +66,7 @@ t.test('SNI is never an IP address and no verification is enforced', async (t) =
 t.test('a batch envelope is checked, attempts are left to run-time checks', async (t) => {
   const ok = { v: 1, runId: 'r', podName: 'p', concurrency: 4, deadlineMs: 1000, attempts: [{ id: 'a' }, { id: 'b', technique: 'bogus' }] };
   t.equal(parseBatch(JSON.stringify(ok)).kind, 'batch');
-  t.equal(parseBatch(JSON.stringify({ ...ok, settleMs: 999 })).kind, 'batch', 'a settle wait inside the deadline');
+  t.equal(parseBatch(JSON.stringify({ ...ok, policyReadyMs: 999 })).kind, 'batch', 'a policy-ready point inside the deadline');
   const rows: readonly (readonly [string, unknown, RegExp])[] = [
     ['not an object', [], /JSON object/],
     ['wrong version', { ...ok, v: 2 }, /unsupported batch version 2/],
@@ -75,8 +75,8 @@ t.test('a batch envelope is checked, attempts are left to run-time checks', asyn
     ['attempts not a list', { ...ok, attempts: {} }, /attempts must be an array/],
     ['attempt without id', { ...ok, attempts: [{}] }, /attempt 0 has no id/],
     ['duplicate id', { ...ok, attempts: [{ id: 'a' }, { id: 'a' }] }, /appears twice/],
-    ['negative settle', { ...ok, settleMs: -1 }, /settleMs/],
-    ['settle beyond the deadline', { ...ok, settleMs: 1000 }, /settleMs .* below deadlineMs/],
+    ['negative policy-ready point', { ...ok, policyReadyMs: -1 }, /policyReadyMs/],
+    ['policy-ready point beyond the deadline', { ...ok, policyReadyMs: 1000 }, /policyReadyMs .* below deadlineMs/],
   ];
   for (const [sentence, value, message] of rows) {
     const parsed = parseBatch(JSON.stringify(value));

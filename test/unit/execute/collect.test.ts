@@ -108,11 +108,25 @@ t.test('self-checks of the pods serving one vantage merge conservatively', async
 });
 
 t.test("the done line's settle point is collected as reported, and a value that is not a date is treated as not reported", async (t) => {
-  // Given a done line carrying settledAt (the point from which the pod's connections count as proof)
-  const withPoint = JSON.stringify({ v: 1, done: true, count: 1, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20' }, settledAt: '2026-01-01T00:00:03.000Z' });
+  // Given a done line carrying policyReadyAt (the point from which the pod's connections count as proof)
+  const withPoint = JSON.stringify({ v: 1, done: true, count: 1, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20' }, policyReadyAt: '2026-01-01T00:00:03.000Z' });
   t.equal(collectObservations(`${obs('a')}\n${withPoint}\n`, ['a']).settledAt, '2026-01-01T00:00:03.000Z');
   // And without one, or with garbage, none is collected (no connection of that pod counts as proof)
   t.equal(collectObservations(`${obs('a')}\n${done(1)}\n`, ['a']).settledAt, undefined);
   const garbage = withPoint.replace('2026-01-01T00:00:03.000Z', 'soon');
   t.equal(collectObservations(`${obs('a')}\n${garbage}\n`, ['a']).settledAt, undefined);
+});
+
+t.test('a repeated attempt keeps its first try on record, and the done line may name the policy-ready point', async (t) => {
+  // Given an attempt repeated after the point (connected early, dropped later) and a done line with the point
+  const repeated = { policyReadyAt: '2026-01-01T00:00:03.000Z', firstStartedAt: '2026-01-01T00:00:00.100Z', firstDurationMs: 4, firstTransport: 'connected' };
+  const line = obs('a', { transport: 'timeout', errorCode: undefined, startedAt: '2026-01-01T00:00:03.001Z', repeated });
+  const doneLine = JSON.stringify({ ...JSON.parse(done(1)), policyReadyAt: repeated.policyReadyAt, repeatedCount: 1 });
+  // When collected
+  const result = collectObservations([line, doneLine].join('\n'), ['a']);
+  // Then the later try is the observation, with the first on record, and nothing is a problem
+  t.equal(result.observations[0]?.transport, 'timeout');
+  t.same(result.observations[0]?.repeated, repeated);
+  t.same(result.problems, []);
+  t.equal(isObservationLine({ ...JSON.parse(obs('a')), repeated: 'connected' }), false, 'repeated must be an object');
 });

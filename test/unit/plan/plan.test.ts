@@ -215,17 +215,19 @@ t.test('the control-path technique follows the port: TLS on STRICT sidecar ports
   t.same(controlPathProbe.request(target('none', 'none'), { port: 8443, name: 'https', protocol: 'TCP', mtls: 'not-meshed' }, 's'), { technique: 'tls', tls: {} }, 'app TLS port');
 });
 
-t.test('probe pods wait --policy-settle before their first attempt, inside their deadline; the host vantage does not', async (t) => {
+t.test('probe pods carry --policy-settle as their policy-ready point inside their deadline; the host vantage does not', async (t) => {
   const plain = planRun(input(await istio()));
-  const settled = planRun(input(await istio(), { policySettle: 3000 }));
-  t.ok(plain.pods.every((p) => p.batch.settleMs === undefined), 'no wait unless asked');
-  t.ok(settled.pods.length > 0);
-  for (const [i, p] of settled.pods.entries()) {
-    t.equal(p.batch.settleMs, 3000, `${p.name} waits`);
-    t.equal(p.batch.deadlineMs, (plain.pods[i]?.batch.deadlineMs ?? 0) + 3000, `${p.name}: the wait is added to its deadline`);
+  const ready = planRun(input(await istio(), { policySettle: 3000 }));
+  t.ok(plain.pods.every((p) => p.batch.policyReadyMs === undefined), 'no point unless asked');
+  t.ok(ready.pods.length > 0);
+  for (const [i, p] of ready.pods.entries()) {
+    t.equal(p.batch.policyReadyMs, 3000, `${p.name} has the point`);
+    const plainDeadline = plain.pods[i]?.batch.deadlineMs ?? 0;
+    // The repeats after the point get a second round of waves on top of the point itself
+    t.equal(p.batch.deadlineMs, 3000 + 2 * (plainDeadline - 5000) + 5000, `${p.name}: room for the point and the repeats`);
   }
-  t.equal(settled.hostBatch?.settleMs, undefined, 'the host is not a pod; no policy engine to wait for');
-  // A whole-run --timeout too small for the wait still leaves half the batch budget to try
+  t.equal(ready.hostBatch?.policyReadyMs, undefined, 'the host is not a pod; no policy engine to wait for');
+  // A whole-run --timeout too small for the point still leaves half the batch budget for the repeats
   const tight = planRun(input(await istio(), { policySettle: 60_000, timeout: 10 }));
-  t.ok(tight.pods.every((p) => (p.batch.settleMs ?? 0) <= p.batch.deadlineMs / 2), 'the wait is capped at half the deadline');
+  t.ok(tight.pods.every((p) => (p.batch.policyReadyMs ?? 0) <= p.batch.deadlineMs / 2), 'the point is capped at half the deadline');
 });
