@@ -93,9 +93,18 @@ t.test('a connection that started before the settle point does not prove a later
   t.match(egressOf(ev).outcome, { kind: 'inconclusive', reason: 'canary-failed' });
 });
 
-t.test('a timeout that started before the settle point is not proven by a later connection', async (t) => {
-  const ev = run([{ steps: [canary(true), reference({ kind: 'connected' }), egress], settledAt: SETTLED, startedAt: [AFTER, AFTER, BEFORE] }]);
+t.test('a drop decided before the settle point is not proven by a later connection', async (t) => {
+  // Given an unreachable that started before the point (the agent repeats such results, so this one is stale)
+  const early: Step = { ...egress, observed: { kind: 'unreachable' } };
+  const ev = run([{ steps: [canary(true), reference({ kind: 'connected' }), early], settledAt: SETTLED, startedAt: [AFTER, AFTER, BEFORE] }]);
   t.match(egressOf(ev).outcome, { kind: 'inconclusive', reason: 'before-settle' });
+});
+
+t.test('a timeout the agent kept although it started before the point (its last SYN left after it) is in the window', async (t) => {
+  // Given a timeout that started before the point and was not repeated (probes/agent/repeat.ts kept it)
+  const ev = run([{ steps: [canary(false), reference({ kind: 'connected' }), egress], settledAt: SETTLED, startedAt: [AFTER, AFTER, BEFORE] }]);
+  // Then the same pod's later connection proves it
+  t.match(egressOf(ev).outcome, { kind: 'blocked', by: 'timeout' });
 });
 
 t.test('an echo canary that connected before the settle point does not count either', async (t) => {
