@@ -17,6 +17,11 @@ export interface Options {
   readonly scope: string | undefined;
   /** Namespaces in the CDE (in addition to --scope). */
   readonly cdeNamespaces: readonly string[];
+  /**
+   * Treat every application namespace of the run as CDE (tenants stay separate environments).
+   * `run` and `plan` need a scope: --scope, --cde-namespace, or this said explicitly.
+   */
+  readonly cdeAll: boolean;
   /** Limit the run to these namespaces (empty = all). */
   readonly namespaces: readonly string[];
   readonly excludeNamespaces: readonly string[];
@@ -36,6 +41,8 @@ export interface Options {
   readonly skipProbes: readonly string[];
   /** Place probe pods in out-of-scope namespaces (from-namespace vantages). */
   readonly foreignPods: boolean;
+  /** Probe the nodes (kubelet ports), also under --namespace; false only with an explicit --no-nodes. */
+  readonly nodes: boolean;
 
   // Output
   readonly output: OutputFormat;
@@ -82,6 +89,7 @@ export const DEFAULTS: Options = {
   context: undefined,
   scope: undefined,
   cdeNamespaces: [],
+  cdeAll: false,
   namespaces: [],
   excludeNamespaces: [],
   tenants: [],
@@ -91,6 +99,7 @@ export const DEFAULTS: Options = {
   controls: [],
   skipProbes: [],
   foreignPods: true,
+  nodes: true,
   output: 'text',
   outputDir: undefined,
   verbose: false,

@@ -21,6 +21,9 @@ import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectO
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 
+/** Why node targets are not probed under --no-nodes (the node controls quote it as inconclusive). */
+export const NO_NODES_REASON = 'node targets are left out of this run (--no-nodes)';
+
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
 
@@ -122,16 +125,18 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
         return choice;
       };
       const endpoint = endpointAllows(probe, target);
+      const leftOut = target.ref.kind === 'Node' && options.nodes === false ? NO_NODES_REASON : undefined;
       for (const port of target.ports) {
         const applies = endpoint === true ? probe.applies(target, port) : endpoint;
         if (applies !== true) {
-          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies) });
+          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies), cause: 'inapplicable' });
           continue;
         }
         for (const kind of probe.vantages) {
           const choice = choiceFor(kind);
-          if (choice.kind === 'none') {
-            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason: choice.reason });
+          if (leftOut !== undefined || choice.kind === 'none') {
+            const reason = leftOut ?? (choice.kind === 'none' ? choice.reason : '');
+            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason, cause: leftOut !== undefined ? 'left-out' : 'no-vantage' });
             continue;
           }
           for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));

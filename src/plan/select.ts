@@ -15,6 +15,8 @@ export interface SelectOptions {
   readonly controls: readonly string[];
   readonly skipProbes: readonly string[];
   readonly foreignPods: boolean;
+  /** False with --no-nodes (absent = true). */
+  readonly nodes?: boolean;
 }
 
 /** Probes that support every run regardless of selection. */
@@ -44,7 +46,7 @@ function fromNamespaces(probe: Probe, target: Target, namespaces: readonly Names
   const list = (ns: NamespaceFacts[], why: string): VantageChoice =>
     ns.length === 0 ? none(why) : { kind: 'vantages', vantages: ns.map((n) => ({ kind: 'from-namespace', namespace: n.name })) };
   if (probe.id === 'egress-reach') {
-    return list(hosts(namespaces, (n) => n.role === 'cde'), 'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)');
+    return list(hosts(namespaces, (n) => n.inScope), 'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)');
   }
   if (probe.id === 'tenant-reach') {
     const own = namespaces.find((n) => n.name === target.ref.namespace);
@@ -52,7 +54,8 @@ function fromNamespaces(probe: Probe, target: Target, namespaces: readonly Names
     return list(hosts(namespaces, (n) => n.role === 'tenant' && n.name !== own.name), 'no other tenant namespace is in this run');
   }
   if (!target.inScope) return none(`${target.ref.namespace}/${target.ref.name} is out of scope; segmentation is probed toward CDE targets`);
-  return list(hosts(namespaces, (n) => n.role === 'out-of-scope' || n.role === 'tenant'), 'no out-of-scope application namespace exists to probe from');
+  // A tenant that is itself CDE (--cde-all) is tried by tenant-reach, not as an outside namespace.
+  return list(hosts(namespaces, (n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant')), 'no out-of-scope application namespace exists to probe from');
 }
 
 /** Resolve one vantage kind of a probe for a target. */

@@ -5,12 +5,13 @@
  * each run's wall time and attempt count; after every run no meshprobe object may remain.
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareReport, formatDiff, requirementOf, type Scenario } from './helpers/compare.js';
 import { loadExpectations } from './helpers/expectations.js';
-import { leftoverProblem } from './helpers/leftovers.js';
+import { leftoverProblem, MANAGED_BY_SELECTOR } from './helpers/leftovers.js';
+import { kubectl } from './helpers/kubectl.js';
 import { attemptCount, runCli } from './helpers/meshprobe.js';
 import { applyScenarios, fillPlaceholders, type Applied } from './helpers/scenarios.js';
 import { e2eReady } from './helpers/skip.js';
@@ -70,6 +71,7 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   const args = scenarioArgs(lab, s, defaults, applied);
   t.comment(`meshprobe ${args.join(' ')}`);
   const run = await runCli({ args, outputDir });
+  if (s.usageError !== undefined) return checkUsageError(t, lab, s.usageError, run, outputDir);
   const attempts = attemptCount(run.report);
   t.comment(`scenario ${s.name}: wall time ${(run.wallMs / 1000).toFixed(1)} s, ${attempts ?? '?'} attempts, exit ${run.code}, output ${outputDir}`);
   // Then a report is on disk and the exit code agrees with it
@@ -89,4 +91,23 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   if (real.length === 0 && known.length === 0) t.equal(run.code, expectedExit, `exit code ${expectedExit} matches the verdicts`);
   // And nothing meshprobe created is left in the cluster
   t.equal(await leftoverProblem(lab), undefined, 'zero meshprobe-labelled objects remain');
+}
+
+/** A run that must be refused before it touches anything: exit code, the message, no report, no object. */
+function checkUsageError(t: Test, lab: Lab, want: NonNullable<Scenario['usageError']>, run: Awaited<ReturnType<typeof runCli>>, outputDir: string): void {
+  t.comment(`exit ${run.code}; stderr: ${run.stderr.trim()}`);
+  // Then the exit code is the usage code and stderr names what to do
+  t.equal(run.code, want.exit, `exit code ${want.exit}`);
+  for (const f of want.stderr) t.match(run.stderr, f, `stderr names ${f}`);
+  t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  // And nothing was written and nothing was created in the cluster. Other runs share the lab, so
+  // "created" means a meshprobe namespace whose creation falls inside this run's wall time.
+  t.same(readdirSync(outputDir), [], 'the output directory stays empty');
+  const end = Date.now();
+  const lines = kubectl(lab, ['get', 'namespaces', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.creationTimestamp}{"\\n"}{end}']).stdout;
+  const during = lines.split('\n').filter((l) => {
+    const at = Date.parse(l.split(' ')[1] ?? '');
+    return at >= Math.floor((end - run.wallMs) / 1000) * 1000 && at <= end + 1000;
+  });
+  t.same(during, [], 'no meshprobe namespace was created during the refused run');
 }

@@ -12,6 +12,7 @@ export const req132: Control = {
   title: 'Outbound traffic from the CDE is restricted to only that which is necessary',
   holdsMeans: 'From a pod in each CDE namespace, every --egress-target the user named is blocked (unless approved), while the canary connects.',
   probeIds: PROBES,
+  requires: [{ label: 'connects from CDE namespaces to the named --egress-target destinations', vantageKinds: ['from-namespace'], targetKinds: ['Endpoint'] }],
   judge(input) {
     const ctx = readContext(input);
     const evidence = probeEvidence(input, PROBES);

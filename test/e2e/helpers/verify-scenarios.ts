@@ -48,6 +48,10 @@ export const CHECKS: readonly Check[] = [
   { id: 'tenant-b→tenant-a is blocked', from: 'tenant-b', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-b is blocked', from: 'tenant-a', to: 'tenant-b/app-b', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-a connects (control path)', from: 'tenant-a', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'i13-tenant-red→i13-tenant-blue connects (planted cross-tenant rule)', from: 'i13-tenant-red', to: 'i13-tenant-blue/app-blue', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'i13-tenant-blue→i13-tenant-red is blocked', from: 'i13-tenant-blue', to: 'i13-tenant-red/app-red', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'shop→i13-tenant-blue is blocked', from: 'shop', to: 'i13-tenant-blue/app-blue', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'node port 10255 answers GET /pods without credentials (planted read-only kubelet stand-in)', from: 'shop', to: 'i13-node-readonly/kubelet-ro', port: 10255, kind: 'http', path: '/pods', expect: 'http-200' },
 ];
 
 /** One line the verification client printed. */
