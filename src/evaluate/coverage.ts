@@ -118,7 +118,8 @@ function filterGaps(index: CoverageIndex, control: Control): CoverageGap[] {
     const cde = excluded.filter((n) => n.inScope).map((n) => n.name);
     const names = excluded.map((n) => n.name);
     const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
-    gaps.push({ kind: 'namespace-filter', count: excluded.length, reason: `${plural(excluded.length, 'namespace')} left out by ${by} (${shown})${cde.length > 0 ? `, of which in the CDE: ${cde.join(', ')}` : ''}` });
+    const cdeShown = `${cde.slice(0, 5).join(', ')}${cde.length > 5 ? `, … (${cde.length})` : ''}`;
+    gaps.push({ kind: 'namespace-filter', count: excluded.length, reason: `${plural(excluded.length, 'namespace')} left out by ${by} (${shown})${cde.length > 0 ? `, of which in the CDE: ${cdeShown}` : ''}` });
   }
   return gaps;
 }

@@ -118,7 +118,7 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
         if (choice === undefined) {
           choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
           choice = choice.kind === 'none'
-            ? { kind: 'none', reason: intern.reasons.intern(choice.reason) }
+            ? { kind: 'none', reason: intern.reasons.intern(choice.reason), ...(choice.byDesign ? { byDesign: true as const } : {}) }
             : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantages.intern(v)) };
           choices.set(kind, choice);
         }
@@ -135,8 +135,11 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
         for (const kind of probe.vantages) {
           const choice = choiceFor(kind);
           if (leftOut !== undefined || choice.kind === 'none') {
-            const reason = leftOut ?? (choice.kind === 'none' ? choice.reason : '');
-            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason, cause: leftOut !== undefined ? 'left-out' : 'no-vantage' });
+            // A vantage kind that never applies to such a target is not a gap, --no-nodes or not.
+            const byDesign = choice.kind === 'none' && choice.byDesign === true;
+            const reason = byDesign || leftOut === undefined ? (choice.kind === 'none' ? choice.reason : '') : leftOut;
+            const cause = byDesign ? 'inapplicable' : leftOut !== undefined ? 'left-out' : 'no-vantage';
+            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason, cause });
             continue;
           }
           for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
