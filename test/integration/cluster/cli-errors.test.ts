@@ -9,7 +9,7 @@ import { mintCa, mintCert } from '../../helpers/certs.js';
 import { closedPort, listOf, startApiServer, status, type FakeApiServer, type Route } from './api-server.js';
 
 // Each CLI run is a fresh node process loading client-node: slow on a busy 2-core machine.
-t.setTimeout(300_000);
+t.setTimeout(480_000);
 let cli: CliBundle;
 t.before(async () => {
   cli = await buildCliBundle();
@@ -52,9 +52,6 @@ t.test('plan and run without --scope/--cde-namespace are a usage error (exit 2) 
     noStack(t, r.stderr);
   }
   t.same(s.seen, [], 'no request reached the API server');
-  // And an explicit --cde-all is enough for plan
-  const all = await cli.run(['plan', '--cde-all', '--kubeconfig', s.kubeconfig()]);
-  t.equal(all.code, 0, all.stderr);
 });
 
 const cases = [
