@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { newRunId } from './cluster/labels.js';
 import type { ClusterApi } from './cluster/ports.js';
 import type { Options } from './config/options.js';
+import { requireScope } from './config/load.js';
 import type { Control } from './domain/control.js';
 import type { Evidence } from './domain/evidence.js';
 import type { Probe } from './domain/probe.js';
@@ -15,6 +16,7 @@ import type { AbortInfo, CleanupResult, Report } from './domain/report.js';
 import { MeshprobeError, toMeshprobeError } from './errors.js';
 import { buildCertificateInventory } from './evaluate/certificate-inventory.js';
 import { evaluate } from './evaluate/evaluate.js';
+import type { CoverageFacts } from './evaluate/coverage.js';
 import { buildReport } from './report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/write.js';
 import { FinalizerStack } from './lifecycle/finalizers.js';
@@ -77,6 +79,7 @@ function runSignal(outer: AbortSignal, timeoutSeconds: number): { signal: AbortS
 
 /** Run the whole pipeline. Throws only for problems before anything was touched (E_IO on the output dir, bad inputs). */
 export async function runConformance(options: Options, deps: RunDeps): Promise<RunResult> {
+  requireScope(options);
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock();
   const runId = deps.runId ?? newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
@@ -156,6 +159,17 @@ function gapsOf(state: PipelineState, options: Options): string[] {
   return identityGaps(inv.identities ?? [], state.plan?.identities ?? [], inv.namespaces, options);
 }
 
+/** What coverage needs from the run besides the evidence: the plan's not-run list, pods that failed, the namespace filter. */
+function coverageFacts(options: Options, state: PipelineState, aborted: AbortInfo | undefined): CoverageFacts {
+  const excluded = (state.inventory?.namespaces ?? []).filter((n) => !n.included && n.role !== 'probe').map((n) => ({
+    name: n.name, inScope: n.inScope, by: options.excludeNamespaces.includes(n.name) ? '--exclude-namespace' : '--namespace',
+  }));
+  return {
+    notRun: state.notRun, vantageProblems: state.vantageProblems ?? [], excludedNamespaces: excluded, skippedProbes: options.skipProbes,
+    ...(aborted !== undefined ? { stopped: `the run stopped at ${aborted.stage} (${aborted.code})` } : {}),
+  };
+}
+
 /** CLASSIFY is done; EVALUATE and build the report value (pure apart from the clock read). */
 function finish(f: FinishInput): Report {
   const now = f.clock();
@@ -166,7 +180,8 @@ function finish(f: FinishInput): Report {
   const controls = selectControls(f.catalogue.controls, f.options.controls);
   const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
   const context = { ...f.inputs.context, identityGaps: gapsOf(f.state, f.options) };
-  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context });
+  const coverage = coverageFacts(f.options, f.state, f.aborted);
+  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
   const interrupted = f.deps.signal.aborted;
   f.deps.onStage?.('report');
   return buildReport({

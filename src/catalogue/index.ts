@@ -71,6 +71,9 @@ export function validateCatalogue(probes: readonly Probe[] = PROBES, controls: r
       used.add(p);
       if (!known.has(p)) problems.push(`control ${c.id} names unknown probe ${p}`);
     }
+    for (const slice of c.requires ?? []) {
+      for (const p of slice.probeIds ?? []) if (!c.probeIds.includes(p)) problems.push(`control ${c.id} requires a slice of probe ${p}, which it does not run`);
+    }
   }
   for (const p of probes) {
     if (!used.has(p.id) && !SUPPORT_PROBES.has(p.id)) problems.push(`probe ${p.id} is not used by any control`);

@@ -3,7 +3,7 @@ import { MeshprobeError } from '../errors.js';
 import { parseYaml } from '../cluster/yaml.js';
 import { envName, FIELDS } from './fields.js';
 import type { Options } from './options.js';
-import { validateOptions, type Issue, type RawOptions, type RawSource } from './validate.js';
+import { scopeIssues, validateOptions, type Issue, type RawOptions, type RawSource } from './validate.js';
 
 /**
  * Raw values from MESHPROBE_* variables. Unknown MESHPROBE_* names are returned as warnings,
@@ -101,4 +101,10 @@ export async function loadOptions(input: {
 export function usageError(issues: readonly Issue[]): MeshprobeError {
   const lines = issues.map((i) => `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`);
   return new MeshprobeError('E_USAGE', lines.join('\n'), { hint: 'Run `meshprobe --help` for the options and their values.' });
+}
+
+/** Throw the E_USAGE error of {@link scopeIssues} when `run`/`plan` options name no CDE. */
+export function requireScope(options: Pick<Options, 'scope' | 'cdeNamespaces' | 'cdeAll'>): void {
+  const issues = scopeIssues(options);
+  if (issues.length > 0) throw usageError(issues);
 }

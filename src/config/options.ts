@@ -19,6 +19,11 @@ export interface Options {
   readonly scope: string | undefined;
   /** Namespaces in the CDE (in addition to --scope). */
   readonly cdeNamespaces: readonly string[];
+  /**
+   * Treat every application namespace of the run as CDE (tenants stay separate environments).
+   * `run` and `plan` need a scope: --scope, --cde-namespace, or this said explicitly.
+   */
+  readonly cdeAll: boolean;
   /** Limit the run to these namespaces (empty = all). */
   readonly namespaces: readonly string[];
   readonly excludeNamespaces: readonly string[];
@@ -44,6 +49,8 @@ export interface Options {
   readonly maxIdentityVantages: number;
   /** Workloads ("ns/name") to probe as, instead of the automatic choice. */
   readonly asWorkloads: readonly string[];
+  /** Probe the nodes (kubelet ports), also under --namespace; false only with an explicit --no-nodes. */
+  readonly nodes: boolean;
 
   // Output
   readonly output: OutputFormat;
@@ -91,6 +98,7 @@ export const DEFAULTS: Options = {
   requestTimeout: 30,
   scope: undefined,
   cdeNamespaces: [],
+  cdeAll: false,
   namespaces: [],
   excludeNamespaces: [],
   tenants: [],
@@ -103,6 +111,7 @@ export const DEFAULTS: Options = {
   identityVantages: true,
   maxIdentityVantages: 10,
   asWorkloads: [],
+  nodes: true,
   output: 'text',
   outputDir: undefined,
   verbose: false,

@@ -124,3 +124,21 @@ export function validateOptions(sources: readonly RawSource[]): { options?: Opti
   issues.push(...crossChecks(options));
   return issues.length === 0 ? { options, issues } : { issues };
 }
+
+/**
+ * `run` and `plan` need to know what the CDE is: --scope, --cde-namespace, or an explicit
+ * --cde-all. Without one a run used to treat every namespace as CDE without a word (issue 13).
+ * Pure; the commands turn the issues into one E_USAGE error (exit 2) before touching anything.
+ */
+export function scopeIssues(o: Pick<Options, 'scope' | 'cdeNamespaces' | 'cdeAll'>): Issue[] {
+  const named = o.scope !== undefined || o.cdeNamespaces.length > 0;
+  if (o.cdeAll && named) {
+    return [{ option: '--cde-all', source: 'merged', message: 'cannot be combined with --scope or --cde-namespace: either name the CDE or say every namespace is CDE' }];
+  }
+  if (named || o.cdeAll) return [];
+  return [{
+    option: '--scope',
+    source: 'merged',
+    message: 'or --cde-namespace is required: name the cardholder data environment (e.g. --scope pci.scope=cde or --cde-namespace payments), or pass --cde-all to treat every application namespace as CDE',
+  }];
+}

@@ -15,6 +15,10 @@ export type NamespaceRole = 'cde' | 'out-of-scope' | 'system' | 'mesh' | 'probe'
 export interface ScopeOptions {
   readonly scope: string | undefined;
   readonly cdeNamespaces: readonly string[];
+  /** Every application namespace is CDE (--cde-all); tenants keep their role and are in scope too. */
+  readonly cdeAll?: boolean;
+  /** False with --no-nodes: node targets stay in the inventory and the plan reports them as not run. */
+  readonly nodes?: boolean;
   readonly namespaces: readonly string[];
   readonly excludeNamespaces: readonly string[];
   readonly tenants: readonly string[];
@@ -44,7 +48,7 @@ export function roleOf(ns: KubeObject, scope: ScopeOptions): NamespaceRole {
   if (MESH.test(name)) return 'mesh';
   if (scope.cdeNamespaces.includes(name) || (scope.scope !== undefined && matchesSelectorText(scope.scope, labels))) return 'cde';
   if (scope.tenants.includes(name)) return 'tenant';
-  return 'out-of-scope';
+  return scope.cdeAll === true ? 'cde' : 'out-of-scope';
 }
 
 /** Facts for every namespace, sorted by name. */
@@ -54,7 +58,9 @@ export function namespaceFacts(namespaces: readonly KubeObject[], scope: ScopeOp
       const name = nameOf(ns);
       const role = roleOf(ns, scope);
       const included = role !== 'probe' && !scope.excludeNamespaces.includes(name) && (scope.namespaces.length === 0 || scope.namespaces.includes(name));
-      return { name, role, inScope: role === 'cde', included, labels: labelsOf(ns) };
+      // Under --cde-all a tenant is CDE too, but keeps its role: tenants are separate environments (A1).
+      const inScope = role === 'cde' || (role === 'tenant' && scope.cdeAll === true);
+      return { name, role, inScope, included, labels: labelsOf(ns) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -159,17 +159,23 @@ function serviceTarget(svc: KubeObject, snapshot: ClusterSnapshot, facts: Readon
     }];
   });
   const e = backing ? enrolmentOf(backing) : { mesh: 'unknown' as const, enrolment: 'unknown' as const };
-  const isApi = ns === 'default' && nameOf(svc) === 'kubernetes';
+  const isApi = isApiServerService(svc);
   return {
     ref: { kind: isApi ? 'ApiServer' : 'Service', namespace: ns, name: nameOf(svc) },
     address: clusterIP,
     ports,
     mesh: e.mesh,
     enrolment: e.enrolment,
-    inScope: facts.get(ns)?.inScope ?? false,
+    // The control plane is probed for exposures, never judged as a CDE workload (also under --cde-all).
+    inScope: !isApi && (facts.get(ns)?.inScope ?? false),
     workload: backing ? workloadOf(backing) : nameOf(svc),
     labels: labelsOf(svc),
   };
+}
+
+/** The default/kubernetes Service: the API server. */
+function isApiServerService(svc: KubeObject): boolean {
+  return namespaceOf(svc) === 'default' && nameOf(svc) === 'kubernetes';
 }
 
 function nodeTargets(nodes: readonly KubeObject[]): Target[] {
@@ -261,12 +267,13 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
   const facts = new Map(namespaces.map((n) => [n.name, n]));
   const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
   const pods = runningPods(snapshot, included);
-  const clusterWide = scope.namespaces.length === 0;
   const find = lookup(snapshot, pods);
+  // Nodes and the API server are cluster components, not namespace workloads: --namespace never
+  // drops them (issue 13); --no-nodes makes the plan report the node targets as not run.
   const targets: Target[] = [
     ...representatives(pods).map((p) => podTarget(p, snapshot, facts, find)),
-    ...snapshot.services.filter((s) => included.has(namespaceOf(s))).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
-    ...(clusterWide ? nodeTargets(snapshot.nodes) : []),
+    ...snapshot.services.filter((s) => included.has(namespaceOf(s)) || isApiServerService(s)).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
+    ...nodeTargets(snapshot.nodes),
     ...endpointTargets(scope),
   ].sort((a, b) => targetKey(a.ref).localeCompare(targetKey(b.ref)));
   const perNs = policiesPerNamespace(snapshot.networkPolicies);

@@ -29,6 +29,15 @@ export interface Attempt {
   readonly dnsName?: string;
 }
 
+/**
+ * Why an attempt was not made, for coverage (evaluate/coverage.ts):
+ * - inapplicable: the probe does not apply to that target port (not a gap in coverage)
+ * - no-vantage: it applies, but no pod could be placed where it must come from
+ * - left-out: an option left it out (--no-nodes)
+ * Absent (older reports, attempts planned elsewhere) counts as a gap, never as inapplicable.
+ */
+export type NotRunCause = 'inapplicable' | 'no-vantage' | 'left-out';
+
 /** An attempt the plan chose not to make, with the reason (reported, never dropped). */
 export interface NotRunAttempt {
   readonly probeId: string;
@@ -36,6 +45,7 @@ export interface NotRunAttempt {
   readonly target: TargetRef;
   readonly port?: number;
   readonly reason: string;
+  readonly cause?: NotRunCause;
 }
 
 /** Stable attempt id: the first 16 hex chars of sha256(probe | vantage | target | port). */

@@ -2,6 +2,7 @@ import type { Evidence } from './evidence.js';
 import type { InventorySummary } from './inventory.js';
 import type { CertificateInventoryEntry } from './certificate.js';
 import type { VerdictStatus } from './verdict.js';
+import type { RequiredSlice } from './coverage.js';
 
 /** What a control's judge receives. Pure data; `now` is passed in, never read. */
 export interface JudgeInput {
@@ -33,5 +34,10 @@ export interface Control {
   /** What "holds at runtime" means, one or two sentences. */
   readonly holdsMeans: string;
   readonly probeIds: readonly string[];
+  /**
+   * Slices of attempts without which the control cannot hold (inconclusive with the reason).
+   * Unset: one tried attempt of any of its probes. Controls without probes need none.
+   */
+  readonly requires?: readonly RequiredSlice[];
   judge(input: JudgeInput): Judgement;
 }

@@ -9,5 +9,6 @@ export * from './certificate.js';
 export * from './probe.js';
 export * from './control.js';
 export * from './verdict.js';
+export * from './coverage.js';
 export * from './inventory.js';
 export * from './report.js';

@@ -1,3 +1,5 @@
+import type { Coverage } from './coverage.js';
+
 /** Result of judging one control. */
 export type VerdictStatus = 'holds' | 'fails' | 'inconclusive' | 'not-applicable';
 
@@ -13,6 +15,8 @@ export interface Verdict {
   readonly title?: string;
   /** The failing reasons (subset of `reasons`), stable across runs for `meshprobe diff`. */
   readonly findings?: readonly string[];
+  /** What backs the verdict: attempts tried and what was left out (evaluate/coverage.ts). */
+  readonly coverage?: Coverage;
 }
 
 /** Worst-first order used for sorting and summaries. */

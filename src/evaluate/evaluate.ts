@@ -11,6 +11,7 @@ import { compareControlIds } from '../catalogue/index.js';
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import { flat, Interner } from './compact.js';
+import { coverageIndex, coverageOf, enforceCoverage, type CoverageFacts, type CoverageIndex } from './coverage.js';
 
 /** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */
 export function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
@@ -94,9 +95,22 @@ export type KeepText = (s: string) => string;
 export function judgeControl(
   control: Control,
   input: JudgeInput,
-  shared: { readonly index?: ProofIndex; readonly keep?: KeepText; readonly evidenceFor?: (control: Control) => Evidence[] } = {},
+  shared: { readonly index?: ProofIndex; readonly keep?: KeepText; readonly evidenceFor?: (control: Control) => Evidence[]; readonly coverage?: CoverageIndex } = {},
 ): Verdict {
   const keep = shared.keep ?? flat;
+  const verdict = judgeOnly(control, input, shared, keep);
+  // Coverage is attached, and its required slices enforced, here and nowhere else.
+  if (control.probeIds.length === 0) return verdict;
+  const index = shared.coverage ?? coverageIndex(input.evidence, input.inventory);
+  return enforceCoverage(verdict, coverageOf(control, index), keep);
+}
+
+function judgeOnly(
+  control: Control,
+  input: JudgeInput,
+  shared: { readonly index?: ProofIndex; readonly evidenceFor?: (control: Control) => Evidence[] },
+  keep: KeepText,
+): Verdict {
   try {
     const evidence = (shared.evidenceFor ?? ((c: Control) => evidenceFor(c, input.evidence)))(control);
     const j = control.judge({ ...input, evidence });
@@ -114,8 +128,12 @@ export function judgeControl(
 }
 
 /** Judge every control, sorted in requirement order. */
-export function evaluate(controls: readonly Control[], input: Omit<JudgeInput, 'evidence'> & { readonly evidence: readonly Evidence[] }): Verdict[] {
+export function evaluate(
+  controls: readonly Control[],
+  input: Omit<JudgeInput, 'evidence'> & { readonly evidence: readonly Evidence[]; readonly coverage?: CoverageFacts },
+): Verdict[] {
   const index = proofIndex(input.evidence);
+  const coverage = coverageIndex(input.evidence, input.inventory, input.coverage);
   // Controls that judge the same attempts say the same sentences (11.4.5 and 11.4.6): keep one copy.
   const strings = new Interner<string>((s) => s);
   const keep: KeepText = (s) => strings.intern(flat(s));
@@ -130,5 +148,5 @@ export function evaluate(controls: readonly Control[], input: Omit<JudgeInput, '
     }
     return list;
   };
-  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep, evidenceFor: evidenceOf }));
+  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep, evidenceFor: evidenceOf, coverage }));
 }

@@ -32,6 +32,14 @@ export interface PipelineState {
   plan?: RunPlan;
   evidence: Evidence[];
   notRun: readonly NotRunAttempt[];
+  /** Vantages whose pod could not be created, started or read, with the problem (coverage, evaluate/coverage.ts). */
+  vantageProblems?: VantageProblem[];
+}
+
+/** A vantage (by id) whose probe pod could not start or report, and why. */
+export interface VantageProblem {
+  readonly vantage: string;
+  readonly problem: string;
 }
 
 /** What the stages need. */
@@ -59,6 +67,7 @@ export async function discoverAndPlan(ctx: Pick<PipelineContext, 'options' | 'ru
   const inventory = buildInventory(await discover(ctx.api, ctx.signal), ctx.options);
   state.inventory = inventory;
   const inScope = inventory.namespaces.filter((n) => n.inScope).map((n) => n.name);
+  if (inScope.length === 0) ctx.progress.warn('No namespace of this run is in the CDE (check --scope / --cde-namespace and --namespace); CDE controls will be inconclusive');
   ctx.progress.succeed(`Found ${inventory.targets.length} targets in ${inventory.summary.namespaces.length} namespaces; CDE: ${inScope.join(', ') || 'none'}; meshes: ${inventory.summary.meshes.join(', ') || 'none'}`);
   state.stage = 'plan';
   const plan = planWith(ctx, inventory);
@@ -81,7 +90,11 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   state.notRun = plan.notRun;
   ctx.progress.update(`Starting ${plan.pods.length} probe pod(s) for ${plan.attempts.length} attempts`);
   const deployed = await deployPods(deployCtx, plan);
-  for (const d of deployed) if (d.kind === 'failed') ctx.progress.warn(d.error.message);
+  for (const d of deployed) {
+    if (d.kind !== 'failed') continue;
+    ctx.progress.warn(d.error.message);
+    (state.vantageProblems ??= []).push({ vantage: vantageId(d.pod.vantage), problem: d.error.message });
+  }
   ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
   state.stage = 'run';
   ctx.progress.start(`Running ${plan.attempts.length} attempts`);
@@ -148,6 +161,7 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     if (o.problem) {
       ctx.progress.warn(o.problem);
       problems += 1;
+      (state.vantageProblems ??= []).push({ vantage: o.vantageId, problem: o.problem });
     }
     if (o.log === undefined) continue;
     const collected = collectObservations(o.log, o.expectedIds);

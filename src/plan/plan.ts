@@ -24,6 +24,9 @@ import { speaksTls } from '../catalogue/probes/port-kind.js';
 import type { WorkloadIdentity } from '../discover/identities.js';
 import { chooseIdentities, identityCombos, type IdentityChoice, type IdentityOptions } from './identity.js';
 
+/** Why node targets are not probed under --no-nodes (the node controls quote it as inconclusive). */
+export const NO_NODES_REASON = 'node targets are left out of this run (--no-nodes)';
+
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
 export const CONTROL_PATH_PROBE_ID = 'control-path';
 /** Probe id of a vantage's reference attempt where policy denies it the echo pod (role canary, a plain TCP connect). */
@@ -129,23 +132,28 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
         if (choice === undefined) {
           choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
           choice = choice.kind === 'none'
-            ? { kind: 'none', reason: intern.reasons.intern(choice.reason) }
+            ? { kind: 'none', reason: intern.reasons.intern(choice.reason), ...(choice.byDesign ? { byDesign: true as const } : {}) }
             : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantages.intern(v)) };
           choices.set(kind, choice);
         }
         return choice;
       };
       const endpoint = endpointAllows(probe, target);
+      const leftOut = target.ref.kind === 'Node' && options.nodes === false ? NO_NODES_REASON : undefined;
       for (const port of target.ports) {
         const applies = endpoint === true ? probe.applies(target, port) : endpoint;
         if (applies !== true) {
-          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies) });
+          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies), cause: 'inapplicable' });
           continue;
         }
         for (const kind of probe.vantages) {
           const choice = choiceFor(kind);
-          if (choice.kind === 'none') {
-            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason: choice.reason });
+          if (leftOut !== undefined || choice.kind === 'none') {
+            // A vantage kind that never applies to such a target is not a gap, --no-nodes or not.
+            const byDesign = choice.kind === 'none' && choice.byDesign === true;
+            const reason = byDesign || leftOut === undefined ? (choice.kind === 'none' ? choice.reason : '') : leftOut;
+            const cause = byDesign ? 'inapplicable' : leftOut !== undefined ? 'left-out' : 'no-vantage';
+            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason, cause });
             continue;
           }
           for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));

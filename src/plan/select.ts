@@ -15,6 +15,8 @@ export interface SelectOptions {
   readonly controls: readonly string[];
   readonly skipProbes: readonly string[];
   readonly foreignPods: boolean;
+  /** False with --no-nodes (absent = true). */
+  readonly nodes?: boolean;
 }
 
 /** Probes made for user-named --egress-target endpoints (TCP and UDP). */
@@ -36,26 +38,30 @@ export function selectProbes(probes: readonly Probe[], controls: readonly Contro
 }
 
 /** Concrete vantages for one probe vantage kind and target, or the reason there are none. */
-export type VantageChoice = { readonly kind: 'vantages'; readonly vantages: readonly Vantage[] } | { readonly kind: 'none'; readonly reason: string };
+export type VantageChoice =
+  | { readonly kind: 'vantages'; readonly vantages: readonly Vantage[] }
+  /** `byDesign`: the vantage kind does not apply to such a target at all (not a coverage gap, see NotRunCause). */
+  | { readonly kind: 'none'; readonly reason: string; readonly byDesign?: true };
 
 function hosts(namespaces: readonly NamespaceFacts[], pick: (n: NamespaceFacts) => boolean): NamespaceFacts[] {
   return namespaces.filter((n) => mayHostProbePods(n) && pick(n));
 }
 
 function fromNamespaces(probe: Probe, target: Target, namespaces: readonly NamespaceFacts[]): VantageChoice {
-  const none = (reason: string): VantageChoice => ({ kind: 'none', reason });
+  const none = (reason: string, byDesign = false): VantageChoice => ({ kind: 'none', reason, ...(byDesign ? { byDesign: true as const } : {}) });
   const list = (ns: NamespaceFacts[], why: string): VantageChoice =>
     ns.length === 0 ? none(why) : { kind: 'vantages', vantages: ns.map((n) => ({ kind: 'from-namespace', namespace: n.name })) };
   if (EGRESS_PROBE_IDS.has(probe.id)) {
-    return list(hosts(namespaces, (n) => n.role === 'cde'), 'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)');
+    return list(hosts(namespaces, (n) => n.inScope), 'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)');
   }
   if (probe.id === 'tenant-reach') {
     const own = namespaces.find((n) => n.name === target.ref.namespace);
-    if (own?.role !== 'tenant') return none(`${target.ref.namespace} is not a --tenants namespace`);
+    if (own?.role !== 'tenant') return none(`${target.ref.namespace} is not a --tenants namespace`, true);
     return list(hosts(namespaces, (n) => n.role === 'tenant' && n.name !== own.name), 'no other tenant namespace is in this run');
   }
-  if (!target.inScope) return none(`${target.ref.namespace}/${target.ref.name} is out of scope; segmentation is probed toward CDE targets`);
-  return list(hosts(namespaces, (n) => n.role === 'out-of-scope' || n.role === 'tenant'), 'no out-of-scope application namespace exists to probe from');
+  if (!target.inScope) return none(`${target.ref.namespace}/${target.ref.name} is out of scope; segmentation is probed toward CDE targets`, true);
+  // A tenant that is itself CDE (--cde-all) is tried by tenant-reach, not as an outside namespace.
+  return list(hosts(namespaces, (n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant')), 'no out-of-scope application namespace exists to probe from');
 }
 
 /** Resolve one vantage kind of a probe for a target. */
@@ -63,11 +69,11 @@ export function vantagesFor(probe: Probe, kind: VantageKind, target: Target, nam
   const endpointRole = target.ref.kind === 'Endpoint' ? target.labels[ENDPOINT_ROLE_LABEL] : undefined;
   switch (kind) {
     case 'probe-namespace':
-      if (endpointRole === 'egress') return { kind: 'none', reason: 'egress targets are only contacted from CDE namespaces' };
+      if (endpointRole === 'egress') return { kind: 'none', reason: 'egress targets are only contacted from CDE namespaces', byDesign: true };
       return { kind: 'vantages', vantages: [{ kind: 'probe-namespace' }] };
     case 'same-namespace': {
       const ns = namespaces.find((n) => n.name === target.ref.namespace);
-      if (target.ref.kind !== 'Pod' && target.ref.kind !== 'Service') return { kind: 'none', reason: `${target.ref.kind} targets have no namespace to place a pod in` };
+      if (target.ref.kind !== 'Pod' && target.ref.kind !== 'Service') return { kind: 'none', reason: `${target.ref.kind} targets have no namespace to place a pod in`, byDesign: true };
       if (ns === undefined || !mayHostProbePods(ns)) {
         return { kind: 'none', reason: `no probe pod is placed in ${target.ref.namespace} (${ns?.role ?? 'unknown'} namespace: probed for exposures, not used as a vantage)` };
       }
@@ -75,12 +81,12 @@ export function vantagesFor(probe: Probe, kind: VantageKind, target: Target, nam
     }
     case 'from-namespace':
       if (!options.foreignPods) return { kind: 'none', reason: 'probe pods in other namespaces are disabled (--no-foreign-pods)' };
-      if (endpointRole === 'untrusted') return { kind: 'none', reason: 'untrusted-path endpoints are probed from the host and the probe namespace' };
+      if (endpointRole === 'untrusted') return { kind: 'none', reason: 'untrusted-path endpoints are probed from the host and the probe namespace', byDesign: true };
       return fromNamespaces(probe, target, namespaces);
     case 'identity':
       return { kind: 'none', reason: 'identity vantages are chosen per workload (plan/identity.ts), not per probe vantage kind' };
     case 'host':
-      if (endpointRole !== 'untrusted') return { kind: 'none', reason: 'the host vantage only probes user-named --untrusted-path endpoints; cluster addresses are probed from pods' };
+      if (endpointRole !== 'untrusted') return { kind: 'none', reason: 'the host vantage only probes user-named --untrusted-path endpoints; cluster addresses are probed from pods', byDesign: true };
       return { kind: 'vantages', vantages: [{ kind: 'host' }] };
     default: {
       const never: never = kind;

@@ -5,7 +5,7 @@
  * each run's wall time and attempt count; after every run no meshprobe object may remain.
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareReport, formatDiff, requirementOf, type Scenario } from './helpers/compare.js';
@@ -75,6 +75,7 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   const args = scenarioArgs(lab, s, defaults, applied);
   t.comment(`meshprobe ${args.join(' ')}`);
   const run = await runCli({ args, outputDir });
+  if (s.usageError !== undefined) return checkUsageError(t, s.usageError, run, outputDir);
   const attempts = attemptCount(run.report);
   t.comment(`scenario ${s.name}: wall time ${(run.wallMs / 1000).toFixed(1)} s, ${attempts ?? '?'} attempts, exit ${run.code}, output ${outputDir}`);
   if (run.report) t.comment(`scenario ${s.name}: ${repeatSummary(run.report)}`);
@@ -105,4 +106,18 @@ function repeatSummary(report: Record<string, unknown>): string {
   const passedThenBlocked = changed.filter((o) => o?.repeated?.firstTransport === 'connected' && o.transport === 'timeout');
   return `${repeated.length} attempts repeated after the policy-ready point, ${changed.length} changed result` +
     ` (${passedThenBlocked.length} connected early and were dropped after the point)`;
+}
+
+/** A run that must be refused before it touches anything: exit code, the message, no report, no object. */
+function checkUsageError(t: Test, want: NonNullable<Scenario['usageError']>, run: Awaited<ReturnType<typeof runCli>>, outputDir: string): void {
+  t.comment(`exit ${run.code}; stderr: ${run.stderr.trim()}`);
+  // Then the exit code is the usage code and stderr names what to do
+  t.equal(run.code, want.exit, `exit code ${want.exit}`);
+  for (const f of want.stderr) t.match(run.stderr, f, `stderr names ${f}`);
+  t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  // And nothing was written and no run started: no run id was made, so no object can carry one.
+  // (That the refused command sends no request at all is proven against a recording API server in
+  // test/integration/cluster/cli-errors.test.ts; on the shared lab other runs create objects meanwhile.)
+  t.same(readdirSync(outputDir), [], 'the output directory stays empty');
+  t.notMatch(run.stderr, /\b\d{8}-\d{6}-[0-9a-f]{4}\b/, 'no run id was made');
 }

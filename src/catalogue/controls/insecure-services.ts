@@ -4,10 +4,16 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
+import type { RequiredSlice } from '../../domain/coverage.js';
 import { closedAfterConnect, type Finding, finding, fold, probeEvidence, strictMtlsProof, targetsCde, vantagePhrase, said } from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
+
+/** What 1.2.6 and 2.2.5 need tried: plaintext to the CDE's workload ports. */
+export const PLAINTEXT_TO_CDE: RequiredSlice = {
+  label: 'plaintext HTTP requests to CDE workload ports', probeIds: ['plaintext-http'], targetKinds: ['Pod', 'Service'], cdeTargets: true,
+};
 
 function portKey(e: Evidence): string {
   return `${e.attempt.target.kind}/${e.attempt.target.namespace}/${e.attempt.target.name}:${e.attempt.port}`;

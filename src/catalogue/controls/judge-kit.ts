@@ -41,10 +41,12 @@ export function cdeNamespaces(input: JudgeInput): ReadonlySet<string> {
   return cde;
 }
 
-/** True when the target is in the CDE (or when the inventory names no namespaces at all). */
+/**
+ * True when the target is in the CDE. An empty CDE means nothing is CDE (never "everything is":
+ * a run names its CDE with --scope/--cde-namespace, or says --cde-all, which marks every namespace).
+ */
 export function targetsCde(input: JudgeInput, ref: TargetRef): boolean {
-  const cde = cdeNamespaces(input);
-  return cde.size === 0 ? true : cde.has(ref.namespace);
+  return cdeNamespaces(input).has(ref.namespace);
 }
 
 /**

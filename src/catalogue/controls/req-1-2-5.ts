@@ -11,6 +11,7 @@ export const req125: Control = {
   title: 'All services, protocols and ports allowed are identified, approved and have a business need',
   holdsMeans: 'Every (source, target, port) that meshprobe found open appears in the approved-flows file (--approved-flows).',
   probeIds: PROBES,
+  requires: [{ label: 'reachability attempts to CDE target ports', cdeTargets: true }],
   judge(input) {
     const { approvedFlows } = readContext(input);
     const all = probeEvidence(input, PROBES);

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { INSECURE_SERVICE_PROBES, judgeInsecureServices } from './insecure-services.js';
+import { INSECURE_SERVICE_PROBES, judgeInsecureServices, PLAINTEXT_TO_CDE } from './insecure-services.js';
 
 /** 1.2.6: insecure services/protocols in use have security features that mitigate the risk. */
 export const req126: Control = {
@@ -8,6 +8,7 @@ export const req126: Control = {
   title: 'Security features are defined and implemented for insecure services, protocols and ports in use',
   holdsMeans: 'Every plaintext CDE port is reachable only through mTLS: an unmeshed pod is reset and a TLS attempt meets a mesh certificate that demands a client certificate.',
   probeIds: [...INSECURE_SERVICE_PROBES],
+  requires: [PLAINTEXT_TO_CDE],
   judge(input) {
     return judgeInsecureServices(
       input,

@@ -4,7 +4,8 @@ import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
-const PROBES = ['tcp-reach'];
+/** tenant-reach counts where a tenant's namespace is CDE: another tenant is outside that CDE (A1.1.2 and 1.3.1 agree). */
+const PROBES = ['tcp-reach', 'tenant-reach'];
 
 /** 1.3.1: inbound traffic to the CDE is restricted to what is necessary; a new unlabelled workload is blocked. */
 export const req131: Control = {
@@ -13,13 +14,14 @@ export const req131: Control = {
   title: 'Inbound traffic to the CDE is restricted to only that which is necessary',
   holdsMeans: 'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
   probeIds: PROBES,
+  requires: [
+    { label: 'TCP connects from a fresh unlabelled pod (probe namespace) to CDE target ports', probeIds: ['tcp-reach'], vantageKinds: ['probe-namespace'], cdeTargets: true },
+    { label: 'TCP connects from other namespaces to CDE target ports', vantageKinds: ['from-namespace'], cdeTargets: true },
+  ],
   judge(input) {
     const { approvedFlows, identityGaps } = readContext(input);
-    const evidence = probeEvidence(input, PROBES).filter(
-      (e) => targetsCde(input, e.attempt.target) &&
-        !((e.attempt.vantage.kind === 'from-namespace' || e.attempt.vantage.kind === 'identity') &&
-          targetsCdeNs(input, e.attempt.vantage.namespace)),
-    );
+    const tenants = new Set(input.inventory.namespaces.filter((n) => n.role === 'tenant').map((n) => n.name));
+    const evidence = probeEvidence(input, PROBES).filter((e) => targetsCde(input, e.attempt.target) && !insideTargetCde(input, e, tenants));
     const findings: Finding[] = evidence.map((e) => {
       // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
       // whether the workload then answered, reset or closed (e.g. plaintext into STRICT mTLS).
@@ -62,8 +64,15 @@ function identityFinding(e: Evidence, flows: readonly ApprovedFlow[] | undefined
   return segmentationFinding(e, breach);
 }
 
-function targetsCdeNs(input: Parameters<Control['judge']>[0], ns: string): boolean {
-  return cdeNamespaces(input).has(ns);
+/**
+ * True when the attempt comes from inside the CDE it targets (east-west traffic, not inbound). A
+ * tenant is a separate customer environment even when every tenant is in scope (--cde-all), so a
+ * connect from one tenant into another tenant's CDE is inbound.
+ */
+function insideTargetCde(input: Parameters<Control['judge']>[0], e: Evidence, tenants: ReadonlySet<string>): boolean {
+  const v = e.attempt.vantage;
+  if ((v.kind !== 'from-namespace' && v.kind !== 'identity') || !cdeNamespaces(input).has(v.namespace)) return false;
+  return !(tenants.has(v.namespace) && v.namespace !== e.attempt.target.namespace);
 }
 
 /** TCP to the port completed: allowed, closed by the far side after connect, or connected and silent. */

@@ -14,6 +14,7 @@ export const req132: Control = {
     'From a pod in each CDE namespace, every --egress-target the user named is blocked over TCP and over UDP ' +
     '(a DNS query to its port 53, and NTP/SNMP on those ports; unless approved), while the TCP and UDP canaries are answered.',
   probeIds: PROBES,
+  requires: [{ label: 'connects from CDE namespaces to the named --egress-target destinations', vantageKinds: ['from-namespace'], targetKinds: ['Endpoint'] }],
   judge(input) {
     const ctx = readContext(input);
     const evidence = probeEvidence(input, PROBES);

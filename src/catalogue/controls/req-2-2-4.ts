@@ -13,6 +13,10 @@ export const req224: Control = {
   title: 'Only necessary services, protocols, daemons and functions are enabled',
   holdsMeans: 'No admin, debug or metrics function (metrics, pprof, mesh stats, istiod debug, kubelet read API) answers with content to a pod that has no business with it.',
   probeIds: PROBES,
+  requires: [
+    { label: 'anonymous requests to the kubelet ports of the nodes', probeIds: ['kubelet-anonymous'], targetKinds: ['Node'] },
+    { label: 'admin and debug requests to CDE workload ports', probeIds: ['http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port'], cdeTargets: true },
+  ],
   judge(input) {
     const all = probeEvidence(input, PROBES);
     const findings = all.filter((e) => targetsScopedComponent(input, e.attempt.target)).map((e) => {

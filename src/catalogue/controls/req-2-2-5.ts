@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { INSECURE_SERVICE_PROBES, judgeInsecureServices } from './insecure-services.js';
+import { INSECURE_SERVICE_PROBES, judgeInsecureServices, PLAINTEXT_TO_CDE } from './insecure-services.js';
 
 /** 2.2.5: insecure services on system components are justified and have extra security features. */
 export const req225: Control = {
@@ -8,6 +8,7 @@ export const req225: Control = {
   title: 'Insecure services, protocols or daemons are justified and mitigated by additional security features',
   holdsMeans: 'No CDE system component answers plaintext to an unmeshed client; the mitigating feature (STRICT mTLS) is observed working on every plaintext port.',
   probeIds: [...INSECURE_SERVICE_PROBES],
+  requires: [PLAINTEXT_TO_CDE],
   judge(input) {
     return judgeInsecureServices(
       input,

@@ -10,6 +10,10 @@ export const req227: Control = {
   title: 'All non-console administrative access is encrypted using strong cryptography',
   holdsMeans: 'Administrative interfaces (kubelet, API server, mesh control plane and proxy admin) answer only over TLS or are not reachable at all.',
   probeIds: PROBES,
+  requires: [
+    { label: 'anonymous requests to the kubelet ports of the nodes', probeIds: ['kubelet-anonymous'], targetKinds: ['Node'] },
+    { label: 'anonymous requests to the Kubernetes API server', probeIds: ['apiserver-anonymous'], targetKinds: ['ApiServer'] },
+  ],
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
       const subject = `${said(e)}`;

@@ -47,6 +47,7 @@ export const req721: Control = {
   title: 'Access to CDE system components is restricted: callers without identity are denied',
   holdsMeans: 'A caller without any identity (unmeshed pod, no credentials) is denied by the network, by mTLS, or by an authorization policy (401/403) on every CDE port.',
   probeIds: PROBES,
+  requires: [{ label: 'calls without identity to CDE workload ports', probeIds: ['plaintext-http'], targetKinds: ['Pod', 'Service'], cdeTargets: true }],
   judge(input) {
     const evidence = probeEvidence(input, PROBES).filter((e) => targetsCde(input, e.attempt.target));
     const tls = evidence.filter((e) => e.attempt.probeId === 'tls-handshake-istio-alpn');

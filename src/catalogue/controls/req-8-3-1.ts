@@ -10,6 +10,11 @@ export const req831: Control = {
   title: 'All user and administrator access to system components is authenticated',
   holdsMeans: 'System-component endpoints (kubelet, API server, istiod debug, metrics, pprof) refuse anonymous requests with 401/403, a client-certificate demand, or are not reachable.',
   probeIds: PROBES,
+  requires: [
+    { label: 'anonymous requests to the kubelet ports of the nodes', probeIds: ['kubelet-anonymous'], targetKinds: ['Node'] },
+    { label: 'anonymous requests to the Kubernetes API server', probeIds: ['apiserver-anonymous'], targetKinds: ['ApiServer'] },
+    { label: 'unauthenticated requests to CDE workload ports', probeIds: ['http-unauthenticated', 'http-debug-pprof'], cdeTargets: true },
+  ],
   judge(input) {
     const all = probeEvidence(input, PROBES);
     const findings = all.filter((e) => targetsScopedComponent(input, e.attempt.target)).map((e) => {

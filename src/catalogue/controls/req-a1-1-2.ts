@@ -13,6 +13,7 @@ export const reqA112: Control = {
   title: 'Multi-tenant: each customer can access only its own environment',
   holdsMeans: 'From every tenant namespace, every other tenant namespace is unreachable, with canaries proving the blocks.',
   probeIds: PROBES,
+  requires: [{ label: 'TCP connects between tenant namespaces', vantageKinds: ['from-namespace'] }],
   judge(input) {
     const { tenants } = readContext(input);
     if (tenants.length < 2) {

@@ -4,12 +4,18 @@
  */
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
+import type { RequiredSlice } from '../../domain/coverage.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
 import { cdeNamespaces, type Finding, fold, probeEvidence, targetName } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /** Probes whose evidence the segmentation judge reads. */
 export const SEGMENTATION_PROBES: readonly string[] = ['tcp-reach'];
+
+/** What 11.4.5/11.4.6 need tried before they can hold. */
+export const SEGMENTATION_SLICES: readonly RequiredSlice[] = [
+  { label: 'TCP connects from out-of-scope namespaces to CDE target ports', vantageKinds: ['from-namespace'], cdeTargets: true },
+];
 
 /**
  * Namespaces that must be isolated from the CDE and that a probe pod is placed in: out-of-scope

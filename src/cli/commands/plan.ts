@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { newRunId } from '../../cluster/labels.js';
 import { createKubeClient } from '../../cluster/kube-client.js';
+import { requireScope } from '../../config/load.js';
 import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import { vantageId } from '../../domain/vantage.js';
 import { MeshprobeError } from '../../errors.js';
@@ -67,6 +68,7 @@ async function planCommand(ctx: CliContext): Promise<number> {
   if (options.output !== 'text' && options.output !== 'json') {
     throw new MeshprobeError('E_USAGE', `meshprobe plan prints text or json, not ${options.output}`, { hint: 'Use -o json for machine output.' });
   }
+  requireScope(options);
   await checkInputs(options, { probes: PROBES, controls: CONTROLS });
   const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };

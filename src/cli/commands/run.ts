@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { newRunId } from '../../cluster/labels.js';
 import { createKubeClient } from '../../cluster/kube-client.js';
+import { requireScope } from '../../config/load.js';
 import { renderChunks } from '../../report/reporters/index.js';
 import { runConformance } from '../../run.js';
 import type { CliCommand, CliContext } from '../command.js';
@@ -57,6 +58,7 @@ export function spinnerOn(ctx: CliContext): boolean {
 
 async function runCommand(ctx: CliContext): Promise<number> {
   const { options } = ctx;
+  requireScope(options);
   const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   ctx.setForcedExitHint(`meshprobe left objects behind; remove them with: meshprobe cleanup --run-id ${runId}`);

@@ -1,4 +1,5 @@
 /** Helpers the reporters share (pure): labels, escaping, grouping. */
+import type { Coverage } from '../../domain/coverage.js';
 import type { Evidence } from '../../domain/evidence.js';
 import type { Report } from '../../domain/report.js';
 import { targetKey } from '../../domain/target.js';
@@ -125,4 +126,20 @@ export function runFailures(report: Pick<Report, 'aborted' | 'verdicts'>): reado
     });
   }
   return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A verdict's coverage in one line: "12 attempts tried: 3 vantages × 4 targets × 6 ports (…); left out: …". */
+export function coverageLine(c: Coverage, status?: VerdictStatus): string {
+  const kinds = Object.entries(c.byVantageKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const tried = c.tried === 0
+    ? `nothing tried of ${plural(c.planned, 'planned attempt')}`
+    : `${plural(c.tried, 'attempt')} tried: ${plural(c.vantages, 'vantage')} × ${plural(c.targets, 'target')} × ${plural(c.ports, 'port')} (${kinds})`;
+  const gaps = c.leftOut.map((g) => `${g.count} ${g.kind}: ${g.reason}`);
+  // A not-applicable verdict needs nothing probed; its missing slices are not news.
+  const notProbed = status === 'not-applicable' ? [] : c.required.filter((s) => s.tried === 0).map((s) => `not probed: ${s.label}`);
+  return [tried, ...(notProbed.length > 0 ? [notProbed.join('; ')] : []), gaps.length > 0 ? `left out: ${gaps.join('; ')}` : 'nothing left out'].join('; ');
 }

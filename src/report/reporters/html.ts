@@ -6,7 +6,7 @@
 import type { Report } from '../../domain/report.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
 import { joinChunks } from './chunks.js';
-import { LIMITATIONS, STATUS_LABEL, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
+import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;margin:24px;max-width:1200px}
@@ -14,7 +14,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .meta{color:#57606a}.cards{display:flex;gap:12px;margin:16px 0}.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:90px}
 .card b{display:block;font-size:22px}table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}.fails{background:#ffebe9;color:#82071e}.inconclusive{background:#fff8c5;color:#4d2d00}.holds{background:#dafbe1;color:#0a3622}.not-applicable{background:#eaeef2;color:#424a53}
-.status{font-weight:600;white-space:nowrap}ul.reasons{margin:4px 0 0 18px;padding:0}
+.status{font-weight:600;white-space:nowrap}ul.reasons{margin:4px 0 0 18px;padding:0}p.coverage{margin:4px 0 0;color:#57606a;font-size:12px}
 td.cell{text-align:center;font-weight:600;min-width:56px}td.open{background:#cf222e;color:#fff}td.blocked{background:#2da44e;color:#fff}td.inconclusive{background:#d4a72c;color:#000}td.none{background:#fff;color:#8c959f}
 .banner{border:2px solid #cf222e;padding:8px 12px;border-radius:6px;background:#ffebe9;margin:12px 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
@@ -36,7 +36,7 @@ function* controls(report: Report): Generator<string> {
   for (const v of report.verdicts) {
     yield `<tr class="control" data-status="${v.status}"><td>${esc(requirementOf(v))}</td><td class="status ${v.status}">${STATUS_LABEL[v.status]}</td><td>${esc(titleOf(v))}<ul class="reasons">`;
     for (const r of v.reasons) yield `<li>${esc(r)}</li>`;
-    yield '</ul></td></tr>';
+    yield `</ul>${v.coverage !== undefined ? `<p class="coverage">Coverage: ${esc(coverageLine(v.coverage, v.status))}</p>` : ''}</td></tr>`;
   }
   yield '</tbody></table>';
 }

@@ -6,7 +6,7 @@ import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { PROBES } from '../../catalogue/index.js';
 import { joinChunks, joinLines } from './chunks.js';
-import { LIMITATIONS, STATUS_LABEL, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
+import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
 import { vantageId } from '../../domain/vantage.js';
 
 function scope(report: Report): string[] {
@@ -50,6 +50,7 @@ function timing(report: Report): string[] {
 function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): Generator<string> {
   yield `### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`;
   yield '';
+  if (v.coverage !== undefined) yield* [`**Coverage:** ${escapeMdText(coverageLine(v.coverage, v.status))}`, ''];
   for (const r of v.reasons) yield `- ${escapeMdText(r)}`;
   yield '';
   let header = false;

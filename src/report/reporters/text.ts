@@ -1,7 +1,7 @@
 /** Text reporter: the terminal summary (control table, reasons for what does not hold, matrix). */
 import type { Report } from '../../domain/report.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
-import { STATUS_LABEL, requirementOf, summaryLine, titleOf } from './common.js';
+import { STATUS_LABEL, coverageLine, requirementOf, summaryLine, titleOf } from './common.js';
 
 const CELL_CHAR: Readonly<Record<Cell, string>> = { open: 'X', blocked: '.', inconclusive: '?', none: ' ' };
 
@@ -24,6 +24,14 @@ function controlTable(report: Report): string[] {
     ...report.verdicts.map((v) => `${STATUS_LABEL[v.status].padEnd(13)} ${requirementOf(v).padEnd(width)} ${titleOf(v)}`),
     '',
   ];
+}
+
+/** One line per control: what its verdict rests on and what was left out (DESIGN §10). */
+function coverage(report: Report): string[] {
+  const covered = report.verdicts.filter((v) => v.coverage !== undefined);
+  if (covered.length === 0) return [];
+  const width = Math.max(3, ...covered.map((v) => requirementOf(v).length));
+  return ['Coverage (what each verdict rests on):', ...covered.map((v) => `  ${requirementOf(v).padEnd(width)} ${coverageLine(v.coverage!, v.status)}`), ''];
 }
 
 /** Reasons printed per control without --verbose: a cluster-wide run has one per attempt, which buries the table. */
@@ -77,5 +85,5 @@ function cleanup(report: Report): string[] {
 
 /** Render the terminal summary; `verbose` shows reasons for every control. */
 export function renderText(report: Report, options: { readonly verbose?: boolean } = {}): string {
-  return [...header(report), ...controlTable(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report)].join('\n') + '\n';
+  return [...header(report), ...controlTable(report), ...coverage(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report)].join('\n') + '\n';
 }

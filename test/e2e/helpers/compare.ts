@@ -28,6 +28,11 @@ export interface Scenario {
   readonly args: readonly string[];
   readonly expect: Readonly<Record<string, ControlExpectation>>;
   readonly knownDeviations: readonly KnownDeviation[];
+  /**
+   * Set when the run must be refused as a usage error: the exit code, fragments stderr must
+   * contain, and (implied) no report and nothing created in the cluster. `expect` is then empty.
+   */
+  readonly usageError?: { readonly exit: number; readonly stderr: readonly string[] };
 }
 
 /** The whole expectations file. */

@@ -55,6 +55,10 @@ export const CHECKS: readonly Check[] = [
   { id: 'cde-egress-sealed→outside is blocked (nothing allowed)', from: 'cde-egress-sealed', to: 'outside/sink', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'cde-dns-exfil→resolver:53/UDP gets a DNS answer (no egress policy)', from: 'cde-dns-exfil', to: 'dns-resolver/resolver', port: 53, kind: 'udp', expect: 'udp-reply' },
   { id: 'cde-dns-locked→resolver:53/UDP gets no answer (egress policy)', from: 'cde-dns-locked', to: 'dns-resolver/resolver', port: 53, kind: 'udp', expect: 'blocked' },
+  { id: 'i13-tenant-red→i13-tenant-blue connects (planted cross-tenant rule)', from: 'i13-tenant-red', to: 'i13-tenant-blue/app-blue', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'i13-tenant-blue→i13-tenant-red is blocked', from: 'i13-tenant-blue', to: 'i13-tenant-red/app-red', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'shop→i13-tenant-blue is blocked', from: 'shop', to: 'i13-tenant-blue/app-blue', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'node port 10255 answers GET /pods without credentials (planted read-only kubelet stand-in)', from: 'shop', to: 'i13-node-readonly/kubelet-ro', port: 10255, kind: 'http', path: '/pods', expect: 'http-200' },
 ];
 
 /** One line the verification client printed. */

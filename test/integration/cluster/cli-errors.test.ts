@@ -9,7 +9,7 @@ import { mintCa, mintCert } from '../../helpers/certs.js';
 import { closedPort, listOf, startApiServer, status, type FakeApiServer, type Route } from './api-server.js';
 
 // Each CLI run is a fresh node process loading client-node: slow on a busy 2-core machine.
-t.setTimeout(300_000);
+t.setTimeout(480_000);
 let cli: CliBundle;
 t.before(async () => {
   cli = await buildCliBundle();
@@ -34,10 +34,24 @@ const healthy: Route = (r) => {
 
 t.test('plan against an empty cluster prints the plan and sends only reads', async (t) => {
   const s = await api(t, healthy);
-  const r = await cli.run(['plan', '--kubeconfig', s.kubeconfig()]);
+  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig()]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /Nothing was created/);
   t.same(s.seen.filter((x) => x.method !== 'GET'), [], 'plan never writes');
+});
+
+t.test('plan and run without --scope/--cde-namespace are a usage error (exit 2) naming both flags, before any request', async (t) => {
+  // Given a healthy cluster that records every request
+  const s = await api(t, healthy);
+  for (const command of ['plan', 'run']) {
+    // When the command names no CDE
+    const r = await cli.run([command, '--kubeconfig', s.kubeconfig()]);
+    // Then it exits 2 with one line naming --scope, --cde-namespace and --cde-all, and the cluster saw nothing
+    t.equal(r.code, 2, command);
+    t.match(r.stderr, /^meshprobe: --scope or --cde-namespace is required: .*--cde-all/m, command);
+    noStack(t, r.stderr);
+  }
+  t.same(s.seen, [], 'no request reached the API server');
 });
 
 const cases = [
@@ -57,7 +71,7 @@ const cases = [
 for (const c of cases) {
   t.test(`plan: ${c.name} is one clear line, a hint and exit ${c.exit}`, async (t) => {
     const s = await api(t, c.route);
-    const r = await cli.run(['plan', '--kubeconfig', s.kubeconfig()]);
+    const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig()]);
     t.equal(r.code, c.exit);
     t.match(r.stderr, c.line);
     t.match(r.stderr, c.hint);
@@ -69,7 +83,7 @@ for (const c of cases) {
 t.test('plan: connection refused is E_CLUSTER_UNREACHABLE, exit 3', async (t) => {
   const port = await closedPort();
   const s = await api(t, healthy);
-  const r = await cli.run(['plan', '--kubeconfig', s.kubeconfig({ server: `http://127.0.0.1:${port}` })]);
+  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig({ server: `http://127.0.0.1:${port}` })]);
   t.equal(r.code, 3);
   t.match(r.stderr, new RegExp(`meshprobe: cannot reach the API server http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
   t.match(r.stderr, /hint: Check that the cluster is running/);
@@ -80,7 +94,7 @@ t.test('plan: an untrusted API server certificate is E_CLUSTER_TLS, exit 3', asy
   const ca = mintCa('real CA');
   const s = await startApiServer(healthy, mintCert({ cn: 'apiserver', issuer: ca, ips: ['127.0.0.1'] }));
   t.teardown(() => s.close());
-  const r = await cli.run(['plan', '--kubeconfig', s.kubeconfig({ caPem: mintCa('other CA').certPem })]);
+  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig({ caPem: mintCa('other CA').certPem })]);
   t.equal(r.code, 3);
   t.match(r.stderr, /meshprobe: the API server https:\/\/127\.0\.0\.1:\d+ presented a certificate that is not trusted/);
   t.match(r.stderr, /hint: Check certificate-authority-data/);
@@ -88,7 +102,7 @@ t.test('plan: an untrusted API server certificate is E_CLUSTER_TLS, exit 3', asy
 });
 
 t.test('a missing kubeconfig is a usage error (exit 2)', async (t) => {
-  const r = await cli.run(['plan', '--kubeconfig', '/nonexistent/kubeconfig']);
+  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', '/nonexistent/kubeconfig']);
   t.equal(r.code, 2);
   t.match(r.stderr, /meshprobe: cannot read kubeconfig \/nonexistent\/kubeconfig \(ENOENT\)/);
   noStack(t, r.stderr);

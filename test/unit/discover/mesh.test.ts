@@ -93,10 +93,15 @@ t.test('Istio fixture: namespaces, API server, nodes, and what is left out', asy
   t.match(inv.summary.namespaces.find((n) => n.name === 'payments'), { inScope: true, workloads: 1, networkPolicies: 2 });
 });
 
-t.test('--namespace and --exclude-namespace limit the targets; nodes only for cluster-wide runs', async (t) => {
+t.test('--namespace and --exclude-namespace limit the workload targets; nodes and the API server are always targets', async (t) => {
   const snapshot = await discover(FakeClusterApi.fromFixture(fixture('istio')));
   const only = buildInventory(snapshot, { ...SCOPE, namespaces: ['payments'] });
-  t.same([...new Set(only.targets.map((x) => x.ref.namespace))], ['payments']);
+  // Given -n payments, Then workloads come from payments only, but the node and the API server stay (issue 13)
+  t.same([...new Set(only.targets.filter((x) => x.ref.kind === 'Pod' || x.ref.kind === 'Service').map((x) => x.ref.namespace))], ['payments']);
+  t.ok(only.targets.some((x) => x.ref.kind === 'Node'), 'the node is a target under -n');
+  t.match(only.targets.find((x) => x.ref.kind === 'ApiServer'), { ref: { namespace: 'default', name: 'kubernetes' }, inScope: false }, 'the API server is a target under -n, never CDE');
+  // And --no-nodes keeps the node in the inventory: the plan reports it as not run (plan.test.ts)
+  t.ok(buildInventory(snapshot, { ...SCOPE, namespaces: ['payments'], nodes: false }).targets.some((x) => x.ref.kind === 'Node'));
   t.same(only.summary.namespaces.map((n) => n.name), ['payments'], 'the summary covers the namespaces of this run');
   const without = buildInventory(snapshot, { ...SCOPE, excludeNamespaces: ['shop'] });
   t.notOk(without.targets.some((x) => x.ref.namespace === 'shop'));
@@ -162,4 +167,18 @@ t.test('user-named endpoints become Endpoint targets tagged egress or untrusted'
   const inv = buildInventory(await discover(new FakeClusterApi([])), { ...SCOPE, egressTargets: ['outside.example:443'], untrustedPaths: ['[2001:db8::1]:8443'] });
   t.match(inv.targets.find((x) => x.ref.name === 'outside.example:443'), { ref: { kind: 'Endpoint' }, address: 'outside.example', ports: [{ port: 443 }], labels: { 'meshprobe.io/endpoint': 'egress' } });
   t.match(inv.targets.find((x) => x.ref.name === '[2001:db8::1]:8443'), { address: '2001:db8::1', labels: { 'meshprobe.io/endpoint': 'untrusted' } });
+});
+
+t.test('--cde-all makes every application namespace CDE; tenants keep their role and are CDE too; system and mesh stay out', async (t) => {
+  const snapshot = await discover(FakeClusterApi.fromFixture(fixture('istio')));
+  // Given no selector but --cde-all, and one tenant
+  const inv = buildInventory(snapshot, { ...SCOPE, scope: undefined, cdeAll: true, tenants: ['shop'] });
+  const byName = new Map(inv.namespaces.map((n) => [n.name, n]));
+  // Then apps are CDE, the tenant is a tenant in scope, and the control plane is not CDE
+  t.match(byName.get('payments'), { role: 'cde', inScope: true });
+  t.match(byName.get('legacy'), { role: 'cde', inScope: true });
+  t.match(byName.get('shop'), { role: 'tenant', inScope: true });
+  t.match(byName.get('kube-system'), { role: 'system', inScope: false });
+  t.match(byName.get('istio-system'), { role: 'mesh', inScope: false });
+  t.equal(inv.targets.find((x) => x.ref.kind === 'ApiServer')?.inScope, false, 'the API server is never a CDE workload');
 });

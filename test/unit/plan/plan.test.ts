@@ -231,3 +231,27 @@ t.test('probe pods carry --policy-settle as their policy-ready point inside thei
   const tight = planRun(input(await istio(), { policySettle: 60_000, timeout: 10 }));
   t.ok(tight.pods.every((p) => (p.batch.policyReadyMs ?? 0) <= p.batch.deadlineMs / 2), 'the point is capped at half the deadline');
 });
+
+t.test('--no-nodes reports every applicable node attempt as not run (left out), instead of dropping the node silently', async (t) => {
+  // Given a probe that applies to node kubelet ports, and the node in the inventory
+  const kubelet: Probe = {
+    id: 'kubelet-anonymous', title: 'kubelet', technique: 'http', vantages: ['probe-namespace'], secureLooksLike: '',
+    applies: (target) => (target.ref.kind === 'Node' ? true : 'not a node'),
+    request: () => ({ technique: 'http', http: { method: 'GET', path: '/pods' } }),
+  };
+  const catalogue = { probes: [kubelet, canary], controls: [control('2.2.4', ['kubelet-anonymous'])] };
+  const inventory = await istio({ namespaces: ['payments'] });
+  // When planned with and without --no-nodes, under -n payments
+  const withNodes = planRun({ runId: RUN, inventory, ...catalogue, options: { ...OPTS } });
+  const without = planRun({ runId: RUN, inventory, ...catalogue, options: { ...OPTS, nodes: false } });
+  // Then -n alone still probes both kubelet ports
+  t.same(withNodes.attempts.filter((a) => a.probeId === 'kubelet-anonymous').map((a) => a.port).sort(), [10250, 10255]);
+  // And --no-nodes makes no node attempt but lists each as left out with the reason
+  t.equal(without.attempts.filter((a) => a.probeId === 'kubelet-anonymous').length, 0);
+  t.same(without.notRun.filter((n) => n.target.kind === 'Node').map((n) => [n.port, n.cause, n.reason]), [
+    [10250, 'left-out', 'node targets are left out of this run (--no-nodes)'],
+    [10255, 'left-out', 'node targets are left out of this run (--no-nodes)'],
+  ]);
+  // And inapplicable targets are marked so, not counted as gaps
+  t.ok(without.notRun.filter((n) => n.target.kind !== 'Node').every((n) => n.cause === 'inapplicable'));
+});
