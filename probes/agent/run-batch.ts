@@ -4,9 +4,9 @@
  * in-process, by the host vantage.
  */
 import { setMaxListeners } from 'node:events';
-import { PROTOCOL_VERSION, type AttemptBatch, type DoneLine, type SelfCheck } from '../protocol.js';
+import { PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type SelfCheck, type TransportResult } from '../protocol.js';
 import { runAttempt } from './attempt.js';
-import { abortReason, agentErrorObservation, describeAbort, startClock } from './observation.js';
+import { abortReason, agentErrorObservation, describeAbort, observation, startClock } from './observation.js';
 import { meshSelfCheck } from './self-check.js';
 
 /** Optional hooks; the agent uses the defaults. */
@@ -37,6 +37,17 @@ function settle(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Results that prove the TCP handshake completed: what a phase-2 attempt waits for. */
+const TCP_COMPLETED: ReadonlySet<TransportResult> = new Set<TransportResult>(['connected', 'silent', 'reset', 'eof']);
+
+/** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
+export function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
+  const why = prerequisite === undefined
+    ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
+    : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;
+  return observation(spec, startClock(), 'skipped', { detail: `phase 2 not run: ${why}` });
+}
+
 /**
  * Run `batch`, calling `write` with one JSON document (no newline) per attempt and
  * then the done line, which is also returned. Exactly one line per attempt, also when
@@ -60,18 +71,30 @@ export async function runBatch(
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
     await settle(batch.settleMs ?? 0, signal);
-    let next = 0;
     let count = 0;
-    const worker = async (): Promise<void> => {
-      for (let spec = batch.attempts[next++]; spec !== undefined; spec = batch.attempts[next++]) {
-        const line = signal.aborted
-          ? agentErrorObservation(spec, startClock(), describeAbort(signal).code, describeAbort(signal).message)
-          : await runAttempt(spec, signal);
-        write(JSON.stringify(line));
-        count += 1;
-      }
+    // Phase 1: attempts without `after`; phase 2: those that wait for a phase-1 TCP connection.
+    const first = batch.attempts.filter((a) => a.after === undefined);
+    const second = batch.attempts.filter((a) => a.after !== undefined);
+    // Only the transport of each phase-1 attempt is kept (memory budget), and only when phase 2 exists.
+    const seen = new Map<string, TransportResult>();
+    const runList = async (list: readonly AttemptSpec[], phase2: boolean): Promise<void> => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let spec = list[next++]; spec !== undefined; spec = list[next++]) {
+          const line = signal.aborted
+            ? agentErrorObservation(spec, startClock(), describeAbort(signal).code, describeAbort(signal).message)
+            : phase2 && !TCP_COMPLETED.has(seen.get(spec.after ?? '') ?? 'skipped')
+              ? skippedObservation(spec, seen.get(spec.after ?? ''))
+              : await runAttempt(spec, signal);
+          if (!phase2 && second.length > 0) seen.set(spec.id, line.transport);
+          write(JSON.stringify(line));
+          count += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: workerCount({ concurrency: batch.concurrency, attempts: list }) }, worker));
     };
-    await Promise.all(Array.from({ length: workerCount(batch) }, worker));
+    await runList(first, false);
+    if (second.length > 0) await runList(second, true);
     const done: DoneLine = { v: PROTOCOL_VERSION, done: true, count, selfCheck };
     write(JSON.stringify(done));
     return done;

@@ -3,6 +3,9 @@
  * Precedence: DEFAULTS < --config file < MESHPROBE_* env < flags (see load.ts).
  */
 
+/** What the listener sweep tries (issue 13). */
+export type PortsMode = 'default' | 'all' | 'none';
+
 /** Machine-readable stdout formats (files are always written in every format). */
 export type OutputFormat = 'text' | 'json' | 'junit' | 'tap' | 'sarif' | 'markdown';
 
@@ -36,6 +39,8 @@ export interface Options {
   readonly skipProbes: readonly string[];
   /** Place probe pods in out-of-scope namespaces (from-namespace vantages). */
   readonly foreignPods: boolean;
+  /** Listener sweep of CDE pods: the default port list (+ declared ports), every port 1–65535, or none. */
+  readonly ports: PortsMode;
 
   // Output
   readonly output: OutputFormat;
@@ -59,6 +64,10 @@ export interface Options {
   readonly podReadyTimeout: number;
   /** Concurrent attempts inside one agent. */
   readonly concurrency: number;
+  /** Connects in flight in one listener sweep. */
+  readonly sweepConcurrency: number;
+  /** Time budget of the listener sweep of one pod, seconds. */
+  readonly sweepTimeout: number;
   /** Node image that runs the agent (see DEFAULT_AGENT_IMAGE on pinning). */
   readonly agentImage: string;
   /** Trust bundle (PEM) for certificate chain validation. */
@@ -91,6 +100,7 @@ export const DEFAULTS: Options = {
   controls: [],
   skipProbes: [],
   foreignPods: true,
+  ports: 'default',
   output: 'text',
   outputDir: undefined,
   verbose: false,
@@ -102,6 +112,8 @@ export const DEFAULTS: Options = {
   policySettle: 3000,
   podReadyTimeout: 120,
   concurrency: 64,
+  sweepConcurrency: 512,
+  sweepTimeout: 120,
   agentImage: DEFAULT_AGENT_IMAGE,
   caFile: undefined,
   certExpiryWarningDays: 30,

@@ -5,6 +5,7 @@
  * planner needs.
  */
 import { runLabels } from '../cluster/labels.js';
+import { MESH_PROXY_PORTS } from '../../probes/protocol.js';
 import type { KubeObject } from '../cluster/ports.js';
 import type { InventorySummary } from '../domain/inventory.js';
 import { targetKey, type Target, type TargetPort } from '../domain/target.js';
@@ -21,7 +22,16 @@ export interface DiscoveredInventory {
   readonly namespaces: readonly NamespaceFacts[];
   /** `${targetKey}|${port}` → true when a fresh pod in the target's namespace is allowed by policy (control path). */
   readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
+  /**
+   * CDE Pod target key → the ports something declares for it (any container's containerPorts, the
+   * targetPorts of Services selecting it, the mesh proxy's own ports): a listener outside this list
+   * is undeclared (issue 13).
+   */
+  readonly declaredPorts?: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
+export type FoundListeners = ReadonlyMap<string, readonly number[]>;
 
 /** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
 export const ENDPOINT_ROLE_LABEL = 'meshprobe.io/endpoint';
@@ -115,14 +125,31 @@ function representatives(pods: readonly KubeObject[]): KubeObject[] {
   return [...byWorkload.values()];
 }
 
-function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup): Target {
+/** Found: the sweep's open ports of this pod; declared: what declares a port (undeclared ones are marked). */
+interface PodListeners {
+  readonly found: readonly number[];
+  readonly declared: ReadonlySet<number>;
+}
+
+/** The pod's ports, plus every port the sweep found open that discovery did not know, marked declared/undeclared. */
+function podPorts(pod: KubeObject, nsObj: KubeObject | undefined, snapshot: ClusterSnapshot, listeners: PodListeners | undefined): readonly TargetPort[] {
+  const known = meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh);
+  const extra = (listeners?.found ?? []).filter((p) => !known.some((k) => k.port === p));
+  if (extra.length === 0 || listeners === undefined) return known;
+  const found = meshPortsOf(pod, nsObj, extra.map((port) => ({ port, protocol: 'TCP' as const })), snapshot.mesh)
+    .filter((p) => extra.includes(p.port))
+    .map((p): TargetPort => ({ ...p, discovered: listeners.declared.has(p.port) ? 'declared' : 'undeclared' }));
+  return [...known, ...found].sort((a, b) => a.port - b.port);
+}
+
+function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup, listeners?: PodListeners): Target {
   const ns = namespaceOf(pod);
   const nsObj = find.namespace(ns);
   const { mesh, enrolment } = enrolmentOf(pod);
   return {
     ref: { kind: 'Pod', namespace: ns, name: nameOf(pod) },
     address: stringField(pod.status, 'podIP') ?? '',
-    ports: meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh),
+    ports: podPorts(pod, nsObj, snapshot, listeners),
     mesh,
     enrolment,
     inScope: facts.get(ns)?.inScope ?? false,
@@ -232,16 +259,59 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
   return out;
 }
 
-/** Build the inventory the planner needs. Pure. */
-export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): DiscoveredInventory {
+/** Every port something declares for a pod: containerPorts of all containers, Service targetPorts, mesh proxy ports. */
+export function declaredPortsOf(pod: KubeObject, services: readonly KubeObject[]): number[] {
+  const out = new Set<number>();
+  for (const c of arrayField(pod.spec, 'containers')) for (const p of arrayField(c, 'ports')) {
+    const port = field(p, 'containerPort');
+    if (typeof port === 'number') out.add(port);
+  }
+  const named = new Map(containerPorts(pod).filter((p) => p.name).map((p) => [p.name as string, p.port]));
+  for (const svc of services) {
+    const selector = field(svc.spec, 'selector');
+    if (namespaceOf(svc) !== namespaceOf(pod) || selector === undefined || !matchesLabelMap(selector, labelsOf(pod))) continue;
+    for (const sp of arrayField(svc.spec, 'ports')) {
+      const tp = field(sp, 'targetPort') ?? field(sp, 'port');
+      const port = typeof tp === 'number' ? tp : typeof tp === 'string' ? named.get(tp) : undefined;
+      if (port !== undefined) out.add(port);
+    }
+  }
+  // The mesh proxy's own listeners are declared by the mesh (they are probed by mesh-bypass-port).
+  if (enrolmentOf(pod).enrolment !== 'none') for (const p of MESH_PROXY_PORTS) out.add(p);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Declared ports of every CDE pod target (what the sweep's findings are compared with). */
+function declaredPorts(pods: readonly KubeObject[], snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const p of pods) {
+    if (facts.get(namespaceOf(p))?.inScope !== true) continue;
+    const services = snapshot.services.filter((s) => namespaceOf(s) === namespaceOf(p));
+    out[`Pod/${namespaceOf(p)}/${nameOf(p)}`] = declaredPortsOf(p, services);
+  }
+  return out;
+}
+
+/**
+ * Build the inventory the planner needs. Pure. With `listeners` (the sweep's findings), each
+ * swept pod target also gets the open ports discovery did not know, marked declared/undeclared.
+ */
+export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, listeners?: FoundListeners): DiscoveredInventory {
   const namespaces = namespaceFacts(snapshot.namespaces, scope);
   const facts = new Map(namespaces.map((n) => [n.name, n]));
   const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
   const pods = runningPods(snapshot, included);
   const clusterWide = scope.namespaces.length === 0;
   const find = lookup(snapshot, pods);
+  const reps = representatives(pods);
+  const declared = declaredPorts(reps, snapshot, facts);
+  const listenersOf = (p: KubeObject): PodListeners | undefined => {
+    const key = `Pod/${namespaceOf(p)}/${nameOf(p)}`;
+    const found = listeners?.get(key);
+    return found === undefined ? undefined : { found, declared: new Set(declared[key] ?? []) };
+  };
   const targets: Target[] = [
-    ...representatives(pods).map((p) => podTarget(p, snapshot, facts, find)),
+    ...reps.map((p) => podTarget(p, snapshot, facts, find, listenersOf(p))),
     ...snapshot.services.filter((s) => included.has(namespaceOf(s))).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
     ...(clusterWide ? nodeTargets(snapshot.nodes) : []),
     ...endpointTargets(scope),
@@ -268,5 +338,6 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
     targets,
     namespaces,
     sameNamespaceAllowed: controlPaths(targets, snapshot, find),
+    declaredPorts: declared,
   };
 }

@@ -35,7 +35,7 @@ export interface CollectResult {
 }
 
 const TRANSPORTS: ReadonlySet<TransportResult> = new Set<TransportResult>([
-  'connected', 'refused', 'reset', 'eof', 'silent', 'timeout', 'unreachable', 'dns-failure', 'agent-error',
+  'connected', 'refused', 'reset', 'eof', 'silent', 'timeout', 'unreachable', 'dns-failure', 'agent-error', 'skipped',
 ]);
 
 type Json = Record<string, unknown>;
@@ -62,7 +62,9 @@ export function isObservationLine(line: Json): boolean {
     (line['tls'] === undefined || Array.isArray((line['tls'] as Json)['peerChainPem'])) &&
     optional(line['http'], 'object') &&
     (line['http'] === undefined || typeof (line['http'] as Json)['status'] === 'number') &&
-    optional(line['dns'], 'object')
+    optional(line['dns'], 'object') &&
+    optional(line['sweep'], 'object') &&
+    (line['sweep'] === undefined || Array.isArray((line['sweep'] as Json)['open']))
   );
 }
 

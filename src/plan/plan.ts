@@ -19,6 +19,8 @@ import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
+import { phaseTwoAttempts } from './phase-two.js';
+import { planSweep, sweepWanted, SWEEP_PROBE_ID, type SweepOptions, type SweepPlan } from './sweep.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 
 /** Probe id of control-path attempts (not a catalogue probe: a plain TCP connect from an allowed source). */
@@ -30,7 +32,9 @@ export interface PlanInput {
   readonly inventory: DiscoveredInventory;
   readonly probes: readonly Probe[];
   readonly controls: readonly Control[];
-  readonly options: SelectOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number };
+  readonly options: SelectOptions & Partial<Pick<SweepOptions, 'ports' | 'sweepConcurrency' | 'sweepTimeout'>> & {
+    readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number;
+  };
   /** Address of the echo Service; defaults to its DNS name (known before it exists). */
   readonly canaryAddress?: string;
 }
@@ -54,6 +58,10 @@ export interface RunPlan {
   /** Attempts made from the host running meshprobe (no pod). */
   readonly hostBatch?: AttemptBatch;
   readonly canary: { readonly address: string; readonly port: number };
+  /** The listener-sweep round that runs before these attempts (absent with --ports none or nothing to sweep). */
+  readonly sweep?: SweepPlan;
+  /** How many of `attempts` are phase 2 (made only where their L4 attempt connects). */
+  readonly phaseTwo: number;
 }
 
 function nominalVantage(kind: VantageKind, target: Target): Vantage {
@@ -72,13 +80,14 @@ function nominalVantage(kind: VantageKind, target: Target): Vantage {
   }
 }
 
-function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number): Attempt {
+function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number, after?: string): Attempt {
   const id = attemptId({ probeId: probe.id, vantage, target: target.ref, port: port.port });
   const req = probe.request(target, port, id);
   return {
     id, probeId: probe.id, role, vantage, target: target.ref, address: target.address, port: port.port, technique: req.technique, timeoutMs,
     ...(req.tls ? { tls: req.tls } : {}),
     ...(req.http ? { http: req.http } : {}),
+    ...(after !== undefined ? { after } : {}),
   };
 }
 
@@ -221,9 +230,16 @@ export function planRun(input: PlanInput): RunPlan {
   const probeNamespace = probeNamespaceName(input.runId);
   const address = input.canaryAddress ?? `${ECHO_NAME}.${probeNamespace}.svc`;
   const controls = selectControls(input.controls, input.options.controls);
-  const probes = selectProbes(input.probes, controls, input.options.skipProbes);
+  const selected = selectProbes(input.probes, controls, input.options.skipProbes);
+  // The listener sweep is its own round (sweep.ts), not a probe × port expansion.
+  const probes = selected.filter((p) => p.id !== SWEEP_PROBE_ID);
   const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
-  const { attempts: probeAttempts, notRun } = expand(input, probes, intern);
+  const { attempts: phaseOne, notRun } = expand(input, probes, intern);
+  const phaseTwo = phaseTwoAttempts({
+    attempts: phaseOne, probes, targets: targetMap(input.inventory.targets),
+    make: (probe, vantage, target, port, after) => makeAttempt(probe, 'probe', vantage, target, port, input.options.attemptTimeout, after),
+  });
+  const probeAttempts = phaseTwo.length === 0 ? phaseOne : [...phaseOne, ...phaseTwo];
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
@@ -256,5 +272,26 @@ export function planRun(input: PlanInput): RunPlan {
     // The host vantage is not a pod: no policy engine to wait for.
     ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, settleMs: 0 }) } : {}),
     canary: { address, port: ECHO_PORT },
+    ...sweepOf(input, selected),
+    phaseTwo: phaseTwo.length,
   };
+}
+
+/** The sweep round, when wanted and something is in scope to sweep. */
+function sweepOf(input: PlanInput, selected: readonly Probe[]): { sweep?: SweepPlan } {
+  const o = input.options;
+  const options: SweepOptions = {
+    ports: o.ports ?? 'default', sweepConcurrency: o.sweepConcurrency ?? 512, sweepTimeout: o.sweepTimeout ?? 120,
+    attemptTimeout: o.attemptTimeout, skipProbes: o.skipProbes,
+  };
+  if (!sweepWanted(selected, options)) return {};
+  const sweep = planSweep({ runId: input.runId, inventory: input.inventory, options: { ...options, timeout: o.timeout, ...(o.policySettle !== undefined ? { policySettle: o.policySettle } : {}) } });
+  return sweep.attempts.length + sweep.notRun.length > 0 ? { sweep } : {};
+}
+
+/** Targets by key (first of each key wins, as a linear find would). */
+function targetMap(targets: readonly Target[]): Map<string, Target> {
+  const out = new Map<string, Target>();
+  for (const t of targets) if (!out.has(targetKey(t.ref))) out.set(targetKey(t.ref), t);
+  return out;
 }

@@ -40,6 +40,8 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
   const cells: Record<string, Record<string, Cell>> = {};
   for (const e of report.evidence) {
     if (e.attempt.role !== 'probe' || !(e.attempt.target.kind === 'Service' || e.attempt.target.kind === 'Pod')) continue;
+    // A listener sweep is discovery over many ports, not one path: its answers are tried again as attempts.
+    if (e.attempt.technique === 'sweep') continue;
     const row = (cells[sourceLabel(e)] ??= {});
     const col = e.attempt.target.namespace;
     const next = cellOf(e);
