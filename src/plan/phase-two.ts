@@ -57,3 +57,15 @@ export function phaseTwoAttempts(input: PhaseTwoInput): Attempt[] {
   }
   return out;
 }
+
+/**
+ * The selected probes, plus the L4 probe phase 2 waits for when an application probe is
+ * selected without it (e.g. `--control 7.2.1`): without an L4 attempt, no admitted namespace
+ * would ever be tried at the application layer. Not added when the user skips it.
+ */
+export function withPhaseOneL4(selected: readonly Probe[], catalogue: readonly Probe[], skip: readonly string[]): readonly Probe[] {
+  if (!selected.some((p) => PHASE_TWO_PROBES.has(p.id))) return selected;
+  const missing = [...PHASE_ONE_L4_PROBES].filter((id) => !skip.includes(id) && !selected.some((p) => p.id === id));
+  const extra = catalogue.filter((p) => missing.includes(p.id));
+  return extra.length === 0 ? selected : [...selected, ...extra];
+}

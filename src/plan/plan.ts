@@ -19,7 +19,7 @@ import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
-import { phaseTwoAttempts } from './phase-two.js';
+import { phaseTwoAttempts, withPhaseOneL4 } from './phase-two.js';
 import { planSweep, sweepWanted, SWEEP_PROBE_ID, type SweepOptions, type SweepPlan } from './sweep.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 
@@ -232,7 +232,7 @@ export function planRun(input: PlanInput): RunPlan {
   const controls = selectControls(input.controls, input.options.controls);
   const selected = selectProbes(input.probes, controls, input.options.skipProbes);
   // The listener sweep is its own round (sweep.ts), not a probe × port expansion.
-  const probes = selected.filter((p) => p.id !== SWEEP_PROBE_ID);
+  const probes = withPhaseOneL4(selected.filter((p) => p.id !== SWEEP_PROBE_ID), input.probes, input.options.skipProbes);
   const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
   const { attempts: phaseOne, notRun } = expand(input, probes, intern);
   const phaseTwo = phaseTwoAttempts({

@@ -48,6 +48,9 @@ export const CHECKS: readonly Check[] = [
   { id: 'tenant-b→tenant-a is blocked', from: 'tenant-b', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-b is blocked', from: 'tenant-a', to: 'tenant-b/app-b', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'tenant-a→tenant-a connects (control path)', from: 'tenant-a', to: 'tenant-a/app-a', port: 8080, kind: 'tcp', expect: 'connected' },
+  { id: 'i13-partner→settlement plaintext is served (admitted namespace)', from: 'i13-partner', to: 'i13-cde-partner-only/settlement', port: 8080, kind: 'http', expect: 'http-200' },
+  { id: 'shop→settlement is blocked (only i13-partner is admitted)', from: 'shop', to: 'i13-cde-partner-only/settlement', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'i13-cde-hidden-port→card-vault:8080 plaintext is reset (mTLS)', from: 'i13-cde-hidden-port', to: 'i13-cde-hidden-port/card-vault', port: 8080, kind: 'http', expect: 'no-http' },
 ];
 
 /** One line the verification client printed. */
