@@ -40,7 +40,7 @@ function agentLines(a: Json | undefined): string[] {
   ];
 }
 
-const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
+const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'sweep', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
 
 function clusterLines(c: Json | undefined): string[] {
   if (c === undefined) return ['2. cluster: skipped'];
