@@ -5,10 +5,10 @@
  * planner needs.
  */
 import { runLabels } from '../cluster/labels.js';
-import { MESH_PROXY_PORTS } from '../../probes/protocol.js';
 import type { KubeObject } from '../cluster/ports.js';
 import type { InventorySummary } from '../domain/inventory.js';
 import { targetKey, type Target, type TargetPort } from '../domain/target.js';
+import { declaredPorts } from './declared-ports.js';
 import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
 import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
@@ -255,39 +255,6 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
       const name = containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
       out[`${targetKey(t.ref)}|${p.port}`] = policyAllows(policies.get(ns) ?? [], source, dest, behind.port, name);
     }
-  }
-  return out;
-}
-
-/** Every port something declares for a pod: containerPorts of all containers, Service targetPorts, mesh proxy ports. */
-export function declaredPortsOf(pod: KubeObject, services: readonly KubeObject[]): number[] {
-  const out = new Set<number>();
-  for (const c of arrayField(pod.spec, 'containers')) for (const p of arrayField(c, 'ports')) {
-    const port = field(p, 'containerPort');
-    if (typeof port === 'number') out.add(port);
-  }
-  const named = new Map(containerPorts(pod).filter((p) => p.name).map((p) => [p.name as string, p.port]));
-  for (const svc of services) {
-    const selector = field(svc.spec, 'selector');
-    if (namespaceOf(svc) !== namespaceOf(pod) || selector === undefined || !matchesLabelMap(selector, labelsOf(pod))) continue;
-    for (const sp of arrayField(svc.spec, 'ports')) {
-      const tp = field(sp, 'targetPort') ?? field(sp, 'port');
-      const port = typeof tp === 'number' ? tp : typeof tp === 'string' ? named.get(tp) : undefined;
-      if (port !== undefined) out.add(port);
-    }
-  }
-  // The mesh proxy's own listeners are declared by the mesh (they are probed by mesh-bypass-port).
-  if (enrolmentOf(pod).enrolment !== 'none') for (const p of MESH_PROXY_PORTS) out.add(p);
-  return [...out].sort((a, b) => a - b);
-}
-
-/** Declared ports of every CDE pod target (what the sweep's findings are compared with). */
-function declaredPorts(pods: readonly KubeObject[], snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const p of pods) {
-    if (facts.get(namespaceOf(p))?.inScope !== true) continue;
-    const services = snapshot.services.filter((s) => namespaceOf(s) === namespaceOf(p));
-    out[`Pod/${namespaceOf(p)}/${nameOf(p)}`] = declaredPortsOf(p, services);
   }
   return out;
 }

@@ -58,14 +58,19 @@ export function phaseTwoAttempts(input: PhaseTwoInput): Attempt[] {
   return out;
 }
 
+/** Application probes whose selection brings in the L4 prerequisite (TLS-only selections such as 4.2.1 do not). */
+const NEEDS_L4: ReadonlySet<string> = new Set(['plaintext-http', 'http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port']);
+
 /**
- * The selected probes, plus the L4 probe phase 2 waits for when an application probe is
+ * The selected probes, plus the L4 probe phase 2 waits for when a plaintext/HTTP probe is
  * selected without it (e.g. `--control 7.2.1`): without an L4 attempt, no admitted namespace
- * would ever be tried at the application layer. Not added when the user skips it.
+ * would ever be tried at the application layer. The added probe runs only from other
+ * namespaces (the probe namespace already runs the application probes unconditionally), and
+ * is not added when the user skips it.
  */
 export function withPhaseOneL4(selected: readonly Probe[], catalogue: readonly Probe[], skip: readonly string[]): readonly Probe[] {
-  if (!selected.some((p) => PHASE_TWO_PROBES.has(p.id))) return selected;
+  if (!selected.some((p) => NEEDS_L4.has(p.id))) return selected;
   const missing = [...PHASE_ONE_L4_PROBES].filter((id) => !skip.includes(id) && !selected.some((p) => p.id === id));
-  const extra = catalogue.filter((p) => missing.includes(p.id));
+  const extra = catalogue.filter((p) => missing.includes(p.id)).map((p): Probe => ({ ...p, vantages: p.vantages.filter((v) => v === 'from-namespace') }));
   return extra.length === 0 ? selected : [...selected, ...extra];
 }

@@ -234,7 +234,11 @@ export function planRun(input: PlanInput): RunPlan {
   // The listener sweep is its own round (sweep.ts), not a probe × port expansion.
   const probes = withPhaseOneL4(selected.filter((p) => p.id !== SWEEP_PROBE_ID), input.probes, input.options.skipProbes);
   const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
-  const { attempts: phaseOne, notRun } = expand(input, probes, intern);
+  const expanded = expand(input, probes, intern);
+  const phaseOne = expanded.attempts;
+  // A prerequisite L4 probe the user did not select explains nothing on its own: its not-run entries stay out.
+  const added = probes.filter((p) => !selected.includes(p));
+  const notRun = added.length === 0 ? expanded.notRun : expanded.notRun.filter((n) => !added.some((p) => p.id === n.probeId));
   const phaseTwo = phaseTwoAttempts({
     attempts: phaseOne, probes, targets: targetMap(input.inventory.targets),
     make: (probe, vantage, target, port, after) => makeAttempt(probe, 'probe', vantage, target, port, input.options.attemptTimeout, after),

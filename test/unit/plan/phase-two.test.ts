@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { discover } from '../../../src/discover/discover.js';
-import { buildInventory, declaredPortsOf, type DiscoveredInventory } from '../../../src/discover/targets.js';
+import { buildInventory, type DiscoveredInventory } from '../../../src/discover/targets.js';
+import { declaredPortsOf } from '../../../src/discover/declared-ports.js';
 import type { ScopeOptions } from '../../../src/discover/namespaces.js';
 import { targetKey } from '../../../src/domain/target.js';
 import { vantageId } from '../../../src/domain/vantage.js';
@@ -53,10 +54,13 @@ t.test('every from-namespace L4 attempt to a CDE port gets the application probe
 
 t.test('selecting only an application control still plans the L4 attempts phase 2 waits for, unless tcp-reach is skipped', async (t) => {
   const apps = PROBES.filter((p) => p.id === 'plaintext-http');
-  t.same(withPhaseOneL4(apps, PROBES, []).map((p) => p.id), ['plaintext-http', 'tcp-reach']);
+  t.same(withPhaseOneL4(apps, PROBES, []).map((p) => `${p.id}:${p.vantages.join('+')}`), ['plaintext-http:same-namespace+probe-namespace', 'tcp-reach:from-namespace']);
+  t.same(withPhaseOneL4(PROBES.filter((p) => p.id === 'tls-handshake'), PROBES, []).map((p) => p.id), ['tls-handshake'], 'a TLS-only selection adds nothing');
   t.same(withPhaseOneL4(apps, PROBES, ['tcp-reach']).map((p) => p.id), ['plaintext-http']);
   const plan = planRun(input(await inventory(), { controls: ['7.2.1'] }));
   t.ok(plan.attempts.some((a) => a.probeId === 'plaintext-http' && a.vantage.kind === 'from-namespace' && a.after !== undefined));
+  t.notOk(plan.attempts.some((a) => a.probeId === 'tcp-reach' && a.vantage.kind !== 'from-namespace'), 'the added L4 attempts come only from other namespaces');
+  t.notOk(plan.notRun.some((n) => n.probeId === 'tcp-reach'), 'an unselected prerequisite adds no not-run noise');
 });
 
 t.test('a phase-2 spec is never cut from its prerequisite when a vantage is split into several pods', async (t) => {
@@ -103,7 +107,9 @@ t.test('the sweep is planned from the same namespace for CDE pods only, and not 
   const inv = await inventory();
   const sweep = planSweep({ runId: RUN, inventory: inv, options: { ports: 'default', sweepConcurrency: 256, sweepTimeout: 60, attemptTimeout: 3000, skipProbes: [], timeout: 600 } });
   t.same(sweep.attempts.map((a) => `${targetKey(a.target)} ${vantageId(a.vantage)} ${a.technique}`), ['Pod/payments/api-7d9f8c6b5d-x2x4q same-namespace:payments sweep']);
-  t.same(sweep.attempts[0]?.sweep?.declared, declaredPortsOf((await discover(FakeClusterApi.fromFixture(FIXTURE))).pods.find((p) => p.metadata?.name === 'api-7d9f8c6b5d-x2x4q')!, []).length > 0 ? sweep.attempts[0]?.sweep?.declared : []);
+  const snapshot = await discover(FakeClusterApi.fromFixture(FIXTURE));
+  const pod = snapshot.pods.find((p) => p.metadata?.name === 'api-7d9f8c6b5d-x2x4q')!;
+  t.same(sweep.attempts[0]?.sweep?.declared, declaredPortsOf(pod, snapshot.services));
   t.ok(sweep.attempts[0]?.sweep?.declared.includes(8080) && sweep.attempts[0]?.sweep?.declared.includes(15090), 'containerPorts of every container are declared');
   t.equal(sweep.pods.length, 1);
   t.equal(sweep.pods[0]?.namespace, 'payments');
@@ -126,4 +132,20 @@ t.test('a listener the sweep found becomes a target port, marked undeclared unle
   const plan = planRun(input(inv));
   t.ok(plan.attempts.some((a) => a.probeId === 'plaintext-http' && a.port === 7070 && a.vantage.kind === 'probe-namespace'));
   t.ok(plan.attempts.some((a) => a.probeId === 'tcp-reach' && a.port === 7070 && vantageId(a.vantage) === 'from-namespace:shop'));
+});
+
+t.test('declared ports are containerPorts of every container, Service targetPorts (by number or name) and, when meshed, the proxy ports', async (t) => {
+  const pod = {
+    metadata: { name: 'p', namespace: 'n', labels: { app: 'a' } },
+    spec: { containers: [{ name: 'app', ports: [{ name: 'web', containerPort: 8080 }] }, { name: 'side', ports: [{ containerPort: 9000 }] }] },
+  };
+  const services = [
+    { metadata: { name: 's', namespace: 'n' }, spec: { selector: { app: 'a' }, ports: [{ port: 80, targetPort: 'web' }, { port: 81, targetPort: 7000 }] } },
+    { metadata: { name: 'other', namespace: 'n' }, spec: { selector: { app: 'b' }, ports: [{ port: 82, targetPort: 6000 }] } },
+  ];
+  // An unmeshed pod: its containers' ports and what selecting Services target; not another Service's port
+  t.same(declaredPortsOf(pod, services), [7000, 8080, 9000]);
+  // A sidecar pod also declares the mesh proxy's own ports
+  const meshed = { ...pod, metadata: { ...pod.metadata, annotations: { 'sidecar.istio.io/status': '{"containers":["istio-proxy"]}' } } };
+  t.ok(declaredPortsOf(meshed, services).includes(15090));
 });
