@@ -10,7 +10,7 @@
 export const PROTOCOL_VERSION = 1 as const;
 
 /** How an attempt is made. */
-export type Technique = 'tcp' | 'tls' | 'http' | 'dns' | 'udp';
+export type Technique = 'tcp' | 'tls' | 'http' | 'dns' | 'udp' | 'sweep';
 
 /** TLS protocol names as node:tls spells them. */
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -65,6 +65,36 @@ export interface AttemptSpec {
   readonly dnsServer?: string;
   /** For technique `tcp`: the bytes to send first, as UTF-8 (default: a short line that HTTP servers reject loudly). */
   readonly payload?: string;
+  /**
+   * Phase 2 (two-phase runs): run this attempt only after the attempt with this id, in the same
+   * batch, completed a TCP connection (connected, silent, reset or eof); otherwise the agent
+   * reports it `skipped` without connecting. The agent runs every attempt without `after` first.
+   */
+  readonly after?: string;
+  /** For technique `sweep`: which ports of `host` to try (`port` is ignored; `timeoutMs` is the whole sweep's budget). */
+  readonly sweep?: SweepRequest;
+}
+
+/** A TCP listener sweep of one host: connect-only (no bytes sent), bounded in concurrency and time. */
+export interface SweepRequest {
+  /** Ports and inclusive [from, to] ranges, each port 1–65535. */
+  readonly ports: ReadonlyArray<number | readonly [number, number]>;
+  /** Connects in flight at once. */
+  readonly concurrency: number;
+  /** Limit of one connect, milliseconds; no answer by then counts as filtered. */
+  readonly connectTimeoutMs: number;
+}
+
+/** What a sweep saw. Ports the budget did not reach are `notSwept`. */
+export interface SweepFacts {
+  /** Ports that completed a TCP handshake, ascending. */
+  readonly open: readonly number[];
+  /** Ports that refused (RST): nothing listens, or a REJECT rule. */
+  readonly closed: number;
+  /** Ports with no answer before the connect timeout (dropped), or ICMP unreachable. */
+  readonly filtered: number;
+  /** Ports not tried before the sweep's budget ran out or the batch stopped. */
+  readonly notSwept: number;
 }
 
 /** What one probe pod runs. */
@@ -100,6 +130,8 @@ export interface AttemptBatch {
  * - unreachable: EHOSTUNREACH / ENETUNREACH
  * - dns-failure: the name did not resolve
  * - agent-error: the agent could not make the attempt (bug, deadline, bad spec)
+ * - skipped: a phase-2 attempt whose `after` attempt did not complete TCP (never connected);
+ *   wire-only: the CLI turns it into a not-run entry or an inconclusive outcome
  */
 export type TransportResult =
   | 'connected'
@@ -110,7 +142,8 @@ export type TransportResult =
   | 'timeout'
   | 'unreachable'
   | 'dns-failure'
-  | 'agent-error';
+  | 'agent-error'
+  | 'skipped';
 
 /** Facts from a TLS handshake (whether or not it completed). */
 export interface TlsFacts {
@@ -186,6 +219,8 @@ export interface ObservationLine {
   readonly http?: HttpFacts;
   readonly dns?: DnsFacts;
   readonly udp?: UdpFacts;
+  /** For technique `sweep`: the ports found open and the counts of the rest. */
+  readonly sweep?: SweepFacts;
   /** For transport `agent-error`: one human sentence on why (bad spec, deadline); never classified on. */
   readonly detail?: string;
   /**

@@ -9,6 +9,7 @@ import { specProblem } from './spec-check.js';
 import { dnsAttempt } from './techniques/dns.js';
 import { httpAttempt } from './techniques/http.js';
 import { tcpAttempt } from './techniques/tcp.js';
+import { sweepAttempt } from './techniques/sweep.js';
 import { tlsAttempt } from './techniques/tls.js';
 import { udpAttempt } from './techniques/udp.js';
 
@@ -24,6 +25,8 @@ function dispatch(spec: AttemptSpec, signal: AbortSignal | undefined, clock: Att
       return dnsAttempt(spec, signal, clock);
     case 'udp':
       return udpAttempt(spec, signal, clock);
+    case 'sweep':
+      return sweepAttempt(spec, signal, clock);
     default: {
       const never: never = spec.technique;
       return Promise.resolve(agentErrorObservation(spec, clock, 'E_SPEC', `unknown technique ${String(never)}`));

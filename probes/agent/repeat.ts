@@ -16,7 +16,8 @@
  *   it 1, 3, 7, 15 … s later (initial RTO 1 s, doubling); if the last SYN of the attempt
  *   left at or after the point, the engine dropped a SYN it judged knowing the pod, and the
  *   timeout stands. Otherwise every SYN was judged too early: repeat it;
- * - an agent-error was never decided by the network: keep it.
+ * - an agent-error was never decided by the network: keep it;
+ * - a UDP silence stands when its second send left after the point.
  */
 import type { AttemptSpec, TransportResult } from '../protocol.js';
 
@@ -41,6 +42,8 @@ export function needsRepeat(
   readyMs: number,
 ): boolean {
   if (startMs >= readyMs || transport === 'agent-error') return false;
+  // UDP sends its request at 0 and once more at half the timeout (techniques/udp.ts).
+  if (transport === 'timeout' && spec.technique === 'udp') return startMs + spec.timeoutMs / 2 < readyMs;
   if (transport === 'timeout' && spec.technique !== 'dns') return startMs + lastSynOffsetMs(spec.timeoutMs) < readyMs;
   return true;
 }

@@ -6,9 +6,10 @@
 import { setMaxListeners } from 'node:events';
 import {
   PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck,
+  type TransportResult,
 } from '../protocol.js';
 import { runAttempt } from './attempt.js';
-import { abortReason, agentErrorObservation, describeAbort, startClock } from './observation.js';
+import { abortReason, agentErrorObservation, describeAbort, observation, startClock } from './observation.js';
 import { openGate, type InFlightGate } from './in-flight-gate.js';
 import { needsRepeat } from './repeat.js';
 import { meshSelfCheck } from './self-check.js';
@@ -127,6 +128,17 @@ async function runWithRepeats(
   return later.length;
 }
 
+/** Results that prove the TCP handshake completed: what a phase-2 attempt waits for. */
+const TCP_COMPLETED: ReadonlySet<TransportResult> = new Set<TransportResult>(['connected', 'silent', 'reset', 'eof']);
+
+/** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
+export function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
+  const why = prerequisite === undefined
+    ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
+    : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;
+  return observation(spec, startClock(), 'skipped', { detail: `phase 2 not run: ${why}` });
+}
+
 /**
  * Run `batch`, calling `write` with one JSON document (no newline) per attempt and
  * then the done line, which is also returned. Exactly one line per attempt, also when
@@ -161,7 +173,25 @@ export async function runBatch(
       count += 1;
     };
     const point = { ms: readyMs, at: policyReadyAt, set: batch.policyReadyMs !== undefined };
-    const repeated = await runWithRepeats({ specs: batch.attempts, signal, gate }, workers, point, emit);
+    // Phase 1: attempts without `after`; phase 2: those that wait for a phase-1 TCP connection.
+    const first = batch.attempts.filter((a) => a.after === undefined);
+    const second = batch.attempts.filter((a) => a.after !== undefined);
+    // Only the transport of each phase-1 attempt's counting line is kept (memory budget), and only when phase 2 exists.
+    const seen = new Map<string, TransportResult>();
+    const emitFirst = (line: ObservationLine): void => {
+      if (second.length > 0) seen.set(line.attemptId, line.transport);
+      emit(line);
+    };
+    let repeated = await runWithRepeats({ specs: first, signal, gate }, workers, point, emitFirst);
+    if (second.length > 0) {
+      const runnable: AttemptSpec[] = [];
+      for (const spec of second) {
+        const pre = seen.get(spec.after ?? '');
+        if (pre !== undefined && TCP_COMPLETED.has(pre)) runnable.push(spec);
+        else emit(skippedObservation(spec, pre));
+      }
+      repeated += await runWithRepeats({ specs: runnable, signal, gate }, workers, point, emit);
+    }
     const done: DoneLine = {
       v: PROTOCOL_VERSION, done: true, count, selfCheck,
       ...(point.set ? { policyReadyAt, repeatedCount: repeated } : {}),

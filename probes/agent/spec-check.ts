@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { AttemptSpec, TlsVersion } from '../protocol.js';
 import { FORBIDDEN_REQUEST_HEADERS, HTTP_TOKEN } from './http-request.js';
 
-const TECHNIQUES: ReadonlySet<string> = new Set(['tcp', 'tls', 'http', 'dns', 'udp']);
+const TECHNIQUES: ReadonlySet<string> = new Set(['tcp', 'tls', 'http', 'dns', 'udp', 'sweep']);
 const UDP_PAYLOADS: ReadonlySet<string> = new Set(['dns', 'ntp', 'snmp', 'echo']);
 /** A DNS name the hand-built query can carry: labels of 1–63 letters, digits, '-' or '_'. */
 const DNS_NAME = /^(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/;
@@ -18,12 +18,14 @@ const LINE_BREAK = /[\r\n\0]/;
 
 /** The first thing wrong with `spec`, as a sentence, or undefined when it can run. */
 export function specProblem(spec: AttemptSpec): string | undefined {
-  if (!TECHNIQUES.has(spec.technique)) return `unknown technique ${JSON.stringify(spec.technique)}; use tcp, tls, http, dns or udp`;
+  if (!TECHNIQUES.has(spec.technique)) return `unknown technique ${JSON.stringify(spec.technique)}; use tcp, tls, http, dns, udp or sweep`;
   if (!Number.isInteger(spec.timeoutMs) || spec.timeoutMs <= 0 || spec.timeoutMs > MAX_ATTEMPT_TIMEOUT_MS) {
     return `timeoutMs must be a whole number of milliseconds between 1 and ${MAX_ATTEMPT_TIMEOUT_MS}`;
   }
+  if (spec.after !== undefined && (typeof spec.after !== 'string' || spec.after === '')) return 'after must be the id of another attempt in the batch';
   if (spec.technique === 'dns') return dnsProblem(spec);
   if (typeof spec.host !== 'string' || spec.host === '' || LINE_BREAK.test(spec.host)) return 'host must be a non-empty name or address';
+  if (spec.technique === 'sweep') return sweepProblem(spec);
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) return 'port must be a whole number between 1 and 65535';
   if (spec.payload !== undefined && typeof spec.payload !== 'string') return 'payload must be a string';
   return tlsProblem(spec) ?? httpProblem(spec) ?? udpProblem(spec);
@@ -47,6 +49,22 @@ function dnsProblem(spec: AttemptSpec): string | undefined {
   if (typeof name !== 'string' || name === '') return 'a dns attempt needs dnsName';
   if (spec.dnsServer !== undefined && (typeof spec.dnsServer !== 'string' || !isResolverAddress(spec.dnsServer))) {
     return 'dnsServer must be an IP address, optionally with :port ([v6]:port for IPv6)';
+  }
+  return undefined;
+}
+
+function validPort(p: unknown): boolean {
+  return Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+}
+
+function sweepProblem(spec: AttemptSpec): string | undefined {
+  const sweep = spec.sweep;
+  if (typeof sweep !== 'object' || sweep === null || !Array.isArray(sweep.ports)) return 'a sweep attempt needs sweep.ports';
+  const bad = sweep.ports.find((p) => !(validPort(p) || (Array.isArray(p) && p.length === 2 && validPort(p[0]) && validPort(p[1]) && p[0] <= p[1])));
+  if (bad !== undefined) return `sweep port ${JSON.stringify(bad)} is not a port 1–65535 or a [from, to] range`;
+  if (!Number.isInteger(sweep.concurrency) || sweep.concurrency < 1 || sweep.concurrency > 4096) return 'sweep.concurrency must be a whole number between 1 and 4096';
+  if (!Number.isInteger(sweep.connectTimeoutMs) || sweep.connectTimeoutMs < 1 || sweep.connectTimeoutMs > spec.timeoutMs) {
+    return 'sweep.connectTimeoutMs must be a whole number of milliseconds between 1 and timeoutMs';
   }
   return undefined;
 }

@@ -3,6 +3,9 @@
  * Precedence: DEFAULTS < --config file < MESHPROBE_* env < flags (see load.ts).
  */
 
+/** What the listener sweep tries (issue 13). */
+export type PortsMode = 'default' | 'all' | 'none';
+
 /** Machine-readable stdout formats (files are always written in every format). */
 export type OutputFormat = 'text' | 'json' | 'junit' | 'tap' | 'sarif' | 'markdown';
 
@@ -51,6 +54,8 @@ export interface Options {
   readonly asWorkloads: readonly string[];
   /** Probe the nodes (kubelet ports), also under --namespace; false only with an explicit --no-nodes. */
   readonly nodes: boolean;
+  /** Listener sweep of CDE pods: the default port list (+ declared ports), every port 1–65535, or none. */
+  readonly ports: PortsMode;
 
   // Output
   readonly output: OutputFormat;
@@ -74,6 +79,10 @@ export interface Options {
   readonly podReadyTimeout: number;
   /** Concurrent attempts inside one agent. */
   readonly concurrency: number;
+  /** Connects in flight in one listener sweep. */
+  readonly sweepConcurrency: number;
+  /** Time budget of the listener sweep of one pod, seconds. */
+  readonly sweepTimeout: number;
   /** Node image that runs the agent (see DEFAULT_AGENT_IMAGE on pinning). */
   readonly agentImage: string;
   /** Trust bundle (PEM) for certificate chain validation. */
@@ -112,6 +121,7 @@ export const DEFAULTS: Options = {
   maxIdentityVantages: 10,
   asWorkloads: [],
   nodes: true,
+  ports: 'default',
   output: 'text',
   outputDir: undefined,
   verbose: false,
@@ -123,6 +133,8 @@ export const DEFAULTS: Options = {
   policySettle: 3000,
   podReadyTimeout: 120,
   concurrency: 64,
+  sweepConcurrency: 512,
+  sweepTimeout: 120,
   agentImage: DEFAULT_AGENT_IMAGE,
   caFile: undefined,
   certExpiryWarningDays: 30,

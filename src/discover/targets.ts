@@ -9,6 +9,7 @@ import type { KubeObject } from '../cluster/ports.js';
 import type { InventorySummary } from '../domain/inventory.js';
 import { targetKey, type Target, type TargetPort } from '../domain/target.js';
 import { KNOWN_UDP_PORTS } from '../catalogue/probes/port-kind.js';
+import { declaredPorts } from './declared-ports.js';
 import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
 import { namespaceFacts, type NamespaceFacts, type ScopeOptions } from './namespaces.js';
 import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js';
@@ -28,7 +29,16 @@ export interface DiscoveredInventory {
   readonly references?: ReferenceFacts;
   /** Workload identities of namespaces that may host probe pods (identity vantages, issue 16). */
   readonly identities?: readonly WorkloadIdentity[];
+  /**
+   * CDE Pod target key → the ports something declares for it (any container's containerPorts, the
+   * targetPorts of Services selecting it, the mesh proxy's own ports): a listener outside this list
+   * is undeclared (issue 13).
+   */
+  readonly declaredPorts?: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
+export type FoundListeners = ReadonlyMap<string, readonly number[]>;
 
 /** Label that tells user-named endpoints apart: egress (1.3.2) or untrusted path (4.2.1). */
 export const ENDPOINT_ROLE_LABEL = 'meshprobe.io/endpoint';
@@ -122,14 +132,31 @@ function representatives(pods: readonly KubeObject[]): KubeObject[] {
   return [...byWorkload.values()];
 }
 
-function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup): Target {
+/** Found: the sweep's open ports of this pod; declared: what declares a port (undeclared ones are marked). */
+interface PodListeners {
+  readonly found: readonly number[];
+  readonly declared: ReadonlySet<number>;
+}
+
+/** The pod's ports, plus every port the sweep found open that discovery did not know, marked declared/undeclared. */
+function podPorts(pod: KubeObject, nsObj: KubeObject | undefined, snapshot: ClusterSnapshot, listeners: PodListeners | undefined): readonly TargetPort[] {
+  const known = meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh);
+  const extra = (listeners?.found ?? []).filter((p) => !known.some((k) => k.port === p));
+  if (extra.length === 0 || listeners === undefined) return known;
+  const found = meshPortsOf(pod, nsObj, extra.map((port) => ({ port, protocol: 'TCP' as const })), snapshot.mesh)
+    .filter((p) => extra.includes(p.port))
+    .map((p): TargetPort => ({ ...p, discovered: listeners.declared.has(p.port) ? 'declared' : 'undeclared' }));
+  return [...known, ...found].sort((a, b) => a.port - b.port);
+}
+
+function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup, listeners?: PodListeners): Target {
   const ns = namespaceOf(pod);
   const nsObj = find.namespace(ns);
   const { mesh, enrolment } = enrolmentOf(pod);
   return {
     ref: { kind: 'Pod', namespace: ns, name: nameOf(pod) },
     address: stringField(pod.status, 'podIP') ?? '',
-    ports: meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh),
+    ports: podPorts(pod, nsObj, snapshot, listeners),
     mesh,
     enrolment,
     inScope: facts.get(ns)?.inScope ?? false,
@@ -261,17 +288,27 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
   return out;
 }
 
-/** Build the inventory the planner needs. Pure. */
-export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): DiscoveredInventory {
+/**
+ * Build the inventory the planner needs. Pure. With `listeners` (the sweep's findings), each
+ * swept pod target also gets the open ports discovery did not know, marked declared/undeclared.
+ */
+export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, listeners?: FoundListeners): DiscoveredInventory {
   const namespaces = namespaceFacts(snapshot.namespaces, scope);
   const facts = new Map(namespaces.map((n) => [n.name, n]));
   const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
   const pods = runningPods(snapshot, included);
   const find = lookup(snapshot, pods);
+  const reps = representatives(pods);
+  const declared = declaredPorts(reps, snapshot, facts);
+  const listenersOf = (p: KubeObject): PodListeners | undefined => {
+    const key = `Pod/${namespaceOf(p)}/${nameOf(p)}`;
+    const found = listeners?.get(key);
+    return found === undefined ? undefined : { found, declared: new Set(declared[key] ?? []) };
+  };
   // Nodes and the API server are cluster components, not namespace workloads: --namespace never
   // drops them (issue 13); --no-nodes makes the plan report the node targets as not run.
   const targets: Target[] = [
-    ...representatives(pods).map((p) => podTarget(p, snapshot, facts, find)),
+    ...reps.map((p) => podTarget(p, snapshot, facts, find, listenersOf(p))),
     ...snapshot.services.filter((s) => included.has(namespaceOf(s)) || isApiServerService(s)).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
     ...nodeTargets(snapshot.nodes),
     ...endpointTargets(scope),
@@ -306,5 +343,6 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions): 
     identities: workloadIdentities({
       pods, services: snapshot.services, namespaces: snapshot.namespaces, networkPolicies: snapshot.networkPolicies, facts: namespaces,
     }),
+    declaredPorts: declared,
   };
 }

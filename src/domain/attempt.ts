@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { HttpRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
+import type { HttpRequest, SweepRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
 import { targetKey, type TargetRef } from './target.js';
 import { vantageId, type Vantage } from './vantage.js';
 
@@ -27,6 +27,13 @@ export interface Attempt {
   /** For technique `udp`: the request sent (a known protocol's payload, or echo). */
   readonly udp?: UdpRequest;
   readonly dnsName?: string;
+  /**
+   * Phase 2: the id of the L4 attempt (same vantage, target and port) that must complete TCP
+   * before this application attempt is made; absent for phase-1 attempts.
+   */
+  readonly after?: string;
+  /** A listener sweep (technique `sweep`, port 0): the ports tried and the ports the pod declares. */
+  readonly sweep?: SweepRequest & { readonly declared: readonly number[] };
 }
 
 /**

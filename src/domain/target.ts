@@ -19,6 +19,11 @@ export interface TargetPort {
   readonly mtls: MtlsMode;
   /** A mesh by-design plaintext port (15020/15021/15090, 4191) or an excluded port. */
   readonly meshBypass?: string;
+  /**
+   * Set on ports the listener sweep found (not in the pod's containerPorts): `declared` when a
+   * Service targets it, `undeclared` when nothing declares it (itself a finding for 1.2.5/2.2.4).
+   */
+  readonly discovered?: 'declared' | 'undeclared';
 }
 
 /** Kubernetes-ish reference to what is targeted. */

@@ -46,6 +46,7 @@ export function classify(attempt: Attempt, observation: Observation | undefined,
   if (observation === undefined) return inconclusive('no-observation', 'the agent never reported this attempt');
   if (ctx.probeMeshed === true) return inconclusive('probe-meshed', 'the probe pod is inside a mesh, so its connections are not those of an unmeshed client');
   if (ctx.probeMeshed === undefined) return inconclusive('no-self-check', 'the agent never reported its mesh self-check (it stopped before its done line), so the probe pod may have been inside a mesh');
+  if (attempt.technique === 'sweep') return sweepOutcome(observation);
   const alert = observation.tls?.alert;
   if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
     return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };
@@ -79,11 +80,23 @@ function byTransport(attempt: Attempt, o: Observation, ctx: ClassifyContext): Ou
       return inconclusive('dns-failure', `the name did not resolve${code}`);
     case 'agent-error':
       return inconclusive('agent-error', `the agent could not make the attempt${code}`);
+    case 'skipped':
+      // Settled by the phase-2 step of evidence.ts (not-run, or inconclusive with the L4 attempt's reason).
+      return inconclusive('no-observation', o.detail ?? 'phase 2 was not run: the L4 attempt from this vantage did not connect');
     default: {
       const never: never = o.transport;
       return inconclusive('ambiguous', `unknown transport result ${String(never)}`);
     }
   }
+}
+
+/** A listener sweep: what answered, or inconclusive when no port answered at all (nothing proves the path works). */
+function sweepOutcome(o: Observation): Outcome {
+  const s = o.sweep;
+  if (o.transport === 'agent-error' || s === undefined) return inconclusive('agent-error', `the listener sweep did not run${o.errorCode ? ` (${o.errorCode})` : ''}`);
+  const counts = `${s.open.length} open, ${s.closed} closed, ${s.filtered} filtered${s.notSwept > 0 ? `, ${s.notSwept} not swept (budget)` : ''}`;
+  if (s.open.length === 0 && s.closed === 0) return inconclusive('ambiguous', `no swept port answered (${counts}): a policy drops them from this namespace, or the probe pod cannot send`);
+  return { kind: 'allowed', as: 'tcp-connected', detail: `listener sweep: ${counts}${s.open.length > 0 ? ` (open: ${s.open.join(', ')})` : ''}` };
 }
 
 function connected(attempt: Attempt, o: Observation): Outcome {

@@ -37,7 +37,7 @@ export interface CollectResult {
 }
 
 const TRANSPORTS: ReadonlySet<TransportResult> = new Set<TransportResult>([
-  'connected', 'refused', 'reset', 'eof', 'silent', 'timeout', 'unreachable', 'dns-failure', 'agent-error',
+  'connected', 'refused', 'reset', 'eof', 'silent', 'timeout', 'unreachable', 'dns-failure', 'agent-error', 'skipped',
 ]);
 
 type Json = Record<string, unknown>;
@@ -66,7 +66,9 @@ export function isObservationLine(line: Json): boolean {
     (line['http'] === undefined || typeof (line['http'] as Json)['status'] === 'number') &&
     optional(line['dns'], 'object') &&
     optional(line['udp'], 'object') &&
-    optional(line['repeated'], 'object')
+    optional(line['repeated'], 'object') &&
+    optional(line['sweep'], 'object') &&
+    (line['sweep'] === undefined || Array.isArray((line['sweep'] as Json)['open']))
   );
 }
 

@@ -28,6 +28,11 @@ export interface DeployContext {
   /** How long pods may take to start, seconds (added to each probe pod's deadline). */
   readonly podReadyTimeoutSeconds: number;
   readonly files: { readonly agent: string; readonly echo: string };
+  /**
+   * Agent ConfigMaps already made per namespace (undefined = made, else why not), shared by the
+   * sweep round and the main deployment so a namespace's agent ConfigMap is created once.
+   */
+  readonly agentReady?: Map<string, MeshprobeError | undefined>;
 }
 
 const WRITE_NEEDS: readonly PermissionId[] = ['create-configmaps', 'delete-configmaps', 'create-pods', 'delete-pods', 'get-pods', 'get-pods/log'];
@@ -90,9 +95,10 @@ export type PodDeployment = { readonly kind: 'created'; readonly pod: PlannedPod
  * A failure in the probe namespace aborts; in another namespace only that pod is lost
  * (its attempts stay without observation → inconclusive) and the run continues.
  */
-export async function deployPods(ctx: DeployContext, plan: RunPlan): Promise<readonly PodDeployment[]> {
+export async function deployPods(ctx: DeployContext, plan: Pick<RunPlan, 'pods' | 'probeNamespace'>): Promise<readonly PodDeployment[]> {
   const out: PodDeployment[] = [];
-  const agentReady = new Map<string, MeshprobeError | undefined>([[plan.probeNamespace, undefined]]);
+  const agentReady = ctx.agentReady ?? new Map<string, MeshprobeError | undefined>();
+  agentReady.set(plan.probeNamespace, undefined);
   for (const pod of plan.pods) {
     const foreign = pod.namespace !== plan.probeNamespace;
     try {

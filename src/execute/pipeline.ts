@@ -4,6 +4,7 @@
  * (echo first, then plan again with its address) → run → collect → classify.
  */
 import type { ClusterApi } from '../cluster/ports.js';
+import type { MeshprobeError } from '../errors.js';
 import type { Options } from '../config/options.js';
 import type { NotRunAttempt } from '../domain/attempt.js';
 import type { Control } from '../domain/control.js';
@@ -15,8 +16,11 @@ import type { ProgressSink } from '../cli/progress.js';
 import type { EvidenceLog } from '../report/write.js';
 import { discover } from '../discover/discover.js';
 import { buildInventory, type DiscoveredInventory } from '../discover/targets.js';
+import type { ClusterSnapshot } from '../discover/snapshot.js';
 import { buildEvidence } from '../evaluate/evidence.js';
 import type { BatchWindow } from '../evaluate/proof.js';
+import { settlePhaseTwo } from '../evaluate/phase-two.js';
+import { runSweepRound } from './sweep-round.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import { ECHO_NAME } from '../plan/pods.js';
 import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
@@ -34,6 +38,8 @@ export interface PipelineState {
   notRun: readonly NotRunAttempt[];
   /** Vantages whose pod could not be created, started or read, with the problem (coverage, evaluate/coverage.ts). */
   vantageProblems?: VantageProblem[];
+  /** What discovery read, kept only until the sweep's listeners are folded into the inventory. */
+  snapshot?: ClusterSnapshot;
 }
 
 /** A vantage (by id) whose probe pod could not start or report, and why. */
@@ -64,8 +70,10 @@ function planWith(ctx: Pick<PipelineContext, 'runId' | 'catalogue' | 'options'>,
 export async function discoverAndPlan(ctx: Pick<PipelineContext, 'options' | 'runId' | 'api' | 'progress' | 'signal' | 'catalogue'>, state: PipelineState): Promise<RunPlan> {
   state.stage = 'discover';
   ctx.progress.start(`Reading the cluster (${ctx.api.info().context})`);
-  const inventory = buildInventory(await discover(ctx.api, ctx.signal), ctx.options);
+  const snapshot = await discover(ctx.api, ctx.signal);
+  const inventory = buildInventory(snapshot, ctx.options);
   state.inventory = inventory;
+  state.snapshot = snapshot;
   const inScope = inventory.namespaces.filter((n) => n.inScope).map((n) => n.name);
   if (inScope.length === 0) ctx.progress.warn('No namespace of this run is in the CDE (check --scope / --cde-namespace and --namespace); CDE controls will be inconclusive');
   ctx.progress.succeed(`Found ${inventory.targets.length} targets in ${inventory.summary.namespaces.length} namespaces; CDE: ${inScope.join(', ') || 'none'}; meshes: ${inventory.summary.meshes.join(', ') || 'none'}`);
@@ -81,13 +89,15 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   const deployCtx = {
     api: ctx.api, finalizers: ctx.finalizers, signal: ctx.signal, runId: ctx.runId, image: ctx.options.agentImage,
     runDeadlineSeconds: ctx.options.timeout, podReadyTimeoutSeconds: ctx.options.podReadyTimeout, files: ctx.files,
+    agentReady: new Map<string, MeshprobeError | undefined>(),
   };
   const echoAddress = await planAndDeployBase(ctx, state, deployCtx);
   if (echoAddress === undefined) return;
-  // The final plan differs from the draft only in the canary address, known now.
+  const swept = await sweepListeners(ctx, state, deployCtx);
+  // The final plan differs from the draft in the canary address, known now, and in the listeners the sweep found.
   const plan = planWith(ctx, state.inventory as DiscoveredInventory, echoAddress);
   state.plan = plan;
-  state.notRun = plan.notRun;
+  state.notRun = [...plan.notRun, ...(plan.sweep?.notRun ?? [])];
   ctx.progress.update(`Starting ${plan.pods.length} probe pod(s) for ${plan.attempts.length} attempts`);
   const deployed = await deployPods(deployCtx, plan);
   for (const d of deployed) {
@@ -102,8 +112,35 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   // Stopped early (SIGINT, --timeout, a fatal pod failure): still classify and log what was
   // observed, then abort; the stage stays 'run' so the report says where the run stopped.
   if (stoppedBy === undefined) state.stage = 'collect';
-  await classify(ctx, state, plan, outcomes, stoppedBy !== undefined);
+  await classify(ctx, state, plan, outcomes, stoppedBy !== undefined, swept);
   if (stoppedBy !== undefined) throw stoppedBy;
+}
+
+/**
+ * The listener-sweep round (plan/sweep.ts): its evidence, with the listeners folded into the
+ * inventory so the final plan targets them. Throws (after logging the evidence) when the run was stopped.
+ */
+async function sweepListeners(ctx: PipelineContext, state: PipelineState, deployCtx: Parameters<typeof deployPods>[0]): Promise<Evidence[]> {
+  const sweep = state.plan?.sweep;
+  const snapshot = state.snapshot;
+  delete state.snapshot;
+  if (sweep === undefined || sweep.pods.length === 0 || snapshot === undefined) return [];
+  state.stage = 'sweep';
+  ctx.progress.start(`Sweeping ${sweep.attempts.length} CDE pod(s) for listeners (${sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known + declared ports`}) from ${sweep.pods.length} probe pod(s)`);
+  const round = await runSweepRound(deployCtx, sweep, state.plan?.probeNamespace ?? '', {
+    readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+  });
+  for (const w of round.warnings) ctx.progress.warn(w);
+  if (round.stoppedBy !== undefined) {
+    await ctx.log.appendAll(round.evidence);
+    state.evidence = round.evidence;
+    throw round.stoppedBy;
+  }
+  state.inventory = buildInventory(snapshot, ctx.options, round.listeners);
+  const found = [...round.listeners.values()].reduce((n, ports) => n + ports.length, 0);
+  const undeclared = state.inventory.targets.flatMap((t) => t.ports.filter((p) => p.discovered === 'undeclared')).length;
+  ctx.progress.succeed(`Listener sweep: ${found} listener(s) on ${round.listeners.size} pod(s), ${undeclared} declared nowhere`);
+  return round.evidence;
 }
 
 /**
@@ -152,7 +189,7 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
 }
 
 /** COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence appended to the log. */
-async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean): Promise<void> {
+async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean, swept: readonly Evidence[]): Promise<void> {
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
@@ -174,14 +211,17 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
       batches.push({ pod: `${o.namespace}/${o.name}`, attemptIds: o.expectedIds, ...settled });
     }
   }
-  const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches });
+  // Phase-2 attempts the agent skipped become not-run entries (their L4 attempt was blocked) or stay inconclusive.
+  const settled = settlePhaseTwo(buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches }));
+  const evidence = swept.length === 0 ? settled.evidence : [...swept, ...settled.evidence].sort((a, b) => a.id.localeCompare(b.id));
+  state.notRun = [...state.notRun, ...settled.notRun];
   // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
   // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
   await ctx.log.appendAll(evidence);
   state.evidence = evidence;
   const counts = new Map<string, number>();
   for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);
-  const text = `${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')})${problems ? `; ${problems} pod problem(s)` : ''}`;
+  const text = `${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}${settled.notRun.length ? `; ${settled.notRun.length} phase-2 attempts not needed` : ''})${problems ? `; ${problems} pod problem(s)` : ''}`;
   if (stopped) ctx.progress.warn(`Kept ${text} read before the run stopped`);
   else ctx.progress.succeed(`Collected ${text}`);
 }

@@ -25,6 +25,9 @@ export function toSpec(a: Attempt): AttemptSpec {
     ...(a.http ? { http: a.http } : {}),
     ...(a.udp ? { udp: a.udp } : {}),
     ...(a.dnsName ? { dnsName: a.dnsName } : {}),
+    ...(a.after ? { after: a.after } : {}),
+    // The agent needs what to try, not what the pod declares.
+    ...(a.sweep ? { sweep: { ports: a.sweep.ports, concurrency: a.sweep.concurrency, connectTimeoutMs: a.sweep.connectTimeoutMs } } : {}),
   };
 }
 
@@ -48,34 +51,69 @@ export interface BatchTiming {
   readonly maxDeadlineMs: number;
   /** The policy-ready point (--policy-settle), ms after the agent starts; 0 for the host vantage. */
   readonly policyReadyMs?: number;
+  /** A deadline computed by the caller (listener sweeps, whose attempts carry their own budgets). */
+  readonly fixedDeadlineMs?: number;
 }
 
 /**
  * Budget for a batch: waves of `concurrency` attempts, each up to twice the attempt timeout
- * (connect + read), plus start-up. With a policy-ready point, the attempts decided before it
+ * (connect + read), plus start-up. Phase-2 attempts (`phase2` of the `count`) start only after
+ * phase 1, so they are their own waves. With a policy-ready point, the attempts decided before it
  * are made again after it: at worst every wave twice, after the point.
  */
-export function batchDeadlineMs(count: number, t: BatchTiming): number {
+export function batchDeadlineMs(count: number, t: BatchTiming, phase2 = 0): number {
   const inFlight = Math.max(1, Math.min(t.concurrency, AGENT_MIN_IN_FLIGHT));
-  const waves = Math.max(1, Math.ceil(count / inFlight));
+  const waves = Math.max(1, Math.ceil((count - phase2) / inFlight)) + Math.ceil(phase2 / inFlight);
   const ready = t.policyReadyMs ?? 0;
   return Math.min(t.maxDeadlineMs, ready + (ready > 0 ? 2 : 1) * waves * t.attemptTimeoutMs * 2 + 5000);
 }
 
-/** Chunks of specs, each within the byte and count limits (an over-large single spec is its own chunk). */
+/**
+ * Units that must share a batch: each phase-2 spec joins the unit of its `after` attempt (the
+ * agent runs it only after that attempt, in the same pod). Units keep the order of their first spec.
+ */
+export function batchUnits(specs: readonly AttemptSpec[]): AttemptSpec[][] {
+  const units: AttemptSpec[][] = [];
+  const unitOf = new Map<string, AttemptSpec[]>();
+  for (const spec of specs) {
+    const joined = spec.after === undefined ? undefined : unitOf.get(spec.after);
+    if (joined) {
+      joined.push(spec);
+      continue;
+    }
+    const unit = [spec];
+    units.push(unit);
+    unitOf.set(spec.id, unit);
+  }
+  // A phase-2 spec listed before its prerequisite: move it into the prerequisite's unit.
+  return units.filter((unit) => {
+    const head = unit[0] as AttemptSpec;
+    const owner = head.after === undefined ? undefined : unitOf.get(head.after);
+    if (owner === undefined || owner === unit) return true;
+    owner.push(...unit);
+    return false;
+  });
+}
+
+/**
+ * Chunks of specs, each within the byte and count limits (an over-large single unit is its own chunk).
+ * A phase-2 spec is never cut from its prerequisite (batchUnits).
+ */
 export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_BYTES, maxCount = MAX_ATTEMPTS_PER_BATCH): AttemptSpec[][] {
   const chunks: AttemptSpec[][] = [];
   const overhead = 256; // envelope: v, runId, podName, concurrency, deadline
   let current: AttemptSpec[] = [];
   let bytes = overhead;
-  for (const spec of specs) {
-    const size = jsonBytes(spec) + 1;
-    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxCount)) {
+  const hasPhase2 = specs.some((s) => s.after !== undefined);
+  for (const unit of hasPhase2 ? batchUnits(specs) : specs.map((s) => [s])) {
+    let size = 0;
+    for (const spec of unit) size += jsonBytes(spec) + 1;
+    if (current.length > 0 && (bytes + size > maxBytes || current.length + unit.length > maxCount)) {
       chunks.push(current);
       current = [];
       bytes = overhead;
     }
-    current.push(spec);
+    current.push(...unit);
     bytes += size;
   }
   if (current.length > 0) chunks.push(current);
@@ -84,7 +122,9 @@ export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_B
 
 /** The agent batch for one pod. */
 export function makeBatch(runId: string, podName: string, specs: readonly AttemptSpec[], t: BatchTiming): AttemptBatch {
-  const deadlineMs = batchDeadlineMs(specs.length, t);
+  let phase2 = 0;
+  for (const s of specs) if (s.after !== undefined) phase2 += 1;
+  const deadlineMs = t.fixedDeadlineMs !== undefined ? Math.min(t.maxDeadlineMs, t.fixedDeadlineMs) : batchDeadlineMs(specs.length, t, phase2);
   // The point never lies past half the budget (a tiny --timeout still leaves time to repeat).
   const policyReadyMs = Math.min(t.policyReadyMs ?? 0, Math.floor(deadlineMs / 2));
   return {

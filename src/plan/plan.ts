@@ -20,6 +20,8 @@ import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 import { chooseReference, describeReference, type VantageReference } from './references.js';
+import { phaseTwoAttempts, withPhaseOneL4 } from './phase-two.js';
+import { planSweep, sweepWanted, SWEEP_PROBE_ID, type SweepOptions, type SweepPlan } from './sweep.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
 import type { WorkloadIdentity } from '../discover/identities.js';
 import { chooseIdentities, identityCombos, type IdentityChoice, type IdentityOptions } from './identity.js';
@@ -38,7 +40,9 @@ export interface PlanInput {
   readonly inventory: DiscoveredInventory;
   readonly probes: readonly Probe[];
   readonly controls: readonly Control[];
-  readonly options: SelectOptions & IdentityOptions & { readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number };
+  readonly options: SelectOptions & IdentityOptions & Partial<Pick<SweepOptions, 'ports' | 'sweepConcurrency' | 'sweepTimeout'>> & {
+    readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number;
+  };
   /** Address of the echo Service; defaults to its DNS name (known before it exists). */
   readonly canaryAddress?: string;
 }
@@ -68,6 +72,10 @@ export interface RunPlan {
   readonly references: readonly VantageReference[];
   /** Workloads considered as identity vantages, chosen or not, with why (issue 16). */
   readonly identities?: readonly IdentityChoice[];
+  /** The listener-sweep round that runs before these attempts (absent with --ports none or nothing to sweep). */
+  readonly sweep?: SweepPlan;
+  /** How many of `attempts` are phase 2 (made only where their L4 attempt connects). */
+  readonly phaseTwo: number;
 }
 
 function nominalVantage(kind: VantageKind, target: Target): Vantage {
@@ -88,7 +96,7 @@ function nominalVantage(kind: VantageKind, target: Target): Vantage {
   }
 }
 
-function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number): Attempt {
+function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number, after?: string): Attempt {
   const id = attemptId({ probeId: probe.id, vantage, target: target.ref, port: port.port });
   const req = probe.request(target, port, id);
   return {
@@ -96,6 +104,7 @@ function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, targ
     ...(req.tls ? { tls: req.tls } : {}),
     ...(req.http ? { http: req.http } : {}),
     ...(req.udp ? { udp: req.udp } : {}),
+    ...(after !== undefined ? { after } : {}),
   };
 }
 
@@ -290,13 +299,24 @@ export function planRun(input: PlanInput): RunPlan {
   const probeNamespace = probeNamespaceName(input.runId);
   const address = input.canaryAddress ?? `${ECHO_NAME}.${probeNamespace}.svc`;
   const controls = selectControls(input.controls, input.options.controls);
-  const probes = selectProbes(input.probes, controls, input.options.skipProbes);
+  const selected = selectProbes(input.probes, controls, input.options.skipProbes);
+  // The listener sweep is its own round (sweep.ts), not a probe × port expansion.
+  const probes = withPhaseOneL4(selected.filter((p) => p.id !== SWEEP_PROBE_ID), input.probes, input.options.skipProbes);
   const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
-  const { attempts: expanded, notRun } = expand(input, probes, intern);
+  const expanded = expand(input, probes, intern);
   const identities = chooseIdentities(input.inventory.identities ?? [], input.inventory.namespaces, input.options);
   const fromIdentities = identityAttempts(input, probes, identities, intern);
-  const probeAttempts = [...expanded, ...fromIdentities.attempts];
+  // Identity vantages are phase-1 L4 vantages too: where one connects, the application probes follow.
+  const phaseOne = [...expanded.attempts, ...fromIdentities.attempts];
+  // A prerequisite L4 probe the user did not select explains nothing on its own: its not-run entries stay out.
+  const added = probes.filter((p) => !selected.includes(p));
+  const notRun = added.length === 0 ? expanded.notRun : expanded.notRun.filter((n) => !added.some((p) => p.id === n.probeId));
   notRun.push(...fromIdentities.notRun);
+  const phaseTwo = phaseTwoAttempts({
+    attempts: phaseOne, probes, targets: targetMap(input.inventory.targets),
+    make: (probe, vantage, target, port, after) => makeAttempt(probe, 'probe', vantage, target, port, input.options.attemptTimeout, after),
+  });
+  const probeAttempts = phaseTwo.length === 0 ? phaseOne : [...phaseOne, ...phaseTwo];
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
   for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
@@ -344,6 +364,8 @@ export function planRun(input: PlanInput): RunPlan {
     canary: { address, port: ECHO_PORT },
     references: refs.references,
     ...(identities.length > 0 ? { identities } : {}),
+    ...sweepOf(input, selected),
+    phaseTwo: phaseTwo.length,
   };
 }
 
@@ -363,4 +385,23 @@ function identityAttempts(
     } else attempts.push(makeAttempt(c.probe, 'probe', vantage, c.target, c.port, input.options.attemptTimeout));
   }
   return { attempts, notRun };
+}
+
+/** The sweep round, when wanted and something is in scope to sweep. */
+function sweepOf(input: PlanInput, selected: readonly Probe[]): { sweep?: SweepPlan } {
+  const o = input.options;
+  const options: SweepOptions = {
+    ports: o.ports ?? 'default', sweepConcurrency: o.sweepConcurrency ?? 512, sweepTimeout: o.sweepTimeout ?? 120,
+    attemptTimeout: o.attemptTimeout, skipProbes: o.skipProbes,
+  };
+  if (!sweepWanted(selected, options)) return {};
+  const sweep = planSweep({ runId: input.runId, inventory: input.inventory, options: { ...options, timeout: o.timeout, ...(o.policySettle !== undefined ? { policySettle: o.policySettle } : {}) } });
+  return sweep.attempts.length + sweep.notRun.length > 0 ? { sweep } : {};
+}
+
+/** Targets by key (first of each key wins, as a linear find would). */
+function targetMap(targets: readonly Target[]): Map<string, Target> {
+  const out = new Map<string, Target>();
+  for (const t of targets) if (!out.has(targetKey(t.ref))) out.set(targetKey(t.ref), t);
+  return out;
 }

@@ -59,6 +59,8 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
   const cells: Record<string, Record<string, Cell>> = {};
   const named: Record<string, Record<string, Set<string>>> = {};
   for (const e of report.evidence) {
+    // A listener sweep is discovery over many ports, not one path: its answers are tried again as attempts.
+    if (e.attempt.technique === 'sweep') continue;
     const col = columnOf(e);
     if (col === undefined) continue;
     const source = sourceLabel(e);

@@ -7,6 +7,8 @@
  *                      timed by stage, and the same plan by a naive kubectl-exec loop (sampled)
  *   3. CLI scale     — plan + collect + classify + evaluate + render at 10 000 and 100 000
  *                      synthetic attempts, each size in a fresh process (peak RSS per size)
+ *   4. sweep         — the listener sweep (issue 13): ports/s of the agent over 1–65535, and
+ *                      `meshprobe run --ports all` on one lab pod (test/bench/sweep.ts)
  *
  * Prints a table on stdout and writes reports/bench/<date>.json with the machine facts.
  *
@@ -127,11 +129,21 @@ async function clusterLevel(args: Args): Promise<Record<string, unknown>> {
   }
 }
 
+async function sweepLevel(): Promise<Record<string, unknown>> {
+  const r = await run(process.execPath, [join(import.meta.dirname, 'sweep.mjs')]);
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
+  } catch {
+    return { error: `exit ${String(r.code)}` };
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const result: BenchResult = { machine: machine(), smoke: args.smoke };
   if (!args.skip.has('agent')) result.agent = await agentLevel(args);
   if (!args.skip.has('scale')) result.scale = await scaleLevel(args);
+  if (!args.skip.has('sweep')) result.sweep = await sweepLevel();
   // Last: it may wait for the lab (--wait-lab), which others start and stop.
   if (!args.skip.has('cluster')) result.cluster = await clusterLevel(args);
   result.machine['loadAverageAtEnd'] = loadavg().map((l) => Math.round(l * 100) / 100);

@@ -10,6 +10,7 @@ export interface BenchResult {
   agent?: Record<string, unknown>;
   cluster?: Record<string, unknown>;
   scale?: readonly Record<string, unknown>[];
+  sweep?: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -40,7 +41,7 @@ function agentLines(a: Json | undefined): string[] {
   ];
 }
 
-const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
+const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'sweep', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
 
 function clusterLines(c: Json | undefined): string[] {
   if (c === undefined) return ['2. cluster: skipped'];
@@ -112,12 +113,27 @@ function scaleLines(rows: readonly Json[] | undefined): string[] {
 }
 
 /** The whole table. */
+/** The listener sweep's cost (issue 13): agent over 1–65535 on loopback, and --ports all on one lab pod. */
+export function sweepLines(w: Json | undefined): string[] {
+  if (w === undefined) return ['4. sweep: skipped'];
+  const a = obj(w['agent']);
+  const p = obj(w['pod']);
+  const pod = typeof p['skipped'] === 'string' ? `skipped: ${p['skipped']}` : typeof p['error'] === 'string' ? `FAILED: ${p['error']}`
+    : `${String(p['ports'])} ports in ${s(p['durationMs'])} = ${String(p['portsPerS'])} ports/s (open ${String(p['open'])}, closed ${String(p['closed'])}, filtered ${String(p['filtered'])}, not swept ${String(p['notSwept'])}); whole run ${s(p['wallMs'])}`;
+  return [
+    `4. listener sweep, ${String(a['concurrency'] ?? '?')} connects in flight`,
+    `   agent, 127.0.0.1 ports 1-65535: ${String(a['ports'])} ports in ${s(a['durationMs'])} = ${String(a['portsPerS'])} ports/s`,
+    `   one lab pod, meshprobe run --ports all: ${pod}`,
+  ];
+}
+
 export function formatReport(r: BenchResult): string {
   return [
     `meshprobe benchmark${r.smoke ? ' (SMOKE: small sizes, numbers not representative)' : ''}`,
     ...machineLines(r.machine), '',
     ...agentLines(r.agent), '',
     ...clusterLines(r.cluster), '',
-    ...scaleLines(r.scale),
+    ...scaleLines(r.scale), '',
+    ...sweepLines(r.sweep),
   ].join('\n');
 }

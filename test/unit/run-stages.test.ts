@@ -46,7 +46,7 @@ t.test('a full run reports every stage once, in pipeline order, ending with done
   // When a run goes through with an onStage observer
   const { stages, aborted } = await stagesOf(t, {});
   // Then the stages come in the order of DESIGN §1, the pure ones included
-  t.same(stages, ['discover', 'plan', 'preflight', 'deploy', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done']);
+  t.same(stages, ['discover', 'plan', 'preflight', 'deploy', 'sweep', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done']);
   t.equal(aborted, undefined);
 });
 

@@ -8,6 +8,7 @@ import { httpDebugPprof } from './http-debug-pprof.js';
 import { httpUnauthenticated } from './http-unauthenticated.js';
 import { istiodDebug } from './istiod-debug.js';
 import { kubeletAnonymous } from './kubelet-anonymous.js';
+import { listenerSweep } from './listener-sweep.js';
 import { meshBypassPort } from './mesh-bypass-port.js';
 import { plaintextHttp } from './plaintext-http.js';
 import { tcpReach } from './tcp-reach.js';
@@ -26,6 +27,7 @@ export const ALL_PROBES: readonly Probe[] = [
   httpUnauthenticated,
   istiodDebug,
   kubeletAnonymous,
+  listenerSweep,
   meshBypassPort,
   plaintextHttp,
   tcpReach,

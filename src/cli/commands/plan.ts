@@ -43,6 +43,7 @@ export function renderPlanText(plan: RunPlan, verbose: boolean): string {
   return [
     `Plan for run ${plan.runId}: ${plan.attempts.length} attempts in ${plan.pods.length} probe pod(s)${plan.hostBatch ? ` + ${plan.hostBatch.attempts.length} from this host` : ''}; ${plan.notRun.length} not run.`,
     `Controls: ${plan.controlIds.length}. Nothing was created; \`meshprobe run\` would create namespace ${plan.probeNamespace}.`,
+    ...phaseLines(plan),
     '', pods, '', byProbe, '',
     ...(plan.references.length > 0 ? [references, ''] : []),
     ...identityLines(plan),
@@ -61,6 +62,25 @@ function identityLines(plan: RunPlan): string[] {
   const chosen = list.filter((c) => c.chosen).length;
   return [`Identity vantages (${chosen} of ${list.length} chosen; --no-identity-vantages to switch off):`,
     table(['WORKLOAD', 'KIND', 'SERVICEACCOUNT', 'CHOSEN', 'WHY'], rows), ''];
+}
+
+/**
+ * How the run bounds its cost beyond the listed attempts: the phase-2 attempts (made only where
+ * the L4 attempt connects, in the same pods) and the listener-sweep round before the main pods.
+ */
+export function phaseLines(plan: RunPlan): string[] {
+  const l4 = plan.attempts.filter((a) => a.role === 'probe' && a.probeId === 'tcp-reach' && a.vantage.kind !== 'host').length;
+  const lines = [
+    `Phase 2: up to ${plan.phaseTwo} app attempts (plaintext HTTP, unauthenticated HTTP, TLS, mesh bypass) from vantages whose L4 attempt connects (${l4} L4 attempts), in the same pods after phase 1; included in the count above.`,
+  ];
+  const sweep = plan.sweep;
+  if (sweep === undefined) return [...lines, 'Listener sweep: none (--ports none, --skip-probe listener-sweep, or no CDE pod).'];
+  const ports = sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known ports + each pod's declared ports`;
+  const budget = sweep.attempts[0] ? ` within ${Math.round(sweep.attempts[0].timeoutMs / 1000)} s per pod at ${sweep.attempts[0].sweep?.concurrency ?? '?'} connects in flight` : '';
+  return [
+    ...lines,
+    `Listener sweep (before the pods above): ${sweep.attempts.length} CDE pod(s) from ${sweep.pods.length} probe pod(s) in their own namespaces, ${ports}${budget}; every listener found becomes a target of the probes above (not counted yet)${sweep.notRun.length ? `; ${sweep.notRun.length} pod(s) cannot be swept` : ''}.`,
+  ];
 }
 
 async function planCommand(ctx: CliContext): Promise<number> {

@@ -59,6 +59,9 @@ export const CHECKS: readonly Check[] = [
   { id: 'i13-tenant-blue→i13-tenant-red is blocked', from: 'i13-tenant-blue', to: 'i13-tenant-red/app-red', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'shop→i13-tenant-blue is blocked', from: 'shop', to: 'i13-tenant-blue/app-blue', port: 8080, kind: 'tcp', expect: 'blocked' },
   { id: 'node port 10255 answers GET /pods without credentials (planted read-only kubelet stand-in)', from: 'shop', to: 'i13-node-readonly/kubelet-ro', port: 10255, kind: 'http', path: '/pods', expect: 'http-200' },
+  { id: 'i13-partner→settlement plaintext is served (admitted namespace)', from: 'i13-partner', to: 'i13-cde-partner-only/settlement', port: 8080, kind: 'http', expect: 'http-200' },
+  { id: 'shop→settlement is blocked (only i13-partner is admitted)', from: 'shop', to: 'i13-cde-partner-only/settlement', port: 8080, kind: 'tcp', expect: 'blocked' },
+  { id: 'i13-cde-hidden-port→card-vault:8080 plaintext is reset (mTLS)', from: 'i13-cde-hidden-port', to: 'i13-cde-hidden-port/card-vault', port: 8080, kind: 'http', expect: 'no-http' },
 ];
 
 /** One line the verification client printed. */

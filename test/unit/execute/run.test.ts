@@ -150,7 +150,8 @@ t.test('SIGINT during the run stops waiting, cleans up, and exits 130', async (t
       return running;
     },
   });
-  const { options } = setup(t);
+  // (no listener sweep: this is about the run stage)
+  const { options } = setup(t, { ports: 'none' });
   const result = await runConformance(options, deps(api, controller.signal));
   t.equal(result.report.interrupted, true);
   t.match(result.report.aborted, { code: 'E_INTERRUPTED', stage: 'run' });
@@ -182,7 +183,7 @@ t.test('SIGINT after one pod finished keeps that pod\'s evidence (report and evi
       return full;
     },
   });
-  const { options, dir } = setup(t);
+  const { options, dir } = setup(t, { ports: 'none' });
   // When the run is interrupted
   const result = await runConformance(options, deps(api, controller.signal));
   // Then the report says so, and cleanup ran and left nothing behind
@@ -238,7 +239,7 @@ t.test('a fatal pod failure also stops the host batch at once (it does not wait 
         : { phase: 'Pending', containerStatuses: [{ image: 'registry.invalid/node:20', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] };
     },
   });
-  const { options } = setup(t, { untrustedPaths: [`127.0.0.1:${silent.port}`], attemptTimeout: 20_000 });
+  const { options } = setup(t, { untrustedPaths: [`127.0.0.1:${silent.port}`], attemptTimeout: 20_000, ports: 'none' });
   // When the run goes
   const started = Date.now();
   const result = await runConformance(options, deps(api));

@@ -109,7 +109,9 @@ t.test('control-path attempts come from the target namespace where policy allows
 
 t.test('--control selects probes; --skip-probe removes them', async (t) => {
   const only = planRun(input(await istio(), { controls: ['2.2.5'] }));
-  t.same([...new Set(only.attempts.filter((a) => a.role === 'probe').map((a) => a.probeId))], ['plaintext-http']);
+  // With the L4 attempts phase 2 waits for (issue 13), from other namespaces only
+  t.same([...new Set(only.attempts.filter((a) => a.role === 'probe').map((a) => a.probeId))].sort(), ['plaintext-http', 'tcp-reach']);
+  t.ok(only.attempts.filter((a) => a.probeId === 'tcp-reach').every((a) => a.vantage.kind === 'from-namespace'));
   t.same(only.controlIds, ['pci-dss-4.0.1/2.2.5']);
   const skipped = planRun(input(await istio(), { skipProbes: ['tcp-reach'] }));
   t.notOk(skipped.attempts.some((a) => a.probeId === 'tcp-reach'));
