@@ -22,10 +22,15 @@ export interface ControlContext {
   readonly approvedFlows: readonly ApprovedFlow[] | undefined;
   /** True when --ca-file gave a trust bundle (the entity's trusted CAs) to check certificates against. */
   readonly trustBundleSupplied: boolean;
+  /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons (default 30). */
+  readonly certExpiryWarningDays: number;
 }
 
+/** The --cert-expiry-warning-days default, used when a context does not carry the option. */
+const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
 /** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied'] as const;
+export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'certExpiryWarningDays'] as const;
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -52,6 +57,7 @@ export function readContext(input: Pick<JudgeInput, 'context'>): ControlContext 
     egressTargets: strings(c['egressTargets']),
     approvedFlows: flows(c['approvedFlows']),
     trustBundleSupplied: c['trustBundleSupplied'] === true,
+    certExpiryWarningDays: typeof c['certExpiryWarningDays'] === 'number' && c['certExpiryWarningDays'] >= 0 ? c['certExpiryWarningDays'] : DEFAULT_EXPIRY_WARNING_DAYS,
   };
 }
 
@@ -70,7 +76,13 @@ export function isApproved(flows: readonly ApprovedFlow[], from: string, to: { n
  * is the parsed --approved-flows file (see parseApprovedFlows), undefined when none was given.
  */
 export function controlContext(
-  options: { readonly tenants: readonly string[]; readonly untrustedPaths: readonly string[]; readonly egressTargets: readonly string[]; readonly caFile: string | undefined },
+  options: {
+    readonly tenants: readonly string[];
+    readonly untrustedPaths: readonly string[];
+    readonly egressTargets: readonly string[];
+    readonly caFile: string | undefined;
+    readonly certExpiryWarningDays?: number;
+  },
   approvedFlows: readonly ApprovedFlow[] | undefined,
 ): Record<string, unknown> {
   return {
@@ -79,6 +91,7 @@ export function controlContext(
     egressTargets: [...options.egressTargets],
     ...(approvedFlows !== undefined ? { approvedFlows: [...approvedFlows] } : {}),
     trustBundleSupplied: options.caFile !== undefined,
+    ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   };
 }
 
