@@ -17,6 +17,10 @@ import { vantageId } from '../../../src/domain/vantage.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 import { inventory } from '../../helpers/report-fixtures.js';
 import { startTlsServer } from '../../helpers/servers.js';
+import { buildReport } from '../../../src/report/build.js';
+import { renderMarkdown } from '../../../src/report/reporters/markdown.js';
+import { DEFAULTS } from '../../../src/config/options.js';
+import type { Evidence } from '../../../src/domain/evidence.js';
 
 t.test('4.2.1 names an expiring certificate by --cert-expiry-warning-days and says SHA-1 and legacy TLS once', async (t) => {
   // Given a CA, a server accepting TLS 1.0 with a SHA-1 signed certificate, and a modern one whose certificate expires in 10 days
@@ -67,4 +71,38 @@ t.test('4.2.1 names an expiring certificate by --cert-expiry-warning-days and sa
   const [quiet] = judge([soonPath], 5);
   t.equal(quiet?.status, 'holds');
   t.notMatch(quiet?.reasons.join('\n'), /expires at/);
+});
+
+t.test('report.md lists each place a certificate was seen once, without the port twice, with both trust facts', async (t) => {
+  // Given a real handshake to an --untrusted-path endpoint from the host
+  const ca = mintCa('meshprobe report.md CA');
+  const leaf = mintCert({ cn: '127.0.0.1', ips: ['127.0.0.1'], issuer: ca, notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) });
+  const server = await startTlsServer({ key: leaf.keyPem, cert: leaf.certPem + ca.certPem });
+  t.teardown(server.close);
+  const path = `127.0.0.1:${server.port}`;
+  const scope = { scope: undefined, cdeNamespaces: [], namespaces: [], excludeNamespaces: [], tenants: [], egressTargets: [], untrustedPaths: [path] };
+  const discovered: DiscoveredInventory = { summary: inventory([]), targets: endpointTargets(scope), namespaces: [], sameNamespaceAllowed: {} };
+  const plan = planRun({
+    runId: '20260115-100000-md01', inventory: discovered, probes: PROBES, controls: CONTROLS, canaryAddress: '127.0.0.1',
+    options: { controls: ['4.2.1'], skipProbes: [], foreignPods: true, attemptTimeout: 3000, concurrency: 8, timeout: 120 },
+  });
+  const out = collectObservations(await runHostBatch(plan.hostBatch!, new AbortController().signal), plan.hostBatch!.attempts.map((a) => a.id));
+  const host = buildEvidence({ attempts: plan.attempts.filter((a) => a.vantage.kind === 'host'), observations: out.observations, selfChecks: new Map([[vantageId({ kind: 'host' }), out.selfCheck!]]) });
+  // And the same observations as seen from a second vantage (a pod reaching the same address)
+  const pod: Evidence[] = host.map((e) => ({ ...e, id: `f${e.id.slice(1)}`, attempt: { ...e.attempt, id: `f${e.attempt.id.slice(1)}`, vantage: { kind: 'probe-namespace' } } }));
+  const now = new Date();
+  const certificates = buildCertificateInventory([...host, ...pod], { now, expiryWarningDays: 30, trustPem: ca.certPem });
+  // When the Markdown report is rendered
+  const report = buildReport({
+    run: { runId: '20260115-100000-md01', tool: { name: 'meshprobe', version: '0' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...DEFAULTS } },
+    inventory: discovered.summary, verdicts: [], evidence: [...host, ...pod], notRun: [], certificates,
+    cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
+  });
+  const row = renderMarkdown(report).split('\n').find((l) => l.includes('| CN=127.0.0.1 |')) ?? '';
+  // Then the leaf's row names the endpoint once, as given, and says chain-valid but not trusted now (expired)
+  t.equal(row.split(path).length - 1, 1, `the place appears once: ${row}`);
+  t.notMatch(row, `${path}:${server.port}`, 'the port is not printed twice');
+  t.match(row, 'trust: chain-valid yes, trusted-now no');
+  t.match(row, 'fail: CERT_EXPIRED');
+  t.same(certificates.find((c) => c.seenAt.length > 0 && c.facts.subject === 'CN=127.0.0.1')?.trust, { chainValid: true, trustedNow: false, detail: `The certificate "CN=127.0.0.1" on the trust path expired at ${certificates.find((c) => c.facts.subject === 'CN=127.0.0.1')?.facts.notAfter}.` });
 });
