@@ -4,7 +4,7 @@
  * in-process, by the host vantage.
  */
 import { setMaxListeners } from 'node:events';
-import { PROTOCOL_VERSION, type AttemptBatch, type DoneLine, type SelfCheck } from '../protocol.js';
+import { PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type SelfCheck } from '../protocol.js';
 import { runAttempt } from './attempt.js';
 import { abortReason, agentErrorObservation, describeAbort, startClock } from './observation.js';
 import { meshSelfCheck } from './self-check.js';
@@ -21,6 +21,36 @@ export interface RunBatchOptions {
 export function workerCount(batch: Pick<AttemptBatch, 'concurrency' | 'attempts'>): number {
   const wanted = Number.isInteger(batch.concurrency) && batch.concurrency > 0 ? batch.concurrency : 1;
   return Math.max(1, Math.min(wanted, batch.attempts.length));
+}
+
+/** TLS handshakes in flight to one host:port, whatever the batch concurrency: polite to the server. */
+export const TLS_PER_ENDPOINT = 4;
+
+/** Slots per key: at most `max` holders at once; release() hands the slot to the next waiter. */
+function keyedSlots(max: number): (key: string) => Promise<() => void> {
+  const held = new Map<string, number>();
+  const waiting = new Map<string, Array<() => void>>();
+  const release = (key: string) => (): void => {
+    const next = waiting.get(key)?.shift();
+    if (next !== undefined) return next();
+    held.set(key, (held.get(key) ?? 1) - 1);
+  };
+  return async (key) => {
+    if ((held.get(key) ?? 0) < max) held.set(key, (held.get(key) ?? 0) + 1);
+    else await new Promise<void>((resolve) => (waiting.get(key) ?? waiting.set(key, []).get(key)!).push(resolve));
+    return release(key);
+  };
+}
+
+/** Run one attempt; TLS attempts wait for a slot of their endpoint. */
+async function runBounded(spec: AttemptSpec, signal: AbortSignal, slot: (key: string) => Promise<() => void>): Promise<ObservationLine> {
+  if (spec.technique !== 'tls') return runAttempt(spec, signal);
+  const release = await slot(`${spec.host}|${spec.port}`);
+  try {
+    return await runAttempt(spec, signal);
+  } finally {
+    release();
+  }
 }
 
 /** Wait `ms` unless `signal` aborts first (the attempts then become agent-error lines as usual). */
@@ -62,11 +92,12 @@ export async function runBatch(
     await settle(batch.settleMs ?? 0, signal);
     let next = 0;
     let count = 0;
+    const slot = keyedSlots(TLS_PER_ENDPOINT);
     const worker = async (): Promise<void> => {
       for (let spec = batch.attempts[next++]; spec !== undefined; spec = batch.attempts[next++]) {
         const line = signal.aborted
           ? agentErrorObservation(spec, startClock(), describeAbort(signal).code, describeAbort(signal).message)
-          : await runAttempt(spec, signal);
+          : await runBounded(spec, signal, slot);
         write(JSON.stringify(line));
         count += 1;
       }

@@ -17,6 +17,7 @@ import { vantageId } from '../../../src/domain/vantage.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 import { inventory } from '../../helpers/report-fixtures.js';
 import { startTlsServer } from '../../helpers/servers.js';
+import { startOpenSslServer } from '../tls/tls-fixtures.js';
 import { buildReport } from '../../../src/report/build.js';
 import { renderMarkdown } from '../../../src/report/reporters/markdown.js';
 import { DEFAULTS } from '../../../src/config/options.js';
@@ -105,4 +106,29 @@ t.test('report.md lists each place a certificate was seen once, without the port
   t.match(row, 'trust: chain-valid yes, trusted-now no');
   t.match(row, 'fail: CERT_EXPIRED');
   t.same(certificates.find((c) => c.seenAt.length > 0 && c.facts.subject === 'CN=127.0.0.1')?.trust, { chainValid: true, trustedNow: false, detail: `The certificate "CN=127.0.0.1" on the trust path expired at ${certificates.find((c) => c.facts.subject === 'CN=127.0.0.1')?.facts.notAfter}.` });
+});
+
+t.test('a legacy version whose only suites are outside DEFAULT (NULL at TLS 1.0) is found by the pinned handshake, not called refused', async (t) => {
+  // Given an openssl s_server whose suites are one AEAD suite (TLS 1.2 only) and NULL-SHA: at TLS 1.0 only NULL is left
+  const ca = mintCa('meshprobe legacy NULL CA');
+  const leaf = mintCert({ cn: '127.0.0.1', ips: ['127.0.0.1'], issuer: ca, notAfter: daysFromNow(300) });
+  const server = await startOpenSslServer(leaf.certPem, leaf.keyPem, ['-cipher', 'ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA@SECLEVEL=0', '-no_tls1_3']);
+  t.teardown(server.close);
+  const path = `127.0.0.1:${server.port}`;
+  const scope = { scope: undefined, cdeNamespaces: [], namespaces: [], excludeNamespaces: [], tenants: [], egressTargets: [], untrustedPaths: [path] };
+  const discovered: DiscoveredInventory = { summary: inventory([]), targets: endpointTargets(scope), namespaces: [], sameNamespaceAllowed: {} };
+  const plan = planRun({
+    runId: '20260115-100000-nul1', inventory: discovered, probes: PROBES, controls: CONTROLS, canaryAddress: '127.0.0.1',
+    options: { controls: ['4.2.1'], skipProbes: [], foreignPods: true, attemptTimeout: 3000, concurrency: 8, timeout: 120 },
+  });
+  // When the host batch runs and 4.2.1 judges it
+  const out = collectObservations(await runHostBatch(plan.hostBatch!, new AbortController().signal), plan.hostBatch!.attempts.map((a) => a.id));
+  const evidence = buildEvidence({ attempts: plan.attempts.filter((a) => a.vantage.kind === 'host'), observations: out.observations, selfChecks: new Map([[vantageId({ kind: 'host' }), out.selfCheck!]]) });
+  const now = new Date();
+  const [v] = evaluate(CONTROLS.filter((c) => c.requirement === '4.2.1'), { evidence, inventory: discovered.summary, certificates: buildCertificateInventory(evidence, { now, expiryWarningDays: 30 }), now, context: { untrustedPaths: [path] } });
+  // Then the TLS 1.0 handshake negotiated NULL-SHA and the path fails on it
+  const pinned = evidence.find((e) => e.attempt.probeId === 'tls-legacy-1-0');
+  t.same([pinned?.observation?.tls?.protocol, pinned?.observation?.tls?.cipher], ['TLSv1', 'NULL-SHA']);
+  t.equal(v?.status, 'fails');
+  t.match(v?.reasons.join('\n') ?? '', /accepts TLSv1 \(a version-pinned handshake negotiated NULL-SHA\)/);
 });
