@@ -170,8 +170,9 @@ t.test('TLS handshakes to one endpoint are bounded per endpoint, whatever the ba
   // Then every attempt completed its handshake, and never more than TLS_PER_ENDPOINT were in flight at once
   const obs = observationLines(lines);
   t.equal(obs.filter((l) => l.tls?.handshake === true).length, 12);
-  // In flight = the attempts' own [start, start + duration] intervals (each attempt holds its socket for that long).
-  const edges = obs.flatMap((o) => [[Date.parse(o.startedAt), 1], [Date.parse(o.startedAt) + o.durationMs, -1]] as const);
+  // In flight = the attempts' own [start, start + duration] intervals (each attempt holds its socket for that long);
+  // 1 ms off each end absorbs the millisecond rounding of startedAt and durationMs.
+  const edges = obs.flatMap((o) => [[Date.parse(o.startedAt) + 1, 1], [Date.parse(o.startedAt) + o.durationMs - 1, -1]] as const);
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let peak = 0;
