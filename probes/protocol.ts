@@ -23,6 +23,12 @@ export interface TlsRequest {
   readonly maxVersion?: TlsVersion;
   /** OpenSSL cipher string (TLS ≤ 1.2) used to pin one suite. */
   readonly ciphers?: string;
+  /**
+   * Stop when the handshake ends: no post-handshake write and read window. For version and
+   * suite enumeration, where an ordinary handshake of the same run already looks for a
+   * client-certificate demand that arrives after it (TLS 1.3 alert 116). Default false.
+   */
+  readonly handshakeOnly?: boolean;
 }
 
 /** HTTP parameters of one attempt. No credentials are ever sent. */

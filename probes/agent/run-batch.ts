@@ -30,6 +30,36 @@ export function workerCount(batch: Pick<AttemptBatch, 'concurrency' | 'attempts'
   return Math.max(1, Math.min(wanted, batch.attempts.length));
 }
 
+/** TLS handshakes in flight to one host:port, whatever the batch concurrency: polite to the server. */
+export const TLS_PER_ENDPOINT = 4;
+
+/** Slots per key: at most `max` holders at once; release() hands the slot to the next waiter. */
+function keyedSlots(max: number): (key: string) => Promise<() => void> {
+  const held = new Map<string, number>();
+  const waiting = new Map<string, Array<() => void>>();
+  const release = (key: string) => (): void => {
+    const next = waiting.get(key)?.shift();
+    if (next !== undefined) return next();
+    held.set(key, (held.get(key) ?? 1) - 1);
+  };
+  return async (key) => {
+    if ((held.get(key) ?? 0) < max) held.set(key, (held.get(key) ?? 0) + 1);
+    else await new Promise<void>((resolve) => (waiting.get(key) ?? waiting.set(key, []).get(key)!).push(resolve));
+    return release(key);
+  };
+}
+
+/** Run one attempt; TLS attempts wait for a slot of their endpoint. */
+async function runBounded(spec: AttemptSpec, signal: AbortSignal, slot: (key: string) => Promise<() => void>): Promise<ObservationLine> {
+  if (spec.technique !== 'tls') return runAttempt(spec, signal);
+  const release = await slot(`${spec.host}|${spec.port}`);
+  try {
+    return await runAttempt(spec, signal);
+  } finally {
+    release();
+  }
+}
+
 /** Wait until the monotonic time `at` unless `signal` aborts first. */
 function waitUntil(at: number, signal: AbortSignal): Promise<void> {
   const ms = at - performance.now();
@@ -56,6 +86,8 @@ interface Pass {
   readonly specs: readonly AttemptSpec[];
   readonly signal: AbortSignal;
   readonly gate: InFlightGate;
+  /** Makes one attempt (TLS attempts wait for a slot of their endpoint). */
+  readonly run: (spec: AttemptSpec, signal: AbortSignal) => Promise<ObservationLine>;
   /** Called with each finished line and when (monotonic ms) its attempt started. */
   readonly finish: (spec: AttemptSpec, line: ObservationLine, startMs: number) => void;
 }
@@ -74,7 +106,7 @@ async function runPass(pass: Pass, workers: number): Promise<void> {
       await pass.gate.enter();
       const startMs = performance.now();
       try {
-        pass.finish(spec, await runAttempt(spec, signal), startMs);
+        pass.finish(spec, await pass.run(spec, signal), startMs);
       } finally {
         pass.gate.leave();
       }
@@ -182,7 +214,9 @@ export async function runBatch(
       if (second.length > 0) seen.set(line.attemptId, line.transport);
       emit(line);
     };
-    let repeated = await runWithRepeats({ specs: first, signal, gate }, workers, point, emitFirst);
+    const slot = keyedSlots(TLS_PER_ENDPOINT);
+    const run = (spec: AttemptSpec, s: AbortSignal): Promise<ObservationLine> => runBounded(spec, s, slot);
+    let repeated = await runWithRepeats({ specs: first, signal, gate, run }, workers, point, emitFirst);
     if (second.length > 0) {
       const runnable: AttemptSpec[] = [];
       for (const spec of second) {
@@ -190,7 +224,7 @@ export async function runBatch(
         if (pre !== undefined && TCP_COMPLETED.has(pre)) runnable.push(spec);
         else emit(skippedObservation(spec, pre));
       }
-      repeated += await runWithRepeats({ specs: runnable, signal, gate }, workers, point, emit);
+      repeated += await runWithRepeats({ specs: runnable, signal, gate, run }, workers, point, emit);
     }
     const done: DoneLine = {
       v: PROTOCOL_VERSION, done: true, count, selfCheck,

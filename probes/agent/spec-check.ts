@@ -86,6 +86,7 @@ function tlsProblem(spec: AttemptSpec): string | undefined {
     return 'TLS servername must be a single-line string';
   }
   if (tls.ciphers !== undefined && typeof tls.ciphers !== 'string') return 'TLS ciphers must be an OpenSSL cipher string';
+  if (tls.handshakeOnly !== undefined && typeof tls.handshakeOnly !== 'boolean') return 'TLS handshakeOnly must be true or false';
   if (tls.alpn !== undefined && !(Array.isArray(tls.alpn) && tls.alpn.every((p) => typeof p === 'string' && p.length > 0 && p.length < 256))) {
     return 'every ALPN protocol must be a non-empty string shorter than 256 bytes';
   }

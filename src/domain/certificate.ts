@@ -52,9 +52,24 @@ export interface CertificateSighting {
   readonly vantage: string;
 }
 
+/**
+ * Trust of the chains a certificate led (as leaf), against the --ca-file bundle. Two facts
+ * on purpose: `chainValid` ignores validity dates, `trustedNow` does not.
+ */
+export interface CertificateTrust {
+  /** Every chain it led leads to the bundle (issuer names and signatures; dates ignored). */
+  readonly chainValid: boolean;
+  /** Chain-valid and every certificate on the path is within its validity dates at the run's time. */
+  readonly trustedNow: boolean;
+  /** Why not, one sentence, when either is false. */
+  readonly detail?: string;
+}
+
 /** One row of the 4.2.1.1 inventory: a distinct certificate (by fingerprint). */
 export interface CertificateInventoryEntry {
   readonly facts: CertificateFacts;
   readonly seenAt: readonly CertificateSighting[];
   readonly findings: readonly CryptoFinding[];
+  /** Set for certificates seen as a leaf when a trust bundle (--ca-file) was given. */
+  readonly trust?: CertificateTrust;
 }

@@ -4,7 +4,7 @@
  */
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
-import type { CertificateFacts, CertificateInventoryEntry, CertificateSighting, CryptoFinding } from '../domain/certificate.js';
+import type { CertificateFacts, CertificateInventoryEntry, CertificateSighting, CertificateTrust, CryptoFinding } from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
 import { fingerprintOfPem, parseChain, type ChainFacts } from './certificate.js';
 import { certificateFindings, sortFindings } from './crypto-policy.js';
@@ -23,9 +23,13 @@ interface Accumulator {
   sightings: Map<string, CertificateSighting>;
   /** Seen as a leaf (position 0) at least once. */
   leaf: boolean;
-  /** Why a chain it led was not trusted, when a trust bundle was given. */
+  /** Why a chain it led was not chain-valid, when a trust bundle was given. */
   untrusted?: string;
-  trustedAsLeaf: boolean;
+  /** Every chain it led was chain-valid / trusted now (undefined: no bundle, or never a leaf). */
+  chainValid?: boolean;
+  trustedNow?: boolean;
+  /** Why a chain-valid chain it led was not trusted now. */
+  outsideDates?: string;
 }
 
 /** Code-unit order: the same on every machine (localeCompare depends on the ICU locale). */
@@ -46,7 +50,7 @@ function who(f: CertificateFacts): string {
 function entryFindings(acc: Accumulator, opts: InventoryOptions, profile: CryptoProfile): CryptoFinding[] {
   const name = who(acc.facts);
   const out = certificateFindings(acc.facts, { index: acc.leaf ? 0 : 1, who: name, now: opts.now, expiryWarningDays: opts.expiryWarningDays }, profile);
-  if (acc.leaf && acc.facts.parsed && acc.facts.selfSigned && !acc.trustedAsLeaf) {
+  if (acc.leaf && acc.facts.parsed && acc.facts.selfSigned && acc.chainValid !== true) {
     out.push({ code: 'CERT_SELF_SIGNED', severity: 'fail', message: `${name} is served as a self-signed leaf that no given trust bundle contains.` });
   }
   if (acc.untrusted !== undefined) {
@@ -55,24 +59,34 @@ function entryFindings(acc: Accumulator, opts: InventoryOptions, profile: Crypto
   return sortFindings(out);
 }
 
+/** The entry's trust facts: only for leaves judged against a bundle. */
+function trustOf(acc: Accumulator): { trust?: CertificateTrust } {
+  if (acc.chainValid === undefined) return {};
+  const trustedNow = acc.chainValid && acc.trustedNow !== false;
+  const detail = acc.untrusted ?? (trustedNow ? undefined : acc.outsideDates);
+  return { trust: { chainValid: acc.chainValid, trustedNow, ...(detail !== undefined ? { detail } : {}) } };
+}
+
 /** Chains repeat across attempts (every vantage sees the same server): parse each distinct one once. */
 type ChainCache = Map<string, ChainFacts>;
 
 function record(map: Map<string, Accumulator>, cache: ChainCache, e: Evidence, pems: readonly string[], opts: InventoryOptions): void {
   const key = pems.map(fingerprintOfPem).join('/');
-  const chain = cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {});
+  const chain = cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem, now: opts.now } : {});
   cache.set(key, chain);
   const sighting: CertificateSighting = { target: targetKey(e.attempt.target), port: e.attempt.port, vantage: vantageId(e.attempt.vantage) };
   pems.forEach((pem, index) => {
     const fp = fingerprintOfPem(pem);
     const facts = chain.certificates[index];
     if (facts === undefined) return;
-    const acc: Accumulator = map.get(fp) ?? { facts, sightings: new Map(), leaf: false, trustedAsLeaf: false };
+    const acc: Accumulator = map.get(fp) ?? { facts, sightings: new Map(), leaf: false };
     acc.sightings.set(sightingKey(sighting), sighting);
     if (index === 0) {
       acc.leaf = true;
-      if (chain.trusted === true) acc.trustedAsLeaf = true;
-      if (chain.trusted === false) acc.untrusted ??= chain.trustError ?? 'no reason given.';
+      if (chain.chainValid !== undefined) acc.chainValid = (acc.chainValid ?? true) && chain.chainValid;
+      if (chain.trustedNow !== undefined) acc.trustedNow = (acc.trustedNow ?? true) && chain.trustedNow;
+      if (chain.chainValid === false) acc.untrusted ??= chain.trustError ?? 'no reason given.';
+      if (chain.validityError !== undefined) acc.outsideDates ??= chain.validityError;
     }
     map.set(fp, acc);
   });
@@ -97,6 +111,7 @@ export function buildCertificateInventory(evidence: readonly Evidence[], opts: I
       facts: acc.facts,
       seenAt: [...acc.sightings.entries()].sort(([a], [b]) => cmp(a, b)).map(([, s]) => s),
       findings: entryFindings(acc, opts, profile),
+      ...trustOf(acc),
     },
   }));
   entries.sort((a, b) => cmp(a.entry.facts.subject, b.entry.facts.subject) || cmp(a.fp, b.fp));

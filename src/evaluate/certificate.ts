@@ -16,10 +16,27 @@ export interface ChainFacts {
   readonly certificates: readonly CertificateFacts[];
   /** Each certificate is issued (and signed) by the next one. True for 0 or 1 certificates. */
   readonly chainOrderOk: boolean;
-  /** Set only when a trust bundle was given: the leaf chains to a certificate in it. */
+  /**
+   * Set only when a trust bundle was given: the leaf chains to a certificate in it (issuer
+   * names and signatures), validity dates NOT considered. An expired but otherwise correct
+   * chain is chain-valid; see `trustedNow`.
+   */
+  readonly chainValid?: boolean;
+  /**
+   * Set only when a trust bundle and `now` were given: chain-valid AND every certificate on
+   * the path (leaf to anchor) is within its validity dates now, i.e. what `openssl verify`
+   * and a browser call trusted.
+   */
+  readonly trustedNow?: boolean;
+  /**
+   * Deprecated alias of `chainValid` (dates ignored), kept so `meshprobe.tls/v1` documents
+   * stay readable by existing consumers. Read `chainValid` or `trustedNow` instead.
+   */
   readonly trusted?: boolean;
-  /** Why the chain is not trusted, one sentence. */
+  /** Why the chain is not chain-valid, one sentence. */
   readonly trustError?: string;
+  /** Why a chain-valid chain is not trusted now (a certificate outside its dates), one sentence. */
+  readonly validityError?: string;
   /** Set only when an identity was expected. */
   readonly identityMatch?: boolean;
   /** What was expected and what the certificate names, one sentence. */
@@ -191,32 +208,56 @@ function label(f: CertificateFacts): string {
 
 const MAX_PATH = 10;
 
-/** Walk from the leaf through presented certificates to an anchor of the trust bundle. */
-function trust(chain: readonly Loaded[], trustPem: string): Pick<ChainFacts, 'trusted' | 'trustError'> {
+type TrustFacts = Pick<ChainFacts, 'chainValid' | 'trustedNow' | 'trusted' | 'trustError' | 'validityError'>;
+
+/** The path from the leaf to an anchor of the bundle (dates ignored), or why there is none. */
+function trustPath(chain: readonly Loaded[], trustPem: string): { path: Loaded[] } | { error: string } {
   const anchors = splitPemBundle(trustPem).map(load).flatMap((l) => (l.x509 ? [l] : []));
-  if (anchors.length === 0) return { trusted: false, trustError: 'The trust bundle contains no readable certificate.' };
+  if (anchors.length === 0) return { error: 'The trust bundle contains no readable certificate.' };
   const leaf = chain[0];
-  if (!leaf?.x509) return { trusted: false, trustError: 'The leaf certificate is missing or could not be parsed.' };
+  if (!leaf?.x509) return { error: 'The leaf certificate is missing or could not be parsed.' };
   const anchorPrints = new Set(anchors.map((a) => a.facts.fingerprintSha256));
   const pool = chain.filter((l) => l.x509 !== undefined);
+  const path: Loaded[] = [];
   let current: Loaded = leaf;
-  const visited = new Set<string>();
   for (let step = 0; step < MAX_PATH; step++) {
     const cx = current.x509;
     if (cx === undefined) break;
-    if (anchorPrints.has(current.facts.fingerprintSha256)) return { trusted: true };
-    if (anchors.some((a) => a.x509 && issued(a.x509, cx))) return { trusted: true };
-    visited.add(current.facts.fingerprintSha256);
-    const next = pool.find((l) => !visited.has(l.facts.fingerprintSha256) && l.x509 && issued(l.x509, cx));
+    path.push(current);
+    if (anchorPrints.has(current.facts.fingerprintSha256)) return { path };
+    const anchor = anchors.find((a) => a.x509 && issued(a.x509, cx));
+    if (anchor !== undefined) return { path: [...path, anchor] };
+    const next = pool.find((l) => !path.includes(l) && l.x509 && issued(l.x509, cx));
     if (next === undefined) {
-      return {
-        trusted: false,
-        trustError: `No issuer of the certificate ${label(current.facts)} (issuer "${current.facts.issuer}") was found in the presented chain or the trust bundle.`,
-      };
+      return { error: `No issuer of the certificate ${label(current.facts)} (issuer "${current.facts.issuer}") was found in the presented chain or the trust bundle.` };
     }
     current = next;
   }
-  return { trusted: false, trustError: `No path to the trust bundle was found within ${MAX_PATH} certificates.` };
+  return { error: `No path to the trust bundle was found within ${MAX_PATH} certificates.` };
+}
+
+/** The first certificate on `path` outside its validity dates at `now`, as a sentence. */
+function outsideDates(path: readonly Loaded[], now: Date): string | undefined {
+  const t = now.getTime();
+  for (const l of path) {
+    const f = l.facts;
+    if (Date.parse(f.notAfter) < t) return `The certificate ${label(f)} on the trust path expired at ${f.notAfter}.`;
+    if (Date.parse(f.notBefore) > t) return `The certificate ${label(f)} on the trust path is not valid before ${f.notBefore}.`;
+  }
+  return undefined;
+}
+
+/** Chain-valid (to the bundle, dates ignored) and, given `now`, trusted-now (dates too). */
+function trust(chain: readonly Loaded[], trustPem: string, now: Date | undefined): TrustFacts {
+  const found = trustPath(chain, trustPem);
+  if ('error' in found) return { chainValid: false, ...(now !== undefined ? { trustedNow: false } : {}), trusted: false, trustError: found.error };
+  const dates = now === undefined ? undefined : outsideDates(found.path, now);
+  return {
+    chainValid: true,
+    ...(now !== undefined ? { trustedNow: dates === undefined } : {}),
+    trusted: true,
+    ...(dates !== undefined ? { validityError: dates } : {}),
+  };
 }
 
 function hostMatches(x: X509Certificate, host: string): boolean {
@@ -244,10 +285,13 @@ function identity(leaf: Loaded | undefined, want: ExpectedIdentity): Pick<ChainF
   };
 }
 
-/** Facts about a presented chain (leaf first), its order, and optional trust and identity checks. */
+/**
+ * Facts about a presented chain (leaf first), its order, and optional trust (given a
+ * bundle: chain-valid; given `now` too: trusted-now) and identity checks.
+ */
 export function parseChain(
   pems: readonly string[],
-  opts: { readonly trustPem?: string; readonly expectedIdentity?: ExpectedIdentity } = {},
+  opts: { readonly trustPem?: string; readonly expectedIdentity?: ExpectedIdentity; readonly now?: Date } = {},
 ): ChainFacts {
   const chain = pems.map(load);
   const chainOrderOk = chain.every((l, i) => {
@@ -260,7 +304,7 @@ export function parseChain(
   return {
     certificates: chain.map((l) => l.facts),
     chainOrderOk,
-    ...(opts.trustPem !== undefined ? trust(chain, opts.trustPem) : {}),
+    ...(opts.trustPem !== undefined ? trust(chain, opts.trustPem, opts.now) : {}),
     ...(wantsIdentity ? identity(chain[0], want) : {}),
   };
 }

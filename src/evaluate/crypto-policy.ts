@@ -153,10 +153,15 @@ function chainFindings(input: CryptoInput, profile: CryptoProfile): CryptoFindin
   const leaf = certs[0];
   if (leaf === undefined) return [finding('CERT_MISSING', 'warn', 'No certificate was observed, so key size, signature, validity, trust and identity could not be checked.')];
   const out = certs.flatMap((f, index) => certificateFindings(f, { index, now: input.now, expiryWarningDays: input.expiryWarningDays }, profile));
-  if (leaf.parsed && leaf.selfSigned && chain.trusted !== true) {
+  if (leaf.parsed && leaf.selfSigned && chain.chainValid !== true) {
     out.push(finding('CERT_SELF_SIGNED', 'fail', `${describeCertificate(leaf, 0)} is self-signed and not in a given trust bundle, so clients cannot authenticate the endpoint.`));
   }
-  if (chain.trusted === false) out.push(finding('CERT_UNTRUSTED', 'fail', `The chain does not lead to the given trust bundle: ${chain.trustError ?? 'no reason given.'}`));
+  if (chain.chainValid === false) out.push(finding('CERT_UNTRUSTED', 'fail', `The chain does not lead to the given trust bundle: ${chain.trustError ?? 'no reason given.'}`));
+  // Dates of presented certificates are findings already; this catches an anchor of the bundle outside its dates.
+  const dated = out.some((f) => f.code === 'CERT_EXPIRED' || f.code === 'CERT_NOT_YET_VALID');
+  if (chain.chainValid === true && chain.trustedNow === false && !dated) {
+    out.push(finding('CERT_UNTRUSTED', 'fail', `The chain leads to the given trust bundle but is not trusted now: ${chain.validityError ?? 'a certificate is outside its dates.'}`));
+  }
   if (!chain.chainOrderOk && certs.every((c) => c.parsed)) {
     out.push(finding('CERT_CHAIN_ORDER', 'warn', 'The presented chain is not in order (each certificate should be issued by the next one).'));
   }

@@ -8,13 +8,15 @@ import { parseChain, type ChainFacts } from './certificate.js';
 import { evaluateCrypto, sortFindings } from './crypto-policy.js';
 import type { CryptoProfile } from './profiles/index.js';
 import { PCI_STRONG_CRYPTO } from './profiles/index.js';
-import { clientCertificateRequired, endpointText, SCAN_VERSIONS, suiteAccepted, versionAccepted, type TlsEndpoint } from './tls-scan.js';
+import { chosenSuite, clientCertificateRequired, endpointText, SCAN_VERSIONS, versionAccepted, type TlsEndpoint } from './tls-scan.js';
 
 /** Everything the host scan observed for one endpoint. */
 export interface TlsScanObservations {
   readonly default: ObservationLine;
-  readonly versions: ReadonlyArray<{ readonly version: TlsVersion; readonly observation: ObservationLine }>;
-  readonly suites: ReadonlyArray<{ readonly version: TlsVersion; readonly suite: string; readonly observation: ObservationLine }>;
+  /** One handshake per pinned version, offering every suite this client has for it. */
+  readonly versions: ReadonlyArray<{ readonly version: TlsVersion; readonly offered: readonly string[]; readonly observation: ObservationLine }>;
+  /** Enumeration rounds at accepted versions: the suites still offered, and what the server chose among them. */
+  readonly suites: ReadonlyArray<{ readonly version: TlsVersion; readonly offered: readonly string[]; readonly observation: ObservationLine }>;
   /** Weak suites this client cannot offer. */
   readonly notTestable: readonly string[];
 }
@@ -115,7 +117,9 @@ function accepted(scan: TlsScanObservations): { protocols: Record<TlsVersion, bo
   ) as Record<TlsVersion, boolean>;
   const ciphers: Partial<Record<TlsVersion, string[]>> = {};
   for (const v of SCAN_VERSIONS.filter((x) => protocols[x])) {
-    ciphers[v] = scan.suites.filter((s) => s.version === v && suiteAccepted(s.observation, s.suite)).map((s) => s.suite).sort();
+    const offers = [...scan.versions, ...scan.suites].filter((s) => s.version === v);
+    const chosen = offers.flatMap((s) => (versionAccepted(s.observation, v) ? chosenSuite(s.observation, s.offered) ?? [] : []));
+    ciphers[v] = [...new Set(chosen)].sort();
   }
   return { protocols, ciphers };
 }
@@ -127,7 +131,9 @@ const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeo
 function undecided(scan: TlsScanObservations): string[] {
   const untried = SCAN_VERSIONS.filter((v) => !scan.versions.some((x) => x.version === v)).map((v) => `${v} (not tried)`);
   const versions = scan.versions.filter((v) => NO_ANSWER.has(v.observation.transport)).map((v) => `${v.version} (${v.observation.transport})`);
-  const suites = scan.suites.filter((s) => NO_ANSWER.has(s.observation.transport)).map((s) => `${s.suite} at ${s.version} (${s.observation.transport})`);
+  const suites = scan.suites
+    .filter((s) => NO_ANSWER.has(s.observation.transport))
+    .map((s) => `${s.offered.length === 1 ? s.offered[0] : `${s.offered.length} suites`} at ${s.version} (${s.observation.transport})`);
   return [...untried, ...versions, ...suites];
 }
 
@@ -148,6 +154,7 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
   const chain = parseChain(chainPem, {
     ...(opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {}),
     expectedIdentity: { hostname: ep.servername ?? ep.host },
+    now: opts.now,
   });
   const profile = opts.profile ?? PCI_STRONG_CRYPTO;
   const negotiated = negotiatedOf(scan.default);

@@ -1,7 +1,7 @@
 /**
- * The pure half of `meshprobe tls`: which handshakes to make (one default, one per
- * pinned protocol version, one per pinned cipher suite) and what their observations
- * mean. The I/O half (src/execute/host-tls-scan.ts) runs the attempts with the agent's
+ * The pure half of `meshprobe tls`: which handshakes to make (one default; per protocol
+ * version one offering every suite; then the same offer less each suite the server chose,
+ * until it refuses) and what their observations mean. The I/O half (src/execute/host-tls-scan.ts) runs the attempts with the agent's
  * runAttempt and feeds the observations back here.
  */
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';
@@ -63,7 +63,8 @@ function spec(ep: TlsEndpoint, id: string, timeoutMs: number, pin: { version?: T
     tls: {
       ...(ep.servername !== undefined ? { servername: ep.servername } : {}),
       ...(ep.alpn !== undefined && ep.alpn.length > 0 ? { alpn: ep.alpn } : {}),
-      ...(pin.version !== undefined ? { minVersion: pin.version, maxVersion: pin.version } : {}),
+      // Pinned handshakes only read the ServerHello's choices; the default one looks for a late client-cert demand.
+      ...(pin.version !== undefined ? { minVersion: pin.version, maxVersion: pin.version, handshakeOnly: true } : {}),
       ...(pin.ciphers !== undefined ? { ciphers: pin.ciphers } : {}),
     },
   };
@@ -74,25 +75,46 @@ export function defaultSpec(ep: TlsEndpoint, timeoutMs: number): AttemptSpec {
   return spec(ep, 'default', timeoutMs, {});
 }
 
-/** One handshake per protocol version, pinned with min = max. */
-export function versionSpecs(ep: TlsEndpoint, timeoutMs: number): AttemptSpec[] {
-  return SCAN_VERSIONS.map((version) => spec(ep, `version:${version}`, timeoutMs, { version }));
-}
+/** Suites that exist only from TLS 1.2 on (AEAD modes, SHA-2 MACs): OpenSSL will not offer them below it. */
+const TLS12_ONLY = /GCM|CCM|CHACHA20|SHA256|SHA384|ARIA/;
 
-/** The suites to pin at `version`: TLS 1.3 names at 1.3, the client's other suites below it. */
+/**
+ * The suites to offer at `version`: TLS 1.3 names at 1.3; below it the client's other
+ * suites, without the TLS 1.2-only ones at TLS 1.0/1.1 (OpenSSL would refuse to send a
+ * ClientHello with nothing usable in it).
+ */
 export function suiteCandidates(version: TlsVersion, offerable: readonly string[]): string[] {
-  const wanted = version === 'TLSv1.3' ? offerable.filter(isTls13Suite) : offerable.filter((s) => !isTls13Suite(s));
-  return [...new Set(wanted.map((s) => s.toUpperCase()))].sort();
+  const names = [...new Set(offerable.map((s) => s.toUpperCase()))];
+  if (version === 'TLSv1.3') return names.filter(isTls13Suite).sort();
+  const legacy = version === 'TLSv1' || version === 'TLSv1.1';
+  return names.filter((s) => !isTls13Suite(s) && !(legacy && TLS12_ONLY.test(s))).sort();
 }
 
 /**
- * One handshake per suite at a pinned version. SECLEVEL=0 so OpenSSL will offer NULL and
- * anonymous suites at all (the point is to learn whether the server takes them).
+ * One handshake pinned to `version` that offers `suites` at once. SECLEVEL=0 so OpenSSL
+ * offers NULL and anonymous suites at all: the point is to learn whether the server takes them.
  */
-export function suiteSpecs(ep: TlsEndpoint, version: TlsVersion, suites: readonly string[], timeoutMs: number): AttemptSpec[] {
-  return suites.map((suite) =>
-    spec(ep, `suite:${version}:${suite}`, timeoutMs, { version, ciphers: isTls13Suite(suite) ? suite : `${suite}:@SECLEVEL=0` }),
-  );
+export function offerSpec(ep: TlsEndpoint, version: TlsVersion, suites: readonly string[], timeoutMs: number, id: string): AttemptSpec {
+  const ciphers = version === 'TLSv1.3' ? suites.join(':') : `${suites.join(':')}:@SECLEVEL=0`;
+  return spec(ep, id, timeoutMs, { version, ciphers });
+}
+
+/**
+ * One handshake per protocol version, pinned with min = max, offering every suite this
+ * client can offer at that version: a server whose suites are all outside Node's default
+ * list (NULL-only, anonymous-only) is still found, and the suite it picks is the first
+ * accepted suite of that version.
+ */
+export function versionSpecs(ep: TlsEndpoint, timeoutMs: number, offerable: readonly string[]): AttemptSpec[] {
+  return SCAN_VERSIONS.map((version) => offerSpec(ep, version, suiteCandidates(version, offerable), timeoutMs, `version:${version}`));
+}
+
+/** Split `suites` into at most `parts` non-empty lists, round robin, so each list can be enumerated on its own. */
+export function partitionSuites(suites: readonly string[], parts: number): string[][] {
+  const n = Math.max(1, Math.min(parts, suites.length));
+  const out: string[][] = Array.from({ length: n }, () => []);
+  suites.forEach((s, i) => out[i % n]?.push(s));
+  return out.filter((l) => l.length > 0);
 }
 
 /** The server chose this version: a ServerHello with it arrived (even if a client-cert demand followed). */
@@ -100,9 +122,10 @@ export function versionAccepted(obs: ObservationLine, version: TlsVersion): bool
   return obs.tls?.protocol === version;
 }
 
-/** The server chose this suite in a single-suite handshake. */
-export function suiteAccepted(obs: ObservationLine, suite: string): boolean {
-  return obs.tls?.cipher?.toUpperCase() === suite.toUpperCase();
+/** The suite the server chose among `offered` (OpenSSL spelling, upper case), or undefined when it chose none. */
+export function chosenSuite(obs: ObservationLine, offered: readonly string[]): string | undefined {
+  const name = obs.tls?.cipher?.toUpperCase();
+  return name !== undefined && offered.includes(name) ? name : undefined;
 }
 
 /**

@@ -9,8 +9,8 @@ import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/prot
 import { OPENSSL_TLS12_SUITES } from '../evaluate/cipher-catalogue.js';
 import type { TlsScanObservations } from '../evaluate/tls-assess.js';
 import {
-  defaultSpec, suiteCandidates, suiteSpecs, TLS13_SUITES, versionAccepted, versionSpecs,
-  WEAK_SUITE_CANDIDATES, type TlsEndpoint,
+  chosenSuite, defaultSpec, offerSpec, partitionSuites, SCAN_VERSIONS, suiteCandidates, TLS13_SUITES, versionAccepted,
+  versionSpecs, WEAK_SUITE_CANDIDATES, type TlsEndpoint,
 } from '../evaluate/tls-scan.js';
 import { unreachableFromDefault } from '../evaluate/tls-assess.js';
 
@@ -49,46 +49,99 @@ export function clientSuites(): { readonly offerable: readonly string[]; readonl
   };
 }
 
-/** Run specs with at most `limit` in flight; results in spec order. Bounded: one attempt per spec. */
-async function runAll(specs: readonly AttemptSpec[], opts: HostTlsScanOptions): Promise<ObservationLine[]> {
-  const run = opts.run ?? runAttempt;
-  const results: ObservationLine[] = new Array<ObservationLine>(specs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < specs.length) {
-      const i = next++;
-      const spec = specs[i];
-      if (spec !== undefined) results[i] = await run(spec, opts.signal);
+/** A pool of `max` slots: tasks beyond it wait for one to free up. */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, specs.length)) }, worker));
-  return results;
+}
+
+/** Lists a version's remaining suites are split into, each enumerated by its own chain of handshakes. */
+function chainsFor(version: TlsVersion): number {
+  return version === 'TLSv1.3' ? 1 : ENUMERATION_CHAINS;
+}
+
+/** Handshake chains running at once per version below TLS 1.3: depth ≈ accepted suites / 3. */
+const ENUMERATION_CHAINS = 3;
+
+type Round = TlsScanObservations['suites'][number] & { readonly order: readonly number[] };
+
+/**
+ * Offer `suites` at `version`, drop the suite the server chose, and offer the rest again
+ * until it refuses (or does not answer): one handshake per accepted suite plus one.
+ * Bounded: every round removes a suite or ends the chain.
+ */
+async function enumerate(ctx: ScanContext, version: TlsVersion, suites: readonly string[], chain: number): Promise<Round[]> {
+  const rounds: Round[] = [];
+  let remaining = [...suites];
+  for (let i = 0; remaining.length > 0 && ctx.signal?.aborted !== true; i++) {
+    const spec = offerSpec(ctx.ep, version, remaining, ctx.timeoutMs, `suites:${version}:${chain}:${i}`);
+    const observation = await ctx.attempt(spec);
+    rounds.push({ version, offered: remaining, observation, order: [SCAN_VERSIONS.indexOf(version), chain, i] });
+    const chosen = chosenSuite(observation, remaining);
+    if (chosen === undefined) break;
+    remaining = remaining.filter((s) => s !== chosen);
+  }
+  return rounds;
+}
+
+interface ScanContext {
+  readonly ep: TlsEndpoint;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly attempt: (spec: AttemptSpec) => Promise<ObservationLine>;
+}
+
+function byOrder(a: Round, b: Round): number {
+  for (let i = 0; i < 3; i++) {
+    const d = (a.order[i] ?? 0) - (b.order[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
- * Scan one endpoint: a default handshake; if the endpoint answers, one handshake per
- * pinned protocol version; then one per pinned suite at each accepted version.
+ * Scan one endpoint. The default handshake and one handshake per pinned version (offering
+ * every suite this client has for it) go out together; at each version the server took,
+ * the suites it did not choose yet are offered again in a few parallel chains, each
+ * dropping the suite chosen last, until the server refuses. At most `concurrency`
+ * handshakes are in flight; what one handshake proved (its version, its suite) is not asked again.
  */
 export async function scanTlsEndpoint(ep: TlsEndpoint, opts: HostTlsScanOptions): Promise<TlsScanObservations> {
   const suites = clientSuites();
-  const [first] = await runAll([defaultSpec(ep, opts.timeoutMs)], opts);
-  if (first === undefined) throw new Error('no observation for the default handshake');
+  const run = opts.run ?? runAttempt;
+  const limit = limiter(Math.max(1, opts.concurrency));
+  const ctx: ScanContext = { ep, timeoutMs: opts.timeoutMs, signal: opts.signal, attempt: (spec) => limit(() => run(spec, opts.signal)) };
+  const offers = SCAN_VERSIONS.map((version) => ({ version, offered: suiteCandidates(version, suites.offerable) }));
+  const firstP = ctx.attempt(defaultSpec(ep, opts.timeoutMs));
+  const vSpecs = versionSpecs(ep, opts.timeoutMs, suites.offerable);
+  const vObs = await Promise.all(vSpecs.map(ctx.attempt));
+  const first = await firstP;
+  const versions = offers.map((o, i) => ({ ...o, observation: vObs[i] as ObservationLine }));
   if (unreachableFromDefault(ep, first) !== undefined || opts.signal?.aborted === true) {
-    return { default: first, versions: [], suites: [], notTestable: suites.notTestable };
+    return { default: first, versions, suites: [], notTestable: suites.notTestable };
   }
-  const vSpecs = versionSpecs(ep, opts.timeoutMs);
-  const vObs = await runAll(vSpecs, opts);
-  const versions = vSpecs.map((s, i) => ({ version: s.tls?.minVersion as TlsVersion, observation: vObs[i] as ObservationLine }));
-  const accepted = versions.filter((v) => versionAccepted(v.observation, v.version)).map((v) => v.version);
-  const plan = accepted.flatMap((version) => {
-    const names = suiteCandidates(version, suites.offerable);
-    return suiteSpecs(ep, version, names, opts.timeoutMs).map((spec, i) => ({ version, suite: names[i] as string, spec }));
-  });
-  const sObs = await runAll(plan.map((p) => p.spec), opts);
+  const chains = versions
+    .filter((v) => versionAccepted(v.observation, v.version))
+    .flatMap((v) => {
+      const chosen = chosenSuite(v.observation, v.offered);
+      const rest = v.offered.filter((s) => s !== chosen);
+      return partitionSuites(rest, chainsFor(v.version)).map((list, k) => enumerate(ctx, v.version, list, k));
+    });
+  const rounds = (await Promise.all(chains)).flat().sort(byOrder);
   return {
     default: first,
     versions,
-    suites: plan.map((p, i) => ({ version: p.version, suite: p.suite, observation: sObs[i] as ObservationLine })),
+    suites: rounds.map(({ version, offered, observation }) => ({ version, offered, observation })),
     notTestable: suites.notTestable,
   };
 }

@@ -79,6 +79,7 @@ export async function loadRunInputs(options: Options, agentSource?: () => Promis
       egressTargets: options.egressTargets,
       ...(approvedFlows !== undefined ? { approvedFlows } : {}),
       trustBundleSupplied: trustPem !== undefined,
+      certExpiryWarningDays: options.certExpiryWarningDays,
     },
     ...(signKeyPem !== undefined ? { signKeyPem } : {}),
     ...(trustPem !== undefined ? { trustPem } : {}),

@@ -3,7 +3,8 @@
  * client certificate; report protocol, cipher, ALPN and the peer chain. After the
  * handshake it writes a blank line and keeps reading for a short window, because a
  * TLS 1.3 server demanding a client certificate only says so (alert 116) after
- * secureConnect (MESH-NOTES §A.3).
+ * secureConnect (MESH-NOTES §A.3). With `tls.handshakeOnly` it stops at the end of the
+ * handshake instead: enumeration handshakes need only the ServerHello's choices.
  */
 import { connect, type TLSSocket } from 'node:tls';
 import type { AttemptSpec, ObservationLine, TlsFacts } from '../../protocol.js';
@@ -31,14 +32,15 @@ export async function tlsAttempt(spec: AttemptSpec, signal?: AbortSignal, clock:
   socket.once('secureConnect', () => {
     chainAtHandshake = peerChainPem(socket);
   });
+  const handshakeOnly = spec.tls?.handshakeOnly === true;
   const { ending, received } = await exchange({
     socket,
     secure: true,
-    payload: () => POST_HANDSHAKE_BYTES,
+    payload: () => (handshakeOnly ? '' : POST_HANDSHAKE_BYTES),
     deadline: clock.t0 + spec.timeoutMs,
     signal,
     keepBytes: PREFIX_BYTES,
-    readyWindowMs: TLS_READ_WINDOW_MS,
+    readyWindowMs: handshakeOnly ? 0 : TLS_READ_WINDOW_MS,
     inspect: (end) => {
       if (end.connected) tls = readTlsFacts(socket, end, chainAtHandshake);
     },

@@ -24,10 +24,17 @@ export interface ControlContext {
   readonly trustBundleSupplied: boolean;
   /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
   readonly identityGaps: readonly string[];
+  /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons (default 30). */
+  readonly certExpiryWarningDays: number;
 }
 
+/** The --cert-expiry-warning-days default, used when a context does not carry the option. */
+const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
 /** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = ['tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps'] as const;
+export const CONTEXT_KEYS = [
+  'tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps', 'certExpiryWarningDays',
+] as const;
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -55,6 +62,7 @@ export function readContext(input: Pick<JudgeInput, 'context'>): ControlContext 
     approvedFlows: flows(c['approvedFlows']),
     trustBundleSupplied: c['trustBundleSupplied'] === true,
     identityGaps: strings(c['identityGaps']),
+    certExpiryWarningDays: typeof c['certExpiryWarningDays'] === 'number' && c['certExpiryWarningDays'] >= 0 ? c['certExpiryWarningDays'] : DEFAULT_EXPIRY_WARNING_DAYS,
   };
 }
 
@@ -98,7 +106,13 @@ export function isApprovedFrom(
  * is the parsed --approved-flows file (see parseApprovedFlows), undefined when none was given.
  */
 export function controlContext(
-  options: { readonly tenants: readonly string[]; readonly untrustedPaths: readonly string[]; readonly egressTargets: readonly string[]; readonly caFile: string | undefined },
+  options: {
+    readonly tenants: readonly string[];
+    readonly untrustedPaths: readonly string[];
+    readonly egressTargets: readonly string[];
+    readonly caFile: string | undefined;
+    readonly certExpiryWarningDays?: number;
+  },
   approvedFlows: readonly ApprovedFlow[] | undefined,
 ): Record<string, unknown> {
   return {
@@ -107,6 +121,7 @@ export function controlContext(
     egressTargets: [...options.egressTargets],
     ...(approvedFlows !== undefined ? { approvedFlows: [...approvedFlows] } : {}),
     trustBundleSupplied: options.caFile !== undefined,
+    ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { RequiredSlice } from '../../domain/coverage.js';
-import { closedAfterConnect, type Finding, finding, fold, probeEvidence, strictMtlsProof, targetsCde, vantagePhrase, said } from './judge-kit.js';
+import { closedAfterConnect, type Finding, finding, fold, probeEvidence, strictMtlsProof, targetsCde, tlsOnlyRefusal, vantagePhrase, said } from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
@@ -45,6 +45,9 @@ function plaintextFinding(e: Evidence, tlsSamePort: readonly Evidence[], compone
   const plain = (f: Finding): PortFinding => ({ finding: f, strictShown: false });
   if (o.kind === 'allowed' && rbacDenied(e)) {
     return plain(finding('fails', `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`, e));
+  }
+  if (tlsOnlyRefusal(e)) {
+    return plain(finding('holds', `${subject}: the ${component} is not offered in plaintext on this port; mTLS STRICT is not shown either (the plaintext request reached the server instead of being reset by a sidecar).`, e));
   }
   if (o.kind === 'allowed') return plain(finding('fails', `${subject}: mTLS is not STRICT on this port, so the plaintext ${component} is reachable without any mitigating security feature.`, e));
   if (closedAfterConnect(e)) {

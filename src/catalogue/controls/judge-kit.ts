@@ -121,10 +121,32 @@ export function vantagePhrase(e: Evidence): string {
   return describeVantage(e.attempt.vantage);
 }
 
+/**
+ * What TLS servers answer when plaintext HTTP reaches their TLS port: nginx ("The plain HTTP
+ * request was sent to HTTPS port"), Go net/http, so kubelet and the API server ("Client sent an
+ * HTTP request to an HTTPS server."), Apache httpd ("You're speaking plain HTTP to an
+ * SSL-enabled server port").
+ */
+const TLS_PORT_BODY = /plain HTTP request was sent to HTTPS port|HTTP request to an HTTPS server|speaking plain HTTP to an SSL-enabled server port/i;
+
+/**
+ * The port speaks only TLS: the plaintext request got the TLS server's own 400 refusal. The
+ * server parsed just enough to refuse; nothing was served in plaintext. (It also shows that no
+ * STRICT sidecar reset the plaintext first, MESH-NOTES §0, so it is no proof of mTLS.)
+ */
+export function tlsOnlyRefusal(e: Evidence): boolean {
+  const http = e.observation?.http;
+  return e.outcome.kind === 'allowed' && e.outcome.as === 'plaintext-http' && http?.status === 400 && TLS_PORT_BODY.test(http.bodyPrefix);
+}
+
 /** What happened, as a verb phrase: "accepted plaintext HTTP (status 200, server: istio-envoy)". */
 export function happened(e: Evidence): string {
   const o = e.outcome;
   const http = e.observation?.http;
+  if (tlsOnlyRefusal(e)) {
+    const server = http?.headers['server'];
+    return `refused the plaintext request with 400 Bad Request because the port speaks only TLS${server ? ` (server: ${server})` : ''}`;
+  }
   switch (o.kind) {
     case 'allowed':
       if (o.as === 'plaintext-http' || o.as === 'https-response') {

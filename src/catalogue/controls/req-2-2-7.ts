@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { finding, fold, inconclusiveReason, probeEvidence, said } from './judge-kit.js';
+import { finding, fold, inconclusiveReason, probeEvidence, said, tlsOnlyRefusal } from './judge-kit.js';
 
 const PROBES = ['kubelet-anonymous', 'istiod-debug', 'apiserver-anonymous', 'mesh-bypass-port'];
 
@@ -17,6 +17,7 @@ export const req227: Control = {
   judge(input) {
     const findings = probeEvidence(input, PROBES).map((e) => {
       const subject = `${said(e)}`;
+      if (tlsOnlyRefusal(e)) return finding('holds', `${subject}: the administrative interface is offered only over TLS on this port.`, e);
       if (e.outcome.kind === 'allowed' && e.outcome.as === 'plaintext-http') {
         return finding('fails', `${subject}: an administrative interface answers over unencrypted HTTP.`, e);
       }

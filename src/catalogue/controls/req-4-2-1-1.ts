@@ -25,6 +25,12 @@ function label(c: CertificateInventoryEntry): string {
   return `certificate ${name} (sha256 ${c.facts.fingerprintSha256.slice(0, 16)}…)`;
 }
 
+/** "The certificate ... expires at ..., in N days (warning threshold D days)" for every certificate about to expire. */
+function expiring(certs: readonly CertificateInventoryEntry[]): string[] {
+  const soon = certs.filter((c) => c.findings.some((f) => f.code === 'CERT_EXPIRING_SOON'));
+  return soon.map((c) => `Warning: the ${label(c)} seen at ${where(c)} is about to expire: ${c.findings.find((f) => f.code === 'CERT_EXPIRING_SOON')?.message ?? ''}`);
+}
+
 /** 4.2.1.1: an inventory of the entity's trusted keys and certificates is maintained. */
 export const req4211: Control = {
   id: 'pci-dss-4.0.1/4.2.1.1',
@@ -39,20 +45,24 @@ export const req4211: Control = {
     const failing = certs.filter((c) => c.findings.some((f) => f.severity === 'fail'));
     if (failing.length > 0) {
       const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message.replace(/\.+$/, '')).join('; ')}.`);
-      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.'], evidenceIds: ids, findings: reasons };
+      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.', ...expiring(certs)], evidenceIds: ids, findings: reasons };
     }
     if (!readContext(input).trustBundleSupplied) {
       return {
         status: 'inconclusive',
         reasons: [
           `${certs.length} certificates were observed in use and are listed in the certificate inventory; compare them with your inventory of trusted keys and certificates, or supply --ca-file so meshprobe checks that each chains to it.`,
+          ...expiring(certs),
         ],
         evidenceIds: ids,
       };
     }
     return {
       status: 'holds',
-      reasons: [`All ${certs.length} certificates observed in use chain to the supplied trust bundle, are within validity and have no failing findings; the runtime inventory is attached as supporting evidence.`],
+      reasons: [
+        `All ${certs.length} certificates observed in use chain to the supplied trust bundle, are within validity and have no failing findings; the runtime inventory is attached as supporting evidence.`,
+        ...expiring(certs),
+      ],
       evidenceIds: ids,
     };
   },

@@ -1,3 +1,4 @@
+import type { CryptoFinding } from '../../domain/certificate.js';
 import type { Control, JudgeInput } from '../../domain/control.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { targetKey } from '../../domain/target.js';
@@ -13,8 +14,6 @@ import { type Finding, finding, fold, probeEvidence, said, targetPort } from './
 const DEFAULT_PROBE = 'tls-handshake';
 const LEGACY_VERSIONS: readonly TlsVersion[] = TLS_LEGACY_PROBES.map((p) => p.version);
 const PROBES = [DEFAULT_PROBE, ...TLS_LEGACY_PROBES.map((p) => p.probe.id)];
-/** Days before expiry that only warn (the judge reads fail findings only). */
-const EXPIRY_WARNING_DAYS = 30;
 /** Endings that say nothing about whether the server would take the pinned version (silence is not a refusal). */
 const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeout', 'silent', 'agent-error', 'unreachable', 'dns-failure', 'refused']);
 /** Supporting sentences listed when no path is marked untrusted. */
@@ -62,8 +61,22 @@ function endpointsOf(hits: readonly Evidence[]): Endpoint[] {
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
 
-/** Fail findings of the PCI strong-crypto profile: the ordinary handshake, its certificate, and every version a pinned handshake got. */
-function cryptoFailures(ep: Endpoint, input: JudgeInput): string[] {
+/** What the PCI strong-crypto profile says about one endpoint: failures, and warnings a reason must name. */
+interface Problems {
+  readonly fails: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Warnings worth a sentence in the verdict (the rest stay in the inventory). */
+const NAMED_WARNINGS: ReadonlySet<string> = new Set(['CERT_EXPIRING_SOON']);
+
+/**
+ * The profile's findings for the ordinary handshake, its certificate and every version a pinned
+ * handshake got. Each fact is said once: a legacy version in its protocol finding (with the suite
+ * the pinned handshake negotiated), and certificate findings from the 4.2.1.1 inventory when it
+ * lists the certificates (it knows the trust bundle), else from the chain itself.
+ */
+function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
   const tls = ep.ordinary?.observation?.tls;
   const negotiated = tls?.handshake === true && tls.protocol !== null ? tls : undefined;
   const order = (e: Evidence): number => LEGACY_VERSIONS.indexOf(pinnedVersion(e) as TlsVersion);
@@ -74,16 +87,35 @@ function cryptoFailures(ep: Endpoint, input: JudgeInput): string[] {
     ...(negotiated !== undefined ? { negotiated: { protocol: negotiated.protocol, cipher: negotiated.cipher } } : {}),
     chain: parseChain(chainPem),
     now: input.now,
-    expiryWarningDays: EXPIRY_WARNING_DAYS,
+    expiryWarningDays: readContext(input).certExpiryWarningDays,
   });
   const seen = new Set([ep.ordinary, ...accepted].flatMap((e) => e?.certificates ?? []));
-  const inventory = input.certificates
-    .filter((c) => seen.has(c.facts.fingerprintSha256))
-    .flatMap((c) => c.findings.filter((f) => f.severity === 'fail').map((f) => f.message));
-  const versions = accepted.map((e) => `${pinnedVersion(e)} (${e.observation?.tls?.cipher ?? 'unnamed cipher'})`);
-  const legacy = versions.length > 0 ? [`Legacy TLS accepted in version-pinned handshakes: ${versions.join(', ')}.`] : [];
-  const policy = findings.filter((f) => f.severity === 'fail').map((f) => f.message);
-  return [...new Set([...legacy, ...policy, ...inventory])];
+  const listed = input.certificates.filter((c) => seen.has(c.facts.fingerprintSha256));
+  const fromInventory = seen.size > 0 && listed.length === seen.size;
+  const own = findings.filter((f) => !fromInventory || !CERTIFICATE_CODES.has(f.code));
+  const certs = fromInventory ? listed.flatMap((c) => c.findings) : [];
+  const pinnedSuite = (v: string): string | undefined => accepted.find((e) => pinnedVersion(e) === v)?.observation?.tls?.cipher ?? undefined;
+  const say = (f: CryptoFinding): string => legacyWording(f, pinnedSuite);
+  const pick = (list: readonly CryptoFinding[], keep: (f: CryptoFinding) => boolean): string[] => list.filter(keep).map(say);
+  return {
+    fails: [...new Set([...pick(own, (f) => f.severity === 'fail'), ...pick(certs, (f) => f.severity === 'fail')])],
+    warnings: [...new Set([...pick(own, (f) => NAMED_WARNINGS.has(f.code)), ...pick(certs, (f) => NAMED_WARNINGS.has(f.code))])],
+  };
+}
+
+/** Certificate-level finding codes (crypto-policy.ts), which the inventory also reports per certificate. */
+const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'KEY_TOO_SMALL', 'SIGNATURE_WEAK', 'CERT_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_EXPIRING_SOON', 'CERT_SELF_SIGNED',
+  'CERT_LEAF_IS_CA', 'CERT_UNTRUSTED', 'CERT_SHORT_LIVED', 'CERT_UNPARSEABLE',
+]);
+
+/** "The endpoint accepts TLSv1;" → "The endpoint accepts TLSv1 (a pinned handshake negotiated AES128-SHA);". */
+function legacyWording(f: CryptoFinding, suiteOf: (version: string) => string | undefined): string {
+  if (f.code !== 'TLS_PROTOCOL_BELOW_MIN') return f.message;
+  return f.message.replace(/^The endpoint accepts (TLSv[\d.]+);/, (whole, v: string) => {
+    const suite = suiteOf(v);
+    return suite === undefined ? whole : `The endpoint accepts ${v} (a version-pinned handshake negotiated ${suite});`;
+  });
 }
 
 /** "TLSv1 (timeout)", "TLSv1.1 (not tried)": legacy versions whose acceptance is unknown. */
@@ -100,23 +132,24 @@ function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding
   const lead = ep.ordinary ?? ep.pinned.find((e) => pinnedResult(e) === 'accepted') ?? (ep.pinned[0] as Evidence);
   const all = [...(ep.ordinary ? [ep.ordinary] : []), ...ep.pinned];
   const subject = said(lead, pathSubject(lead, path));
-  const problems = cryptoFailures(ep, input);
-  if (problems.length > 0) return finding('fails', `${subject}: not strong cryptography (${problems.join(' ')})`, all);
+  const { fails, warnings } = cryptoProblems(ep, input);
+  const note = warnings.length > 0 ? ` Warning: ${warnings.join(' ')}` : '';
+  if (fails.length > 0) return finding('fails', `${subject}: not strong cryptography (${fails.join(' ')})${note}`, all);
   const tls = ep.ordinary?.observation?.tls;
   if (ep.ordinary === undefined) {
     return finding('inconclusive', `${subject}; the ordinary handshake (${DEFAULT_PROBE}) was not made, so the negotiated protocol, cipher and certificate of this untrusted path are unknown.`, all);
   }
   if (!tls || !tls.handshake || tls.protocol === null) {
     return ep.ordinary.outcome.kind === 'inconclusive'
-      ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.`, all)
+      ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.${note}`, all)
       : finding('fails', `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`, all);
   }
   const open = undecided(ep);
   const what = `${tls.protocol} with ${tls.cipher ?? 'an unnamed cipher'}`;
   if (open.length > 0) {
-    return finding('inconclusive', `${subject}: ${what}, but whether it still accepts legacy TLS is unknown (${open.join(', ')}), so strong cryptography on this untrusted path cannot be decided.`, all);
+    return finding('inconclusive', `${subject}: ${what}, but whether it still accepts legacy TLS is unknown (${open.join(', ')}), so strong cryptography on this untrusted path cannot be decided.${note}`, all);
   }
-  return finding('holds', `${subject}: ${what}; handshakes pinned to ${LEGACY_VERSIONS.join(' and ')} were refused; no failing finding under the PCI strong-cryptography profile.`, all);
+  return finding('holds', `${subject}: ${what}; handshakes pinned to ${LEGACY_VERSIONS.join(' and ')} were refused; no failing finding under the PCI strong-cryptography profile.${note}`, all);
 }
 
 /** Without an untrusted path, CDE ports that took legacy TLS are named as supporting evidence only. */

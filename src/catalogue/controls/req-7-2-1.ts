@@ -10,6 +10,7 @@ import {
   probeEvidence,
   strictMtlsProof,
   targetsCde,
+  tlsOnlyRefusal,
   said,
   vantagePhrase,
 } from './judge-kit.js';
@@ -26,6 +27,9 @@ function accessFinding(e: Evidence, tls: readonly Evidence[]): Finding {
   }
   if (e.outcome.kind === 'allowed' && (status === 401 || status === 403)) {
     return finding('holds', `${subject}: the caller without identity was denied by an access-control layer.`, e);
+  }
+  if (tlsOnlyRefusal(e)) {
+    return finding('inconclusive', `${subject}; whether a caller without identity is denied over TLS was not tried by this probe.`, e);
   }
   if (e.outcome.kind === 'allowed') {
     return finding('inconclusive', `${subject}: the workload was reached without identity, but the random path gives no proof either way that data would be served.`, e);

@@ -6,9 +6,11 @@ import { tlsHandshake } from './tls-handshake.js';
 
 /**
  * OpenSSL 3 offers TLS 1.0/1.1 only at security level 0; said in the plan (not left to the
- * agent's defaulting) so the batch shows exactly what was offered.
+ * agent's defaulting) so the batch shows exactly what was offered. Every suite, NULL and
+ * anonymous ones included: a server whose legacy suites are all outside DEFAULT would
+ * otherwise look like it refused the version.
  */
-export const LEGACY_TLS_CIPHERS = 'DEFAULT@SECLEVEL=0';
+export const LEGACY_TLS_CIPHERS = 'ALL:eNULL:@SECLEVEL=0';
 
 /**
  * Where legacy versions are tried: every port of a user-named --untrusted-path endpoint
@@ -34,8 +36,10 @@ function legacyProbe(id: string, version: TlsVersion, label: string): Probe {
     secureLooksLike: `The server refuses a handshake pinned to ${label} (protocol_version alert or close); only TLS 1.2 or later is accepted.`,
     applies: legacyApplies,
     request(target, port, seed) {
-      // The same SNI as the ordinary handshake, pinned to one version.
-      return { technique: 'tls', tls: { ...tlsHandshake.request(target, port, seed).tls, minVersion: version, maxVersion: version, ciphers: LEGACY_TLS_CIPHERS } };
+      // The same SNI as the ordinary handshake, pinned to one version. Handshake only: the ordinary
+      // handshake already waits for a client-certificate demand after the handshake.
+      const tls = { ...tlsHandshake.request(target, port, seed).tls, minVersion: version, maxVersion: version, ciphers: LEGACY_TLS_CIPHERS, handshakeOnly: true };
+      return { technique: 'tls', tls };
     },
   };
 }

@@ -5,6 +5,7 @@
  * Exit 0 profile holds, 1 profile fails, 2 bad input, 3 an endpoint cannot be reached,
  * 4 a pinned handshake got no answer (the endpoint is inconclusive).
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import pkg from '../../../package.json' with { type: 'json' };
@@ -19,7 +20,9 @@ import type { CliCommand, CliContext } from '../command.js';
 import { EXIT, mostSevere, type ExitCode } from '../exit-codes.js';
 
 /** Handshakes in flight per endpoint: enough to be quick, few enough to be polite. */
-const SCAN_CONCURRENCY = 8;
+const SCAN_CONCURRENCY = 6;
+/** Endpoints scanned at once (each with its own handshake bound). */
+const ENDPOINT_CONCURRENCY = 4;
 
 function stringList(v: unknown): string[] {
   if (v === undefined) return [];
@@ -80,10 +83,9 @@ interface EndpointCheck {
   readonly runner: AttemptRunner | undefined;
 }
 
-/** Scan and assess one endpoint, reporting progress; the shell reads the clock once per endpoint. */
+/** Scan and assess one endpoint; the shell reads the clock once per endpoint. */
 async function checkEndpoint(ctx: CliContext, ep: TlsEndpoint, check: EndpointCheck): Promise<TlsEndpointResult> {
   const { options } = ctx;
-  ctx.progress.start(`TLS handshakes with ${endpointText(ep)}`);
   const scan = await scanTlsEndpoint(ep, {
     timeoutMs: options.attemptTimeout,
     concurrency: Math.min(SCAN_CONCURRENCY, options.concurrency),
@@ -91,19 +93,35 @@ async function checkEndpoint(ctx: CliContext, ep: TlsEndpoint, check: EndpointCh
     ...(check.runner !== undefined ? { run: check.runner } : {}),
   });
   // The assessment itself is pure.
-  const result = assessTlsEndpoint(ep, scan, {
+  return assessTlsEndpoint(ep, scan, {
     now: new Date(),
     expiryWarningDays: options.certExpiryWarningDays,
     profile: check.profile,
     ...(check.trustPem !== undefined ? { trustPem: check.trustPem } : {}),
   });
-  if (result.kind === 'unreachable') {
-    ctx.progress.fail(result.message);
-    ctx.stderr(`meshprobe: ${result.message}`);
-  } else {
-    ctx.progress.succeed(`${result.endpoint}: ${result.status}`);
-  }
-  return result;
+}
+
+/** Every endpoint, a few at once, results in the order given; progress counts what is done. */
+async function checkAll(ctx: CliContext, endpoints: readonly TlsEndpoint[], check: EndpointCheck): Promise<TlsEndpointResult[]> {
+  const results: Array<TlsEndpointResult | undefined> = new Array(endpoints.length);
+  let next = 0;
+  let done = 0;
+  const label = (): string => `TLS handshakes with ${endpoints.length === 1 ? endpointText(endpoints[0] as TlsEndpoint) : `${endpoints.length} endpoints (${done} done)`}`;
+  ctx.progress.start(label());
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < endpoints.length && !ctx.signal.aborted; i = next++) {
+      results[i] = await checkEndpoint(ctx, endpoints[i] as TlsEndpoint, check);
+      done += 1;
+      ctx.progress.update(label());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ENDPOINT_CONCURRENCY, endpoints.length) }, worker));
+  const finished = results.filter((r): r is TlsEndpointResult => r !== undefined);
+  for (const r of finished) if (r.kind === 'unreachable') ctx.stderr(`meshprobe: ${r.message}`);
+  const failed = finished.filter((r) => r.kind === 'unreachable').length;
+  if (failed > 0) ctx.progress.fail(`${failed} of ${endpoints.length} endpoints could not be assessed`);
+  else ctx.progress.succeed(finished.map((r) => `${r.endpoint}: ${r.kind === 'assessed' ? r.status : r.kind}`).join(', '));
+  return finished;
 }
 
 /** Run the command; `runner` is the agent's runAttempt unless a test injects another. */
@@ -114,11 +132,9 @@ export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<n
   }
   const endpoints = endpointsFromArgs(ctx.args);
   const check: EndpointCheck = { profile: profileFromArgs(ctx.args), trustPem: readTrustBundle(options.caFile), runner };
-  const results: TlsEndpointResult[] = [];
-  for (const ep of endpoints) {
-    if (ctx.signal.aborted) break;
-    results.push(await checkEndpoint(ctx, ep, check));
-  }
+  // Every handshake in flight listens on the one signal.
+  setMaxListeners(0, ctx.signal);
+  const results = await checkAll(ctx, endpoints, check);
   ctx.progress.stop();
   if (options.output === 'json') {
     ctx.stdout(JSON.stringify(tlsJsonDocument(results, { checkedAt: new Date().toISOString(), toolVersion: pkg.version }), null, 2));

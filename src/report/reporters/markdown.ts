@@ -8,6 +8,7 @@ import { PROBES } from '../../catalogue/index.js';
 import { joinChunks, joinLines } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
 import { vantageId } from '../../domain/vantage.js';
+import { placeOf } from '../../catalogue/controls/judge-kit.js';
 
 function scope(report: Report): string[] {
   const inv = report.inventory;
@@ -64,6 +65,18 @@ function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): G
   if (header) yield '';
 }
 
+/** Where a certificate was seen, each place once: "payments/api port 8443", "203.0.113.5:443" (vantages folded). */
+function places(c: Report['certificates'][number]): string {
+  return [...new Set(c.seenAt.map((s) => placeOf(s.target, s.port)))].sort().join(', ');
+}
+
+/** The findings cell: both trust facts first when a bundle was given, then the finding codes. */
+function findingsCell(c: Report['certificates'][number]): string {
+  const t = c.trust;
+  const trust = t === undefined ? [] : [`trust: chain-valid ${t.chainValid ? 'yes' : 'no'}, trusted-now ${t.trustedNow ? 'yes' : 'no'}`];
+  return [...trust, ...c.findings.map((x) => `${x.severity}: ${x.code}`)].join(', ') || 'none';
+}
+
 function certificates(report: Report): string[] {
   if (report.certificates.length === 0) return ['## Certificate inventory', '', 'No certificate was observed.', ''];
   return [
@@ -75,9 +88,7 @@ function certificates(report: Report): string[] {
       const f = c.facts;
       const id = f.spiffe[0]?.uri ?? f.sans.dns[0] ?? f.subject;
       const key = `${f.keyType}${f.keyBits ? ` ${f.keyBits}` : ''}`;
-      const findings = c.findings.map((x) => `${x.severity}: ${x.code}`).join(', ') || 'none';
-      const seen = c.seenAt.map((s) => `${s.target}:${s.port}`).join(', ');
-      return `| \`${f.fingerprintSha256.slice(0, 16)}…\` | ${escapeMd(id)} | ${escapeMd(f.issuer)} | ${f.notAfter} | ${key} | ${escapeMd(findings)} | ${escapeMd(seen)} |`;
+      return `| \`${f.fingerprintSha256.slice(0, 16)}…\` | ${escapeMd(id)} | ${escapeMd(f.issuer)} | ${f.notAfter} | ${key} | ${escapeMd(findingsCell(c))} | ${escapeMd(places(c))} |`;
     }),
     '',
   ];

@@ -42,9 +42,13 @@ function findingLine(f: CryptoFinding): string {
   return `    ${f.severity.toUpperCase().padEnd(4)} ${f.code}: ${f.message}`;
 }
 
+/** Both trust facts, named so that nobody reads "chains to the bundle" as "trusted today". */
 function trustText(r: Assessed): string {
-  if (r.chain.trusted === undefined) return 'not checked (give --ca-file to validate the chain)';
-  return r.chain.trusted ? 'chains to the --ca-file bundle' : `NOT trusted: ${r.chain.trustError ?? ''}`;
+  const c = r.chain;
+  if (c.chainValid === undefined) return 'not checked (give --ca-file to validate the chain)';
+  if (!c.chainValid) return `chain-valid no, trusted-now no: ${c.trustError ?? ''}`;
+  if (c.trustedNow === false) return `chain-valid yes (chains to the --ca-file bundle), trusted-now NO: ${c.validityError ?? ''}`;
+  return 'chain-valid yes (chains to the --ca-file bundle), trusted-now yes (every certificate within its dates)';
 }
 
 function assessedLines(r: Assessed, verbose: boolean): string[] {

@@ -203,3 +203,37 @@ t.test('an abort while waiting for the point still yields one line per attempt, 
   const rows = observationLines(lines).map((o) => [o.attemptId, o.transport, o.errorCode, o.repeated?.firstTransport]).sort();
   t.same(rows, [['a', 'agent-error', 'E_ABORTED', 'connected'], ['b', 'agent-error', 'E_ABORTED', 'connected']]);
 });
+
+t.test('TLS handshakes to one endpoint are bounded per endpoint, whatever the batch concurrency', async (t) => {
+  // Given a real TLS server and 12 TLS attempts to it at batch concurrency 12
+  const { createServer } = await import('node:tls');
+  const { mintCert } = await import('../../helpers/certs.js');
+  const { TLS_PER_ENDPOINT } = await import('../../../probes/agent/run-batch.js');
+  const cert = mintCert({ cn: 'localhost', ips: ['127.0.0.1'] });
+  const sockets = new Set<import('node:tls').TLSSocket>();
+  const server = createServer({ key: cert.keyPem, cert: cert.certPem }, (s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve());
+  }));
+  const port = (server.address() as { port: number }).port;
+  const attempts: AttemptSpec[] = Array.from({ length: 12 }, (_, i) => ({ id: `tls-${i}`, technique: 'tls', host: '127.0.0.1', port, timeoutMs: 5000 }));
+  // When the batch runs
+  const lines: string[] = [];
+  await runBatch(batchOf(attempts, 12), (l) => lines.push(l), { selfCheck: NOT_MESHED });
+  // Then every attempt completed its handshake, and never more than TLS_PER_ENDPOINT were in flight at once
+  const obs = observationLines(lines);
+  t.equal(obs.filter((l) => l.tls?.handshake === true).length, 12);
+  // In flight = the attempts' own [start, start + duration] intervals (each attempt holds its socket for that long);
+  // 1 ms off each end absorbs the millisecond rounding of startedAt and durationMs.
+  const edges = obs.flatMap((o) => [[Date.parse(o.startedAt) + 1, 1], [Date.parse(o.startedAt) + o.durationMs - 1, -1]] as const);
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of edges) peak = Math.max(peak, (now += d));
+  t.ok(peak <= TLS_PER_ENDPOINT && peak >= 2, `peak ${peak} in flight (bound ${TLS_PER_ENDPOINT})`);
+});

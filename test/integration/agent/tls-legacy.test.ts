@@ -126,7 +126,7 @@ t.test('run --untrusted-path: pinned TLS 1.0/1.1 handshakes by the real agent fa
   const bad = judge(legacyPath);
   t.equal(bad.status, 'fails', bad.reasons.join('\n'));
   t.equal(bad.reasons.length, 3, 'the endpoint from the host and the probe pod, and the CDE Service behind it');
-  t.ok(bad.reasons.every((r) => r.includes('not strong cryptography (Legacy TLS accepted in version-pinned handshakes: TLSv1 (') && r.includes('TLSv1.1 (')), 'every reason names the legacy protocols');
+  t.ok(bad.reasons.every((r) => r.includes('not strong cryptography (') && r.includes('The endpoint accepts TLSv1 (a version-pinned handshake negotiated ') && r.includes('The endpoint accepts TLSv1.1 (a version-pinned handshake negotiated ')), 'every reason names the legacy protocols');
   t.ok(bad.reasons.some((r) => r.startsWith(`Untrusted path ${legacyPath} completed a TLS handshake (TLSv1.3) from the host running meshprobe`)), 'named as the user gave it');
   t.ok(bad.reasons.some((r) => r.startsWith(`cde-crypto/tls-legacy port ${legacy.port} (untrusted path ${legacyPath}) completed a TLS handshake`)), 'the CDE Service by its name');
   t.notMatch(bad.reasons.join('\n'), /egress target/i);

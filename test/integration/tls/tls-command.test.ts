@@ -10,7 +10,7 @@ import type { TlsEndpointResult } from '../../../src/evaluate/tls-assess.js';
 import { classifyCipher } from '../../../src/evaluate/cipher-suite.js';
 import { daysFromNow, mintCa, mintCert, mintEcCert, type MintedCert } from '../../helpers/certs.js';
 import { startTlsServer } from '../../helpers/servers.js';
-import { runTlsCommand, sslscan, sslscanAvailable, startOpenSslServer, tempFiles, type SslscanFacts } from './tls-fixtures.js';
+import { runTlsCommand, sslscan, sslscanSkipReason, startOpenSslServer, tempFiles, type SslscanFacts } from './tls-fixtures.js';
 
 t.setTimeout(600_000);
 
@@ -70,7 +70,7 @@ const SCENARIOS: readonly Scenario[] = [
     codes: [],
     exit: 0,
     check: (t, r) => {
-      t.equal(r.chain.trusted, true);
+      t.same([r.chain.chainValid, r.chain.trustedNow], [true, true], 'chain-valid and trusted now');
       t.equal(r.chain.identityMatch, true);
       t.equal(r.negotiated?.protocol, 'TLSv1.3');
     },
@@ -84,6 +84,12 @@ const SCENARIOS: readonly Scenario[] = [
     protocols: ['TLSv1.2', 'TLSv1.3'],
     codes: ['CERT_EXPIRED', 'CIPHER_NOT_TESTABLE'],
     exit: 1,
+    check: (t, r) => {
+      // The two trust facts differ exactly here: the chain leads to the CA, but not while expired.
+      t.same([r.chain.chainValid, r.chain.trustedNow], [true, false], 'chain-valid, not trusted now');
+      t.match(r.chain.validityError, /expired at/);
+      t.equal(r.chain.trusted, true, 'the deprecated alias keeps its old meaning (dates ignored)');
+    },
   },
   {
     name: 'a node:tls server with an RSA-1024 key fails on key size',
@@ -177,7 +183,7 @@ function compareWithSslscan(t: Test, s: Scenario, r: Assessed, scan: SslscanFact
 }
 
 t.test('meshprobe tls against real local servers, and agreement with sslscan', async (t) => {
-  const haveSslscan = await sslscanAvailable();
+  const skipSslscan = await sslscanSkipReason();
   for (const s of SCENARIOS) {
     await t.test(s.name, async (t) => {
       // Given a real server on 127.0.0.1
@@ -196,7 +202,7 @@ t.test('meshprobe tls against real local servers, and agreement with sslscan', a
       t.equal(run.stderr, '', 'nothing on stderr');
       s.check?.(t, r);
       // And an independent scanner sees the same protocols, suites, key size and expiry
-      await t.test('sslscan agrees', { skip: haveSslscan ? false : 'sslscan is not installed (apt-get install sslscan)' }, async (t) => {
+      await t.test('sslscan agrees', { skip: skipSslscan }, async (t) => {
         compareWithSslscan(t, s, r, await sslscan('127.0.0.1', server.port));
       });
     });
@@ -211,7 +217,7 @@ t.test('the text summary names the verdict, the protocols and each finding', asy
   t.match(run.stdout, new RegExp(`^127\\.0\\.0\\.1:${server.port} \\(SNI localhost\\)  FAILS  profile pci-strong-crypto`));
   t.match(run.stdout, /protocols {3}TLSv1 yes · TLSv1\.1 no · TLSv1\.2 no · TLSv1\.3 no/);
   t.match(run.stdout, /FAIL TLS_PROTOCOL_BELOW_MIN: The endpoint accepts TLSv1;/);
-  t.match(run.stdout, /trust {7}chains to the --ca-file bundle/);
+  t.match(run.stdout, /trust {7}chain-valid yes \(chains to the --ca-file bundle\), trusted-now yes/);
   t.notMatch(run.stdout, /CIPHER_NOT_TESTABLE/, 'info findings only with --verbose');
 });
 
@@ -223,4 +229,33 @@ t.test('the tls13-only profile fails a server that also accepts TLS 1.2', async 
   t.equal(pci.code, 0);
   t.equal(strict.code, 1);
   t.match(strict.stdout, /TLS_PROTOCOL_BELOW_MIN: The endpoint accepts TLSv1\.2; the tls13-only profile accepts TLS 1\.3 only/);
+});
+
+t.test('a NULL-only server fails with the suite named, and does not make a multi-endpoint call "unreachable"', async (t) => {
+  // Given an openssl s_server that offers only NULL suites, and an ordinary node:tls server
+  const nullOnly = await startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'NULL-SHA256:NULL-SHA@SECLEVEL=0']);
+  t.teardown(nullOnly.close);
+  const modern = await startTlsServer({ cert: good.certPem, key: good.keyPem });
+  t.teardown(modern.close);
+  // When one call checks both
+  const run = await runTlsCommand({ endpoints: [`127.0.0.1:${nullOnly.port}`, `127.0.0.1:${modern.port}`] }, { output: 'json', caFile: files.path('ca.pem') });
+  const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
+  // Then the NULL-only server is assessed and fails naming its suites; the other holds; exit 1, not 3
+  const [weak, ok] = doc.endpoints;
+  if (weak?.kind !== 'assessed') throw new Error(`not assessed: ${run.stdout} ${run.stderr}`);
+  t.same(weak.ciphers['TLSv1.2'], ['NULL-SHA', 'NULL-SHA256']);
+  t.equal(weak.status, 'fails');
+  t.match(weak.findings.map((f) => f.message).join('\n'), /accepts cipher suite NULL-SHA256 \(NULL encryption/);
+  t.match(ok, { kind: 'assessed', status: 'holds' });
+  t.equal(run.code, 1);
+  t.equal(run.stderr, '');
+});
+
+t.test('an anonymous-only server fails with the suite named instead of "does not speak TLS"', async (t) => {
+  const anon = await startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'AECDH-AES128-SHA@SECLEVEL=0']);
+  t.teardown(anon.close);
+  const run = await runTlsCommand({ endpoints: [`127.0.0.1:${anon.port}`] });
+  t.equal(run.code, 1);
+  t.match(run.stdout, /FAIL CIPHER_WEAK: The endpoint accepts cipher suite AECDH-AES128-SHA \(anonymous key exchange/);
+  t.notMatch(run.stderr, /does not speak TLS/);
 });

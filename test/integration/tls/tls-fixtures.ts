@@ -96,7 +96,15 @@ export interface SslscanFacts {
   readonly keyType: string | undefined;
   readonly keyBits: number | undefined;
   readonly notAfter: string | undefined;
+  readonly notBefore: string | undefined;
   readonly expired: boolean | undefined;
+  readonly selfSigned: boolean | undefined;
+  readonly signatureAlgorithm: string | undefined;
+  /** The subject's and issuer's CN as sslscan prints them (the CN only). */
+  readonly subject: string | undefined;
+  readonly issuer: string | undefined;
+  /** "DNS:localhost, IP Address:127.0.0.1" as printed. */
+  readonly altnames: string | undefined;
   readonly xml: string;
 }
 
@@ -117,14 +125,23 @@ export function parseSslscanXml(xml: string): SslscanFacts {
   for (const list of Object.values(ciphers)) list.sort();
   const pk = /<pk error="false" type="([^"]+)" (?:curve_name="[^"]*" )?bits="(\d+)"/.exec(xml);
   const notAfter = /<not-valid-after>([^<]+)<\/not-valid-after>/.exec(xml)?.[1];
+  const notBefore = /<not-valid-before>([^<]+)<\/not-valid-before>/.exec(xml)?.[1];
   const expired = /<expired>(true|false)<\/expired>/.exec(xml)?.[1];
+  const selfSigned = /<self-signed>(true|false)<\/self-signed>/.exec(xml)?.[1];
+  const cdata = (tag: string): string | undefined => new RegExp(`<${tag}><!\\[CDATA\\[([^\\]]*)\\]\\]></${tag}>`).exec(xml)?.[1];
   return {
     protocols,
     ciphers,
     keyType: pk?.[1],
     keyBits: pk?.[2] === undefined ? undefined : Number(pk[2]),
     notAfter: notAfter === undefined ? undefined : new Date(notAfter).toISOString(),
+    notBefore: notBefore === undefined ? undefined : new Date(notBefore).toISOString(),
     expired: expired === undefined ? undefined : expired === 'true',
+    selfSigned: selfSigned === undefined ? undefined : selfSigned === 'true',
+    signatureAlgorithm: /<signature-algorithm>([^<]+)<\/signature-algorithm>/.exec(xml)?.[1],
+    subject: cdata('subject'),
+    issuer: cdata('issuer'),
+    altnames: cdata('altnames'),
     xml,
   };
 }
@@ -142,4 +159,17 @@ export function sslscan(host: string, port: number): Promise<SslscanFacts> {
 /** sslscan is installed (Debian package `sslscan`; .ci/run installs it). */
 export function sslscanAvailable(): Promise<boolean> {
   return new Promise((resolve) => execFile('sslscan', ['--version'], (err) => resolve(err === null)));
+}
+
+/**
+ * Whether sslscan comparisons can run: in CI (CI set) a missing sslscan is a failure, since
+ * .ci/run installs it; elsewhere the test is skipped with a reason that shows in the output.
+ * Returns the skip reason, or false when sslscan is there.
+ */
+export async function sslscanSkipReason(): Promise<string | false> {
+  if (await sslscanAvailable()) return false;
+  if (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false') {
+    throw new Error('sslscan is not installed, but CI must compare with it: .ci/run installs the Debian package sslscan.');
+  }
+  return 'sslscan is not installed (apt-get install -y sslscan); CI fails instead of skipping';
 }

@@ -77,7 +77,7 @@ t.test('the kubelet probe uses HTTPS on 10250 and plaintext on the read-only por
 t.test('the control context is built from options and read back by judges', async (t) => {
   const { controlContext, readContext } = await import('../../../src/catalogue/index.js');
   const ctx = controlContext({ tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], caFile: '/ca.pem' }, undefined);
-  t.same(readContext({ context: ctx }), { tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], approvedFlows: undefined, trustBundleSupplied: true, identityGaps: [] });
+  t.same(readContext({ context: ctx }), { tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], approvedFlows: undefined, trustBundleSupplied: true, identityGaps: [], certExpiryWarningDays: 30 });
 });
 
 t.test('an approved-flows file parses, and every bad entry is named', async (t) => {

@@ -168,3 +168,26 @@ t.test('control characters in a peer-chosen SAN become U+FFFD, so a hostile cert
   t.same(facts.sans.dns, ['evil\ufffd[2J.example']);
   t.same(facts.sans.uri, ['spiffe://x/ns/a\ufffd### 1.3.1 holds']);
 });
+
+t.test('chain-valid ignores dates, trusted-now does not: an expired anchor in the bundle and an expired leaf', async (t) => {
+  // Given a CA that expired yesterday and a valid leaf it issued, and a valid CA with an expired leaf
+  const now = new Date();
+  const oldCa = mintCert({ cn: 'old CA', isCa: true, notBefore: daysFromNow(-400), notAfter: daysFromNow(-1) });
+  const leafOfOld = mintCert({ cn: 'svc', issuer: oldCa, notAfter: daysFromNow(100) });
+  const ca = mintCa('current CA');
+  const expiredLeaf = mintCert({ cn: 'svc', issuer: ca, notBefore: daysFromNow(-30), notAfter: daysFromNow(-2) });
+  // When each chain is checked against its bundle, with and without `now`
+  const a = parseChain([leafOfOld.certPem], { trustPem: oldCa.certPem, now });
+  const b = parseChain([expiredLeaf.certPem], { trustPem: ca.certPem, now });
+  const noClock = parseChain([expiredLeaf.certPem], { trustPem: ca.certPem });
+  // Then both are chain-valid but not trusted now, each saying which certificate is out of date
+  t.same([a.chainValid, a.trustedNow, a.trusted], [true, false, true]);
+  t.match(a.validityError, /"CN=old CA" on the trust path expired at/);
+  t.same([b.chainValid, b.trustedNow], [true, false]);
+  t.match(b.validityError, /"CN=svc" on the trust path expired at/);
+  t.equal(noClock.trustedNow, undefined, 'trusted-now needs a clock');
+  // And the policy fails the expired anchor (no presented certificate is out of date) once, and the expired leaf as CERT_EXPIRED only
+  const codes = (chain: typeof a) => evaluateCrypto({ chain, now, expiryWarningDays: 30 }).filter((f) => f.severity === 'fail').map((f) => f.code);
+  t.same(codes(a), ['CERT_UNTRUSTED']);
+  t.same(codes(b), ['CERT_EXPIRED']);
+});

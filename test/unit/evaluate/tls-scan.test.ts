@@ -6,7 +6,8 @@ import t from 'tap';
 import type { ObservationLine, TlsFacts, TransportResult } from '../../../probes/protocol.js';
 import { assessTlsEndpoint, unreachableFromDefault, type TlsScanObservations } from '../../../src/evaluate/tls-assess.js';
 import {
-  clientCertificateRequired, defaultSpec, endpointText, parseEndpoint, suiteAccepted, suiteCandidates, suiteSpecs, versionAccepted, versionSpecs,
+  chosenSuite, clientCertificateRequired, defaultSpec, endpointText, offerSpec, parseEndpoint, partitionSuites, suiteCandidates, versionAccepted,
+  versionSpecs,
 } from '../../../src/evaluate/tls-scan.js';
 import { renderTlsText } from '../../../src/report/reporters/tls-text.js';
 import { mintCa, mintCert } from '../../helpers/certs.js';
@@ -44,26 +45,32 @@ t.test('endpoints parse as host:port or [v6]:port, anything else is a sentence',
   t.equal(endpointText({ host: 'a', port: 1 }), 'a:1');
 });
 
-t.test('the plan: one default handshake, one per pinned version, one per pinned suite', async (t) => {
+t.test('the plan: one default handshake, one per pinned version offering every suite, then shrinking offers', async (t) => {
   const ep = { ...EP, servername: 'api.example', alpn: ['h2'] };
-  t.same(defaultSpec(ep, 900).tls, { servername: 'api.example', alpn: ['h2'] });
-  const versions = versionSpecs(ep, 900);
+  t.same(defaultSpec(ep, 900).tls, { servername: 'api.example', alpn: ['h2'] }, 'the default handshake keeps its read window');
+  const offerable = ['aes128-sha', 'TLS_AES_128_GCM_SHA256', 'NULL-SHA256', 'AES128-SHA', 'ADH-AES128-SHA', 'ECDHE-RSA-AES128-GCM-SHA256'];
+  const versions = versionSpecs(ep, 900, offerable);
   t.same(versions.map((s) => [s.tls?.minVersion, s.tls?.maxVersion]), [['TLSv1', 'TLSv1'], ['TLSv1.1', 'TLSv1.1'], ['TLSv1.2', 'TLSv1.2'], ['TLSv1.3', 'TLSv1.3']]);
   t.same(new Set(versions.map((s) => s.id)).size, 4, 'ids are unique');
-  const offerable = ['aes128-sha', 'TLS_AES_128_GCM_SHA256', 'NULL-SHA256', 'AES128-SHA'];
-  t.same(suiteCandidates('TLSv1.2', offerable), ['AES128-SHA', 'NULL-SHA256']);
+  t.ok(versions.every((s) => s.tls?.handshakeOnly === true), 'pinned handshakes stop at the end of the handshake');
+  // Every suite at SECLEVEL 0, so a NULL-only or anonymous-only server is found at all
+  t.equal(versions[2]?.tls?.ciphers, 'ADH-AES128-SHA:AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256:@SECLEVEL=0');
+  t.equal(versions[0]?.tls?.ciphers, 'ADH-AES128-SHA:AES128-SHA:@SECLEVEL=0', 'TLS 1.2-only suites are not offered at TLS 1.0');
+  t.equal(versions[3]?.tls?.ciphers, 'TLS_AES_128_GCM_SHA256');
   t.same(suiteCandidates('TLSv1.3', offerable), ['TLS_AES_128_GCM_SHA256']);
-  const [legacy, modern] = [...suiteSpecs(ep, 'TLSv1.2', ['NULL-SHA256'], 900), ...suiteSpecs(ep, 'TLSv1.3', ['TLS_AES_128_GCM_SHA256'], 900)];
-  t.equal(legacy?.tls?.ciphers, 'NULL-SHA256:@SECLEVEL=0', 'TLS ≤ 1.2 suites drop the security level so weak suites can be offered');
-  t.equal(modern?.tls?.ciphers, 'TLS_AES_128_GCM_SHA256');
+  t.equal(offerSpec(ep, 'TLSv1.2', ['NULL-SHA256'], 900, 'x').tls?.ciphers, 'NULL-SHA256:@SECLEVEL=0');
+  t.same(partitionSuites(['a', 'b', 'c', 'd', 'e'], 3), [['a', 'd'], ['b', 'e'], ['c']]);
+  t.same(partitionSuites(['a'], 3), [['a']]);
+  t.same(partitionSuites([], 3), []);
 });
 
 t.test('what an observation means: chosen version and suite, client-certificate demands', async (t) => {
   t.equal(versionAccepted(obs('connected', { protocol: 'TLSv1.2', handshake: true }), 'TLSv1.2'), true);
   t.equal(versionAccepted(obs('connected', { protocol: null }, 'ERR_SSL_UNSUPPORTED_PROTOCOL'), 'TLSv1.2'), false);
   t.equal(versionAccepted(obs('connected', { protocol: 'TLSv1.2', alert: 40, peerChainPem: ['x'] }), 'TLSv1.2'), true, 'a ServerHello before a client-cert rejection counts');
-  t.equal(suiteAccepted(obs('connected', { cipher: 'NULL-SHA256' }), 'null-sha256'), true);
-  t.equal(suiteAccepted(obs('connected', { cipher: 'AES128-SHA' }), 'NULL-SHA256'), false);
+  t.equal(chosenSuite(obs('connected', { cipher: 'null-sha256' }), ['NULL-SHA256']), 'NULL-SHA256');
+  t.equal(chosenSuite(obs('connected', { cipher: 'AES128-SHA' }), ['NULL-SHA256']), undefined, 'a suite not offered is not "chosen"');
+  t.equal(chosenSuite(obs('connected', { cipher: null }), ['NULL-SHA256']), undefined);
   t.equal(clientCertificateRequired([obs('connected', { protocol: 'TLSv1.3', alert: 116, handshake: true })]), true);
   t.equal(clientCertificateRequired([obs('connected', { protocol: 'TLSv1.2', alert: 40, peerChainPem: ['x'] })]), true);
   t.equal(clientCertificateRequired([obs('connected', { protocol: null, alert: 40 })]), false, 'alert 40 before a ServerHello is no cipher in common');
@@ -87,16 +94,16 @@ t.test('unreachable endpoints get one sentence naming the cause', async (t) => {
 });
 
 /** The server answered a pinned version with a protocol_version alert: a definite "no". */
-const refusedVersion = (version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2') => ({ version, observation: obs('connected', { alert: 70 }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') });
+const refusedVersion = (version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2') => ({ version, offered: ['AES128-SHA'], observation: obs('connected', { alert: 70 }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') });
 
 function scanOf(parts: Partial<TlsScanObservations>): TlsScanObservations {
   return { default: obs('connected', { protocol: null }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'), versions: [], suites: [], notTestable: ['RC4-SHA'], ...parts };
 }
 
 t.test('an endpoint that accepts no version is "no common version" when it alerts, "not TLS" otherwise', async (t) => {
-  const alerting = assessTlsEndpoint(EP, scanOf({ versions: [{ version: 'TLSv1.3', observation: obs('connected', { alert: 70 }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') }] }), { now: NOW, expiryWarningDays: 30 });
+  const alerting = assessTlsEndpoint(EP, scanOf({ versions: [{ version: 'TLSv1.3', offered: [], observation: obs('connected', { alert: 70 }, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION') }] }), { now: NOW, expiryWarningDays: 30 });
   t.match(alerting, { kind: 'unreachable', reason: 'no-common-version' });
-  const plain = assessTlsEndpoint(EP, scanOf({ default: obs('eof'), versions: [{ version: 'TLSv1.3', observation: obs('eof') }] }), { now: NOW, expiryWarningDays: 30 });
+  const plain = assessTlsEndpoint(EP, scanOf({ default: obs('eof'), versions: [{ version: 'TLSv1.3', offered: [], observation: obs('eof') }] }), { now: NOW, expiryWarningDays: 30 });
   t.match(plain, { kind: 'unreachable', reason: 'not-tls', message: /does not speak TLS.*\(eof\)/ });
 });
 
@@ -109,14 +116,12 @@ t.test('assessment: suites per accepted version, chain from the newest version, 
     versions: [
       refusedVersion('TLSv1'),
       refusedVersion('TLSv1.1'),
-      { version: 'TLSv1.2', observation: obs('connected', { protocol: 'TLSv1.2', handshake: true }) },
-      { version: 'TLSv1.3', observation: chainAt13 },
+      { version: 'TLSv1.2', offered: ['AES128-GCM-SHA256', 'AES128-SHA', 'NULL-SHA256'], observation: obs('connected', { protocol: 'TLSv1.2', cipher: 'NULL-SHA256', handshake: true }) },
+      { version: 'TLSv1.3', offered: ['TLS_AES_128_GCM_SHA256'], observation: chainAt13 },
     ],
     suites: [
-      { version: 'TLSv1.2', suite: 'NULL-SHA256', observation: obs('connected', { protocol: 'TLSv1.2', cipher: 'NULL-SHA256', handshake: true }) },
-      { version: 'TLSv1.2', suite: 'AES128-GCM-SHA256', observation: obs('connected', { protocol: 'TLSv1.2', cipher: 'AES128-GCM-SHA256', handshake: true }) },
-      { version: 'TLSv1.2', suite: 'RC4-MD5', observation: obs('connected', {}, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') },
-      { version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', observation: chainAt13 },
+      { version: 'TLSv1.2', offered: ['AES128-GCM-SHA256', 'AES128-SHA'], observation: obs('connected', { protocol: 'TLSv1.2', cipher: 'AES128-GCM-SHA256', handshake: true }) },
+      { version: 'TLSv1.2', offered: ['AES128-SHA'], observation: obs('connected', {}, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') },
     ],
   });
   // When it is assessed with the CA as trust bundle
@@ -126,11 +131,11 @@ t.test('assessment: suites per accepted version, chain from the newest version, 
   t.same(r.ciphers, { 'TLSv1.2': ['AES128-GCM-SHA256', 'NULL-SHA256'], 'TLSv1.3': ['TLS_AES_128_GCM_SHA256'] });
   t.same(r.protocols, { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true });
   t.equal(r.negotiated, null, 'the default handshake failed');
-  t.equal(r.chain.trusted, true);
+  t.same([r.chain.chainValid, r.chain.trustedNow, r.chain.trusted], [true, true, true], 'chain-valid, trusted now, and the deprecated alias');
   t.same(r.findings.map((f) => f.code), ['CIPHER_WEAK', 'CIPHER_NOT_TESTABLE']);
   t.equal(r.status, 'fails');
   // And a TLS 1.3-only endpoint has nothing untested
-  const only13Versions = [refusedVersion('TLSv1'), refusedVersion('TLSv1.1'), refusedVersion('TLSv1.2'), { version: 'TLSv1.3' as const, observation: chainAt13 }];
+  const only13Versions = [refusedVersion('TLSv1'), refusedVersion('TLSv1.1'), refusedVersion('TLSv1.2'), { version: 'TLSv1.3' as const, offered: ['TLS_AES_128_GCM_SHA256'], observation: chainAt13 }];
   const only13 = assessTlsEndpoint(EP, scanOf({ versions: only13Versions }), { now: NOW, expiryWarningDays: 30, trustPem: ca.certPem });
   t.match(only13, { kind: 'assessed', status: 'holds', ciphersNotTestable: [], findings: [] });
   // And --verbose shows chain certificates and info findings, the default view does not
@@ -148,7 +153,7 @@ t.test('a pinned handshake that got no answer (or a version never tried) makes t
   const ca = mintCa();
   const leaf = mintCert({ issuer: ca, ips: ['127.0.0.1'] });
   const at13 = obs('connected', { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', handshake: true, peerChainPem: [leaf.certPem, ca.certPem] });
-  const scan = scanOf({ default: at13, versions: [{ version: 'TLSv1', observation: obs('timeout', undefined, 'ETIMEDOUT') }, refusedVersion('TLSv1.2'), { version: 'TLSv1.3', observation: at13 }] });
+  const scan = scanOf({ default: at13, versions: [{ version: 'TLSv1', offered: ['AES128-SHA'], observation: obs('timeout', undefined, 'ETIMEDOUT') }, refusedVersion('TLSv1.2'), { version: 'TLSv1.3', offered: ['TLS_AES_128_GCM_SHA256'], observation: at13 }] });
   // When it is assessed
   const r = assessTlsEndpoint(EP, scan, { now: NOW, expiryWarningDays: 30, trustPem: ca.certPem });
   // Then it is inconclusive, and the warning names both gaps

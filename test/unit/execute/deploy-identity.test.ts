@@ -7,7 +7,7 @@ import { FakeClusterApi } from '../../fakes/cluster-api.js';
 const RUN = '20261203-150000-id16';
 const workload = { namespace: 'web', workload: 'front', ownerKind: 'Deployment', serviceAccount: 'front-sa', labels: { tier: 'web' }, withheld: ['app'], enrolment: 'none' as const, admittedBy: ['pay/allow'] };
 const plan = (): RunPlan => ({
-  runId: RUN, probeNamespace: `meshprobe-${RUN}`, controlIds: [], attempts: [], notRun: [], references: [], canary: { address: '198.19.0.9', port: 8080 },
+  runId: RUN, probeNamespace: `meshprobe-${RUN}`, controlIds: [], attempts: [], notRun: [], references: [], phaseTwo: 0, canary: { address: '198.19.0.9', port: 8080 },
   pods: [{
     name: `mp-${RUN}-id123456-0`, namespace: 'web', vantage: { kind: 'identity', namespace: 'web', workload: 'front', serviceAccount: 'front-sa' }, identity: workload,
     batch: { v: 1, runId: RUN, podName: `mp-${RUN}-id123456-0`, concurrency: 4, deadlineMs: 10_000, attempts: [] },

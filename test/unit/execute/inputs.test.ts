@@ -30,7 +30,7 @@ t.test('run inputs carry the agent, the echo server and the judges\' context', a
   const inputs = await loadRunInputs({ ...DEFAULTS, tenants: ['a', 'b'], caFile: file('ca.pem', 'PEM'), approvedFlows: file('f.yaml', '[]') }, async () => 'AGENT');
   t.equal(inputs.files.agent, 'AGENT');
   t.match(inputs.files.echo, /createServer/);
-  t.same(inputs.context, { tenants: ['a', 'b'], untrustedPaths: [], egressTargets: [], approvedFlows: [], trustBundleSupplied: true });
+  t.same(inputs.context, { tenants: ['a', 'b'], untrustedPaths: [], egressTargets: [], approvedFlows: [], trustBundleSupplied: true, certExpiryWarningDays: 30 });
   t.equal(inputs.trustPem, 'PEM');
 });
 

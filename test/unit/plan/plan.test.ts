@@ -164,7 +164,7 @@ t.test('4.2.1 plans handshakes pinned to TLS 1.0 and 1.1 for an --untrusted-path
   const specs = [...plan.pods.flatMap((p) => p.batch.attempts), ...(plan.hostBatch?.attempts ?? [])];
   for (const a of legacy) {
     const spec = specs.find((s) => s.id === a.id);
-    t.match(spec?.tls, { minVersion: a.tls?.minVersion, maxVersion: a.tls?.minVersion, ciphers: 'DEFAULT@SECLEVEL=0' }, `${a.probeId} ${a.target.name} is in a batch, pinned`);
+    t.match(spec?.tls, { minVersion: a.tls?.minVersion, maxVersion: a.tls?.minVersion, ciphers: 'ALL:eNULL:@SECLEVEL=0', handshakeOnly: true }, `${a.probeId} ${a.target.name} is in a batch, pinned`);
   }
   // And in-cluster pinned attempts go only to CDE TLS ports, from the probe namespace
   const inCluster = legacy.filter((a) => a.target.kind !== 'Endpoint');
