@@ -62,6 +62,8 @@ async function runCommand(ctx: CliContext): Promise<number> {
   const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   ctx.setForcedExitHint(`meshprobe left objects behind; remove them with: meshprobe cleanup --run-id ${runId}`);
+  // Named first, so a run killed outright (SIGKILL, OOM) can still be cleaned up by id.
+  if (!options.quiet) ctx.stderr(`meshprobe: run ${runId} started; if it is killed, remove what it created with: meshprobe cleanup --run-id ${runId}`);
   const progress = withVisibleWarnings(ctx.progress, ctx.stderr, spinnerOn(ctx));
   const result = await runConformance(options, { cluster, progress, signal: ctx.signal, runId });
   ctx.progress.stop();
