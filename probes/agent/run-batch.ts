@@ -193,8 +193,10 @@ export async function runBatch(
   const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, opts.signal]);
   // Every in-flight attempt listens on this one signal.
   setMaxListeners(0, signal);
-  const readyMs = performance.now() + (batch.policyReadyMs ?? 0);
+  // Wall clock first, then the monotonic point: the point is never earlier than the date it is reported as,
+  // so an attempt that starts at or after the point carries a startedAt at or after policyReadyAt.
   const policyReadyAt = new Date(Date.now() + (batch.policyReadyMs ?? 0)).toISOString();
+  const readyMs = performance.now() + (batch.policyReadyMs ?? 0);
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
     const gate = opts.gate ?? openGate();

@@ -83,7 +83,7 @@ t.test('plan against an API server that accepts and never answers ends with a cl
   // Given a stand-in that accepts TCP and never answers
   const s = await fault(t, { kind: 'hang' });
   // When plan runs with a 2 s request timeout
-  const r = await runCli(['plan', '--kubeconfig', s.kubeconfig, '--request-timeout', '2']);
+  const r = await runCli(['plan', '--kubeconfig', s.kubeconfig, '--cde-all', '--request-timeout', '2']);
   // Then it ends promptly with exit 3 and names the call that did not answer
   t.equal(r.code, 3, r.stderr);
   t.ok(r.ms < 2_000 * 2 + SLACK_MS, `ended in ${r.ms} ms`);
