@@ -101,8 +101,9 @@ if ('skip' in ready) {
       interruptWhen: () => {
         if (deleted) return false;
         const r = kubectl(lab, ['get', 'pods', '-A', '-l', MANAGED_BY_SELECTOR, '--field-selector=status.phase=Running', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'], { timeoutMs: 10_000 });
-        // A probe pod (mp-<run>-…), not the canary echo pod: its observations are what gets lost.
-        const first = r.stdout.split('\n').find((l) => /\/mp-/.test(l));
+        // A probe pod of the main round (mp-<run>-…), not the canary echo pod nor a listener-sweep pod
+        // (mp-<run>-sw-…, which runs before it): its observations are what gets lost.
+        const first = r.stdout.split('\n').find((l) => /\/mp-/.test(l) && !/\/mp-[^/]*-sw-/.test(l));
         if (!first) return false;
         const [ns, name] = first.split('/') as [string, string];
         kubectl(lab, ['delete', 'pod', name, '-n', ns, '--grace-period=0', '--wait=false']);
