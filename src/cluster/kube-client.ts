@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 // Not re-exported by the package index; the same serializer the generated APIs use.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { MeshprobeError } from '../errors.js';
+import { raceAbort } from '../lifecycle/race-abort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
 import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
@@ -116,7 +117,7 @@ export class KubeClient implements ClusterApi {
   async #call<T>(p: Permission, namespace: string | undefined, signal: AbortSignal | undefined, fn: (o: k8s.ConfigurationOptions) => Promise<T>, on404?: () => T): Promise<T> {
     const scope = this.#scope(p, namespace, signal);
     try {
-      return await raceSignal(fn(scope.options), scope.signal);
+      return await raceAbort(fn(scope.options), scope.signal);
     } catch (err) {
       if (on404 !== undefined && httpStatusOf(err) === 404) return on404();
       const info = this.info();
@@ -255,31 +256,6 @@ export class KubeClient implements ClusterApi {
 
 /** Marker for "404 on this version" while trying a custom resource's versions. */
 const NOT_FOUND: unique symbol = Symbol('not-found');
-
-/**
- * `work`, or a rejection with the signal's reason once it aborts: the client passes the signal
- * to fetch, but a response body that trickles in must not outlive the deadline either.
- */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e as Error);
-      },
-    );
-  });
-}
 
 export { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 

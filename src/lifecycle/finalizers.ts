@@ -4,6 +4,7 @@
  * throws — failures become problems in the report's cleanup section.
  */
 import type { CleanupResult } from '../domain/report.js';
+import { raceAbort } from './race-abort.js';
 
 /** One undo step. `label` names what it removes, e.g. "namespace meshprobe-abc". */
 export interface Finalizer {
@@ -104,25 +105,6 @@ async function runOne(
   } catch (err) {
     return messageOf(err);
   }
-}
-
-/** Resolve/reject with `work`, or reject when `signal` aborts first (a hung delete must not hang cleanup). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function messageOf(err: unknown): string {
