@@ -213,15 +213,19 @@ function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern:
   return [...out.values()];
 }
 
+/** The run's echo pod as a canary target, on one of its ports (TCP http-echo or UDP udp-echo). */
+function echoCanary(input: PlanInput, address: string, port: TargetPort): { target: Target; port: TargetPort } {
+  const target: Target = {
+    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
+    ports: [port], mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
+  };
+  return { target, port };
+}
+
 /** One canary per pod vantage, to the run's echo pod. */
 function canaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
   const probe = input.probes.find((p) => p.id === 'canary') ?? tcpProbe('canary');
-  const target: Target = {
-    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
-    ports: [{ port: ECHO_PORT, name: 'http-echo', protocol: 'TCP', mtls: 'not-meshed' }],
-    mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
-  };
-  const port = target.ports[0] as TargetPort;
+  const { target, port } = echoCanary(input, address, { port: ECHO_PORT, name: 'http-echo', protocol: 'TCP', mtls: 'not-meshed' });
   return vantages.map((v) => makeAttempt(probe, 'canary', v, target, port, input.options.attemptTimeout));
 }
 
@@ -263,12 +267,7 @@ export const udpCanaryProbe: Probe = {
  * from the same pod, UDP silence cannot count as dropped (classify.ts).
  */
 function udpCanaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
-  const target: Target = {
-    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
-    ports: [{ port: ECHO_PORT, name: 'udp-echo', protocol: 'UDP', mtls: 'not-meshed' }],
-    mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
-  };
-  const port = target.ports[0] as TargetPort;
+  const { target, port } = echoCanary(input, address, { port: ECHO_PORT, name: 'udp-echo', protocol: 'UDP', mtls: 'not-meshed' });
   return vantages.map((v) => makeAttempt(udpCanaryProbe, 'canary', v, target, port, input.options.attemptTimeout));
 }
 
