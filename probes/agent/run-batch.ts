@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import {
   PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck,
-  type TransportResult,
+  TCP_COMPLETED, type TransportResult,
 } from '../protocol.js';
 import { runAttempt } from './attempt.js';
 import { abortReason, agentErrorObservation, describeAbort, observation, startClock } from './observation.js';
@@ -159,9 +159,6 @@ async function runWithRepeats(
   } }, workers);
   return later.length;
 }
-
-/** Results that prove the TCP handshake completed: what a phase-2 attempt waits for. */
-const TCP_COMPLETED: ReadonlySet<TransportResult> = new Set<TransportResult>(['connected', 'silent', 'reset', 'eof']);
 
 /** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
 export function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {

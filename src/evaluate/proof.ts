@@ -11,6 +11,7 @@
  * proven only if it did too; proof and timeout thus share one window, [settledAt, end of the
  * batch], in one pod, in one run. A pod whose settle point is unknown proves nothing this way.
  */
+import { TCP_COMPLETED } from '../../probes/protocol.js';
 import type { Attempt } from '../domain/attempt.js';
 import type { Observation } from '../domain/observation.js';
 import type { Proof } from '../domain/outcome.js';
@@ -34,7 +35,7 @@ export interface PodProof {
 /** True when TCP completed, whatever came after (data, silence, a reset or a close). */
 export function tcpCompleted(o: Observation): boolean {
   if (o.http !== undefined || o.tls?.handshake === true) return true;
-  return o.transport === 'connected' || o.transport === 'silent' || o.transport === 'reset' || o.transport === 'eof';
+  return TCP_COMPLETED.has(o.transport);
 }
 
 /** Preference among proof connections: the echo canary, then a planned reference, a control path, any probe. */
