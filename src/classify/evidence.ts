@@ -10,10 +10,10 @@ import type { Observation, SelfCheck } from '../domain/observation.js';
 import type { Outcome } from '../domain/outcome.js';
 import { targetKey } from '../domain/target.js';
 import { describeVantage, vantageId } from '../domain/vantage.js';
-import { redactObservation } from '../report/redact.js';
-import { fingerprintOfPem } from './certificate.js';
+import { redactObservation } from '../shared/redact.js';
+import { fingerprintOfPem } from '../crypto/certificate.js';
 import { type ClassifyContext, classify } from './classify.js';
-import { flat, Interner } from './compact.js';
+import { flat, Interner } from '../shared/interner.js';
 import { podProofs, type BatchWindow, type PodProof } from './proof.js';
 
 /** What buildEvidence needs. `selfChecks` is keyed by vantage id; a vantage without one makes its attempts inconclusive. */

@@ -8,7 +8,7 @@
 import type { NotRunAttempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
 import { whyOf } from './evidence.js';
-import { flat } from './compact.js';
+import { flat } from '../shared/interner.js';
 
 /** Evidence without the settled phase-2 skips, and those skips as not-run entries. */
 export interface PhaseTwoSettled {

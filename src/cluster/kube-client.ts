@@ -7,8 +7,8 @@
 import * as k8s from '@kubernetes/client-node';
 // Not re-exported by the package index; the same serializer the generated APIs use.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { MeshprobeError } from '../errors.js';
-import { raceAbort } from '../lifecycle/race-abort.js';
+import { MeshprobeError } from '../shared/errors.js';
+import { raceAbort } from '../shared/race-abort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
 import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';

@@ -6,7 +6,7 @@
  */
 import { managedSelector, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_ID_KEY } from '../cluster/labels.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
-import { FinalizerStack, type FinalizerResult } from '../lifecycle/finalizers.js';
+import { FinalizerStack, type FinalizerResult } from './finalizers.js';
 
 /** Options for {@link cleanupLabelled}. */
 export interface CleanupOptions {

@@ -6,8 +6,8 @@
  * get their own finalizers. Permissions are checked up front (nothing is created when one
  * is missing), so a later 403 on create is an admission rejection (PSA, webhooks).
  */
-import { isMeshprobeError, MeshprobeError } from '../errors.js';
-import type { FinalizerStack } from '../lifecycle/finalizers.js';
+import { isMeshprobeError, MeshprobeError } from '../shared/errors.js';
+import type { FinalizerStack } from './finalizers.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import { describePermission, PERMISSIONS, type PermissionId } from '../cluster/permissions.js';
 import {

@@ -4,7 +4,7 @@
  * throws — failures become problems in the report's cleanup section.
  */
 import type { CleanupResult } from '../domain/report.js';
-import { raceAbort } from './race-abort.js';
+import { raceAbort } from '../shared/race-abort.js';
 
 /** One undo step. `label` names what it removes, e.g. "namespace meshprobe-abc". */
 export interface Finalizer {

@@ -13,7 +13,7 @@ import type { Control } from '../domain/control.js';
 import type { Probe } from '../domain/probe.js';
 import { validateApprovedFlows, type ApprovedFlow } from '../catalogue/index.js';
 import { parseYaml } from '../cluster/yaml.js';
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 import { SUPPORT_PROBE_IDS } from '../plan/select.js';
 
 /** What the checks need from the catalogue. */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Options } from '../config/options.js';
 import { parseYaml } from '../cluster/yaml.js';
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 import { ECHO_SERVER_SOURCE } from '../plan/echo-server.js';
 
 /** Everything read from disk for a run. */

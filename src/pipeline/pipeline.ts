@@ -4,29 +4,29 @@
  * (echo first, then plan again with its address) → run → collect → classify.
  */
 import type { ClusterApi } from '../cluster/ports.js';
-import type { MeshprobeError } from '../errors.js';
+import type { MeshprobeError } from '../shared/errors.js';
 import type { Options } from '../config/options.js';
 import type { NotRunAttempt } from '../domain/attempt.js';
 import type { Control } from '../domain/control.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Probe } from '../domain/probe.js';
 import { vantageId } from '../domain/vantage.js';
-import type { FinalizerStack } from '../lifecycle/finalizers.js';
+import type { FinalizerStack } from '../deploy/finalizers.js';
 import type { ProgressSink } from '../cli/progress.js';
 import type { EvidenceLog } from '../report/write.js';
 import { discover } from '../discover/discover.js';
 import { buildInventory, type DiscoveredInventory } from '../discover/targets.js';
 import type { ClusterSnapshot } from '../discover/snapshot.js';
-import { buildEvidence } from '../evaluate/evidence.js';
-import type { BatchWindow } from '../evaluate/proof.js';
-import { settlePhaseTwo } from '../evaluate/phase-two.js';
+import { buildEvidence } from '../classify/evidence.js';
+import type { BatchWindow } from '../classify/proof.js';
+import { settlePhaseTwo } from '../classify/phase-two.js';
 import { runSweepRound } from './sweep-round.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import { ECHO_NAME } from '../plan/pods.js';
-import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
-import { deployBase, deployPods, preflight } from './deploy.js';
-import { runHostBatch } from './run-host.js';
-import { gatherPods, waitForPod, type GatherResult, type PodOutcome } from './run-pods.js';
+import { collectObservations, mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
+import { deployBase, deployPods, preflight } from '../deploy/deploy.js';
+import { runHostBatch } from '../run/run-host.js';
+import { gatherPods, waitForPod, type GatherResult, type PodOutcome } from '../run/run-pods.js';
 import type { Observation } from '../domain/observation.js';
 
 /** How far the run got (read by the orchestrator after an abort). */

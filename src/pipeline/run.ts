@@ -5,30 +5,30 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { newRunId } from './cluster/labels.js';
-import type { ClusterApi } from './cluster/ports.js';
-import type { Options } from './config/options.js';
-import { requireScope } from './config/load.js';
-import type { Control } from './domain/control.js';
-import type { Evidence } from './domain/evidence.js';
-import type { Probe } from './domain/probe.js';
-import type { AbortInfo, CleanupResult, Report } from './domain/report.js';
-import { MeshprobeError, toMeshprobeError } from './errors.js';
-import { buildCertificateInventory } from './evaluate/certificate-inventory.js';
-import { evaluate } from './evaluate/evaluate.js';
-import type { CoverageFacts } from './evaluate/coverage.js';
-import { buildReport } from './report/build.js';
-import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/write.js';
-import { FinalizerStack } from './lifecycle/finalizers.js';
-import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
-import type { ProgressSink } from './cli/progress.js';
-import { CONTROLS, PROBES } from './catalogue/index.js';
-import { selectControls } from './plan/select.js';
-import { identityGaps } from './plan/identity.js';
-import { runPipeline, type PipelineState } from './execute/pipeline.js';
-import { loadRunInputs, type RunInputs } from './execute/inputs.js';
-import { checkInputs } from './execute/check-inputs.js';
-import pkg from '../package.json' with { type: 'json' };
+import { newRunId } from '../cluster/labels.js';
+import type { ClusterApi } from '../cluster/ports.js';
+import type { Options } from '../config/options.js';
+import { requireScope } from '../config/load.js';
+import type { Control } from '../domain/control.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Probe } from '../domain/probe.js';
+import type { AbortInfo, CleanupResult, Report } from '../domain/report.js';
+import { MeshprobeError, toMeshprobeError } from '../shared/errors.js';
+import { buildCertificateInventory } from '../evaluate/certificate-inventory.js';
+import { evaluate } from '../evaluate/evaluate.js';
+import type { CoverageFacts } from '../evaluate/coverage.js';
+import { buildReport } from '../report/build.js';
+import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
+import { FinalizerStack } from '../deploy/finalizers.js';
+import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
+import type { ProgressSink } from '../cli/progress.js';
+import { CONTROLS, PROBES } from '../catalogue/index.js';
+import { selectControls } from '../plan/select.js';
+import { identityGaps } from '../plan/identity.js';
+import { runPipeline, type PipelineState } from './pipeline.js';
+import { loadRunInputs, type RunInputs } from './inputs.js';
+import { checkInputs } from './check-inputs.js';
+import pkg from '../../package.json' with { type: 'json' };
 
 /** What the orchestrator needs from the outside (injectable for tests). */
 export interface RunDeps {

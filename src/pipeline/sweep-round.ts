@@ -10,11 +10,11 @@ import type { Observation } from '../domain/observation.js';
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { FoundListeners } from '../discover/targets.js';
-import { buildEvidence } from '../evaluate/evidence.js';
+import { buildEvidence } from '../classify/evidence.js';
 import type { SweepPlan } from '../plan/sweep.js';
-import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
-import { deployPods, type DeployContext } from './deploy.js';
-import { gatherPods, type GatherOptions } from './run-pods.js';
+import { collectObservations, mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
+import { deployPods, type DeployContext } from '../deploy/deploy.js';
+import { gatherPods, type GatherOptions } from '../run/run-pods.js';
 
 /** What the sweep round produced. */
 export interface SweepRoundResult {

@@ -2,7 +2,7 @@
  * RUN (DESIGN §1 step 4): wait for pods with reasons, and read what the agents printed.
  * Polling is bounded by the pod-ready timeout (start) and the batch deadline (finish).
  */
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 import type { ClusterApi } from '../cluster/ports.js';
 import { AGENT_CONTAINER } from '../plan/pods.js';
 import { podState, type PodState } from './pod-status.js';

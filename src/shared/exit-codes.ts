@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from './errors.js';
 import type { Report } from '../domain/report.js';
 
 /** The one exit-code table (DESIGN §6), documented in README. */

@@ -2,7 +2,7 @@
  * The control-relevant options a judge can read from JudgeInput.context, parsed defensively
  * (the context is plain data from the CLI; a missing key means "not given").
  */
-import type { JudgeInput } from '../../domain/control.js';
+import type { JudgeInput } from '../domain/control.js';
 
 /** One approved flow (1.2.5): `from` is a namespace or "*", `to` "ns/name" or "ns/*", `port` a number or "*". */
 export interface ApprovedFlow {

@@ -6,13 +6,13 @@
 import { createSecureContext, getCiphers } from 'node:tls';
 import { runAttempt } from '../../probes/agent/attempt.js';
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';
-import { OPENSSL_TLS12_SUITES } from '../evaluate/cipher-catalogue.js';
-import type { TlsScanObservations } from '../evaluate/tls-assess.js';
+import { OPENSSL_TLS12_SUITES } from './cipher-catalogue.js';
+import type { TlsScanObservations } from './tls-assess.js';
 import {
   chosenSuite, defaultSpec, offerSpec, partitionSuites, SCAN_VERSIONS, suiteCandidates, TLS13_SUITES, versionAccepted,
   versionSpecs, WEAK_SUITE_CANDIDATES, type TlsEndpoint,
-} from '../evaluate/tls-scan.js';
-import { unreachableFromDefault } from '../evaluate/tls-assess.js';
+} from './tls-scan.js';
+import { unreachableFromDefault } from './tls-assess.js';
 
 /** Runs one attempt; injectable so the loop can be tested without sockets. */
 export type AttemptRunner = (spec: AttemptSpec, signal?: AbortSignal) => Promise<ObservationLine>;

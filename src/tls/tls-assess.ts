@@ -4,10 +4,10 @@
  */
 import type { ObservationLine, TlsVersion, TransportResult } from '../../probes/protocol.js';
 import type { CryptoFinding } from '../domain/certificate.js';
-import { parseChain, type ChainFacts } from './certificate.js';
-import { evaluateCrypto, sortFindings } from './crypto-policy.js';
-import type { CryptoProfile } from './profiles/index.js';
-import { PCI_STRONG_CRYPTO } from './profiles/index.js';
+import { parseChain, type ChainFacts } from '../crypto/certificate.js';
+import { evaluateCrypto, sortFindings } from '../crypto/crypto-policy.js';
+import type { CryptoProfile } from '../crypto/profiles/index.js';
+import { PCI_STRONG_CRYPTO } from '../crypto/profiles/index.js';
 import { chosenSuite, clientCertificateRequired, endpointText, SCAN_VERSIONS, versionAccepted, type TlsEndpoint } from './tls-scan.js';
 
 /** Everything the host scan observed for one endpoint. */

@@ -5,7 +5,7 @@
  * runAttempt and feeds the observations back here.
  */
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';
-import { isTls13Suite } from './cipher-suite.js';
+import { isTls13Suite } from '../crypto/cipher-suite.js';
 
 /** One endpoint to scan. */
 export interface TlsEndpoint {

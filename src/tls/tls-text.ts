@@ -1,9 +1,9 @@
 /**
  * Human summary of `meshprobe tls` results, and its JSON document. Pure render.
  */
-import type { CertificateFacts, CryptoFinding } from '../../domain/certificate.js';
-import type { TlsEndpointResult } from '../../evaluate/tls-assess.js';
-import { SCAN_VERSIONS } from '../../evaluate/tls-scan.js';
+import type { CertificateFacts, CryptoFinding } from '../domain/certificate.js';
+import type { TlsEndpointResult } from './tls-assess.js';
+import { SCAN_VERSIONS } from './tls-scan.js';
 
 type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 

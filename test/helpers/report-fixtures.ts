@@ -9,7 +9,7 @@ import type { InventorySummary, NamespaceSummary } from '../../src/domain/invent
 import type { TargetRef } from '../../src/domain/target.js';
 import type { Vantage } from '../../src/domain/vantage.js';
 import { vantageId } from '../../src/domain/vantage.js';
-import { buildEvidence } from '../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../src/classify/evidence.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import type { JudgeInput } from '../../src/domain/control.js';
 import type { CertificateInventoryEntry } from '../../src/domain/certificate.js';

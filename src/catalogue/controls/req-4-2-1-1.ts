@@ -1,6 +1,6 @@
 import type { CertificateInventoryEntry } from '../../domain/certificate.js';
 import type { Control } from '../../domain/control.js';
-import { readContext } from './context.js';
+import { readContext } from '../../shared/judge-context.js';
 import { placeOf } from './judge-kit.js';
 
 const PROBES = ['tls-handshake', 'tls-handshake-istio-alpn'];

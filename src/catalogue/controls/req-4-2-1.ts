@@ -4,10 +4,10 @@ import type { Evidence } from '../../domain/evidence.js';
 import { targetKey } from '../../domain/target.js';
 import { vantageId } from '../../domain/vantage.js';
 import type { TlsVersion, TransportResult } from '../../../probes/protocol.js';
-import { parseChain } from '../../evaluate/certificate.js';
-import { evaluateCrypto } from '../../evaluate/crypto-policy.js';
+import { parseChain } from '../../crypto/certificate.js';
+import { evaluateCrypto } from '../../crypto/crypto-policy.js';
 import { TLS_LEGACY_PROBES } from '../probes/tls-legacy.js';
-import { readContext } from './context.js';
+import { readContext } from '../../shared/judge-context.js';
 import { type Finding, finding, fold, probeEvidence, said, targetPort } from './judge-kit.js';
 
 /** The ordinary handshake: what a modern client negotiates, and the certificate. */

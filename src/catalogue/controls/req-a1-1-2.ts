@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { targetKey } from '../../domain/target.js';
-import { readContext } from './context.js';
+import { readContext } from '../../shared/judge-context.js';
 import { type Finding, fold, probeEvidence } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 

@@ -8,12 +8,12 @@ import { createKubeClient } from '../../cluster/kube-client.js';
 import { requireScope } from '../../config/load.js';
 import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import { vantageId } from '../../domain/vantage.js';
-import { MeshprobeError } from '../../errors.js';
-import { checkInputs } from '../../execute/check-inputs.js';
-import { discoverAndPlan, type PipelineState } from '../../execute/pipeline.js';
+import { MeshprobeError } from '../../shared/errors.js';
+import { checkInputs } from '../../pipeline/check-inputs.js';
+import { discoverAndPlan, type PipelineState } from '../../pipeline/pipeline.js';
 import type { RunPlan } from '../../plan/plan.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** Rows as aligned text columns. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

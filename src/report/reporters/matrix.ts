@@ -5,9 +5,9 @@
  * Blocked cells also say which reference proved the probe pod works where its canary could not
  * (Outcome.proof): an assessor sees at a glance which blocks rest on another connection.
  */
-import type { Evidence } from '../domain/evidence.js';
-import type { Report } from '../domain/report.js';
-import { egressReach } from '../catalogue/probes/egress-reach.js';
+import type { Evidence } from '../../domain/evidence.js';
+import type { Report } from '../../domain/report.js';
+import { egressReach } from '../../catalogue/probes/egress-reach.js';
 
 /** One cell: open (something got through), blocked (everything stopped), inconclusive, or none tried. */
 export type Cell = 'open' | 'blocked' | 'inconclusive' | 'none';

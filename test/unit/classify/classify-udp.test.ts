@@ -1,6 +1,6 @@
 /** Classification of UDP attempts: reply = allowed, port-unreachable = refused, silence = dropped only with a UDP canary. */
 import t from 'tap';
-import { classify, type ClassifyContext } from '../../../src/evaluate/classify.js';
+import { classify, type ClassifyContext } from '../../../src/classify/classify.js';
 import type { Attempt } from '../../../src/domain/attempt.js';
 import type { Observation } from '../../../src/domain/observation.js';
 

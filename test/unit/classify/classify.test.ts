@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classify, type ClassifyContext } from '../../../src/evaluate/classify.js';
+import { classify, type ClassifyContext } from '../../../src/classify/classify.js';
 import { attemptsOf, observe, PROBE_NS, svc, CANARY, type Observed } from '../../helpers/report-fixtures.js';
 
 const probeAttempt = (probeId = 'tcp-reach', port = 8080) =>

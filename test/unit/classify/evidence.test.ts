@@ -1,7 +1,7 @@
 import t from 'tap';
 import { CONTROLS } from '../../../src/catalogue/index.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import { attemptsOf, canaryStep, evidenceOf, from, judgeInput, PROBE_NS, same, svc } from '../../helpers/report-fixtures.js';
 
 t.test('evidence uses the canary of the same vantage only', async (t) => {

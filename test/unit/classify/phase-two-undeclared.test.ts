@@ -7,9 +7,9 @@ import { findControl } from '../../../src/catalogue/index.js';
 import type { Attempt } from '../../../src/domain/attempt.js';
 import type { Observation, SelfCheck } from '../../../src/domain/observation.js';
 import { vantageId } from '../../../src/domain/vantage.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import { judgeControl } from '../../../src/evaluate/evaluate.js';
-import { settlePhaseTwo } from '../../../src/evaluate/phase-two.js';
+import { settlePhaseTwo } from '../../../src/classify/phase-two.js';
 import type { SweepFacts } from '../../../probes/protocol.js';
 import { attemptsOf, canaryStep, from, judgeInput, same, svc, T0, type Step } from '../../helpers/report-fixtures.js';
 

@@ -5,9 +5,9 @@
 import t from 'tap';
 import type { Observation } from '../../../src/domain/observation.js';
 import type { Evidence } from '../../../src/domain/evidence.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
-import type { BatchWindow } from '../../../src/evaluate/proof.js';
-import { podProofs, tcpCompleted } from '../../../src/evaluate/proof.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
+import type { BatchWindow } from '../../../src/classify/proof.js';
+import { podProofs, tcpCompleted } from '../../../src/classify/proof.js';
 import { said } from '../../../src/catalogue/controls/judge-kit.js';
 import { attemptsOf, CANARY, from, observe, svc, type Step } from '../../helpers/report-fixtures.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { installSignalScope, type SignalHost } from '../../../src/lifecycle/signals.js';
+import { installSignalScope, type SignalHost } from '../../../src/cli/signals.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshprobe-signal-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 /** Agent output text → observations and problems (pure). */
 import t from 'tap';
-import { collectObservations, isObservationLine, mergeSelfChecks, type PodSelfCheck } from '../../../src/execute/collect.js';
+import { collectObservations, isObservationLine, mergeSelfChecks, type PodSelfCheck } from '../../../src/collect/collect.js';
 import type { SelfCheck } from '../../../src/domain/observation.js';
 
 const obs = (attemptId: string, extra: Record<string, unknown> = {}): string =>

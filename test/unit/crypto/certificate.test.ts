@@ -4,8 +4,8 @@
  */
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { parseCertificate, parseChain, fingerprintOfPem, parseSpiffeId, splitPemBundle, type ExpectedIdentity } from '../../../src/evaluate/certificate.js';
-import { evaluateCrypto } from '../../../src/evaluate/crypto-policy.js';
+import { parseCertificate, parseChain, fingerprintOfPem, parseSpiffeId, splitPemBundle, type ExpectedIdentity } from '../../../src/crypto/certificate.js';
+import { evaluateCrypto } from '../../../src/crypto/crypto-policy.js';
 import { daysFromNow, mintCa, mintCert, mintEcCert, type MintedCert } from '../../helpers/certs.js';
 
 const NOW = new Date();

@@ -3,10 +3,10 @@
  * certificate.test.ts), the cipher classifier, and the profiles as data.
  */
 import t from 'tap';
-import { parseChain } from '../../../src/evaluate/certificate.js';
-import { classifyCipher, isTls13Suite } from '../../../src/evaluate/cipher-suite.js';
-import { certificateFindings, evaluateCrypto, sortFindings } from '../../../src/evaluate/crypto-policy.js';
-import { cryptoProfile, CRYPTO_PROFILES, PCI_STRONG_CRYPTO, TLS13_ONLY } from '../../../src/evaluate/profiles/index.js';
+import { parseChain } from '../../../src/crypto/certificate.js';
+import { classifyCipher, isTls13Suite } from '../../../src/crypto/cipher-suite.js';
+import { certificateFindings, evaluateCrypto, sortFindings } from '../../../src/crypto/crypto-policy.js';
+import { cryptoProfile, CRYPTO_PROFILES, PCI_STRONG_CRYPTO, TLS13_ONLY } from '../../../src/crypto/profiles/index.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 
 const NOW = new Date();

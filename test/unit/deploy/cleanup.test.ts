@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cleanupLabelled } from '../../../src/execute/cleanup.js';
+import { cleanupLabelled } from '../../../src/deploy/cleanup.js';
 import type { KubeObject, WriteKind } from '../../../src/cluster/ports.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 

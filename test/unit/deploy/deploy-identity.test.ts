@@ -1,6 +1,6 @@
 import t from 'tap';
-import { deployPods } from '../../../src/execute/deploy.js';
-import { FinalizerStack } from '../../../src/lifecycle/finalizers.js';
+import { deployPods } from '../../../src/deploy/deploy.js';
+import { FinalizerStack } from '../../../src/deploy/finalizers.js';
 import type { RunPlan } from '../../../src/plan/plan.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 

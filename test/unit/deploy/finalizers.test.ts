@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FinalizerStack } from '../../../src/lifecycle/finalizers.js';
+import { FinalizerStack } from '../../../src/deploy/finalizers.js';
 
 t.test('finalizers run in reverse order of push and report what they deleted', async (t) => {
   // Given three steps pushed in create order

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULTS } from '../../../src/config/options.js';
-import { agentCandidates, loadApprovedFlows, loadRunInputs } from '../../../src/execute/inputs.js';
+import { agentCandidates, loadApprovedFlows, loadRunInputs } from '../../../src/pipeline/inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mp-inputs-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,5 +36,5 @@ t.test('run inputs carry the agent, the echo server and the judges\' context', a
 
 t.test('the agent bundle is looked for next to the CLI bundle first, then in dist/', async (t) => {
   t.equal(agentCandidates(pathToFileURL('/pkg/dist/cli.mjs'))[0]?.pathname, '/pkg/dist/agent.mjs', 'installed: beside cli.mjs');
-  t.equal(agentCandidates(pathToFileURL('/repo/src/execute/inputs.ts'))[2]?.pathname, '/repo/dist/agent.mjs', 'from source: the package dist/');
+  t.equal(agentCandidates(pathToFileURL('/repo/src/pipeline/inputs.ts'))[2]?.pathname, '/repo/dist/agent.mjs', 'from source: the package dist/');
 });

@@ -6,14 +6,14 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, type Options } from '../../src/config/options.js';
-import { runConformance } from '../../src/run.js';
-import { SILENT_PROGRESS } from '../../src/cli/progress.js';
-import type { KubeObject } from '../../src/cluster/ports.js';
-import type { AttemptBatch } from '../../probes/protocol.js';
-import { FakeClusterApi, type FakeHooks } from '../fakes/cluster-api.js';
+import { DEFAULTS, type Options } from '../../../src/config/options.js';
+import { runConformance } from '../../../src/pipeline/run.js';
+import { SILENT_PROGRESS } from '../../../src/cli/progress.js';
+import type { KubeObject } from '../../../src/cluster/ports.js';
+import type { AttemptBatch } from '../../../probes/protocol.js';
+import { FakeClusterApi, type FakeHooks } from '../../fakes/cluster-api.js';
 
-const FIXTURE = new URL('../fixtures/cluster/istio.json', import.meta.url);
+const FIXTURE = new URL('../../fixtures/cluster/istio.json', import.meta.url);
 const READY = { phase: 'Running', containerStatuses: [{ ready: true, state: { running: {} } }] };
 const DONE = { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }] };
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { podState } from '../../../src/execute/pod-status.js';
-import { failureOf, waitForPod } from '../../../src/execute/run-pods.js';
+import { podState } from '../../../src/run/pod-status.js';
+import { failureOf, waitForPod } from '../../../src/run/run-pods.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 

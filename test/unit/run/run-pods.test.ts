@@ -1,7 +1,7 @@
 /** RUN: waiting for many probe pods and reading their logs, also when the run stops early. */
 import t from 'tap';
 import type { KubeObject } from '../../../src/cluster/ports.js';
-import { gatherPods, type GatherPod } from '../../../src/execute/run-pods.js';
+import { gatherPods, type GatherPod } from '../../../src/run/run-pods.js';
 import { FakeClusterApi, type FakeHooks } from '../../fakes/cluster-api.js';
 
 const NS = 'meshprobe-20261123-190000-abcd';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { EXIT, exitCodeFor, exitCodeForError, mostSevere, type ExitCode } from '../../../src/cli/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForError, mostSevere, type ExitCode } from '../../../src/shared/exit-codes.js';
 import type { Verdict, VerdictStatus } from '../../../src/domain/verdict.js';
 
 const verdict = (status: VerdictStatus): Verdict => ({ controlId: `c-${status}`, status, reasons: [], evidenceIds: [] });

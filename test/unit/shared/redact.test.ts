@@ -1,9 +1,9 @@
 import t from 'tap';
-import { REDACTED, redactHeaders, redactOptions, redactText } from '../../../src/report/redact.js';
+import { REDACTED, redactHeaders, redactOptions, redactText } from '../../../src/shared/redact.js';
 import { CONTROLS, findControl } from '../../../src/catalogue/index.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import { buildReport } from '../../../src/report/build.js';
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText } from '../../../src/report/reporters/index.js';
 import { attemptsOf, canaryStep, evidenceOf, judgeInput, PROBE_NS, same, svc, T0 } from '../../helpers/report-fixtures.js';

@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import type { AttemptSpec, ObservationLine, TlsFacts, TransportResult } from '../../../probes/protocol.js';
-import { WEAK_SUITE_CANDIDATES } from '../../../src/evaluate/tls-scan.js';
-import { clientSuites, scanTlsEndpoint } from '../../../src/execute/host-tls-scan.js';
+import { WEAK_SUITE_CANDIDATES } from '../../../src/tls/tls-scan.js';
+import { clientSuites, scanTlsEndpoint } from '../../../src/tls/host-tls-scan.js';
 
 const EP = { host: '127.0.0.1', port: 443 };
 

@@ -4,12 +4,12 @@
  */
 import t from 'tap';
 import type { ObservationLine, TlsFacts, TransportResult } from '../../../probes/protocol.js';
-import { assessTlsEndpoint, unreachableFromDefault, type TlsScanObservations } from '../../../src/evaluate/tls-assess.js';
+import { assessTlsEndpoint, unreachableFromDefault, type TlsScanObservations } from '../../../src/tls/tls-assess.js';
 import {
   chosenSuite, clientCertificateRequired, defaultSpec, endpointText, offerSpec, parseEndpoint, partitionSuites, suiteCandidates, versionAccepted,
   versionSpecs,
-} from '../../../src/evaluate/tls-scan.js';
-import { renderTlsText } from '../../../src/report/reporters/tls-text.js';
+} from '../../../src/tls/tls-scan.js';
+import { renderTlsText } from '../../../src/tls/tls-text.js';
 import { mintCa, mintCert } from '../../helpers/certs.js';
 
 const NOW = new Date();
