@@ -5,7 +5,7 @@
  * forge's certificate parser rejects EC keys, its ASN.1 parser does not.
  */
 import forge from 'node-forge';
-import { printable } from '../../probes/agent/redact.js';
+import { printable } from '../../probes/host.js';
 
 /** Fields read from the certificate DER. */
 export interface DerFacts {

@@ -2,7 +2,7 @@
  * The host vantage: the same agent batch runner, in-process on the machine running
  * meshprobe (only for user-named --untrusted-path endpoints). Never meshed by definition.
  */
-import { runBatch } from '../../probes/agent/run-batch.js';
+import { runBatch } from '../../probes/host.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
 
 /** Run the host batch; returns the JSON Lines text the agent would have printed. */

@@ -3,7 +3,7 @@
  * values (JWTs, bearer tokens, long hex/base64 secrets) become "[REDACTED]". Pure.
  */
 import type { Observation } from '../domain/observation.js';
-import { printable, redactContextual } from '../../probes/agent/redact.js';
+import { printable, redactContextual } from '../../probes/host.js';
 
 /** What replaces a secret. */
 export const REDACTED = '[REDACTED]';

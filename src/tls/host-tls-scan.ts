@@ -4,7 +4,7 @@
  * same TLS technique the probe pods use), and returns the raw observations.
  */
 import { createSecureContext, getCiphers } from 'node:tls';
-import { runAttempt } from '../../probes/agent/attempt.js';
+import { runAttempt } from '../../probes/host.js';
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';
 import { OPENSSL_TLS12_SUITES } from './cipher-catalogue.js';
 import type { TlsScanObservations } from './tls-assess.js';
