@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Options } from '../config/options.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../shared/progress.js';
 
 /** What every command handler gets from main.ts. */
 export interface CliContext {

@@ -21,11 +21,12 @@ import { buildReport } from '../report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
 import { FinalizerStack } from '../deploy/finalizers.js';
 import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
-import type { ProgressSink } from '../cli/progress.js';
+import type { ProgressSink } from '../shared/progress.js';
 import { CONTROLS, PROBES } from '../catalogue/index.js';
 import { selectControls } from '../plan/select.js';
 import { identityGaps } from '../plan/identity.js';
-import { runPipeline, type PipelineState } from './pipeline.js';
+import { runStages, type Reached } from './pipeline.js';
+import type { Stage } from './stages.js';
 import { loadRunInputs, type RunInputs } from './inputs.js';
 import { checkInputs } from './check-inputs.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -49,12 +50,15 @@ export interface RunDeps {
   /** Cleanup budget. */
   readonly cleanupTimeoutMs?: number;
   /**
-   * Called as each stage begins (discover, plan, preflight, deploy, run, collect, cleanup,
+   * Called as each stage begins (discover, plan, preflight, deploy, sweep, run, collect, cleanup,
    * evaluate, report) and with 'done' at the end; the benchmark times stages with it.
    * Observation only: it must not throw and cannot change the run.
    */
-  readonly onStage?: (stage: string) => void;
+  readonly onStage?: (stage: RunStage) => void;
 }
+
+/** Every point a run announces: the pipeline's stages, then the ones that always run after it. */
+export type RunStage = Stage | 'cleanup' | 'evaluate' | 'report' | 'done';
 
 /** What a run produced. */
 export interface RunResult {
@@ -91,43 +95,27 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const log: EvidenceLog = await openEvidenceLog(outputDir);
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
-  const state: PipelineState = observeStages({ stage: 'discover', evidence: [], notRun: [] }, deps.onStage);
-  let aborted: AbortInfo | undefined;
-  try {
-    await runPipeline(state, { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}) });
-  } catch (err) {
-    aborted = abortInfo(deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${state.stage}`) : err, state.stage);
-    deps.progress.fail(`${state.stage}: ${aborted.message}`);
-  } finally {
-    dispose();
-  }
+  const ctx = { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log };
+  const result = await runStages({ ...ctx, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}), ...(deps.onStage ? { onStage: deps.onStage } : {}) });
+  dispose();
+  const { reached } = result;
+  const aborted = result.kind === 'stopped' ? stoppedAt(result.error, reached.stage, deps) : undefined;
   deps.onStage?.('cleanup');
   const cleanup = await runCleanup(finalizers, deps);
   await log.close();
   deps.onStage?.('evaluate');
-  const report = finish({ options, deps, runId, startedAt, clock, state, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
+  const report = finish({ options, deps, runId, startedAt, clock, reached, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
   deps.onStage?.('done');
   return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
 }
 
-/**
- * The pipeline sets `state.stage` as it goes (pipeline.ts); with an `onStage` observer, each
- * change is also reported, so stages can be timed without the pipeline knowing.
- */
-function observeStages(state: PipelineState, onStage: ((stage: string) => void) | undefined): PipelineState {
-  if (onStage === undefined) return state;
-  let stage = state.stage;
-  onStage(stage);
-  return Object.defineProperty(state, 'stage', {
-    enumerable: true,
-    get: () => stage,
-    set: (next: string) => {
-      if (next === stage) return; // the pipeline re-asserts a stage it is already in
-      stage = next;
-      onStage(next);
-    },
-  });
+/** Why the run stopped, for the report: an interruption when the caller's signal fired, else the stage's error. */
+function stoppedAt(error: unknown, stage: Stage, deps: RunDeps): AbortInfo {
+  const cause = deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${stage}`) : error;
+  const aborted = abortInfo(cause, stage);
+  deps.progress.fail(`${stage}: ${aborted.message}`);
+  return aborted;
 }
 
 async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
@@ -145,7 +133,7 @@ interface FinishInput {
   readonly runId: string;
   readonly startedAt: Date;
   readonly clock: () => Date;
-  readonly state: PipelineState;
+  readonly reached: Reached;
   readonly cleanup: CleanupResult;
   readonly inputs: RunInputs;
   readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
@@ -153,19 +141,19 @@ interface FinishInput {
 }
 
 /** Label-admitted workloads not probed as themselves (plan/identity.ts), for 1.3.1's coverage. */
-function gapsOf(state: PipelineState, options: Options): string[] {
-  const inv = state.inventory;
-  if (inv === undefined || state.plan === undefined) return [];
-  return identityGaps(inv.identities ?? [], state.plan?.identities ?? [], inv.namespaces, options);
+function gapsOf(reached: Reached, options: Options): string[] {
+  const inv = reached.inventory;
+  if (inv === undefined || reached.plan === undefined) return [];
+  return identityGaps(inv.identities ?? [], reached.plan.identities ?? [], inv.namespaces, options);
 }
 
 /** What coverage needs from the run besides the evidence: the plan's not-run list, pods that failed, the namespace filter. */
-function coverageFacts(options: Options, state: PipelineState, aborted: AbortInfo | undefined): CoverageFacts {
-  const excluded = (state.inventory?.namespaces ?? []).filter((n) => !n.included && n.role !== 'probe').map((n) => ({
+function coverageFacts(options: Options, reached: Reached, aborted: AbortInfo | undefined): CoverageFacts {
+  const excluded = (reached.inventory?.namespaces ?? []).filter((n) => !n.included && n.role !== 'probe').map((n) => ({
     name: n.name, inScope: n.inScope, by: options.excludeNamespaces.includes(n.name) ? '--exclude-namespace' : '--namespace',
   }));
   return {
-    notRun: state.notRun, vantageProblems: state.vantageProblems ?? [], excludedNamespaces: excluded, skippedProbes: options.skipProbes,
+    notRun: reached.notRun, vantageProblems: reached.vantageProblems, excludedNamespaces: excluded, skippedProbes: options.skipProbes,
     ...(aborted !== undefined ? { stopped: `the run stopped at ${aborted.stage} (${aborted.code})` } : {}),
   };
 }
@@ -173,20 +161,20 @@ function coverageFacts(options: Options, state: PipelineState, aborted: AbortInf
 /** CLASSIFY is done; EVALUATE and build the report value (pure apart from the clock read). */
 function finish(f: FinishInput): Report {
   const now = f.clock();
-  const evidence: readonly Evidence[] = f.state.evidence;
+  const evidence: readonly Evidence[] = f.reached.evidence;
   const certificates = buildCertificateInventory(evidence, {
     now, expiryWarningDays: f.options.certExpiryWarningDays, ...(f.inputs.trustPem !== undefined ? { trustPem: f.inputs.trustPem } : {}),
   });
   const controls = selectControls(f.catalogue.controls, f.options.controls);
-  const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
-  const context = { ...f.inputs.context, identityGaps: gapsOf(f.state, f.options) };
-  const coverage = coverageFacts(f.options, f.state, f.aborted);
+  const inventory = f.reached.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
+  const context = { ...f.inputs.context, identityGaps: gapsOf(f.reached, f.options) };
+  const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
   const interrupted = f.deps.signal.aborted;
   f.deps.onStage?.('report');
   return buildReport({
     run: { runId: f.runId, tool: { name: 'meshprobe', version: pkg.version }, startedAt: f.startedAt.toISOString(), finishedAt: now.toISOString(), options: { ...f.options } },
-    inventory, verdicts, evidence, notRun: f.state.notRun, certificates,
+    inventory, verdicts, evidence, notRun: f.reached.notRun, certificates,
     ...(f.aborted ? { aborted: f.aborted } : {}),
     ...(interrupted ? { interrupted: true } : {}),
     cleanup: f.cleanup,

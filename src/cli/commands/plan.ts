@@ -10,7 +10,7 @@ import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import { vantageId } from '../../domain/vantage.js';
 import { MeshprobeError } from '../../shared/errors.js';
 import { checkInputs } from '../../pipeline/check-inputs.js';
-import { discoverAndPlan, type PipelineState } from '../../pipeline/pipeline.js';
+import { discoverStage, planStage } from '../../pipeline/stages.js';
 import type { RunPlan } from '../../plan/plan.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { EXIT } from '../../shared/exit-codes.js';
@@ -91,11 +91,12 @@ async function planCommand(ctx: CliContext): Promise<number> {
   requireScope(options);
   await checkInputs(options, { probes: PROBES, controls: CONTROLS });
   const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
-  const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
-  const plan = await discoverAndPlan({ options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } }, state);
+  const planning = { options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } };
+  const { inventory } = await discoverStage(planning);
+  const plan = planStage(planning, inventory);
   ctx.progress.stop();
-  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: state.inventory?.summary, plan }, null, 2));
+  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: inventory.summary, plan }, null, 2));
   else ctx.stdout(renderPlanText(plan, options.verbose));
   return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
 }

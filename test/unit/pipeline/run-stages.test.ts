@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { runConformance } from '../../../src/pipeline/run.js';
-import { SILENT_PROGRESS } from '../../../src/cli/progress.js';
+import { SILENT_PROGRESS } from '../../../src/shared/progress.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import type { AttemptBatch } from '../../../probes/protocol.js';
 import { FakeClusterApi, type FakeHooks } from '../../fakes/cluster-api.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { runConformance, type RunDeps } from '../../../src/pipeline/run.js';
-import { RecordingProgress } from '../../../src/cli/progress.js';
+import { RecordingProgress } from '../../../src/shared/progress.js';
 import { MeshprobeError } from '../../../src/shared/errors.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import type { AttemptBatch } from '../../../probes/protocol.js';
