@@ -109,7 +109,7 @@ const NO_CERTIFICATES: readonly string[] = Object.freeze([]);
 
 /**
  * Classify every attempt and assemble its Evidence, sorted by id. Equal outcomes share one
- * object and sentences are stored flat (compact.ts): the run keeps all of it until the report.
+ * object and sentences are stored flat (shared/interner.ts): the run keeps all of it until the report.
  */
 export function buildEvidence(input: EvidenceInput): Evidence[] {
   const byId = new Map(input.observations.map((o) => [o.attemptId, o]));

@@ -21,7 +21,7 @@ export interface CliContext {
 
 /**
  * A subcommand. main.ts registers every module listed in commands/index.ts.
- * `run` returns the exit code (see exit-codes.ts); throwing a MeshprobeError is also fine:
+ * `run` returns the exit code (see shared/exit-codes.ts); throwing a MeshprobeError is also fine:
  * main prints one line + hint and maps the code.
  */
 export interface CliCommand {

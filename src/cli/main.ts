@@ -2,7 +2,7 @@
 /**
  * meshprobe command line: the only place that parses argv (yargs) and shows progress (ora).
  * Every command gets validated options, a progress sink and an AbortSignal, and returns
- * an exit code from the one table in exit-codes.ts.
+ * an exit code from the one table in shared/exit-codes.ts.
  */
 import yargs, { type Argv, type Options as YargsOption } from 'yargs';
 import { hideBin } from 'yargs/helpers';

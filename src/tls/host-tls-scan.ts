@@ -1,5 +1,5 @@
 /**
- * The I/O half of `meshprobe tls`: runs the handshakes planned by evaluate/tls-scan.ts
+ * The I/O half of `meshprobe tls`: runs the handshakes planned by tls/tls-scan.ts
  * from the machine running the CLI, in-process with the agent's own runAttempt (the
  * same TLS technique the probe pods use), and returns the raw observations.
  */

@@ -1,7 +1,7 @@
 /**
  * The pure half of `meshprobe tls`: which handshakes to make (one default; per protocol
  * version one offering every suite; then the same offer less each suite the server chose,
- * until it refuses) and what their observations mean. The I/O half (src/execute/host-tls-scan.ts) runs the attempts with the agent's
+ * until it refuses) and what their observations mean. The I/O half (tls/host-tls-scan.ts) runs the attempts with the agent's
  * runAttempt and feeds the observations back here.
  */
 import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/protocol.js';

@@ -103,7 +103,7 @@ function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
   };
 }
 
-/** Certificate-level finding codes (crypto-policy.ts), which the inventory also reports per certificate. */
+/** Certificate-level finding codes (crypto/crypto-policy.ts), which the inventory also reports per certificate. */
 const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'KEY_TOO_SMALL', 'SIGNATURE_WEAK', 'CERT_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_EXPIRING_SOON', 'CERT_SELF_SIGNED',
   'CERT_LEAF_IS_CA', 'CERT_UNTRUSTED', 'CERT_SHORT_LIVED', 'CERT_UNPARSEABLE',
