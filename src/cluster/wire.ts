@@ -31,7 +31,7 @@ function day(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-/** `data` of model type `type` (e.g. 'V1PodList') as the API server's JSON shape; undefined attributes stay undefined. */
+/** `data` of model type `type` (e.g. 'V1PodList') in the API server's JSON shape; unset attributes stay unset. */
 export function toWire(data: unknown, type: string, format = ''): unknown {
   if (data === undefined || data === null) return data;
   const t = type.replace(/ \| (null|undefined)$/, '');

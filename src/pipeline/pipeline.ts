@@ -81,7 +81,7 @@ export async function runStages(ctx: PipelineContext): Promise<StagesResult> {
   }
 }
 
-/** What the probe pods are planned from: the inventory (with swept listeners), the canary address, the sweep's evidence. */
+/** What the probe pods are planned from: the inventory (swept listeners included), the canary, the sweep's evidence. */
 interface Prepared {
   readonly inventory: DiscoveredInventory;
   readonly echoAddress: string;

@@ -57,7 +57,7 @@ export interface PipelineContext {
 /** What DISCOVER and PLAN need (what `meshprobe plan` runs). */
 export type PlanningContext = Pick<PipelineContext, 'options' | 'runId' | 'api' | 'progress' | 'signal' | 'catalogue'>;
 
-/** DISCOVER's value: the inventory, and the snapshot it was built from (kept only until the sweep's listeners are folded in). */
+/** DISCOVER's value: the inventory, and the snapshot it was built from (kept until the sweep's listeners are in). */
 export interface Discovered {
   readonly inventory: DiscoveredInventory;
   readonly snapshot: ClusterSnapshot;
@@ -127,7 +127,7 @@ export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPla
   return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
 }
 
-/** COLLECT + CLASSIFY's value: the run's evidence (sweep included), what phase 2 did not need, and pods that failed to report. */
+/** COLLECT + CLASSIFY's value: the evidence (sweep included), what phase 2 did not need, pods that did not report. */
 export interface Classified {
   readonly evidence: readonly Evidence[];
   readonly notRun: readonly NotRunAttempt[];

@@ -41,7 +41,7 @@ const PURE_EXCEPTIONS = new Set(['src/crypto/certificate.ts']);
 
 const RULES: readonly Rule[] = [
   {
-    name: 'the functional core (domain, catalogue, plan, evaluate, reporters) does no I/O and uses no edge library',
+    name: 'the functional core (PURE_DIRS) does no I/O and uses no edge library',
     applies: (f) => PURE_DIRS.some((d) => f.startsWith(d)) && !PURE_EXCEPTIONS.has(f),
     forbidden: (s) => IO_MODULES.test(s) || Object.values(LIBS).some((re) => re.test(s)),
   },
@@ -121,11 +121,14 @@ t.test('the folder checker reports a back-edge added to the real tree, and the c
   // When the checker runs on it
   const violations = rankViolations(tree, RANKS);
   // Then it names exactly that edge, and the catalogue ↔ evaluate cycle
-  t.same(violations, ['src/catalogue (rank 4) may not import src/evaluate (rank 10): src/catalogue/controls/back-edge.ts imports ../../evaluate/evaluate.js']);
+  t.same(violations, [
+    'src/catalogue (rank 4) may not import src/evaluate (rank 10): '
+    + 'src/catalogue/controls/back-edge.ts imports ../../evaluate/evaluate.js',
+  ]);
   t.same(folderCycles(tree, RANKS), [['src/catalogue', 'src/evaluate']]);
 });
 
-t.test('the folder checker reports the library importing the CLI, a sideways import, an unranked file, a probe internal and a dist/ path', async (t) => {
+t.test('the checker reports the library importing the CLI, a sideways import, an unranked file, a probe internal, a dist/ path', async (t) => {
   // Given a synthetic graph with one of each
   const tree: ImportMap = new Map([
     ['src/pipeline/run.ts', ['../cli/progress.js', '../report/build.js']],
@@ -143,7 +146,10 @@ t.test('the folder checker reports the library importing the CLI, a sideways imp
     'src/run (rank 7) may not import src/deploy (rank 7): src/run/run-pods.ts imports ../deploy/deploy.js',
   ]);
   t.same(folderCycles(tree, RANKS), [['src/deploy', 'src/run']]);
-  t.same(probeDoorViolations(tree, PROBE_DOORS), ['src/run/run-host.ts imports ../../probes/agent/run-batch.js: src/ may import from probes/ only probes/protocol.ts and probes/host.ts']);
+  t.same(probeDoorViolations(tree, PROBE_DOORS), [
+    'src/run/run-host.ts imports ../../probes/agent/run-batch.js: '
+    + 'src/ may import from probes/ only probes/protocol.ts and probes/host.ts',
+  ]);
   t.same(deepDistImports(tree), ['src/cluster/kube-client.ts imports @kubernetes/client-node/dist/gen/models/ObjectSerializer.js']);
 });
 
