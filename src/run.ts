@@ -22,7 +22,7 @@ import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/w
 import { FinalizerStack } from './lifecycle/finalizers.js';
 import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
 import type { ProgressSink } from './cli/progress.js';
-import { CONTROLS, PROBES } from './catalogue/index.js';
+import { CONTROLS, PROBES, controlContext } from './catalogue/index.js';
 import { selectControls } from './plan/select.js';
 import { identityGaps } from './plan/identity.js';
 import { runPipeline, type PipelineState } from './execute/pipeline.js';
@@ -86,8 +86,8 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const outputDir = options.outputDir ?? join('reports', runId);
   const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
-  await checkInputs(options, catalogue, outputDir);
-  const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
+  const checked = await checkInputs(options, catalogue, outputDir);
+  const inputs: RunInputs = await loadRunInputs(options, checked, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
@@ -179,7 +179,7 @@ function finish(f: FinishInput): Report {
   });
   const controls = selectControls(f.catalogue.controls, f.options.controls);
   const inventory = f.state.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
-  const context = { ...f.inputs.context, identityGaps: gapsOf(f.state, f.options) };
+  const context = controlContext(f.options, { approvedFlows: f.inputs.approvedFlows, identityGaps: gapsOf(f.state, f.options) });
   const coverage = coverageFacts(f.options, f.state, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
   const interrupted = f.deps.signal.aborted;
