@@ -33,6 +33,7 @@ import type { Observation } from '../domain/observation.js';
 export interface PipelineState {
   stage: string;
   inventory?: DiscoveredInventory;
+  /** The final plan; once CLASSIFY is done, without its pods and host batch (their attempts are in the evidence). */
   plan?: RunPlan;
   evidence: Evidence[];
   notRun: readonly NotRunAttempt[];
@@ -167,7 +168,8 @@ async function planAndDeployBase(ctx: PipelineContext, state: PipelineState, dep
   return echoAddress;
 }
 
-async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
+/** RUN: every pod's outcome (a fresh list the caller owns: CLASSIFY empties it as it goes). */
+async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult & { readonly outcomes: PodOutcome[] }> {
   const hostBatch = plan.hostBatch;
   const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
   // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
@@ -189,12 +191,13 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
 }
 
 /** COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence appended to the log. */
-async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean, swept: readonly Evidence[]): Promise<void> {
+async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: PodOutcome[], stopped: boolean, swept: readonly Evidence[]): Promise<void> {
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
   let problems = 0;
-  for (const o of outcomes) {
+  // Taken one by one out of the list: each pod's raw log is garbage once its lines are collected.
+  for (let o = outcomes.shift(); o !== undefined; o = outcomes.shift()) {
     if (o.problem) {
       ctx.progress.warn(o.problem);
       problems += 1;
@@ -219,6 +222,9 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
   // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
   await ctx.log.appendAll(evidence);
   state.evidence = evidence;
+  // The batch specs (one per attempt) are classified now; the rest of the plan stays for the report.
+  const { hostBatch: _classified, ...kept } = plan;
+  state.plan = { ...kept, pods: [] };
   const counts = new Map<string, number>();
   for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);
   const text = `${observations.length}/${plan.attempts.length} observations (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}${settled.notRun.length ? `; ${settled.notRun.length} phase-2 attempts not needed` : ''})${problems ? `; ${problems} pod problem(s)` : ''}`;
