@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Options } from '../config/options.js';
-import type { ProgressSink } from './progress.js';
+import type { ProgressSink } from '../shared/progress.js';
 
 /** What every command handler gets from main.ts. */
 export interface CliContext {
@@ -21,7 +21,7 @@ export interface CliContext {
 
 /**
  * A subcommand. main.ts registers every module listed in commands/index.ts.
- * `run` returns the exit code (see exit-codes.ts); throwing a MeshprobeError is also fine:
+ * `run` returns the exit code (see shared/exit-codes.ts); throwing a MeshprobeError is also fine:
  * main prints one line + hint and maps the code.
  */
 export interface CliCommand {

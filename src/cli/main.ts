@@ -2,7 +2,7 @@
 /**
  * meshprobe command line: the only place that parses argv (yargs) and shows progress (ora).
  * Every command gets validated options, a progress sink and an AbortSignal, and returns
- * an exit code from the one table in exit-codes.ts.
+ * an exit code from the one table in shared/exit-codes.ts.
  */
 import yargs, { type Argv, type Options as YargsOption } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -11,11 +11,11 @@ import { FIELDS, envName, type Field, type OptionGroup } from '../config/fields.
 import { DEFAULTS } from '../config/options.js';
 import { loadOptions } from '../config/load.js';
 import type { RawOptions } from '../config/validate.js';
-import { isMeshprobeError, MeshprobeError, toMeshprobeError } from '../errors.js';
-import { installSignalScope } from '../lifecycle/signals.js';
+import { isMeshprobeError, MeshprobeError, toMeshprobeError } from '../shared/errors.js';
+import { installSignalScope } from './signals.js';
 import type { CliCommand, CliContext, SharedGroup } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { EXIT, exitCodeForError } from './exit-codes.js';
+import { EXIT, exitCodeForError } from '../shared/exit-codes.js';
 import { progressFor } from './progress.js';
 
 const GROUP_OF: Readonly<Record<SharedGroup, OptionGroup>> = {

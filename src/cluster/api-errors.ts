@@ -3,7 +3,7 @@
  * clear sentence (never a stack trace). Pure: classifies by HTTP status and error `code`
  * (ApiException `code` number, node-fetch/undici system `code`), never by message text.
  */
-import { MeshprobeError, isMeshprobeError } from '../errors.js';
+import { MeshprobeError, isMeshprobeError } from '../shared/errors.js';
 import { describePermission, type Permission } from './permissions.js';
 
 /** What the failed call was doing, for the message. */

@@ -5,12 +5,11 @@
  * forbidden and `meshprobe rbac` prints exactly what is used.
  */
 import * as k8s from '@kubernetes/client-node';
-// Not re-exported by the package index; the same serializer the generated APIs use.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { MeshprobeError } from '../errors.js';
-import { raceAbort } from '../lifecycle/race-abort.js';
+import { MeshprobeError } from '../shared/errors.js';
+import { raceAbort } from '../shared/race-abort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import { httpStatusOf, toClusterError } from './api-errors.js';
+import { toWire } from './wire.js';
 import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
 import type {
   AccessCheck, ClusterApi, ClusterInfo, CustomKind, KubeObject, ListKind, ListOptions, ListResult, WriteKind,
@@ -36,7 +35,7 @@ const CUSTOM: Readonly<Record<CustomKind, PermissionId>> = {
  * type gives back exactly what the API server sent.
  */
 function plain(value: unknown, type: string): KubeObject {
-  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(value, type, ''))) as KubeObject;
+  return JSON.parse(JSON.stringify(toWire(value, type))) as KubeObject;
 }
 
 /** Items of a typed list, as wire JSON (`type` is the list's model, e.g. V1PodList). */

@@ -4,7 +4,7 @@
  * not YAML, not a kubeconfig, no or unknown current-context, no server, plain http://.
  */
 import * as k8s from '@kubernetes/client-node';
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 
 /** Where the kubeconfig comes from (the CLI's --kubeconfig / --context), and the per-request limit. */
 export interface KubeClientOptions {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 import { parseYaml } from '../cluster/yaml.js';
 import { envName, FIELDS } from './fields.js';
 import type { Options } from './options.js';

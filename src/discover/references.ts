@@ -4,7 +4,7 @@
  * candidate endpoints with the pod behind each — the cluster DNS Service (TCP 53) and every
  * Service of the run's namespaces that has a running pod behind it. Only candidates; whether a
  * vantage may reach one is decided by the planner (plan/references.ts), and only a connection
- * actually seen at run time proves anything (evaluate/proof.ts).
+ * actually seen at run time proves anything (classify/proof.ts).
  */
 import type { KubeObject } from '../cluster/ports.js';
 import type { Target, TargetPort } from '../domain/target.js';

@@ -6,9 +6,9 @@ import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { CertificateFacts, CertificateInventoryEntry, CertificateSighting, CertificateTrust, CryptoFinding } from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
-import { fingerprintOfPem, parseChain, type ChainFacts } from './certificate.js';
-import { certificateFindings, sortFindings } from './crypto-policy.js';
-import { PCI_STRONG_CRYPTO, type CryptoProfile } from './profiles/index.js';
+import { fingerprintOfPem, parseChain, type ChainFacts } from '../crypto/certificate.js';
+import { certificateFindings, sortFindings } from '../crypto/crypto-policy.js';
+import { PCI_STRONG_CRYPTO, type CryptoProfile } from '../crypto/profiles/index.js';
 
 /** How to judge inventory entries. `now` is passed in, never read. */
 export interface InventoryOptions {

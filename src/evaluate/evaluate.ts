@@ -10,7 +10,7 @@ import type { Verdict } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
-import { flat, Interner } from './compact.js';
+import { flat, Interner } from '../shared/interner.js';
 import { coverageIndex, coverageOf, enforceCoverage, type CoverageFacts, type CoverageIndex } from './coverage.js';
 
 /** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */

@@ -13,7 +13,7 @@ import { vantageId, type Vantage, type VantageKind } from '../domain/vantage.js'
 import type { AttemptBatch } from '../../probes/protocol.js';
 import type { DiscoveredInventory } from '../discover/targets.js';
 import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
-import { Interner } from '../evaluate/compact.js';
+import { Interner } from '../shared/interner.js';
 import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';

@@ -4,7 +4,7 @@
  * the plan knows deny the echo pod to a vantage (e.g. a CDE namespace with default-deny egress),
  * the plan picks an endpoint the policy allows instead: the cluster DNS Service, else a Service of
  * the run's namespaces, outside the CDE first. The choice is a plan; only a connection seen at
- * run time proves anything (evaluate/proof.ts), and any connection of the same pod serves.
+ * run time proves anything (classify/proof.ts), and any connection of the same pod serves.
  */
 import { runLabels } from '../cluster/labels.js';
 import { referenceName, type Target, type TargetPort } from '../domain/target.js';

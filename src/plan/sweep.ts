@@ -1,6 +1,6 @@
 /**
  * Listener discovery (issue 13, pure): which CDE pods are swept, over which ports, from which
- * probe pods. The sweep is its own round before the main plan (pipeline.ts): what it finds
+ * probe pods. The sweep is its own round before the main plan (pipeline/pipeline.ts): what it finds
  * becomes target ports of the main plan, so every listener is tried by every probe in the
  * same run. Vantage: an unmeshed probe pod in the pod's own namespace (the vantage a policy is
  * most likely to let through); no other vantage is swept, and the report says what was not.

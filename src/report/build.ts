@@ -11,7 +11,7 @@ import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
-import { redactOptions, redactText } from './redact.js';
+import { redactOptions, redactText } from '../shared/redact.js';
 
 /** What buildReport needs. */
 export interface BuildReportInput {

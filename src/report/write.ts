@@ -10,7 +10,7 @@ import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'n
 import { basename, join } from 'node:path';
 import type { Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
-import { MeshprobeError } from '../errors.js';
+import { MeshprobeError } from '../shared/errors.js';
 import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
 import {

@@ -9,9 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import { createKubeClient } from '../../src/cluster/kube-client.js';
 import { DEFAULTS, type Options } from '../../src/config/options.js';
-import type { ProgressSink } from '../../src/cli/progress.js';
+import type { ProgressSink } from '../../src/shared/progress.js';
 import { renderText } from '../../src/report/reporters/index.js';
-import { runConformance } from '../../src/run.js';
+import { runConformance } from '../../src/pipeline/run.js';
 import { TimedClusterApi, type PodTimeline } from './timed-cluster.js';
 
 /** What the parent passes. */

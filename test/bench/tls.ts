@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { TlsEndpointResult } from '../../src/evaluate/tls-assess.js';
+import type { TlsEndpointResult } from '../../src/tls/tls-assess.js';
 import { SERVER_SET, SET_CA, startSet } from '../integration/tls/server-set.js';
 import { parseSslscanXml, tempFiles, type SslscanFacts } from '../integration/tls/tls-fixtures.js';
 

@@ -10,7 +10,7 @@ import type {
 } from '../../src/cluster/ports.js';
 import type { PermissionId } from '../../src/cluster/permissions.js';
 import { matchesSelectorText } from '../../src/discover/selector.js';
-import { MeshprobeError } from '../../src/errors.js';
+import { MeshprobeError } from '../../src/shared/errors.js';
 
 const KIND_OF: Readonly<Record<string, ListKind>> = {
   'v1/Namespace': 'namespaces',

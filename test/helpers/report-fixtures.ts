@@ -3,14 +3,14 @@
  * tests and the golden-report generator. Evidence is always made by the real pipeline
  * (buildEvidence → classify → redact), never written by hand.
  */
-import { judgeContext, type JudgeContext } from '../../src/catalogue/controls/context.js';
+import { judgeContext, type JudgeContext } from '../../src/shared/judge-context.js';
 import { attemptId, type Attempt, type AttemptRole } from '../../src/domain/attempt.js';
 import type { Observation, SelfCheck, TlsFacts } from '../../src/domain/observation.js';
 import type { InventorySummary, NamespaceSummary } from '../../src/domain/inventory.js';
 import type { TargetRef } from '../../src/domain/target.js';
 import type { Vantage } from '../../src/domain/vantage.js';
 import { vantageId } from '../../src/domain/vantage.js';
-import { buildEvidence } from '../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../src/classify/evidence.js';
 import type { Evidence } from '../../src/domain/evidence.js';
 import type { JudgeInput } from '../../src/domain/control.js';
 import type { CertificateInventoryEntry } from '../../src/domain/certificate.js';

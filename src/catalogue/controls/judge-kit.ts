@@ -7,7 +7,7 @@ import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { BlockedBy } from '../../domain/outcome.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
 import { describeVantage } from '../../domain/vantage.js';
-import { flat } from '../../evaluate/compact.js';
+import { flat } from '../../shared/interner.js';
 import type { VerdictStatus } from '../../domain/verdict.js';
 
 /** One judged attempt (or group of attempts): a status and the sentence saying why. */

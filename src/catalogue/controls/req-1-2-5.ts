@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { isApprovedFrom } from './context.js';
+import { isApprovedFrom } from '../../shared/judge-context.js';
 import { closedAfterConnect, finding, fold, inconclusiveReason, probeEvidence, said, targetsCde } from './judge-kit.js';
 import { LISTENER_SWEEP, NO_SWEEP_CAVEAT, sweepEvidence, undeclaredFindings } from './undeclared.js';
 

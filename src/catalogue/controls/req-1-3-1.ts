@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { isApprovedFrom, type ApprovedFlow } from './context.js';
+import { isApprovedFrom, type ApprovedFlow } from '../../shared/judge-context.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';

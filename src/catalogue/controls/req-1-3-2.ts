@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { isApproved } from './context.js';
+import { isApproved } from '../../shared/judge-context.js';
 import { finding, fold, probeEvidence, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 

@@ -4,8 +4,8 @@ import type { Evidence } from '../../domain/evidence.js';
 import { targetKey } from '../../domain/target.js';
 import { vantageId } from '../../domain/vantage.js';
 import type { TlsVersion, TransportResult } from '../../../probes/protocol.js';
-import { parseChain } from '../../evaluate/certificate.js';
-import { evaluateCrypto } from '../../evaluate/crypto-policy.js';
+import { parseChain } from '../../crypto/certificate.js';
+import { evaluateCrypto } from '../../crypto/crypto-policy.js';
 import { TLS_LEGACY_PROBES } from '../probes/tls-legacy.js';
 import { type Finding, finding, fold, probeEvidence, said, targetPort } from './judge-kit.js';
 
@@ -102,7 +102,7 @@ function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
   };
 }
 
-/** Certificate-level finding codes (crypto-policy.ts), which the inventory also reports per certificate. */
+/** Certificate-level finding codes (crypto/crypto-policy.ts), which the inventory also reports per certificate. */
 const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
   'KEY_TOO_SMALL', 'SIGNATURE_WEAK', 'CERT_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_EXPIRING_SOON', 'CERT_SELF_SIGNED',
   'CERT_LEAF_IS_CA', 'CERT_UNTRUSTED', 'CERT_SHORT_LIVED', 'CERT_UNPARSEABLE',

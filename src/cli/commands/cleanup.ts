@@ -6,10 +6,10 @@
 import type { Argv } from 'yargs';
 import { isValidRunId } from '../../cluster/labels.js';
 import { createKubeClient } from '../../cluster/kube-client.js';
-import { MeshprobeError } from '../../errors.js';
-import { cleanupLabelled } from '../../execute/cleanup.js';
+import { MeshprobeError } from '../../shared/errors.js';
+import { cleanupLabelled } from '../../deploy/cleanup.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 async function cleanupCommand(ctx: CliContext): Promise<number> {
   const raw = ctx.args['run-id'];

@@ -1,7 +1,7 @@
 /** `meshprobe controls [-o json]`: list the catalogue (id, title, what holds means, probes). */
 import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import type { CliCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** The catalogue as plain data. */
 export function catalogueDocument(): { controls: object[]; probes: object[] } {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { diffReports, renderDiff } from '../../report/diff.js';
 import { readReport } from '../../report/write.js';
 import type { CliCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** The `diff` command. */
 export const diffCommand: CliCommand = {

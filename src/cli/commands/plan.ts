@@ -8,12 +8,12 @@ import { createKubeClient } from '../../cluster/kube-client.js';
 import { requireScope } from '../../config/load.js';
 import { CONTROLS, PROBES } from '../../catalogue/index.js';
 import { vantageId } from '../../domain/vantage.js';
-import { MeshprobeError } from '../../errors.js';
-import { checkInputs } from '../../execute/check-inputs.js';
-import { discoverAndPlan, type PipelineState } from '../../execute/pipeline.js';
+import { MeshprobeError } from '../../shared/errors.js';
+import { checkInputs } from '../../pipeline/check-inputs.js';
+import { discoverStage, planStage } from '../../pipeline/stages.js';
 import type { RunPlan } from '../../plan/plan.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** Rows as aligned text columns. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -91,11 +91,12 @@ async function planCommand(ctx: CliContext): Promise<number> {
   requireScope(options);
   await checkInputs(options, { probes: PROBES, controls: CONTROLS });
   const api = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
-  const state: PipelineState = { stage: 'discover', evidence: [], notRun: [] };
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
-  const plan = await discoverAndPlan({ options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } }, state);
+  const planning = { options, runId, api, progress: ctx.progress, signal: ctx.signal, catalogue: { probes: PROBES, controls: CONTROLS } };
+  const { inventory } = await discoverStage(planning);
+  const plan = planStage(planning, inventory);
   ctx.progress.stop();
-  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: state.inventory?.summary, plan }, null, 2));
+  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: inventory.summary, plan }, null, 2));
   else ctx.stdout(renderPlanText(plan, options.verbose));
   return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
 }

@@ -5,9 +5,9 @@
 import type { Argv } from 'yargs';
 import { renderRbac, type RbacOptions } from '../../cluster/rbac.js';
 import type { Need } from '../../cluster/permissions.js';
-import { MeshprobeError } from '../../errors.js';
+import { MeshprobeError } from '../../shared/errors.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 function subjectOf(args: Readonly<Record<string, unknown>>): RbacOptions['subject'] {
   const given = (['user', 'group', 'service-account'] as const).filter((k) => typeof args[k] === 'string' && args[k] !== '');

@@ -8,9 +8,9 @@ import { newRunId } from '../../cluster/labels.js';
 import { createKubeClient } from '../../cluster/kube-client.js';
 import { requireScope } from '../../config/load.js';
 import { renderChunks } from '../../report/reporters/index.js';
-import { runConformance } from '../../run.js';
+import { runConformance } from '../../pipeline/run.js';
 import type { CliCommand, CliContext } from '../command.js';
-import type { ProgressSink } from '../progress.js';
+import type { ProgressSink } from '../../shared/progress.js';
 
 /**
  * Progress as given, plus warnings as plain stderr lines when the spinner is

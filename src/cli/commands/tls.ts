@@ -9,15 +9,15 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import pkg from '../../../package.json' with { type: 'json' };
-import { MeshprobeError } from '../../errors.js';
-import { splitPemBundle } from '../../evaluate/certificate.js';
-import { CRYPTO_PROFILES, cryptoProfile, type CryptoProfile } from '../../evaluate/profiles/index.js';
-import { assessTlsEndpoint, type TlsEndpointResult } from '../../evaluate/tls-assess.js';
-import { endpointText, parseEndpoint, type TlsEndpoint } from '../../evaluate/tls-scan.js';
-import { scanTlsEndpoint, type AttemptRunner } from '../../execute/host-tls-scan.js';
-import { renderTlsText, tlsJsonDocument } from '../../report/reporters/tls-text.js';
+import { MeshprobeError } from '../../shared/errors.js';
+import { splitPemBundle } from '../../crypto/certificate.js';
+import { CRYPTO_PROFILES, cryptoProfile, type CryptoProfile } from '../../crypto/profiles/index.js';
+import { assessTlsEndpoint, type TlsEndpointResult } from '../../tls/tls-assess.js';
+import { endpointText, parseEndpoint, type TlsEndpoint } from '../../tls/tls-scan.js';
+import { scanTlsEndpoint, type AttemptRunner } from '../../tls/host-tls-scan.js';
+import { renderTlsText, tlsJsonDocument } from '../../tls/tls-text.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT, mostSevere, type ExitCode } from '../exit-codes.js';
+import { EXIT, mostSevere, type ExitCode } from '../../shared/exit-codes.js';
 
 /** Handshakes in flight per endpoint: enough to be quick, few enough to be polite. */
 const SCAN_CONCURRENCY = 6;

@@ -1,10 +1,10 @@
 /** `meshprobe verify <dir> [--public-key key.pem]`: check bundle digests and signature; name every altered file. */
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { MeshprobeError } from '../../errors.js';
+import { MeshprobeError } from '../../shared/errors.js';
 import { verifyBundleDir } from '../../report/write.js';
 import type { CliCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** The `verify` command: exit 0 when intact, 1 when anything was altered, added, removed or the signature fails. */
 export const verifyCommand: CliCommand = {

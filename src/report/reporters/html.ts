@@ -4,7 +4,7 @@
  * table; readable when printed.
  */
 import type { Report } from '../../domain/report.js';
-import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
+import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from './matrix.js';
 import { joinChunks } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
 

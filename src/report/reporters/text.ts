@@ -1,6 +1,6 @@
 /** Text reporter: the terminal summary (control table, reasons for what does not hold, matrix). */
 import type { Report } from '../../domain/report.js';
-import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
+import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from './matrix.js';
 import { STATUS_LABEL, coverageLine, requirementOf, summaryLine, titleOf } from './common.js';
 
 const CELL_CHAR: Readonly<Record<Cell, string>> = { open: 'X', blocked: '.', inconclusive: '?', none: ' ' };

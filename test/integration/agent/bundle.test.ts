@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import type { AttemptBatch, AttemptSpec, ObservationLine } from '../../../probes/protocol.js';
-import { collectObservations } from '../../../src/execute/collect.js';
+import { collectObservations } from '../../../src/collect/collect.js';
 import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
 import { netnsUnavailable } from '../../helpers/netns.js';
 import { closedPort, startTcpServer } from '../../helpers/servers.js';

@@ -6,7 +6,7 @@ import t from 'tap';
 import { runBatch } from '../../../probes/agent/run-batch.js';
 import { meshSelfCheck } from '../../../probes/agent/self-check.js';
 import { MESH_PROXY_PORTS, type AttemptBatch, type AttemptSpec, type ObservationLine } from '../../../probes/protocol.js';
-import { collectObservations } from '../../../src/execute/collect.js';
+import { collectObservations } from '../../../src/collect/collect.js';
 import { createNetnsHost, netnsUnavailable } from '../../helpers/netns.js';
 import { closedPort, startTcpServer } from '../../helpers/servers.js';
 

@@ -4,15 +4,15 @@
  * certificate about to expire is named in the verdict reasons, and a SHA-1 signature and a
  * legacy version are each said once per reason (issue 15, from the lab run).
  */
-import { judgeContext } from '../../../src/catalogue/controls/context.js';
+import { judgeContext } from '../../../src/shared/judge-context.js';
 import t from 'tap';
 import { CONTROLS, PROBES } from '../../../src/catalogue/index.js';
 import { endpointTargets, type DiscoveredInventory } from '../../../src/discover/targets.js';
 import { buildCertificateInventory } from '../../../src/evaluate/certificate-inventory.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
-import { collectObservations } from '../../../src/execute/collect.js';
-import { runHostBatch } from '../../../src/execute/run-host.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
+import { collectObservations } from '../../../src/collect/collect.js';
+import { runHostBatch } from '../../../src/run/run-host.js';
 import { planRun } from '../../../src/plan/plan.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';

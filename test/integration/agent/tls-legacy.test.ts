@@ -5,7 +5,7 @@
  * 4.2.1 judge. One server still accepts TLS 1.0 (minVersion TLSv1, SECLEVEL=0), the other
  * only TLS 1.2+; only the first may fail, and its reason must name target, port and protocol.
  */
-import { judgeContext } from '../../../src/catalogue/controls/context.js';
+import { judgeContext } from '../../../src/shared/judge-context.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,9 +19,9 @@ import type { Target } from '../../../src/domain/target.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { buildCertificateInventory } from '../../../src/evaluate/certificate-inventory.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
-import { collectObservations } from '../../../src/execute/collect.js';
-import { runHostBatch } from '../../../src/execute/run-host.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
+import { collectObservations } from '../../../src/collect/collect.js';
+import { runHostBatch } from '../../../src/run/run-host.js';
 import { ECHO_PORT } from '../../../src/plan/echo-server.js';
 import { planRun } from '../../../src/plan/plan.js';
 import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';

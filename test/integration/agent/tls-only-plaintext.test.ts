@@ -10,7 +10,7 @@ import t from 'tap';
 import { runAttempt } from '../../../probes/agent/attempt.js';
 import type { AttemptSpec } from '../../../probes/protocol.js';
 import { findControl } from '../../../src/catalogue/index.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import type { Observation } from '../../../src/domain/observation.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { mintCert } from '../../helpers/certs.js';

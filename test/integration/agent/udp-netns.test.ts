@@ -11,7 +11,7 @@ import type { AttemptSpec, UdpRequest } from '../../../probes/protocol.js';
 import { attemptId, type Attempt } from '../../../src/domain/attempt.js';
 import type { TargetRef } from '../../../src/domain/target.js';
 import { vantageId, type Vantage } from '../../../src/domain/vantage.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import { toSpec } from '../../../src/plan/batch.js';
 import { createNetnsHost, netnsUnavailable, type NetnsHost } from '../../helpers/netns.js';
 

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import type { CliContext } from '../../../src/cli/command.js';
-import { RecordingProgress } from '../../../src/cli/progress.js';
+import { RecordingProgress } from '../../../src/shared/progress.js';
 import { planCliCommand, renderPlanText, table } from '../../../src/cli/commands/plan.js';
 import { cleanupCliCommand } from '../../../src/cli/commands/cleanup.js';
 import { rbacCliCommand } from '../../../src/cli/commands/rbac.js';

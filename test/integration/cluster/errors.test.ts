@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createKubeClient } from '../../../src/cluster/kube-client.js';
-import { exitCodeForError } from '../../../src/cli/exit-codes.js';
-import { isMeshprobeError, type MeshprobeError } from '../../../src/errors.js';
+import { exitCodeForError } from '../../../src/shared/exit-codes.js';
+import { isMeshprobeError, type MeshprobeError } from '../../../src/shared/errors.js';
 import { mintCert, mintCa } from '../../helpers/certs.js';
 import { closedPort, listOf, startApiServer, status } from './api-server.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadKubeConfig } from '../../../src/cluster/kube-client.js';
-import { exitCodeForError } from '../../../src/cli/exit-codes.js';
-import type { MeshprobeError } from '../../../src/errors.js';
+import { exitCodeForError } from '../../../src/shared/exit-codes.js';
+import type { MeshprobeError } from '../../../src/shared/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshprobe-kcfg-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECHO_SERVER_SOURCE } from '../../../src/plan/echo-server.js';
 import { runAttempt } from '../../../probes/agent/attempt.js';
-import { runHostBatch } from '../../../src/execute/run-host.js';
-import { collectObservations } from '../../../src/execute/collect.js';
+import { runHostBatch } from '../../../src/run/run-host.js';
+import { collectObservations } from '../../../src/collect/collect.js';
 
 function exchange(port: number, payload: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@
  * missing sslscan fails the test (.ci/run installs it); elsewhere it is skipped with a reason.
  */
 import t, { type Test } from 'tap';
-import type { TlsEndpointResult } from '../../../src/evaluate/tls-assess.js';
+import type { TlsEndpointResult } from '../../../src/tls/tls-assess.js';
 import { SERVER_SET, SET_CA, startSet, type ServerKind } from './server-set.js';
 import { runTlsCommand, sslscan, sslscanSkipReason, tempFiles, type SslscanFacts } from './tls-fixtures.js';
 

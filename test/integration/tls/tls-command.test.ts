@@ -6,8 +6,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { validate } from '../../helpers/json-schema-lite.js';
-import type { TlsEndpointResult } from '../../../src/evaluate/tls-assess.js';
-import { classifyCipher } from '../../../src/evaluate/cipher-suite.js';
+import type { TlsEndpointResult } from '../../../src/tls/tls-assess.js';
+import { classifyCipher } from '../../../src/crypto/cipher-suite.js';
 import { daysFromNow, mintCa, mintCert, mintEcCert, type MintedCert } from '../../helpers/certs.js';
 import { startTlsServer } from '../../helpers/servers.js';
 import { runTlsCommand, sslscan, sslscanSkipReason, startOpenSslServer, tempFiles, type SslscanFacts } from './tls-fixtures.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTls } from '../../../src/cli/commands/tls.js';
-import { SILENT_PROGRESS } from '../../../src/cli/progress.js';
+import { SILENT_PROGRESS } from '../../../src/shared/progress.js';
 import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { closedPort } from '../../helpers/servers.js';
 

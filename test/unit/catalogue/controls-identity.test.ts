@@ -1,6 +1,6 @@
 import t from 'tap';
 import { findControl } from '../../../src/catalogue/index.js';
-import { isApprovedFrom } from '../../../src/catalogue/controls/context.js';
+import { isApprovedFrom } from '../../../src/shared/judge-context.js';
 import type { Vantage } from '../../../src/domain/vantage.js';
 import { canaryStep, evidenceOf, from, judgeInput, PROBE_NS, svc, type Step } from '../../helpers/report-fixtures.js';
 

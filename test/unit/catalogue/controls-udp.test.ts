@@ -5,7 +5,7 @@ import { attemptId, type Attempt } from '../../../src/domain/attempt.js';
 import type { Observation } from '../../../src/domain/observation.js';
 import type { TargetRef } from '../../../src/domain/target.js';
 import type { Vantage } from '../../../src/domain/vantage.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import { judgeInput } from '../../helpers/report-fixtures.js';
 
 const c132 = findControl('1.3.2')!;

@@ -7,7 +7,7 @@ import type { Attempt, AttemptRole } from '../../../src/domain/attempt.js';
 import type { Evidence } from '../../../src/domain/evidence.js';
 import type { Vantage } from '../../../src/domain/vantage.js';
 import { buildCertificateInventory } from '../../../src/evaluate/certificate-inventory.js';
-import { fingerprintOfPem } from '../../../src/evaluate/certificate.js';
+import { fingerprintOfPem } from '../../../src/crypto/certificate.js';
 import { CERTIFICATE_CSV_COLUMNS, csvCell, renderCertificatesCsv } from '../../../src/report/reporters/certificates-csv.js';
 import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 

@@ -6,7 +6,7 @@ import type { CliCommand, CliContext } from '../../../src/cli/command.js';
 import { controlsCommand } from '../../../src/cli/commands/controls.js';
 import { diffCommand } from '../../../src/cli/commands/diff.js';
 import { verifyCommand } from '../../../src/cli/commands/verify.js';
-import { SILENT_PROGRESS } from '../../../src/cli/progress.js';
+import { SILENT_PROGRESS } from '../../../src/shared/progress.js';
 import { DEFAULTS, type OutputFormat } from '../../../src/config/options.js';
 import { CONTROLS } from '../../../src/catalogue/index.js';
 import { writeReportBundle } from '../../../src/report/write.js';

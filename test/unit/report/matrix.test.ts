@@ -1,10 +1,10 @@
 /** The reachability matrix names the reference that proved a blocked cell where the canary could not (issue 19). */
 import t from 'tap';
 import type { Evidence } from '../../../src/domain/evidence.js';
-import { EGRESS_COLUMN, reachabilityMatrix } from '../../../src/report/matrix.js';
+import { EGRESS_COLUMN, reachabilityMatrix } from '../../../src/report/reporters/matrix.js';
 import { renderText } from '../../../src/report/reporters/text.js';
 import { renderHtml } from '../../../src/report/reporters/html.js';
-import { buildEvidence } from '../../../src/evaluate/evidence.js';
+import { buildEvidence } from '../../../src/classify/evidence.js';
 import type { Report } from '../../../src/domain/report.js';
 import { attemptsOf, CANARY, from, svc, T0, type Step } from '../../helpers/report-fixtures.js';
 

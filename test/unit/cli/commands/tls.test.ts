@@ -6,9 +6,9 @@
 import t, { type Test } from 'tap';
 import type { AttemptSpec, ObservationLine } from '../../../../probes/protocol.js';
 import { endpointsFromArgs, runTls, tlsCommand } from '../../../../src/cli/commands/tls.js';
-import { SILENT_PROGRESS } from '../../../../src/cli/progress.js';
+import { SILENT_PROGRESS } from '../../../../src/shared/progress.js';
 import { DEFAULTS, type Options } from '../../../../src/config/options.js';
-import { isMeshprobeError } from '../../../../src/errors.js';
+import { isMeshprobeError } from '../../../../src/shared/errors.js';
 import { readFileSync } from 'node:fs';
 import { mintCert } from '../../../helpers/certs.js';
 import { validate } from '../../../helpers/json-schema-lite.js';

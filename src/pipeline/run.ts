@@ -1,0 +1,183 @@
+/**
+ * The orchestrator (DESIGN §1): discover → plan → deploy → run → collect → classify →
+ * evaluate → report, with cleanup always run (finalizers in reverse, fresh signal) and a
+ * report always written, also when the run aborted or was interrupted.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { newRunId } from '../cluster/labels.js';
+import type { ClusterApi } from '../cluster/ports.js';
+import type { Options } from '../config/options.js';
+import { requireScope } from '../config/load.js';
+import type { Control } from '../domain/control.js';
+import type { Evidence } from '../domain/evidence.js';
+import type { Probe } from '../domain/probe.js';
+import type { AbortInfo, CleanupResult, Report } from '../domain/report.js';
+import { MeshprobeError, toMeshprobeError } from '../shared/errors.js';
+import { buildCertificateInventory } from '../evaluate/certificate-inventory.js';
+import { evaluate } from '../evaluate/evaluate.js';
+import type { CoverageFacts } from '../evaluate/coverage.js';
+import { buildReport } from '../report/build.js';
+import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
+import { FinalizerStack } from '../deploy/finalizers.js';
+import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
+import type { ProgressSink } from '../shared/progress.js';
+import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
+import { selectControls } from '../plan/select.js';
+import { identityGaps } from '../plan/identity.js';
+import { runStages, type Reached } from './pipeline.js';
+import type { Stage } from './stages.js';
+import { loadRunInputs, type RunInputs } from './inputs.js';
+import { checkInputs } from './check-inputs.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** What the orchestrator needs from the outside (injectable for tests). */
+export interface RunDeps {
+  readonly cluster: ClusterApi;
+  readonly progress: ProgressSink;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  readonly clock?: () => Date;
+  /** Random hex for the run id. */
+  readonly random?: () => string;
+  /** Use this run id (the CLI makes it first, to print the cleanup command on a forced exit). */
+  readonly runId?: string;
+  /** Agent bundle text; default: dist/agent.mjs next to the CLI bundle. */
+  readonly agentSource?: () => Promise<string>;
+  readonly catalogue?: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
+  /** Pod status poll interval (tests use small values). */
+  readonly pollMs?: number;
+  /** Cleanup budget. */
+  readonly cleanupTimeoutMs?: number;
+  /**
+   * Called as each stage begins (discover, plan, preflight, deploy, sweep, run, collect, cleanup,
+   * evaluate, report) and with 'done' at the end; the benchmark times stages with it.
+   * Observation only: it must not throw and cannot change the run.
+   */
+  readonly onStage?: (stage: RunStage) => void;
+}
+
+/** Every point a run announces: the pipeline's stages, then the ones that always run after it. */
+export type RunStage = Stage | 'cleanup' | 'evaluate' | 'report' | 'done';
+
+/** What a run produced. */
+export interface RunResult {
+  readonly report: Report;
+  readonly runId: string;
+  readonly outputDir: string;
+  readonly files: readonly string[];
+  readonly exitCode: ExitCode;
+}
+
+function abortInfo(err: unknown, stage: string): AbortInfo {
+  const e = toMeshprobeError(err);
+  return { code: e.code, stage, message: e.hint ? `${e.message} (${e.hint})` : e.message };
+}
+
+/** A signal that aborts with E_TIMEOUT after the whole-run --timeout, or with the caller's reason. */
+function runSignal(outer: AbortSignal, timeoutSeconds: number): { signal: AbortSignal; dispose: () => void } {
+  const timer = new AbortController();
+  const t = setTimeout(() => timer.abort(new MeshprobeError('E_TIMEOUT', `the run exceeded --timeout ${timeoutSeconds}s`, { hint: 'Raise --timeout or narrow the run (--namespace, --control).' })), timeoutSeconds * 1000);
+  return { signal: AbortSignal.any([outer, timer.signal]), dispose: () => clearTimeout(t) };
+}
+
+/** Run the whole pipeline. Throws only for problems before anything was touched (E_IO on the output dir, bad inputs). */
+export async function runConformance(options: Options, deps: RunDeps): Promise<RunResult> {
+  requireScope(options);
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const runId = deps.runId ?? newRunId(startedAt, deps.random?.() ?? randomBytes(2).toString('hex'));
+  const outputDir = options.outputDir ?? join('reports', runId);
+  const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
+  // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
+  const checked = await checkInputs(options, catalogue, outputDir);
+  const inputs: RunInputs = await loadRunInputs(options, checked, deps.agentSource);
+  const log: EvidenceLog = await openEvidenceLog(outputDir);
+  const finalizers = new FinalizerStack();
+  const { signal, dispose } = runSignal(deps.signal, options.timeout);
+  const ctx = { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log };
+  const result = await runStages({ ...ctx, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}), ...(deps.onStage ? { onStage: deps.onStage } : {}) });
+  dispose();
+  const { reached } = result;
+  const aborted = result.kind === 'stopped' ? stoppedAt(result.error, reached.stage, deps) : undefined;
+  deps.onStage?.('cleanup');
+  const cleanup = await runCleanup(finalizers, deps);
+  await log.close();
+  deps.onStage?.('evaluate');
+  const report = finish({ options, deps, runId, startedAt, clock, reached, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
+  const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  deps.onStage?.('done');
+  return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
+}
+
+/** Why the run stopped, for the report: an interruption when the caller's signal fired, else the stage's error. */
+function stoppedAt(error: unknown, stage: Stage, deps: RunDeps): AbortInfo {
+  const cause = deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${stage}`) : error;
+  const aborted = abortInfo(cause, stage);
+  deps.progress.fail(`${stage}: ${aborted.message}`);
+  return aborted;
+}
+
+async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
+  if (finalizers.size === 0) return { attempted: false, ok: true, deleted: [], problems: [] };
+  deps.progress.start(`Cleaning up ${finalizers.size} object(s)`);
+  const result = await finalizers.runAll({ ...(deps.cleanupTimeoutMs !== undefined ? { timeoutMs: deps.cleanupTimeoutMs } : {}), onStep: (l) => deps.progress.update(`Deleting ${l}`) });
+  if (result.ok) deps.progress.succeed(`Cleaned up: ${result.deleted.length} object(s) deleted`);
+  else deps.progress.warn(`Cleanup left problems: ${result.problems.join('; ')}`);
+  return result;
+}
+
+interface FinishInput {
+  readonly options: Options;
+  readonly deps: RunDeps;
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly clock: () => Date;
+  readonly reached: Reached;
+  readonly cleanup: CleanupResult;
+  readonly inputs: RunInputs;
+  readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
+  readonly aborted?: AbortInfo;
+}
+
+/** Label-admitted workloads not probed as themselves (plan/identity.ts), for 1.3.1's coverage. */
+function gapsOf(reached: Reached, options: Options): string[] {
+  const inv = reached.inventory;
+  if (inv === undefined || reached.plan === undefined) return [];
+  return identityGaps(inv.identities ?? [], reached.plan.identities ?? [], inv.namespaces, options);
+}
+
+/** What coverage needs from the run besides the evidence: the plan's not-run list, pods that failed, the namespace filter. */
+function coverageFacts(options: Options, reached: Reached, aborted: AbortInfo | undefined): CoverageFacts {
+  const excluded = (reached.inventory?.namespaces ?? []).filter((n) => !n.included && n.role !== 'probe').map((n) => ({
+    name: n.name, inScope: n.inScope, by: options.excludeNamespaces.includes(n.name) ? '--exclude-namespace' : '--namespace',
+  }));
+  return {
+    notRun: reached.notRun, vantageProblems: reached.vantageProblems, excludedNamespaces: excluded, skippedProbes: options.skipProbes,
+    ...(aborted !== undefined ? { stopped: `the run stopped at ${aborted.stage} (${aborted.code})` } : {}),
+  };
+}
+
+/** CLASSIFY is done; EVALUATE and build the report value (pure apart from the clock read). */
+function finish(f: FinishInput): Report {
+  const now = f.clock();
+  const evidence: readonly Evidence[] = f.reached.evidence;
+  const certificates = buildCertificateInventory(evidence, {
+    now, expiryWarningDays: f.options.certExpiryWarningDays, ...(f.inputs.trustPem !== undefined ? { trustPem: f.inputs.trustPem } : {}),
+  });
+  const controls = selectControls(f.catalogue.controls, f.options.controls);
+  const inventory = f.reached.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
+  const context = controlContext(f.options, { approvedFlows: f.inputs.approvedFlows, identityGaps: gapsOf(f.reached, f.options) });
+  const coverage = coverageFacts(f.options, f.reached, f.aborted);
+  const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
+  const interrupted = f.deps.signal.aborted;
+  f.deps.onStage?.('report');
+  return buildReport({
+    run: { runId: f.runId, tool: { name: 'meshprobe', version: pkg.version }, startedAt: f.startedAt.toISOString(), finishedAt: now.toISOString(), options: { ...f.options } },
+    inventory, verdicts, evidence, notRun: f.reached.notRun, certificates,
+    ...(f.aborted ? { aborted: f.aborted } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
+    cleanup: f.cleanup,
+  });
+}
+
