@@ -7,4 +7,4 @@
  */
 export { runBatch } from './agent/run-batch.js';
 export { runAttempt } from './agent/attempt.js';
-export { printable, redactContextual } from './agent/redact.js';
+export { printable, REDACTED, redactText, SECRET_HEADERS } from './agent/redact.js';

@@ -1,10 +1,12 @@
 /**
- * What of a peer's answer may leave the pod: an allow-list of response headers and
- * token-like values blanked out (DESIGN §7: secrets never reach a report). Pure.
+ * The one redaction rule set (DESIGN §7: secrets never reach a report), used by the agent on
+ * what may leave the pod (an allow-list of response headers, token-like values blanked out)
+ * and by the CLI on everything that reaches a report (src/report/redact.ts), with one marker.
+ * Pure.
  */
 
-/** Stand-in for a removed value. */
-export const REDACTED = '[redacted]';
+/** Stand-in for a removed value, in observations and reports alike. */
+export const REDACTED = '[REDACTED]';
 
 /** Response headers worth keeping as evidence (exact names). */
 const ALLOWED_HEADERS: ReadonlySet<string> = new Set([
@@ -18,12 +20,15 @@ const ALLOWED_HEADERS: ReadonlySet<string> = new Set([
 /** Header-name prefixes of mesh proxies (Envoy/Istio, Linkerd). */
 const ALLOWED_PREFIXES: readonly string[] = ['x-envoy-', 'l5d-'];
 
-/** Never kept, even if a prefix matched. */
-const SECRET_HEADERS: ReadonlySet<string> = new Set([
+/** Header names whose values are always secrets: never kept by the agent, blanked by the CLI. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
   'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+  'x-amz-security-token',
 ]);
 
 /**
@@ -49,11 +54,7 @@ const JSON_VALUE = String.raw`(?:[^"\\]|\\(?!"))+`;
 /** Key names whose values are secrets. */
 const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|secret|token|api[-_]?key|private[-_]?key|credentials?)[\w.-]*`;
 
-/**
- * Secrets recognised by what surrounds them (a key name, a URL shape). Each pattern matches only
- * the secret (the context sits in lookbehinds), so the CLI's own redaction reuses this list with
- * its marker.
- */
+/** Secrets recognised by what surrounds them (a key name, a URL shape); each pattern matches only the secret. */
 const CONTEXT_PATTERNS: readonly RegExp[] = [
   // JSON values under secret-looking keys: {"password":"x"}, also escaped inside a JSON string
   new RegExp(String.raw`(?<=\\?"${SECRET_NAME}\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
@@ -66,21 +67,24 @@ const CONTEXT_PATTERNS: readonly RegExp[] = [
 ];
 
 const TOKEN_PATTERNS: readonly RegExp[] = [
+  // PEM private keys (a key that leaks into an error message or a body)
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
   ...CONTEXT_PATTERNS,
   // JSON Web Tokens (three base64url parts, the first starting with '{"')
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-  // credentials after an auth scheme (token68), but not auth-params like `realm="x"`
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*)?/g,
+  // credentials after an auth scheme (token68), but not auth-params like `realm="x"`: the scheme stays
   /(?<=\b(?:bearer|basic|token)\s+)[A-Za-z0-9\-._~+/]{8,}=*(?=\s*(?:,|$))/gi,
-  // long opaque strings (API keys, session ids, hex digests); '/' excluded so URL paths survive
+  // the same inside running text (an error message quoting a header): scheme and credentials go
+  /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // long hex runs (keys, session ids, digests)
+  /\b[0-9a-fA-F]{32,}\b/g,
+  // long opaque strings (API keys, session ids); '/' excluded so URL paths survive
   /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+-]{40,}={0,2}(?![A-Za-z0-9_+=-])/g,
+  // long base64 runs that mix upper case, lower case and digits (so file paths and names stay readable)
+  /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2}/g,
 ];
 
-/** `text` with secrets recognised by their context replaced by `marker`. */
-export function redactContextual(text: string, marker: string): string {
-  return CONTEXT_PATTERNS.reduce((out, pattern) => out.replace(pattern, marker), text);
-}
-
-/** `text` with token-like substrings replaced by [redacted]. */
+/** `text` with every secret these rules recognise replaced by REDACTED. */
 export function redactText(text: string): string {
   return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, REDACTED), text);
 }

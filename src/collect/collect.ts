@@ -77,7 +77,10 @@ function isSelfCheck(value: unknown): value is SelfCheck {
 }
 
 interface Accumulator {
-  readonly expected: ReadonlySet<string>;
+  /** Expected ids, each mapped to the batch's own string (the line's copy is dropped). */
+  readonly expected: ReadonlyMap<string, string>;
+  /** Repeated short values of this pod's lines (timestamps, banners), one copy each. */
+  readonly repeated: Map<string, string>;
   readonly byId: Map<string, Observation>;
   readonly problems: CollectProblem[];
   attemptLines: number;
@@ -115,7 +118,24 @@ function collectLine(acc: Accumulator, text: string, line: number): void {
     acc.problems.push({ kind: 'malformed-line', line, message: `line ${line} is not a valid observation line` });
     return;
   }
-  collectObservation(acc, json as unknown as Observation, line);
+  collectObservation(acc, shared(acc, json) as unknown as Observation, line);
+}
+
+/** Values of a line that repeat across a pod's lines: shared, so 100 000 observations do not hold 100 000 copies. */
+const SHARED_FIELDS = ['startedAt', 'dataPrefix', 'errorCode'] as const;
+
+/** The parsed line (ours: JSON.parse made it) with its id and repeated values replaced by one shared copy. */
+function shared(acc: Accumulator, json: Json): Json {
+  const id = acc.expected.get(json['attemptId'] as string);
+  if (id !== undefined) json['attemptId'] = id;
+  for (const field of SHARED_FIELDS) {
+    const value = json[field];
+    if (typeof value !== 'string' || value.length > 256) continue;
+    const known = acc.repeated.get(value);
+    if (known !== undefined) json[field] = known;
+    else acc.repeated.set(value, value);
+  }
+  return json;
 }
 
 function collectObservation(acc: Accumulator, obs: Observation, line: number): void {
@@ -165,12 +185,12 @@ function countProblems(acc: Accumulator, expectedCount: number): CollectProblem[
 
 /** Turn one agent's output into observations (in `expectedIds` order) and problems (in line order). */
 export function collectObservations(text: string, expectedIds: readonly string[]): CollectResult {
-  const acc: Accumulator = { expected: new Set(expectedIds), byId: new Map(), problems: [], attemptLines: 0 };
+  const acc: Accumulator = { expected: new Map(expectedIds.map((id) => [id, id])), byId: new Map(), repeated: new Map(), problems: [], attemptLines: 0 };
   text.split('\n').forEach((raw, index) => {
     const trimmed = raw.trim();
     if (trimmed.startsWith('{')) collectLine(acc, trimmed, index + 1);
   });
-  const unique = [...acc.expected];
+  const unique = [...acc.expected.keys()];
   const observations = unique.flatMap((id) => acc.byId.get(id) ?? []);
   const problems = [...acc.problems, ...countProblems(acc, unique.length)];
   return {

@@ -4,6 +4,40 @@ import type { CertificateInventoryEntry } from './certificate.js';
 import type { VerdictStatus } from './verdict.js';
 import type { RequiredSlice } from './coverage.js';
 
+/** One approved flow (1.2.5): `from` is a namespace or "*", `to` "ns/name" or "ns/*", `port` a number or "*". */
+export interface ApprovedFlow {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number | '*';
+  /** The user's reference (ticket, rule id) shown next to the flow. */
+  readonly ref?: string;
+}
+
+/**
+ * The control-relevant options judges read, typed and checked once at the boundary
+ * (catalogue/controls/context.ts builds it: controlContext from options, judgeContext in tests).
+ */
+export interface JudgeContext {
+  readonly tenants: readonly string[];
+  readonly untrustedPaths: readonly string[];
+  readonly egressTargets: readonly string[];
+  /** The checked --approved-flows file; absent when none was given. */
+  readonly approvedFlows?: readonly ApprovedFlow[];
+  /** True when --ca-file gave a trust bundle (the entity's trusted CAs) to check certificates against. */
+  readonly trustBundleSupplied: boolean;
+  /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
+  readonly identityGaps: readonly string[];
+  /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons. */
+  readonly certExpiryWarningDays: number;
+}
+
+/**
+ * Work the judges of ONE evaluation share (evaluate.ts makes a fresh one per call, so nothing
+ * outlives it): `make()` runs once per key and scope object (an inventory, an evidence list)
+ * and its value is returned for every later ask. Without one, a judge just computes.
+ */
+export type JudgeMemo = <T>(key: string, scope: object, make: () => T) => T;
+
 /** What a control's judge receives. Pure data; `now` is passed in, never read. */
 export interface JudgeInput {
   /** Evidence of this control's probes (plus canary/control evidence they refer to). */
@@ -12,7 +46,9 @@ export interface JudgeInput {
   readonly certificates: readonly CertificateInventoryEntry[];
   readonly now: Date;
   /** Control-relevant options (approved flows, tenants, untrusted paths, ...). */
-  readonly context: Readonly<Record<string, unknown>>;
+  readonly context: JudgeContext;
+  /** Shared work within one evaluation (see JudgeMemo). */
+  readonly memo?: JudgeMemo;
 }
 
 /** What a judge returns; the evaluator adds the control id. */

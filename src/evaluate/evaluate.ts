@@ -4,7 +4,7 @@
  * requirement order. A judge that throws becomes an inconclusive verdict naming the bug,
  * never a crash that loses the report.
  */
-import type { Control, JudgeInput } from '../domain/control.js';
+import type { Control, JudgeInput, JudgeMemo } from '../domain/control.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Verdict } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
@@ -17,25 +17,6 @@ import { coverageIndex, coverageOf, enforceCoverage, type CoverageFacts, type Co
 export function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
   const mine = new Set(control.probeIds);
   return evidence.filter((e) => mine.has(e.attempt.probeId) || e.attempt.role !== 'probe');
-}
-
-/**
- * The canary and control evidence that proves the blocks a judgement cites (same vantage for
- * canaries, same target and port for control paths), so an assessor can follow each block to
- * its positive control.
- */
-export function proofIds(cited: readonly string[], evidence: readonly Evidence[]): string[] {
-  const byId = new Map(evidence.map((e) => [e.id, e]));
-  const blocked = cited.flatMap((id) => {
-    const e = byId.get(id);
-    return e && e.attempt.role === 'probe' && e.outcome.kind === 'blocked' ? [e] : [];
-  });
-  const vantages = new Set(blocked.map((e) => vantageId(e.attempt.vantage)));
-  const paths = new Set(blocked.map((e) => pathOf(e)));
-  const named = new Set(blocked.flatMap((e) => (e.outcome.kind === 'blocked' && e.outcome.proof ? [e.outcome.proof.attemptId] : [])));
-  const proves = (e: Evidence): boolean =>
-    (e.attempt.role === 'canary' && vantages.has(vantageId(e.attempt.vantage))) || (e.attempt.role === 'control' && paths.has(pathOf(e)));
-  return evidence.filter((e) => proves(e) || named.has(e.id)).map((e) => e.id);
 }
 
 function pathOf(e: Evidence): string {
@@ -53,6 +34,7 @@ export interface ProofIndex {
   readonly controlPaths: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Index the evidence of one evaluation for proofIds. */
 export function proofIndex(evidence: readonly Evidence[]): ProofIndex {
   const byId = new Map<string, Evidence>();
   const canaries = new Map<string, string[]>();
@@ -70,8 +52,13 @@ export function proofIndex(evidence: readonly Evidence[]): ProofIndex {
   return { byId, canaries, controlPaths };
 }
 
-/** proofIds through an index; `mine` says which evidence the control could read (its evidenceFor). */
-function indexedProofIds(cited: readonly string[], index: ProofIndex, mine: (e: Evidence) => boolean): string[] {
+/**
+ * The canary and control evidence that proves the blocks a judgement cites (same vantage for
+ * canaries, same target and port for control paths, and the connection named as a pod's proof),
+ * so an assessor can follow each block to its positive control. `mine` says which evidence the
+ * control could read (its evidenceFor). The one proof lookup.
+ */
+export function proofIds(cited: readonly string[], index: ProofIndex, mine: (e: Evidence) => boolean): string[] {
   const vantages = new Set<string>();
   const paths = new Set<string>();
   const out: string[] = [];
@@ -115,7 +102,7 @@ function judgeOnly(
     const evidence = (shared.evidenceFor ?? ((c: Control) => evidenceFor(c, input.evidence)))(control);
     const j = control.judge({ ...input, evidence });
     const mine = new Set(control.probeIds);
-    const proofs = shared.index ? indexedProofIds(j.evidenceIds, shared.index, (e) => mine.has(e.attempt.probeId)) : proofIds(j.evidenceIds, evidence);
+    const proofs = proofIds(j.evidenceIds, shared.index ?? proofIndex(input.evidence), (e) => mine.has(e.attempt.probeId));
     const idSet = new Set(j.evidenceIds);
     for (const id of proofs) idSet.add(id);
     const ids = Array.from(idSet).sort();
@@ -134,6 +121,8 @@ export function evaluate(
 ): Verdict[] {
   const index = proofIndex(input.evidence);
   const coverage = coverageIndex(input.evidence, input.inventory, input.coverage);
+  // Work judges share (the CDE set, 11.4.5/11.4.6's common judgement) lives as long as this call.
+  const judged = { ...input, memo: judgeMemo() };
   // Controls that judge the same attempts say the same sentences (11.4.5 and 11.4.6): keep one copy.
   const strings = new Interner<string>((s) => s);
   const keep: KeepText = (s) => strings.intern(flat(s));
@@ -148,5 +137,21 @@ export function evaluate(
     }
     return list;
   };
-  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, input, { index, keep, evidenceFor: evidenceOf, coverage }));
+  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, judged, { index, keep, evidenceFor: evidenceOf, coverage }));
+}
+
+/** A memo for one evaluation (JudgeMemo): values by key and scope object, dropped with the call. */
+export function judgeMemo(): JudgeMemo {
+  const made = new Map<string, Map<object, unknown>>();
+  return <T>(key: string, scope: object, make: () => T): T => {
+    let byScope = made.get(key);
+    if (byScope === undefined) {
+      byScope = new Map();
+      made.set(key, byScope);
+    }
+    if (byScope.has(scope)) return byScope.get(scope) as T;
+    const value = make();
+    byScope.set(scope, value);
+    return value;
+  };
 }

@@ -1,19 +1,21 @@
 /**
  * Files a run reads before touching the cluster (I/O at the edge, every problem a clear
- * usage error): the agent bundle, --approved-flows, --sign-key, --ca-file; and the control
- * context judges read.
+ * usage error): the agent bundle, --sign-key, --ca-file. The --approved-flows file is read and
+ * checked strictly once, by check-inputs.ts, whose flows the run passes on here.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Options } from '../config/options.js';
-import { parseYaml } from '../cluster/yaml.js';
+import type { ApprovedFlow } from '../domain/control.js';
+import type { CheckedInputs } from './check-inputs.js';
 import { MeshprobeError } from '../shared/errors.js';
 import { ECHO_SERVER_SOURCE } from '../plan/echo-server.js';
 
 /** Everything read from disk for a run. */
 export interface RunInputs {
   readonly files: { readonly agent: string; readonly echo: string };
-  readonly context: Readonly<Record<string, unknown>>;
+  /** The checked --approved-flows entries (absent when none were given). */
+  readonly approvedFlows?: readonly ApprovedFlow[];
   readonly signKeyPem?: string;
   readonly trustPem?: string;
 }
@@ -49,38 +51,14 @@ async function readText(path: string, flag: string): Promise<string> {
   }
 }
 
-/** Parse the approved-flows file: a YAML/JSON list of { from, to, port, ref? } (or { flows: [...] }). */
-export async function loadApprovedFlows(path: string): Promise<readonly unknown[]> {
-  const text = await readText(path, '--approved-flows');
-  let doc: unknown;
-  try {
-    doc = await parseYaml(text);
-  } catch (err) {
-    throw new MeshprobeError('E_USAGE', `--approved-flows ${path} is not valid YAML or JSON`, { cause: err });
-  }
-  const list = Array.isArray(doc) ? doc : (doc as { flows?: unknown } | null)?.flows;
-  if (!Array.isArray(list)) {
-    throw new MeshprobeError('E_USAGE', `--approved-flows ${path} must be a list of { from, to, port } entries`, { hint: 'Example: - { from: frontend, to: payments/api, port: 8080, ref: CHG-1234 }' });
-  }
-  return list;
-}
-
-/** Read every input of a run; `agentSource` replaces the bundle read (tests). */
-export async function loadRunInputs(options: Options, agentSource?: () => Promise<string>): Promise<RunInputs> {
+/** Read every input of a run, given what checkInputs checked; `agentSource` replaces the bundle read (tests). */
+export async function loadRunInputs(options: Options, checked: CheckedInputs, agentSource?: () => Promise<string>): Promise<RunInputs> {
   const agent = await (agentSource ?? readAgentBundle)();
-  const approvedFlows = options.approvedFlows === undefined ? undefined : await loadApprovedFlows(options.approvedFlows);
   const signKeyPem = options.signKey === undefined ? undefined : await readText(options.signKey, '--sign-key');
   const trustPem = options.caFile === undefined ? undefined : await readText(options.caFile, '--ca-file');
   return {
     files: { agent, echo: ECHO_SERVER_SOURCE },
-    context: {
-      tenants: options.tenants,
-      untrustedPaths: options.untrustedPaths,
-      egressTargets: options.egressTargets,
-      ...(approvedFlows !== undefined ? { approvedFlows } : {}),
-      trustBundleSupplied: trustPem !== undefined,
-      certExpiryWarningDays: options.certExpiryWarningDays,
-    },
+    ...(checked.approvedFlows !== undefined ? { approvedFlows: checked.approvedFlows } : {}),
     ...(signKeyPem !== undefined ? { signKeyPem } : {}),
     ...(trustPem !== undefined ? { trustPem } : {}),
   };

@@ -23,6 +23,7 @@ import {
 export interface Reached {
   readonly stage: Stage;
   readonly inventory?: DiscoveredInventory;
+  /** The final plan; once classified, without its pods and host batch (their attempts are in the evidence). */
   readonly plan?: RunPlan;
   readonly evidence: readonly Evidence[];
   readonly notRun: readonly NotRunAttempt[];
@@ -69,7 +70,9 @@ export async function runStages(ctx: PipelineContext): Promise<StagesResult> {
     // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
     // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
     await ctx.log.appendAll(classified.evidence);
-    reach({ evidence: classified.evidence });
+    // The batch specs (one per attempt) are classified now: the plan the report reads keeps no pods.
+    const { hostBatch: _classified, ...kept } = plan;
+    reach({ evidence: classified.evidence, plan: { ...kept, pods: [] } });
     if (stoppedBy !== undefined) {
       ctx.progress.warn(`Kept ${classified.summary} read before the run stopped`);
       return { kind: 'stopped', reached, error: stoppedBy };

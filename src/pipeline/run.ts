@@ -22,7 +22,7 @@ import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/
 import { FinalizerStack } from '../deploy/finalizers.js';
 import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
-import { CONTROLS, PROBES } from '../catalogue/index.js';
+import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
 import { selectControls } from '../plan/select.js';
 import { identityGaps } from '../plan/identity.js';
 import { runStages, type Reached } from './pipeline.js';
@@ -90,8 +90,8 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const outputDir = options.outputDir ?? join('reports', runId);
   const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
-  await checkInputs(options, catalogue, outputDir);
-  const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
+  const checked = await checkInputs(options, catalogue, outputDir);
+  const inputs: RunInputs = await loadRunInputs(options, checked, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
@@ -167,7 +167,7 @@ function finish(f: FinishInput): Report {
   });
   const controls = selectControls(f.catalogue.controls, f.options.controls);
   const inventory = f.reached.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
-  const context = { ...f.inputs.context, identityGaps: gapsOf(f.reached, f.options) };
+  const context = controlContext(f.options, { approvedFlows: f.inputs.approvedFlows, identityGaps: gapsOf(f.reached, f.options) });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
   const interrupted = f.deps.signal.aborted;

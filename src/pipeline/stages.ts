@@ -106,7 +106,7 @@ export async function sweepStage(ctx: PipelineContext, deployCtx: DeployContext,
 }
 
 /** RUN: every probe pod's log (and the host batch's), or why there is none; `stoppedBy` when the run stopped early. */
-export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
+export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult & { readonly outcomes: PodOutcome[] }> {
   const hostBatch = plan.hostBatch;
   const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
   // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
@@ -136,13 +136,16 @@ export interface Classified {
   readonly summary: string;
 }
 
-/** COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence per attempt. Warns on the way. */
-export function classifyStage(ctx: Pick<PipelineContext, 'progress'>, plan: RunPlan, outcomes: readonly PodOutcome[], swept: readonly Evidence[]): Classified {
+/**
+ * COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence per attempt. Warns on the way.
+ * Takes the outcomes out of the list one by one: each pod's raw log is garbage once its lines are collected.
+ */
+export function classifyStage(ctx: Pick<PipelineContext, 'progress'>, plan: RunPlan, outcomes: PodOutcome[], swept: readonly Evidence[]): Classified {
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
   const vantageProblems: VantageProblem[] = [];
-  for (const o of outcomes) {
+  for (let o = outcomes.shift(); o !== undefined; o = outcomes.shift()) {
     if (o.problem) {
       ctx.progress.warn(o.problem);
       vantageProblems.push({ vantage: o.vantageId, problem: o.problem });

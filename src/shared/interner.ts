@@ -4,15 +4,24 @@
  * not what they say, decides the CLI's peak RSS (issue 10).
  */
 
+/** Characters outside Latin-1: such a string needs two bytes per character whatever its representation. */
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
 /**
- * The same string, stored flat. V8 keeps a template literal's result as a rope of its pieces
- * (every `${a} … ${b}` adds nodes that hold the pieces alive); reading a character flattens
- * it in place, and the next GC drops the rope. For sentences kept until the report is written
- * this saves ~40 % of their memory (measured: 240 → 170 MiB of live heap at 100 000 attempts).
+ * The same string, stored compact: one sequential copy, one byte per character. A template
+ * literal's result is a rope of its pieces (every `${a} … ${b}` adds nodes that hold the pieces
+ * alive), and flattening a rope in place keeps the rope's node and may store two bytes per
+ * character; a run keeps ~300 000 such sentences until the report is written (measured at
+ * 100 000 attempts: 296 bytes for a 139-character sentence before, 160 after). The copy is
+ * made through Latin-1, which is exact for a string without characters beyond it; any other
+ * string is only flattened.
  */
 export function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
+  if (s.length < 24 || BEYOND_LATIN1.test(s)) {
+    s.charCodeAt(0);
+    return s;
+  }
+  return Buffer.from(s, 'latin1').toString('latin1');
 }
 
 /**

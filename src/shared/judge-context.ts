@@ -1,68 +1,22 @@
 /**
- * The control-relevant options a judge can read from JudgeInput.context, parsed defensively
- * (the context is plain data from the CLI; a missing key means "not given").
+ * The judge context (JudgeInput.context, typed in domain/control.ts): its one builder, and the
+ * --approved-flows check the run and `plan` apply before anything touches the cluster.
  */
-import type { JudgeInput } from '../domain/control.js';
+import type { ApprovedFlow, JudgeContext } from '../domain/control.js';
 
-/** One approved flow (1.2.5): `from` is a namespace or "*", `to` "ns/name" or "ns/*", `port` a number or "*". */
-export interface ApprovedFlow {
-  readonly from: string;
-  readonly to: string;
-  readonly port: number | '*';
-  /** The user's reference (ticket, rule id) shown next to the flow. */
-  readonly ref?: string;
-}
+export type { ApprovedFlow, JudgeContext } from '../domain/control.js';
 
-/** Parsed context. */
-export interface ControlContext {
-  readonly tenants: readonly string[];
-  readonly untrustedPaths: readonly string[];
-  readonly egressTargets: readonly string[];
-  /** undefined = no approved-flows file given. */
-  readonly approvedFlows: readonly ApprovedFlow[] | undefined;
-  /** True when --ca-file gave a trust bundle (the entity's trusted CAs) to check certificates against. */
-  readonly trustBundleSupplied: boolean;
-  /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
-  readonly identityGaps: readonly string[];
-  /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons (default 30). */
-  readonly certExpiryWarningDays: number;
-}
-
-/** The --cert-expiry-warning-days default, used when a context does not carry the option. */
+/** The --cert-expiry-warning-days default, used when a context is built without the option. */
 const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 
-/** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = [
-  'tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps', 'certExpiryWarningDays',
-] as const;
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-function flows(v: unknown): ApprovedFlow[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.flatMap((f: unknown) => {
-    if (typeof f !== 'object' || f === null) return [];
-    const o = f as Record<string, unknown>;
-    const port = o['port'] === '*' ? '*' : Number(o['port']);
-    if (typeof o['to'] !== 'string' || (port !== '*' && !Number.isInteger(port))) return [];
-    const from = typeof o['from'] === 'string' ? o['from'] : '*';
-    return [{ from, to: o['to'], port, ...(typeof o['ref'] === 'string' ? { ref: o['ref'] } : {}) }];
-  });
-}
-
-/** Read the context of a judge input. */
-export function readContext(input: Pick<JudgeInput, 'context'>): ControlContext {
-  const c = input.context;
+/** A judge context: what is given, every other field at its "not given" value. The one builder. */
+export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
+  const { approvedFlows, ...rest } = given;
   return {
-    tenants: strings(c['tenants']),
-    untrustedPaths: strings(c['untrustedPaths']),
-    egressTargets: strings(c['egressTargets']),
-    approvedFlows: flows(c['approvedFlows']),
-    trustBundleSupplied: c['trustBundleSupplied'] === true,
-    identityGaps: strings(c['identityGaps']),
-    certExpiryWarningDays: typeof c['certExpiryWarningDays'] === 'number' && c['certExpiryWarningDays'] >= 0 ? c['certExpiryWarningDays'] : DEFAULT_EXPIRY_WARNING_DAYS,
+    tenants: [], untrustedPaths: [], egressTargets: [], trustBundleSupplied: false, identityGaps: [],
+    certExpiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS,
+    ...rest,
+    ...(approvedFlows !== undefined ? { approvedFlows } : {}),
   };
 }
 
@@ -102,8 +56,8 @@ export function isApprovedFrom(
 }
 
 /**
- * The JudgeInput.context the run passes to evaluate(), from validated options. `approvedFlows`
- * is the parsed --approved-flows file (see parseApprovedFlows), undefined when none was given.
+ * The judge context of a run, from validated options: `approvedFlows` is the checked
+ * --approved-flows file (execute/check-inputs.ts), `identityGaps` what the plan could not probe.
  */
 export function controlContext(
   options: {
@@ -113,16 +67,37 @@ export function controlContext(
     readonly caFile: string | undefined;
     readonly certExpiryWarningDays?: number;
   },
-  approvedFlows: readonly ApprovedFlow[] | undefined,
-): Record<string, unknown> {
-  return {
+  found: { readonly approvedFlows?: readonly ApprovedFlow[] | undefined; readonly identityGaps?: readonly string[] } = {},
+): JudgeContext {
+  return judgeContext({
     tenants: [...options.tenants],
     untrustedPaths: [...options.untrustedPaths],
     egressTargets: [...options.egressTargets],
-    ...(approvedFlows !== undefined ? { approvedFlows: [...approvedFlows] } : {}),
+    ...(found.approvedFlows !== undefined ? { approvedFlows: [...found.approvedFlows] } : {}),
     trustBundleSupplied: options.caFile !== undefined,
+    ...(found.identityGaps !== undefined ? { identityGaps: [...found.identityGaps] } : {}),
     ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
-  };
+  });
+}
+
+/** The keys a flow may have; any other key is a mistake (a misspelt `from` must not approve every source). */
+const FLOW_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'port', 'ref']);
+
+/** Problems of one flow entry (1-based `n`), each naming the entry. */
+function flowProblems(f: unknown, n: number): string[] {
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return [`flow ${n}: must be an object { from, to, port, ref? }`];
+  const o = f as Record<string, unknown>;
+  const problems: string[] = [];
+  const unknown = Object.keys(o).filter((k) => !FLOW_KEYS.has(k));
+  if (unknown.length > 0) problems.push(`flow ${n}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (a flow has from, to, port and ref)`);
+  if (typeof o['from'] !== 'string' || !/^(\*|[^/\s]+(\/(sa:)?[^/\s]+)?)$/.test(o['from'])) {
+    problems.push(`flow ${n}: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"`);
+  }
+  if (typeof o['to'] !== 'string' || !/^[^/\s]+\/[^/\s]+$|^\*$/.test(o['to'])) problems.push(`flow ${n}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
+  const port = o['port'];
+  if (port !== '*' && !(typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536)) problems.push(`flow ${n}: "port" must be 1-65535 or "*"`);
+  if (o['ref'] !== undefined && typeof o['ref'] !== 'string') problems.push(`flow ${n}: "ref" must be text (a ticket or rule id)`);
+  return problems;
 }
 
 /**
@@ -133,15 +108,12 @@ export function controlContext(
 export function validateApprovedFlows(doc: unknown): { flows: ApprovedFlow[] } | { problems: string[] } {
   const list = Array.isArray(doc) ? doc : (doc as { flows?: unknown } | null)?.flows;
   if (!Array.isArray(list)) return { problems: ['the approved-flows file must be a list of flows or an object with a "flows" list'] };
-  const problems: string[] = [];
-  list.forEach((f: unknown, i) => {
-    const o = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
-    if (typeof o['to'] !== 'string' || !/^[^/]+\/[^/]+$|^\*$/.test(o['to'])) problems.push(`flow ${i + 1}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
-    if (o['port'] !== '*' && !(Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536)) problems.push(`flow ${i + 1}: "port" must be 1-65535 or "*"`);
-    if (o['from'] !== undefined && typeof o['from'] !== 'string') problems.push(`flow ${i + 1}: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"`);
-  });
+  const problems = list.flatMap((f: unknown, i) => flowProblems(f, i + 1));
   if (problems.length > 0) return { problems };
-  return { flows: flows(list) ?? [] };
+  const flows = (list as Record<string, unknown>[]).map((o): ApprovedFlow => ({
+    from: o['from'] as string, to: o['to'] as string, port: o['port'] as number | '*', ...(typeof o['ref'] === 'string' ? { ref: o['ref'] } : {}),
+  }));
+  return { flows };
 }
 
 /** Parse and check JSON approved-flows text (see validateApprovedFlows). */

@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTROLS, PROBES } from '../../src/catalogue/index.js';
+import { CONTROLS, PROBES, judgeContext } from '../../src/catalogue/index.js';
 import { DEFAULTS, type Options } from '../../src/config/options.js';
 import type { KubeObject } from '../../src/cluster/ports.js';
 import { discover } from '../../src/discover/discover.js';
@@ -92,12 +92,14 @@ class Laps {
   }
 }
 
-/** COLLECT for every pod, as the pipeline does. */
-function collectAll(plan: RunPlan, logs: readonly string[]): { observations: Observation[]; selfChecks: Map<string, SelfCheck> } {
+/** COLLECT for every pod, as the pipeline does: each log is dropped once its lines are collected. */
+function collectAll(plan: RunPlan, logs: string[]): { observations: Observation[]; selfChecks: Map<string, SelfCheck> } {
   const observations: Observation[] = [];
   const selfChecks = new Map<string, SelfCheck>();
   plan.pods.forEach((pod, i) => {
-    const collected = collectObservations(logs[i] ?? '', pod.batch.attempts.map((a) => a.id));
+    const log = logs[i] ?? '';
+    logs[i] = '';
+    const collected = collectObservations(log, pod.batch.attempts.map((a) => a.id));
     for (const o of collected.observations) observations.push(o);
     if (collected.selfCheck) selfChecks.set(vantageId(pod.vantage), collected.selfCheck);
   });
@@ -133,7 +135,7 @@ function renderAll(report: Report): Record<string, number> {
 function evaluateAndBuild(options: Options, inventory: DiscoveredInventory, plan: RunPlan, evidence: readonly Evidence[]): Report {
   const now = new Date();
   const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: options.certExpiryWarningDays });
-  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: {} });
+  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: judgeContext() });
   return buildReport({
     run: { runId: 'bench', tool: { name: 'meshprobe', version: 'bench' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...options } },
     inventory: inventory.summary, verdicts, evidence, notRun: plan.notRun, certificates, cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
@@ -141,7 +143,7 @@ function evaluateAndBuild(options: Options, inventory: DiscoveredInventory, plan
 }
 
 /** DISCOVER → PLAN → (synthetic agent logs) → COLLECT → CLASSIFY; what the pipeline keeps afterwards (logs and raw observations go). */
-async function toEvidence(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; evidence: Evidence[] }> {
+async function toEvidence(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; pods: number; evidence: Evidence[] }> {
   const inventory = buildInventory(await discover(new FakeClusterApi(objects)), options);
   laps.lap('discover');
   const plan = planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options, canaryAddress: '198.19.254.1' });
@@ -153,17 +155,18 @@ async function toEvidence(options: Options, objects: readonly KubeObject[], laps
   laps.lap('collect');
   const evidence = buildEvidence({ attempts: plan.attempts, observations, selfChecks });
   laps.lap('classify');
-  return { inventory, plan, evidence };
+  // As the pipeline does: once classified, the plan keeps no batch specs.
+  return { inventory, plan: { ...plan, pods: [] }, pods: plan.pods.length, evidence };
 }
 
 /** The pipeline from DISCOVER to the rendered formats, lap by lap; the agent logs are made outside the timed part. */
-async function pureStages(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; report: Report; render: Record<string, number> }> {
-  const { inventory, plan, evidence } = await toEvidence(options, objects, laps);
+async function pureStages(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; pods: number; report: Report; render: Record<string, number> }> {
+  const { inventory, plan, pods, evidence } = await toEvidence(options, objects, laps);
   const report = evaluateAndBuild(options, inventory, plan, evidence);
   laps.lap('evaluateAndBuildReport');
   const render = renderAll(report);
   laps.lap('render');
-  return { inventory, plan, report, render };
+  return { inventory, plan, pods, report, render };
 }
 
 async function main(): Promise<void> {
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
   const objects = matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' });
   const laps = new Laps();
   const started = performance.now();
-  const { inventory, plan, report, render } = await pureStages(options, objects, laps);
+  const { inventory, plan, pods, report, render } = await pureStages(options, objects, laps);
   const pureMs = performance.now() - started - (laps.ms['synthesiseAgentLogs'] ?? 0);
   // Peak so far = the plan→render part; the evidence log and the bundle write come on top.
   const peakPureMiB = process.resourceUsage().maxRSS / 1024;
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
   const outcomes: Record<string, number> = {};
   for (const e of report.evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
   process.stdout.write(`${JSON.stringify({
-    requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods: plan.pods.length, targets: inventory.targets.length,
+    requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods, targets: inventory.targets.length,
     controls: report.verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, rssAfterMiB: laps.rssMiB, heapAfterMiB: laps.heapMiB, peakRssSoFarMiB: laps.peakMiB, renderMs: render,
     pureMs: Math.round(pureMs), evidenceLog, peakRssPureMiB: Math.round(peakPureMiB * 10) / 10, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
   })}\n`);

@@ -3,6 +3,7 @@
  * tests and the golden-report generator. Evidence is always made by the real pipeline
  * (buildEvidence → classify → redact), never written by hand.
  */
+import { judgeContext, type JudgeContext } from '../../src/shared/judge-context.js';
 import { attemptId, type Attempt, type AttemptRole } from '../../src/domain/attempt.js';
 import type { Observation, SelfCheck, TlsFacts } from '../../src/domain/observation.js';
 import type { InventorySummary, NamespaceSummary } from '../../src/domain/inventory.js';
@@ -170,13 +171,13 @@ export function inventory(namespaces: readonly NamespaceSummary[]): InventorySum
 /** A JudgeInput over evidence, with the usual lab namespaces unless given. */
 export function judgeInput(
   evidence: readonly Evidence[],
-  opts: { namespaces?: readonly NamespaceSummary[]; certificates?: readonly CertificateInventoryEntry[]; context?: Record<string, unknown> } = {},
+  opts: { namespaces?: readonly NamespaceSummary[]; certificates?: readonly CertificateInventoryEntry[]; context?: Partial<JudgeContext> } = {},
 ): JudgeInput {
   return {
     evidence,
     inventory: inventory(opts.namespaces ?? [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('meshprobe-run', 'probe', 1)]),
     certificates: opts.certificates ?? [],
     now: new Date(T0),
-    context: opts.context ?? {},
+    context: judgeContext(opts.context),
   };
 }

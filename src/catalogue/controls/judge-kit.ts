@@ -28,17 +28,17 @@ export function probeEvidence(input: JudgeInput, probeIds: readonly string[]): E
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** CDE namespace sets by inventory: judges ask once per attempt, and the inventory is read-only. */
-const CDE_NAMESPACES = new WeakMap<JudgeInput['inventory'], ReadonlySet<string>>();
+/**
+ * `make()` once per evaluation for this key and scope (input.memo, evaluate.ts), or every time
+ * when the judge runs alone. Judges ask for the CDE set once per attempt; the inventory is read-only.
+ */
+export function memoised<T>(input: Pick<JudgeInput, 'memo'>, key: string, scope: object, make: () => T): T {
+  return input.memo === undefined ? make() : input.memo(key, scope, make);
+}
 
 /** Namespaces the inventory marks as in scope (the CDE). */
 export function cdeNamespaces(input: JudgeInput): ReadonlySet<string> {
-  let cde = CDE_NAMESPACES.get(input.inventory);
-  if (cde === undefined) {
-    cde = new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
-    CDE_NAMESPACES.set(input.inventory, cde);
-  }
-  return cde;
+  return memoised(input, 'cde-namespaces', input.inventory, () => new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name)));
 }
 
 /**
@@ -61,16 +61,8 @@ export function targetsScopedComponent(input: JudgeInput, ref: TargetRef): boole
   return role !== 'out-of-scope' && role !== 'tenant' && role !== 'probe';
 }
 
-/** Namespace roles by inventory, like CDE_NAMESPACES: asked once per attempt. */
-const NAMESPACE_ROLES = new WeakMap<JudgeInput['inventory'], ReadonlyMap<string, string>>();
-
 function namespaceRoles(input: JudgeInput): ReadonlyMap<string, string> {
-  let roles = NAMESPACE_ROLES.get(input.inventory);
-  if (roles === undefined) {
-    roles = new Map(input.inventory.namespaces.map((n) => [n.name, n.role]));
-    NAMESPACE_ROLES.set(input.inventory, roles);
-  }
-  return roles;
+  return memoised(input, 'namespace-roles', input.inventory, () => new Map(input.inventory.namespaces.map((n) => [n.name, n.role])));
 }
 
 /** The caveat naming out-of-scope workloads whose answers were seen but not judged (empty when none). */

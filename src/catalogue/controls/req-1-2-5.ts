@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { isApprovedFrom, readContext } from '../../shared/judge-context.js';
+import { isApprovedFrom } from '../../shared/judge-context.js';
 import { closedAfterConnect, finding, fold, inconclusiveReason, probeEvidence, said, targetsCde } from './judge-kit.js';
 import { LISTENER_SWEEP, NO_SWEEP_CAVEAT, sweepEvidence, undeclaredFindings } from './undeclared.js';
 
@@ -14,7 +14,7 @@ export const req125: Control = {
   probeIds: PROBES,
   requires: [{ label: 'reachability attempts to CDE target ports', cdeTargets: true }],
   judge(input) {
-    const { approvedFlows } = readContext(input);
+    const { approvedFlows } = input.context;
     const all = probeEvidence(input, PROBES).filter((e) => e.attempt.probeId !== LISTENER_SWEEP);
     const swept = sweepEvidence(input, (e) => targetsCde(input, e.attempt.target));
     const listeners = undeclaredFindings(swept, 'an open port that is not identified');

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { readContext, isApprovedFrom, type ApprovedFlow } from '../../shared/judge-context.js';
+import { isApprovedFrom, type ApprovedFlow } from '../../shared/judge-context.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
@@ -19,7 +19,7 @@ export const req131: Control = {
     { label: 'TCP connects from other namespaces to CDE target ports', vantageKinds: ['from-namespace'], cdeTargets: true },
   ],
   judge(input) {
-    const { approvedFlows, identityGaps } = readContext(input);
+    const { approvedFlows, identityGaps } = input.context;
     const tenants = new Set(input.inventory.namespaces.filter((n) => n.role === 'tenant').map((n) => n.name));
     const evidence = probeEvidence(input, PROBES).filter((e) => targetsCde(input, e.attempt.target) && !insideTargetCde(input, e, tenants));
     const findings: Finding[] = evidence.map((e) => {

@@ -1,5 +1,5 @@
 import type { Control } from '../../domain/control.js';
-import { isApproved, readContext } from '../../shared/judge-context.js';
+import { isApproved } from '../../shared/judge-context.js';
 import { finding, fold, probeEvidence, said } from './judge-kit.js';
 import { segmentationFinding, sourceOf } from './segmentation.js';
 
@@ -16,7 +16,7 @@ export const req132: Control = {
   probeIds: PROBES,
   requires: [{ label: 'connects from CDE namespaces to the named --egress-target destinations', vantageKinds: ['from-namespace'], targetKinds: ['Endpoint'] }],
   judge(input) {
-    const ctx = readContext(input);
+    const ctx = input.context;
     const evidence = probeEvidence(input, PROBES);
     const findings = evidence.map((e) => {
       const ok = ctx.approvedFlows && e.outcome.kind === 'allowed' ? isApproved(ctx.approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;

@@ -1,6 +1,5 @@
 import type { CertificateInventoryEntry } from '../../domain/certificate.js';
 import type { Control } from '../../domain/control.js';
-import { readContext } from '../../shared/judge-context.js';
 import { placeOf } from './judge-kit.js';
 
 const PROBES = ['tls-handshake', 'tls-handshake-istio-alpn'];
@@ -47,7 +46,7 @@ export const req4211: Control = {
       const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message.replace(/\.+$/, '')).join('; ')}.`);
       return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.', ...expiring(certs)], evidenceIds: ids, findings: reasons };
     }
-    if (!readContext(input).trustBundleSupplied) {
+    if (!input.context.trustBundleSupplied) {
       return {
         status: 'inconclusive',
         reasons: [

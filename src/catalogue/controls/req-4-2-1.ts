@@ -7,7 +7,6 @@ import type { TlsVersion, TransportResult } from '../../../probes/protocol.js';
 import { parseChain } from '../../crypto/certificate.js';
 import { evaluateCrypto } from '../../crypto/crypto-policy.js';
 import { TLS_LEGACY_PROBES } from '../probes/tls-legacy.js';
-import { readContext } from '../../shared/judge-context.js';
 import { type Finding, finding, fold, probeEvidence, said, targetPort } from './judge-kit.js';
 
 /** The ordinary handshake: what a modern client negotiates, and the certificate. */
@@ -87,7 +86,7 @@ function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
     ...(negotiated !== undefined ? { negotiated: { protocol: negotiated.protocol, cipher: negotiated.cipher } } : {}),
     chain: parseChain(chainPem),
     now: input.now,
-    expiryWarningDays: readContext(input).certExpiryWarningDays,
+    expiryWarningDays: input.context.certExpiryWarningDays,
   });
   const seen = new Set([ep.ordinary, ...accepted].flatMap((e) => e?.certificates ?? []));
   const listed = input.certificates.filter((c) => seen.has(c.facts.fingerprintSha256));
@@ -171,7 +170,7 @@ export const req421: Control = {
   holdsMeans: 'Every path marked with --untrusted-path negotiates TLS 1.2+ with a strong suite and a certificate without failing findings under the PCI strong-cryptography profile, and refuses handshakes pinned to TLS 1.0 and TLS 1.1.',
   probeIds: PROBES,
   judge(input) {
-    const { untrustedPaths } = readContext(input);
+    const { untrustedPaths } = input.context;
     const evidence = probeEvidence(input, PROBES);
     if (untrustedPaths.length === 0) return { status: 'not-applicable', reasons: notApplicable(evidence), evidenceIds: [] };
     const findings: Finding[] = [];

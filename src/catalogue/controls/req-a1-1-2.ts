@@ -1,6 +1,5 @@
 import type { Control } from '../../domain/control.js';
 import { targetKey } from '../../domain/target.js';
-import { readContext } from '../../shared/judge-context.js';
 import { type Finding, fold, probeEvidence } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
@@ -15,7 +14,7 @@ export const reqA112: Control = {
   probeIds: PROBES,
   requires: [{ label: 'TCP connects between tenant namespaces', vantageKinds: ['from-namespace'] }],
   judge(input) {
-    const { tenants } = readContext(input);
+    const { tenants } = input.context;
     if (tenants.length < 2) {
       return { status: 'not-applicable', reasons: ['Fewer than two namespaces were named as tenants (--tenants), so there is no tenant separation to test.'], evidenceIds: [] };
     }

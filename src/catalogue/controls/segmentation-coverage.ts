@@ -6,7 +6,7 @@ import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { RequiredSlice } from '../../domain/coverage.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
-import { cdeNamespaces, type Finding, fold, probeEvidence, targetName } from './judge-kit.js';
+import { cdeNamespaces, type Finding, fold, memoised, probeEvidence, targetName } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /** Probes whose evidence the segmentation judge reads. */
@@ -82,14 +82,14 @@ function coverageGaps(input: JudgeInput, evidence: readonly Evidence[]): string[
 
 /**
  * 11.4.5 and 11.4.6 judge the same attempts and differ only in their caveats: the judgement
- * without them is made once per evidence list (evaluate hands controls with the same probes the
- * same list) and inventory. At 100 000 attempts it is ~90 000 findings and sentences.
+ * without them is made once per evaluation and evidence list (evaluate hands controls with the
+ * same probes the same list; input.memo). At 100 000 attempts it is ~90 000 findings and sentences.
  */
-const SHARED = new WeakMap<readonly Evidence[], { readonly inventory: JudgeInput['inventory']; readonly length: number; readonly empty: boolean; readonly judgement: Judgement }>();
-
 function sharedJudgement(input: JudgeInput): { readonly empty: boolean; readonly judgement: Judgement } {
-  const known = SHARED.get(input.evidence);
-  if (known !== undefined && known.inventory === input.inventory && known.length === input.evidence.length) return known;
+  return memoised(input, 'segmentation-coverage', input.evidence, () => judgeSegmentation(input));
+}
+
+function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readonly judgement: Judgement } {
   const cde = cdeNamespaces(input);
   const evidence = probeEvidence(input, SEGMENTATION_PROBES).filter(
     (e) => cde.has(e.attempt.target.namespace) && e.attempt.vantage.kind === 'from-namespace' && !cde.has(e.attempt.vantage.namespace),
@@ -114,9 +114,7 @@ function sharedJudgement(input: JudgeInput): { readonly empty: boolean; readonly
     { status: 'inconclusive', reason: 'No attempt was made from an out-of-scope namespace to a CDE target (are --foreign-pods disabled?), so segmentation is not evidenced.' },
     [scopeLine, ...infraLine],
   );
-  const shared = { inventory: input.inventory, length: input.evidence.length, empty: findings.length === 0, judgement };
-  SHARED.set(input.evidence, shared);
-  return shared;
+  return { empty: findings.length === 0, judgement };
 }
 
 /** Judge segmentation with coverage; `caveats` are appended to the reasons. */

@@ -4,6 +4,7 @@
  * certificate about to expire is named in the verdict reasons, and a SHA-1 signature and a
  * legacy version are each said once per reason (issue 15, from the lab run).
  */
+import { judgeContext } from '../../../src/shared/judge-context.js';
 import t from 'tap';
 import { CONTROLS, PROBES } from '../../../src/catalogue/index.js';
 import { endpointTargets, type DiscoveredInventory } from '../../../src/discover/targets.js';
@@ -50,7 +51,7 @@ t.test('4.2.1 names an expiring certificate by --cert-expiry-warning-days and sa
   const judge = (paths: string[], days: number) => {
     const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: days, trustPem: ca.certPem });
     const controls = CONTROLS.filter((c) => c.requirement === '4.2.1' || c.requirement === '4.2.1.1');
-    const context = { untrustedPaths: paths, certExpiryWarningDays: days, trustBundleSupplied: true };
+    const context = judgeContext({ untrustedPaths: paths, certExpiryWarningDays: days, trustBundleSupplied: true });
     return evaluate(controls, { evidence, inventory: discovered.summary, certificates, now, context });
   };
 
@@ -125,7 +126,7 @@ t.test('a legacy version whose only suites are outside DEFAULT (NULL at TLS 1.0)
   const out = collectObservations(await runHostBatch(plan.hostBatch!, new AbortController().signal), plan.hostBatch!.attempts.map((a) => a.id));
   const evidence = buildEvidence({ attempts: plan.attempts.filter((a) => a.vantage.kind === 'host'), observations: out.observations, selfChecks: new Map([[vantageId({ kind: 'host' }), out.selfCheck!]]) });
   const now = new Date();
-  const [v] = evaluate(CONTROLS.filter((c) => c.requirement === '4.2.1'), { evidence, inventory: discovered.summary, certificates: buildCertificateInventory(evidence, { now, expiryWarningDays: 30 }), now, context: { untrustedPaths: [path] } });
+  const [v] = evaluate(CONTROLS.filter((c) => c.requirement === '4.2.1'), { evidence, inventory: discovered.summary, certificates: buildCertificateInventory(evidence, { now, expiryWarningDays: 30 }), now, context: judgeContext({ untrustedPaths: [path] }) });
   // Then the TLS 1.0 handshake negotiated NULL-SHA and the path fails on it
   const pinned = evidence.find((e) => e.attempt.probeId === 'tls-legacy-1-0');
   t.same([pinned?.observation?.tls?.protocol, pinned?.observation?.tls?.cipher], ['TLSv1', 'NULL-SHA']);

@@ -5,6 +5,7 @@
  * 4.2.1 judge. One server still accepts TLS 1.0 (minVersion TLSv1, SECLEVEL=0), the other
  * only TLS 1.2+; only the first may fail, and its reason must name target, port and protocol.
  */
+import { judgeContext } from '../../../src/shared/judge-context.js';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,7 +114,7 @@ t.test('run --untrusted-path: pinned TLS 1.0/1.1 handshakes by the real agent fa
   const now = new Date();
   const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: 30 });
   const judge = (path: string) =>
-    evaluate(CONTROLS.filter((c) => c.requirement === '4.2.1'), { evidence, inventory: discovered.summary, certificates, now, context: { untrustedPaths: [path] } })[0]!;
+    evaluate(CONTROLS.filter((c) => c.requirement === '4.2.1'), { evidence, inventory: discovered.summary, certificates, now, context: judgeContext({ untrustedPaths: [path] }) })[0]!;
 
   // Then the agent saw TLS 1.0 and 1.1 negotiated on the first server and refused by the second
   const pinnedTo = (port: number, probeId: string) => evidence.filter((e) => e.attempt.port === port && e.attempt.probeId === probeId).map((e) => e.observation?.tls?.protocol ?? e.observation?.errorCode);

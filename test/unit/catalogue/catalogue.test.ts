@@ -74,10 +74,16 @@ t.test('the kubelet probe uses HTTPS on 10250 and plaintext on the read-only por
   t.type(p.applies(api, httpPort), 'string');
 });
 
-t.test('the control context is built from options and read back by judges', async (t) => {
-  const { controlContext, readContext } = await import('../../../src/catalogue/index.js');
-  const ctx = controlContext({ tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], caFile: '/ca.pem' }, undefined);
-  t.same(readContext({ context: ctx }), { tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], approvedFlows: undefined, trustBundleSupplied: true, identityGaps: [], certExpiryWarningDays: 30 });
+t.test('the judge context is built from options in one place, every field typed and defaulted', async (t) => {
+  const { controlContext, judgeContext } = await import('../../../src/catalogue/index.js');
+  // Given options without a flows file, and then with one and the identity gaps
+  const ctx = controlContext({ tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], caFile: '/ca.pem' });
+  // Then every field is there, with "not given" values, and no approvedFlows key at all
+  t.same(ctx, { tenants: ['a', 'b'], untrustedPaths: ['pay.example:443'], egressTargets: [], trustBundleSupplied: true, identityGaps: [], certExpiryWarningDays: 30 });
+  t.notOk('approvedFlows' in ctx);
+  const flows = [{ from: 'shop', to: 'payments/api', port: 8080 as const }];
+  const full = controlContext({ tenants: [], untrustedPaths: [], egressTargets: [], caFile: undefined, certExpiryWarningDays: 7 }, { approvedFlows: flows, identityGaps: ['web/x'] });
+  t.same(full, judgeContext({ approvedFlows: flows, identityGaps: ['web/x'], certExpiryWarningDays: 7 }));
 });
 
 t.test('an approved-flows file parses, and every bad entry is named', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { judgeContext } from '../../../src/shared/judge-context.js';
 import { REDACTED, redactHeaders, redactOptions, redactText } from '../../../src/shared/redact.js';
 import { CONTROLS, findControl } from '../../../src/catalogue/index.js';
 import { vantageId } from '../../../src/domain/vantage.js';
@@ -73,7 +74,7 @@ t.test('no reporter, report.json or evidence line carries a secret from a kubele
   const selfChecks = new Map([[vantageId(PROBE_NS), { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' }]]);
   const evidence = buildEvidence({ attempts, observations: leaky, selfChecks });
   const inventory = judgeInput([]).inventory;
-  const verdicts = evaluate(CONTROLS, { evidence, inventory, certificates: [], now: new Date(T0), context: {} });
+  const verdicts = evaluate(CONTROLS, { evidence, inventory, certificates: [], now: new Date(T0), context: judgeContext() });
   // When the report is built and rendered in every format
   const report = buildReport({
     run: { runId: 'mp-test', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: T0, finishedAt: T0, options: {} },
@@ -118,7 +119,7 @@ t.test('raw HTML in a server header or certificate name does not survive into th
   // Given a plaintext answer whose server header is an HTML payload
   const ev = evidenceOf([canaryStep(same('payments')), { probeId: 'plaintext-http', vantage: same('payments'), target: svc('payments', 'api'), port: 8080, observed: { kind: 'http', status: 200, headers: { server: '<img src=x onerror=alert(1)>' } } }]);
   const inventory = judgeInput([]).inventory;
-  const verdicts = evaluate(CONTROLS, { evidence: ev, inventory, certificates: [], now: new Date(T0), context: {} });
+  const verdicts = evaluate(CONTROLS, { evidence: ev, inventory, certificates: [], now: new Date(T0), context: judgeContext() });
   const report = buildReport({
     run: { runId: 'mp-test', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: T0, finishedAt: T0, options: {} },
     inventory, verdicts, evidence: ev, notRun: [], certificates: [], cleanup: { attempted: true, ok: true, deleted: [], problems: [] },
