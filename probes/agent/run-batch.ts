@@ -39,8 +39,8 @@ function keyedSlots(max: number): (key: string) => Promise<() => void> {
   const waiting = new Map<string, Array<() => void>>();
   const release = (key: string) => (): void => {
     const next = waiting.get(key)?.shift();
-    if (next !== undefined) return next();
-    held.set(key, (held.get(key) ?? 1) - 1);
+    if (next !== undefined) next();
+    else held.set(key, (held.get(key) ?? 1) - 1);
   };
   return async (key) => {
     if ((held.get(key) ?? 0) < max) held.set(key, (held.get(key) ?? 0) + 1);

@@ -104,7 +104,10 @@ function collectLine(acc: Accumulator, text: string, line: number): void {
     acc.problems.push({ kind: 'unknown-version', line, message });
     return;
   }
-  if (json['done'] === true) return collectDone(acc, json, line);
+  if (json['done'] === true) {
+    collectDone(acc, json, line);
+    return;
+  }
   if (isObject(json['error'])) {
     const { code, message } = json['error'];
     const text = `the agent reported ${String(code)}: ${String(message)}`;

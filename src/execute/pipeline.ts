@@ -103,7 +103,8 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   for (const d of deployed) {
     if (d.kind !== 'failed') continue;
     ctx.progress.warn(d.error.message);
-    (state.vantageProblems ??= []).push({ vantage: vantageId(d.pod.vantage), problem: d.error.message });
+    state.vantageProblems ??= [];
+    state.vantageProblems.push({ vantage: vantageId(d.pod.vantage), problem: d.error.message });
   }
   ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
   state.stage = 'run';
@@ -198,7 +199,8 @@ async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPla
     if (o.problem) {
       ctx.progress.warn(o.problem);
       problems += 1;
-      (state.vantageProblems ??= []).push({ vantage: o.vantageId, problem: o.problem });
+      state.vantageProblems ??= [];
+      state.vantageProblems.push({ vantage: o.vantageId, problem: o.problem });
     }
     if (o.log === undefined) continue;
     const collected = collectObservations(o.log, o.expectedIds);

@@ -64,11 +64,14 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
     const col = columnOf(e);
     if (col === undefined) continue;
     const source = sourceLabel(e);
-    const row = (cells[source] ??= {});
+    cells[source] ??= {};
+    const row = cells[source];
     const next = cellOf(e);
     if (RANK[next] > RANK[row[col] ?? 'none']) row[col] = next;
     if (e.outcome.kind === 'blocked' && e.outcome.proof !== undefined) {
-      ((named[source] ??= {})[col] ??= new Set()).add(e.outcome.proof.reference);
+      named[source] ??= {};
+      named[source][col] ??= new Set();
+      named[source][col].add(e.outcome.proof.reference);
     }
   }
   const sources = Object.keys(cells).sort();
@@ -84,7 +87,8 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
         if (!references.includes(r)) references.push(r);
         return references.indexOf(r);
       });
-      (proofs[s] ??= {})[t] = indexes;
+      proofs[s] ??= {};
+      proofs[s][t] = indexes;
     }
   }
   return { sources, targets, cells, references, proofs };

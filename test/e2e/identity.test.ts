@@ -119,7 +119,7 @@ async function runWatched(t: Test, lab: Lab, cde: string): Promise<{ report: Rec
   const strayAfter = strayPods(kubectlJson<{ items: Obj[] }>(lab, ['get', 'pods', '-n', 'id16-web']).items);
   t.same(strayAfter, strayBefore, 'after the run: the same ReplicaSet/DaemonSet pods (UIDs), same count');
   t.same(kubectlJson<Obj>(lab, ['get', 'replicaset', 'stray-rs', '-n', 'id16-web']).status?.['replicas'], rs?.['replicas'], 'ReplicaSet replica count unchanged');
-  const runId = ((run.report ?? {})['run'] as { runId?: string } | undefined)?.runId ?? 'none';
+  const runId = (run.report?.['run'] as { runId?: string } | undefined)?.runId ?? 'none';
   let left = 'unknown';
   for (let i = 0; i < 60; i++) {
     left = kubectlOk(lab, ['get', 'pods,configmaps,namespaces', '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'name']).trim();

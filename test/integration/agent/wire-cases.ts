@@ -63,7 +63,10 @@ function spec(id: string, technique: AttemptSpec['technique'], port: number, ext
 /** Start every server and describe the attempts against them. */
 export async function startWireCases(): Promise<WireCases> {
   const servers: (TestServer | TestDnsServer)[] = [];
-  const keep = <S extends TestServer | TestDnsServer>(s: S): S => (servers.push(s), s);
+  const keep = <S extends TestServer | TestDnsServer>(s: S): S => {
+    servers.push(s);
+    return s;
+  };
   const ca = mintCa('meshprobe test mesh CA');
   const leaf = mintCert({ emptySubject: true, issuer: ca, uris: [SPIFFE_ID], sanCritical: true });
   const chain = { key: leaf.keyPem, cert: leaf.certPem + ca.certPem };
