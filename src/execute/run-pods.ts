@@ -51,7 +51,7 @@ export function failureOf(state: PodState, where: string, image: string): Meshpr
   switch (state.kind) {
     case 'image-pull':
       return new MeshprobeError('E_IMAGE_PULL', `pod ${where} cannot pull image ${state.image || image} (${state.why})`, {
-        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:20-alpine in your registry).',
+        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:24-alpine in your registry).',
       });
     case 'broken':
       return new MeshprobeError('E_DEPLOY', `pod ${where} cannot start its container (${state.why})`);

@@ -1,4 +1,4 @@
-// Verification client run INSIDE the lab (image lab.local/node:20, `node -e`), independent of
+// Verification client run INSIDE the lab (image lab.local/node:24, `node -e`), independent of
 // meshprobe: it proves each scenario workload behaves as its manifest says before meshprobe's
 // verdicts are compared with that ground truth. Input: env CHECKS (JSON list); output: one
 // JSON line per check. Every attempt is bounded by its own timeout; targets are lab ClusterIPs.

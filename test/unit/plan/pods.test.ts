@@ -32,12 +32,12 @@ const RESTRICTED: Record<string, Check> = {
   probesNoHost: (p) => (containers(p).some((c) => c.readinessProbe?.tcpSocket?.host || c.livenessProbe?.httpGet?.host) ? 'probe host' : ''),
 };
 
-const probePod = probePodManifest({ runId: RUN, name: `mp-${RUN}-pn000000-0`, namespace: `meshprobe-${RUN}`, vantage: { kind: 'probe-namespace' }, image: 'lab.local/node:20', activeDeadlineSeconds: 300 });
-const foreignPod = probePodManifest({ runId: RUN, name: `mp-${RUN}-fn000000-0`, namespace: 'shop', vantage: { kind: 'from-namespace', namespace: 'shop' }, image: 'lab.local/node:20', activeDeadlineSeconds: 300 });
-const echoPod = echoPodManifest(RUN, 'lab.local/node:20', 600);
+const probePod = probePodManifest({ runId: RUN, name: `mp-${RUN}-pn000000-0`, namespace: `meshprobe-${RUN}`, vantage: { kind: 'probe-namespace' }, image: 'lab.local/node:24', activeDeadlineSeconds: 300 });
+const foreignPod = probePodManifest({ runId: RUN, name: `mp-${RUN}-fn000000-0`, namespace: 'shop', vantage: { kind: 'from-namespace', namespace: 'shop' }, image: 'lab.local/node:24', activeDeadlineSeconds: 300 });
+const echoPod = echoPodManifest(RUN, 'lab.local/node:24', 600);
 const identityPod = probePodManifest({
   runId: RUN, name: `mp-${RUN}-id000000-0`, namespace: 'web', vantage: { kind: 'identity', namespace: 'web', workload: 'frontend', serviceAccount: 'frontend' },
-  image: 'lab.local/node:20', activeDeadlineSeconds: 300,
+  image: 'lab.local/node:24', activeDeadlineSeconds: 300,
   identity: {
     workload: { namespace: 'web', workload: 'frontend', ownerKind: 'Deployment', serviceAccount: 'frontend', labels: { app: 'web', 'sidecar.istio.io/inject': 'true' }, enrolment: 'sidecar', admittedBy: [], withheld: [] },
     owner: { apiVersion: 'v1', kind: 'ConfigMap', name: `mp-${RUN}-id000000-0-batch`, uid: 'u1' },
