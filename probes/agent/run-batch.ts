@@ -161,7 +161,7 @@ async function runWithRepeats(
 }
 
 /** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
-export function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
+function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
   const why = prerequisite === undefined
     ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
     : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;

@@ -8,7 +8,7 @@ import type { Probe } from '../domain/probe.js';
 import { ALL_CONTROLS } from './controls/index.js';
 import { ALL_PROBES } from './probes/index.js';
 
-export { CONTEXT_KEYS, controlContext, parseApprovedFlows, readContext, validateApprovedFlows, type ApprovedFlow, type ControlContext } from './controls/context.js';
+export { controlContext, parseApprovedFlows, readContext, validateApprovedFlows, type ApprovedFlow } from './controls/context.js';
 
 /** Compare requirement numbers naturally: 1.2.5 < 1.3.1 < 2.2.4 < 10.2.1 < 11.4.5 < A1.1.2. */
 export function compareRequirements(a: string, b: string): number {

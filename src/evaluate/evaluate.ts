@@ -14,7 +14,7 @@ import { flat, Interner } from './compact.js';
 import { coverageIndex, coverageOf, enforceCoverage, type CoverageFacts, type CoverageIndex } from './coverage.js';
 
 /** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */
-export function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
+function evidenceFor(control: Control, evidence: readonly Evidence[]): Evidence[] {
   const mine = new Set(control.probeIds);
   return evidence.filter((e) => mine.has(e.attempt.probeId) || e.attempt.role !== 'probe');
 }
@@ -24,7 +24,7 @@ export function evidenceFor(control: Control, evidence: readonly Evidence[]): Ev
  * canaries, same target and port for control paths), so an assessor can follow each block to
  * its positive control.
  */
-export function proofIds(cited: readonly string[], evidence: readonly Evidence[]): string[] {
+function proofIds(cited: readonly string[], evidence: readonly Evidence[]): string[] {
   const byId = new Map(evidence.map((e) => [e.id, e]));
   const blocked = cited.flatMap((id) => {
     const e = byId.get(id);
@@ -53,7 +53,7 @@ export interface ProofIndex {
   readonly controlPaths: ReadonlyMap<string, readonly string[]>;
 }
 
-export function proofIndex(evidence: readonly Evidence[]): ProofIndex {
+function proofIndex(evidence: readonly Evidence[]): ProofIndex {
   const byId = new Map<string, Evidence>();
   const canaries = new Map<string, string[]>();
   const controlPaths = new Map<string, string[]>();

@@ -10,7 +10,7 @@ import type { Observation, SelfCheck, TransportResult } from '../domain/observat
 import { PROTOCOL_VERSION } from '../../probes/protocol.js';
 
 /** Something wrong with an agent's output, with the 1-based line it was found on. */
-export interface CollectProblem {
+interface CollectProblem {
   readonly kind:
     | 'malformed-line'
     | 'unknown-id'

@@ -103,7 +103,7 @@ export async function waitForPod(api: ClusterApi, namespace: string, name: strin
 }
 
 /** The agent's stdout. */
-export function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
+function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
   return api.readPodLog(namespace, name, AGENT_CONTAINER, signal);
 }
 
@@ -146,7 +146,7 @@ export interface GatherResult {
 }
 
 /** Budget for reading a pod's log once more after the run was stopped (DESIGN §1: cleanup must not wait long). */
-export const SALVAGE_MS = 3000;
+const SALVAGE_MS = 3000;
 
 /** `work`, or a rejection after `ms` even when the API client ignores its abort signal. */
 function withinMs<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {

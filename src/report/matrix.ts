@@ -28,7 +28,7 @@ export interface Matrix {
 }
 
 /** Row label of an attempt's vantage. */
-export function sourceLabel(e: Evidence): string {
+function sourceLabel(e: Evidence): string {
   const v = e.attempt.vantage;
   if (v.kind === 'identity') return `${v.namespace} (as ${v.workload})`;
   return v.kind === 'from-namespace' || v.kind === 'same-namespace' ? v.namespace : v.kind === 'probe-namespace' ? '(new pod)' : '(host)';

@@ -31,10 +31,6 @@ export interface ControlContext {
 /** The --cert-expiry-warning-days default, used when a context does not carry the option. */
 const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 
-/** Context keys, as the CLI/run fills them. */
-export const CONTEXT_KEYS = [
-  'tenants', 'untrustedPaths', 'egressTargets', 'approvedFlows', 'trustBundleSupplied', 'identityGaps', 'certExpiryWarningDays',
-] as const;
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];

@@ -35,7 +35,7 @@ function coverage(report: Report): string[] {
 }
 
 /** Reasons printed per control without --verbose: a cluster-wide run has one per attempt, which buries the table. */
-export const REASONS_SHOWN = 5;
+const REASONS_SHOWN = 5;
 
 function reasons(report: Report, verbose: boolean): string[] {
   const shown = report.verdicts.filter((v) => verbose || v.status === 'fails' || v.status === 'inconclusive');

@@ -8,7 +8,7 @@ import { SCAN_VERSIONS } from '../../evaluate/tls-scan.js';
 type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 
 /** Schema id of the `meshprobe tls -o json` document. */
-export const TLS_REPORT_SCHEMA = 'meshprobe.tls/v1' as const;
+const TLS_REPORT_SCHEMA = 'meshprobe.tls/v1' as const;
 
 /** The `-o json` document: every endpoint's result, in the order given. */
 export function tlsJsonDocument(results: readonly TlsEndpointResult[], meta: { readonly checkedAt: string; readonly toolVersion: string }): object {

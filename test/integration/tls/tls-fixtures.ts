@@ -162,7 +162,7 @@ export function sslscan(host: string, port: number): Promise<SslscanFacts> {
 }
 
 /** sslscan is installed (Debian package `sslscan`; .ci/run installs it). */
-export function sslscanAvailable(): Promise<boolean> {
+function sslscanAvailable(): Promise<boolean> {
   return new Promise((resolve) => execFile('sslscan', ['--version'], (err) => resolve(err === null)));
 }
 
