@@ -183,7 +183,7 @@ export interface HttpFacts {
 }
 
 /** Facts from a DNS resolution. */
-export interface DnsFacts {
+interface DnsFacts {
   readonly name: string;
   readonly addresses: readonly string[];
 }

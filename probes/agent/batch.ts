@@ -11,7 +11,7 @@ export type BatchParse =
   | { readonly kind: 'invalid'; readonly message: string };
 
 /** The largest batch one agent accepts (keeps memory bounded; the CLI splits bigger ones). */
-export const MAX_ATTEMPTS = 100_000;
+const MAX_ATTEMPTS = 100_000;
 
 function invalid(message: string): BatchParse {
   return { kind: 'invalid', message };

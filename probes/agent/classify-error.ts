@@ -7,7 +7,7 @@
 import type { TransportResult } from '../protocol.js';
 
 /** What finished an attempt's socket. */
-export type EndingKind =
+type EndingKind =
   /** an 'error' event (or a rejected DNS/connect call) carrying `code` */
   | 'error'
   /** the peer closed its side cleanly (FIN) */
@@ -45,7 +45,7 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['EHOSTUNREACH', 'ENETUNR
 const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** True for errors raised by the TLS layer: the peer answered, the TLS facts say how. */
-export function isTlsErrorCode(code: string): boolean {
+function isTlsErrorCode(code: string): boolean {
   return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO';
 }
 

@@ -71,7 +71,10 @@ class ExchangeRun {
   start(): void {
     const { socket, signal } = this.opts;
     this.timers.push(setTimeout(() => this.finish('timeout'), Math.max(0, this.opts.deadline - performance.now())));
-    if (signal?.aborted === true) return this.finish('aborted');
+    if (signal?.aborted === true) {
+      this.finish('aborted');
+      return;
+    }
     signal?.addEventListener('abort', this.onAbort, { once: true });
     socket.once('connect', () => {
       this.state.connected = true;
@@ -101,7 +104,10 @@ class ExchangeRun {
   private onData(chunk: Buffer): void {
     this.state.bytes += chunk.length;
     keep(this.state, chunk, this.opts.keepBytes);
-    if (this.opts.complete?.(Buffer.concat(this.state.chunks, this.state.kept)) === true) return this.finish('settled');
+    if (this.opts.complete?.(Buffer.concat(this.state.chunks, this.state.kept)) === true) {
+      this.finish('settled');
+      return;
+    }
     if (this.opts.idleAfterDataMs === undefined) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.finish('settled'), this.opts.idleAfterDataMs);

@@ -51,7 +51,7 @@ function parseOneHead(buf: Buffer, offset: number): HeadParse {
 }
 
 /** The value of the first header called `name` (lower case). */
-export function headerValue(head: ResponseHead, name: string): string | undefined {
+function headerValue(head: ResponseHead, name: string): string | undefined {
   return head.headers.find(([n]) => n === name)?.[1];
 }
 

@@ -14,7 +14,7 @@ import { runBatch } from './run-batch.js';
 
 /**
  * New attempts wait while the agent's RSS is at or above this (its budget is 64 MiB per probe
- * pod, issue 20; Node alone takes ≈ 41–48 MiB of it). An admitted attempt (socket, timers,
+ * pod, issue 20; an idle Node process takes most of it). An admitted attempt (socket, timers,
  * buffers, its promise chain) and V8's next heap step must fit in the remaining headroom.
  */
 const RSS_SOFT_LIMIT_BYTES = 60 * 1024 * 1024;

@@ -1,8 +1,8 @@
 /**
  * Keeps the agent's heap small (issue 4: RSS ≤ 64 MiB on 10 000 attempts).
  *
- * Two things grow the heap far past what is live (measured on 10 000 attempts at
- * concurrency 1024: RSS 115 MiB, live heap ~11 MiB):
+ * Two things grow the heap far past what is live (many times over at concurrency 1024;
+ * `npm run bench:agent` prints the current numbers):
  * - every attempt's socket lives up to its timeout, so it outlives young-generation GCs
  *   and is promoted, and V8 lets that garbage pile up in old space before its first
  *   full GC. The guard asks for a full GC when used heap has grown by `slackBytes`

@@ -16,7 +16,7 @@ export function startClock(): AttemptClock {
 }
 
 /** Milliseconds since the clock started, rounded to whole ms. */
-export function elapsedMs(clock: AttemptClock): number {
+function elapsedMs(clock: AttemptClock): number {
   return Math.round(performance.now() - clock.t0);
 }
 

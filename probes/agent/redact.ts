@@ -35,6 +35,7 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
  * Control characters (C0 but tab, DEL, C1), line/paragraph separators and bidi overrides: a
  * hostile peer could use them to forge lines or colours in a terminal or a Markdown report.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every unprintable character replaced by U+FFFD, for peer-chosen strings (headers, certificate names). */

@@ -39,8 +39,8 @@ function keyedSlots(max: number): (key: string) => Promise<() => void> {
   const waiting = new Map<string, Array<() => void>>();
   const release = (key: string) => (): void => {
     const next = waiting.get(key)?.shift();
-    if (next !== undefined) return next();
-    held.set(key, (held.get(key) ?? 1) - 1);
+    if (next !== undefined) next();
+    else held.set(key, (held.get(key) ?? 1) - 1);
   };
   return async (key) => {
     if ((held.get(key) ?? 0) < max) held.set(key, (held.get(key) ?? 0) + 1);
@@ -161,7 +161,7 @@ async function runWithRepeats(
 }
 
 /** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
-export function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
+function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
   const why = prerequisite === undefined
     ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
     : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;

@@ -12,7 +12,7 @@ const UDP_PAYLOADS: ReadonlySet<string> = new Set(['dns', 'ntp', 'snmp', 'echo']
 const DNS_NAME = /^(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/;
 const TLS_VERSIONS: ReadonlySet<string> = new Set<TlsVersion>(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
 /** No single attempt may take longer than this (10 minutes). */
-export const MAX_ATTEMPT_TIMEOUT_MS = 600_000;
+const MAX_ATTEMPT_TIMEOUT_MS = 600_000;
 /** Bytes that would end a header line or request line early (request smuggling). */
 const LINE_BREAK = /[\r\n\0]/;
 

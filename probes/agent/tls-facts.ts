@@ -43,7 +43,7 @@ export function tlsConnectOptions(host: string, port: number, req: TlsRequest = 
 }
 
 /** DER → PEM, 64 characters a line. */
-export function derToPem(der: Buffer): string {
+function derToPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

@@ -9,7 +9,7 @@ import type { UdpDnsFacts, UdpFacts, UdpPayload } from '../protocol.js';
 export const UDP_ECHO_TEXT = 'MESHPROBE-UDP\n';
 
 /** Default DNS query name: under .invalid (RFC 6761), so a resolver answers without asking anyone else. */
-export const DEFAULT_DNS_NAME = 'meshprobe.invalid';
+const DEFAULT_DNS_NAME = 'meshprobe.invalid';
 
 /** The request of one attempt; `id` is a 16-bit number the reply must echo (DNS id, SNMP request-id). */
 export function udpRequestBytes(payload: UdpPayload, id: number, dnsName = DEFAULT_DNS_NAME): Buffer {

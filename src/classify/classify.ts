@@ -155,9 +155,10 @@ function beforeSettle(what: string): Outcome {
 function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome {
   const code = o.errorCode ? ` (${o.errorCode})` : '';
   switch (o.transport) {
-    case 'connected':
+    case 'connected': {
       const summary = o.udp?.summary ?? `${o.bytesReceived} bytes`;
       return { kind: 'allowed', as: 'udp-reply', detail: `a UDP reply came back: ${summary}` };
+    }
     case 'refused':
       return refused(attempt, { ...ctx, canaryOk: ctx.udpCanaryOk }, ' (ICMP port unreachable)');
     case 'timeout':

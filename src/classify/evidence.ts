@@ -30,7 +30,7 @@ export interface EvidenceInput {
 }
 
 /** True when a canary/control observation proves the path works (connected and, for HTTP, answered below 500). */
-export function pathWorked(o: Observation | undefined): boolean {
+function pathWorked(o: Observation | undefined): boolean {
   if (o === undefined) return false;
   if (o.http !== undefined) return o.http.status < 500;
   if (o.udp !== undefined) return o.transport === 'connected';

@@ -15,7 +15,7 @@ export interface CallContext {
 }
 
 /** The Kubernetes `Status` object an API error carries (parsed from the JSON string body). */
-export interface ApiStatus {
+interface ApiStatus {
   readonly message?: string;
   readonly reason?: string;
   readonly code?: number;
@@ -40,7 +40,7 @@ export function httpStatusOf(err: unknown): number | undefined {
 }
 
 /** The parsed Status body of an API error; {} when the body is not a JSON Status (e.g. "404 page not found"). */
-export function apiStatusOf(err: unknown): ApiStatus {
+function apiStatusOf(err: unknown): ApiStatus {
   const body = (err as { body?: unknown } | null)?.body;
   if (typeof body === 'object' && body !== null) return body as ApiStatus;
   if (typeof body !== 'string') return {};
@@ -53,7 +53,7 @@ export function apiStatusOf(err: unknown): ApiStatus {
 }
 
 /** The system error code of a transport failure (node-fetch FetchError.code, or fetch's cause.code). */
-export function transportCodeOf(err: unknown): string | undefined {
+function transportCodeOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const own = (err as { code?: unknown }).code;
   if (typeof own === 'string') return own;

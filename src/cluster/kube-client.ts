@@ -70,7 +70,7 @@ interface RequestScope {
 }
 
 /** The adapter. Construct with {@link createKubeClient}. */
-export class KubeClient implements ClusterApi {
+class KubeClient implements ClusterApi {
   readonly #kc: k8s.KubeConfig;
   readonly #timeoutMs: number;
   readonly #core: k8s.CoreV1Api;
@@ -256,7 +256,7 @@ export class KubeClient implements ClusterApi {
 /** Marker for "404 on this version" while trying a custom resource's versions. */
 const NOT_FOUND: unique symbol = Symbol('not-found');
 
-export { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
+export { loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 
 /** Load the kubeconfig and build the adapter. Throws E_KUBECONFIG. */
 export function createKubeClient(options: KubeClientOptions): ClusterApi {

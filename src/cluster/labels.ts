@@ -11,7 +11,7 @@ export const RUN_ID_KEY = 'meshprobe.io/run-id';
 /** Which vantage a probe pod stands for (label-safe form of the vantage id). */
 export const VANTAGE_KEY = 'meshprobe.io/vantage';
 /** What the object is for: agent | batch | probe | echo | namespace. */
-export const COMPONENT_KEY = 'meshprobe.io/component';
+const COMPONENT_KEY = 'meshprobe.io/component';
 
 /** Selector for everything meshprobe created, or one run's objects. */
 export function managedSelector(runId?: string): string {

@@ -6,7 +6,7 @@
  */
 
 /** Kubernetes RBAC verbs meshprobe needs. */
-export type Verb = 'get' | 'list' | 'create' | 'delete';
+type Verb = 'get' | 'list' | 'create' | 'delete';
 
 /** Which command needs a permission (plan is read-only; run/cleanup write). */
 export type Need = 'plan' | 'run' | 'cleanup';
@@ -62,11 +62,6 @@ export const PERMISSIONS = {
 
 /** Id of one permission entry. */
 export type PermissionId = keyof typeof PERMISSIONS;
-
-/** The entry for an id (typed lookup; ids are checked at compile time). */
-export function permission(id: PermissionId): Permission {
-  return PERMISSIONS[id];
-}
 
 /** "list pods" / "list peerauthentications.security.istio.io" for messages. */
 export function describePermission(p: Permission): string {

@@ -7,7 +7,7 @@
 import type { PermissionId } from './permissions.js';
 
 /** The subset of object metadata meshprobe reads or writes. */
-export interface KubeMetadata {
+interface KubeMetadata {
   readonly name?: string;
   readonly generateName?: string;
   readonly namespace?: string;

@@ -10,7 +10,7 @@ import type { Observation, SelfCheck, TransportResult } from '../domain/observat
 import { PROTOCOL_VERSION } from '../../probes/protocol.js';
 
 /** Something wrong with an agent's output, with the 1-based line it was found on. */
-export interface CollectProblem {
+interface CollectProblem {
   readonly kind:
     | 'malformed-line'
     | 'unknown-id'
@@ -107,7 +107,10 @@ function collectLine(acc: Accumulator, text: string, line: number): void {
     acc.problems.push({ kind: 'unknown-version', line, message });
     return;
   }
-  if (json['done'] === true) return collectDone(acc, json, line);
+  if (json['done'] === true) {
+    collectDone(acc, json, line);
+    return;
+  }
   if (isObject(json['error'])) {
     const { code, message } = json['error'];
     const text = `the agent reported ${String(code)}: ${String(message)}`;

@@ -4,7 +4,7 @@ import type { Options } from './options.js';
 export type OptionGroup = 'Cluster' | 'Scope' | 'Selection' | 'Output' | 'Safety';
 
 /** How a raw value (flag, env string, config-file value) is read. */
-export type FieldType =
+type FieldType =
   | { readonly kind: 'string' }
   | { readonly kind: 'list' }
   | { readonly kind: 'bool' }

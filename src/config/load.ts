@@ -48,7 +48,7 @@ export function configSource(path: string, doc: unknown): { source: RawSource; i
 }
 
 /** Read and parse a --config file (YAML or JSON). */
-export async function readConfigFile(path: string): Promise<unknown> {
+async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -98,7 +98,7 @@ export async function loadOptions(input: {
 }
 
 /** One E_USAGE error whose message lists every issue, one per line. */
-export function usageError(issues: readonly Issue[]): MeshprobeError {
+function usageError(issues: readonly Issue[]): MeshprobeError {
   const lines = issues.map((i) => `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`);
   return new MeshprobeError('E_USAGE', lines.join('\n'), { hint: 'Run `meshprobe --help` for the options and their values.' });
 }

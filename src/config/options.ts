@@ -93,12 +93,14 @@ export interface Options {
 }
 
 /**
- * Default agent image: the official Node 20 Alpine image. The agent needs only `node`.
+ * Default agent image: the official Node 24 (LTS) Alpine image, the line CI tests besides 20,
+ * which is end of life; the lab's agent image `lab.local/node:24` carries the same Node line.
+ * The agent needs only `node` (its bundle targets Node 20, so any Node 20+ image works).
  * Not pinned by digest here because no registry was reachable when this was written to
- * read a real digest; pin it yourself (`--agent-image node:20-alpine@sha256:...`) or mirror
+ * read a real digest; pin it yourself (`--agent-image node:24-alpine@sha256:...`) or mirror
  * it for air-gapped clusters.
  */
-export const DEFAULT_AGENT_IMAGE = 'docker.io/library/node:20-alpine';
+export const DEFAULT_AGENT_IMAGE = 'docker.io/library/node:24-alpine';
 
 /** The one DEFAULTS literal. */
 export const DEFAULTS: Options = {

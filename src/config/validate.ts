@@ -53,7 +53,7 @@ function parseInt_(raw: unknown, min: number, max: number): Parsed {
 }
 
 /** Parse one raw value for a field. Pure. */
-export function parseField(field: Field, raw: unknown): Parsed {
+function parseField(field: Field, raw: unknown): Parsed {
   const t = field.type;
   switch (t.kind) {
     case 'string':

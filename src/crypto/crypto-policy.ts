@@ -57,7 +57,7 @@ export function sortFindings(findings: readonly CryptoFinding[]): CryptoFinding[
 }
 
 /** "the leaf certificate "CN=x"" / "chain certificate 2 "CN=ca"", naming a SAN when the subject is empty. */
-export function describeCertificate(f: CertificateFacts, index: number): string {
+function describeCertificate(f: CertificateFacts, index: number): string {
   const where = index === 0 ? 'The leaf certificate' : `Chain certificate ${index + 1}`;
   if (!f.parsed) return where;
   const firstSan = [...f.sans.uri, ...f.sans.dns, ...f.sans.ip][0];

@@ -17,7 +17,7 @@ export interface CleanupOptions {
 }
 
 /** True only for objects that carry meshprobe's labels (and the run id, when given). */
-export function isOurs(o: KubeObject, runId: string | undefined): boolean {
+function isOurs(o: KubeObject, runId: string | undefined): boolean {
   const labels = o.metadata?.labels ?? {};
   return labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE && (runId === undefined || labels[RUN_ID_KEY] === runId);
 }

@@ -11,7 +11,7 @@ import type { FinalizerStack } from './finalizers.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import { describePermission, PERMISSIONS, type PermissionId } from '../cluster/permissions.js';
 import {
-  agentConfigMap, batchConfigMap, echoPodManifest, echoServiceManifest, namespaceManifest, probePodManifest, ECHO_NAME, agentConfigMapName,
+  agentConfigMap, batchConfigMap, echoPodManifest, echoServiceManifest, namespaceManifest, probePodManifest, ECHO_NAME,
   type ControllerOwner,
 } from '../plan/pods.js';
 import type { PlannedPod, RunPlan } from '../plan/plan.js';
@@ -141,5 +141,3 @@ function controllerOwner(batch: KubeObject, pod: PlannedPod): ControllerOwner {
   return { apiVersion: 'v1', kind: 'ConfigMap', name: batch.metadata?.name ?? `${pod.name}-batch`, uid };
 }
 
-/** Name of the agent ConfigMap (re-exported for cleanup listings). */
-export { agentConfigMapName };

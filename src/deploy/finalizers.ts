@@ -27,7 +27,7 @@ export interface RunAllOptions {
 }
 
 /** Default budget for cleanup: long enough for a namespace delete request, short enough to not hang. */
-export const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
+const DEFAULT_CLEANUP_TIMEOUT_MS = 60_000;
 
 /**
  * A LIFO stack of undo steps. Push before the create it undoes, so an interrupted or

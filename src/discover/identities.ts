@@ -18,7 +18,7 @@ import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField } from '.
  * Labels a controller writes on its pods (never part of a workload's identity): copying them
  * would let the probe pod match one ReplicaSet/StatefulSet/Job of the workload exactly.
  */
-export const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
+const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
   'pod-template-hash', 'controller-revision-hash', 'pod-template-generation',
   'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index',
   'job-name', 'controller-uid', 'batch.kubernetes.io/job-name', 'batch.kubernetes.io/controller-uid',
@@ -52,13 +52,13 @@ export interface WorkloadIdentity {
 }
 
 /** Pod labels without controller-generated ones, sorted by key. */
-export function identityLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+function identityLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const kept = Object.entries(labels).filter(([k]) => !CONTROLLER_LABELS.has(k));
   return Object.fromEntries(kept.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Owner kind and workload name of a pod (ReplicaSet of a Deployment → Deployment). */
-export function ownerOf(pod: KubeObject): { readonly kind: string; readonly name: string } {
+function ownerOf(pod: KubeObject): { readonly kind: string; readonly name: string } {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true) ?? pod.metadata?.ownerReferences?.[0];
   if (!owner) return { kind: 'Pod', name: nameOf(pod) };
   const hash = labelsOf(pod)['pod-template-hash'];
@@ -112,7 +112,7 @@ export function policyLabelKeys(policies: readonly KubeObject[], namespace: stri
  * of every selector keeps it out of them. When a Service selects only by policy-used keys, the
  * workload is not impersonated (unsafe).
  */
-export function withholdForServices(
+function withholdForServices(
   labels: Readonly<Record<string, string>>,
   services: readonly KubeObject[],
   namespace: string,

@@ -10,10 +10,10 @@ import { matchesLabelMap, matchesLabelSelector } from './selector.js';
 import { annotationsOf, arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type MeshObjects } from './snapshot.js';
 
 /** Istio's root namespace (mesh-wide PeerAuthentication lives here). */
-export const ISTIO_ROOT_NAMESPACE = 'istio-system';
+const ISTIO_ROOT_NAMESPACE = 'istio-system';
 
 /** Linkerd's default when neither pod nor namespace overrides it (values.yaml). */
-export const LINKERD_DEFAULT_POLICY = 'all-unauthenticated';
+const LINKERD_DEFAULT_POLICY = 'all-unauthenticated';
 
 /** A workload port before mesh facts are added. */
 export interface WorkloadPort {
@@ -112,7 +112,7 @@ function linkerdPolicyMode(policy: string): MtlsMode {
 }
 
 /** Inputs of the Linkerd rule for one workload port. */
-export interface LinkerdMtlsInput {
+interface LinkerdMtlsInput {
   readonly pod: KubeObject;
   readonly namespace: KubeObject | undefined;
   readonly port: WorkloadPort;
@@ -120,7 +120,7 @@ export interface LinkerdMtlsInput {
 }
 
 /** The Server selecting this pod and port, if any (oldest wins). */
-export function linkerdServerFor(input: LinkerdMtlsInput): KubeObject | undefined {
+function linkerdServerFor(input: LinkerdMtlsInput): KubeObject | undefined {
   const podNs = namespaceOf(input.pod);
   const labels = labelsOf(input.pod);
   return oldest((input.mesh.servers ?? []).filter((s) => {
@@ -154,7 +154,7 @@ function allowsUnauthenticated(server: KubeObject, mesh: MeshObjects): boolean {
  * deny, opened to unauthenticated clients by an authorization); otherwise the pod's, then
  * the namespace's, then the cluster default inbound policy.
  */
-export function linkerdMtlsMode(input: LinkerdMtlsInput): MtlsMode {
+function linkerdMtlsMode(input: LinkerdMtlsInput): MtlsMode {
   const server = linkerdServerFor(input);
   if (server) {
     if (allowsUnauthenticated(server, input.mesh)) return 'permissive';
@@ -172,7 +172,7 @@ function portList(text: string | undefined): ReadonlySet<number> {
 }
 
 /** Why a workload port bypasses the proxy (excluded from capture), if it does. */
-export function captureExclusion(pod: KubeObject, enrolment: PodEnrolment, port: number): string | undefined {
+function captureExclusion(pod: KubeObject, enrolment: PodEnrolment, port: number): string | undefined {
   const ann = annotationsOf(pod);
   if (enrolment.mesh === 'istio' && enrolment.enrolment === 'sidecar') {
     if (portList(ann['traffic.sidecar.istio.io/excludeInboundPorts']).has(port)) return 'excluded from sidecar capture by traffic.sidecar.istio.io/excludeInboundPorts';
@@ -184,7 +184,7 @@ export function captureExclusion(pod: KubeObject, enrolment: PodEnrolment, port:
 }
 
 /** The mesh's own ports on an enrolled pod (by-design plaintext, or the ambient HBONE port). */
-export function meshOwnPorts(enrolment: PodEnrolment, linkerdMode: MtlsMode): readonly TargetPort[] {
+function meshOwnPorts(enrolment: PodEnrolment, linkerdMode: MtlsMode): readonly TargetPort[] {
   if (enrolment.mesh === 'istio' && enrolment.enrolment === 'sidecar') {
     return [
       { port: 15020, name: 'istio-merged-metrics', protocol: 'TCP', mtls: 'disable', meshBypass: 'Istio sidecar status/merged-metrics port (plaintext by design)' },

@@ -9,7 +9,7 @@ import { matchesSelectorText } from './selector.js';
 import { labelsOf, nameOf } from './snapshot.js';
 
 /** What a namespace is to the run. */
-export type NamespaceRole = 'cde' | 'out-of-scope' | 'system' | 'mesh' | 'probe' | 'tenant';
+type NamespaceRole = 'cde' | 'out-of-scope' | 'system' | 'mesh' | 'probe' | 'tenant';
 
 /** The scope-related options (a subset of Options). */
 export interface ScopeOptions {
@@ -40,7 +40,7 @@ const SYSTEM = /^(kube-system|kube-public|kube-node-lease|kube-flannel|calico-sy
 const MESH = /^(istio-system|istio-.*|linkerd|linkerd-.*)$/;
 
 /** Role of one namespace. CDE wins over tenant; system/mesh win over both (they are handled deliberately). */
-export function roleOf(ns: KubeObject, scope: ScopeOptions): NamespaceRole {
+function roleOf(ns: KubeObject, scope: ScopeOptions): NamespaceRole {
   const name = nameOf(ns);
   const labels = labelsOf(ns);
   if (labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE) return 'probe';

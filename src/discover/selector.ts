@@ -16,13 +16,15 @@ export function parseSelector(text: string): readonly Requirement[] | undefined 
   for (const raw of parts) {
     const part = raw.trim();
     if (part === '') continue;
-    let m: RegExpExecArray | null;
-    if ((m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part))) {
-      out.push({ op: m[2] as 'in' | 'notin', key: m[1] ?? '', values: (m[3] ?? '').split(',').map((v) => v.trim()).filter(Boolean) });
-    } else if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(part))) {
-      out.push({ op: m[2] === '!=' ? 'neq' : 'eq', key: m[1] ?? '', value: m[3] ?? '' });
-    } else if ((m = /^(!?)([\w./-]+)$/.exec(part))) {
-      out.push({ op: m[1] === '!' ? 'notexists' : 'exists', key: m[2] ?? '' });
+    const set = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
+    const equality = set ? null : /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(part);
+    const exists = set || equality ? null : /^(!?)([\w./-]+)$/.exec(part);
+    if (set) {
+      out.push({ op: set[2] as 'in' | 'notin', key: set[1] ?? '', values: (set[3] ?? '').split(',').map((v) => v.trim()).filter(Boolean) });
+    } else if (equality) {
+      out.push({ op: equality[2] === '!=' ? 'neq' : 'eq', key: equality[1] ?? '', value: equality[3] ?? '' });
+    } else if (exists) {
+      out.push({ op: exists[1] === '!' ? 'notexists' : 'exists', key: exists[2] ?? '' });
     } else {
       return undefined;
     }
@@ -31,7 +33,7 @@ export function parseSelector(text: string): readonly Requirement[] | undefined 
 }
 
 function holds(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = labels[r.key];
   switch (r.op) {
     case 'eq':
@@ -56,7 +58,7 @@ function holds(r: Requirement, labels: Readonly<Record<string, string>>): boolea
 /** True when labels satisfy the text selector (a malformed selector matches nothing). */
 export function matchesSelectorText(text: string, labels: Readonly<Record<string, string>>): boolean {
   const reqs = parseSelector(text);
-  return reqs !== undefined && reqs.every((r) => holds(r, labels));
+  return reqs?.every((r) => holds(r, labels)) ?? false;
 }
 
 /**

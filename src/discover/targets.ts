@@ -51,7 +51,7 @@ function protocolOf(v: unknown): 'TCP' | 'UDP' | 'SCTP' {
 const PROXY_CONTAINERS: ReadonlySet<string> = new Set(['istio-proxy', 'linkerd-proxy']);
 
 /** Container ports of a pod as workload ports (deduplicated by number, proxy containers skipped). */
-export function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
+function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
   const seen = new Map<number, WorkloadPort>();
   for (const c of arrayField(pod.spec, 'containers')) {
     if (PROXY_CONTAINERS.has(String(field(c, 'name')))) continue;
@@ -66,7 +66,7 @@ export function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
 }
 
 /** Deployment name for ReplicaSet-owned pods, else the owner's or the pod's name. */
-export function workloadOf(pod: KubeObject): string {
+function workloadOf(pod: KubeObject): string {
   const owner = pod.metadata?.ownerReferences?.[0];
   if (!owner) return nameOf(pod);
   return owner.kind === 'ReplicaSet' ? owner.name.replace(/-[a-z0-9]{5,10}$/, '') : owner.name;

@@ -43,7 +43,7 @@ export interface Attempt {
  * - left-out: an option left it out (--no-nodes)
  * Absent (older reports, attempts planned elsewhere) counts as a gap, never as inapplicable.
  */
-export type NotRunCause = 'inapplicable' | 'no-vantage' | 'left-out';
+type NotRunCause = 'inapplicable' | 'no-vantage' | 'left-out';
 
 /** An attempt the plan chose not to make, with the reason (reported, never dropped). */
 export interface NotRunAttempt {

@@ -22,7 +22,7 @@ export interface RequiredSlice {
 }
 
 /** Why part of a control's coverage is missing. */
-export type CoverageGapKind =
+type CoverageGapKind =
   /** The plan did not make these attempts (no vantage could be placed, or an option such as --no-nodes). */
   | 'not-run'
   /** --skip-probe removed the control's probe. */

@@ -6,7 +6,5 @@ export type {
   ObservationLine as Observation,
   TransportResult,
   TlsFacts,
-  HttpFacts,
-  DnsFacts,
   SelfCheck,
 } from '../../probes/protocol.js';

@@ -33,7 +33,7 @@ export type BlockedBy =
   | 'http-unauthorized';
 
 /** How far the connection got. */
-export type AllowedAs =
+type AllowedAs =
   | 'tcp-connected'
   | 'tcp-data'
   | 'tls-handshake'
@@ -44,7 +44,7 @@ export type AllowedAs =
   | 'udp-reply';
 
 /** Why we could not tell. */
-export type InconclusiveReason =
+type InconclusiveReason =
   | 'no-observation'
   | 'agent-error'
   | 'canary-failed'
@@ -59,4 +59,3 @@ export type InconclusiveReason =
   | 'dns-failure'
   | 'ambiguous';
 
-export type OutcomeKind = Outcome['kind'];

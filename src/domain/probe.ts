@@ -3,7 +3,7 @@ import type { Target, TargetPort } from './target.js';
 import type { VantageKind } from './vantage.js';
 
 /** What a probe wants to send to one target port. */
-export interface ProbeRequest {
+interface ProbeRequest {
   readonly technique: Technique;
   readonly tls?: TlsRequest;
   readonly http?: HttpRequest;

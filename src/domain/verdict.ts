@@ -19,5 +19,3 @@ export interface Verdict {
   readonly coverage?: Coverage;
 }
 
-/** Worst-first order used for sorting and summaries. */
-export const VERDICT_ORDER: readonly VerdictStatus[] = ['fails', 'inconclusive', 'holds', 'not-applicable'];

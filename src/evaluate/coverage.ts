@@ -72,7 +72,7 @@ function inSlice(slice: RequiredSlice, probes: ReadonlySet<string>, cde: Readonl
 }
 
 /** The slices a control needs: its own, or "one attempt of any of its probes". */
-export function requiredSlices(control: Control): readonly RequiredSlice[] {
+function requiredSlices(control: Control): readonly RequiredSlice[] {
   if (control.requires !== undefined) return control.requires;
   return control.probeIds.length > 0 ? [{ label: `attempts of its probes (${control.probeIds.join(', ')})` }] : [];
 }

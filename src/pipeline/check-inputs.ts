@@ -23,7 +23,7 @@ export interface CheckCatalogue {
 }
 
 /** --control and --skip-probe ids that name nothing (pure). */
-export function selectionProblems(options: Pick<Options, 'controls' | 'skipProbes'>, catalogue: CheckCatalogue): string[] {
+function selectionProblems(options: Pick<Options, 'controls' | 'skipProbes'>, catalogue: CheckCatalogue): string[] {
   const problems: string[] = [];
   for (const id of options.controls) {
     if (!catalogue.controls.some((c) => c.id === id || c.requirement === id)) {
@@ -39,7 +39,7 @@ export function selectionProblems(options: Pick<Options, 'controls' | 'skipProbe
 }
 
 /** Line (1-based) of each top-level list item of a block YAML list, in order; empty for flow/JSON text. */
-export function listItemLines(text: string): number[] {
+function listItemLines(text: string): number[] {
   const items = text.split('\n').map((l, i) => ({ i: i + 1, m: /^(\s*)- /.exec(l) })).filter((x) => x.m !== null);
   if (items.length === 0) return [];
   const indent = Math.min(...items.map((x) => x.m![1]!.length));
@@ -47,7 +47,7 @@ export function listItemLines(text: string): number[] {
 }
 
 /** Problems of an approved-flows file's text, each naming the line when it can (pure apart from the YAML import). */
-export async function approvedFlowsProblems(path: string, text: string): Promise<{ flows?: ApprovedFlow[]; problems: string[] }> {
+async function approvedFlowsProblems(path: string, text: string): Promise<{ flows?: ApprovedFlow[]; problems: string[] }> {
   let doc: unknown;
   try {
     doc = await parseYaml(text);
@@ -100,7 +100,7 @@ async function existingAncestor(path: string): Promise<string> {
 }
 
 /** Problems with the output directory; creates it (and proves it writable) when it is fine. */
-export async function outputDirProblems(dir: string): Promise<string[]> {
+async function outputDirProblems(dir: string): Promise<string[]> {
   const real = await existingAncestor(dir);
   for (const pseudo of ['/proc', '/sys']) {
     if (real === pseudo || real.startsWith(`${pseudo}${sep}`)) return [`--output-dir ${dir} is under ${pseudo}, which is not a place for files`];

@@ -29,7 +29,7 @@ export function agentCandidates(base: string | URL = import.meta.url): URL[] {
 }
 
 /** Read the bundled agent. E_AGENT when it is not there (a source checkout without `npm run build`). */
-export async function readAgentBundle(): Promise<string> {
+async function readAgentBundle(): Promise<string> {
   for (const url of agentCandidates()) {
     try {
       return await readFile(url, 'utf8');

@@ -28,7 +28,7 @@ export interface SweepRoundResult {
 }
 
 /** Open ports of each sweep that saw answers. Pure. */
-export function listenersFrom(evidence: readonly Evidence[]): FoundListeners {
+function listenersFrom(evidence: readonly Evidence[]): FoundListeners {
   const out = new Map<string, readonly number[]>();
   for (const e of evidence) {
     if (e.attempt.technique !== 'sweep' || e.outcome.kind !== 'allowed') continue;

@@ -11,7 +11,7 @@ export const CONFIGMAP_LIMIT_BYTES = 1_048_576;
 /** Our per-batch budget: a quarter of the limit leaves room for metadata and safety. */
 export const MAX_BATCH_BYTES = 256 * 1024;
 /** At most this many attempts per pod. */
-export const MAX_ATTEMPTS_PER_BATCH = 1500;
+const MAX_ATTEMPTS_PER_BATCH = 1500;
 
 /** The wire spec of an attempt (what the agent needs, nothing else). */
 export function toSpec(a: Attempt): AttemptSpec {
@@ -41,7 +41,7 @@ export function jsonBytes(value: unknown): number {
  * Attempts the agent's memory gate always lets into flight (probes/agent/main.ts); above this,
  * how many run at once follows the agent's memory, so a deadline counts waves of this size.
  */
-export const AGENT_MIN_IN_FLIGHT = 64;
+const AGENT_MIN_IN_FLIGHT = 64;
 
 /** Timing of one batch. */
 export interface BatchTiming {
@@ -72,7 +72,7 @@ export function batchDeadlineMs(count: number, t: BatchTiming, phase2 = 0): numb
  * Units that must share a batch: each phase-2 spec joins the unit of its `after` attempt (the
  * agent runs it only after that attempt, in the same pod). Units keep the order of their first spec.
  */
-export function batchUnits(specs: readonly AttemptSpec[]): AttemptSpec[][] {
+function batchUnits(specs: readonly AttemptSpec[]): AttemptSpec[][] {
   const units: AttemptSpec[][] = [];
   const unitOf = new Map<string, AttemptSpec[]>();
   for (const spec of specs) {

@@ -21,7 +21,7 @@ export interface IdentityOptions {
 }
 
 /** The identity vantage variant. */
-export type IdentityVantage = Extract<Vantage, { kind: 'identity' }>;
+type IdentityVantage = Extract<Vantage, { kind: 'identity' }>;
 
 /** One workload considered as an identity vantage, chosen or not, and why (shown by `plan`). */
 export interface IdentityChoice {
@@ -32,13 +32,13 @@ export interface IdentityChoice {
 }
 
 /** Probes planned from identity vantages. */
-export const IDENTITY_PROBE_IDS: ReadonlySet<string> = new Set(['tcp-reach']);
+const IDENTITY_PROBE_IDS: ReadonlySet<string> = new Set(['tcp-reach']);
 
 /** Default for --max-identity-vantages when the options do not say. */
-export const DEFAULT_MAX_IDENTITY_VANTAGES = 10;
+const DEFAULT_MAX_IDENTITY_VANTAGES = 10;
 
 /** The identity vantage of a workload identity. */
-export function identityVantage(i: WorkloadIdentity): IdentityVantage {
+function identityVantage(i: WorkloadIdentity): IdentityVantage {
   return { kind: 'identity', namespace: i.namespace, workload: i.workload, serviceAccount: i.serviceAccount };
 }
 

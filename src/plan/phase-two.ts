@@ -13,7 +13,7 @@ import { vantageId, type Vantage } from '../domain/vantage.js';
 import { endpointAllows } from './select.js';
 
 /** L4 probes whose connection opens phase 2 (segmentation attempts toward CDE and other targets). */
-export const PHASE_ONE_L4_PROBES: ReadonlySet<string> = new Set(['tcp-reach']);
+const PHASE_ONE_L4_PROBES: ReadonlySet<string> = new Set(['tcp-reach']);
 
 /** Application probes phase 2 runs (plaintext HTTP, unauthenticated HTTP, TLS handshakes, mesh bypass). */
 export const PHASE_TWO_PROBES: ReadonlySet<string> = new Set([

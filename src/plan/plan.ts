@@ -256,7 +256,7 @@ function referenceAttempts(
 export const UDP_CANARY_PROBE_ID = 'canary-udp';
 
 /** The UDP canary: an echo datagram to the run's echo pod, which sends it back. */
-export const udpCanaryProbe: Probe = {
+const udpCanaryProbe: Probe = {
   ...tcpProbe(UDP_CANARY_PROBE_ID),
   technique: 'udp',
   request: () => ({ technique: 'udp', udp: { payload: 'echo' } }),
@@ -277,7 +277,7 @@ function podNamespace(v: Vantage, probeNamespace: string): string {
 }
 
 /** Short, stable, DNS-safe tag for a vantage (FNV-1a of its id). */
-export function vantageTag(v: Vantage): string {
+function vantageTag(v: Vantage): string {
   let h = 0x811c9dc5;
   for (const ch of vantageId(v)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return `${v.kind === 'probe-namespace' ? 'pn' : v.kind === 'same-namespace' ? 'sn' : v.kind === 'from-namespace' ? 'fn' : v.kind === 'identity' ? 'id' : 'h'}${h.toString(16).padStart(8, '0').slice(0, 6)}`;

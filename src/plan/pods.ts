@@ -13,21 +13,21 @@ import { ECHO_PORT } from './echo-server.js';
 import type { WorkloadIdentity } from '../discover/identities.js';
 
 /** Where the agent and batch are mounted, and the files in it. */
-export const MOUNT_DIR = '/meshprobe';
-export const AGENT_FILE = 'agent.mjs';
-export const ECHO_FILE = 'echo.mjs';
-export const BATCH_FILE = 'batch.json';
+const MOUNT_DIR = '/meshprobe';
+const AGENT_FILE = 'agent.mjs';
+const ECHO_FILE = 'echo.mjs';
+const BATCH_FILE = 'batch.json';
 /** Container name of probe pods (logs are read from it). */
 export const AGENT_CONTAINER = 'agent';
 /** Non-root UID/GID of distroless "nonroot"; any numeric non-zero id satisfies runAsNonRoot. */
-export const RUN_AS = 65532;
+const RUN_AS = 65532;
 
 /** Mesh opt-outs for pods that must stay outside every mesh (MESH-NOTES §F.1, §G.3). */
 export const MESH_OPT_OUT_LABELS: Readonly<Record<string, string>> = {
   'sidecar.istio.io/inject': 'false',
   'istio.io/dataplane-mode': 'none',
 };
-export const MESH_OPT_OUT_ANNOTATIONS: Readonly<Record<string, string>> = {
+const MESH_OPT_OUT_ANNOTATIONS: Readonly<Record<string, string>> = {
   'sidecar.istio.io/inject': 'false',
   'linkerd.io/inject': 'disabled',
 };
@@ -36,7 +36,7 @@ export const MESH_OPT_OUT_ANNOTATIONS: Readonly<Record<string, string>> = {
 export function probeNamespaceName(runId: string): string {
   return `meshprobe-${runId}`;
 }
-export function agentConfigMapName(runId: string): string {
+function agentConfigMapName(runId: string): string {
   return `meshprobe-agent-${runId}`;
 }
 export const ECHO_NAME = 'meshprobe-echo';

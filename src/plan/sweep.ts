@@ -19,9 +19,9 @@ import DEFAULT_PORT_LIST from '../catalogue/ports/default-tcp-ports.json' with {
 /** Probe id of sweep attempts (catalogue: listener-sweep.ts). */
 export const SWEEP_PROBE_ID = 'listener-sweep';
 /** Sweeps one probe pod runs one after the other (more pods run side by side). */
-export const SWEEPS_PER_POD = 4;
+const SWEEPS_PER_POD = 4;
 /** Longest connect of the sweep: an in-cluster SYN-ACK comes back in milliseconds; no answer by then is a drop. */
-export const SWEEP_CONNECT_TIMEOUT_MS = 1000;
+const SWEEP_CONNECT_TIMEOUT_MS = 1000;
 
 /** Probes whose attempts use the ports the sweep finds (the sweep runs only when one of them is selected). */
 const PORT_PROBES: ReadonlySet<string> = new Set([

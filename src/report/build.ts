@@ -41,7 +41,7 @@ function sortNotRun(list: readonly NotRunAttempt[]): NotRunAttempt[] {
 }
 
 /** Counts per verdict status, plus the number of attempts. */
-export function summarise(verdicts: readonly Verdict[], attempts: number): Report['summary'] {
+function summarise(verdicts: readonly Verdict[], attempts: number): Report['summary'] {
   const counts: Record<VerdictStatus, number> = { fails: 0, inconclusive: 0, holds: 0, 'not-applicable': 0 };
   for (const v of verdicts) counts[v.status] += 1;
   return { ...counts, attempts };

@@ -10,7 +10,7 @@ import type { VerdictStatus } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
 
 /** A control whose status differs between the runs. */
-export interface StatusChange {
+interface StatusChange {
   readonly controlId: string;
   readonly from: VerdictStatus | 'absent';
   readonly to: VerdictStatus | 'absent';
@@ -18,7 +18,7 @@ export interface StatusChange {
 }
 
 /** A failing reason of one control. */
-export interface FindingRef {
+interface FindingRef {
   readonly controlId: string;
   readonly reason: string;
 }
@@ -47,7 +47,7 @@ function findings(r: Report): FindingRef[] {
 }
 
 /** Open paths: "from-namespace:shop → Service/payments/api:8080 (tcp-reach)". */
-export function openPaths(r: Report): string[] {
+function openPaths(r: Report): string[] {
   return [...new Set(r.evidence.filter((e) => e.attempt.role === 'probe' && e.outcome.kind === 'allowed').map((e) => `${vantageId(e.attempt.vantage)} → ${targetKey(e.attempt.target)}:${e.attempt.port} (${e.attempt.probeId})`))].sort();
 }
 

@@ -18,7 +18,7 @@ import {
 } from './reporters/index.js';
 
 /** Evidence log name inside the output directory. */
-export const EVIDENCE_LOG = 'evidence.jsonl';
+const EVIDENCE_LOG = 'evidence.jsonl';
 
 /**
  * Characters gathered before one write(2) when streaming text to a file. Kept below V8's
@@ -142,7 +142,7 @@ async function writeAtomic(path: string, chunks: Chunks): Promise<string> {
 }
 
 /** Every rendered file of a report, by name, as chunks (rendered lazily, as each file is written). */
-export function bundleChunks(report: Report): Record<string, () => Chunks> {
+function bundleChunks(report: Report): Record<string, () => Chunks> {
   return {
     'report.json': () => renderJsonChunks(report),
     'report.md': () => renderMarkdownChunks(report),

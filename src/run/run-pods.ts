@@ -51,7 +51,7 @@ export function failureOf(state: PodState, where: string, image: string): Meshpr
   switch (state.kind) {
     case 'image-pull':
       return new MeshprobeError('E_IMAGE_PULL', `pod ${where} cannot pull image ${state.image || image} (${state.why})`, {
-        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:20-alpine in your registry).',
+        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:24-alpine in your registry).',
       });
     case 'broken':
       return new MeshprobeError('E_DEPLOY', `pod ${where} cannot start its container (${state.why})`);
@@ -103,7 +103,7 @@ export async function waitForPod(api: ClusterApi, namespace: string, name: strin
 }
 
 /** The agent's stdout. */
-export function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
+function readAgentLog(api: ClusterApi, namespace: string, name: string, signal: AbortSignal): Promise<string> {
   return api.readPodLog(namespace, name, AGENT_CONTAINER, signal);
 }
 
@@ -146,7 +146,7 @@ export interface GatherResult {
 }
 
 /** Budget for reading a pod's log once more after the run was stopped (DESIGN §1: cleanup must not wait long). */
-export const SALVAGE_MS = 3000;
+const SALVAGE_MS = 3000;
 
 /** `work`, or a rejection after `ms` even when the API client ignores its abort signal. */
 function withinMs<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {

@@ -2,7 +2,7 @@
  * Errors with stable codes. Classify by `err.code`, never by message text.
  * Wrap with `{ cause }` when crossing stages so context is kept.
  */
-export const ERROR_CODES = {
+const ERROR_CODES = {
   E_USAGE: 'bad command-line usage or option value',
   E_CONFIG: 'bad configuration file or environment value',
   E_KUBECONFIG: 'kubeconfig missing, unreadable or without a usable context',

@@ -20,7 +20,7 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Precedence when several apply: 2 > 3 > 130 > 1 > 4 > 0. */
-export const EXIT_PRECEDENCE: readonly ExitCode[] = [2, 3, 130, 1, 4, 0];
+const EXIT_PRECEDENCE: readonly ExitCode[] = [2, 3, 130, 1, 4, 0];
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_USAGE', 'E_CONFIG', 'E_KUBECONFIG']);
 

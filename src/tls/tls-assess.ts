@@ -22,7 +22,7 @@ export interface TlsScanObservations {
 }
 
 /** Why an endpoint could not be assessed. */
-export type TlsUnreachableReason = 'refused' | 'dns-failure' | 'timeout' | 'unreachable' | 'not-tls' | 'no-common-version' | 'client-error';
+type TlsUnreachableReason = 'refused' | 'dns-failure' | 'timeout' | 'unreachable' | 'not-tls' | 'no-common-version' | 'client-error';
 
 /** The result for one endpoint. */
 export type TlsEndpointResult =

@@ -113,7 +113,7 @@ export function versionSpecs(ep: TlsEndpoint, timeoutMs: number, offerable: read
 export function partitionSuites(suites: readonly string[], parts: number): string[][] {
   const n = Math.max(1, Math.min(parts, suites.length));
   const out: string[][] = Array.from({ length: n }, () => []);
-  suites.forEach((s, i) => out[i % n]?.push(s));
+  for (const [i, s] of suites.entries()) out[i % n]?.push(s);
   return out.filter((l) => l.length > 0);
 }
 

@@ -8,7 +8,7 @@ import { SCAN_VERSIONS } from './tls-scan.js';
 type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 
 /** Schema id of the `meshprobe tls -o json` document. */
-export const TLS_REPORT_SCHEMA = 'meshprobe.tls/v1' as const;
+const TLS_REPORT_SCHEMA = 'meshprobe.tls/v1' as const;
 
 /** The `-o json` document: every endpoint's result, in the order given. */
 export function tlsJsonDocument(results: readonly TlsEndpointResult[], meta: { readonly checkedAt: string; readonly toolVersion: string }): object {
@@ -63,7 +63,7 @@ function assessedLines(r: Assessed, verbose: boolean): string[] {
   if (r.ciphersNotTestable.length > 0) lines.push(`  not tested  ${r.ciphersNotTestable.length} weak suites this client cannot offer (see -o json)`);
   if (r.clientCertificateRequired) lines.push('  client certificate required: yes (the handshake facts above were read before the rejection)');
   const certs = verbose ? r.chain.certificates : r.chain.certificates.slice(0, 1);
-  certs.forEach((f, i) => lines.push(...certificateLines(f, i)));
+  for (const [i, f] of certs.entries()) lines.push(...certificateLines(f, i));
   if (!verbose && r.chain.certificates.length > 1) lines.push(`              (+${r.chain.certificates.length - 1} chain certificates; --verbose shows them)`);
   lines.push(`  trust       ${trustText(r)}`);
   const shown = verbose ? r.findings : r.findings.filter((f) => f.severity !== 'info');

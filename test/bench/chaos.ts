@@ -125,7 +125,7 @@ async function interrupt(f: Flags, kind: Kind, child: ReturnType<typeof spawn>, 
 async function oneRun(f: Flags, kind: Kind, delayMs: number): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-chaos-'));
   const out = join(dir, 'bundle');
-  const child = spawn(process.execPath, [f.cli, 'run', '--kubeconfig', f.kubeconfig, '--agent-image', 'lab.local/node:20', '--timeout', '180', '--request-timeout', '15', '--output-dir', out, ...f.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [f.cli, 'run', '--kubeconfig', f.kubeconfig, '--agent-image', 'lab.local/node:24', '--timeout', '180', '--request-timeout', '15', '--output-dir', out, ...f.args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let runId: string | undefined;
   let idAt = 0;

@@ -70,7 +70,7 @@ function runMeshprobe(o: ClusterBenchOptions, lab: Lab): Promise<Record<string, 
   const request = {
     kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir: o.outputDir,
     options: {
-      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, namespaces, controls: ['1.3.1'], agentImage: 'lab.local/node:20',
+      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, namespaces, controls: ['1.3.1'], agentImage: 'lab.local/node:24',
       attemptTimeout: o.attemptTimeoutMs, concurrency: o.concurrency, podReadyTimeout: 300, timeout: 900,
     },
   };
@@ -96,7 +96,7 @@ function naivePod(namespace: string): Record<string, unknown> {
     spec: {
       automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
       containers: [{
-        name: 'shell', image: 'lab.local/node:20', imagePullPolicy: 'IfNotPresent', args: ['-e', 'setInterval(() => {}, 1 << 30)'],
+        name: 'shell', image: 'lab.local/node:24', imagePullPolicy: 'IfNotPresent', args: ['-e', 'setInterval(() => {}, 1 << 30)'],
         securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
         resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
       }],

@@ -37,7 +37,7 @@ function podLevel(): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-bench-sweep-'));
   try {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['dist/cli.mjs', 'run', '--kubeconfig', lab.lab.kubeconfig, '--agent-image', 'lab.local/node:20', '--quiet', '-o', 'json',
+    const r = spawnSync(process.execPath, ['dist/cli.mjs', 'run', '--kubeconfig', lab.lab.kubeconfig, '--agent-image', 'lab.local/node:24', '--quiet', '-o', 'json',
       '--namespace', NAMESPACE, '--scope', 'pci.scope=cde', '--control', '2.2.4', '--ports', 'all', '--sweep-concurrency', String(CONCURRENCY),
       '--sweep-timeout', '300', '--timeout', '900', '--output-dir', dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     const wallMs = Math.round(performance.now() - t0);

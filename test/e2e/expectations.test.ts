@@ -139,7 +139,7 @@ t.test('the lab kubeconfig is found in the status text', async (t) => {
 });
 
 t.test('a fault test override replaces the default flag and its value instead of repeating it', async (t) => {
-  const defaults = ['--agent-image', 'lab.local/node:20', '-o', 'json', '--quiet', '--pod-ready-timeout', '180'];
+  const defaults = ['--agent-image', 'lab.local/node:24', '-o', 'json', '--quiet', '--pod-ready-timeout', '180'];
   t.same(withoutFlags(defaults, ['--agent-image', '--pod-ready-timeout']), ['-o', 'json', '--quiet']);
-  t.same(withoutFlags(defaults, ['--quiet']), ['--agent-image', 'lab.local/node:20', '-o', 'json', '--pod-ready-timeout', '180'], 'a boolean flag takes no value with it');
+  t.same(withoutFlags(defaults, ['--quiet']), ['--agent-image', 'lab.local/node:24', '-o', 'json', '--pod-ready-timeout', '180'], 'a boolean flag takes no value with it');
 });

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirementOf } from './helpers/compare.js';
 import { loadExpectations } from './helpers/expectations.js';
-import type { Lab } from './helpers/lab.js';
 import { kubectl } from './helpers/kubectl.js';
 import { leftoverProblem, MANAGED_BY_SELECTOR } from './helpers/leftovers.js';
 import { attemptCount, runCli, withoutFlags, type CliRun } from './helpers/meshprobe.js';

@@ -17,7 +17,7 @@ import { attemptCount, runCli } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
 
 const DIR = join(REPO_ROOT, 'test/e2e/identity');
-const DEFAULTS = ['--agent-image', 'lab.local/node:20', '-o', 'json', '--quiet', '--attempt-timeout', '2000', '--pod-ready-timeout', '180', '--timeout', '600'];
+const DEFAULTS = ['--agent-image', 'lab.local/node:24', '-o', 'json', '--quiet', '--attempt-timeout', '2000', '--pod-ready-timeout', '180', '--timeout', '600'];
 
 interface Obj { metadata: { name: string; namespace?: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller?: boolean }[] }; status?: Record<string, unknown> }
 interface Slice { metadata: { name: string; namespace: string }; endpoints?: { targetRef?: { kind?: string; name?: string }; conditions?: Record<string, boolean> }[] | null }
@@ -119,7 +119,7 @@ async function runWatched(t: Test, lab: Lab, cde: string): Promise<{ report: Rec
   const strayAfter = strayPods(kubectlJson<{ items: Obj[] }>(lab, ['get', 'pods', '-n', 'id16-web']).items);
   t.same(strayAfter, strayBefore, 'after the run: the same ReplicaSet/DaemonSet pods (UIDs), same count');
   t.same(kubectlJson<Obj>(lab, ['get', 'replicaset', 'stray-rs', '-n', 'id16-web']).status?.['replicas'], rs?.['replicas'], 'ReplicaSet replica count unchanged');
-  const runId = ((run.report ?? {})['run'] as { runId?: string } | undefined)?.runId ?? 'none';
+  const runId = (run.report?.['run'] as { runId?: string } | undefined)?.runId ?? 'none';
   let left = 'unknown';
   for (let i = 0; i < 60; i++) {
     left = kubectlOk(lab, ['get', 'pods,configmaps,namespaces', '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'name']).trim();
@@ -198,7 +198,7 @@ if ('skip' in ready) {
       spec: {
         automountServiceAccountToken: false, terminationGracePeriodSeconds: 1,
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{ name: 'c', image: 'lab.local/node:20', imagePullPolicy: 'Never', args: ['-e', 'setTimeout(() => {}, 120000)'],
+        containers: [{ name: 'c', image: 'lab.local/node:24', imagePullPolicy: 'Never', args: ['-e', 'setTimeout(() => {}, 120000)'],
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }],
       },
     };

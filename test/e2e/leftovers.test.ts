@@ -23,7 +23,7 @@ if ('skip' in ready) {
       terminationGracePeriodSeconds: 0,
       securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{
-        name: 'idle', image: 'lab.local/node:20', imagePullPolicy: 'Never',
+        name: 'idle', image: 'lab.local/node:24', imagePullPolicy: 'Never',
         command: ['/usr/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'],
         resources: { limits: { cpu: '50m', memory: '64Mi' } },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },

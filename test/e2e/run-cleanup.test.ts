@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 
 const CDE = 'mp-e2e-cde';
 const OTHER = 'mp-e2e-other';
-const IMAGE = 'lab.local/node:20';
+const IMAGE = 'lab.local/node:24';
 
 /** A CDE namespace with one small HTTP workload and Service, and an empty out-of-scope namespace. */
 function fixture(): object[] {

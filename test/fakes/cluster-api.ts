@@ -35,7 +35,7 @@ const KIND_OF: Readonly<Record<string, ListKind>> = {
 const CORE: ReadonlySet<ListKind> = new Set(['namespaces', 'pods', 'services', 'nodes', 'configmaps', 'endpointslices', 'networkpolicies']);
 
 /** Classify an object by apiVersion group and kind. */
-export function listKindOf(o: KubeObject): ListKind | undefined {
+function listKindOf(o: KubeObject): ListKind | undefined {
   const group = (o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : 'v1';
   return KIND_OF[`${group}/${o.kind ?? ''}`];
 }

@@ -44,7 +44,7 @@ const DAY_MS = 86_400_000;
 const keyCache = new Map<number, { pem: string; key: forge.pki.rsa.PrivateKey }>();
 
 /** An RSA key of the given size, cached per size so a test file pays each keygen once. */
-export function rsaKey(bits: number): { pem: string; key: forge.pki.rsa.PrivateKey } {
+function rsaKey(bits: number): { pem: string; key: forge.pki.rsa.PrivateKey } {
   const cached = keyCache.get(bits);
   if (cached) return cached;
   const { privateKey } = generateKeyPairSync('rsa', {

@@ -20,7 +20,7 @@ export interface CliBundle {
 }
 
 /** What one CLI invocation did. */
-export interface CliResult {
+interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;

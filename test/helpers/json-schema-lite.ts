@@ -53,7 +53,7 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
   if (got === 'array') {
     const a = value as unknown[];
     if (typeof schema['minItems'] === 'number' && a.length < schema['minItems']) errors.push(`${path}: fewer than ${schema['minItems']} items`);
-    if (schema['items']) a.forEach((x, i) => errors.push(...validate(schema['items'] as Schema, x, root, `${path}[${i}]`)));
+    if (schema['items']) for (const [i, x] of a.entries()) errors.push(...validate(schema['items'] as Schema, x, root, `${path}[${i}]`));
   }
   if (got === 'object') {
     const o = value as Record<string, unknown>;

@@ -38,7 +38,7 @@ export interface NetnsHost {
 }
 
 /** A listener run inside the namespace by a child `node` process. */
-export interface NetnsListener {
+interface NetnsListener {
   readonly port: number;
   /**
    * echo: write back the first chunk, then close; silent: accept and say nothing.

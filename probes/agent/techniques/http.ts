@@ -34,7 +34,7 @@ function responseComplete(received: Buffer, method: string): boolean {
 }
 
 /** HTTP facts from the kept bytes, when they start with a complete response head. */
-export function httpFacts(received: Buffer, method: string): HttpFacts | undefined {
+function httpFacts(received: Buffer, method: string): HttpFacts | undefined {
   const parsed = parseResponseHead(received);
   if (parsed.kind !== 'head') return undefined;
   const body = bodyPrefix(received, parsed.head, method, BODY_PREFIX_BYTES).body;

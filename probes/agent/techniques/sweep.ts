@@ -8,13 +8,13 @@ import type { AttemptSpec, ObservationLine, SweepFacts } from '../../protocol.js
 import { observation, startClock, type AttemptClock } from '../observation.js';
 
 /** How one port answered. */
-export type PortState = 'open' | 'closed' | 'filtered';
+type PortState = 'open' | 'closed' | 'filtered';
 
 /** Error codes that mean "nothing came back in time" or "no route": counted as filtered. */
 const CLOSED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED']);
 
 /** The ports of a sweep request, in order, each once (pure). */
-export function expandPorts(ports: ReadonlyArray<number | readonly [number, number]>): number[] {
+function expandPorts(ports: ReadonlyArray<number | readonly [number, number]>): number[] {
   const seen = new Uint8Array(65_536);
   const out: number[] = [];
   const add = (p: number): void => {
@@ -31,7 +31,7 @@ export function expandPorts(ports: ReadonlyArray<number | readonly [number, numb
 }
 
 /** Connect once to host:port and say how it answered. Never rejects. */
-export function probePort(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<PortState> {
+function probePort(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<PortState> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     let settled = false;
@@ -52,7 +52,7 @@ export function probePort(host: string, port: number, timeoutMs: number, signal?
 }
 
 /** Sweep `ports` of `host`; ports not started before `deadline` (performance.now) or an abort count as notSwept. */
-export async function sweepPorts(
+async function sweepPorts(
   host: string,
   ports: readonly number[],
   o: { readonly concurrency: number; readonly connectTimeoutMs: number; readonly deadline: number; readonly signal?: AbortSignal },

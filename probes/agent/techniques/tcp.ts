@@ -13,7 +13,7 @@ import { redactText } from '../redact.js';
  * Sent when the spec names no payload: not valid in any common protocol, so HTTP
  * servers answer 400 and proxies decide (reset/close) instead of waiting for more.
  */
-export const DEFAULT_TCP_PAYLOAD = 'MESHPROBE\r\n\r\n';
+const DEFAULT_TCP_PAYLOAD = 'MESHPROBE\r\n\r\n';
 
 /** Stop reading this long after the last data: enough to see a close that follows a banner. */
 const IDLE_AFTER_DATA_MS = 150;

@@ -15,7 +15,7 @@ import { redactText } from '../redact.js';
 import { peerChainPem, readTlsFacts, tlsConnectOptions } from '../tls-facts.js';
 
 /** How long to keep reading after secureConnect (bounded by the attempt timeout). */
-export const TLS_READ_WINDOW_MS = 400;
+const TLS_READ_WINDOW_MS = 400;
 
 /**
  * A bare CRLF: HTTP/1.x servers ignore it (RFC 9112 §2.2), so it provokes the server's

@@ -138,7 +138,7 @@ function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding
   if (ep.ordinary === undefined) {
     return finding('inconclusive', `${subject}; the ordinary handshake (${DEFAULT_PROBE}) was not made, so the negotiated protocol, cipher and certificate of this untrusted path are unknown.`, all);
   }
-  if (!tls || !tls.handshake || tls.protocol === null) {
+  if (!tls?.handshake || tls.protocol === null) {
     return ep.ordinary.outcome.kind === 'inconclusive'
       ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.${note}`, all)
       : finding('fails', `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`, all);

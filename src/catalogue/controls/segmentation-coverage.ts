@@ -21,7 +21,7 @@ export const SEGMENTATION_SLICES: readonly RequiredSlice[] = [
  * Namespaces that must be isolated from the CDE and that a probe pod is placed in: out-of-scope
  * application and tenant namespaces (the plan's from-namespace vantages, plan/select.ts).
  */
-export function outOfScopeNamespaces(input: JudgeInput): string[] {
+function outOfScopeNamespaces(input: JudgeInput): string[] {
   return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant')).map((n) => n.name).sort();
 }
 

@@ -19,7 +19,7 @@ export function sweepEvidence(input: JudgeInput, keep: (e: Evidence) => boolean)
 }
 
 /** Open ports the pod does not declare, ascending. */
-export function undeclaredPorts(e: Evidence): number[] {
+function undeclaredPorts(e: Evidence): number[] {
   const declared = new Set(e.attempt.sweep?.declared ?? []);
   return (e.observation?.sweep?.open ?? []).filter((p) => !declared.has(p));
 }

@@ -26,7 +26,7 @@ export function isTcp(port: TargetPort): boolean {
 }
 
 /** True unless the port's name or appProtocol says it is a non-HTTP protocol. */
-export function mayBeHttp(port: TargetPort): boolean {
+function mayBeHttp(port: TargetPort): boolean {
   const label = port.appProtocol ?? port.name ?? '';
   return !NON_HTTP.test(label);
 }

@@ -10,7 +10,7 @@ import { tlsHandshake } from './tls-handshake.js';
  * anonymous ones included: a server whose legacy suites are all outside DEFAULT would
  * otherwise look like it refused the version.
  */
-export const LEGACY_TLS_CIPHERS = 'ALL:eNULL:@SECLEVEL=0';
+const LEGACY_TLS_CIPHERS = 'ALL:eNULL:@SECLEVEL=0';
 
 /**
  * Where legacy versions are tried: every port of a user-named --untrusted-path endpoint

@@ -4,7 +4,7 @@ import type { CliCommand } from '../command.js';
 import { EXIT } from '../../shared/exit-codes.js';
 
 /** The catalogue as plain data. */
-export function catalogueDocument(): { controls: object[]; probes: object[] } {
+function catalogueDocument(): { controls: object[]; probes: object[] } {
   return {
     controls: CONTROLS.map((c) => ({ id: c.id, requirement: c.requirement, title: c.title, holdsMeans: c.holdsMeans, probes: [...c.probeIds] })),
     probes: PROBES.map((p) => ({ id: p.id, title: p.title, technique: p.technique, vantages: [...p.vantages], secureLooksLike: p.secureLooksLike })),
@@ -12,7 +12,7 @@ export function catalogueDocument(): { controls: object[]; probes: object[] } {
 }
 
 /** The catalogue as text. */
-export function catalogueText(): string {
+function catalogueText(): string {
   const lines: string[] = [];
   for (const c of CONTROLS) {
     lines.push(`${c.requirement.padEnd(8)} ${c.title}`, `         holds when: ${c.holdsMeans}`, `         probes: ${c.probeIds.length > 0 ? c.probeIds.join(', ') : '(none: not evidenced at runtime)'}`, '');

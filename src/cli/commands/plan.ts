@@ -68,7 +68,7 @@ function identityLines(plan: RunPlan): string[] {
  * How the run bounds its cost beyond the listed attempts: the phase-2 attempts (made only where
  * the L4 attempt connects, in the same pods) and the listener-sweep round before the main pods.
  */
-export function phaseLines(plan: RunPlan): string[] {
+function phaseLines(plan: RunPlan): string[] {
   const l4 = plan.attempts.filter((a) => a.role === 'probe' && a.probeId === 'tcp-reach' && a.vantage.kind !== 'host').length;
   const lines = [
     `Phase 2: up to ${plan.phaseTwo} app attempts (plaintext HTTP, unauthenticated HTTP, TLS, mesh bypass) from vantages whose L4 attempt connects (${l4} L4 attempts), in the same pods after phase 1; included in the count above.`,

@@ -36,7 +36,7 @@ export function withVisibleWarnings(progress: ProgressSink, stderr: (t: string) 
 /**
  * Write a chunked rendering in ~60 KiB pieces, each cut after a line break (so `write`, which
  * ends text without one with a newline, prints exactly the rendering). `-o json` of a
- * 100 000-attempt run is ~240 MB: it is never one string.
+ * 100 000-attempt run is hundreds of MB (see `npm run bench`): it is never one string.
  */
 export function writeChunked(chunks: Iterable<string>, write: (text: string) => void, pieceSize = 60 * 1024): void {
   let pending = '';
@@ -52,7 +52,7 @@ export function writeChunked(chunks: Iterable<string>, write: (text: string) => 
 }
 
 /** True when ora draws on stderr (the same rule as progressFor in main.ts). */
-export function spinnerOn(ctx: CliContext): boolean {
+function spinnerOn(ctx: CliContext): boolean {
   return process.stderr.isTTY === true && !ctx.options.quiet && ctx.options.output === 'text';
 }
 

@@ -10,7 +10,7 @@ import type { CipherClass } from '../cipher-suite.js';
 export type ProtocolName = 'SSLv2' | 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
 /** A rule that makes a finding: how bad, and why (one clause, names its basis). */
-export interface ProfileRule {
+interface ProfileRule {
   readonly severity: FindingSeverity;
   readonly reason: string;
 }

@@ -37,16 +37,16 @@ export class JsonString {
     this.#pieces = pieces;
   }
   *chunks(): Generator<string> {
-    const escape = (text: string): string => JSON.stringify(text).slice(1, -1);
+    const inner = (text: string): string => JSON.stringify(text).slice(1, -1);
     yield '"';
     let held = '';
     for (const piece of this.#pieces()) {
       const text = `${held}${piece}`;
       const last = text.charCodeAt(text.length - 1);
       held = last >= 0xd800 && last <= 0xdbff ? text.slice(-1) : '';
-      yield escape(held === '' ? text : text.slice(0, -1));
+      yield inner(held === '' ? text : text.slice(0, -1));
     }
-    yield `${escape(held)}"`;
+    yield `${inner(held)}"`;
   }
   toJSON(): string {
     return joinChunks(this.#pieces());

@@ -10,7 +10,7 @@ import { renderTap, renderTapChunks } from './tap.js';
 import { renderText } from './text.js';
 
 export { renderHtml, renderHtmlChunks } from './html.js';
-export { joinChunks, type Chunks } from './chunks.js';
+export type { Chunks } from './chunks.js';
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText };
 export { renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks };
 

@@ -28,7 +28,7 @@ export interface Matrix {
 }
 
 /** Row label of an attempt's vantage. */
-export function sourceLabel(e: Evidence): string {
+function sourceLabel(e: Evidence): string {
   const v = e.attempt.vantage;
   if (v.kind === 'identity') return `${v.namespace} (as ${v.workload})`;
   return v.kind === 'from-namespace' || v.kind === 'same-namespace' ? v.namespace : v.kind === 'probe-namespace' ? '(new pod)' : '(host)';
@@ -64,11 +64,14 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
     const col = columnOf(e);
     if (col === undefined) continue;
     const source = sourceLabel(e);
-    const row = (cells[source] ??= {});
+    cells[source] ??= {};
+    const row = cells[source];
     const next = cellOf(e);
     if (RANK[next] > RANK[row[col] ?? 'none']) row[col] = next;
     if (e.outcome.kind === 'blocked' && e.outcome.proof !== undefined) {
-      ((named[source] ??= {})[col] ??= new Set()).add(e.outcome.proof.reference);
+      named[source] ??= {};
+      named[source][col] ??= new Set();
+      named[source][col].add(e.outcome.proof.reference);
     }
   }
   const sources = Object.keys(cells).sort();
@@ -84,7 +87,8 @@ export function reachabilityMatrix(report: Pick<Report, 'evidence'>): Matrix {
         if (!references.includes(r)) references.push(r);
         return references.indexOf(r);
       });
-      (proofs[s] ??= {})[t] = indexes;
+      proofs[s] ??= {};
+      proofs[s][t] = indexes;
     }
   }
   return { sources, targets, cells, references, proofs };

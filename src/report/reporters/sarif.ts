@@ -26,7 +26,7 @@ export function* renderSarifChunks(report: Report): Generator<string> {
     const unique = new Map<string, { name: string; kind: string; fullyQualifiedName: string }>();
     for (const id of v.evidenceIds) {
       const e = index.get(id);
-      if (!e || e.attempt.role !== 'probe') continue;
+      if (e?.attempt.role !== 'probe') continue;
       const name = targetLabel(e);
       const fullyQualifiedName = `${e.attempt.target.kind}/${name}`;
       if (!unique.has(fullyQualifiedName)) unique.set(fullyQualifiedName, { name, kind: 'resource', fullyQualifiedName });

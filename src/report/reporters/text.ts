@@ -35,7 +35,7 @@ function coverage(report: Report): string[] {
 }
 
 /** Reasons printed per control without --verbose: a cluster-wide run has one per attempt, which buries the table. */
-export const REASONS_SHOWN = 5;
+const REASONS_SHOWN = 5;
 
 function reasons(report: Report, verbose: boolean): string[] {
   const shown = report.verdicts.filter((v) => verbose || v.status === 'fails' || v.status === 'inconclusive');
@@ -66,12 +66,12 @@ function matrix(report: Report): string[] {
   const w = Math.max(6, ...m.sources.map((s) => s.length));
   const lines = ['Reachability (rows: source, columns: target namespace; X open, . blocked, ? inconclusive):'];
   // One space between the longest source name and the first column.
-  m.targets.forEach((t, i) => lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`));
+  for (const [i, t] of m.targets.entries()) lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`);
   for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${cellChar(m, s, t)} `).join('')}`);
   if (m.references.length > 0) {
     lines.push('  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to '
       + '(+ = several):');
-    m.references.forEach((r, i) => lines.push(`    ${referenceMark(i)} = ${r}`));
+    for (const [i, r] of m.references.entries()) lines.push(`    ${referenceMark(i)} = ${r}`);
   }
   lines.push('');
   return lines;
@@ -85,5 +85,5 @@ function cleanup(report: Report): string[] {
 
 /** Render the terminal summary; `verbose` shows reasons for every control. */
 export function renderText(report: Report, options: { readonly verbose?: boolean } = {}): string {
-  return [...header(report), ...controlTable(report), ...coverage(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report)].join('\n') + '\n';
+  return [...header(report), ...controlTable(report), ...coverage(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report), ''].join('\n');
 }

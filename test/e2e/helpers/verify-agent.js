@@ -1,8 +1,8 @@
-// Verification client run INSIDE the lab (image lab.local/node:20, `node -e`), independent of
+// Verification client run INSIDE the lab (image lab.local/node:24, `node -e`), independent of
 // meshprobe: it proves each scenario workload behaves as its manifest says before meshprobe's
 // verdicts are compared with that ground truth. Input: env CHECKS (JSON list); output: one
 // JSON line per check. Every attempt is bounded by its own timeout; targets are lab ClusterIPs.
-const net = require('net'), tls = require('tls'), fs = require('fs'), dgram = require('dgram');
+const net = require('node:net'), tls = require('node:tls'), fs = require('node:fs'), dgram = require('node:dgram');
 // A plain DNS query (id 0xabcd, RD, one question: mp-verify.meshprobe.invalid IN A).
 const DNS_QUERY = Buffer.from('abcd01000001000000000000096d702d766572696679096d65736870726f626507696e76616c69640000010001', 'hex');
 const checks = JSON.parse(process.env.CHECKS);
@@ -20,7 +20,7 @@ function one(c) {
     const onError = (e) => finish({ result: e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ECONNRESET' ? 'reset' : 'error', code: e.code, message: e.message });
     if (c.kind === 'udp') {
       const s = dgram.createSocket('udp4');
-      sock = { destroy: () => { try { s.close(); } catch (e) { /* closed */ } } };
+      sock = { destroy: () => { try { s.close(); } catch { /* closed */ } } };
       s.on('error', onError);
       s.on('message', (m) => finish({ result: 'udp-reply', bytes: m.length, rcode: m.length >= 4 ? m[3] & 0x0f : undefined }));
       s.connect(c.port, c.host, () => s.send(DNS_QUERY));
@@ -29,7 +29,7 @@ function one(c) {
     const request = `GET ${c.path || '/'} HTTP/1.1\r\nHost: ${c.host}\r\nConnection: close\r\n\r\n`;
     if (c.kind === 'tls') {
       const o = { host: c.host, port: c.port, rejectUnauthorized: false, ALPNProtocols: c.alpn, minVersion: c.minVersion || 'TLSv1', maxVersion: c.maxVersion, ciphers: 'DEFAULT@SECLEVEL=0' };
-      if (c.clientCert) { o.cert = fs.readFileSync(c.clientCert + '/tls.crt'); o.key = fs.readFileSync(c.clientCert + '/tls.key'); }
+      if (c.clientCert) { o.cert = fs.readFileSync(`${c.clientCert}/tls.crt`); o.key = fs.readFileSync(`${c.clientCert}/tls.key`); }
       sock = tls.connect(o, () => {
         out.connected = true;
         const peer = sock.getPeerCertificate(true);
@@ -38,8 +38,8 @@ function one(c) {
       });
       sock.on('data', onData);
       sock.on('error', (e) => {
-        const peer = sock.getPeerCertificate && sock.getPeerCertificate();
-        if (peer && peer.subjectaltname) out.san = peer.subjectaltname;
+        const peer = sock.getPeerCertificate?.();
+        if (peer?.subjectaltname) out.san = peer.subjectaltname;
         onError(e);
       });
       sock.on('end', () => finish({ result: out.bytes ? 'http?' : 'eof' }));

@@ -124,7 +124,7 @@ function jobManifest(ns: string, name: string, checks: string, withClientCert: b
           ...(withClientCert ? { volumes: [{ name: 'client', secret: { secretName: 'mesh-client-tls', defaultMode: 0o444 } }] } : {}),
           containers: [{
             name: 'verify',
-            image: 'lab.local/node:20',
+            image: 'lab.local/node:24',
             imagePullPolicy: 'Never',
             command: ['/usr/bin/node', '-e', script],
             env: [{ name: 'CHECKS', value: checks }],

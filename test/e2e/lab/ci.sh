@@ -23,7 +23,7 @@ kubeconfig=$(bash "$LAB" up | tail -1)
 echo "[lab-ci] lab up in $(( $(date +%s) - start ))s; KUBECONFIG=$kubeconfig" >&2
 export KUBECONFIG="$kubeconfig"
 export MESHPROBE_LAB_KUBECONFIG="$kubeconfig"
-export MESHPROBE_LAB_AGENT_IMAGE=lab.local/node:20
+export MESHPROBE_LAB_AGENT_IMAGE=lab.local/node:24
 set +e
 "$@"
 rc=$?

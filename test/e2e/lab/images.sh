@@ -5,13 +5,16 @@
 # Sourced by lab.sh (needs CACHE, LAB_DIR, GHOST_BIN, log(), out_grep()).
 #
 #   registry.k8s.io/pause:3.10   static pause (test/e2e/lab/images/pause.c)
-#   lab.local/node:20            host /usr/bin/node + the libraries ldd lists; USER 65532
+#   lab.local/node:24            Node 24 LTS (npm `node` package via test/lts-node.sh) + the
+#                                libraries ldd lists; USER 65532. The agent image of the e2e suite.
+#   lab.local/node:20            host /usr/bin/node (v20) + the libraries ldd lists; USER 65532.
+#                                Kept for branches that still name it; nothing on main uses it.
 #   lab.local/workload:1         node + test/e2e/lab/workload/server.js (see its header)
 #   lab.local/mtls-sidecar:1     ghostunnel (+ libc, it is a cgo build); USER 65532
 #   lab.local/coredns:1.12.1     static CoreDNS (minimal plugin set); USER 65532
 
 IMAGES_DIR="$CACHE/images"
-LAB_IMAGES=(registry.k8s.io/pause:3.10 lab.local/node:20 lab.local/workload:1 lab.local/mtls-sidecar:1 "lab.local/coredns:${COREDNS_VERSION#v}")
+LAB_IMAGES=(registry.k8s.io/pause:3.10 lab.local/node:20 lab.local/node:24 lab.local/workload:1 lab.local/mtls-sidecar:1 "lab.local/coredns:${COREDNS_VERSION#v}")
 
 # mkimage REF ROOTFS OUT.tar ENTRYPOINT_JSON USER [CMD_JSON]
 # single-layer docker-archive, deterministic layer tar (after shared/lab-notes/mkimage.sh)
@@ -53,17 +56,29 @@ inputs_hash() { # files... -> sha256 of their contents and of this script
   { cat "$@" "$LAB_DIR/images.sh"; } | sha256sum | cut -d' ' -f1
 }
 
-node_inputs() { echo /usr/bin/node; ldd /usr/bin/node | grep -oE '/[^ ]+'; }
+node_inputs() { # [node binary] -> it and its libraries (default: the host's /usr/bin/node)
+  local bin=${1:-/usr/bin/node}
+  echo "$bin"; ldd "$bin" | grep -oE '/[^ ]+'
+}
+
+node_binary() { # lab.local/node:<major> -> the node binary that image packs
+  case $1 in
+    lab.local/node:20) echo /usr/bin/node ;;
+    lab.local/node:24) echo "$(bash "$LAB_DIR/../../lts-node.sh")/node" ;;
+    *) echo "images.sh: no node binary for $1" >&2; return 1 ;;
+  esac
+}
 
 build_image() { # ref -> $IMAGES_DIR/<file>.tar (+ .hash)
-  local ref=$1 name hash r tar
+  local ref=$1 name hash r tar node_bin=
   name=$(echo "$ref" | tr '/:' '__')
   tar="$IMAGES_DIR/$name.tar"
   mkdir -p "$IMAGES_DIR"
+  if [[ $ref == lab.local/node:* ]]; then node_bin=$(node_binary "$ref"); fi
   # shellcheck disable=SC2046 # node_inputs is a list of paths without spaces
   case $ref in
     registry.k8s.io/pause:*) hash=$(inputs_hash "$LAB_DIR/images/pause.c") ;;
-    lab.local/node:*) hash=$(inputs_hash $(node_inputs)) ;;
+    lab.local/node:*) hash=$(inputs_hash $(node_inputs "$node_bin")) ;;
     lab.local/workload:*) hash=$(inputs_hash $(node_inputs) "$LAB_DIR/workload/server.js") ;;
     lab.local/mtls-sidecar:*) hash=$(inputs_hash "$GHOST_BIN/ghostunnel") ;;
     lab.local/coredns:*) hash=$(inputs_hash "$COREDNS_BIN/coredns") ;;
@@ -78,7 +93,7 @@ build_image() { # ref -> $IMAGES_DIR/<file>.tar (+ .hash)
       gcc -static -Os -s -o "$r/pause" "$LAB_DIR/images/pause.c"
       mkimage "$ref" "$r" "$tar" '["/pause"]' 65535:65535 ;;
     lab.local/node:*)
-      base_rootfs "$r"; copy_with_libs /usr/bin/node /usr/bin/node "$r"
+      base_rootfs "$r"; copy_with_libs "$node_bin" /usr/bin/node "$r"
       mkimage "$ref" "$r" "$tar" '["/usr/bin/node"]' 65532:65532 ;;
     lab.local/workload:*)
       base_rootfs "$r"; copy_with_libs /usr/bin/node /usr/bin/node "$r"

@@ -573,7 +573,7 @@ spec:
 ---
 EOF
     smoke_pod server lab.local/workload:1 "app: smoke-server" '["--http", "8080"]'
-    smoke_pod client lab.local/node:20 "app: smoke-client" '["-e", "setInterval(() => {}, 1 << 30)"]'
+    smoke_pod client lab.local/node:24 "app: smoke-client" '["-e", "setInterval(() => {}, 1 << 30)"]'
   } | kc apply -f - >/dev/null
   kc -n "$SMOKE_NS" wait --for=condition=Ready pod/server pod/client --timeout=120s >/dev/null ||
     { kc -n "$SMOKE_NS" describe pods >&2; die "smoke pods not Ready"; }

@@ -24,7 +24,7 @@ export const NETNS_PORTS = {
 } as const;
 
 /** The iptables rules (INPUT chain of the test namespace) giving each port its behaviour. */
-export const NETNS_RULES: readonly (readonly string[])[] = [
+const NETNS_RULES: readonly (readonly string[])[] = [
   ['-A', 'INPUT', '-p', 'tcp', '--dport', String(NETNS_PORTS.drop), '-j', 'DROP'],
   ['-A', 'INPUT', '-p', 'tcp', '--dport', String(NETNS_PORTS.rejectIcmpPort), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
   ['-A', 'INPUT', '-p', 'tcp', '--dport', String(NETNS_PORTS.rejectSynReset), '--syn', '-j', 'REJECT', '--reject-with', 'tcp-reset'],

@@ -38,7 +38,7 @@ export interface Expectation {
 }
 
 /** One row of the table: a sentence, the attempt, the expectation. */
-export interface WireCase {
+interface WireCase {
   readonly sentence: string;
   readonly spec: AttemptSpec;
   readonly expect: Expectation;
@@ -50,7 +50,7 @@ export interface WireCases {
   readonly close: () => Promise<void>;
 }
 
-export const SPIFFE_ID = 'spiffe://cluster.local/ns/demo/sa/server';
+const SPIFFE_ID = 'spiffe://cluster.local/ns/demo/sa/server';
 const ISTIO_ALPN = ['istio-http/1.1', 'istio', 'http/1.1'];
 const TIMEOUT_MS = 5000;
 /** Cases that must wait for silence use a short timeout. */
@@ -63,7 +63,10 @@ function spec(id: string, technique: AttemptSpec['technique'], port: number, ext
 /** Start every server and describe the attempts against them. */
 export async function startWireCases(): Promise<WireCases> {
   const servers: (TestServer | TestDnsServer)[] = [];
-  const keep = <S extends TestServer | TestDnsServer>(s: S): S => (servers.push(s), s);
+  const keep = <S extends TestServer | TestDnsServer>(s: S): S => {
+    servers.push(s);
+    return s;
+  };
   const ca = mintCa('meshprobe test mesh CA');
   const leaf = mintCert({ emptySubject: true, issuer: ca, uris: [SPIFFE_ID], sanCritical: true });
   const chain = { key: leaf.keyPem, cert: leaf.certPem + ca.certPem };
@@ -171,7 +174,7 @@ export async function startWireCases(): Promise<WireCases> {
 }
 
 /** The URI SANs of a PEM certificate. */
-export function uriSans(pem: string): string[] {
+function uriSans(pem: string): string[] {
   const san = new X509Certificate(pem).subjectAltName ?? '';
   return san.split(', ').filter((s) => s.startsWith('URI:')).map((s) => s.slice(4));
 }

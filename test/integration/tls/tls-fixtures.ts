@@ -81,8 +81,12 @@ export async function runTlsCommand(args: Readonly<Record<string, unknown>>, opt
     args,
     progress: SILENT_PROGRESS,
     signal: new AbortController().signal,
-    stdout: (t) => void (stdout += t.endsWith('\n') ? t : `${t}\n`),
-    stderr: (t) => void (stderr += t.endsWith('\n') ? t : `${t}\n`),
+    stdout: (t) => {
+      stdout += t.endsWith('\n') ? t : `${t}\n`;
+    },
+    stderr: (t) => {
+      stderr += t.endsWith('\n') ? t : `${t}\n`;
+    },
     setForcedExitHint: () => undefined,
   });
   return { code, stdout, stderr };
@@ -120,7 +124,8 @@ export function parseSslscanXml(xml: string): SslscanFacts {
   const ciphers: Record<string, string[]> = {};
   for (const m of xml.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* cipher="([^"]+)"/g)) {
     const version = m[1] === 'TLSv1.0' ? 'TLSv1' : (m[1] ?? '');
-    (ciphers[version] ??= []).push(m[2] ?? '');
+    ciphers[version] ??= [];
+    ciphers[version].push(m[2] ?? '');
   }
   for (const list of Object.values(ciphers)) list.sort();
   const pk = /<pk error="false" type="([^"]+)" (?:curve_name="[^"]*" )?bits="(\d+)"/.exec(xml);
@@ -157,7 +162,7 @@ export function sslscan(host: string, port: number): Promise<SslscanFacts> {
 }
 
 /** sslscan is installed (Debian package `sslscan`; .ci/run installs it). */
-export function sslscanAvailable(): Promise<boolean> {
+function sslscanAvailable(): Promise<boolean> {
   return new Promise((resolve) => execFile('sslscan', ['--version'], (err) => resolve(err === null)));
 }
 

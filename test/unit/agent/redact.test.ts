@@ -32,7 +32,7 @@ t.test('token-like values are redacted and ordinary text is left alone', async (
     ['Bearer abcdefghijklmnop', `Bearer ${REDACTED}`],
     ['Bearer realm="mesh", error="invalid_token"', 'Bearer realm="mesh", error="invalid_token"'],
     ['Basic dXNlcjpwYXNzd29yZA==', `Basic ${REDACTED}`],
-    ['key ' + 'a1'.repeat(24), `key ${REDACTED}`],
+    [`key ${'a1'.repeat(24)}`, `key ${REDACTED}`],
     ['{"password":"hunter2","user":"app"}', `{"password":"${REDACTED}","user":"app"}`],
     ['{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"hunter2\\"}', `{\\"name\\":\\"DB_PASSWORD\\",\\"value\\":\\"${REDACTED}\\"}`],
     ['proxy https://ops:hunter2@proxy.internal:3128', `proxy https://ops:${REDACTED}@proxy.internal:3128`],

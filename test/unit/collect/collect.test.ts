@@ -10,7 +10,7 @@ const done = (count: number): string =>
 
 t.test('clean output gives every observation in expected-id order, the self-check and no problems', async (t) => {
   // Given lines out of order, as the agent writes them when attempts finish
-  const text = [obs('b'), obs('a', { transport: 'connected', errorCode: undefined, bytesReceived: 5 }), done(2)].join('\n') + '\n';
+  const text = [obs('b'), obs('a', { transport: 'connected', errorCode: undefined, bytesReceived: 5 }), done(2), ''].join('\n');
   // When collected
   const result = collectObservations(text, ['a', 'b']);
   // Then

@@ -26,7 +26,7 @@ t.test('an identity pod is created after its batch ConfigMap and is controlled b
   // Then the pod's only ownerReference is the ConfigMap, as controller, with the uid the API gave it
   t.ok(cm?.metadata?.uid, 'the ConfigMap got a uid');
   t.same(pod?.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'ConfigMap', name: cm?.metadata?.name, uid: cm?.metadata?.uid, controller: true, blockOwnerDeletion: false }]);
-  t.equal((pod?.spec as { serviceAccountName?: string }).serviceAccountName, 'front-sa');
+  t.equal((pod?.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName, 'front-sa');
   t.match(pod?.metadata?.labels, { tier: 'web', 'meshprobe.io/run-id': RUN });
   t.same(Object.keys(pod?.metadata?.labels ?? {}).filter((k) => !k.includes('meshprobe') && !k.includes('istio') && k !== 'app.kubernetes.io/managed-by'), ['tier'], 'only the identity labels');
   const creates = api.calls.filter((c) => c.op === 'create').map((c) => `${c.kind}/${c.name}`);

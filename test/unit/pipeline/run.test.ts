@@ -82,7 +82,7 @@ t.test('a run creates its namespace, ConfigMaps and pods, collects evidence and 
 
 t.test('an image that cannot be pulled aborts with E_IMAGE_PULL naming the image and --agent-image; cleanup still runs', async (t) => {
   const api = fake({
-    podStatus: (pod) => ({ phase: 'Pending', containerStatuses: [{ image: 'registry.invalid/node:20', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.invalid/node:20"' } } }] }),
+    podStatus: () => ({ phase: 'Pending', containerStatuses: [{ image: 'registry.invalid/node:20', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.invalid/node:20"' } } }] }),
   });
   const { options } = setup(t, { agentImage: 'registry.invalid/node:20' });
   const result = await runConformance(options, deps(api));

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { buildInventory } from '../../../src/discover/targets.js';
 import type { ScopeOptions } from '../../../src/discover/namespaces.js';
@@ -130,18 +131,18 @@ t.test('the identity pod carries the workload identity and nothing else of it', 
   if (planned?.identity === undefined) return t.fail('no identity pod');
   const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: `${planned.name}-batch`, uid: 'uid-1' };
   const m = probePodManifest({ runId: RUN, name: planned.name, namespace: planned.namespace, vantage: planned.vantage, image: 'node:20', activeDeadlineSeconds: 60, identity: { workload: planned.identity, owner } });
-  const spec = m.spec as Record<string, any>;
+  const spec = m.spec as unknown as V1PodSpec;
   // Then: the workload's labels and ServiceAccount, meshprobe's labels, a controller that is the run's ConfigMap
   t.match(m.metadata?.labels, { app: 'web', tier: 'front', 'app.kubernetes.io/managed-by': 'meshprobe', 'meshprobe.io/run-id': RUN });
   t.notOk('pod-template-hash' in (m.metadata?.labels ?? {}));
-  t.equal(spec['serviceAccountName'], 'frontend');
+  t.equal(spec.serviceAccountName, 'frontend');
   t.same(m.metadata?.ownerReferences, [{ ...owner, controller: true, blockOwnerDeletion: false }]);
   // never Ready, no token, no volumes/env/secrets of the workload
-  t.same(spec['readinessGates'], [{ conditionType: NEVER_READY_CONDITION }]);
-  t.equal(spec['automountServiceAccountToken'], false);
-  t.same(spec['volumes'].map((v: { name: string }) => v.name), ['meshprobe']);
+  t.same(spec.readinessGates, [{ conditionType: NEVER_READY_CONDITION }]);
+  t.equal(spec.automountServiceAccountToken, false);
+  t.same(spec.volumes?.map((v) => v.name), ['meshprobe']);
   t.notMatch(JSON.stringify(m), /db-creds|DB_PASSWORD|app:1/);
-  t.equal(spec['activeDeadlineSeconds'], 60);
+  t.equal(spec.activeDeadlineSeconds, 60);
 });
 
 t.test('only ingress peers and the own namespace\'s policies make a label "policy-used"', async (t) => {

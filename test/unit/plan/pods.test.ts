@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { V1Container, V1PodSpec, V1SeccompProfile } from '@kubernetes/client-node';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { echoPodManifest, echoServiceManifest, namespaceManifest, probePodManifest, agentConfigMap, batchConfigMap } from '../../../src/plan/pods.js';
 import { newRunId, isValidRunId } from '../../../src/cluster/labels.js';
@@ -10,33 +11,33 @@ const RUN = '20261123-185612-a1b2';
  * policy/check_*.go, MESH-NOTES §F.1), one function per check, returning a failure or ''.
  */
 type Check = (pod: KubeObject) => string;
-const spec = (pod: KubeObject): Record<string, any> => pod.spec as Record<string, any>;
-const containers = (pod: KubeObject): Record<string, any>[] => [...(spec(pod)['containers'] ?? []), ...(spec(pod)['initContainers'] ?? [])];
+const spec = (pod: KubeObject): V1PodSpec => pod.spec as unknown as V1PodSpec;
+const containers = (pod: KubeObject): V1Container[] => [...(spec(pod).containers ?? []), ...(spec(pod).initContainers ?? [])];
 const RESTRICTED: Record<string, Check> = {
-  hostNamespaces: (p) => (spec(p)['hostNetwork'] || spec(p)['hostPID'] || spec(p)['hostIPC'] ? 'host namespaces' : ''),
+  hostNamespaces: (p) => (spec(p).hostNetwork || spec(p).hostPID || spec(p).hostIPC ? 'host namespaces' : ''),
   privileged: (p) => (containers(p).some((c) => c.securityContext?.privileged === true) ? 'privileged' : ''),
-  hostPorts: (p) => (containers(p).some((c) => (c.ports ?? []).some((x: any) => x.hostPort)) ? 'hostPort' : ''),
-  hostPathVolumes: (p) => ((spec(p)['volumes'] ?? []).some((v: any) => v.hostPath) ? 'hostPath' : ''),
-  restrictedVolumes: (p) => ((spec(p)['volumes'] ?? []).every((v: any) => ['configMap', 'downwardAPI', 'emptyDir', 'projected', 'secret', 'csi', 'persistentVolumeClaim', 'ephemeral', 'image'].some((k) => k in v)) ? '' : 'volume type'),
+  hostPorts: (p) => (containers(p).some((c) => (c.ports ?? []).some((x) => x.hostPort)) ? 'hostPort' : ''),
+  hostPathVolumes: (p) => ((spec(p).volumes ?? []).some((v) => v.hostPath) ? 'hostPath' : ''),
+  restrictedVolumes: (p) => ((spec(p).volumes ?? []).every((v) => ['configMap', 'downwardAPI', 'emptyDir', 'projected', 'secret', 'csi', 'persistentVolumeClaim', 'ephemeral', 'image'].some((k) => k in v)) ? '' : 'volume type'),
   allowPrivilegeEscalation: (p) => (containers(p).every((c) => c.securityContext?.allowPrivilegeEscalation === false) ? '' : 'allowPrivilegeEscalation'),
   capabilitiesDropAll: (p) => (containers(p).every((c) => (c.securityContext?.capabilities?.drop ?? []).includes('ALL')) ? '' : 'drop ALL'),
-  capabilitiesAdd: (p) => (containers(p).every((c) => (c.securityContext?.capabilities?.add ?? []).every((x: string) => x === 'NET_BIND_SERVICE')) ? '' : 'add caps'),
-  runAsNonRoot: (p) => (spec(p)['securityContext']?.runAsNonRoot === true || containers(p).every((c) => c.securityContext?.runAsNonRoot === true) ? '' : 'runAsNonRoot'),
-  runAsUser: (p) => (spec(p)['securityContext']?.runAsUser === 0 || containers(p).some((c) => c.securityContext?.runAsUser === 0) ? 'runAsUser 0' : ''),
+  capabilitiesAdd: (p) => (containers(p).every((c) => (c.securityContext?.capabilities?.add ?? []).every((x) => x === 'NET_BIND_SERVICE')) ? '' : 'add caps'),
+  runAsNonRoot: (p) => (spec(p).securityContext?.runAsNonRoot === true || containers(p).every((c) => c.securityContext?.runAsNonRoot === true) ? '' : 'runAsNonRoot'),
+  runAsUser: (p) => (spec(p).securityContext?.runAsUser === 0 || containers(p).some((c) => c.securityContext?.runAsUser === 0) ? 'runAsUser 0' : ''),
   seccomp: (p) => {
-    const ok = (s: any): boolean => s?.type === 'RuntimeDefault' || s?.type === 'Localhost';
-    return ok(spec(p)['securityContext']?.seccompProfile) || containers(p).every((c) => ok(c.securityContext?.seccompProfile)) ? '' : 'seccomp';
+    const ok = (s: V1SeccompProfile | undefined): boolean => s?.type === 'RuntimeDefault' || s?.type === 'Localhost';
+    return ok(spec(p).securityContext?.seccompProfile) || containers(p).every((c) => ok(c.securityContext?.seccompProfile)) ? '' : 'seccomp';
   },
-  sysctls: (p) => ((spec(p)['securityContext']?.sysctls ?? []).length === 0 ? '' : 'sysctls'),
+  sysctls: (p) => ((spec(p).securityContext?.sysctls ?? []).length === 0 ? '' : 'sysctls'),
   probesNoHost: (p) => (containers(p).some((c) => c.readinessProbe?.tcpSocket?.host || c.livenessProbe?.httpGet?.host) ? 'probe host' : ''),
 };
 
-const probePod = probePodManifest({ runId: RUN, name: `mp-${RUN}-pn000000-0`, namespace: `meshprobe-${RUN}`, vantage: { kind: 'probe-namespace' }, image: 'lab.local/node:20', activeDeadlineSeconds: 300 });
-const foreignPod = probePodManifest({ runId: RUN, name: `mp-${RUN}-fn000000-0`, namespace: 'shop', vantage: { kind: 'from-namespace', namespace: 'shop' }, image: 'lab.local/node:20', activeDeadlineSeconds: 300 });
-const echoPod = echoPodManifest(RUN, 'lab.local/node:20', 600);
+const probePod = probePodManifest({ runId: RUN, name: `mp-${RUN}-pn000000-0`, namespace: `meshprobe-${RUN}`, vantage: { kind: 'probe-namespace' }, image: 'lab.local/node:24', activeDeadlineSeconds: 300 });
+const foreignPod = probePodManifest({ runId: RUN, name: `mp-${RUN}-fn000000-0`, namespace: 'shop', vantage: { kind: 'from-namespace', namespace: 'shop' }, image: 'lab.local/node:24', activeDeadlineSeconds: 300 });
+const echoPod = echoPodManifest(RUN, 'lab.local/node:24', 600);
 const identityPod = probePodManifest({
   runId: RUN, name: `mp-${RUN}-id000000-0`, namespace: 'web', vantage: { kind: 'identity', namespace: 'web', workload: 'frontend', serviceAccount: 'frontend' },
-  image: 'lab.local/node:20', activeDeadlineSeconds: 300,
+  image: 'lab.local/node:24', activeDeadlineSeconds: 300,
   identity: {
     workload: { namespace: 'web', workload: 'frontend', ownerKind: 'Deployment', serviceAccount: 'frontend', labels: { app: 'web', 'sidecar.istio.io/inject': 'true' }, enrolment: 'sidecar', admittedBy: [], withheld: [] },
     owner: { apiVersion: 'v1', kind: 'ConfigMap', name: `mp-${RUN}-id000000-0-batch`, uid: 'u1' },
@@ -50,16 +51,17 @@ for (const [name, pod] of [['probe pod', probePod], ['foreign probe pod', foreig
 
   t.test(`the ${name} has meshprobe's own hygiene settings`, async (t) => {
     const s = spec(pod);
-    const c = containers(pod)[0] ?? {};
-    t.equal(s['automountServiceAccountToken'], false, 'no service-account token');
-    t.equal(s['enableServiceLinks'], false, 'no service links');
-    t.equal(s['restartPolicy'], 'Never');
-    t.ok(typeof s['activeDeadlineSeconds'] === 'number' && s['activeDeadlineSeconds'] > 0, 'deadline');
-    t.equal(s['securityContext'].runAsUser, 65532);
-    t.equal(s['securityContext'].runAsGroup, 65532);
-    t.equal(c.securityContext.readOnlyRootFilesystem, true);
+    const c: V1Container = containers(pod)[0] ?? { name: 'missing' };
+    t.equal(s.automountServiceAccountToken, false, 'no service-account token');
+    t.equal(s.enableServiceLinks, false, 'no service links');
+    t.equal(s.restartPolicy, 'Never');
+    t.ok(typeof s.activeDeadlineSeconds === 'number' && s.activeDeadlineSeconds > 0, 'deadline');
+    t.equal(s.securityContext?.runAsUser, 65532);
+    t.equal(s.securityContext?.runAsGroup, 65532);
+    t.equal(c.securityContext?.readOnlyRootFilesystem, true);
     t.equal(c.imagePullPolicy, 'IfNotPresent');
-    t.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory, 'requests and limits');
+    const { requests, limits } = c.resources ?? {};
+    t.ok(requests?.['cpu'] && requests['memory'] && limits?.['cpu'] && limits['memory'], 'requests and limits');
     t.equal(containers(pod).length, 1, 'one container, so a second (sidecar) container is detectable');
     t.match(pod.metadata?.labels, {
       'app.kubernetes.io/managed-by': 'meshprobe', 'meshprobe.io/run-id': RUN,
@@ -71,9 +73,9 @@ for (const [name, pod] of [['probe pod', probePod], ['foreign probe pod', foreig
 }
 
 t.test('probe pods run the agent on their batch, mounted from the two ConfigMaps', async (t) => {
-  const c = containers(probePod)[0] ?? {};
+  const c: V1Container = containers(probePod)[0] ?? { name: 'missing' };
   t.same(c.command, ['node', '/meshprobe/agent.mjs', '/meshprobe/batch.json']);
-  t.same(spec(probePod)['volumes'][0].projected.sources.map((s: any) => s.configMap.name), [`meshprobe-agent-${RUN}`, `mp-${RUN}-pn000000-0-batch`]);
+  t.same(spec(probePod).volumes?.[0]?.projected?.sources?.map((s) => s.configMap?.name), [`meshprobe-agent-${RUN}`, `mp-${RUN}-pn000000-0-batch`]);
   t.equal(foreignPod.metadata?.labels?.['meshprobe.io/vantage'], 'from-namespace.shop');
 });
 

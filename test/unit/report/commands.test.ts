@@ -20,8 +20,12 @@ async function run(cmd: CliCommand, args: Record<string, unknown>, output: Outpu
     args,
     progress: SILENT_PROGRESS,
     signal: new AbortController().signal,
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
     setForcedExitHint: () => undefined,
   };
   return { code: await cmd.run(ctx), out, err };

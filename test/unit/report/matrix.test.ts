@@ -43,8 +43,8 @@ t.test('the text and HTML matrices mark those cells and list the reference', asy
   const report = { evidence: evidence(), run: { tool: { name: 'meshprobe', version: '0' }, runId: 'r', startedAt: T0, finishedAt: T0 }, inventory: { cluster: { server: 's', context: 'c' }, namespaces: [] }, verdicts: [], summary: { holds: 0, fails: 0, inconclusive: 0, 'not-applicable': 0, attempts: 6 }, certificates: [], cleanup: { attempted: false, ok: true, deleted: [], problems: [] } } as unknown as Report;
   const text = renderText(report);
   // shop tried no egress target: its (egress) cell is empty
-  t.match(text, /  cde-egress-lock a a \n  shop              \. \n/);
-  t.match(text, /proven instead by the same probe pod connecting to[^\n]*\n    a = egress-lock-api\/api port 8080/);
+  t.match(text, / {2}cde-egress-lock a a \n {2}shop {14}\. \n/);
+  t.match(text, /proven instead by the same probe pod connecting to[^\n]*\n {4}a = egress-lock-api\/api port 8080/);
   const html = renderHtml(report);
   t.match(html, /<td class="cell blocked" title="proven by the same pod connecting to egress-lock-api\/api port 8080">blocked <sup>a<\/sup><\/td>/);
   t.match(html, /<li><b>a<\/b> = egress-lock-api\/api port 8080<\/li>/);

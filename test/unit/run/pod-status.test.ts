@@ -4,7 +4,7 @@ import { failureOf, waitForPod } from '../../../src/run/run-pods.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 
-const pod = (status: object, image = 'lab.local/node:20'): KubeObject => ({ kind: 'Pod', metadata: { name: 'p', namespace: 'n' }, spec: { containers: [{ name: 'agent', image }] }, status });
+const pod = (status: object, image = 'lab.local/node:24'): KubeObject => ({ kind: 'Pod', metadata: { name: 'p', namespace: 'n' }, spec: { containers: [{ name: 'agent', image }] }, status });
 
 t.test('pod status is classified by kubelet and scheduler reasons', async (t) => {
   const cases: [string, object, string, RegExp?][] = [

@@ -48,7 +48,10 @@ t.test('this client can pin NULL, anonymous and CCM suites; what it cannot offer
 
 t.test('a refused default handshake enumerates no suites', async (t) => {
   const calls: AttemptSpec[] = [];
-  const scan = await scanTlsEndpoint(EP, { timeoutMs: 100, concurrency: 4, run: async (spec) => (calls.push(spec), line(spec, 'refused')) });
+  const scan = await scanTlsEndpoint(EP, { timeoutMs: 100, concurrency: 4, run: async (spec) => {
+    calls.push(spec);
+    return line(spec, 'refused');
+  } });
   t.equal(calls.length, 5, 'the default and the four version offers went out together');
   t.same(scan.suites, []);
 });

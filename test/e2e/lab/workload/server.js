@@ -19,13 +19,13 @@
 //                                                                  (env WORKLOAD_CERT/_KEY/_CA)
 // With no listener flag at all it serves --http 8080.
 // Every HTTP answer is JSON: {pod, namespace, listener, port, tls, method, url, headers, remote}.
+// biome-ignore lint/suspicious/noRedundantUseStrict: the image runs this file as CommonJS, where it is not redundant.
 'use strict';
-const fs = require('fs');
-const http = require('http');
-const https = require('https');
-const net = require('net');
-const os = require('os');
-const tls = require('tls');
+const fs = require('node:fs');
+const http = require('node:http');
+const https = require('node:https');
+const net = require('node:net');
+const os = require('node:os');
 
 const KINDS = ['http', 'tcp', 'tls', 'tls-legacy', 'mtls', 'permissive', 'metrics'];
 const opts = { bind: '0.0.0.0', cert: '/etc/workload-tls/tls.crt', key: '/etc/workload-tls/tls.key', ca: '/etc/workload-tls/ca.crt' };
@@ -67,11 +67,11 @@ function echo(l) {
     stats.requests++;
     const s = req.socket;
     const peer = s.getPeerCertificate ? s.getPeerCertificate() : null;
-    const body = JSON.stringify({
+    const body = `${JSON.stringify({
       pod, namespace, listener: l.kind, port: l.port,
-      tls: s.encrypted ? { protocol: s.getProtocol(), cipher: s.getCipher().name, clientCert: peer && peer.subject ? peer.subject : null } : null,
+      tls: s.encrypted ? { protocol: s.getProtocol(), cipher: s.getCipher().name, clientCert: peer?.subject ? peer.subject : null } : null,
       method: req.method, url: req.url, headers: req.headers, remote: `${s.remoteAddress}:${s.remotePort}`,
-    }) + '\n';
+    })}\n`;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
@@ -82,7 +82,7 @@ function metrics(req, res) {
   if (req.url === '/healthz') return res.end('ok\n');
   if (req.url === '/debug/vars') {
     res.setHeader('content-type', 'application/json');
-    return res.end(JSON.stringify({ pod, namespace, env: { NODE_ENV: process.env.NODE_ENV || null }, stats }) + '\n');
+    return res.end(`${JSON.stringify({ pod, namespace, env: { NODE_ENV: process.env.NODE_ENV || null }, stats })}\n`);
   }
   if (req.url !== '/metrics') { res.statusCode = 404; return res.end('not found\n'); }
   res.setHeader('content-type', 'text/plain; version=0.0.4');
