@@ -19,6 +19,7 @@ import { evaluate } from './evaluate/evaluate.js';
 import type { CoverageFacts } from './evaluate/coverage.js';
 import { buildReport } from './report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/write.js';
+import { openEvidenceJournal } from './report/journal.js';
 import { FinalizerStack } from './lifecycle/finalizers.js';
 import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
 import type { ProgressSink } from './cli/progress.js';
@@ -89,12 +90,14 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   await checkInputs(options, catalogue, outputDir);
   const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
+  // Each pod's batch lands here as it is collected; deleted once evidence.jsonl is complete (report/journal.ts).
+  const journal = await openEvidenceJournal(outputDir, { runId, startedAt: startedAt.toISOString() });
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
   const state: PipelineState = observeStages({ stage: 'discover', evidence: [], notRun: [] }, deps.onStage);
   let aborted: AbortInfo | undefined;
   try {
-    await runPipeline(state, { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}) });
+    await runPipeline(state, { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, journal, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}) });
   } catch (err) {
     aborted = abortInfo(deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${state.stage}`) : err, state.stage);
     deps.progress.fail(`${state.stage}: ${aborted.message}`);
@@ -104,6 +107,8 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   deps.onStage?.('cleanup');
   const cleanup = await runCleanup(finalizers, deps);
   await log.close();
+  // evidence.jsonl is complete and on disk: the journal is redundant, and must not enter the sealed bundle.
+  await journal.discard();
   deps.onStage?.('evaluate');
   const report = finish({ options, deps, runId, startedAt, clock, state, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });

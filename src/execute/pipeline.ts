@@ -14,6 +14,7 @@ import { vantageId } from '../domain/vantage.js';
 import type { FinalizerStack } from '../lifecycle/finalizers.js';
 import type { ProgressSink } from '../cli/progress.js';
 import type { EvidenceLog } from '../report/write.js';
+import type { EvidenceJournal } from '../report/journal.js';
 import { discover } from '../discover/discover.js';
 import { buildInventory, type DiscoveredInventory } from '../discover/targets.js';
 import type { ClusterSnapshot } from '../discover/snapshot.js';
@@ -23,7 +24,8 @@ import { settlePhaseTwo } from '../evaluate/phase-two.js';
 import { runSweepRound } from './sweep-round.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import { ECHO_NAME } from '../plan/pods.js';
-import { collectObservations, mergeSelfChecks, type PodSelfCheck } from './collect.js';
+import { mergeSelfChecks, type PodSelfCheck } from './collect.js';
+import { podCollector, type PodCollector } from './journal-pods.js';
 import { deployBase, deployPods, preflight } from './deploy.js';
 import { runHostBatch } from './run-host.js';
 import { gatherPods, waitForPod, type GatherResult, type PodOutcome } from './run-pods.js';
@@ -59,6 +61,8 @@ export interface PipelineContext {
   readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
   readonly files: { readonly agent: string; readonly echo: string };
   readonly log: EvidenceLog;
+  /** Each collected batch is appended here at once (issue 14); absent in tests that do not need it. */
+  readonly journal?: EvidenceJournal;
   readonly pollMs?: number;
 }
 
@@ -108,11 +112,12 @@ export async function runPipeline(state: PipelineState, ctx: PipelineContext): P
   ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
   state.stage = 'run';
   ctx.progress.start(`Running ${plan.attempts.length} attempts`);
-  const { outcomes, stoppedBy } = await runAll(ctx, plan, deployed.filter((d) => d.kind === 'created').map((d) => d.pod));
+  const collector = podCollector({ ...journalOf(ctx), round: 'main', attempts: plan.attempts });
+  const { outcomes, stoppedBy } = await runAll(ctx, plan, deployed.filter((d) => d.kind === 'created').map((d) => d.pod), collector);
   // Stopped early (SIGINT, --timeout, a fatal pod failure): still classify and log what was
   // observed, then abort; the stage stays 'run' so the report says where the run stopped.
   if (stoppedBy === undefined) state.stage = 'collect';
-  await classify(ctx, state, plan, outcomes, stoppedBy !== undefined, swept);
+  await classify(ctx, state, plan, { outcomes, collector }, stoppedBy !== undefined, swept);
   if (stoppedBy !== undefined) throw stoppedBy;
 }
 
@@ -127,8 +132,10 @@ async function sweepListeners(ctx: PipelineContext, state: PipelineState, deploy
   if (sweep === undefined || sweep.pods.length === 0 || snapshot === undefined) return [];
   state.stage = 'sweep';
   ctx.progress.start(`Sweeping ${sweep.attempts.length} CDE pod(s) for listeners (${sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known + declared ports`}) from ${sweep.pods.length} probe pod(s)`);
+  const { onCollected } = podCollector({ ...journalOf(ctx), round: 'sweep', attempts: sweep.attempts });
   const round = await runSweepRound(deployCtx, sweep, state.plan?.probeNamespace ?? '', {
     readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+    onCollected,
   });
   for (const w of round.warnings) ctx.progress.warn(w);
   if (round.stoppedBy !== undefined) {
@@ -167,7 +174,12 @@ async function planAndDeployBase(ctx: PipelineContext, state: PipelineState, dep
   return echoAddress;
 }
 
-async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult> {
+/** The journal part of a collector's options: the run's journal, and warnings to progress. */
+function journalOf(ctx: PipelineContext): { journal?: EvidenceJournal; warn: (text: string) => void } {
+  return { ...(ctx.journal !== undefined ? { journal: ctx.journal } : {}), warn: (text) => ctx.progress.warn(text) };
+}
+
+async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods'], collector: PodCollector): Promise<GatherResult> {
   const hostBatch = plan.hostBatch;
   const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
   // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
@@ -177,31 +189,40 @@ async function runAll(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']
     ? runHostBatch(hostBatch, AbortSignal.any([ctx.signal, hostStop.signal])).then(
       (log): PodOutcome => ({ ...hostBase, log }),
       (err: unknown): PodOutcome => ({ ...hostBase, problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}` }),
-    )
+    ).then(async (o) => {
+      await collector.onCollected(o);
+      return o;
+    })
     : undefined;
   const gathered = await gatherPods(ctx.api, pods.map((p) => ({
     namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
     deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
-  })), { readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}) });
+  })), {
+    readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+    onCollected: collector.onCollected,
+  });
   // Unfinished host attempts become agent-error lines (runBatch), so what the host saw is kept.
   if (gathered.stoppedBy !== undefined) hostStop.abort(gathered.stoppedBy);
   return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
 }
 
 /** COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence appended to the log. */
-async function classify(ctx: PipelineContext, state: PipelineState, plan: RunPlan, outcomes: readonly PodOutcome[], stopped: boolean, swept: readonly Evidence[]): Promise<void> {
+async function classify(
+  ctx: PipelineContext, state: PipelineState, plan: RunPlan,
+  gathered: { readonly outcomes: readonly PodOutcome[]; readonly collector: PodCollector }, stopped: boolean, swept: readonly Evidence[],
+): Promise<void> {
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
   let problems = 0;
-  for (const o of outcomes) {
+  for (const o of gathered.outcomes) {
     if (o.problem) {
       ctx.progress.warn(o.problem);
       problems += 1;
       (state.vantageProblems ??= []).push({ vantage: o.vantageId, problem: o.problem });
     }
-    if (o.log === undefined) continue;
-    const collected = collectObservations(o.log, o.expectedIds);
+    const collected = gathered.collector.collected(o);
+    if (collected === undefined) continue;
     observations.push(...collected.observations);
     for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
     pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
