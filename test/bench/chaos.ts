@@ -30,6 +30,8 @@ interface Flags {
   readonly args: readonly string[];
   readonly maxDelayMs: number;
   readonly labSh: string;
+  /** Start no new run after this time (ms since epoch; from --until HH:MM, UTC): a shared lab has a booked window. */
+  readonly until?: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -49,7 +51,16 @@ function flags(argv: readonly string[]): Flags {
     // A run of the default scope takes 20–30 s: draws past ~18 s mostly land after it finished.
     maxDelayMs: Number(get('max-delay-ms') ?? 18_000),
     labSh: get('lab-sh') ?? LAB_SH,
+    ...(get('until') !== undefined ? { until: untilMs(get('until') ?? '') } : {}),
   };
+}
+
+/** Today's HH:MM (UTC) as ms since epoch. */
+function untilMs(hhmm: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (m === null) throw new Error(`--until wants HH:MM (UTC), not ${hhmm}`);
+  const d = new Date();
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(m[1]), Number(m[2]));
 }
 
 /** Small deterministic PRNG (mulberry32), so a run of the benchmark can be repeated with --seed. */
@@ -191,6 +202,10 @@ async function main(): Promise<void> {
   console.log(`chaos: ${f.runs} runs, seed ${f.seed}, kinds ${f.kinds.join(',')}, scope: ${f.args.join(' ')}`);
   const results: RunResult[] = [];
   for (let i = 0; i < f.runs; i++) {
+    if (f.until !== undefined && Date.now() >= f.until) {
+      console.log(`stopping after ${i} of ${f.runs} runs: --until reached`);
+      break;
+    }
     const kind = f.kinds[Math.floor(random() * f.kinds.length)]!;
     const delayMs = Math.floor(random() * f.maxDelayMs);
     const started = Date.now();
@@ -213,7 +228,7 @@ async function main(): Promise<void> {
   for (const r of results) byCode.set(String(r.code), (byCode.get(String(r.code)) ?? 0) + 1);
   const notKilled = results.filter((r) => r.kind !== 'SIGKILL');
   console.log('');
-  console.log(`runs: ${results.length}`);
+  console.log(`runs: ${results.length}${results.length < f.runs ? ` of ${f.runs} asked (--until reached)` : ""}`);
   console.log(`exits by code: ${[...byCode].sort().map(([c, n]) => `${c}×${n}`).join(', ')}`);
   console.log(`reports written: ${results.filter((r) => r.report).length}/${results.length} (not SIGKILLed: ${notKilled.filter((r) => r.report).length}/${notKilled.length})`);
   const killed = results.filter((r) => r.kind === 'SIGKILL' && !r.report);
