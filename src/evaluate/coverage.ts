@@ -79,7 +79,8 @@ function sweepGaps(sweeps: readonly Evidence[], index: CoverageIndex): SliceCove
     const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
     const why = e.observation === undefined ? silenceOf(index, vantageId(e.attempt.vantage))
       : e.outcome.kind === 'inconclusive' ? `${e.outcome.reason}: ${e.outcome.detail}` : e.outcome.kind;
-    return [{ label: `a finished listener sweep of ${pod}`, tried: 0, missing: `listener sweep of ${pod} did not complete (${why})` }];
+    const missing = `listener sweep of ${pod} did not complete (${why})`;
+    return [{ label: `a finished listener sweep of ${pod}`, tried: 0, missing }];
   }).sort((a, b) => a.label.localeCompare(b.label));
   if (gaps.length <= MAX_SWEEP_GAPS) return gaps;
   const rest = gaps.length - MAX_SWEEP_GAPS;

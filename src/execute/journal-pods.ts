@@ -33,7 +33,12 @@ function podName(o: PodOutcome): string {
 }
 
 /** A journal batch for a collected pod (pure). */
-export function journalBatchOf(o: PodOutcome, c: CollectResult | undefined, round: JournalBatch['round'], byId: ReadonlyMap<string, Attempt>): JournalBatch {
+export function journalBatchOf(
+  o: PodOutcome,
+  c: CollectResult | undefined,
+  round: JournalBatch['round'],
+  byId: ReadonlyMap<string, Attempt>,
+): JournalBatch {
   const observations = (c?.observations ?? []).flatMap((obs) => {
     const attempt = byId.get(obs.attemptId);
     return attempt === undefined ? [] : [{ attempt, observation: redactObservation(obs) }];

@@ -53,7 +53,8 @@ export interface EvidenceJournal {
 
 /** The journal's lines for one batch (pure): observation lines first, the committing batch line last. */
 export function journalLines(batch: JournalBatch, seq: number): string[] {
-  const lines = batch.observations.map((o) => `${JSON.stringify({ kind: 'observation', batch: seq, attempt: o.attempt, observation: o.observation })}\n`);
+  const lines = batch.observations.map((o) =>
+    `${JSON.stringify({ kind: 'observation', batch: seq, attempt: o.attempt, observation: o.observation })}\n`);
   const { observations, ...rest } = batch;
   lines.push(`${JSON.stringify({ kind: 'batch', seq, ...rest, observed: observations.length, classified: false })}\n`);
   return lines;
@@ -61,7 +62,8 @@ export function journalLines(batch: JournalBatch, seq: number): string[] {
 
 function ioError(action: string, path: string, err: unknown): MeshprobeError {
   const code = (err as { code?: string }).code ?? 'error';
-  return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, { hint: 'Check the path exists and is writable (--output-dir).', cause: err });
+  const hint = 'Check the path exists and is writable (--output-dir).';
+  return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, { hint, cause: err });
 }
 
 async function writeText(handle: FileHandle, text: string): Promise<void> {
@@ -76,7 +78,10 @@ const WRITE_CHUNK = 60 * 1024;
  * Create dir/evidence.partial.jsonl (replacing a stale one) with its header line, on disk before
  * this resolves. Appends are serialised; after a failed write every later append rejects.
  */
-export async function openEvidenceJournal(dir: string, header: { readonly runId: string; readonly startedAt: string }): Promise<EvidenceJournal> {
+export async function openEvidenceJournal(
+  dir: string,
+  header: { readonly runId: string; readonly startedAt: string },
+): Promise<EvidenceJournal> {
   const path = join(dir, EVIDENCE_JOURNAL);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw ioError('create', dir, err);
@@ -113,7 +118,8 @@ export async function openEvidenceJournal(dir: string, header: { readonly runId:
     if (part !== '') await writeText(handle, part);
     await handle.datasync();
   });
-  const note = 'observations per collected batch, redacted, not classified; the run did not finish if this file is still here';
+  const note = 'observations per collected batch, redacted, not classified; '
+    + 'the run did not finish if this file is still here';
   await write([`${JSON.stringify({ journal: JOURNAL_SCHEMA, ...header, complete: false, note })}\n`]);
   let discarded = false;
   return {
@@ -136,11 +142,19 @@ export async function openEvidenceJournal(dir: string, header: { readonly runId:
   };
 }
 
+/** A committed batch as read back. */
+export interface JournalBatchLine {
+  readonly seq: number;
+  readonly round: string;
+  readonly pod: string;
+  readonly observed: number;
+}
+
 /** What a journal holds, as `verify` describes an incomplete bundle. */
 export interface JournalSummary {
   readonly runId?: string;
   /** Committed batches, in order. */
-  readonly batches: readonly { readonly seq: number; readonly round: string; readonly pod: string; readonly observed: number }[];
+  readonly batches: readonly JournalBatchLine[];
   /** Observations of committed batches. */
   readonly observations: number;
   /** Observation lines with no batch line after them (the batch being written when the run died). */
@@ -152,7 +166,7 @@ export interface JournalSummary {
 /** Read journal text (pure). */
 export function readJournalText(text: string): JournalSummary {
   let runId: string | undefined;
-  const batches: { seq: number; round: string; pod: string; observed: number }[] = [];
+  const batches: JournalBatchLine[] = [];
   const pending = new Map<number, number>();
   let damaged = 0;
   for (const line of text.split('\n')) {
@@ -165,22 +179,28 @@ export function readJournalText(text: string): JournalSummary {
       continue;
     }
     if (v['journal'] === JOURNAL_SCHEMA && typeof v['runId'] === 'string') runId = v['runId'];
-    else if (v['kind'] === 'observation' && typeof v['batch'] === 'number') pending.set(v['batch'], (pending.get(v['batch']) ?? 0) + 1);
-    else if (v['kind'] === 'batch' && typeof v['seq'] === 'number') {
-      batches.push({ seq: v['seq'], round: String(v['round']), pod: String(v['pod']), observed: Number(v['observed']) });
+    else if (v['kind'] === 'observation' && typeof v['batch'] === 'number') {
+      pending.set(v['batch'], (pending.get(v['batch']) ?? 0) + 1);
+    } else if (v['kind'] === 'batch' && typeof v['seq'] === 'number') {
+      const { seq } = v as { seq: number };
+      batches.push({ seq, round: String(v['round']), pod: String(v['pod']), observed: Number(v['observed']) });
       pending.delete(v['seq']);
     } else damaged += 1;
   }
   const uncommitted = [...pending.values()].reduce((a, b) => a + b, 0);
-  return { ...(runId !== undefined ? { runId } : {}), batches, observations: batches.reduce((n, b) => n + b.observed, 0), uncommitted, damaged };
+  const observations = batches.reduce((n, b) => n + b.observed, 0);
+  return { ...(runId !== undefined ? { runId } : {}), batches, observations, uncommitted, damaged };
 }
 
 /** One sentence for `verify`: the bundle is the trace of a run that died, and what its journal holds. */
 export function describeIncomplete(s: JournalSummary): string {
   const run = s.runId ?? 'unknown';
-  const rest = [s.uncommitted > 0 ? `${s.uncommitted} observation line(s) of a batch cut off mid-write` : '', s.damaged > 0 ? `${s.damaged} damaged line(s)` : '']
-    .filter(Boolean).join(', ');
-  return `incomplete bundle: run ${run} stopped before it finished (no report, no ${'SHA256SUMS'}); ${EVIDENCE_JOURNAL} holds `
-    + `${s.batches.length} collected batch(es) with ${s.observations} observation(s), not classified${rest ? ` (and ${rest})` : ''}. `
+  const rest = [
+    s.uncommitted > 0 ? `${s.uncommitted} observation line(s) of a batch cut off mid-write` : '',
+    s.damaged > 0 ? `${s.damaged} damaged line(s)` : '',
+  ].filter(Boolean).join(', ');
+  const holds = `${s.batches.length} collected batch(es) with ${s.observations} observation(s), not classified`;
+  return `incomplete bundle: run ${run} stopped before it finished (no report, no SHA256SUMS); `
+    + `${EVIDENCE_JOURNAL} holds ${holds}${rest ? ` (and ${rest})` : ''}. `
     + `Remove what the run left in the cluster with: meshprobe cleanup --run-id ${run}`;
 }

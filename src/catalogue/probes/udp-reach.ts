@@ -19,6 +19,7 @@ export const udpReach: Probe = {
   request(_target, port, seed) {
     const payload = udpPayloadFor(port.port);
     // A unique name under .invalid: any DNS server answers it (NXDOMAIN is an answer), none resolves it.
-    return { technique: 'udp', udp: payload === 'dns' ? { payload, dnsName: `mp-${seed.slice(0, 12)}.meshprobe.invalid` } : { payload } };
+    const dnsName = `mp-${seed.slice(0, 12)}.meshprobe.invalid`;
+    return { technique: 'udp', udp: payload === 'dns' ? { payload, dnsName } : { payload } };
   },
 };
