@@ -14,6 +14,7 @@ import type { InventorySummary } from '../domain/inventory.js';
 import { targetKey, type TargetRef } from '../domain/target.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import type { Verdict } from '../domain/verdict.js';
+import { PHASE_TWO_PROBES } from '../plan/phase-two.js';
 
 /** Run-level facts coverage needs besides the evidence (all optional: a test may give none). */
 export interface CoverageFacts {
@@ -37,7 +38,14 @@ export interface CoverageIndex {
   readonly problems: ReadonlyMap<string, string>;
   readonly cde: ReadonlySet<string>;
   readonly facts: CoverageFacts;
+  /** Swept pods whose listener sweep did not finish: undeclared listeners there were never tried (sweepGaps). */
+  readonly unfinishedSweeps: readonly SliceCoverage[];
 }
+
+/** The listener sweep's probe id (plan/sweep.ts). */
+const LISTENER_SWEEP = 'listener-sweep';
+/** Unfinished sweeps named one by one per control; the rest are summed into one slice. */
+const MAX_SWEEP_GAPS = 5;
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
@@ -54,7 +62,32 @@ export function coverageIndex(evidence: readonly Evidence[], inventory: Inventor
   const problems = new Map<string, string>();
   for (const p of facts.vantageProblems ?? []) if (!problems.has(p.vantage)) problems.set(p.vantage, p.problem);
   const cde = new Set(inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
-  return { attempts, notRun, problems, cde, facts };
+  const index = { attempts, notRun, problems, cde, facts, unfinishedSweeps: [] };
+  return { ...index, unfinishedSweeps: sweepGaps(attempts.get(LISTENER_SWEEP) ?? [], index) };
+}
+
+/**
+ * Pods whose listener sweep did not finish (its pod was lost or never started, the agent broke,
+ * the run stopped), as required slices that were not tried. The application probes target every
+ * listener the sweep found; on such a pod an undeclared listener may exist that nothing tried, so
+ * an application control cannot hold there (issue 13). A sweep that finished but did not reach
+ * every port within --sweep-timeout is not counted here: 1.2.5 and 2.2.4 say so.
+ */
+function sweepGaps(sweeps: readonly Evidence[], index: CoverageIndex): SliceCoverage[] {
+  const gaps = sweeps.flatMap((e): SliceCoverage[] => {
+    if (e.outcome.kind === 'allowed') return [];
+    const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
+    const why = e.observation === undefined ? silenceOf(index, vantageId(e.attempt.vantage))
+      : e.outcome.kind === 'inconclusive' ? `${e.outcome.reason}: ${e.outcome.detail}` : e.outcome.kind;
+    const missing = `listener sweep of ${pod} did not complete (${why})`;
+    return [{ label: `a finished listener sweep of ${pod}`, tried: 0, missing }];
+  }).sort((a, b) => a.label.localeCompare(b.label));
+  if (gaps.length <= MAX_SWEEP_GAPS) return gaps;
+  const rest = gaps.length - MAX_SWEEP_GAPS;
+  return [...gaps.slice(0, MAX_SWEEP_GAPS), {
+    label: `finished listener sweeps of ${rest} more CDE pod(s)`, tried: 0,
+    missing: `the listener sweeps of ${rest} more CDE pod(s) did not complete (every one is in the evidence)`,
+  }];
 }
 
 /** The shape every attempt and not-run entry is matched on. */
@@ -169,6 +202,8 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
     const n = tried.filter((e) => inSlice(slice, probes, index.cde, e.attempt)).length;
     return n > 0 ? { label: slice.label, tried: n } : { label: slice.label, tried: 0, missing: sliceMissing(slice, probes, index, planned, notRun) };
   });
+  // Application controls also need every swept pod's listeners to be known (sweepGaps).
+  if (probeIds.some((p) => PHASE_TWO_PROBES.has(p))) required.push(...(index.unfinishedSweeps ?? []));
   return {
     planned: planned.length, tried: tried.length, vantages: vantages.size, targets: targets.size, ports: ports.size,
     byVantageKind: Object.fromEntries(ranked(counted(tried.map((e) => e.attempt.vantage.kind)))),

@@ -61,11 +61,12 @@ export async function runStages(ctx: PipelineContext): Promise<StagesResult> {
     const { plan } = deployment;
     reach({ stage: 'run' });
     ctx.progress.start(`Running ${plan.attempts.length} attempts`);
-    const { outcomes, stoppedBy } = await runStage(ctx, plan, deployment.pods);
+    const ran = await runStage(ctx, plan, deployment.pods);
+    const { stoppedBy } = ran;
     // Stopped early (SIGINT, --timeout, a fatal pod failure): still classify and log what was
     // observed, then stop; the stage stays 'run' so the report says where the run stopped.
     if (stoppedBy === undefined) reach({ stage: 'collect' });
-    const classified = classifyStage(ctx, plan, outcomes, deployment.swept);
+    const classified = classifyStage(ctx, plan, ran, deployment.swept);
     reach((now) => ({ notRun: [...now.notRun, ...classified.notRun], vantageProblems: [...now.vantageProblems, ...classified.vantageProblems] }));
     // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
     // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.

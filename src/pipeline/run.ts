@@ -19,6 +19,7 @@ import { evaluate } from '../evaluate/evaluate.js';
 import type { CoverageFacts } from '../evaluate/coverage.js';
 import { buildReport } from '../report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
+import { openEvidenceJournal } from '../report/journal.js';
 import { FinalizerStack } from '../deploy/finalizers.js';
 import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
@@ -93,9 +94,11 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const checked = await checkInputs(options, catalogue, outputDir);
   const inputs: RunInputs = await loadRunInputs(options, checked, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
+  // Each pod's batch lands here as it is collected; deleted once evidence.jsonl is complete (report/journal.ts).
+  const journal = await openEvidenceJournal(outputDir, { runId, startedAt: startedAt.toISOString() });
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
-  const ctx = { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log };
+  const ctx = { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, journal };
   const result = await runStages({ ...ctx, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}), ...(deps.onStage ? { onStage: deps.onStage } : {}) });
   dispose();
   const { reached } = result;
@@ -103,6 +106,8 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   deps.onStage?.('cleanup');
   const cleanup = await runCleanup(finalizers, deps);
   await log.close();
+  // evidence.jsonl is complete and on disk: the journal is redundant, and must not enter the sealed bundle.
+  await journal.discard();
   deps.onStage?.('evaluate');
   const report = finish({ options, deps, runId, startedAt, clock, reached, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });

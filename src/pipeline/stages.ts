@@ -22,7 +22,9 @@ import { planRun, type RunPlan } from '../plan/plan.js';
 import type { SweepPlan } from '../plan/sweep.js';
 import { runHostBatch } from '../run/run-host.js';
 import { gatherPods, type GatherResult, type PodOutcome } from '../run/run-pods.js';
-import { collectObservations, mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
+import { mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
+import type { EvidenceJournal } from '../report/journal.js';
+import { podCollector, type PodCollector } from './journal-pods.js';
 import { buildEvidence } from '../classify/evidence.js';
 import type { BatchWindow } from '../classify/proof.js';
 import { settlePhaseTwo } from '../classify/phase-two.js';
@@ -49,6 +51,8 @@ export interface PipelineContext {
   readonly catalogue: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
   readonly files: { readonly agent: string; readonly echo: string };
   readonly log: EvidenceLog;
+  /** Each collected batch is appended here at once (issue 14); absent in tests that do not need it. */
+  readonly journal?: EvidenceJournal;
   readonly pollMs?: number;
   /** Called as each stage begins; observation only. */
   readonly onStage?: (stage: Stage) => void;
@@ -90,8 +94,10 @@ export type Swept =
  */
 export async function sweepStage(ctx: PipelineContext, deployCtx: DeployContext, sweep: SweepPlan, probeNamespace: string, snapshot: ClusterSnapshot): Promise<Swept> {
   ctx.progress.start(`Sweeping ${sweep.attempts.length} CDE pod(s) for listeners (${sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known + declared ports`}) from ${sweep.pods.length} probe pod(s)`);
+  const { onCollected } = podCollector({ ...journalOf(ctx), round: 'sweep', attempts: sweep.attempts });
   const round = await runSweepRound(deployCtx, sweep, probeNamespace, {
     readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+    onCollected,
   });
   for (const w of round.warnings) ctx.progress.warn(w);
   if (round.stoppedBy !== undefined) {
@@ -106,7 +112,16 @@ export async function sweepStage(ctx: PipelineContext, deployCtx: DeployContext,
 }
 
 /** RUN: every probe pod's log (and the host batch's), or why there is none; `stoppedBy` when the run stopped early. */
-export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<GatherResult & { readonly outcomes: PodOutcome[] }> {
+/** The journal part of a collector's options: the run's journal, and warnings to progress. */
+export function journalOf(ctx: Pick<PipelineContext, 'journal' | 'progress'>): { journal?: EvidenceJournal; warn: (text: string) => void } {
+  return { ...(ctx.journal !== undefined ? { journal: ctx.journal } : {}), warn: (text) => ctx.progress.warn(text) };
+}
+
+/** RUN's value: every pod's outcome, why the run stopped early (if it did), and the collector that parsed and journaled each. */
+export type Ran = GatherResult & { readonly outcomes: PodOutcome[]; readonly collector: PodCollector };
+
+export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<Ran> {
+  const collector = podCollector({ ...journalOf(ctx), round: 'main', attempts: plan.attempts });
   const hostBatch = plan.hostBatch;
   const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
   // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
@@ -116,15 +131,21 @@ export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPla
     ? runHostBatch(hostBatch, AbortSignal.any([ctx.signal, hostStop.signal])).then(
       (log): PodOutcome => ({ ...hostBase, log }),
       (err: unknown): PodOutcome => ({ ...hostBase, problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}` }),
-    )
+    ).then(async (o) => {
+      await collector.onCollected(o);
+      return o;
+    })
     : undefined;
   const gathered = await gatherPods(ctx.api, pods.map((p) => ({
     namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
     deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
-  })), { readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}) });
+  })), {
+    readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+    onCollected: collector.onCollected,
+  });
   // Unfinished host attempts become agent-error lines (runBatch), so what the host saw is kept.
   if (gathered.stoppedBy !== undefined) hostStop.abort(gathered.stoppedBy);
-  return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])] };
+  return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])], collector };
 }
 
 /** COLLECT + CLASSIFY's value: the evidence (sweep included), what phase 2 did not need, pods that did not report. */
@@ -140,7 +161,10 @@ export interface Classified {
  * COLLECT + CLASSIFY: observations per pod, self-checks merged per vantage, evidence per attempt. Warns on the way.
  * Takes the outcomes out of the list one by one: each pod's raw log is garbage once its lines are collected.
  */
-export function classifyStage(ctx: Pick<PipelineContext, 'progress'>, plan: RunPlan, outcomes: PodOutcome[], swept: readonly Evidence[]): Classified {
+export function classifyStage(
+  ctx: Pick<PipelineContext, 'progress'>, plan: RunPlan, ran: Pick<Ran, 'outcomes' | 'collector'>, swept: readonly Evidence[],
+): Classified {
+  const { outcomes, collector } = ran;
   const observations: Observation[] = [];
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
@@ -150,8 +174,9 @@ export function classifyStage(ctx: Pick<PipelineContext, 'progress'>, plan: RunP
       ctx.progress.warn(o.problem);
       vantageProblems.push({ vantage: o.vantageId, problem: o.problem });
     }
-    if (o.log === undefined) continue;
-    const collected = collectObservations(o.log, o.expectedIds);
+    // Parsed (and journaled) once, when the pod was gathered.
+    const collected = collector.collected(o);
+    if (collected === undefined) continue;
     observations.push(...collected.observations);
     for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
     pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });

@@ -12,6 +12,7 @@ import type { Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../shared/errors.js';
 import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
+import { describeIncomplete, EVIDENCE_JOURNAL, readJournalText } from './journal.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
 import {
   renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, type Chunks,
@@ -213,6 +214,8 @@ export interface VerifyResult {
   /** 'valid' | 'invalid' | 'absent' | 'not-checked' (signature present, no public key given) */
   readonly signature: 'valid' | 'invalid' | 'absent' | 'not-checked';
   readonly files: number;
+  /** Set when the directory is the trace of a run that died before it finished (it still holds the evidence journal). */
+  readonly incomplete?: string;
 }
 
 /**
@@ -239,6 +242,12 @@ async function everythingOnDisk(dir: string, prefix = ''): Promise<{ files: Map<
 
 /** Verify digests (and the signature when a public key is given) of a bundle directory. */
 export async function verifyBundleDir(dir: string, publicKeyPem?: string): Promise<VerifyResult> {
+  // A finished run deletes its journal before sealing; one still here means the run died (issue 14).
+  const journal = await readFile(join(dir, EVIDENCE_JOURNAL), 'utf8').catch(() => undefined);
+  if (journal !== undefined) {
+    const incomplete = describeIncomplete(readJournalText(journal));
+    return { ok: false, problems: [{ file: EVIDENCE_JOURNAL, problem: incomplete }], signature: 'absent', files: 0, incomplete };
+  }
   const manifestRaw = await readFile(join(dir, MANIFEST), 'utf8').catch((err: unknown) => {
     throw new MeshprobeError('E_VERIFY', `${dir} has no readable ${MANIFEST} (${(err as { code?: string }).code ?? 'error'})`, { hint: 'Point verify at the directory meshprobe wrote (--output-dir).', cause: err });
   });

@@ -133,6 +133,11 @@ export interface GatherPod {
 export interface GatherOptions extends Omit<WaitOptions, 'until' | 'finishTimeoutMs'> {
   /** When the run stops early: how long the one last read of a pod's log may take. Default {@link SALVAGE_MS}. */
   readonly salvageMs?: number;
+  /**
+   * Called with each pod's outcome as soon as it is known (log read, salvaged, or failed), and
+   * awaited before the pod counts as gathered: the run journals the batch here (issue 14). Must not throw.
+   */
+  readonly onCollected?: (outcome: PodOutcome) => Promise<void>;
 }
 
 /** What gathering produced: one outcome per pod, and why it stopped early, if it did. */
@@ -191,6 +196,11 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
   const salvageMs = o.salvageMs ?? SALVAGE_MS;
   let fatal: unknown;
   const one = async (p: GatherPod): Promise<PodOutcome> => {
+    const outcome = await gatherOne(p);
+    await o.onCollected?.(outcome);
+    return outcome;
+  };
+  const gatherOne = async (p: GatherPod): Promise<PodOutcome> => {
     const base = { namespace: p.namespace, name: p.name, vantageId: p.vantageId, expectedIds: p.expectedIds };
     // Each pod waits on its own signal (AbortSignal.any adds no listener to its source), so
     // N pods polling at once are not N 'abort' listeners on one signal (MaxListenersExceededWarning at 11).

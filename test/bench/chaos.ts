@@ -2,18 +2,24 @@
  * Chaos benchmark on the lab (`npm run chaos -- --runs 50`): real `meshprobe run`s of one small
  * scope, each interrupted at a random moment in a random way — SIGINT, SIGTERM, SIGKILL followed
  * by `meshprobe cleanup --run-id`, a probe pod deleted, the echo pod deleted, or the API server
- * paused (SIGSTOP for a few seconds, then SIGCONT: to the client, a server that accepts and never
- * answers). Prints runs, exits by code, reports written and leftover objects — counted only for
- * this benchmark's own run ids, because the lab is shared. Targets: 0 leftovers, a report in
- * every run that was not SIGKILLed. Every run is bounded (--timeout, plus a hard kill).
+ * restarted (`lab.sh restart-apiserver`: stopped by PID, started with the same flags; on request
+ * `pause-apiserver` instead: SIGSTOP for 6 s, then SIGCONT, a server that accepts and never answers).
+ * Prints runs, exits by code, reports written, what the evidence journal kept of SIGKILLed runs and
+ * what `meshprobe verify` said, and leftover objects — counted only for this benchmark's own run
+ * ids, because the lab is shared. Targets: 0 leftovers, a report in every run that was not
+ * SIGKILLed. Every run is bounded (--timeout, plus a hard kill).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const KINDS = ['SIGINT', 'SIGTERM', 'SIGKILL', 'delete-probe-pod', 'delete-echo-pod', 'pause-apiserver'] as const;
+const KINDS = ['SIGINT', 'SIGTERM', 'SIGKILL', 'delete-probe-pod', 'delete-echo-pod', 'restart-apiserver', 'pause-apiserver'] as const;
 type Kind = (typeof KINDS)[number];
+/** Drawn by default: the issue's list (a real API-server restart; the SIGSTOP pause only on request). */
+const DEFAULT_KINDS: readonly Kind[] = ['SIGINT', 'SIGTERM', 'SIGKILL', 'delete-probe-pod', 'delete-echo-pod', 'restart-apiserver'];
+/** Run from the repository root (as `npm run chaos` does), like the default --cli. */
+const LAB_SH = resolve('test/e2e/lab/lab.sh');
 
 interface Flags {
   readonly runs: number;
@@ -23,6 +29,9 @@ interface Flags {
   readonly cli: string;
   readonly args: readonly string[];
   readonly maxDelayMs: number;
+  readonly labSh: string;
+  /** Start no new run after this time (ms since epoch; from --until HH:MM, UTC): a shared lab has a booked window. */
+  readonly until?: number;
 }
 
 function flags(argv: readonly string[]): Flags {
@@ -30,7 +39,7 @@ function flags(argv: readonly string[]): Flags {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const kinds = (get('kinds')?.split(',') ?? [...KINDS]) as Kind[];
+  const kinds = (get('kinds')?.split(',') ?? [...DEFAULT_KINDS]) as Kind[];
   for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown --kinds entry ${k} (known: ${KINDS.join(', ')})`);
   return {
     runs: Number(get('runs') ?? 50),
@@ -39,8 +48,19 @@ function flags(argv: readonly string[]): Flags {
     kubeconfig: get('kubeconfig') ?? process.env['KUBECONFIG'] ?? '/var/lib/meshprobe-lab/kubeconfig-admin',
     cli: resolve(get('cli') ?? 'dist/cli.mjs'),
     args: (get('args') ?? '-n shop -n cde-strict --cde-namespace cde-strict --control 1.3.1').split(' '),
-    maxDelayMs: Number(get('max-delay-ms') ?? 25_000),
+    // A run of the default scope takes 20–30 s: draws past ~18 s mostly land after it finished.
+    maxDelayMs: Number(get('max-delay-ms') ?? 18_000),
+    labSh: get('lab-sh') ?? LAB_SH,
+    ...(get('until') !== undefined ? { until: untilMs(get('until') ?? '') } : {}),
   };
+}
+
+/** Today's HH:MM (UTC) as ms since epoch. */
+function untilMs(hhmm: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (m === null) throw new Error(`--until wants HH:MM (UTC), not ${hhmm}`);
+  const d = new Date();
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(m[1]), Number(m[2]));
 }
 
 /** Small deterministic PRNG (mulberry32), so a run of the benchmark can be repeated with --seed. */
@@ -87,6 +107,10 @@ interface RunResult {
   readonly runId: string | undefined;
   readonly code: number | null;
   readonly report: boolean;
+  /** Batches in the evidence journal a SIGKILLed run left (undefined: no journal). */
+  readonly journal?: number;
+  /** What `meshprobe verify` said about the directory (first word: OK, INCOMPLETE, ALTERED). */
+  readonly verify: string;
   readonly note: string;
 }
 
@@ -99,12 +123,24 @@ async function interrupt(f: Flags, kind: Kind, child: ReturnType<typeof spawn>, 
       return kind;
     case 'delete-probe-pod':
     case 'delete-echo-pod': {
-      const pods = podsOf(f, runId).filter((p) => (kind === 'delete-echo-pod' ? p.endsWith('/meshprobe-echo') : !p.endsWith('/meshprobe-echo')));
-      const victim = pods[0];
+      const wanted = (p: string): boolean => (kind === 'delete-echo-pod' ? p.endsWith('/meshprobe-echo') : !p.endsWith('/meshprobe-echo'));
+      // Wait (bounded) for such a pod: a draw before the run created one would test nothing.
+      let victim = podsOf(f, runId).filter(wanted)[0];
+      for (let i = 0; victim === undefined && i < 40 && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        victim = podsOf(f, runId).filter(wanted)[0];
+      }
       if (victim === undefined) return 'no pod yet';
       const [ns, name] = victim.split('/');
       kubectl(f, ['delete', 'pod', '-n', ns!, name!, '--wait=false', '--grace-period=0']);
       return `deleted ${victim}`;
+    }
+    case 'restart-apiserver': {
+      // lab.sh stops it by PID and starts it with the flags `up` used; it returns once /readyz answers.
+      const started = Date.now();
+      const r = spawnSync('bash', [f.labSh, 'restart-apiserver'], { encoding: 'utf8', timeout: 200_000 });
+      const secs = ((Date.now() - started) / 1000).toFixed(0);
+      return r.status === 0 ? `restarted kube-apiserver (down ≈ ${secs} s)` : `restart failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`;
     }
     case 'pause-apiserver': {
       const pid = apiserverPid();
@@ -152,8 +188,12 @@ async function oneRun(f: Flags, kind: Kind, delayMs: number): Promise<RunResult>
     note += `; cleanup exit ${c.status}`;
   }
   const report = existsSync(join(out, 'report.json'));
+  const journalFile = join(out, 'evidence.partial.jsonl');
+  const journal = existsSync(journalFile) ? readFileSync(journalFile, 'utf8').split('\n').filter((l) => l.startsWith('{"kind":"batch"')).length : undefined;
+  const v = existsSync(out) ? spawnSync(process.execPath, [f.cli, 'verify', out], { encoding: 'utf8', timeout: 60_000 }) : undefined;
+  const verify = v === undefined ? 'no directory' : (v.stdout.split(' ')[0] ?? '') || `exit ${v.status}`;
   rmSync(dir, { recursive: true, force: true });
-  return { kind, delayMs, runId, code, report, note };
+  return { kind, delayMs, runId, code, report, verify, note, ...(journal !== undefined ? { journal } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -162,12 +202,19 @@ async function main(): Promise<void> {
   console.log(`chaos: ${f.runs} runs, seed ${f.seed}, kinds ${f.kinds.join(',')}, scope: ${f.args.join(' ')}`);
   const results: RunResult[] = [];
   for (let i = 0; i < f.runs; i++) {
+    if (f.until !== undefined && Date.now() >= f.until) {
+      console.log(`stopping after ${i} of ${f.runs} runs: --until reached`);
+      break;
+    }
     const kind = f.kinds[Math.floor(random() * f.kinds.length)]!;
     const delayMs = Math.floor(random() * f.maxDelayMs);
     const started = Date.now();
     const r = await oneRun(f, kind, delayMs);
     results.push(r);
-    console.log(`run ${i + 1}/${f.runs}: ${kind} at +${(delayMs / 1000).toFixed(1)} s → exit ${r.code}, report ${r.report ? 'yes' : 'no'} (${r.note}) [${r.runId ?? 'no run id'}, ${((Date.now() - started) / 1000).toFixed(0)} s]`);
+    const journal = r.journal === undefined ? '' : `, journal ${r.journal} batch(es)`;
+    const took = ((Date.now() - started) / 1000).toFixed(0);
+    console.log(`run ${i + 1}/${f.runs}: ${kind} at +${(delayMs / 1000).toFixed(1)} s → exit ${r.code}, report ${r.report ? 'yes' : 'no'}${journal}, `
+      + `verify ${r.verify} (${r.note}) [${r.runId ?? 'no run id'}, ${took} s]`);
   }
   // Namespaces are deleted in the background: give them time before counting what is left.
   const ids = results.map((r) => r.runId).filter((x): x is string => x !== undefined);
@@ -181,9 +228,16 @@ async function main(): Promise<void> {
   for (const r of results) byCode.set(String(r.code), (byCode.get(String(r.code)) ?? 0) + 1);
   const notKilled = results.filter((r) => r.kind !== 'SIGKILL');
   console.log('');
-  console.log(`runs: ${results.length}`);
+  console.log(`runs: ${results.length}${results.length < f.runs ? ` of ${f.runs} asked (--until reached)` : ""}`);
   console.log(`exits by code: ${[...byCode].sort().map(([c, n]) => `${c}×${n}`).join(', ')}`);
   console.log(`reports written: ${results.filter((r) => r.report).length}/${results.length} (not SIGKILLed: ${notKilled.filter((r) => r.report).length}/${notKilled.length})`);
+  const killed = results.filter((r) => r.kind === 'SIGKILL' && !r.report);
+  console.log(`SIGKILLed mid-run: ${killed.length}; journal kept: ${killed.filter((r) => r.journal !== undefined).length}/${killed.length} `
+    + `(${killed.map((r) => r.journal ?? 0).join(', ')} batches); verify said INCOMPLETE: ${killed.filter((r) => r.verify === 'INCOMPLETE').length}/${killed.length}`);
+  const byKind = new Map<string, number>();
+  for (const r of results) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+  console.log(`interruptions: ${[...byKind].map(([k, n]) => `${k}×${n}`).join(', ')}; finished before the interruption: `
+    + `${results.filter((r) => r.note.startsWith('finished before')).length}`);
   console.log(`leftover objects (own run ids, after ≤120 s for namespace deletion): ${left.length}`);
   for (const l of left) console.log(`  ${l}`);
   process.exitCode = left.length === 0 && notKilled.every((r) => r.report) ? 0 : 1;

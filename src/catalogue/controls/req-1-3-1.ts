@@ -4,8 +4,11 @@ import type { Evidence } from '../../domain/evidence.js';
 import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
-/** tenant-reach counts where a tenant's namespace is CDE: another tenant is outside that CDE (A1.1.2 and 1.3.1 agree). */
-const PROBES = ['tcp-reach', 'tenant-reach'];
+/**
+ * tenant-reach counts where a tenant's namespace is CDE: another tenant is outside that CDE (A1.1.2 and 1.3.1 agree).
+ * udp-reach: inbound UDP to CDE UDP ports (issue 13).
+ */
+const PROBES = ['tcp-reach', 'tenant-reach', 'udp-reach'];
 
 /** 1.3.1: inbound traffic to the CDE is restricted to what is necessary; a new unlabelled workload is blocked. */
 export const req131: Control = {

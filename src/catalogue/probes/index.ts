@@ -16,6 +16,7 @@ import { tenantReach } from './tenant-reach.js';
 import { tlsHandshake } from './tls-handshake.js';
 import { tlsHandshakeIstioAlpn } from './tls-handshake-istio-alpn.js';
 import { tlsLegacy10, tlsLegacy11 } from './tls-legacy.js';
+import { udpReach } from './udp-reach.js';
 
 /** All probes, sorted by id. */
 export const ALL_PROBES: readonly Probe[] = [
@@ -36,4 +37,5 @@ export const ALL_PROBES: readonly Probe[] = [
   tlsHandshakeIstioAlpn,
   tlsLegacy10,
   tlsLegacy11,
+  udpReach,
 ];

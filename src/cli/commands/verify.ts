@@ -23,6 +23,10 @@ export const verifyCommand: CliCommand = {
       throw new MeshprobeError('E_USAGE', `--public-key ${keyPath} cannot be read`, { hint: 'Give the PEM public key matching the --sign-key used for the run.', cause: err });
     });
     const result = await verifyBundleDir(dir, key);
+    if (result.incomplete !== undefined) {
+      ctx.stdout(`INCOMPLETE ${result.incomplete}\n`);
+      return EXIT.FAILS;
+    }
     for (const p of result.problems) ctx.stdout(`ALTERED ${p.problem}\n`);
     if (result.signature === 'not-checked') ctx.stderr('SHA256SUMS.sig is present but was not checked: pass --public-key to verify it.');
     if (result.ok) ctx.stdout(`OK ${result.files} files match SHA256SUMS${result.signature === 'valid' ? '; signature valid' : ''}\n`);

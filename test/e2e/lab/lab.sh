@@ -10,6 +10,7 @@
 #   lab.sh tls-secret NS NAME DNSNAME...   Secret NAME (tls.crt, tls.key, ca.crt) from the lab workload CA
 #   lab.sh client-cert DIR CN   client cert/key (+ca.crt) from the lab workload CA into DIR (for mTLS probes)
 #   lab.sh env       print `export KUBECONFIG=...` for the admin
+#   lab.sh restart-apiserver    stop and start the kube-apiserver with its usual flags (chaos benchmark)
 # See README.md next to this file. Must run as root.
 set -euo pipefail
 
@@ -714,6 +715,16 @@ cmd_client_cert() { # dir cn
   echo "$1/client.crt $1/client.key $1/ca.crt"
 }
 
+# Stop the kube-apiserver (TERM, by PID) and start it again with the same flags as `up` (for the
+# chaos benchmark: a real restart, connections reset, then refused until it listens again).
+# A second start is tried if the first does not get ready: the lab is shared.
+cmd_restart_apiserver() {
+  running kube-apiserver || die "kube-apiserver is not running (lab.sh up first)"
+  stop_proc kube-apiserver
+  ( start_apiserver ) || ( sleep 2; start_apiserver )
+  log "kube-apiserver restarted (pid $(cat "$RUN/kube-apiserver.pid"))"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
@@ -724,5 +735,6 @@ case "${1:-}" in
   tls-secret) shift; [[ $# -ge 2 ]] || die "usage: lab.sh tls-secret NS NAME [DNSNAME...]"; cmd_tls_secret "$@" ;;
   client-cert) shift; [[ $# -eq 2 ]] || die "usage: lab.sh client-cert DIR CN"; cmd_client_cert "$@" ;;
   env) echo "export KUBECONFIG=$ADMIN_KUBECONFIG" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  restart-apiserver) need_root; cmd_restart_apiserver ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -130,3 +130,40 @@ t.test('1.3.1 counts a connect from another tenant into a tenant that is CDE (--
     t.ok(v.reasons.some((r) => r.includes('blue/app port 8080') && r.includes('from namespace red')), `${v.controlId} names the path`);
   }
 });
+
+t.test('an application control cannot hold while the listener sweep of a CDE pod did not complete', async (t) => {
+  // Given node, API server and CDE workload attempts that would let 8.3.1 hold, and a sweep of payments/api-0 whose pod was lost
+  const steps: Step[] = [
+    canaryStep(PROBE_NS),
+    { probeId: 'http-unauthenticated', vantage: PROBE_NS, target: svc('payments', 'api'), port: 8080, http: { method: 'GET', path: '/metrics' }, observed: { kind: 'http', status: 401 } },
+    { probeId: 'apiserver-anonymous', vantage: PROBE_NS, target: API, port: 443, http: { method: 'GET', path: '/api/v1/namespaces', tls: true }, observed: { kind: 'http', status: 403 } },
+    { probeId: 'kubelet-anonymous', vantage: PROBE_NS, target: NODE, port: 10255, http: { method: 'GET', path: '/pods', tls: false }, observed: { kind: 'timeout' } },
+  ];
+  const sweep: Step = { probeId: 'listener-sweep', technique: 'sweep', vantage: same('payments'), target: { kind: 'Pod', namespace: 'payments', name: 'api-0' }, port: 0, observed: { kind: 'missing' } };
+  const control = controlById.get('pci-dss-4.0.1/8.3.1')!;
+  const [before] = evaluate([control], judgeInput(evidenceOf(steps), { namespaces: NAMESPACES }));
+  t.equal(before?.status, 'holds', 'without the lost sweep it holds');
+  // When it is evaluated with the lost sweep (its pod could not report)
+  const input = judgeInput(evidenceOf([...steps, sweep]), { namespaces: NAMESPACES });
+  const problem = { vantage: 'same-namespace:payments', problem: 'pod payments/mp-x-sw-0 disappeared while meshprobe was waiting for it' };
+  const [v] = evaluate([control], { ...input, coverage: { vantageProblems: [problem] } });
+  // Then it is inconclusive, and its coverage says which sweep did not complete and why
+  t.equal(v?.status, 'inconclusive');
+  t.match(v?.reasons[0], /^Not probed: a finished listener sweep of payments\/api-0 \(listener sweep of payments\/api-0 did not complete \(same-namespace:payments could not start or report: pod payments\/mp-x-sw-0 disappeared/);
+  t.match(v?.coverage?.required.at(-1), { label: 'a finished listener sweep of payments/api-0', tried: 0 });
+  // And a control with no application probe (1.3.1: L4 reachability) does not wait for listener sweeps
+  const index = coverageIndex(evidenceOf([...steps, sweep]), INVENTORY);
+  t.notOk(coverageOf(controlById.get('pci-dss-4.0.1/1.3.1')!, index).required.some((s) => /listener sweep/.test(s.label)));
+});
+
+t.test('lost listener sweeps beyond five are summed into one slice', async (t) => {
+  // Given seven CDE pods whose sweeps all came back without observation
+  const sweeps: Step[] = Array.from({ length: 7 }, (_, i) => ({
+    probeId: 'listener-sweep', technique: 'sweep' as const, vantage: same('payments'), target: { kind: 'Pod' as const, namespace: 'payments', name: `api-${i}` }, port: 0, observed: { kind: 'missing' as const },
+  }));
+  // When an application control's coverage is computed
+  const c = coverageOf(controlById.get('pci-dss-4.0.1/8.3.1')!, coverageIndex(evidenceOf(sweeps), INVENTORY));
+  // Then five pods are named and two summed
+  const gaps = c.required.filter((s) => /listener sweep/.test(s.label));
+  t.same(gaps.map((s) => s.label), [...[0, 1, 2, 3, 4].map((i) => `a finished listener sweep of payments/api-${i}`), 'finished listener sweeps of 2 more CDE pod(s)']);
+});

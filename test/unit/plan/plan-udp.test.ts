@@ -1,5 +1,7 @@
 /** UDP in the plan: egress targets get UDP/53 (and UDP on known UDP ports), and a UDP canary rides along. */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import type { KubeObject } from '../../../src/cluster/ports.js';
 import { discover } from '../../../src/discover/discover.js';
 import { buildInventory, endpointPorts, type DiscoveredInventory } from '../../../src/discover/targets.js';
 import type { ScopeOptions } from '../../../src/discover/namespaces.js';
@@ -56,4 +58,28 @@ t.test('--skip-probe egress-udp leaves out the UDP attempts and their canary', a
   const plan = planRun({ runId: RUN, inventory: await istio({ egressTargets: ['203.0.113.53:53'] }), probes: PROBES, controls: CONTROLS, options: { ...OPTS, skipProbes: ['egress-udp'] } });
   t.equal(plan.attempts.filter((a) => a.technique === 'udp').length, 0);
   t.equal(plan.attempts.filter((a) => a.probeId === 'egress-reach').length, 1);
+});
+
+t.test('a UDP port of a CDE Service gets udp-reach from the probe namespace and other namespaces, with a UDP canary; TCP ports do not', async (t) => {
+  // Given the Istio fixture where the payments api Service also declares UDP/53 (a DNS sidecar, say)
+  const list = JSON.parse(readFileSync(new URL('../../fixtures/cluster/istio.json', import.meta.url), 'utf8')) as { items: KubeObject[] };
+  const items = list.items.map((o) => (o.kind === 'Service' && o.metadata?.namespace === 'payments' && o.metadata.name === 'api'
+    ? { ...o, spec: { ...(o.spec as object), ports: [...((o.spec as { ports: object[] }).ports), { name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' }] } }
+    : o));
+  const inventory = buildInventory(await discover(new FakeClusterApi(items)), SCOPE);
+  // When 1.3.1 is planned
+  const plan = planRun({ runId: RUN, inventory, probes: PROBES, controls: CONTROLS, options: { ...OPTS, controls: ['1.3.1'] } });
+  // Then UDP/53 of the Service is tried over UDP with a DNS query, from the probe namespace and from outside the CDE
+  const udp = plan.attempts.filter((a) => a.probeId === 'udp-reach');
+  t.ok(udp.length > 0, 'udp-reach attempts were planned');
+  t.ok(udp.every((a) => a.technique === 'udp' && a.port === 53 && a.target.namespace === 'payments' && a.udp?.payload === 'dns'));
+  const from = new Set(udp.map((a) => a.vantage.kind));
+  t.ok(from.has('probe-namespace') && from.has('from-namespace'), [...from].join(', '));
+  t.notOk(udp.some((a) => a.vantage.kind === 'from-namespace' && a.vantage.namespace === 'payments'), 'not from inside the CDE');
+  // And tcp-reach leaves UDP/53 to it, and it leaves the TCP ports to tcp-reach
+  t.notOk(plan.attempts.some((a) => a.probeId === 'tcp-reach' && a.port === 53));
+  t.match(plan.notRun.find((n) => n.probeId === 'udp-reach' && n.port === 80), { reason: 'port 80 is TCP; probed by tcp-reach', cause: 'inapplicable' });
+  // And every vantage with a udp-reach attempt has a UDP canary
+  const canaries = new Set(plan.attempts.filter((a) => a.probeId === UDP_CANARY_PROBE_ID).map((a) => vantageId(a.vantage)));
+  t.ok(udp.every((a) => canaries.has(vantageId(a.vantage))));
 });

@@ -103,5 +103,5 @@ t.test('controls lists every control as text and as JSON', async (t) => {
   const json = await run(controlsCommand, {}, 'json');
   const doc = JSON.parse(json.out);
   t.equal(doc.controls.length, CONTROLS.length);
-  t.same(doc.controls.find((c: { requirement: string }) => c.requirement === '1.3.1').probes, ['tcp-reach', 'tenant-reach']);
+  t.same(doc.controls.find((c: { requirement: string }) => c.requirement === '1.3.1').probes, ['tcp-reach', 'tenant-reach', 'udp-reach']);
 });
