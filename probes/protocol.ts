@@ -188,7 +188,11 @@ export interface TlsFacts {
   readonly alert?: number;
   /** True when the handshake completed (secureConnect fired). */
   readonly handshake: boolean;
-  /** Whether node:tls judged the chain trusted (always against the agent's default store). */
+  /**
+   * Whether node:tls judged the chain trusted: against the agent's default store, or, when the
+   * attempt presented the pod's mesh identity (clientIdentityDir), against that identity's mesh
+   * trust bundle (true = the server is of the same mesh).
+   */
   readonly authorized: boolean;
   readonly verifyError?: string;
 }

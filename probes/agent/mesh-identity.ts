@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 /** The identity to present, or why there is none. */
 export type MeshIdentity =
-  | { readonly kind: 'found'; readonly cert: Buffer; readonly key: Buffer }
+  | { readonly kind: 'found'; readonly cert: Buffer; readonly key: Buffer; readonly bundle?: Buffer }
   | { readonly kind: 'missing'; readonly detail: string };
 
 
@@ -21,11 +21,31 @@ function load(dir: string): MeshIdentity {
     if (!cert.includes('-----BEGIN CERTIFICATE-----') || !key.includes('PRIVATE KEY-----')) {
       return { kind: 'missing', detail: `the mesh identity in ${dir} is not a PEM certificate and key` };
     }
-    return { kind: 'found', cert, key };
+    let bundle: Buffer | undefined;
+    try {
+      bundle = readFileSync(join(dir, 'ca_certificates.pem'));
+    } catch {
+      bundle = undefined; // without the trust bundle the server's certificate is simply not checked against the mesh
+    }
+    return { kind: 'found', cert, key, ...(bundle !== undefined ? { bundle } : {}) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
     return { kind: 'missing', detail: `no mesh identity was injected into this pod (${join(dir, 'certificates.pem')}: ${code})` };
   }
+}
+
+/**
+ * node:tls options that present the identity: its certificate and key, and its mesh trust bundle as
+ * the CAs the server's certificate is checked against (still never rejected: the verdict is kept as
+ * TlsFacts.authorized, "the server is of the same mesh"). Mesh certificates name SPIFFE ids, not
+ * hosts, so no host name check is made.
+ */
+export function identityTlsOptions(id: Extract<MeshIdentity, { kind: 'found' }>): object {
+  return {
+    cert: id.cert,
+    key: id.key,
+    ...(id.bundle !== undefined ? { ca: id.bundle, checkServerIdentity: () => undefined } : {}),
+  };
 }
 
 /** The identity in `dir` (read on first use). */

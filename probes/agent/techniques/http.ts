@@ -13,7 +13,7 @@ import { classifyTransport } from '../classify-error.js';
 import { exchange } from '../exchange.js';
 import { httpRequestText } from '../http-request.js';
 import { bodyPrefix, parseResponseHead } from '../http-response.js';
-import { meshIdentity } from '../mesh-identity.js';
+import { identityTlsOptions, meshIdentity } from '../mesh-identity.js';
 import { agentErrorObservation, observation, startClock, textPrefix, type AttemptClock } from '../observation.js';
 import { redactText, selectHeaders } from '../redact.js';
 import { peerChainPem, readTlsFacts, tlsConnectOptions } from '../tls-facts.js';
@@ -53,7 +53,7 @@ export async function httpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock
   const idDir = secure ? spec.tls?.clientIdentityDir : undefined;
   const identity = idDir !== undefined ? meshIdentity(idDir) : undefined;
   if (identity?.kind === 'missing') return agentErrorObservation(spec, clock, NO_MESH_IDENTITY, identity.detail);
-  const own = identity?.kind === 'found' ? { cert: identity.cert, key: identity.key } : {};
+  const own = identity?.kind === 'found' ? identityTlsOptions(identity) : {};
   const socket = secure ? tlsConnect({ ...tlsConnectOptions(spec.host, spec.port, spec.tls), ...own }) : netConnect({ host: spec.host, port: spec.port });
   let chainAtHandshake: string[] | undefined;
   let tls: TlsFacts | undefined;

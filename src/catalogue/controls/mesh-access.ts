@@ -14,7 +14,8 @@ export type MeshAccess =
   /** Authenticated and refused by an access-control layer: HTTP 403/401 over the mTLS connection. */
   | { readonly kind: 'denied'; readonly detail: string }
   /**
-   * The handshake completed with the identity's certificate, then the server refused that certificate
+   * The handshake completed with the identity's certificate against a server of the same mesh (its
+   * certificate chains to the identity's trust bundle), then the server refused that certificate
    * (bad_certificate, certificate_unknown, access_denied) or closed without a byte. Authorization,
    * if the same port let another identity of the same mesh through; otherwise it may be authentication.
    */
@@ -54,6 +55,12 @@ export function meshAccess(e: Evidence): MeshAccess {
     const said = `HTTP ${status}${server ? `, server: ${server}` : ''}${o.http.bodyPrefix.startsWith('RBAC:') ? `, "${o.http.bodyPrefix.slice(0, 40)}"` : ''}`;
     if (status === 403 || status === 401) return { kind: 'denied', detail: `authenticated by mTLS, then refused (${said})` };
     return { kind: 'allowed', detail: `authenticated by mTLS and let through (${said})` };
+  }
+  if (o.tls?.handshake === true && o.tls.authorized !== true && (o.transport === 'eof' || o.transport === 'reset' ||
+    o.transport === 'connected')) {
+    // Refused or closed by a server that is not of the identity's mesh: it may not accept the
+    // identity at all (some servers close instead of alerting unknown_ca), so no authentication is shown.
+    return { kind: 'unknown', detail: `mTLS was refused or closed by a server whose certificate is not from the identity's mesh trust bundle${o.errorCode ? ` (${o.errorCode})` : ''}, so whether the identity was authenticated is not known` };
   }
   if (o.tls?.handshake === true) {
     if (alert !== undefined && REFUSED_CERT[alert] !== undefined) {

@@ -65,7 +65,7 @@ function accessFinding(c: Classed, proof: Evidence, allowedHere: Evidence | unde
       if (e.outcome.kind === 'blocked' && (e.outcome.by === 'timeout' || e.outcome.by === 'refused' || e.outcome.by === 'unreachable')) {
         return finding('holds', `${place(e)} was not reachable for ${who} (${e.outcome.detail}): the network denies this identity before mTLS.`, [e, proof]);
       }
-      return finding('inconclusive', `${place(e)}: the mTLS request as ${who} gave ${access.detail}, so mesh authorization cannot be decided from it.`, [e, proof]);
+      return finding('inconclusive', `${place(e)}, mTLS request as ${who}: ${access.detail}, so mesh authorization cannot be decided from it.`, [e, proof]);
     default: {
       const never: never = access;
       return finding('inconclusive', String(never), e);

@@ -26,8 +26,14 @@ const authz = (v: Vantage, observed: Step['observed'], port = 8443): Step => ({
 const ok = { kind: 'http', status: 200 } as const;
 const refusedCert = { kind: 'tls', alert: 42, handshake: true } as const;
 
+/** The server's certificate chained to the identity's mesh trust bundle (what the agent reports as authorized). */
+function sameMesh(ev: readonly Evidence[]): Evidence[] {
+  return ev.map((e) => e.attempt.probeId !== 'mesh-authz' || e.observation?.tls === undefined ? e
+    : { ...e, observation: { ...e.observation, tls: { ...e.observation.tls, authorized: true } } });
+}
+
 function judge(steps: readonly Step[], context: Record<string, unknown> = flows) {
-  return c722.judge(judgeInput(evidenceOf([canaryStep(PROBE_NS), canaryStep(checkout), canaryStep(reports), ...steps]), { context }));
+  return c722.judge(judgeInput(sameMesh(evidenceOf([canaryStep(PROBE_NS), canaryStep(checkout), canaryStep(reports), ...steps])), { context }));
 }
 
 t.test('7.2.2 fails when mesh authorization lets an identity through that no approved flow gives the port, naming it', async (t) => {
@@ -96,9 +102,13 @@ t.test('without an approved-flows file what an identity was let through to is li
 
 t.test('mesh-authz attempts are classified from raw facts: closed after mTLS, plaintext port, network drop', async (t) => {
   const ev = evidenceOf([canaryStep(reports), authz(reports, { kind: 'tls', handshake: true }), authz(reports, { kind: 'timeout' }, 9000)]);
-  const [closed, dropped] = ev.filter((e) => e.attempt.probeId === 'mesh-authz').sort((a, b) => a.attempt.port - b.attempt.port);
+  const [closed, dropped] = sameMesh(ev).filter((e) => e.attempt.probeId === 'mesh-authz').sort((a, b) => a.attempt.port - b.attempt.port);
   t.equal(meshAccess({ ...closed!, observation: { ...closed!.observation!, bytesReceived: 0 } }).kind, 'refused-after-handshake');
   t.equal(meshAccess(dropped!).kind, 'not-mtls');
   const plain = { ...closed!, observation: { ...closed!.observation!, tls: { ...closed!.observation!.tls!, handshake: false }, errorCode: 'ERR_SSL_WRONG_VERSION_NUMBER', transport: 'connected' as const } };
   t.equal(meshAccess(plain).kind, 'not-mtls');
+  // A close by a server that is not of the identity's mesh shows no authentication at all
+  const foreign = { ...closed!, observation: { ...closed!.observation!, bytesReceived: 0, tls: { ...closed!.observation!.tls!, authorized: false } } };
+  t.equal(meshAccess(foreign).kind, 'unknown');
+  t.match(meshAccess(foreign).detail, /not from the identity's mesh trust bundle/);
 });
