@@ -75,7 +75,11 @@ build_coredns() {
 
 # The lab's mesh injector (go/injector, standard library only): its directory is named after a hash of
 # its sources, so an edited injector is rebuilt and `up` restarts the running one.
-injector_bin() { echo "$CACHE/mesh-injector-$(cat "$LAB_DIR"/go/injector/go.mod "$LAB_DIR"/go/injector/*.go | sha256sum | cut -c1-12)/bin"; }
+injector_bin() {
+  local src; src=$(find "$LAB_DIR/go/injector" -maxdepth 1 \( -name go.mod -o -name '*.go' ! -name '*_test.go' \) | sort)
+  # shellcheck disable=SC2086 # paths without spaces
+  echo "$CACHE/mesh-injector-$(cat $src | sha256sum | cut -c1-12)/bin"
+}
 build_injector() {
   local bin; bin=$(injector_bin)
   [[ -x $bin/mesh-injector ]] && { log "mesh-injector cached in $bin"; return 0; }
