@@ -30,7 +30,8 @@ function load(dir: string): MeshIdentity {
     return { kind: 'found', cert, key, ...(bundle !== undefined ? { bundle } : {}) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-    return { kind: 'missing', detail: `no mesh identity was injected into this pod (${join(dir, 'certificates.pem')}: ${code})` };
+    const file = join(dir, 'certificates.pem');
+    return { kind: 'missing', detail: `no mesh identity was injected into this pod (${file}: ${code})` };
   }
 }
 

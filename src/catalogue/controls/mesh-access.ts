@@ -31,10 +31,13 @@ export type MeshAccess =
 
 
 /** Alerts after the handshake by which a server refuses a client certificate it could parse. */
-const REFUSED_CERT: Readonly<Record<number, string>> = { 42: 'bad_certificate', 46: 'certificate_unknown', 49: 'access_denied' };
+const REFUSED_CERT: Readonly<Record<number, string>> = {
+  42: 'bad_certificate', 46: 'certificate_unknown', 49: 'access_denied',
+};
 /** Alerts by which a server says it does not accept the certificate's issuer or validity, or got none. */
 const UNAUTHENTICATED: Readonly<Record<number, string>> = {
-  48: 'unknown_ca', 45: 'certificate_expired', 44: 'certificate_revoked', 116: 'certificate_required', 40: 'handshake_failure',
+  48: 'unknown_ca', 45: 'certificate_expired', 44: 'certificate_revoked', 116: 'certificate_required',
+  40: 'handshake_failure',
 };
 
 /** Network results that mean the request never reached a TLS server. */
@@ -44,15 +47,19 @@ const UNREACHED = new Set(['timeout', 'refused', 'unreachable', 'dns-failure']);
 export function meshAccess(e: Evidence): MeshAccess {
   const o = e.observation;
   if (o === undefined) return { kind: 'unknown', detail: 'the agent never reported the attempt' };
-  if (o.errorCode === NO_MESH_IDENTITY) return { kind: 'no-identity', detail: o.detail ?? 'the probe pod has no mesh identity' };
+  if (o.errorCode === NO_MESH_IDENTITY) {
+    return { kind: 'no-identity', detail: o.detail ?? 'the probe pod has no mesh identity' };
+  }
   const alert = o.tls?.alert;
   if (alert !== undefined && UNAUTHENTICATED[alert] !== undefined) {
-    return { kind: 'unauthenticated', detail: `TLS alert ${alert} (${UNAUTHENTICATED[alert]}): the mesh did not accept the identity's certificate` };
+    const detail = `TLS alert ${alert} (${UNAUTHENTICATED[alert]}): the mesh did not accept the identity's certificate`;
+    return { kind: 'unauthenticated', detail };
   }
   if (o.http !== undefined) {
     const status = o.http.status;
     const server = o.http.headers['server'];
-    const said = `HTTP ${status}${server ? `, server: ${server}` : ''}${o.http.bodyPrefix.startsWith('RBAC:') ? `, "${o.http.bodyPrefix.slice(0, 40)}"` : ''}`;
+    const rbac = o.http.bodyPrefix.startsWith('RBAC:') ? `, "${o.http.bodyPrefix.slice(0, 40)}"` : '';
+    const said = `HTTP ${status}${server ? `, server: ${server}` : ''}${rbac}`;
     if (status === 403 || status === 401) return { kind: 'denied', detail: `authenticated by mTLS, then refused (${said})` };
     return { kind: 'allowed', detail: `authenticated by mTLS and let through (${said})` };
   }
@@ -60,17 +67,24 @@ export function meshAccess(e: Evidence): MeshAccess {
     o.transport === 'connected')) {
     // Refused or closed by a server that is not of the identity's mesh: it may not accept the
     // identity at all (some servers close instead of alerting unknown_ca), so no authentication is shown.
-    return { kind: 'unknown', detail: `mTLS was refused or closed by a server whose certificate is not from the identity's mesh trust bundle${o.errorCode ? ` (${o.errorCode})` : ''}, so whether the identity was authenticated is not known` };
+    const code = o.errorCode ? ` (${o.errorCode})` : '';
+    const detail = 'mTLS was refused or closed by a server whose certificate is not from the identity\'s mesh trust ' +
+      `bundle${code}, so whether the identity was authenticated is not known`;
+    return { kind: 'unknown', detail };
   }
   if (o.tls?.handshake === true) {
     if (alert !== undefined && REFUSED_CERT[alert] !== undefined) {
-      return { kind: 'refused-after-handshake', detail: `the server refused the identity's certificate after the handshake (TLS alert ${alert}, ${REFUSED_CERT[alert]})` };
+      const detail = `the server refused the identity's certificate after the handshake (TLS alert ${alert}, ${REFUSED_CERT[alert]})`;
+      return { kind: 'refused-after-handshake', detail };
     }
     if (o.transport === 'eof' || o.transport === 'reset' || (o.transport === 'connected' && o.bytesReceived === 0)) {
-      return { kind: 'refused-after-handshake', detail: `mTLS completed, then the server closed the connection without answering${o.errorCode ? ` (${o.errorCode})` : ''}` };
+      const code = o.errorCode ? ` (${o.errorCode})` : '';
+      return { kind: 'refused-after-handshake', detail: `mTLS completed, then the server closed the connection without answering${code}` };
     }
   }
-  if (UNREACHED.has(o.transport)) return { kind: 'not-mtls', detail: `the request never reached the port (${o.transport}${o.errorCode ? `, ${o.errorCode}` : ''})` };
+  if (UNREACHED.has(o.transport)) {
+    return { kind: 'not-mtls', detail: `the request never reached the port (${o.transport}${o.errorCode ? `, ${o.errorCode}` : ''})` };
+  }
   if (o.tls?.handshake !== true && o.errorCode !== undefined && /^ERR_SSL_|^EPROTO$/.test(o.errorCode)) {
     return { kind: 'not-mtls', detail: `the port did not complete a TLS handshake (${o.errorCode})` };
   }

@@ -14,13 +14,16 @@ export const meshAuthz: Probe = {
   title: 'mTLS request as a workload identity (mesh authorization)',
   technique: 'http',
   vantages: ['identity'],
-  secureLooksLike: 'The mesh authenticates the identity and its authorization denies it (403, or the identity\'s certificate refused after the handshake) on every port no approved flow gives it, while an approved identity is let through.',
+  secureLooksLike: 'The mesh authenticates the identity and its authorization denies it (403, or the identity\'s ' +
+    'certificate refused after the handshake) on every port no approved flow gives it, while an approved identity is let through.',
   applies(_target, port) {
     if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; mTLS needs TCP`;
     if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass})`;
     return true;
   },
   request() {
-    return { technique: 'http', http: { method: 'GET', path: '', tls: true }, tls: { clientIdentityDir: MESH_IDENTITY_DIR } };
+    return {
+      technique: 'http', http: { method: 'GET', path: '', tls: true }, tls: { clientIdentityDir: MESH_IDENTITY_DIR },
+    };
   },
 };
