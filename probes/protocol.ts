@@ -15,7 +15,10 @@ export type Technique = 'tcp' | 'tls' | 'http' | 'dns' | 'udp' | 'sweep';
 /** TLS protocol names as node:tls spells them. */
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
-/** TLS parameters of one attempt. No client certificate is ever sent. */
+/**
+ * TLS parameters of one attempt. No client certificate is ever sent, except the pod's own mesh
+ * identity when `clientIdentityDir` is set (identity vantages, 7.2.2).
+ */
 export interface TlsRequest {
   readonly servername?: string;
   readonly alpn?: readonly string[];
@@ -29,7 +32,23 @@ export interface TlsRequest {
    * client-certificate demand that arrives after it (TLS 1.3 alert 116). Default false.
    */
   readonly handshakeOnly?: boolean;
+  /**
+   * Present the mesh identity a mesh injector gave this pod: the directory holding its X.509 SVID
+   * as `certificates.pem`, `private_key.pem` and `ca_certificates.pem` (the layout of
+   * MESH_IDENTITY_DIR). The key is read in the pod and never leaves it. No file: the attempt is an
+   * `agent-error` with code MESHPROBE_NO_MESH_IDENTITY, and nothing is sent.
+   */
+  readonly clientIdentityDir?: string;
 }
+
+/**
+ * Where mesh injectors that hand the workload its own identity mount it (GKE managed workload
+ * identities; the meshprobe lab's injector): the SVID files of TlsRequest.clientIdentityDir.
+ */
+export const MESH_IDENTITY_DIR = '/var/run/secrets/workload-spiffe-credentials';
+
+/** errorCode of an `agent-error` attempt that asked for the mesh identity in a pod that has none. */
+export const NO_MESH_IDENTITY = 'MESHPROBE_NO_MESH_IDENTITY';
 
 /** HTTP parameters of one attempt. No credentials are ever sent. */
 export interface HttpRequest {
@@ -169,7 +188,11 @@ export interface TlsFacts {
   readonly alert?: number;
   /** True when the handshake completed (secureConnect fired). */
   readonly handshake: boolean;
-  /** Whether node:tls judged the chain trusted (always against the agent's default store). */
+  /**
+   * Whether node:tls judged the chain trusted: against the agent's default store, or, when the
+   * attempt presented the pod's mesh identity (clientIdentityDir), against that identity's mesh
+   * trust bundle (true = the server is of the same mesh).
+   */
   readonly authorized: boolean;
   readonly verifyError?: string;
 }

@@ -87,6 +87,10 @@ function tlsProblem(spec: AttemptSpec): string | undefined {
   }
   if (tls.ciphers !== undefined && typeof tls.ciphers !== 'string') return 'TLS ciphers must be an OpenSSL cipher string';
   if (tls.handshakeOnly !== undefined && typeof tls.handshakeOnly !== 'boolean') return 'TLS handshakeOnly must be true or false';
+  if (tls.clientIdentityDir !== undefined && !(typeof tls.clientIdentityDir === 'string' && tls.clientIdentityDir.startsWith('/'))) {
+    return 'TLS clientIdentityDir must be an absolute directory path';
+  }
+  if (tls.clientIdentityDir !== undefined && spec.technique !== 'http') return 'TLS clientIdentityDir is only used by http attempts';
   if (tls.alpn !== undefined && !(Array.isArray(tls.alpn) && tls.alpn.every((p) => typeof p === 'string' && p.length > 0 && p.length < 256))) {
     return 'every ALPN protocol must be a non-empty string shorter than 256 bytes';
   }

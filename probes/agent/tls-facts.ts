@@ -2,7 +2,8 @@
  * TLS client options for an attempt and the facts read back from the socket.
  *
  * Facts only: the chain is never trusted or rejected here (rejectUnauthorized: false);
- * node:tls's own verdict is kept as information. No client certificate is ever sent.
+ * node:tls's own verdict is kept as information. No client certificate is sent from here; the http
+ * technique adds the pod's own mesh identity when an attempt asks for it (mesh-identity.ts).
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';

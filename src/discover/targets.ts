@@ -154,7 +154,7 @@ function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMa
   const nsObj = find.namespace(ns);
   const { mesh, enrolment } = enrolmentOf(pod);
   return {
-    ref: { kind: 'Pod', namespace: ns, name: nameOf(pod) },
+    ref: { kind: 'Pod', namespace: ns, name: nameOf(pod), workload: workloadOf(pod) },
     address: stringField(pod.status, 'podIP') ?? '',
     ports: podPorts(pod, nsObj, snapshot, listeners),
     mesh,

@@ -15,7 +15,7 @@ export interface ApprovedFlow {
 
 /**
  * The control-relevant options judges read, typed and checked once at the boundary
- * (catalogue/controls/context.ts builds it: controlContext from options, judgeContext in tests).
+ * (shared/judge-context.ts builds it: controlContext from options, judgeContext in tests).
  */
 export interface JudgeContext {
   readonly tenants: readonly string[];

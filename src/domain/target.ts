@@ -31,6 +31,16 @@ export interface TargetRef {
   readonly kind: 'Service' | 'Pod' | 'Node' | 'Endpoint' | 'Canary' | 'ApiServer';
   readonly namespace: string;
   readonly name: string;
+  /**
+   * Pod targets: the workload that owns the pod (Deployment/StatefulSet/DaemonSet/Job name, or the
+   * pod's own name when bare). Reasons name the workload, not a pod name that changes per rollout.
+   */
+  readonly workload?: string;
+}
+
+/** The name reasons use: a Pod target's workload, else the ref's name. */
+export function refName(ref: TargetRef): string {
+  return ref.kind === 'Pod' && ref.workload !== undefined && ref.workload !== '' ? ref.workload : ref.name;
 }
 
 /** A reachable thing with its ports and mesh facts. */
@@ -66,7 +76,7 @@ export function referenceName(ref: TargetRef, port: number): string {
       return `the canary echo pod in ${ref.namespace} port ${port}`;
     case 'Service':
     case 'Pod':
-      return `${ref.namespace}/${ref.name} port ${port}`;
+      return `${ref.namespace}/${refName(ref)} port ${port}`;
     default: {
       const never: never = ref.kind;
       return String(never);

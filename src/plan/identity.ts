@@ -3,8 +3,8 @@
  * attempts run from them. By default: workloads of out-of-scope namespaces that a CDE
  * NetworkPolicy admits by pod label (an unlabelled pod of their namespace is not admitted),
  * bounded by --max-identity-vantages; --as-workload replaces the choice. From each chosen
- * identity, tcp-reach is tried against every TCP port of every CDE target, so a policy that
- * admits the identity on more ports than approved flows allow is caught (1.3.1, 1.2.5).
+ * identity, tcp-reach and mesh-authz are tried against every TCP port of every CDE target, so a policy that
+ * admits the identity on more ports than approved flows allow is caught (1.3.1, 1.2.5; mesh authorization: 7.2.2).
  */
 import type { Probe } from '../domain/probe.js';
 import type { Target, TargetPort } from '../domain/target.js';
@@ -31,8 +31,11 @@ export interface IdentityChoice {
   readonly why: string;
 }
 
-/** Probes planned from identity vantages. */
-const IDENTITY_PROBE_IDS: ReadonlySet<string> = new Set(['tcp-reach']);
+/**
+ * Probes planned from identity vantages: tcp-reach for what NetworkPolicy admits the identity to
+ * (1.3.1), mesh-authz for what mesh authorization lets the identity's certificate do (7.2.2).
+ */
+export const IDENTITY_PROBE_IDS: ReadonlySet<string> = new Set(['tcp-reach', 'mesh-authz']);
 
 /** Default for --max-identity-vantages when the options do not say. */
 const DEFAULT_MAX_IDENTITY_VANTAGES = 10;

@@ -133,6 +133,8 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
   const notRun: NotRunAttempt[] = [];
   const { inventory, options } = input;
   for (const probe of probes) {
+    // Identity vantages are chosen per workload (identityAttempts); a probe made only for them has nothing here.
+    if (probe.vantages.every((k) => k === 'identity')) continue;
     for (const target of inventory.targets) {
       // The vantages of a kind depend on the probe and the target, not on the port: resolved once per target.
       const choices = new Map<VantageKind, VantageChoice>();

@@ -8,12 +8,13 @@
  */
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { AttemptSpec, HttpFacts, HttpRequest, ObservationLine, TlsFacts } from '../../protocol.js';
+import { NO_MESH_IDENTITY, type AttemptSpec, type HttpFacts, type HttpRequest, type ObservationLine, type TlsFacts } from '../../protocol.js';
 import { classifyTransport } from '../classify-error.js';
 import { exchange } from '../exchange.js';
 import { httpRequestText } from '../http-request.js';
 import { bodyPrefix, parseResponseHead } from '../http-response.js';
-import { observation, startClock, textPrefix, type AttemptClock } from '../observation.js';
+import { identityTlsOptions, meshIdentity } from '../mesh-identity.js';
+import { agentErrorObservation, observation, startClock, textPrefix, type AttemptClock } from '../observation.js';
 import { redactText, selectHeaders } from '../redact.js';
 import { peerChainPem, readTlsFacts, tlsConnectOptions } from '../tls-facts.js';
 
@@ -49,7 +50,11 @@ function httpFacts(received: Buffer, method: string): HttpFacts | undefined {
 export async function httpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
   const req = spec.http ?? DEFAULT_REQUEST;
   const secure = req.tls === true;
-  const socket = secure ? tlsConnect(tlsConnectOptions(spec.host, spec.port, spec.tls)) : netConnect({ host: spec.host, port: spec.port });
+  const idDir = secure ? spec.tls?.clientIdentityDir : undefined;
+  const identity = idDir !== undefined ? meshIdentity(idDir) : undefined;
+  if (identity?.kind === 'missing') return agentErrorObservation(spec, clock, NO_MESH_IDENTITY, identity.detail);
+  const own = identity?.kind === 'found' ? identityTlsOptions(identity) : {};
+  const socket = secure ? tlsConnect({ ...tlsConnectOptions(spec.host, spec.port, spec.tls), ...own }) : netConnect({ host: spec.host, port: spec.port });
   let chainAtHandshake: string[] | undefined;
   let tls: TlsFacts | undefined;
   if (secure) socket.once('secureConnect', () => (chainAtHandshake = peerChainPem(socket as TLSSocket)));

@@ -19,11 +19,12 @@ import { req421 } from './req-4-2-1.js';
 import { req4211 } from './req-4-2-1-1.js';
 import { req4212 } from './req-4-2-1-2.js';
 import { req721 } from './req-7-2-1.js';
+import { req722 } from './req-7-2-2.js';
 import { req831 } from './req-8-3-1.js';
 import { reqA112 } from './req-a1-1-2.js';
 
 /** All controls (unsorted; the catalogue index sorts them in requirement order). */
 export const ALL_CONTROLS: readonly Control[] = [
   req125, req126, req131, req132, req133, req141, req143, req224, req225, req227,
-  req421, req4211, req4212, req721, req831, req1021, req1131, req1132, req1145, req1146, reqA112,
+  req421, req4211, req4212, req721, req722, req831, req1021, req1131, req1132, req1145, req1146, reqA112,
 ];

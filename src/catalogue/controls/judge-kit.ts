@@ -5,7 +5,7 @@
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { BlockedBy } from '../../domain/outcome.js';
-import { targetKey, type TargetRef } from '../../domain/target.js';
+import { refName, targetKey, type TargetRef } from '../../domain/target.js';
 import { describeVantage } from '../../domain/vantage.js';
 import { flat } from '../../shared/interner.js';
 import type { VerdictStatus } from '../../domain/verdict.js';
@@ -75,7 +75,7 @@ export function outOfScopeCaveat(input: JudgeInput, evidence: readonly Evidence[
   ];
 }
 
-/** "payments/api", "node worker-1", "the Kubernetes API server", ... */
+/** "payments/api", "node worker-1", "the Kubernetes API server", ...; a Pod target by its workload. */
 export function targetName(ref: TargetRef): string {
   switch (ref.kind) {
     case 'Node':
@@ -88,7 +88,7 @@ export function targetName(ref: TargetRef): string {
       return `the canary echo pod in ${ref.namespace}`;
     case 'Service':
     case 'Pod':
-      return `${ref.namespace}/${ref.name}`;
+      return `${ref.namespace}/${refName(ref)}`;
     default: {
       const never: never = ref.kind;
       return String(never);

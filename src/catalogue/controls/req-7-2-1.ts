@@ -57,7 +57,7 @@ export const req721: Control = {
     const tls = evidence.filter((e) => e.attempt.probeId === 'tls-handshake-istio-alpn');
     const findings = evidence.filter((e) => e.attempt.probeId === 'plaintext-http').map((e) => accessFinding(e, tls));
     return fold(findings, { status: 'inconclusive', reason: 'No CDE workload port was called without identity.' }, [
-      'An unmeshed probe only tests "no identity is denied"; least privilege between meshed identities (7.2.5) needs probes running under chosen service accounts and is not tested here.',
+      'An unmeshed probe only tests "no identity is denied"; least privilege between mesh identities is judged by 7.2.2, from probes that present a workload\'s own mesh certificate.',
     ]);
   },
 };

@@ -9,6 +9,7 @@ import { httpUnauthenticated } from './http-unauthenticated.js';
 import { istiodDebug } from './istiod-debug.js';
 import { kubeletAnonymous } from './kubelet-anonymous.js';
 import { listenerSweep } from './listener-sweep.js';
+import { meshAuthz } from './mesh-authz.js';
 import { meshBypassPort } from './mesh-bypass-port.js';
 import { plaintextHttp } from './plaintext-http.js';
 import { tcpReach } from './tcp-reach.js';
@@ -29,6 +30,7 @@ export const ALL_PROBES: readonly Probe[] = [
   istiodDebug,
   kubeletAnonymous,
   listenerSweep,
+  meshAuthz,
   meshBypassPort,
   plaintextHttp,
   tcpReach,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the lab's Go binaries into ~/.cache/meshprobe-lab/<version>/bin (reused when present).
-# Usage: build.sh k8s|etcd|netpol|ghostunnel|coredns|all
+# Usage: build.sh k8s|etcd|netpol|ghostunnel|coredns|injector|all
 set -euo pipefail
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
@@ -73,12 +73,27 @@ build_coredns() {
   CGO_ENABLED=0 timed_build coredns "$bin" "$LAB_DIR/go/coredns" "" .
 }
 
+# The lab's mesh injector (go/injector, standard library only): its directory is named after a hash of
+# its sources, so an edited injector is rebuilt and `up` restarts the running one.
+injector_bin() {
+  local src; src=$(find "$LAB_DIR/go/injector" -maxdepth 1 \( -name go.mod -o -name '*.go' ! -name '*_test.go' \) | sort)
+  # shellcheck disable=SC2086 # paths without spaces
+  echo "$CACHE/mesh-injector-$(cat $src | sha256sum | cut -c1-12)/bin"
+}
+build_injector() {
+  local bin; bin=$(injector_bin)
+  [[ -x $bin/mesh-injector ]] && { log "mesh-injector cached in $bin"; return 0; }
+  CGO_ENABLED=0 timed_build mesh-injector "$bin" "$LAB_DIR/go/injector" "" .
+}
+
 case "${1:-all}" in
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   netpol) build_netpol ;;
   ghostunnel) build_ghostunnel ;;
   coredns) build_coredns ;;
-  all) build_etcd; build_netpol; build_ghostunnel; build_coredns; build_k8s ;;
-  *) echo "usage: $0 k8s|etcd|netpol|ghostunnel|coredns|all" >&2; exit 2 ;;
+  injector) build_injector ;;
+  injector-bin) injector_bin ;;
+  all) build_etcd; build_netpol; build_ghostunnel; build_coredns; build_injector; build_k8s ;;
+  *) echo "usage: $0 k8s|etcd|netpol|ghostunnel|coredns|injector|all" >&2; exit 2 ;;
 esac

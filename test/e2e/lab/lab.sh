@@ -11,6 +11,7 @@
 #   lab.sh client-cert DIR CN   client cert/key (+ca.crt) from the lab workload CA into DIR (for mTLS probes)
 #   lab.sh env       print `export KUBECONFIG=...` for the admin
 #   lab.sh restart-apiserver    stop and start the kube-apiserver with its usual flags (chaos benchmark)
+#   lab.sh mesh-injector   (re)start only the mesh injector webhook (what `up` does for it)
 # See README.md next to this file. Must run as root.
 set -euo pipefail
 
@@ -45,7 +46,8 @@ NFQUEUE_ID=100
 SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
   fs.inotify.max_user_instances fs.inotify.max_user_watches kernel.panic kernel.panic_on_oops
   vm.overcommit_memory vm.panic_on_oom kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
-PROCS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-network-policies)
+PROCS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-network-policies mesh-injector)
+INJECTOR_ADDR=127.0.0.1:9443   # loopback only: pods cannot reach the webhook, the apiserver (a host process) can
 
 STARTED=0
 log() { echo "[lab $(date -u +%H:%M:%S)] $*" >&2; }
@@ -83,6 +85,7 @@ proc_match() { # name -> string that must appear in its cmdline
     containerd) echo "containerd --config $CFG" ;;
     etcd) echo "$ETCD_BIN/etcd" ;;
     kube-network-policies) echo "kube-network-policies" ;;
+    mesh-injector) echo "mesh-injector --listen" ;;
     *) echo "$K8S_BIN/$1" ;;
   esac
 }
@@ -135,7 +138,8 @@ ensure_binaries() {
   bash "$LAB_DIR/build.sh" all
   local b
   for b in "$K8S_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl} \
-    "$ETCD_BIN/etcd" "$NETPOL_BIN/kube-network-policies" "$GHOST_BIN/ghostunnel" "$COREDNS_BIN/coredns"; do
+    "$ETCD_BIN/etcd" "$NETPOL_BIN/kube-network-policies" "$GHOST_BIN/ghostunnel" "$COREDNS_BIN/coredns" \
+    "$(bash "$LAB_DIR/build.sh" injector-bin)/mesh-injector"; do
     [[ -x $b ]] || die "missing binary $b"
   done
 }
@@ -476,6 +480,80 @@ node_ready() {
   out_grep -x True kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null
 }
 
+# ---------------------------------------------------------------- mesh injector
+# The lab's stand-in for a mesh sidecar injector (go/injector, README "Mesh injector"): a mutating
+# admission webhook on the host's loopback for pods labelled mesh.lab.meshprobe.io/inject=enabled.
+# Its own CA signs its serving certificate; it mints per-ServiceAccount SVIDs from the lab workload
+# CA (the mesh CA) into Secrets, as the API user meshprobe-lab:mesh-injector (client cert, cluster CA).
+ensure_injector_pki() {
+  local d="$STATE/mesh-injector"
+  # made again when the cluster PKI is newer (a `down`/`up` made a new cluster CA)
+  [[ -f $d/done && ! $PKI/done -nt $d/done ]] && return 0
+  rm -rf "$d"; mkdir -p "$d"; chmod 700 "$d"
+  mkca "$d" meshprobe-lab-mesh-injector-ca
+  mkcert "$d" "$d/serving" /CN=meshprobe-lab-mesh-injector serverAuth "IP:${INJECTOR_ADDR%:*}"
+  mkcert "$PKI" "$d/api-client" /CN=meshprobe-lab:mesh-injector clientAuth
+  touch "$d/done"
+}
+
+apply_injector_config() {
+  local d="$STATE/mesh-injector"
+  kc apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "meshprobe-lab:mesh-injector"}
+rules:
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "meshprobe-lab:mesh-injector"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "meshprobe-lab:mesh-injector"}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: "meshprobe-lab:mesh-injector"}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: meshprobe-lab-mesh-injector}
+webhooks:
+- name: inject.mesh.lab.meshprobe.io
+  admissionReviewVersions: [v1]
+  clientConfig:
+    url: https://$INJECTOR_ADDR/mutate
+    caBundle: $(base64 -w0 < "$d/ca.crt")
+  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  objectSelector: {matchLabels: {mesh.lab.meshprobe.io/inject: enabled}}
+  namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system]}]}
+  failurePolicy: Fail
+  sideEffects: NoneOnDryRun
+  timeoutSeconds: 10
+  reinvocationPolicy: Never
+EOF
+}
+
+start_mesh_injector() {
+  local d="$STATE/mesh-injector" bin pid
+  bash "$LAB_DIR/build.sh" injector
+  bin="$(bash "$LAB_DIR/build.sh" injector-bin)/mesh-injector"
+  ensure_injector_pki
+  # a running injector of another build or with other certificates is replaced
+  if pid=$(pid_of mesh-injector "$(proc_match mesh-injector)") &&
+    ! out_grep -F "$bin --listen=$INJECTOR_ADDR --tls-cert=$d/serving.crt " tr '\0' ' ' < "/proc/$pid/cmdline"; then
+    stop_proc mesh-injector
+  elif [[ -n ${pid:-} && $d/done -nt /proc/$pid ]]; then
+    stop_proc mesh-injector
+  fi
+  start_proc mesh-injector "$bin" --listen="$INJECTOR_ADDR" --tls-cert="$d/serving.crt" --tls-key="$d/serving.key" \
+    --mesh-ca-cert="$PKI/workload-ca/ca.crt" --mesh-ca-key="$PKI/workload-ca/ca.key" \
+    --apiserver="https://$NODE_IP:6443" --api-ca="$PKI/ca.crt" \
+    --api-cert="$d/api-client.crt" --api-key="$d/api-client.key" \
+    --trust-domain=cluster.local --sidecar-image=lab.local/mtls-sidecar:1
+  wait_for "mesh injector /healthz" 30 curl -sf --cacert "$d/ca.crt" "https://$INJECTOR_ADDR/healthz"
+  apply_injector_config
+}
+
 # ---------------------------------------------------------------- commands
 cmd_up() {
   need_root
@@ -497,6 +575,7 @@ cmd_up() {
   start_etcd
   start_apiserver
   start_controllers
+  start_mesh_injector
   start_netpol
   start_node
   wait_for "node $NODE_NAME Ready" 180 node_ready
@@ -654,7 +733,7 @@ cmd_down() {
       ctr -n k8s.io containers delete "$id" >/dev/null 2>&1 || true
     done
   fi
-  for p in kube-network-policies kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do
+  for p in mesh-injector kube-network-policies kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do
     stop_proc "$p"
   done
   # shims of the lab's (k8s.io) containers, by PID
@@ -692,7 +771,7 @@ cmd_down() {
     done < "$STATE/host.saved"
   fi
   # cluster state (etcd data, PKI, kubeconfigs, configs); logs are kept in $LOGS
-  rm -rf "$RUN" "$PKI" "$CFG" "$STATE/etcd" "$STATE/cni-ipam" "$STATE/netpol-sa" "$STATE/host.saved" \
+  rm -rf "$RUN" "$PKI" "$CFG" "$STATE/etcd" "$STATE/cni-ipam" "$STATE/netpol-sa" "$STATE/host.saved" "$STATE/mesh-injector" \
     "$ADMIN_KUBECONFIG" "$USER_KUBECONFIG"
   log "lab down (logs kept in $LOGS; images kept in containerd's store, binaries in $CACHE)"
 }
@@ -736,5 +815,6 @@ case "${1:-}" in
   client-cert) shift; [[ $# -eq 2 ]] || die "usage: lab.sh client-cert DIR CN"; cmd_client_cert "$@" ;;
   env) echo "export KUBECONFIG=$ADMIN_KUBECONFIG" ;;
   restart-apiserver) need_root; cmd_restart_apiserver ;;
+  mesh-injector) need_root; mkdir -p "$RUN" "$LOGS"; start_mesh_injector ;;
   *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

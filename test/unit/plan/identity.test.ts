@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { V1PodSpec } from '@kubernetes/client-node';
+import { MESH_IDENTITY_DIR } from '../../../probes/protocol.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { buildInventory } from '../../../src/discover/targets.js';
 import type { ScopeOptions } from '../../../src/discover/namespaces.js';
@@ -83,6 +84,15 @@ t.test('identity vantages try every TCP port of the CDE targets from the admitte
   t.equal(pods[0]?.identity?.serviceAccount, 'frontend');
   t.ok(pods[0]?.batch.attempts.some((a) => a.id === p.attempts.find((x) => x.role === 'canary' && x.vantage.kind === 'identity')?.id), 'a canary from the identity pod');
   t.same(p.identities?.map((c) => [vantageId(c.vantage), c.chosen, c.why]), [['identity:web/frontend', true, 'admitted by label into the CDE by NetworkPolicy pay/allow-web']]);
+});
+
+t.test('identity vantages also make mTLS requests with their mesh identity (7.2.2), and only they do', async (t) => {
+  const p = plan(snapshot(), { controls: ['1.3.1', '7.2.2'] });
+  const authz = p.attempts.filter((a) => a.probeId === 'mesh-authz');
+  t.same([...new Set(authz.map((a) => vantageId(a.vantage)))], ['identity:web/frontend']);
+  t.same(authz.map((a) => `${a.target.kind}/${a.target.name}:${a.port}`).sort(), ['Pod/api-5d8f-abcde:8080', 'Pod/api-5d8f-abcde:9000', 'Service/api:8080', 'Service/api:9000']);
+  t.ok(authz.every((a) => a.technique === 'http' && a.http?.tls === true && a.tls?.clientIdentityDir === MESH_IDENTITY_DIR));
+  t.equal(p.notRun.filter((n) => n.probeId === 'mesh-authz' && n.vantage.kind !== 'identity').length, 0, 'no not-run noise from other vantages');
 });
 
 t.test('--no-identity-vantages and --no-foreign-pods plan no identity vantage', async (t) => {
