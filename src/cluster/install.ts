@@ -52,7 +52,8 @@ export async function applyObjects(
     const signal = AbortSignal.any([options.signal, deadline.signal]);
     try {
       const spec = o as unknown as k8s.KubernetesObject;
-      await raceAbort(client.patch(spec, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply), signal);
+      const applied = client.patch(spec, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+      await raceAbort(applied, signal);
     } catch (err) {
       throw applyError(err, o, server, kc.getCurrentContext(), signal);
     } finally {

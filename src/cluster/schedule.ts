@@ -26,7 +26,11 @@ export const DATA_MOUNT = '/var/lib/meshprobe';
 
 /** Labels on every object of a schedule (never managed-by: see the file comment). */
 export function scheduleLabels(name: string): Readonly<Record<string, string>> {
-  return { 'app.kubernetes.io/part-of': 'meshprobe', 'app.kubernetes.io/component': 'scheduled-run', 'meshprobe.io/schedule': name };
+  return {
+    'app.kubernetes.io/part-of': 'meshprobe',
+    'app.kubernetes.io/component': 'scheduled-run',
+    'meshprobe.io/schedule': name,
+  };
 }
 
 /** Everything the objects are built from. */
@@ -82,7 +86,10 @@ export function identityObjects(spec: ScheduleSpec): readonly KubeObject[] {
     {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: spec.namespace, labels: { ...scheduleLabels(spec.name), 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      metadata: {
+        name: spec.namespace,
+        labels: { ...scheduleLabels(spec.name), 'pod-security.kubernetes.io/enforce': 'restricted' },
+      },
     },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(spec) },
   ];
@@ -90,10 +97,16 @@ export function identityObjects(spec: ScheduleSpec): readonly KubeObject[] {
 
 /** ConfigMap (options + files), PVC (bundles) and the CronJob. */
 export function runObjects(spec: ScheduleSpec): readonly KubeObject[] {
-  const pvcSpec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: spec.storageSize } } };
+  const pvcSpec: Record<string, unknown> = {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: spec.storageSize } },
+  };
   if (spec.storageClass !== undefined) pvcSpec['storageClassName'] = spec.storageClass;
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(spec), data: { [CONFIG_KEY]: spec.configYaml, ...spec.files } },
+    {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(spec),
+      data: { [CONFIG_KEY]: spec.configYaml, ...spec.files },
+    },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta(spec), spec: pvcSpec },
     cronJob(spec),
   ];
@@ -133,7 +146,10 @@ function podSpec(spec: ScheduleSpec): Record<string, unknown> {
     // The run talks to the API server with this service account's token (in-cluster config).
     automountServiceAccountToken: true,
     restartPolicy: 'Never',
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [{
       name: 'meshprobe',
       image: spec.image,
@@ -141,21 +157,29 @@ function podSpec(spec: ScheduleSpec): Record<string, unknown> {
       args: ['run', '--config', `${CONFIG_MOUNT}/${CONFIG_KEY}`],
       workingDir: DATA_MOUNT,
       env: [{ name: 'HOME', value: '/tmp' }, { name: 'NO_COLOR', value: '1' }],
-      ...(spec.envFromSecrets.length > 0 ? { envFrom: spec.envFromSecrets.map((s) => ({ secretRef: { name: s } })) } : {}),
+      ...(spec.envFromSecrets.length > 0
+        ? { envFrom: spec.envFromSecrets.map((s) => ({ secretRef: { name: s } })) }
+        : {}),
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      securityContext: {
+        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+      },
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
         { name: 'bundles', mountPath: DATA_MOUNT },
         { name: 'tmp', mountPath: '/tmp' },
-        ...(spec.signKeySecret === undefined ? [] : [{ name: 'sign-key', mountPath: SIGN_KEY_MOUNT, readOnly: true }]),
+        ...(spec.signKeySecret === undefined
+          ? []
+          : [{ name: 'sign-key', mountPath: SIGN_KEY_MOUNT, readOnly: true }]),
       ],
     }],
     volumes: [
       { name: 'config', configMap: { name: spec.name } },
       { name: 'bundles', persistentVolumeClaim: { claimName: spec.name } },
       { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-      ...(spec.signKeySecret === undefined ? [] : [{ name: 'sign-key', secret: { secretName: spec.signKeySecret, defaultMode: 0o440 } }]),
+      ...(spec.signKeySecret === undefined
+        ? []
+        : [{ name: 'sign-key', secret: { secretName: spec.signKeySecret, defaultMode: 0o440 } }]),
     ],
   };
 }

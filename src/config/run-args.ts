@@ -40,7 +40,10 @@ export function parseRunArgs(words: readonly string[]): { values: RawOptions; is
     const split = splitWord(word);
     const field = split ? BY_NAME.get(split.name) : undefined;
     if (!split || !field) {
-      issues.push(issue(word, split ? 'is not an option of meshprobe run' : 'is not an option (options of the scheduled run look like --scope pci.scope=cde)'));
+      const why = split
+        ? 'is not an option of meshprobe run'
+        : 'is not an option (run options look like --scope pci.scope=cde)';
+      issues.push(issue(word, why));
       continue;
     }
     if (field.type.kind === 'bool') {

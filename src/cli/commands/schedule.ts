@@ -29,7 +29,8 @@ const NOT_SCHEDULABLE: Readonly<Partial<Record<keyof Options, string>>> = {
   kubeconfig: 'does not apply: the scheduled run uses its in-cluster service account',
   context: 'does not apply: the scheduled run uses its in-cluster service account',
   outputDir: 'does not apply: each scheduled run writes reports/<run-id>/ on the bundle volume',
-  signKey: 'cannot name a key file on this machine: put the key in a Secret (key sign-key.pem) and pass --sign-key-secret',
+  signKey: 'cannot name a key file on this machine: put the key in a Secret (key sign-key.pem) '
+    + 'and pass --sign-key-secret',
 };
 
 /** Option keys whose value is a file on this machine: its content travels in the ConfigMap. */
@@ -39,13 +40,16 @@ const FILE_OPTIONS: Readonly<Partial<Record<keyof Options, string>>> = {
 };
 
 /** The scheduled run's options: validated, the keys the user gave, and the problems. Pure. */
-export function scheduledRunOptions(config: RawSource | undefined, words: readonly string[]): {
-  options?: Options; keys: ReadonlySet<keyof Options>; issues: Issue[];
-} {
+export function scheduledRunOptions(
+  config: RawSource | undefined,
+  words: readonly string[],
+): { options?: Options; keys: ReadonlySet<keyof Options>; issues: Issue[] } {
   const args = parseRunArgs(words);
   const sources = [...(config ? [config] : []), { name: RUN_ARGS_SOURCE, values: args.values }];
   const keys = new Set<keyof Options>();
-  for (const s of sources) for (const k of Object.keys(s.values) as (keyof Options)[]) if (k !== 'configFile') keys.add(k);
+  for (const s of sources) {
+    for (const k of Object.keys(s.values) as (keyof Options)[]) if (k !== 'configFile') keys.add(k);
+  }
   const issues: Issue[] = [...args.issues];
   for (const k of keys) {
     const why = NOT_SCHEDULABLE[k];
@@ -58,14 +62,19 @@ export function scheduledRunOptions(config: RawSource | undefined, words: readon
 }
 
 /** Read the files file-valued options name; the options then point at their mounted copies. */
-async function embedFiles(options: Options, keys: ReadonlySet<keyof Options>): Promise<{ options: Options; files: Record<string, string> }> {
+async function embedFiles(
+  options: Options,
+  keys: ReadonlySet<keyof Options>,
+): Promise<{ options: Options; files: Record<string, string> }> {
   const files: Record<string, string> = {};
   const out: Record<string, unknown> = { ...options };
   for (const [key, file] of Object.entries(FILE_OPTIONS) as [keyof Options, string][]) {
     const path = options[key];
     if (!keys.has(key) || typeof path !== 'string') continue;
     files[file] = await readFile(path, 'utf8').catch((err: unknown) => {
-      throw new MeshprobeError('E_USAGE', `${key === 'caFile' ? '--ca-file' : '--approved-flows'} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      const flag = key === 'caFile' ? '--ca-file' : '--approved-flows';
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new MeshprobeError('E_USAGE', `${flag} ${path} cannot be read (${code})`, {
         hint: 'The file is copied into the schedule\'s ConfigMap; give a path on this machine.',
       });
     });
@@ -87,14 +96,18 @@ export function scheduleFlagIssues(a: Readonly<Record<string, unknown>>): Issue[
   const add = (option: string, message: string): void => void issues.push({ option, source: 'command line', message });
   for (const k of ['name', 'install-namespace']) {
     const v = str(a, k, 'meshprobe');
-    if (!DNS_LABEL.test(v) || v.length > 40) add(`--${k}`, `"${v}" must be a lower-case DNS label of at most 40 characters (e.g. meshprobe)`);
+    if (!DNS_LABEL.test(v) || v.length > 40) {
+      add(`--${k}`, `"${v}" must be a lower-case DNS label of at most 40 characters (e.g. meshprobe)`);
+    }
   }
   const cron = str(a, 'schedule', DEFAULT_SCHEDULE);
   if (!/^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$/.test(cron.trim())) {
     add('--schedule', `"${cron}" is not a cron expression of five fields (e.g. "${DEFAULT_SCHEDULE}")`);
   }
   const size = str(a, 'storage-size', '1Gi');
-  if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.test(size)) add('--storage-size', `"${size}" is not a quantity like 1Gi`);
+  if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.test(size)) {
+    add('--storage-size', `"${size}" is not a quantity like 1Gi`);
+  }
   return issues;
 }
 
@@ -114,7 +127,9 @@ async function specOf(ctx: CliContext): Promise<ScheduleSpec> {
   if (issues.length > 0 || !run.options) throw usageError(issues);
   const embedded = await embedFiles(run.options, run.keys);
   const signKeySecret = typeof a['sign-key-secret'] === 'string' ? a['sign-key-secret'] : undefined;
-  const runOptions = signKeySecret === undefined ? embedded.options : { ...embedded.options, signKey: `${SIGN_KEY_MOUNT}/${SIGN_KEY_KEY}` };
+  const runOptions = signKeySecret === undefined
+    ? embedded.options
+    : { ...embedded.options, signKey: `${SIGN_KEY_MOUNT}/${SIGN_KEY_KEY}` };
   const keys = new Set(run.keys);
   if (signKeySecret !== undefined) keys.add('signKey');
   const envFrom = a['env-from-secret'];
@@ -125,7 +140,8 @@ async function specOf(ctx: CliContext): Promise<ScheduleSpec> {
     timeZone: str(a, 'time-zone', 'Etc/UTC'),
     image: str(a, 'image', DEFAULT_IMAGE),
     imagePullPolicy: str(a, 'image-pull-policy', 'IfNotPresent') as ScheduleSpec['imagePullPolicy'],
-    configYaml: `# meshprobe run options (--config format), written by meshprobe schedule ${pkg.version}\n${renderConfig(runOptions, keys)}`,
+    configYaml: `# meshprobe run options (--config format), written by meshprobe schedule ${pkg.version}\n`
+      + renderConfig(runOptions, keys),
     files: embedded.files,
     storageSize: str(a, 'storage-size', '1Gi'),
     storageClass: typeof a['storage-class'] === 'string' ? a['storage-class'] : undefined,
@@ -136,6 +152,10 @@ async function specOf(ctx: CliContext): Promise<ScheduleSpec> {
   };
 }
 
+function runNow(spec: ScheduleSpec): string {
+  return `kubectl create job -n ${spec.namespace} --from=cronjob/${spec.name} ${spec.name}-now`;
+}
+
 /** The whole schedule as one multi-document YAML text (the RBAC exactly as `meshprobe rbac` prints it). */
 export async function scheduleYaml(spec: ScheduleSpec): Promise<string> {
   const docs = [
@@ -144,8 +164,9 @@ export async function scheduleYaml(spec: ScheduleSpec): Promise<string> {
     ...(await Promise.all(runObjects(spec).map((o) => dumpYaml(o)))),
   ];
   const header = [
-    `# meshprobe ${pkg.version}: scheduled run "${spec.name}" in namespace ${spec.namespace}, cron "${spec.schedule}" (${spec.timeZone}).`,
-    `# Run it now: kubectl create job -n ${spec.namespace} --from=cronjob/${spec.name} ${spec.name}-now`,
+    `# meshprobe ${pkg.version}: scheduled run "${spec.name}" in namespace ${spec.namespace}, `
+      + `cron "${spec.schedule}" (${spec.timeZone}).`,
+    `# Run it now: ${runNow(spec)}`,
     `# Bundles: PVC ${spec.namespace}/${spec.name}, directory reports/<run-id>/ (check with meshprobe verify).`,
   ];
   return `${header.join('\n')}\n${docs.map((d) => d.trimEnd()).join('\n---\n')}\n`;
@@ -160,8 +181,10 @@ async function scheduleCommand(ctx: CliContext): Promise<number> {
   }
   const objects = (await parseYamlDocuments(text)) as Parameters<typeof applyObjects>[0];
   const o = ctx.options;
-  const lines = await applyObjects(objects, { kubeconfig: o.kubeconfig, context: o.context, requestTimeoutMs: o.requestTimeout * 1000, signal: ctx.signal });
-  ctx.stdout(`${lines.join('\n')}\nRun it now: kubectl create job -n ${spec.namespace} --from=cronjob/${spec.name} ${spec.name}-now\n`);
+  const lines = await applyObjects(objects, {
+    kubeconfig: o.kubeconfig, context: o.context, requestTimeoutMs: o.requestTimeout * 1000, signal: ctx.signal,
+  });
+  ctx.stdout(`${lines.join('\n')}\nRun it now: ${runNow(spec)}\n`);
   return EXIT.OK;
 }
 
@@ -171,21 +194,31 @@ export const scheduleCliCommand: CliCommand = {
   describe: 'Print (or --apply) a CronJob, ServiceAccount + RBAC, ConfigMap and PVC for scheduled in-cluster runs',
   groups: ['cluster'],
   builder(y: Argv): Argv {
+    const str = (describe: string): { type: 'string'; requiresArg: true; describe: string } =>
+      ({ type: 'string', requiresArg: true, describe });
     return y
       .parserConfiguration({ 'populate--': true })
       .usage('$0 schedule [options] -- <options of the scheduled run, e.g. --scope pci.scope=cde>')
       .option('apply', { type: 'boolean', describe: 'Apply the objects (server-side apply) instead of printing them' })
-      .option('schedule', { type: 'string', requiresArg: true, describe: `Cron expression (default "${DEFAULT_SCHEDULE}": 06:00 on the first day of each quarter)` })
-      .option('time-zone', { type: 'string', requiresArg: true, describe: 'Time zone of the schedule (default Etc/UTC)' })
-      .option('image', { type: 'string', requiresArg: true, describe: `Image with the meshprobe CLI (default ${DEFAULT_IMAGE})` })
-      .option('image-pull-policy', { type: 'string', choices: ['Always', 'IfNotPresent', 'Never'], describe: 'Pull policy of that image (default IfNotPresent)' })
-      .option('install-namespace', { type: 'string', requiresArg: true, describe: 'Namespace of the CronJob, ServiceAccount, ConfigMap and PVC (default meshprobe)' })
-      .option('name', { type: 'string', requiresArg: true, describe: 'Name of those objects (default meshprobe)' })
-      .option('storage-size', { type: 'string', requiresArg: true, describe: 'Size of the bundle volume (default 1Gi)' })
-      .option('storage-class', { type: 'string', requiresArg: true, describe: 'StorageClass of the bundle volume (default: the cluster default)' })
-      .option('env-from-secret', { type: 'string', array: true, requiresArg: true, describe: 'Secret whose keys become the run\'s environment (MESHPROBE_* settings, upload credentials); repeatable' })
-      .option('sign-key-secret', { type: 'string', requiresArg: true, describe: 'Secret with key sign-key.pem: the run signs its bundle with it' })
-      .example(`$0 schedule -- --scope pci.scope=cde > meshprobe-schedule.yaml`, 'print the objects for review')
+      .option('schedule', str(`Cron expression (default "${DEFAULT_SCHEDULE}": 06:00, first day of each quarter)`))
+      .option('time-zone', str('Time zone of the schedule (default Etc/UTC)'))
+      .option('image', str(`Image with the meshprobe CLI (default ${DEFAULT_IMAGE})`))
+      .option('image-pull-policy', {
+        type: 'string',
+        choices: ['Always', 'IfNotPresent', 'Never'],
+        describe: 'Pull policy of that image (default IfNotPresent)',
+      })
+      .option('install-namespace', str('Namespace of the CronJob, ServiceAccount, ConfigMap, PVC (default meshprobe)'))
+      .option('name', str('Name of those objects (default meshprobe)'))
+      .option('storage-size', str('Size of the bundle volume (default 1Gi)'))
+      .option('storage-class', str('StorageClass of the bundle volume (default: the cluster default)'))
+      .option('env-from-secret', {
+        ...str('Secret whose keys become the run\'s environment (MESHPROBE_* settings, upload credentials); '
+          + 'repeatable'),
+        array: true,
+      })
+      .option('sign-key-secret', str('Secret with key sign-key.pem: the run signs its bundle with it'))
+      .example('$0 schedule -- --scope pci.scope=cde > meshprobe-schedule.yaml', 'print the objects for review')
       .example('$0 schedule --apply --config quarterly.yaml', 'install with the options of quarterly.yaml') as Argv;
   },
   run: scheduleCommand,
