@@ -24,10 +24,16 @@ const ROLE = `${NAME}-scheduled-${INSTALL_NS}`;
 const STORAGE_CLASS = 'k18-sched-hostpath';
 const PV = 'k18-sched-bundles';
 
-interface JobStatus { succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason?: string }[] }
+interface JobStatus {
+  succeeded?: number;
+  failed?: number;
+  conditions?: { type: string; status: string; reason?: string }[];
+}
+type PodList = { items: { status: { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] } }[] };
 
 function cli(args: readonly string[], timeoutMs = 120_000): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } });
+  const env = { ...process.env, NO_COLOR: '1' };
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, env });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -69,7 +75,9 @@ if ('skip' in ready) {
     rmSync(hostDir, { recursive: true, force: true });
   });
 
-  t.test('a CronJob installed by meshprobe schedule --apply runs in the cluster and leaves a bundle that verifies', async (t) => {
+  const title = 'a CronJob installed by meshprobe schedule --apply runs in the cluster '
+    + 'and leaves a bundle that verifies';
+  t.test(title, async (t) => {
     // Given a clean slate, the CLI image in the lab, a target namespace and a hostPath volume for the bundles
     removeAll();
     const image = buildCliImage();
@@ -78,21 +86,26 @@ if ('skip' in ready) {
     kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify(persistentVolume(hostDir)) });
 
     // When the schedule is applied with the run's options after --
-    const applied = cli(['schedule', '--apply', '--kubeconfig', lab.kubeconfig, '--install-namespace', INSTALL_NS, '--name', NAME,
+    const applied = cli(['schedule', '--apply', '--kubeconfig', lab.kubeconfig,
+      '--install-namespace', INSTALL_NS, '--name', NAME,
       '--image', image, '--image-pull-policy', 'Never', '--storage-class', STORAGE_CLASS,
       '--', ...smallRunArgs(CDE)]);
     t.equal(applied.code, 0, `schedule --apply exits 0 (stderr: ${applied.stderr.trim()})`);
-    for (const kind of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'PersistentVolumeClaim', 'CronJob']) {
+    const kinds = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap',
+      'PersistentVolumeClaim', 'CronJob'];
+    for (const kind of kinds) {
       t.match(applied.stdout, new RegExp(`^applied ${kind} `, 'm'), `${kind} applied`);
     }
 
     // Then the ServiceAccount's role has exactly the rules `meshprobe rbac` prints
     const printed = loadAllYaml(cli(['rbac', '--name', ROLE]).stdout)[0] as { rules: Record<string, unknown>[] };
     const live = kubectlJson<{ rules: Record<string, unknown>[] }>(lab, ['get', 'clusterrole', ROLE]);
-    t.same(ruleSet(live.rules), ruleSet(JSON.parse(JSON.stringify(printed.rules)) as Record<string, unknown>[]), 'same rules as meshprobe rbac');
+    const printedRules = JSON.parse(JSON.stringify(printed.rules)) as Record<string, unknown>[];
+    t.same(ruleSet(live.rules), ruleSet(printedRules), 'same rules as meshprobe rbac');
     const binding = kubectlJson<{ subjects: unknown[] }>(lab, ['get', 'clusterrolebinding', ROLE]);
     t.same(binding.subjects, [{ kind: 'ServiceAccount', name: NAME, namespace: INSTALL_NS }]);
-    const cfg = kubectlJson<{ data: Record<string, string> }>(lab, ['get', 'configmap', NAME, '-n', INSTALL_NS]).data['run.yaml'] ?? '';
+    const cm = kubectlJson<{ data: Record<string, string> }>(lab, ['get', 'configmap', NAME, '-n', INSTALL_NS]);
+    const cfg = cm.data['run.yaml'] ?? '';
     t.match(cfg, /^cde-namespace: \["k18-sched-cde"\]$/m, 'the run options are in the ConfigMap in --config format');
 
     // When the CronJob is triggered by hand
@@ -106,14 +119,15 @@ if ('skip' in ready) {
       await sleep(5_000);
     }
     const logs = kubectl(lab, ['logs', '-n', INSTALL_NS, `job/${job}`, '--tail=400']).stdout;
-    t.comment(`job ${job} finished after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(status.conditions?.map((c) => `${c.type}/${c.reason ?? ''}`))}`);
-    const pods = kubectlJson<{ items: { status: { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] } }[] }>(
-      lab, ['get', 'pods', '-n', INSTALL_NS, '-l', `job-name=${job}`]);
+    const conditions = JSON.stringify(status.conditions?.map((c) => `${c.type}/${c.reason ?? ''}`));
+    t.comment(`job ${job} finished after ${Math.round((Date.now() - started) / 1000)} s: ${conditions}`);
+    const pods = kubectlJson<PodList>(lab, ['get', 'pods', '-n', INSTALL_NS, '-l', `job-name=${job}`]);
     const exitCode = pods.items[0]?.status.containerStatuses?.[0]?.state.terminated?.exitCode;
     // Then the run ended with exit 1: 1.3.1 fails (the target has no NetworkPolicy), a result rather than a crash
     if (exitCode !== 1) t.comment(`job log tail:\n${logs.split('\n').slice(-30).join('\n')}`);
     t.equal(exitCode, 1, 'the in-cluster run exits 1 (a control fails)');
-    t.match(logs, /cluster inClusterContext \(https:\/\/198\.19\.0\.1:443\)/, 'the run used the in-cluster service account');
+    const inCluster = /cluster inClusterContext \(https:\/\/198\.19\.0\.1:443\)/;
+    t.match(logs, inCluster, 'the run used the in-cluster service account');
 
     // And its bundle is on the PVC's volume and verifies
     const pvc = kubectlJson<{ spec: { volumeName?: string } }>(lab, ['get', 'pvc', NAME, '-n', INSTALL_NS]);
@@ -127,12 +141,16 @@ if ('skip' in ready) {
     const verified = cli(['verify', fetched]);
     t.equal(verified.code, 0, `meshprobe verify exits 0: ${verified.stdout.trim()} ${verified.stderr.trim()}`);
     t.match(verified.stdout, /^OK \d+ files match SHA256SUMS/m);
-    const report = JSON.parse(readFileSync(join(fetched, 'report.json'), 'utf8')) as { verdicts: { controlId: string; status: string }[] };
-    t.match(report.verdicts.find((v) => /1\.3\.1$/.test(v.controlId)), { status: 'fails' }, '1.3.1 fails in the scheduled run\'s report');
+    type Verdicts = { verdicts: { controlId: string; status: string }[] };
+    const report = JSON.parse(readFileSync(join(fetched, 'report.json'), 'utf8')) as Verdicts;
+    const v131 = report.verdicts.find((v) => /1\.3\.1$/.test(v.controlId));
+    t.match(v131, { status: 'fails' }, '1.3.1 fails in the scheduled run\'s report');
 
     // And the run cleaned up after itself: no object of its run id is left
     const runId = runs[0] ?? '';
-    const left = kubectl(lab, ['get', 'namespaces,pods,configmaps,services', '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'name']).stdout.trim();
+    const selector = `meshprobe.io/run-id=${runId}`;
+    const kindsOfRun = 'namespaces,pods,configmaps,services';
+    const left = kubectl(lab, ['get', kindsOfRun, '-A', '-l', selector, '-o', 'name']).stdout.trim();
     t.equal(left.replace(/^namespace\/\S+$/m, '').trim(), '', `no pods, ConfigMaps or Services of run ${runId} left`);
   });
 }

@@ -18,7 +18,10 @@ export const K18_LABEL = { 'meshprobe-e2e/part-of': 'k18' } as const;
 export function targetObjects(ns: string): object[] {
   const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { ...K18_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    {
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name: ns, labels: { ...K18_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    },
     {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: ns, labels: { app: 'web', ...K18_LABEL } },
       spec: {
@@ -26,9 +29,12 @@ export function targetObjects(ns: string): object[] {
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [{
           name: 'web', image: LAB_NODE_IMAGE, imagePullPolicy: 'Never', command: ['node', '-e', server],
-          ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
           resources: { limits: { cpu: '100m', memory: '64Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          securityContext: {
+            allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+          },
         }],
       },
     },
@@ -41,14 +47,16 @@ export function targetObjects(ns: string): object[] {
 
 /** Apply the target namespace and wait (bounded) until its pod is Ready. */
 export function applyTarget(lab: Lab, ns: string): void {
-  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: targetObjects(ns) }) });
+  const list = { apiVersion: 'v1', kind: 'List', items: targetObjects(ns) };
+  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify(list) });
   kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', ns, '--timeout=240s'], { timeoutMs: 260_000 });
 }
 
 /** Delete namespaces this file created (waits, bounded, so the next run starts clean). */
 export function deleteNamespaces(lab: Lab, names: readonly string[]): void {
   if (names.length === 0) return;
-  kubectl(lab, ['delete', 'namespace', ...names, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutMs: 200_000 });
+  const args = ['delete', 'namespace', ...names, '--ignore-not-found', '--wait=true', '--timeout=180s'];
+  kubectl(lab, args, { timeoutMs: 200_000 });
 }
 
 /** Options of a small, fast run against one target namespace (1.3.1 only, no nodes, lab images). */

@@ -12,6 +12,7 @@ import { loadKubeConfig } from '../../../src/cluster/kubeconfig.js';
 import type { MeshprobeError } from '../../../src/errors.js';
 
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const skip = existsSync(TOKEN) ? 'this machine has a service account token' : false;
 
 /** Run `fn` with env overrides, restoring every variable afterwards. */
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
@@ -24,13 +25,16 @@ function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   }
 }
 
-t.test('a pod without a service account token is told so, not "no kubeconfig found"', { skip: existsSync(TOKEN) ? 'this machine has a service account token' : false }, async (t) => {
+t.test('a pod without a service account token is told so, not "no kubeconfig found"', { skip }, async (t) => {
   // Given a process in a pod: KUBERNETES_SERVICE_HOST set, no KUBECONFIG, an empty HOME, no token file
   const home = mkdtempSync(join(tmpdir(), 'meshprobe-home-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   // When the kubeconfig is loaded the default way
   let err: MeshprobeError | undefined;
-  withEnv({ KUBECONFIG: undefined, HOME: home, KUBERNETES_SERVICE_HOST: '198.19.0.1', KUBERNETES_SERVICE_PORT: '443' }, () => {
+  const inPod = {
+    KUBECONFIG: undefined, HOME: home, KUBERNETES_SERVICE_HOST: '198.19.0.1', KUBERNETES_SERVICE_PORT: '443',
+  };
+  withEnv(inPod, () => {
     try {
       loadKubeConfig({});
     } catch (e) {
@@ -43,7 +47,7 @@ t.test('a pod without a service account token is told so, not "no kubeconfig fou
   t.match(err?.hint, /automountServiceAccountToken: true/);
 });
 
-t.test('outside a pod with no kubeconfig the message stays "no kubeconfig found"', { skip: existsSync(TOKEN) ? 'this machine has a service account token' : false }, async (t) => {
+t.test('outside a pod with no kubeconfig the message stays "no kubeconfig found"', { skip }, async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'meshprobe-home-'));
   t.teardown(() => rmSync(home, { recursive: true, force: true }));
   let err: MeshprobeError | undefined;
