@@ -98,10 +98,18 @@ async function runCommand(cmd: CliCommand, argv: Record<string, unknown>): Promi
   }
 }
 
+/**
+ * True when started as the kubectl plugin: kubectl runs the `kubectl-meshprobe` executable it
+ * finds on PATH for `kubectl meshprobe …` (the package's second bin entry; krew's symlink).
+ */
+export function isKubectlPlugin(argv1: string | undefined): boolean {
+  return /(^|\/)kubectl-meshprobe$/.test(argv1 ?? '');
+}
+
 /** Build the yargs parser (exported for tests of --help). */
 export function buildParser(args: readonly string[]): Argv {
   let y = yargs(args as string[])
-    .scriptName('meshprobe')
+    .scriptName(isKubectlPlugin(process.argv[1]) ? 'kubectl meshprobe' : 'meshprobe')
     .usage(
       'meshprobe — runtime evidence for PCI DSS v4.0.1 network controls in a live Kubernetes cluster.\n\n' +
         'Usage: $0 <command> [options]',
@@ -154,6 +162,6 @@ export async function main(args: readonly string[] = hideBin(process.argv)): Pro
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/meshprobe') || process.argv[1]?.endsWith('cli.mjs')) {
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/meshprobe') || process.argv[1]?.endsWith('cli.mjs') || isKubectlPlugin(process.argv[1])) {
   void main();
 }

@@ -17,6 +17,9 @@ export interface KubeClientOptions {
 /** Default per-request limit: a hung API server must never hang meshprobe. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** Where a pod's service account token is mounted; client-node's loadFromDefault uses in-cluster config only when it exists. */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 /** The library's placeholder when it found no configuration at all. */
 const FALLBACK_SERVER = 'http://localhost:8080';
 
@@ -59,6 +62,12 @@ function chooseContext(kc: k8s.KubeConfig, options: KubeClientOptions, source: s
   }
   // loadFromDefault with nothing found invents one context; anything else is the user's file.
   const invented = options.kubeconfig === undefined && kc.getCurrentCluster()?.server === FALLBACK_SERVER && names.length <= 1;
+  if (invented && process.env['KUBERNETES_SERVICE_HOST']) {
+    // In a pod: client-node takes the in-cluster config only when the service account token is mounted.
+    throw new MeshprobeError('E_KUBECONFIG', `running in a pod (KUBERNETES_SERVICE_HOST is set) but no service account token is mounted at ${SERVICE_ACCOUNT_TOKEN}`, {
+      hint: 'Give the pod a ServiceAccount bound to `meshprobe rbac` and automountServiceAccountToken: true (meshprobe schedule does both).',
+    });
+  }
   if (invented) {
     throw new MeshprobeError('E_KUBECONFIG', 'no kubeconfig found and not running inside a cluster', {
       hint: 'Pass --kubeconfig <file> or set KUBECONFIG to the cluster you want to test.',

@@ -9,3 +9,18 @@ export async function parseYaml(text: string): Promise<unknown> {
   const { loadYaml } = await import('@kubernetes/client-node');
   return loadYaml(text);
 }
+
+/**
+ * Kubernetes objects as YAML text (one document), with the same loader's dumper: block style,
+ * no line folding, so a long command line or config value stays on one line.
+ */
+export async function dumpYaml(object: object): Promise<string> {
+  const { dumpYaml: dump } = await import('@kubernetes/client-node/dist/yaml.js');
+  return dump(object, { lineWidth: -1, noRefs: true });
+}
+
+/** Every document of a multi-document YAML text, as the client's object models. */
+export async function parseYamlDocuments(text: string): Promise<unknown[]> {
+  const { loadAllYaml } = await import('@kubernetes/client-node/dist/yaml.js');
+  return loadAllYaml(text).filter((d: unknown) => d !== null && d !== undefined);
+}

@@ -5,6 +5,7 @@ import { diffCommand } from './diff.js';
 import { planCliCommand } from './plan.js';
 import { rbacCliCommand } from './rbac.js';
 import { runCliCommand } from './run.js';
+import { scheduleCliCommand } from './schedule.js';
 import { tlsCommand } from './tls.js';
 import { verifyCommand } from './verify.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   planCliCommand,
   rbacCliCommand,
   runCliCommand,
+  scheduleCliCommand,
   tlsCommand,
   verifyCommand,
 ];
