@@ -20,7 +20,7 @@ import type { CoverageFacts } from './evaluate/coverage.js';
 import { buildReport } from './report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from './report/write.js';
 import { FinalizerStack } from './lifecycle/finalizers.js';
-import { exitCodeFor, type ExitCode } from './cli/exit-codes.js';
+import { EXIT, exitCodeFor, mostSevere, type ExitCode } from './cli/exit-codes.js';
 import type { ProgressSink } from './cli/progress.js';
 import { CONTROLS, PROBES } from './catalogue/index.js';
 import { selectControls } from './plan/select.js';
@@ -28,6 +28,8 @@ import { identityGaps } from './plan/identity.js';
 import { runPipeline, type PipelineState } from './execute/pipeline.js';
 import { loadRunInputs, type RunInputs } from './execute/inputs.js';
 import { checkInputs } from './execute/check-inputs.js';
+import { uploadStep, type UploadOutcome } from './upload/step.js';
+import type { RetryPolicy } from './upload/retry.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /** What the orchestrator needs from the outside (injectable for tests). */
@@ -54,6 +56,10 @@ export interface RunDeps {
    * Observation only: it must not throw and cannot change the run.
    */
   readonly onStage?: (stage: string) => void;
+  /** Environment for upload credentials (AWS_*, MESHPROBE_UPLOAD_HEADERS); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Retry bounds of the upload (tests use short waits). */
+  readonly uploadPolicy?: RetryPolicy;
 }
 
 /** What a run produced. */
@@ -63,6 +69,14 @@ export interface RunResult {
   readonly outputDir: string;
   readonly files: readonly string[];
   readonly exitCode: ExitCode;
+  /** What --upload did (undefined without --upload). */
+  readonly upload?: UploadOutcome;
+}
+
+/** The report's exit code folded with the upload's: a failed upload is 5, Ctrl-C during it 130. */
+function withUpload(code: ExitCode, upload: UploadOutcome | undefined): ExitCode {
+  if (upload?.kind !== 'failed') return code;
+  return mostSevere([code, upload.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : EXIT.UPLOAD_FAILED]);
 }
 
 function abortInfo(err: unknown, stage: string): AbortInfo {
@@ -86,7 +100,7 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const outputDir = options.outputDir ?? join('reports', runId);
   const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
-  await checkInputs(options, catalogue, outputDir);
+  await checkInputs(options, catalogue, outputDir, deps.env ?? process.env);
   const inputs: RunInputs = await loadRunInputs(options, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
   const finalizers = new FinalizerStack();
@@ -107,8 +121,14 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   deps.onStage?.('evaluate');
   const report = finish({ options, deps, runId, startedAt, clock, state, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  if (options.upload !== undefined) deps.onStage?.('upload');
+  const upload = await uploadStep({
+    options, dir: outputDir, runId, signal: deps.signal, progress: deps.progress, env: deps.env ?? process.env,
+    interrupted: deps.signal.aborted, ...(deps.uploadPolicy ? { policy: deps.uploadPolicy } : {}),
+  });
   deps.onStage?.('done');
-  return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
+  const exitCode = withUpload(exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }), upload);
+  return { report, runId, outputDir, files, exitCode, ...(upload ? { upload } : {}) };
 }
 
 /**

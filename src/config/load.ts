@@ -12,7 +12,7 @@ import { scopeIssues, validateOptions, type Issue, type RawOptions, type RawSour
  */
 export function envSource(env: NodeJS.ProcessEnv): { source: RawSource; warnings: string[] } {
   const values: RawOptions = {};
-  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH', 'MESHPROBE_DEBUG']);
+  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH', 'MESHPROBE_DEBUG', 'MESHPROBE_UPLOAD_HEADERS']);
   for (const field of FIELDS) {
     const name = envName(field);
     known.add(name);

@@ -47,8 +47,8 @@ const RULES: readonly Rule[] = [
   { name: 'only src/cluster/ imports @kubernetes/client-node', applies: (f) => !f.startsWith('src/cluster/'), forbidden: (s) => LIBS.clientNode.test(s) },
   { name: 'only src/cli/ imports yargs and ora', applies: (f) => !f.startsWith('src/cli/'), forbidden: (s) => LIBS.yargs.test(s) || LIBS.ora.test(s) },
   {
-    name: 'undici, node:net and node:tls live only in probes/agent/ and src/execute/',
-    applies: (f) => !f.startsWith('probes/agent/') && !f.startsWith('src/execute/'),
+    name: 'undici, node:net and node:tls live only in probes/agent/, src/execute/ and src/upload/ (the CLI\'s own uploads)',
+    applies: (f) => !f.startsWith('probes/agent/') && !f.startsWith('src/execute/') && !f.startsWith('src/upload/'),
     forbidden: (s) => LIBS.undici.test(s) || /^(node:)?(net|tls)$/.test(s),
   },
   { name: 'the agent imports nothing from src/ (it is bundled alone)', applies: (f) => f.startsWith('probes/'), forbidden: (s) => /(^|\/)src\//.test(s) },

@@ -6,6 +6,7 @@ import { planCliCommand } from './plan.js';
 import { rbacCliCommand } from './rbac.js';
 import { runCliCommand } from './run.js';
 import { tlsCommand } from './tls.js';
+import { uploadCliCommand } from './upload.js';
 import { verifyCommand } from './verify.js';
 
 /** Every subcommand that really works. Add one line per command (keep sorted by name). */
@@ -17,5 +18,6 @@ export const COMMANDS: readonly CliCommand[] = [
   rbacCliCommand,
   runCliCommand,
   tlsCommand,
+  uploadCliCommand,
   verifyCommand,
 ];
