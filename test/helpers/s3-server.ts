@@ -50,7 +50,7 @@ async function signedSend(endpoint: string, cred: { accessKeyId: string; secretA
   const url = new URL(path, endpoint);
   const opts = aws4.sign({ host: url.host, path: url.pathname + url.search, method, service: 's3', region: 'us-east-1', ...(body ? { body } : {}), headers: {} }, cred);
   const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'host').map(([k, v]) => [k, String(v)]));
-  const res = await fetch(url, { method, headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, { method, headers, ...(body ? { body: new Uint8Array(body) } : {}), signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 

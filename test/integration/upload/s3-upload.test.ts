@@ -95,7 +95,7 @@ async function download(prefix: string, into: string): Promise<string[]> {
   return readdirSync(into).sort();
 }
 
-t.test('a run uploads its signed bundle to the S3-compatible server; the downloaded copy verifies', { skip: missing }, async (t) => {
+t.test('a run uploads its signed bundle to the S3-compatible server; the downloaded copy verifies', { skip: missing ?? false }, async (t) => {
   // Given a real S3-compatible server and credentials for it in the environment
   // When a run with --upload s3://evidence/pci/quarterly and a custom endpoint finishes
   const r = await runWithUpload('good', { upload: 's3://evidence/pci/quarterly', uploadEndpoint: s3.endpoint }, creds());
@@ -119,7 +119,7 @@ t.test('a run uploads its signed bundle to the S3-compatible server; the downloa
   t.ok((await verifyBundleDir(r.outputDir, pubPem)).ok);
 });
 
-t.test('the server rejects a wrong signature: wrong credentials are one clear 403, exit 5, the local bundle kept', { skip: missing }, async (t) => {
+t.test('the server rejects a wrong signature: wrong credentials are one clear 403, exit 5, the local bundle kept', { skip: missing ?? false }, async (t) => {
   // Given a secret key that is not the server's (so every signature is wrong)
   const env = { ...creds(), AWS_SECRET_ACCESS_KEY: 'not-the-secret-key-at-all' };
   // When a run uploads with it
@@ -138,7 +138,7 @@ t.test('the server rejects a wrong signature: wrong credentials are one clear 40
   t.equal((await s3.send('GET', `/evidence/pci/${r.runId}/SHA256SUMS`)).status, 404);
 });
 
-t.test('a 503 and a reset connection are retried, and the bundle arrives whole', { skip: missing }, async (t) => {
+t.test('a 503 and a reset connection are retried, and the bundle arrives whole', { skip: missing ?? false }, async (t) => {
   // Given a proxy in front of the real server that answers the 1st PUT with 503 and resets the 3rd
   const proxy = await startFaultProxy(s3.endpoint, (n) => (n === 1 ? { status: 503 } : n === 3 ? 'reset' : 'forward'));
   t.teardown(() => proxy.close());
@@ -157,7 +157,7 @@ t.test('a 503 and a reset connection are retried, and the bundle arrives whole',
   t.ok((await verifyBundleDir(copy, pubPem)).ok);
 });
 
-t.test('a store that keeps failing is tried a bounded number of times, then exit 5 naming the attempts', { skip: missing }, async (t) => {
+t.test('a store that keeps failing is tried a bounded number of times, then exit 5 naming the attempts', { skip: missing ?? false }, async (t) => {
   // Given a proxy that answers every request with 500
   const proxy = await startFaultProxy(s3.endpoint, () => ({ status: 500 }));
   t.teardown(() => proxy.close());
@@ -179,7 +179,7 @@ const early = [
   { name: 'an unreadable headers file', args: ['--upload', 'https://evidence.example/x', '--upload-headers-file', '/nonexistent/h'], line: /^meshprobe: --upload-headers-file \/nonexistent\/h cannot be read \(ENOENT\)$/m },
 ];
 for (const c of early) {
-  t.test(`the CLI: run --upload with ${c.name} is exit 2 before any API request`, { skip: missing }, async (t) => {
+  t.test(`the CLI: run --upload with ${c.name} is exit 2 before any API request`, { skip: missing ?? false }, async (t) => {
     // Given an API server stand-in that records every request
     const api = await startFaultServer({ kind: 'status', status: 500 });
     t.teardown(() => api.close());
@@ -193,7 +193,7 @@ for (const c of early) {
   });
 }
 
-t.test('the CLI: meshprobe upload <dir> sends an existing bundle and prints where it went', { skip: missing }, async (t) => {
+t.test('the CLI: meshprobe upload <dir> sends an existing bundle and prints where it went', { skip: missing ?? false }, async (t) => {
   // Given a bundle a run wrote without uploading
   const r = await runWithUpload('later', {}, {});
   t.equal(r.upload, undefined);
