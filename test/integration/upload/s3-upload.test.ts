@@ -68,14 +68,14 @@ function connectedLog(api: FakeClusterApi, pod: KubeObject): string {
 }
 
 /** A whole run against the fake cluster, writing a signed bundle and uploading it as configured. */
-async function runWithUpload(name: string, upload: Partial<Options>, env: NodeJS.ProcessEnv): Promise<RunResult> {
+async function runWithUpload(name: string, upload: Partial<Options>, env: NodeJS.ProcessEnv, signal = new AbortController().signal): Promise<RunResult> {
   const dir = join(work, name);
   const api: FakeClusterApi = FakeClusterApi.fromFixture(FIXTURE, {
     hooks: { podStatus: (pod) => (pod.metadata?.name === 'meshprobe-echo' ? READY : DONE), podLog: (pod) => connectedLog(api, pod) },
   });
   const options: Options = { ...DEFAULTS, scope: 'pci.scope=cde', outputDir: dir, podReadyTimeout: 2, signKey: join(work, 'sign.pem'), ...upload };
   return runConformance(options, {
-    cluster: api, progress: SILENT_PROGRESS, signal: new AbortController().signal, random: () => name.slice(0, 4).padEnd(4, '0'),
+    cluster: api, progress: SILENT_PROGRESS, signal, random: () => name.slice(0, 4).padEnd(4, '0'),
     agentSource: async () => '/* agent */', pollMs: 5, env, uploadPolicy: FAST,
   });
 }
@@ -212,4 +212,34 @@ t.test('the CLI: meshprobe upload <dir> sends an existing bundle and prints wher
   t.match(bad.stderr, /^meshprobe: upload of \S+ to s3:\/\/evidence\/later at \S+ was refused \(403/m);
   t.match(bad.stderr, /^hint: Check that AWS_ACCESS_KEY_ID/m);
   t.notMatch(bad.stderr + bad.stdout, /wrong-wrong-wrong/);
+});
+
+t.test('an aborted run is still uploaded (the abort is evidence too), and keeps exit 3', { skip: missing ?? false }, async (t) => {
+  // Given an API server that answers every request with 500, so the run aborts at discover
+  const api = await startFaultServer({ kind: 'status', status: 500 });
+  t.teardown(() => api.close());
+  // When the CLI runs with --upload
+  const dir = join(work, 'aborted');
+  const r = await cli.run(['run', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '-q', '--output-dir', dir,
+    '--request-timeout', '5', '--upload', 's3://evidence/aborted', '--upload-endpoint', s3.endpoint], { env: creds() as Record<string, string> });
+  // Then the exit code is the abort's, and stderr says where the bundle went
+  t.equal(r.code, 3, r.stderr);
+  const runId = (JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { run: { runId: string } }).run.runId;
+  t.match(r.stderr, new RegExp(`^meshprobe: bundle uploaded to s3://evidence/aborted/${runId}/ \\(\\d+ files\\)$`, 'm'));
+  // And the report in the bucket is the aborted one
+  const got = await s3.send('GET', `/evidence/aborted/${runId}/report.json`);
+  t.equal(got.status, 200);
+  t.ok((JSON.parse(got.body.toString()) as { aborted?: unknown }).aborted, 'the uploaded report records the abort');
+});
+
+t.test('a run stopped by a signal is not uploaded; it says so and keeps exit 130', { skip: missing ?? false }, async (t) => {
+  // Given a run whose signal is already aborted (Ctrl-C)
+  const ac = new AbortController();
+  ac.abort('SIGINT');
+  // When it ends
+  const r = await runWithUpload('intr', { upload: 's3://evidence/intr', uploadEndpoint: s3.endpoint }, creds(), ac.signal);
+  // Then nothing was sent, the outcome says why, and the exit code is the interrupt's
+  t.same(r.upload, { kind: 'skipped', reason: 'the run was interrupted' });
+  t.equal(r.exitCode, 130);
+  t.equal((await s3.send('GET', `/evidence/intr/${r.runId}/SHA256SUMS`)).status, 404);
 });
