@@ -106,6 +106,14 @@ export function describeTarget(t: UploadTarget): string {
   return t.endpoint === undefined ? where : `${where} at ${t.endpoint.origin}`;
 }
 
+/**
+ * One key segment percent-encoded the way SigV4 canonicalises S3 paths (RFC 3986: everything but
+ * letters, digits and - . _ ~), so the path that is signed is byte for byte the path that is sent.
+ */
+export function encodeKeyPart(part: string): string {
+  return encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** Object key of one bundle file: `<prefix>/<run-id>/<file>`. */
 export function objectKey(prefix: string, runId: string, file: string): string {
   return [prefix, runId, file].filter((p) => p !== '').join('/');
@@ -116,9 +124,8 @@ export function objectKey(prefix: string, runId: string, file: string): string {
  * versitygw all take it), virtual-hosted on AWS unless the bucket name has a dot (TLS wildcard).
  */
 export function fileUrl(t: UploadTarget, region: string, runId: string, file: string): URL {
-  if (!KEY_PART.test(runId) || !KEY_PART.test(file)) throw new Error(`unsafe object name ${runId}/${file}`);
-  if (t.kind === 'https') return new URL(`${t.base}/${runId}/${file}`);
-  const key = objectKey(t.prefix, runId, file);
+  if (t.kind === 'https') return new URL(`${t.base}/${encodeKeyPart(runId)}/${encodeKeyPart(file)}`);
+  const key = objectKey(t.prefix, encodeKeyPart(runId), encodeKeyPart(file));
   if (t.endpoint !== undefined) return new URL(`${t.endpoint.origin}/${t.bucket}/${key}`);
   if (t.bucket.includes('.')) return new URL(`https://s3.${region}.amazonaws.com/${t.bucket}/${key}`);
   return new URL(`https://${t.bucket}.s3.${region}.amazonaws.com/${key}`);

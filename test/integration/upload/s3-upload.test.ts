@@ -17,6 +17,7 @@ import type { KubeObject } from '../../../src/cluster/ports.js';
 import { parseManifest } from '../../../src/report/bundle.js';
 import { verifyBundleDir } from '../../../src/report/write.js';
 import type { RetryPolicy } from '../../../src/upload/retry.js';
+import { encodeKeyPart } from '../../../src/upload/target.js';
 import type { AttemptBatch } from '../../../probes/protocol.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 import { buildCliBundle, type CliBundle } from '../../helpers/cli-bundle.js';
@@ -89,7 +90,7 @@ async function download(prefix: string, into: string): Promise<string[]> {
   if (manifest.status !== 200) throw new Error(`GET SHA256SUMS: ${manifest.status}`);
   const names = [...parseManifest(manifest.body.toString()).digests.keys(), 'SHA256SUMS', 'SHA256SUMS.sig'];
   for (const name of names) {
-    const got = await s3.send('GET', `/evidence/${prefix}/${name}`);
+    const got = await s3.send('GET', `/evidence/${prefix}/${encodeKeyPart(name)}`);
     if (got.status === 200) writeFileSync(join(into, name), got.body);
   }
   return readdirSync(into).sort();
@@ -97,6 +98,9 @@ async function download(prefix: string, into: string): Promise<string[]> {
 
 t.test('a run uploads its signed bundle to the S3-compatible server; the downloaded copy verifies', { skip: missing ?? false }, async (t) => {
   // Given a real S3-compatible server and credentials for it in the environment
+  // And an operator's note in the output directory, whose name needs percent-encoding (sealed with the bundle)
+  mkdirSync(join(work, 'good'), { recursive: true });
+  writeFileSync(join(work, 'good', "operator notes (Q4)!.txt"), 'scope agreed with the QSA on 2026-11-30\n');
   // When a run with --upload s3://evidence/pci/quarterly and a custom endpoint finishes
   const r = await runWithUpload('good', { upload: 's3://evidence/pci/quarterly', uploadEndpoint: s3.endpoint }, creds());
   // Then the upload succeeded and the exit code is the report's own

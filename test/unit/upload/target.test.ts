@@ -24,6 +24,12 @@ t.test('an s3:// target on AWS is virtual-hosted in the region, path-style when 
   t.equal(fileUrl(b.target, 'eu-central-1', 'r1', 'SHA256SUMS').href, 'https://s3.eu-central-1.amazonaws.com/evidence.example/r1/SHA256SUMS');
 });
 
+t.test('a file name outside the plain set is percent-encoded the way SigV4 canonicalises it', async (t) => {
+  const p = parseUploadTarget('s3://evidence/pci', 'http://127.0.0.1:9000');
+  if (!p.ok) return t.fail();
+  t.equal(fileUrl(p.target, 'us-east-1', 'r1', "notes (draft)!.txt").pathname, '/evidence/pci/r1/notes%20%28draft%29%21.txt');
+});
+
 t.test('an https:// target takes one PUT per file under <path>/<run-id>/', async (t) => {
   const p = parseUploadTarget('https://evidence.example:8443/pci/', undefined);
   if (!p.ok) return t.fail(p.problems.join());
