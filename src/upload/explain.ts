@@ -32,10 +32,12 @@ function serverSays(t: UploadTarget, body: string, secrets: readonly string[]): 
 
 function refusedHint(t: UploadTarget): string {
   if (t.kind === 'https') {
-    return `Check the credentials in MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file (expired token, wrong header name) and that they may PUT under ${t.base}/.`;
+    return 'Check the credentials in MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file (expired token, '
+      + `wrong header name) and that they may PUT under ${t.base}/.`;
   }
   const bucket = t.bucket;
-  const base = `Check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials) are current and allowed s3:PutObject on bucket ${bucket}`;
+  const base = 'Check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary '
+    + `credentials) are current and allowed s3:PutObject on bucket ${bucket}`;
   const region = t.endpoint === undefined ? ', that AWS_REGION is the bucket\'s region' : '';
   return `${base}${region}, and that this machine's clock is right (signatures expire after 15 minutes).`;
 }
@@ -54,7 +56,8 @@ export function explainFailure(input: {
   if (last.kind === 'network') {
     return {
       message: `upload of ${file} to ${where} failed${tries}: ${last.code} (${redactSecrets(last.message, input.secrets)})`,
-      hint: 'Check the address (and --upload-endpoint or AWS_ENDPOINT_URL), that it is reachable from here, and its TLS certificate (NODE_EXTRA_CA_CERTS adds a private CA).',
+      hint: 'Check the address (and --upload-endpoint or AWS_ENDPOINT_URL), that it is reachable from here, '
+        + 'and its TLS certificate (NODE_EXTRA_CA_CERTS adds a private CA).',
     };
   }
   const said = serverSays(t, last.body, input.secrets);

@@ -4,11 +4,26 @@
  * signed for S3 is the file's digest from SHA256SUMS, so the store checks the bytes it got.
  */
 import { createReadStream } from 'node:fs';
-import aws4 from 'aws4';
-import { request, type Dispatcher } from 'undici';
+import type aws4 from 'aws4';
+import type { Dispatcher, request } from 'undici';
 import { MeshprobeError } from '../errors.js';
 import type { AttemptResult } from './retry.js';
 import type { UploadSettings } from './settings.js';
+
+/**
+ * The two libraries an upload needs, loaded only when a command uploads (`await import`), so
+ * no other command pays for loading them at start.
+ */
+export interface UploadLibs {
+  readonly request: typeof request;
+  readonly sign: typeof aws4.sign;
+}
+
+/** Load undici and aws4 on first use. */
+export async function loadUploadLibs(): Promise<UploadLibs> {
+  const [undici, signer] = await Promise.all([import('undici'), import('aws4')]);
+  return { request: undici.request, sign: signer.default.sign };
+}
 
 /** One file to send. */
 export interface FilePut {
@@ -31,11 +46,11 @@ export function contentType(name: string): string {
 }
 
 /** Request headers for one PUT (signed for S3). Pure apart from aws4 reading the clock. */
-export function putHeaders(put: FilePut, s: UploadSettings): Record<string, string> {
+export function putHeaders(put: FilePut, s: UploadSettings, sign: UploadLibs['sign']): Record<string, string> {
   const base: Record<string, string> = { 'content-type': contentType(put.name), 'content-length': String(put.size) };
   if (s.target.kind === 'https') return { ...('headers' in s ? s.headers : {}), ...base };
   if (!('credentials' in s)) throw new Error('S3 settings without credentials');
-  const signed = aws4.sign(
+  const signed = sign(
     {
       host: put.url.host, path: put.url.pathname, method: 'PUT', service: 's3', region: s.region,
       headers: { ...base, 'x-amz-content-sha256': put.sha256 },
@@ -55,11 +70,13 @@ function networkResult(err: unknown): AttemptResult {
 }
 
 /** Make one attempt; an abort of `signal` (Ctrl-C) throws E_INTERRUPTED, everything else is a result. */
-export async function putOnce(put: FilePut, s: UploadSettings, o: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher }): Promise<AttemptResult> {
+export async function putOnce(
+  put: FilePut, s: UploadSettings, o: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher; libs: UploadLibs },
+): Promise<AttemptResult> {
   const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
   try {
-    const res = await request(put.url, {
-      method: 'PUT', headers: putHeaders(put, s), body: createReadStream(put.path), signal, dispatcher: o.dispatcher,
+    const res = await o.libs.request(put.url, {
+      method: 'PUT', headers: putHeaders(put, s, o.libs.sign), body: createReadStream(put.path), signal, dispatcher: o.dispatcher,
       headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
     });
     const body = await res.body.text();

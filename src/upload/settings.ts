@@ -30,7 +30,8 @@ function s3Settings(target: UploadTarget & { kind: 's3' }, env: NodeJS.ProcessEn
   const id = env.AWS_ACCESS_KEY_ID?.trim();
   const secret = env.AWS_SECRET_ACCESS_KEY?.trim();
   if (!id || !secret) {
-    problems.push('--upload s3://… needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (from a Secret in the scheduled mode)');
+    problems.push('--upload s3://… needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment '
+      + '(from a Secret in the scheduled mode)');
     return undefined;
   }
   const token = env.AWS_SESSION_TOKEN?.trim();

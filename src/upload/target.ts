@@ -46,7 +46,9 @@ function endpointOf(raw: string | undefined): { endpoint?: URL; problems: string
     return { problems: [`--upload-endpoint "${raw}" is not a URL (e.g. https://minio.example:9000)`] };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problems: [`--upload-endpoint "${raw}" must be an http:// or https:// URL`] };
-  if (url.username !== '' || url.password !== '') return { problems: ['--upload-endpoint must not carry credentials; they come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'] };
+  if (url.username !== '' || url.password !== '') {
+    return { problems: ['--upload-endpoint must not carry credentials; they come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'] };
+  }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     return { problems: [`--upload-endpoint "${raw}" must be only scheme, host and port (the bucket goes in --upload s3://bucket)`] };
   }
@@ -77,8 +79,11 @@ function parseHttps(raw: string, endpointRaw: string | undefined): ParsedTarget 
     return { ok: false, problems: [`--upload "${raw}" is not a URL`] };
   }
   const problems: string[] = [];
-  if (url.username !== '' || url.password !== '') problems.push('--upload URL must not carry credentials; put them in MESHPROBE_UPLOAD_HEADERS or --upload-headers-file');
-  if (url.search !== '' || url.hash !== '') problems.push('--upload URL must not have a query or fragment (it is recorded in the report); put tokens in MESHPROBE_UPLOAD_HEADERS or --upload-headers-file');
+  const where = 'put them in MESHPROBE_UPLOAD_HEADERS or --upload-headers-file';
+  if (url.username !== '' || url.password !== '') problems.push(`--upload URL must not carry credentials; ${where}`);
+  if (url.search !== '' || url.hash !== '') {
+    problems.push(`--upload URL must not have a query or fragment (it is recorded in the report); ${where.replace('them', 'tokens')}`);
+  }
   const path = url.pathname.replace(/\/+$/, '').replace(/^\//, '');
   problems.push(...prefixProblems(path, '--upload URL path'));
   if (endpointRaw !== undefined) problems.push('--upload-endpoint applies only to s3:// targets');
@@ -93,7 +98,10 @@ export function parseUploadTarget(raw: string, endpointRaw: string | undefined):
   if (raw.startsWith('http://')) {
     return {
       ok: false,
-      problems: [`--upload "${raw}" is plain http: the upload headers carry credentials, so an HTTPS URL is needed (for an S3-compatible store on http use --upload s3://bucket --upload-endpoint http://host:port)`],
+      problems: [
+        `--upload "${raw}" is plain http: the upload headers carry credentials, so an HTTPS URL is needed `
+          + '(for an S3-compatible store on http use --upload s3://bucket --upload-endpoint http://host:port)',
+      ],
     };
   }
   return { ok: false, problems: [`--upload "${raw}" is neither s3://bucket/prefix nor an https:// URL`] };

@@ -7,12 +7,12 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { MeshprobeError } from '../errors.js';
 import { MANIFEST, SIGNATURE, parseManifest, sha256 } from '../report/bundle.js';
 import { explainFailure } from './explain.js';
 import { DEFAULT_RETRY, delayBefore, isTransient, type AttemptResult, type RetryPolicy } from './retry.js';
-import { putOnce, type FilePut } from './send.js';
+import { loadUploadLibs, putOnce, type FilePut, type UploadLibs } from './send.js';
 import type { UploadSettings } from './settings.js';
 import { describeTarget, fileUrl } from './target.js';
 
@@ -76,14 +76,14 @@ async function filesToSend(input: UploadInput): Promise<FilePut[]> {
   return out;
 }
 
-async function putWithRetries(put: FilePut, input: UploadInput, dispatcher: Agent): Promise<{ retries: number }> {
+async function putWithRetries(put: FilePut, input: UploadInput, dispatcher: Agent, libs: UploadLibs): Promise<{ retries: number }> {
   const policy = input.policy ?? DEFAULT_RETRY;
   let last: AttemptResult | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     if (attempt > 1) await sleep(delayBefore(attempt, policy), input.signal);
     if (input.signal.aborted) throw new MeshprobeError('E_INTERRUPTED', `upload interrupted before ${put.name}`);
     input.onAttempt?.(put.name, attempt);
-    last = await putOnce(put, input.settings, { signal: input.signal, timeoutMs: policy.requestTimeoutMs, dispatcher });
+    last = await putOnce(put, input.settings, { signal: input.signal, timeoutMs: policy.requestTimeoutMs, dispatcher, libs });
     if (last.kind === 'status' && last.status >= 200 && last.status < 300) return { retries: attempt - 1 };
     if (!isTransient(last)) break;
   }
@@ -96,10 +96,12 @@ async function putWithRetries(put: FilePut, input: UploadInput, dispatcher: Agen
 export async function uploadBundle(input: UploadInput): Promise<UploadDone> {
   const files = await filesToSend(input);
   const policy = input.policy ?? DEFAULT_RETRY;
-  const dispatcher = new Agent({ connect: { timeout: policy.requestTimeoutMs }, keepAliveTimeout: 1000 });
+  const libs = await loadUploadLibs();
+  const { Agent: AgentClass } = await import('undici');
+  const dispatcher = new AgentClass({ connect: { timeout: policy.requestTimeoutMs }, keepAliveTimeout: 1000 });
   let retries = 0;
   try {
-    for (const put of files) retries += (await putWithRetries(put, input, dispatcher)).retries;
+    for (const put of files) retries += (await putWithRetries(put, input, dispatcher, libs)).retries;
   } finally {
     await dispatcher.close().catch(() => undefined);
   }

@@ -16,6 +16,8 @@ import { buildCliBundle, type CliBundle } from '../../helpers/cli-bundle.js';
 import { mintCa, mintCert } from '../../helpers/certs.js';
 
 t.setTimeout(600_000);
+/** One CLI process may take long to start on a loaded 2-core machine; the default 60 s limit killed it there. */
+const CLI_LIMIT_MS = 240_000;
 const TOKEN = 'Bearer mp-upload-token-7f3a9c';
 
 interface Put { readonly path: string; readonly auth: string | undefined; readonly tenant: string | undefined; readonly type: string | undefined; readonly body: Buffer }
@@ -69,7 +71,7 @@ t.test('the bundle goes to the HTTPS URL one PUT per file with the headers from 
   // Given the token in MESHPROBE_UPLOAD_HEADERS and the private CA in NODE_EXTRA_CA_CERTS
   const env = { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}\nX-Tenant: pci`, NODE_EXTRA_CA_CERTS: caFile };
   // When the bundle is uploaded
-  const r = await cli.run(['upload', bundle, '--upload', base], { env });
+  const r = await cli.run(['upload', bundle, '--upload', base], { env, timeoutMs: CLI_LIMIT_MS });
   // Then every file arrived under <base>/<run-id>/ with the headers, SHA256SUMS last
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, new RegExp(`^uploaded \\d+ files to ${base.replace(/[.]/g, '\\.')}/20261203-120000-beef/$`, 'm'));
@@ -92,7 +94,7 @@ t.test('headers from a file (a mounted Secret) work the same way', async (t) => 
   puts.length = 0;
   const headers = join(work, 'upload-headers');
   writeFileSync(headers, `# mounted from Secret evidence-upload\nAuthorization: ${TOKEN}\n`);
-  const r = await cli.run(['upload', bundle, '--upload', base, '--upload-headers-file', headers], { env: { NODE_EXTRA_CA_CERTS: caFile, MESHPROBE_UPLOAD_HEADERS: undefined } });
+  const r = await cli.run(['upload', bundle, '--upload', base, '--upload-headers-file', headers], { timeoutMs: CLI_LIMIT_MS, env: { NODE_EXTRA_CA_CERTS: caFile, MESHPROBE_UPLOAD_HEADERS: undefined } });
   t.equal(r.code, 0, r.stderr);
   t.ok(puts.length > 0 && puts.every((p) => p.auth === TOKEN));
 });
@@ -102,7 +104,7 @@ t.test('a wrong token is one clear 401 line naming the target, exit 5, and the e
   // Given a token the server does not accept (and that the server echoes back)
   const env = { MESHPROBE_UPLOAD_HEADERS: 'Authorization: Bearer stale-token-000111', NODE_EXTRA_CA_CERTS: caFile };
   // When the bundle is uploaded
-  const r = await cli.run(['upload', bundle, '--upload', base], { env });
+  const r = await cli.run(['upload', bundle, '--upload', base], { env, timeoutMs: CLI_LIMIT_MS });
   // Then it stops at the first file, exit 5, naming the target and what to check
   t.equal(r.code, 5, r.stderr);
   t.equal(puts.length, 1, 'a 401 is not retried');
@@ -115,7 +117,7 @@ t.test('a wrong token is one clear 401 line naming the target, exit 5, and the e
 
 t.test('a server certificate nobody trusts is a clear failure, not a silent insecure upload', async (t) => {
   puts.length = 0;
-  const r = await cli.run(['upload', bundle, '--upload', base], { env: { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}`, NODE_EXTRA_CA_CERTS: undefined } });
+  const r = await cli.run(['upload', bundle, '--upload', base], { timeoutMs: CLI_LIMIT_MS, env: { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}`, NODE_EXTRA_CA_CERTS: undefined } });
   t.equal(r.code, 5, r.stderr);
   t.equal(puts.length, 0, 'nothing was sent');
   t.match(r.stderr, /^meshprobe: upload of \S+ to https:\/\/127\.0\.0\.1:\d+\/evidence failed: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/m);

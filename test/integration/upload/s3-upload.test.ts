@@ -25,6 +25,8 @@ import { startFaultServer } from '../faults/fault-server.js';
 import { startFaultProxy, startS3Server, versitygwMissing, type S3Server } from '../../helpers/s3-server.js';
 
 t.setTimeout(600_000);
+/** One CLI process may take long to start on a loaded 2-core machine; the default 60 s limit killed it there. */
+const CLI_LIMIT_MS = 240_000;
 const missing = versitygwMissing();
 if (missing !== undefined && process.env.CI === 'true') throw new Error(`${missing} (.ci/run installs it; CI must not skip these tests)`);
 
@@ -116,7 +118,7 @@ t.test('a run uploads its signed bundle to the S3-compatible server; the downloa
   t.equal(r.upload.files, files.length);
   for (const f of files) t.equal(readFileSync(join(copy, f)).toString(), readFileSync(join(r.outputDir, f)).toString(), f);
   // And `meshprobe verify` of the copy passes, signature included
-  const v = await cli.run(['verify', copy, '--public-key', join(work, 'sign.pub.pem')]);
+  const v = await cli.run(['verify', copy, '--public-key', join(work, 'sign.pub.pem')], { timeoutMs: CLI_LIMIT_MS });
   t.equal(v.code, 0, v.stdout + v.stderr);
   t.match(v.stdout, /^OK \d+ files match SHA256SUMS; signature valid$/m);
   // And the local bundle is still there and intact
@@ -189,7 +191,7 @@ for (const c of early) {
     t.teardown(() => api.close());
     // When run is started with the bad upload input and no AWS credentials
     const r = await cli.run(['run', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '-q', '--output-dir', join(work, 'early'), ...c.args],
-      { env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, MESHPROBE_UPLOAD_HEADERS: undefined } });
+      { timeoutMs: CLI_LIMIT_MS, env: { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, MESHPROBE_UPLOAD_HEADERS: undefined } });
     // Then it is a usage error naming the problem, and the cluster was never contacted
     t.equal(r.code, 2, r.stderr);
     t.match(r.stderr, c.line);
@@ -202,7 +204,7 @@ t.test('the CLI: meshprobe upload <dir> sends an existing bundle and prints wher
   const r = await runWithUpload('later', {}, {});
   t.equal(r.upload, undefined);
   // When `meshprobe upload` sends it
-  const u = await cli.run(['upload', r.outputDir, '--upload', 's3://evidence/later', '--upload-endpoint', s3.endpoint], { env: creds() as Record<string, string> });
+  const u = await cli.run(['upload', r.outputDir, '--upload', 's3://evidence/later', '--upload-endpoint', s3.endpoint], { timeoutMs: CLI_LIMIT_MS, env: creds() as Record<string, string> });
   // Then it is in the bucket under the run id from report.json
   t.equal(u.code, 0, u.stderr);
   t.match(u.stdout, new RegExp(`^uploaded \\d+ files to s3://evidence/later/${r.runId}/$`, 'm'));
@@ -211,7 +213,7 @@ t.test('the CLI: meshprobe upload <dir> sends an existing bundle and prints wher
   t.ok((await verifyBundleDir(copy, pubPem)).ok);
   // And with a wrong key it is exit 5 with the 403 line and a hint
   const bad = await cli.run(['upload', r.outputDir, '--upload', 's3://evidence/later', '--upload-endpoint', s3.endpoint],
-    { env: { ...creds(), AWS_SECRET_ACCESS_KEY: 'wrong-wrong-wrong' } as Record<string, string> });
+    { timeoutMs: CLI_LIMIT_MS, env: { ...creds(), AWS_SECRET_ACCESS_KEY: 'wrong-wrong-wrong' } as Record<string, string> });
   t.equal(bad.code, 5, bad.stderr);
   t.match(bad.stderr, /^meshprobe: upload of \S+ to s3:\/\/evidence\/later at \S+ was refused \(403/m);
   t.match(bad.stderr, /^hint: Check that AWS_ACCESS_KEY_ID/m);
@@ -225,7 +227,7 @@ t.test('an aborted run is still uploaded (the abort is evidence too), and keeps 
   // When the CLI runs with --upload
   const dir = join(work, 'aborted');
   const r = await cli.run(['run', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '-q', '--output-dir', dir,
-    '--request-timeout', '5', '--upload', 's3://evidence/aborted', '--upload-endpoint', s3.endpoint], { env: creds() as Record<string, string> });
+    '--request-timeout', '5', '--upload', 's3://evidence/aborted', '--upload-endpoint', s3.endpoint], { timeoutMs: CLI_LIMIT_MS, env: creds() as Record<string, string> });
   // Then the exit code is the abort's, and stderr says where the bundle went
   t.equal(r.code, 3, r.stderr);
   const runId = (JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { run: { runId: string } }).run.runId;
