@@ -41,4 +41,4 @@ export interface CliCommand {
 }
 
 /** Shared option groups defined once in main.ts. */
-export type SharedGroup = 'cluster' | 'scope' | 'selection' | 'output' | 'safety';
+export type SharedGroup = 'cluster' | 'scope' | 'selection' | 'output' | 'safety' | 'upload';

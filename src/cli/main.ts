@@ -24,6 +24,7 @@ const GROUP_OF: Readonly<Record<SharedGroup, OptionGroup>> = {
   selection: 'Selection',
   output: 'Output',
   safety: 'Safety',
+  upload: 'Upload',
 };
 
 /** Add the shared options of the given groups to a command, grouped in --help. */
@@ -125,8 +126,9 @@ export function buildParser(args: readonly string[]): Argv {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .epilog(
       'Exit codes: 0 all selected controls hold or are not applicable · 1 a control fails · 2 usage error · ' +
-        '3 run aborted (report still written) · 4 inconclusive (0 with --inconclusive-ok) · 130 interrupted.\n' +
-        'Docs: README.md. Nothing outside the cluster is contacted unless you name it (--egress-target, --untrusted-path).',
+        '3 run aborted (report still written) · 4 inconclusive (0 with --inconclusive-ok) · 5 upload failed (local bundle kept) · ' +
+        '130 interrupted.\n' +
+        'Docs: README.md. Nothing outside the cluster is contacted unless you name it (--egress-target, --untrusted-path, --upload).',
     )
     .fail((msg, err) => {
       const e = err ? toMeshprobeError(err) : new MeshprobeError('E_USAGE', msg ?? 'invalid command line', { hint: 'Run `meshprobe --help` for commands and options.' });

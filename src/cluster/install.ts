@@ -4,8 +4,8 @@
  * and what it needs stays exactly the permission list `meshprobe rbac` prints.
  */
 import * as k8s from '@kubernetes/client-node';
-import { MeshprobeError } from '../errors.js';
-import { raceAbort } from '../lifecycle/race-abort.js';
+import { MeshprobeError } from '../shared/errors.js';
+import { raceAbort } from '../shared/race-abort.js';
 import { toClusterError } from './api-errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import type { KubeObject } from './ports.js';

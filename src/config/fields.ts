@@ -1,7 +1,7 @@
 import type { Options } from './options.js';
 
 /** Help groups of shared options (DESIGN: Cluster, Scope, Selection, Output, Safety). */
-export type OptionGroup = 'Cluster' | 'Scope' | 'Selection' | 'Output' | 'Safety';
+export type OptionGroup = 'Cluster' | 'Scope' | 'Selection' | 'Output' | 'Safety' | 'Upload';
 
 /** How a raw value (flag, env string, config-file value) is read. */
 type FieldType =
@@ -62,6 +62,9 @@ export const FIELDS: readonly Field[] = [
   { key: 'agentImage', flag: 'agent-image', group: 'Safety', type: { kind: 'string' }, placeholder: 'image', describe: 'Node ≥ 20 image that runs the agent (mirror it for air-gapped clusters)' },
   { key: 'caFile', flag: 'ca-file', group: 'Safety', type: { kind: 'string' }, placeholder: 'file', describe: 'Trust bundle (PEM) to validate certificate chains against' },
   { key: 'certExpiryWarningDays', flag: 'cert-expiry-warning-days', group: 'Safety', type: { kind: 'int', min: 0, max: 3_650 }, placeholder: 'days', describe: 'Warn about certificates that expire within this many days' },
+  { key: 'upload', flag: 'upload', group: 'Upload', type: { kind: 'string' }, placeholder: 'target', describe: 'After the bundle is written (and signed), send it to s3://bucket/prefix (AWS_* credentials from the environment) or an https:// URL (one PUT per file, headers from MESHPROBE_UPLOAD_HEADERS or --upload-headers-file), under <run-id>/. The local bundle is kept; a failed upload is exit 5' },
+  { key: 'uploadEndpoint', flag: 'upload-endpoint', group: 'Upload', type: { kind: 'string' }, placeholder: 'url', describe: 'S3-compatible endpoint for s3:// targets that are not AWS, e.g. http://minio:9000 (path-style addressing; default: AWS_ENDPOINT_URL, else AWS in AWS_REGION)' },
+  { key: 'uploadHeadersFile', flag: 'upload-headers-file', group: 'Upload', type: { kind: 'string' }, placeholder: 'file', describe: 'File of "Name: value" header lines sent with each PUT to an https:// target (e.g. a mounted Secret); never logged or reported' },
 ];
 
 /** Env variable name for a field: MESHPROBE_ATTEMPT_TIMEOUT. */

@@ -12,7 +12,7 @@ import { scopeIssues, validateOptions, type Issue, type RawOptions, type RawSour
  */
 export function envSource(env: NodeJS.ProcessEnv): { source: RawSource; warnings: string[] } {
   const values: RawOptions = {};
-  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH', 'MESHPROBE_DEBUG']);
+  const known = new Set<string>(['MESHPROBE_CONFIG', 'MESHPROBE_BATCH', 'MESHPROBE_DEBUG', 'MESHPROBE_UPLOAD_HEADERS']);
   for (const field of FIELDS) {
     const name = envName(field);
     known.add(name);
@@ -48,7 +48,7 @@ export function configSource(path: string, doc: unknown): { source: RawSource; i
 }
 
 /** Read and parse a --config file (YAML or JSON). */
-async function readConfigFile(path: string): Promise<unknown> {
+export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -98,7 +98,7 @@ export async function loadOptions(input: {
 }
 
 /** One E_USAGE error whose message lists every issue, one per line. */
-function usageError(issues: readonly Issue[]): MeshprobeError {
+export function usageError(issues: readonly Issue[]): MeshprobeError {
   const lines = issues.map((i) => `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`);
   return new MeshprobeError('E_USAGE', lines.join('\n'), { hint: 'Run `meshprobe --help` for the options and their values.' });
 }

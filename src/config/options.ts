@@ -68,6 +68,14 @@ export interface Options {
   /** Exit 0 instead of 4 when nothing fails but something is inconclusive. */
   readonly inconclusiveOk: boolean;
 
+  // Upload (issue 18)
+  /** Where the sealed bundle is sent after the run: s3://bucket/prefix or an https:// URL (no secret in it). */
+  readonly upload: string | undefined;
+  /** S3-compatible endpoint for s3:// targets that are not AWS (path-style). */
+  readonly uploadEndpoint: string | undefined;
+  /** File of `Name: value` header lines for https:// targets (credentials stay out of options). */
+  readonly uploadHeadersFile: string | undefined;
+
   // Safety / timing
   /** Whole-run limit, seconds. */
   readonly timeout: number;
@@ -130,6 +138,9 @@ export const DEFAULTS: Options = {
   quiet: false,
   signKey: undefined,
   inconclusiveOk: false,
+  upload: undefined,
+  uploadEndpoint: undefined,
+  uploadHeadersFile: undefined,
   timeout: 600,
   attemptTimeout: 3000,
   policySettle: 3000,

@@ -2,7 +2,8 @@
  * Every id and file named on the command line or in config, checked before the cluster is
  * contacted (I/O at the edge): --control and --skip-probe ids, the --approved-flows entries
  * (naming the line that is wrong), the --sign-key (parsed), --ca-file, and the output
- * directory (created and writable, not a file, not under /proc or /sys). Every problem is
+ * directory (created and writable, not a file, not under /proc or /sys), and the --upload target with
+ * its credentials or headers (present and well-formed; never quoted). Every problem is
  * one line; all of them come back together as one E_USAGE error (exit 2).
  */
 import { createPrivateKey } from 'node:crypto';
@@ -15,6 +16,7 @@ import { validateApprovedFlows, type ApprovedFlow } from '../catalogue/index.js'
 import { parseYaml } from '../cluster/yaml.js';
 import { MeshprobeError } from '../shared/errors.js';
 import { SUPPORT_PROBE_IDS } from '../plan/select.js';
+import { resolveUploadSettings } from '../upload/settings.js';
 
 /** What the checks need from the catalogue. */
 export interface CheckCatalogue {
@@ -125,9 +127,12 @@ export interface CheckedInputs {
 
 /**
  * Check everything a command was given; throws one E_USAGE error listing every problem.
- * `outputDir` is checked (and created) only for commands that write a bundle.
+ * `outputDir` is checked (and created) only for commands that write a bundle, and so is the
+ * upload target (`env` holds its credentials: AWS_* or MESHPROBE_UPLOAD_HEADERS).
  */
-export async function checkInputs(options: Options, catalogue: CheckCatalogue, outputDir?: string): Promise<CheckedInputs> {
+export async function checkInputs(
+  options: Options, catalogue: CheckCatalogue, outputDir?: string, env: NodeJS.ProcessEnv = process.env,
+): Promise<CheckedInputs> {
   const problems = selectionProblems(options, catalogue);
   let approvedFlows: ApprovedFlow[] | undefined;
   if (options.approvedFlows !== undefined) {
@@ -144,6 +149,7 @@ export async function checkInputs(options: Options, catalogue: CheckCatalogue, o
     if (pem !== undefined && !pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`--ca-file ${options.caFile} holds no PEM certificate`);
   }
   if (outputDir !== undefined) problems.push(...await outputDirProblems(outputDir));
+  if (outputDir !== undefined) problems.push(...(await resolveUploadSettings(options, env)).problems);
   if (problems.length > 0) {
     throw new MeshprobeError('E_USAGE', problems.join('\n'), { hint: 'Nothing was done to the cluster; fix the inputs above and run again.' });
   }

@@ -21,7 +21,7 @@ import { buildReport } from '../report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
 import { openEvidenceJournal } from '../report/journal.js';
 import { FinalizerStack } from '../deploy/finalizers.js';
-import { exitCodeFor, type ExitCode } from '../shared/exit-codes.js';
+import { EXIT, exitCodeFor, mostSevere, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
 import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
 import { selectControls } from '../plan/select.js';
@@ -31,6 +31,8 @@ import type { Stage } from './stages.js';
 import { loadRunInputs, type RunInputs } from './inputs.js';
 import { checkInputs } from './check-inputs.js';
 import pkg from '../../package.json' with { type: 'json' };
+import { uploadStep, type UploadOutcome } from '../upload/step.js';
+import type { RetryPolicy } from '../upload/retry.js';
 
 /** What the orchestrator needs from the outside (injectable for tests). */
 export interface RunDeps {
@@ -56,10 +58,14 @@ export interface RunDeps {
    * Observation only: it must not throw and cannot change the run.
    */
   readonly onStage?: (stage: RunStage) => void;
+  /** Environment for upload credentials (AWS_*, MESHPROBE_UPLOAD_HEADERS); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Retry bounds of the upload (tests use short waits). */
+  readonly uploadPolicy?: RetryPolicy;
 }
 
 /** Every point a run announces: the pipeline's stages, then the ones that always run after it. */
-export type RunStage = Stage | 'cleanup' | 'evaluate' | 'report' | 'done';
+export type RunStage = Stage | 'cleanup' | 'evaluate' | 'report' | 'upload' | 'done';
 
 /** What a run produced. */
 export interface RunResult {
@@ -68,6 +74,14 @@ export interface RunResult {
   readonly outputDir: string;
   readonly files: readonly string[];
   readonly exitCode: ExitCode;
+  /** What --upload did (undefined without --upload). */
+  readonly upload?: UploadOutcome;
+}
+
+/** The report's exit code folded with the upload's: a failed upload is 5, Ctrl-C during it 130. */
+function withUpload(code: ExitCode, upload: UploadOutcome | undefined): ExitCode {
+  if (upload?.kind !== 'failed') return code;
+  return mostSevere([code, upload.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : EXIT.UPLOAD_FAILED]);
 }
 
 function abortInfo(err: unknown, stage: string): AbortInfo {
@@ -91,7 +105,7 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const outputDir = options.outputDir ?? join('reports', runId);
   const catalogue = deps.catalogue ?? { probes: PROBES, controls: CONTROLS };
   // Every id and file the user named, checked together before anything else (exit 2, cluster untouched).
-  const checked = await checkInputs(options, catalogue, outputDir);
+  const checked = await checkInputs(options, catalogue, outputDir, deps.env ?? process.env);
   const inputs: RunInputs = await loadRunInputs(options, checked, deps.agentSource);
   const log: EvidenceLog = await openEvidenceLog(outputDir);
   // Each pod's batch lands here as it is collected; deleted once evidence.jsonl is complete (report/journal.ts).
@@ -111,8 +125,14 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   deps.onStage?.('evaluate');
   const report = finish({ options, deps, runId, startedAt, clock, reached, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
   const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  if (options.upload !== undefined) deps.onStage?.('upload');
+  const upload = await uploadStep({
+    options, dir: outputDir, runId, signal: deps.signal, progress: deps.progress, env: deps.env ?? process.env,
+    interrupted: deps.signal.aborted, ...(deps.uploadPolicy ? { policy: deps.uploadPolicy } : {}),
+  });
   deps.onStage?.('done');
-  return { report, runId, outputDir, files, exitCode: exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }) };
+  const exitCode = withUpload(exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }), upload);
+  return { report, runId, outputDir, files, exitCode, ...(upload ? { upload } : {}) };
 }
 
 /** Why the run stopped, for the report: an interruption when the caller's signal fired, else the stage's error. */

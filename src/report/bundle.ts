@@ -3,12 +3,18 @@
  * `sha256sum -c SHA256SUMS` works too), a detached RSA-SHA256 signature of the manifest made with
  * node-forge, and the check that names exactly which file was altered, added or removed.
  */
+import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 
 /** Manifest file name. */
 export const MANIFEST = 'SHA256SUMS';
 /** Detached signature file name (base64 of an RSA PKCS#1 v1.5 SHA-256 signature over the manifest bytes). */
 export const SIGNATURE = 'SHA256SUMS.sig';
+
+/** Lowercase hex SHA-256 of bytes or UTF-8 text. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
 
 /** Manifest text for files (name → digest), sorted by name. */
 export function manifestText(digests: ReadonlyMap<string, string>): string {

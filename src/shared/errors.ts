@@ -20,6 +20,7 @@ const ERROR_CODES = {
   E_TARGET: 'a target endpoint could not be reached or parsed',
   E_IO: 'a file could not be read or written',
   E_VERIFY: 'an evidence bundle failed verification',
+  E_UPLOAD: 'the evidence bundle could not be uploaded (the local bundle is kept)',
   E_INTERNAL: 'an internal error (a bug in meshprobe)',
 } as const;
 

@@ -13,14 +13,20 @@ export const EXIT = {
   ABORTED: 3,
   /** no failures, but something inconclusive (--inconclusive-ok makes it 0) */
   INCONCLUSIVE: 4,
+  /** the report was written but --upload could not deliver it; the local bundle is kept */
+  UPLOAD_FAILED: 5,
   /** interrupted, after cleanup was attempted */
   INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** Precedence when several apply: 2 > 3 > 130 > 1 > 4 > 0. */
-const EXIT_PRECEDENCE: readonly ExitCode[] = [2, 3, 130, 1, 4, 0];
+/**
+ * Precedence when several apply: 2 > 3 > 130 > 5 > 1 > 4 > 0. A failed upload outranks the
+ * verdicts: evidence that never left the machine is the first thing to fix (the verdicts are
+ * still in the local bundle and on stdout).
+ */
+export const EXIT_PRECEDENCE: readonly ExitCode[] = [2, 3, 130, 5, 1, 4, 0];
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_USAGE', 'E_CONFIG', 'E_KUBECONFIG']);
 
@@ -28,6 +34,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_USAGE', 'E_CO
 export function exitCodeForError(code: ErrorCode): ExitCode {
   if (USAGE_CODES.has(code)) return EXIT.USAGE;
   if (code === 'E_INTERRUPTED') return EXIT.INTERRUPTED;
+  if (code === 'E_UPLOAD') return EXIT.UPLOAD_FAILED;
   return EXIT.ABORTED;
 }
 

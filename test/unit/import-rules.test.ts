@@ -48,8 +48,8 @@ const RULES: readonly Rule[] = [
   { name: 'only src/cluster/ imports @kubernetes/client-node', applies: (f) => !f.startsWith('src/cluster/'), forbidden: (s) => LIBS.clientNode.test(s) },
   { name: 'only src/cli/ imports yargs and ora', applies: (f) => !f.startsWith('src/cli/'), forbidden: (s) => LIBS.yargs.test(s) || LIBS.ora.test(s) },
   {
-    name: 'undici, node:net and node:tls live only in probes/agent/ and src/tls/host-tls-scan.ts',
-    applies: (f) => !f.startsWith('probes/agent/') && f !== 'src/tls/host-tls-scan.ts',
+    name: 'undici, node:net and node:tls live only in probes/agent/, src/tls/host-tls-scan.ts and src/upload/ (the CLI\'s own uploads)',
+    applies: (f) => !f.startsWith('probes/agent/') && f !== 'src/tls/host-tls-scan.ts' && !f.startsWith('src/upload/'),
     forbidden: (s) => LIBS.undici.test(s) || /^(node:)?(net|tls)$/.test(s),
   },
   { name: 'the agent imports nothing from src/ (it is bundled alone)', applies: (f) => f.startsWith('probes/'), forbidden: (s) => /(^|\/)src\//.test(s) },
@@ -82,6 +82,8 @@ export const RANKS: RankTable = {
   // Reporters render a Report value; report/ builds it and writes the bundle with them.
   'src/report/reporters': 11,
   'src/report': 12,
+  // Uploads send a written bundle (report/bundle.ts reads its manifest); only the orchestrator and CLI call them.
+  'src/upload': 12.5,
   // The orchestrator: the stages in order, with cleanup and the report always at the end.
   'src/pipeline': 13,
   'src/cli': 14,

@@ -7,6 +7,7 @@ import { rbacCliCommand } from './rbac.js';
 import { runCliCommand } from './run.js';
 import { scheduleCliCommand } from './schedule.js';
 import { tlsCommand } from './tls.js';
+import { uploadCliCommand } from './upload.js';
 import { verifyCommand } from './verify.js';
 
 /** Every subcommand that really works. Add one line per command (keep sorted by name). */
@@ -19,5 +20,6 @@ export const COMMANDS: readonly CliCommand[] = [
   runCliCommand,
   scheduleCliCommand,
   tlsCommand,
+  uploadCliCommand,
   verifyCommand,
 ];

@@ -11,6 +11,7 @@ import { renderChunks } from '../../report/reporters/index.js';
 import { runConformance } from '../../pipeline/run.js';
 import type { CliCommand, CliContext } from '../command.js';
 import type { ProgressSink } from '../../shared/progress.js';
+import type { RunResult } from '../../pipeline/run.js';
 
 /**
  * Progress as given, plus warnings as plain stderr lines when the spinner is
@@ -72,13 +73,38 @@ async function runCommand(ctx: CliContext): Promise<number> {
   writeChunked(renderChunks(options.output, result.report, { verbose: options.verbose }), ctx.stdout);
   ctx.stderr(`meshprobe: run ${result.runId}: evidence bundle in ${result.outputDir}`);
   if (!result.report.cleanup.ok) ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);
+  printUpload(result, ctx.stderr);
   return result.exitCode;
+}
+
+/** One line (plus a hint) on what --upload did; the local bundle is always named for a retry. */
+export function printUpload(result: Pick<RunResult, 'upload' | 'outputDir'>, stderr: (t: string) => void): void {
+  const u = result.upload;
+  if (u === undefined) return;
+  const retry = `the local bundle is complete in ${result.outputDir}; send it with: meshprobe upload ${result.outputDir} --upload <target>`;
+  switch (u.kind) {
+    case 'uploaded':
+      stderr(`meshprobe: bundle uploaded to ${u.location} (${u.files} files${u.retries > 0 ? `, ${u.retries} attempt(s) retried` : ''})`);
+      return;
+    case 'failed':
+      stderr(`meshprobe: upload failed [${u.code}]: ${u.message}`);
+      if (u.hint) stderr(`hint: ${u.hint}`);
+      stderr(`meshprobe: ${retry}`);
+      return;
+    case 'skipped':
+      stderr(`meshprobe: not uploaded: ${u.reason}; ${retry}`);
+      return;
+    default: {
+      const never: never = u;
+      return never;
+    }
+  }
 }
 
 /** `meshprobe run` */
 export const runCliCommand: CliCommand = {
   command: 'run',
   describe: 'Deploy short-lived probe pods, try what an attacker would try, and report which PCI DSS network controls hold',
-  groups: ['cluster', 'scope', 'selection', 'output', 'safety'],
+  groups: ['cluster', 'scope', 'selection', 'output', 'safety', 'upload'],
   run: runCommand,
 };

@@ -17,9 +17,9 @@ import { configSource, readConfigFile, usageError } from '../../config/load.js';
 import type { Options } from '../../config/options.js';
 import { parseRunArgs, renderConfig, RUN_ARGS_SOURCE } from '../../config/run-args.js';
 import { scopeIssues, validateOptions, type Issue, type RawSource } from '../../config/validate.js';
-import { MeshprobeError } from '../../errors.js';
+import { MeshprobeError } from '../../shared/errors.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../shared/exit-codes.js';
 
 /** Default CLI image: what a release publishes (see README "Scheduled in-cluster runs"). */
 export const DEFAULT_IMAGE = `ghcr.io/meshprobe/meshprobe:${pkg.version}`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadKubeConfig } from '../../../src/cluster/kubeconfig.js';
-import type { MeshprobeError } from '../../../src/errors.js';
+import type { MeshprobeError } from '../../../src/shared/errors.js';
 
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const skip = existsSync(TOKEN) ? 'this machine has a service account token' : false;
