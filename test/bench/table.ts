@@ -168,8 +168,8 @@ function peerRun(r: Json): string[] {
     `     cyclonus ${pods} pods, ${pods * pods * ((shape['ports'] ?? []) as unknown[]).length} probes (15 workers, one exec each): ` +
       `cold ${s(cold['wallMs'])} (creates and waits for its pods), warm ${s(warm['wallMs'])}; its own check ` +
       `${String(check['wrong'])} wrong / ${String(check['correct'])} correct; error lines ${String(warm['errorLines'])}`,
-    `     meshprobe ${s(m['processWallMs'])} (${String(obj(m['pods'])['probePods'])} probe pods, ${String(m['attempts'])} attempts; ` +
-      `deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
+    `     meshprobe ${s(m['processWallMs'])} process, ${s(m['wallMs'])} from discover to cleanup (${String(obj(m['pods'])['probePods'])} probe pods, ` +
+      `${String(m['attempts'])} attempts; deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
     agreementLine('     truth table (source ns → pod:port, pod IPs):', pod),
     agreementLine('     the same cells through each pod\'s Service:', obj(ag['service'])),
     `     left out: ${String(pod['selfCells'])} self cells (a pod to its own IP never meets a policy); ` +
