@@ -45,9 +45,22 @@ const ERRNO: Readonly<Record<string, string>> = { ECONNREFUSED: 'refused', ECONN
 
 const benchSelector = `${BENCH_LABEL.key}=${BENCH_LABEL.value}`;
 
-/** Delete every namespace the benchmark labelled and wait until they are gone (bounded). */
+/**
+ * Delete every namespace the benchmark labelled and wait until they are gone (bounded). An API
+ * server that is briefly away (others restart it) is retried for up to 3 minutes, so a bench
+ * that ends while it is down does not leave its namespaces behind.
+ */
+export function deleteLabelledNamespaces(lab: Lab, selector: string, wait: boolean): void {
+  const until = performance.now() + 180_000;
+  for (;;) {
+    const r = kubectl(lab, ['delete', 'namespace', '-l', selector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+    if (r.code === 0 || performance.now() > until) return;
+    spawnSync('sleep', ['10']);
+  }
+}
+
 function deleteBenchNamespaces(lab: Lab, wait: boolean): void {
-  kubectl(lab, ['delete', 'namespace', '-l', benchSelector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+  deleteLabelledNamespaces(lab, benchSelector, wait);
 }
 
 function waitReady(lab: Lab, namespaces: readonly string[], timeoutS: number): number {

@@ -15,7 +15,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectl, kubectlOk } from '../e2e/helpers/kubectl.js';
+import { kubectlOk } from '../e2e/helpers/kubectl.js';
+import { deleteLabelledNamespaces } from './cluster.js';
 import { labState, type Lab } from '../e2e/helpers/lab.js';
 import {
   agreement, cyclonusSelfCheck, meshprobeCells, parseCyclonusTable, peerNamespaces, peerPolicies, PEER_LABEL,
@@ -38,7 +39,7 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 /** Delete every namespace the peer bench labelled (cyclonus' pods and Services go with them). */
 function deletePeerNamespaces(lab: Lab, wait: boolean): void {
-  kubectl(lab, ['delete', 'namespace', '-l', selector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+  deleteLabelledNamespaces(lab, selector, wait);
 }
 
 /** Build (cached) cyclonus and the agnhost image and import it; the cyclonus path. */
