@@ -53,7 +53,8 @@ const benchSelector = `${BENCH_LABEL.key}=${BENCH_LABEL.value}`;
 export function deleteLabelledNamespaces(lab: Lab, selector: string, wait: boolean): void {
   const until = performance.now() + 180_000;
   for (;;) {
-    const r = kubectl(lab, ['delete', 'namespace', '-l', selector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+    const args = ['delete', 'namespace', '-l', selector, `--wait=${String(wait)}`, '--timeout=300s'];
+    const r = kubectl(lab, args, { timeoutMs: 330_000 });
     if (r.code === 0 || performance.now() > until) return;
     spawnSync('sleep', ['10']);
   }
@@ -80,7 +81,9 @@ function setUpMatrix(lab: Lab, shape: MatrixShape): number {
 }
 
 /** Run the worker (one meshprobe run, `extra` options on top) and parse its JSON line. */
-function runMeshprobe(o: ClusterBenchOptions, lab: Lab, extra: Record<string, unknown> = {}, outputDir = o.outputDir): Promise<Record<string, unknown>> {
+function runMeshprobe(
+  o: ClusterBenchOptions, lab: Lab, extra: Record<string, unknown> = {}, outputDir = o.outputDir,
+): Promise<Record<string, unknown>> {
   const namespaces = [...cdeNamespaceNames(o.shape), ...vantageNamespaceNames(o.shape)];
   const request = {
     kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir,
@@ -182,8 +185,10 @@ function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttemp
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 600);
 
 /** The naive half, only when meshprobe produced a plan to replay. */
-function naiveHalf(lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, all: readonly PlannedAttempt[]): Record<string, unknown> {
-  // A shell loop has no pod carrying a workload's labels: identity-vantage attempts are not replayed (nor extrapolated).
+function naiveHalf(
+  lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, all: readonly PlannedAttempt[],
+): Record<string, unknown> {
+  // A shell loop has no pod with a workload's labels: identity-vantage attempts are neither replayed nor extrapolated.
   const plan = all.filter((a) => a.vantage.kind !== 'identity');
   if (meshprobe['aborted'] !== undefined || plan.length === 0) return { skipped: 'meshprobe produced no plan to replay (aborted or no attempts)' };
   o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
@@ -205,7 +210,8 @@ function identityVantageCount(plan: readonly PlannedAttempt[]): number {
 function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
   const pods = (run['pods'] ?? {}) as Record<string, unknown>;
   return {
-    probePods: pods['probePods'], identityVantages: identityVantageCount(plan), attempts: run['attempts'], wallMs: run['wallMs'],
+    probePods: pods['probePods'], identityVantages: identityVantageCount(plan), attempts: run['attempts'],
+    wallMs: run['wallMs'],
     stagesMs: run['stagesMs'], verdicts: run['verdicts'], exitCode: run['exitCode'],
   };
 }
@@ -214,7 +220,9 @@ function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): 
  * Issue 16: the same matrix again with --no-identity-vantages, right after the default run
  * (identity vantages on), when the matrix has label-admitted clients.
  */
-async function identityOnOff(o: ClusterBenchOptions, lab: Lab, on: Record<string, unknown>, onPlan: readonly PlannedAttempt[]): Promise<Record<string, unknown> | undefined> {
+async function identityOnOff(
+  o: ClusterBenchOptions, lab: Lab, on: Record<string, unknown>, onPlan: readonly PlannedAttempt[],
+): Promise<Record<string, unknown> | undefined> {
   if ((o.shape.identityClients ?? 0) === 0 || on['aborted'] !== undefined) return undefined;
   o.log('cluster: meshprobe run again with --no-identity-vantages (issue 16)…');
   try {

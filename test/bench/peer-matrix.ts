@@ -36,7 +36,9 @@ export const DEFAULT_PEER: PeerShape = {
 /** The larger matrix: 10 namespaces × 4 pods × 2 ports. */
 export const LARGE_PEER: PeerShape = {
   name: 'larger (10 ns × 4 pods × 2 ports)',
-  namespaces: Array.from({ length: 10 }, (_, i) => `bench-peer-${String(i).padStart(2, '0')}`), pods: ['a', 'b', 'c', 'd'], ports: [80, 81],
+  namespaces: Array.from({ length: 10 }, (_, i) => `bench-peer-${String(i).padStart(2, '0')}`),
+  pods: ['a', 'b', 'c', 'd'],
+  ports: [80, 81],
 };
 
 /** cyclonus puts `ns=<name>` on its namespaces; created here first so they carry the cleanup label too. */
@@ -48,7 +50,9 @@ export function peerNamespaces(s: PeerShape): KubeObject[] {
 
 type Ingress = Record<string, unknown>;
 
-function policy(namespace: string, name: string, podSelector: Record<string, unknown>, ingress: readonly Ingress[]): KubeObject {
+function policy(
+  namespace: string, name: string, podSelector: Record<string, unknown>, ingress: readonly Ingress[],
+): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
     metadata: { name, namespace, labels: { [PEER_LABEL.key]: PEER_LABEL.value } },
@@ -58,7 +62,11 @@ function policy(namespace: string, name: string, podSelector: Record<string, unk
 
 const onPort = (port: number): Ingress => ({ ports: [{ protocol: 'TCP', port }] });
 const fromNamespaces = (names: readonly string[]): Ingress => ({
-  from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names] } ] } }],
+  from: [{
+    namespaceSelector: {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names] }],
+    },
+  }],
 });
 
 /**
@@ -100,7 +108,8 @@ export interface CyclonusCell {
 const CYCLONUS_SYMBOL: Readonly<Record<string, CellResult>> = { '.': 'allowed', X: 'blocked' };
 
 /** Split one `| a | b |` table line into its trimmed cells. */
-const cellsOf = (line: string): string[] => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+const cellsOf = (line: string): string[] =>
+  line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
 
 /**
  * Parse the truth table of cyclonus' kube probe (`probe --all-available`): after its
@@ -123,7 +132,9 @@ export function parseCyclonusTable(stdout: string): CyclonusCell[] {
   if (!keys.every((k) => /^(TCP|UDP|SCTP)\/\d+$/i.test(k))) return [];
   const ports = keys.map((k) => Number(k.split('/')[1]));
   const end = lines.findIndex((l, i) => i > headerEnd && l.trim() !== '' && !/^[|+]/.test(l.trim()));
-  const rows = lines.slice(headerEnd + 1, end < 0 ? undefined : end).filter((l) => l.trim().startsWith('|')).map(cellsOf)
+  const rows = lines.slice(headerEnd + 1, end < 0 ? undefined : end)
+    .filter((l) => l.trim().startsWith('|'))
+    .map(cellsOf)
     .filter((c) => /^[^/\s]+\/[^/\s]+$/.test(c[0] ?? ''));
   const pods = rows.map((r) => r[0] as string);
   return rows.flatMap((r) => {
@@ -131,7 +142,9 @@ export function parseCyclonusTable(stdout: string): CyclonusCell[] {
     return pods.flatMap((to, j) => {
       const [toNs, toPod] = to.split('/') as [string, string];
       const symbols = (r[j + 1] ?? '').split(/\s+/);
-      return ports.map((port, k) => ({ fromNs, fromPod, toNs, toPod, port, result: CYCLONUS_SYMBOL[symbols[k] ?? ''] ?? 'undecided' }));
+      return ports.map((port, k) => ({
+        fromNs, fromPod, toNs, toPod, port, result: CYCLONUS_SYMBOL[symbols[k] ?? ''] ?? 'undecided',
+      }));
     });
   });
 }
@@ -161,23 +174,29 @@ export function meshprobeResult(transport: string | undefined): CellResult {
 }
 
 /** `fromNs → toNs/toPod:port` */
-const cellKey = (fromNs: string, toNs: string, toPod: string, port: number): string => `${fromNs}→${toNs}/${toPod}:${port}`;
+const cellKey = (fromNs: string, toNs: string, toPod: string, port: number): string =>
+  `${fromNs}→${toNs}/${toPod}:${port}`;
 
 /**
  * meshprobe's cells: attempts to Pod targets from a probe pod placed in a namespace (probe and
  * control roles; canaries go to the run's echo pod). A Service attempt is the same cell through
  * the ClusterIP; the Services of a cyclonus pod are named `s-<ns>-<pod>` and use the pod's ports.
  */
-export function meshprobeCells(evidence: readonly EvidenceLike[]): { pod: Map<string, CellResult>; service: Map<string, CellResult> } {
+export function meshprobeCells(
+  evidence: readonly EvidenceLike[],
+): { pod: Map<string, CellResult>; service: Map<string, CellResult> } {
   const pod = new Map<string, CellResult>();
   const service = new Map<string, CellResult>();
   for (const e of evidence) {
     const { vantage, target, role, port } = e.attempt;
-    if (role === 'canary' || (vantage.kind !== 'from-namespace' && vantage.kind !== 'same-namespace') || vantage.namespace === undefined) continue;
+    const placed = vantage.kind === 'from-namespace' || vantage.kind === 'same-namespace';
+    if (role === 'canary' || !placed || vantage.namespace === undefined) continue;
     const result = meshprobeResult(e.observation?.transport);
     if (target.kind === 'Pod') pod.set(cellKey(vantage.namespace, target.namespace, target.name, port), result);
     const svc = /^s-(.+)-([^-]+)$/.exec(target.name);
-    if (target.kind === 'Service' && svc && svc[1] === target.namespace) service.set(cellKey(vantage.namespace, target.namespace, svc[2] as string, port), result);
+    if (target.kind === 'Service' && svc && svc[1] === target.namespace) {
+      service.set(cellKey(vantage.namespace, target.namespace, svc[2] as string, port), result);
+    }
   }
   return { pod, service };
 }

@@ -45,14 +45,26 @@ function deletePeerNamespaces(lab: Lab, wait: boolean): void {
 /** Build (cached) cyclonus and the agnhost image and import it; the cyclonus path. */
 function ensureTools(log: (l: string) => void): string {
   log('peer: cyclonus and agnhost (built once into the lab cache)…');
-  const r = spawnSync('bash', ['test/bench/peer/tools.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 40 * 60_000 });
+  const r = spawnSync('bash', ['test/bench/peer/tools.sh'], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 40 * 60_000,
+  });
   const path = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || path === '') throw new Error(`test/bench/peer/tools.sh failed (exit ${String(r.status ?? r.signal)})`);
+  if (r.status !== 0 || path === '') {
+    throw new Error(`test/bench/peer/tools.sh failed (exit ${String(r.status ?? r.signal)})`);
+  }
   return path;
 }
 
 /** A child process to completion: stdout, stderr and its wall time. */
-function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+/** What a finished child printed, its exit code and wall time. */
+interface Timed {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -67,13 +79,16 @@ function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv)
 /** cyclonus probe on a shape: pod-IP mode, TCP only, no extra wait after "perturbations" (there are none). */
 function cyclonusArgs(s: PeerShape, timeoutS: number): string[] {
   return [
-    'probe', '--server-namespace', s.namespaces.join(','), '--server-pod', s.pods.join(','), '--server-port', s.ports.join(','),
-    '--server-protocol', 'TCP', '--image-registry', 'lab.local', '--probe-mode', 'pod-ip', `--job-timeout-seconds=${timeoutS}`,
+    'probe', '--server-namespace', s.namespaces.join(','), '--server-pod', s.pods.join(','),
+    '--server-port', s.ports.join(','), '--server-protocol', 'TCP', '--image-registry', 'lab.local',
+    '--probe-mode', 'pod-ip', `--job-timeout-seconds=${timeoutS}`,
     '--perturbation-wait-seconds=0', '--pod-creation-timeout-seconds=300',
   ];
 }
 
-async function runCyclonus(lab: Lab, bin: string, s: PeerShape, timeoutS: number): Promise<Record<string, unknown> & { stdout: string }> {
+async function runCyclonus(
+  lab: Lab, bin: string, s: PeerShape, timeoutS: number,
+): Promise<Record<string, unknown> & { stdout: string }> {
   const r = await timed(bin, cyclonusArgs(s, timeoutS), { ...process.env, KUBECONFIG: lab.kubeconfig });
   if (r.code !== 0) throw new Error(`cyclonus exited ${String(r.code)}: ${r.stderr.slice(-400)}`);
   const errors = r.stderr.split('\n').filter((l) => l.includes('level=error')).length;
@@ -105,7 +120,9 @@ function compare(cyclonusStdout: string, dir: string): Record<string, unknown> {
   const cyclonus = parseCyclonusTable(cyclonusStdout);
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { evidence: EvidenceLike[] };
   const cells = meshprobeCells(report.evidence);
-  return { pod: agreement(cyclonus, cells.pod), service: agreement(cyclonus, cells.service), meshprobePodCells: cells.pod.size };
+  return {
+    pod: agreement(cyclonus, cells.pod), service: agreement(cyclonus, cells.service), meshprobePodCells: cells.pod.size,
+  };
 }
 
 async function oneShape(lab: Lab, bin: string, o: PeerBenchOptions, s: PeerShape): Promise<Record<string, unknown>> {
@@ -113,10 +130,14 @@ async function oneShape(lab: Lab, bin: string, o: PeerBenchOptions, s: PeerShape
   o.log(`peer: ${s.name}: ${jobs} cyclonus pods, ${jobs * jobs * s.ports.length} cyclonus probes per run…`);
   deletePeerNamespaces(lab, true);
   try {
-    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...peerNamespaces(s), ...peerPolicies(s)] }) });
+    const items = [...peerNamespaces(s), ...peerPolicies(s)];
+    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
     o.log('peer: cyclonus (cold: creates its pods)…');
     const cold = await runCyclonus(lab, bin, s, o.timeoutS);
-    for (const ns of s.namespaces) kubectlOk(lab, ['wait', '-n', ns, '--for=condition=Ready', 'pod', '--all', '--timeout=300s'], { timeoutMs: 330_000 });
+    for (const ns of s.namespaces) {
+      const ready = ['wait', '-n', ns, '--for=condition=Ready', 'pod', '--all', '--timeout=300s'];
+      kubectlOk(lab, ready, { timeoutMs: 330_000 });
+    }
     o.log('peer: meshprobe…');
     const dir = join(o.outputDir, s.namespaces[0] ?? 'peer');
     const meshprobe = await runMeshprobe(lab, o, s, dir);
@@ -128,7 +149,8 @@ async function oneShape(lab: Lab, bin: string, o: PeerBenchOptions, s: PeerShape
     writeFileSync(join(dir, 'cyclonus-cold.txt'), coldOut);
     writeFileSync(join(dir, 'cyclonus-warm.txt'), warmOut);
     return {
-      shape: s, policies: peerPolicies(s).length, timeoutS: o.timeoutS, cyclonusCold: coldFacts, cyclonusWarm: warmFacts, meshprobe,
+      shape: s, policies: peerPolicies(s).length, timeoutS: o.timeoutS,
+      cyclonusCold: coldFacts, cyclonusWarm: warmFacts, meshprobe,
       agreement: compare(warmOut, dir), agreementCold: compare(coldOut, dir),
       ratio: Number(warm.wallMs) / Number(meshprobe['processWallMs']),
     };
@@ -151,5 +173,6 @@ export async function peerBench(o: PeerBenchOptions): Promise<Record<string, unk
   }
   const runs: Record<string, unknown>[] = [];
   for (const s of o.shapes) runs.push(await oneShape(state.lab, bin, o, s));
-  return { cyclonus: 'v0.5.6', agnhost: 'lab.local/e2e-test-images/agnhost:2.43 (binary built from k8s.io/kubernetes v1.34.4, agnhost 2.56)', runs };
+  const agnhost = 'lab.local/e2e-test-images/agnhost:2.43 (binary built from k8s.io/kubernetes v1.34.4, agnhost 2.56)';
+  return { cyclonus: 'v0.5.6', agnhost, runs };
 }

@@ -80,7 +80,8 @@ function identityLines(v: unknown): string[] {
   const i = obj(v);
   if (typeof i['error'] === 'string') return [`   identity vantages on vs off: FAILED: ${i['error']}`];
   const row = (label: string, r: Json): string =>
-    `${label} ${String(r['probePods'])} probe pods (${String(r['identityVantages'])} identity), ${String(r['attempts'])} attempts, wall ${s(r['wallMs'])}, ` +
+    `${label} ${String(r['probePods'])} probe pods (${String(r['identityVantages'])} identity), ` +
+    `${String(r['attempts'])} attempts, wall ${s(r['wallMs'])}, ` +
     `${((r['verdicts'] ?? []) as string[]).join(' ')}`;
   return [
     '   identity vantages (issue 16), clients admitted by label on the denied ports:',
@@ -146,7 +147,8 @@ export function sweepLines(w: Json | undefined): string[] {
 
 function agreementLine(label: string, a: Json): string {
   const diff = Object.keys(obj(a['differences'])).length > 0 ? ` ${JSON.stringify(a['differences'])}` : '';
-  return `${label} ${String(a['compared'])} cells both tried, ${String(a['agree'])} agree, ${String(a['disagree'])} disagree, ` +
+  return `${label} ${String(a['compared'])} cells both tried, ${String(a['agree'])} agree, ` +
+    `${String(a['disagree'])} disagree, ` +
     `${String(a['undecided'])} undecided${diff}`;
 }
 
@@ -164,12 +166,16 @@ function peerRun(r: Json): string[] {
   const large = ((shape['namespaces'] ?? []) as unknown[]).length >= 10;
   const pods = ((shape['namespaces'] ?? []) as unknown[]).length * ((shape['pods'] ?? []) as unknown[]).length;
   return [
-    `   ${String(shape['name'])}, ${String(r['policies'])} NetworkPolicies, connect timeout ${String(r['timeoutS'])} s:`,
-    `     cyclonus ${pods} pods, ${pods * pods * ((shape['ports'] ?? []) as unknown[]).length} probes (15 workers, one exec each): ` +
+    `   ${String(shape['name'])}, ${String(r['policies'])} NetworkPolicies, ` +
+      `connect timeout ${String(r['timeoutS'])} s:`,
+    `     cyclonus ${pods} pods, ${pods * pods * ((shape['ports'] ?? []) as unknown[]).length} probes ` +
+      '(15 workers, one exec each): ' +
       `cold ${s(cold['wallMs'])} (creates and waits for its pods), warm ${s(warm['wallMs'])}; its own check ` +
-      `${String(check['wrong'])} wrong / ${String(check['correct'])} correct; error lines ${String(warm['errorLines'])}`,
-    `     meshprobe ${s(m['processWallMs'])} process, ${s(m['wallMs'])} from discover to cleanup (${String(obj(m['pods'])['probePods'])} probe pods, ` +
-      `${String(m['attempts'])} attempts; deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
+      `${String(check['wrong'])} wrong / ${String(check['correct'])} correct; ` +
+      `error lines ${String(warm['errorLines'])}`,
+    `     meshprobe ${s(m['processWallMs'])} process, ${s(m['wallMs'])} from discover to cleanup ` +
+      `(${String(obj(m['pods'])['probePods'])} probe pods, ${String(m['attempts'])} attempts; ` +
+      `deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
     agreementLine('     truth table (source ns → pod:port, pod IPs):', pod),
     agreementLine('     the same cells through each pod\'s Service:', obj(ag['service'])),
     `     left out: ${String(pod['selfCells'])} self cells (a pod to its own IP never meets a policy); ` +
@@ -184,7 +190,8 @@ export function peerLines(p: Json | undefined): string[] {
   if (typeof p['skipped'] === 'string') return [`5. peer: skipped: ${p['skipped']}`];
   if (typeof p['error'] === 'string') return [`5. peer: FAILED: ${p['error']}`];
   return [
-    `5. peer (lab): cyclonus ${String(p['cyclonus'])} probe (pod-ip mode, TCP) vs meshprobe run (--tenant every namespace, A1.1.2, --ports none); ` +
+    `5. peer (lab): cyclonus ${String(p['cyclonus'])} probe (pod-ip mode, TCP) vs meshprobe run ` +
+      '(--tenant every namespace, A1.1.2, --ports none); ' +
       `agnhost ${String(p['agnhost'])}`,
     ...((p['runs'] ?? []) as Json[]).flatMap(peerRun),
   ];

@@ -14,8 +14,8 @@ import { planRun } from '../../../src/plan/plan.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import {
-  agreement, cyclonusSelfCheck, DEFAULT_PEER, LARGE_PEER, meshprobeCells, meshprobeResult, parseCyclonusTable, peerNamespaces,
-  peerPolicies, type CyclonusCell, type PeerShape,
+  agreement, cyclonusSelfCheck, DEFAULT_PEER, LARGE_PEER, meshprobeCells, meshprobeResult, parseCyclonusTable,
+  peerNamespaces, peerPolicies, type CyclonusCell, type PeerShape,
 } from '../../bench/peer-matrix.js';
 import { CDE_LABEL, matrixObjects, type MatrixShape } from '../../bench/matrix.js';
 
@@ -30,12 +30,20 @@ function cyclonusObjects(s: PeerShape): KubeObject[] {
       ip += 1;
       out.push({
         apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns, labels: { pod } },
-        spec: { containers: s.ports.map((port) => ({ name: `cont-${port}-tcp`, image: 'agnhost', ports: [{ containerPort: port, name: `serve-${port}-tcp`, protocol: 'TCP' }] })) },
+        spec: {
+          containers: s.ports.map((port) => ({
+            name: `cont-${port}-tcp`, image: 'agnhost',
+            ports: [{ containerPort: port, name: `serve-${port}-tcp`, protocol: 'TCP' }],
+          })),
+        },
         status: { phase: 'Running', podIP: `198.18.0.${ip}` },
       });
       out.push({
         apiVersion: 'v1', kind: 'Service', metadata: { name: `s-${ns}-${pod}`, namespace: ns },
-        spec: { clusterIP: `198.19.0.${ip}`, selector: { pod }, ports: s.ports.map((port) => ({ name: `service-port-tcp-${port}`, port, protocol: 'TCP' })) },
+        spec: {
+          clusterIP: `198.19.0.${ip}`, selector: { pod },
+          ports: s.ports.map((port) => ({ name: `service-port-tcp-${port}`, port, protocol: 'TCP' })),
+        },
       });
     }
   }
@@ -45,18 +53,20 @@ function cyclonusObjects(s: PeerShape): KubeObject[] {
 async function peerPlan(s: PeerShape): Promise<ReturnType<typeof planRun>> {
   const api = new FakeClusterApi(cyclonusObjects(s));
   const options: Options = {
-    ...DEFAULTS, cdeAll: true, tenants: s.namespaces, namespaces: s.namespaces, controls: ['A1.1.2'], ports: 'none', nodes: false,
+    ...DEFAULTS, cdeAll: true, tenants: s.namespaces, namespaces: s.namespaces, controls: ['A1.1.2'], ports: 'none',
+    nodes: false,
   };
   const inventory = buildInventory(await discover(api), options);
   return planRun({ runId: 'peer', inventory, probes: PROBES, controls: CONTROLS, options });
 }
 
-t.test('meshprobe plans tenant-reach from every namespace to every pod and port of every other namespace', async (t) => {
+t.test('meshprobe plans tenant-reach from every namespace to every pod and port of the others', async (t) => {
   // Given cyclonus' default matrix (3 namespaces × 3 pods × 2 ports) with the peer bench's options
   const plan = await peerPlan(DEFAULT_PEER);
   // When its tenant-reach attempts to Pod targets are turned into cells
-  const cells = meshprobeCells(plan.attempts.filter((a) => a.probeId === 'tenant-reach').map((attempt) => ({ attempt })));
-  // Then every cross-namespace cell is there: 3 sources × 6 pods of the other namespaces × 2 ports, through pods and Services
+  const tenantReach = plan.attempts.filter((a) => a.probeId === 'tenant-reach');
+  const cells = meshprobeCells(tenantReach.map((attempt) => ({ attempt })));
+  // Then every cross-namespace cell is there: 3 sources × 6 pods elsewhere × 2 ports, through pods and Services
   t.equal(cells.pod.size, 3 * 6 * 2);
   t.equal(cells.service.size, 3 * 6 * 2);
   t.ok(cells.pod.has('bench-peer-x→bench-peer-y/a:80'));
@@ -64,19 +74,21 @@ t.test('meshprobe plans tenant-reach from every namespace to every pod and port 
   t.ok([...cells.pod.values()].every((r) => r === 'undecided'), 'not run yet: no observation');
 });
 
-t.test('the larger matrix has 10 namespaces × 4 pods × 2 ports and policies that select sources by namespace only', (t) => {
+t.test('the larger matrix is 10 namespaces × 4 pods × 2 ports; policies select sources by namespace only', (t) => {
   const policies = peerPolicies(LARGE_PEER);
   t.equal(LARGE_PEER.namespaces.length * LARGE_PEER.pods.length * LARGE_PEER.ports.length, 80);
   t.equal(policies.length, 6);
   const peers = JSON.stringify(policies.map((p) => (p.spec as { ingress: unknown[] }).ingress));
   // A podSelector inside `from` may only be the empty one (own namespace, any pod): a source pod's labels never matter
   t.notOk(/"podSelector":\{"matchLabels"/.test(peers));
-  t.ok(peerNamespaces(LARGE_PEER).every((n) => n.metadata?.name?.startsWith('bench-peer-') && n.metadata.labels?.['meshprobe.io/bench'] === 'peer'));
+  const distinctive = (n: KubeObject): boolean =>
+    n.metadata?.name?.startsWith('bench-peer-') === true && n.metadata.labels?.['meshprobe.io/bench'] === 'peer';
+  t.ok(peerNamespaces(LARGE_PEER).every(distinctive));
   t.equal(peerPolicies(DEFAULT_PEER).length, 1, 'the default matrix gets one policy: bench-peer-x admits port 80 only');
   t.end();
 });
 
-t.test('cyclonus\' truth table is read after its discrepancy tables, one cell per source pod, destination pod and port', (t) => {
+t.test('cyclonus\' truth table is read after its discrepancy tables: one cell per source, destination, port', (t) => {
   // Given the stdout of cyclonus probe on the lab (default matrix; bench-peer-x admits only port 80), which
   // reports its self cells on port 81 as wrong (a pod reaches its own IP whatever the policy says)
   const stdout = readFileSync(join(FIXTURES, 'cyclonus-probe-default.txt'), 'utf8');
@@ -94,8 +106,10 @@ t.test('cyclonus\' truth table is read after its discrepancy tables, one cell pe
 });
 
 t.test('agreement leaves out self cells, counts cells only cyclonus tried, and counts each disagreement', (t) => {
-  const cell = (fromPod: string, toNs: string, toPod: string, port: number, result: CyclonusCell['result']): CyclonusCell =>
-    ({ fromNs: 'n1', fromPod, toNs, toPod, port, result });
+  type Result = CyclonusCell['result'];
+  const cell = (fromPod: string, toNs: string, toPod: string, port: number, result: Result): CyclonusCell => ({
+    fromNs: 'n1', fromPod, toNs, toPod, port, result,
+  });
   // Given five cyclonus cells: a self cell, two meshprobe agrees with, one it contradicts, one it never tried
   const cyclonus = [
     cell('a', 'n1', 'a', 80, 'allowed'), cell('a', 'n2', 'a', 80, 'allowed'), cell('b', 'n2', 'a', 80, 'allowed'),
@@ -112,7 +126,7 @@ t.test('agreement leaves out self cells, counts cells only cyclonus tried, and c
   t.end();
 });
 
-t.test('meshprobe transports map to cells: TCP completed is allowed, a drop or refusal blocked, anything else undecided', (t) => {
+t.test('meshprobe transports as cells: TCP completed is allowed, a drop or refusal blocked, else undecided', (t) => {
   t.equal(meshprobeResult('connected'), 'allowed');
   t.equal(meshprobeResult('eof'), 'allowed');
   t.equal(meshprobeResult('timeout'), 'blocked');
@@ -126,11 +140,17 @@ t.test('identity clients in the cluster matrix give one identity vantage each (i
   // Given the cluster bench's matrix with and without label-admitted clients
   const planOf = async (shape: MatrixShape, identityVantages: boolean): Promise<ReturnType<typeof planRun>> => {
     const api = new FakeClusterApi(matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' }));
-    const options: Options = { ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls: ['1.3.1'], identityVantages };
-    return planRun({ runId: 'bench', inventory: buildInventory(await discover(api), options), probes: PROBES, controls: CONTROLS, options });
+    const options: Options = {
+      ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls: ['1.3.1'], identityVantages,
+    };
+    const inventory = buildInventory(await discover(api), options);
+    return planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options });
   };
-  const shape: MatrixShape = { prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 3, identityClients: 2 };
-  const identityPods = (p: Awaited<ReturnType<typeof planRun>>): number => p.pods.filter((x) => x.vantage.kind === 'identity').length;
+  const shape: MatrixShape = {
+    prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 3, identityClients: 2,
+  };
+  const identityPods = (p: Awaited<ReturnType<typeof planRun>>): number =>
+    p.pods.filter((x) => x.vantage.kind === 'identity').length;
   // Then the default run has one identity pod per client, --no-identity-vantages none, and no clients none
   t.equal(identityPods(await planOf(shape, true)), 2);
   t.equal(identityPods(await planOf(shape, false)), 0);
