@@ -9,6 +9,8 @@
  *                      synthetic attempts, each size in a fresh process (peak RSS per size)
  *   4. sweep         — the listener sweep (issue 13): ports/s of the agent over 1–65535, and
  *                      `meshprobe run --ports all` on one lab pod (test/bench/sweep.ts)
+ *   5. peer          — the lab (issue 20): cyclonus and meshprobe on the same pods and policies,
+ *                      cyclonus' 3-namespace default and a 10-namespace matrix (test/bench/peer.ts)
  *
  * Prints a table on stdout and writes reports/bench/<date>.json with the machine facts.
  *
@@ -16,6 +18,7 @@
  *   npm run bench -- --smoke            # small sizes, to check the script works
  *   npm run bench -- --skip agent,cluster --sizes 10000,50000,100000
  *   npm run bench -- --wait-lab 600    # wait up to 600 s for the lab before skipping the cluster part
+ *   npm run bench -- --skip agent,scale,sweep,cluster --peer default   # only the peer, 3 namespaces
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,8 @@ import { join } from 'node:path';
 import { buildAgentBundle } from '../helpers/agent-bundle.js';
 import { clusterBench, waitForLab } from './cluster.js';
 import type { MatrixShape } from './matrix.js';
+import { peerBench } from './peer.js';
+import { DEFAULT_PEER, LARGE_PEER, type PeerShape } from './peer-matrix.js';
 import { formatReport, type BenchResult } from './table.js';
 
 interface Args {
@@ -33,6 +38,8 @@ interface Args {
   readonly naiveSample: number;
   /** Wait this long for the lab to come up before skipping the cluster part (others restart it). */
   readonly waitLabMs: number;
+  /** Peer matrices (--peer default,large; smoke: default only). */
+  readonly peer: readonly PeerShape[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -49,6 +56,8 @@ function parseArgs(argv: readonly string[]): Args {
     sizes: sizes.length > 0 ? sizes : smoke ? [1000, 2000] : [10_000, 100_000],
     naiveSample: numbers(value('--naive-sample'))[0] ?? (smoke ? 10 : 200),
     waitLabMs: (numbers(value('--wait-lab'))[0] ?? 0) * 1000,
+    peer: (value('--peer') ?? (smoke ? 'default' : 'default,large')).split(',')
+      .flatMap((n) => (n === 'default' ? [DEFAULT_PEER] : n === 'large' ? [LARGE_PEER] : [])),
   };
 }
 
@@ -111,8 +120,8 @@ async function scaleLevel(args: Args): Promise<Record<string, unknown>[]> {
 
 async function clusterLevel(args: Args): Promise<Record<string, unknown>> {
   const shape: MatrixShape = args.smoke
-    ? { prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 2 }
-    : { prefix: 'bench-', cdeNamespaces: 10, servicesPerNamespace: 21, vantageNamespaces: 9 };
+    ? { prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 2, identityClients: 1 }
+    : { prefix: 'bench-', cdeNamespaces: 10, servicesPerNamespace: 21, vantageNamespaces: 9, identityClients: 3 };
   if (args.waitLabMs > 0) await waitForLab(args.waitLabMs, (l) => process.stderr.write(`${l}\n`));
   const agent = await buildAgentBundle();
   const outputDir = join('reports', 'bench', `run-${Date.now()}`);
@@ -138,6 +147,18 @@ async function sweepLevel(): Promise<Record<string, unknown>> {
   }
 }
 
+async function peerLevel(args: Args): Promise<Record<string, unknown>> {
+  const agent = await buildAgentBundle();
+  try {
+    return await peerBench({
+      shapes: args.peer, timeoutS: 2, agentPath: agent.path, workerPath: join(import.meta.dirname, 'cluster-run.mjs'),
+      outputDir: join('reports', 'bench', `peer-${Date.now()}`), log: (l) => process.stderr.write(`${l}\n`),
+    });
+  } finally {
+    agent.remove();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const result: BenchResult = { machine: machine(), smoke: args.smoke };
@@ -146,6 +167,7 @@ async function main(): Promise<void> {
   if (!args.skip.has('sweep')) result.sweep = await sweepLevel();
   // Last: it may wait for the lab (--wait-lab), which others start and stop.
   if (!args.skip.has('cluster')) result.cluster = await clusterLevel(args);
+  if (!args.skip.has('peer')) result.peer = await peerLevel(args);
   result.machine['loadAverageAtEnd'] = loadavg().map((l) => Math.round(l * 100) / 100);
   const file = join('reports', 'bench', `${new Date().toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
   mkdirSync(join('reports', 'bench'), { recursive: true });

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { labState, type Lab } from '../e2e/helpers/lab.js';
 import { kubectl, kubectlOk } from '../e2e/helpers/kubectl.js';
 import type { Vantage } from '../../src/domain/vantage.js';
+import { vantageId } from '../../src/domain/vantage.js';
 import { BENCH_LABEL, CDE_LABEL, cdeNamespaceNames, matrixObjects, matrixProbeAttempts, vantageNamespaceNames, type MatrixShape } from './matrix.js';
 
 /** How the cluster benchmark runs. */
@@ -44,9 +45,23 @@ const ERRNO: Readonly<Record<string, string>> = { ECONNREFUSED: 'refused', ECONN
 
 const benchSelector = `${BENCH_LABEL.key}=${BENCH_LABEL.value}`;
 
-/** Delete every namespace the benchmark labelled and wait until they are gone (bounded). */
+/**
+ * Delete every namespace the benchmark labelled and wait until they are gone (bounded). An API
+ * server that is briefly away (others restart it) is retried for up to 3 minutes, so a bench
+ * that ends while it is down does not leave its namespaces behind.
+ */
+export function deleteLabelledNamespaces(lab: Lab, selector: string, wait: boolean): void {
+  const until = performance.now() + 180_000;
+  for (;;) {
+    const args = ['delete', 'namespace', '-l', selector, `--wait=${String(wait)}`, '--timeout=300s'];
+    const r = kubectl(lab, args, { timeoutMs: 330_000 });
+    if (r.code === 0 || performance.now() > until) return;
+    spawnSync('sleep', ['10']);
+  }
+}
+
 function deleteBenchNamespaces(lab: Lab, wait: boolean): void {
-  kubectl(lab, ['delete', 'namespace', '-l', benchSelector, `--wait=${String(wait)}`, '--timeout=300s'], { timeoutMs: 330_000 });
+  deleteLabelledNamespaces(lab, benchSelector, wait);
 }
 
 function waitReady(lab: Lab, namespaces: readonly string[], timeoutS: number): number {
@@ -60,18 +75,21 @@ function setUpMatrix(lab: Lab, shape: MatrixShape): number {
   const t0 = performance.now();
   const items = matrixObjects(shape, { synthetic: false, image: 'lab.local/workload:1' });
   kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 300_000 });
-  waitReady(lab, cdeNamespaceNames(shape), 300);
+  const clients = vantageNamespaceNames(shape).slice(0, shape.identityClients ?? 0);
+  waitReady(lab, [...cdeNamespaceNames(shape), ...clients], 300);
   return Math.round(performance.now() - t0);
 }
 
-/** Run the worker (one meshprobe run) and parse its JSON line. */
-function runMeshprobe(o: ClusterBenchOptions, lab: Lab): Promise<Record<string, unknown>> {
+/** Run the worker (one meshprobe run, `extra` options on top) and parse its JSON line. */
+function runMeshprobe(
+  o: ClusterBenchOptions, lab: Lab, extra: Record<string, unknown> = {}, outputDir = o.outputDir,
+): Promise<Record<string, unknown>> {
   const namespaces = [...cdeNamespaceNames(o.shape), ...vantageNamespaceNames(o.shape)];
   const request = {
-    kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir: o.outputDir,
+    kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir,
     options: {
       scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, namespaces, controls: ['1.3.1'], agentImage: 'lab.local/node:24',
-      attemptTimeout: o.attemptTimeoutMs, concurrency: o.concurrency, podReadyTimeout: 300, timeout: 900,
+      attemptTimeout: o.attemptTimeoutMs, concurrency: o.concurrency, podReadyTimeout: 300, timeout: 900, ...extra,
     },
   };
   return new Promise((resolve, reject) => {
@@ -167,13 +185,49 @@ function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttemp
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 600);
 
 /** The naive half, only when meshprobe produced a plan to replay. */
-function naiveHalf(lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
+function naiveHalf(
+  lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, all: readonly PlannedAttempt[],
+): Record<string, unknown> {
+  // A shell loop has no pod with a workload's labels: identity-vantage attempts are neither replayed nor extrapolated.
+  const plan = all.filter((a) => a.vantage.kind !== 'identity');
   if (meshprobe['aborted'] !== undefined || plan.length === 0) return { skipped: 'meshprobe produced no plan to replay (aborted or no attempts)' };
   o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
   try {
     const podStartMs = startNaivePods(lab, o.shape);
     const naive = runNaive(lab, o, plan);
     return { ...naive, podStartMs, estimateMs: podStartMs + Number(naive['execEstimateMs']) };
+  } catch (err) {
+    return { error: messageOf(err) };
+  }
+}
+
+/** Identity vantages in a plan (distinct vantages of kind identity). */
+function identityVantageCount(plan: readonly PlannedAttempt[]): number {
+  return new Set(plan.filter((a) => a.vantage.kind === 'identity').map((a) => vantageId(a.vantage))).size;
+}
+
+/** The cost of a run's facts for the identity row: pods, attempts, wall, and 1.3.1. */
+function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
+  const pods = (run['pods'] ?? {}) as Record<string, unknown>;
+  return {
+    probePods: pods['probePods'], identityVantages: identityVantageCount(plan), attempts: run['attempts'],
+    wallMs: run['wallMs'],
+    stagesMs: run['stagesMs'], verdicts: run['verdicts'], exitCode: run['exitCode'],
+  };
+}
+
+/**
+ * Issue 16: the same matrix again with --no-identity-vantages, right after the default run
+ * (identity vantages on), when the matrix has label-admitted clients.
+ */
+async function identityOnOff(
+  o: ClusterBenchOptions, lab: Lab, on: Record<string, unknown>, onPlan: readonly PlannedAttempt[],
+): Promise<Record<string, unknown> | undefined> {
+  if ((o.shape.identityClients ?? 0) === 0 || on['aborted'] !== undefined) return undefined;
+  o.log('cluster: meshprobe run again with --no-identity-vantages (issue 16)…');
+  try {
+    const off = await runMeshprobe(o, lab, { identityVantages: false }, `${o.outputDir}-no-identity`);
+    return { on: costOf(on, onPlan), off: costOf(off, (off['probeAttempts'] ?? []) as PlannedAttempt[]) };
   } catch (err) {
     return { error: messageOf(err) };
   }
@@ -197,7 +251,8 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<Record<strin
     const meshprobe = await runMeshprobe(o, lab);
     const plan = (meshprobe['probeAttempts'] ?? []) as PlannedAttempt[];
     delete meshprobe['probeAttempts'];
-    return { setupMs, meshprobe, naive: naiveHalf(lab, o, meshprobe, plan) };
+    const identity = await identityOnOff(o, lab, meshprobe, plan);
+    return { setupMs, meshprobe, ...(identity ? { identity } : {}), naive: naiveHalf(lab, o, meshprobe, plan) };
   } catch (err) {
     return { error: messageOf(err) };
   } finally {

@@ -22,6 +22,12 @@ export interface MatrixShape {
   readonly servicesPerNamespace: number;
   /** Out-of-scope namespaces (vantages); meshprobe adds its probe namespace as one more. */
   readonly vantageNamespaces: number;
+  /**
+   * Issue 16: this many vantage namespaces get a `client` pod that every CDE namespace admits
+   * by pod label on the denied ports, so meshprobe makes one identity vantage per client
+   * (absent or 0: none, the matrix of issue 10).
+   */
+  readonly identityClients?: number;
 }
 
 /** Pod ports behind the Services: the first two are admitted by policy, the last two are not. */
@@ -64,6 +70,8 @@ export interface MatrixOptions {
 }
 
 const bench = { [BENCH_LABEL.key]: BENCH_LABEL.value };
+/** Pod label of the identity clients (issue 16) that the CDE policy admits. */
+export const CLIENT_LABEL = { key: 'bench-role', value: 'client' } as const;
 
 function namespace(name: string, cde: boolean): KubeObject {
   return {
@@ -121,12 +129,43 @@ function admitAllowedPorts(ns: string): KubeObject {
   };
 }
 
+/** Issue 16: the CDE admits pods labelled as clients, from any namespace, on the denied ports too. */
+function admitClients(ns: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    metadata: { name: 'admit-clients', namespace: ns, labels: { ...bench } },
+    spec: {
+      podSelector: {}, policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [CLIENT_LABEL.key]: CLIENT_LABEL.value } } }],
+        ports: DENIED_PORTS.map((port) => ({ protocol: 'TCP', port })),
+      }],
+    },
+  };
+}
+
+/** A bare client pod in a vantage namespace, carrying the label the CDE admits (an identity to probe as). */
+function clientPod(ns: string, index: number, o: MatrixOptions): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'client', namespace: ns, labels: { ...bench, [CLIENT_LABEL.key]: CLIENT_LABEL.value } },
+    spec: {
+      automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
+      containers: [restrictedContainer('client', o.image, ['--tcp', String(ALLOWED_PORTS[0])])],
+    },
+    ...(o.synthetic ? { status: { phase: 'Running', podIP: `198.19.254.${index & 255}` } } : {}),
+  };
+}
+
 /** Every object of the matrix: namespaces first, then per CDE namespace its policy, pod and Services. */
 export function matrixObjects(s: MatrixShape, o: MatrixOptions): KubeObject[] {
   const out: KubeObject[] = [...cdeNamespaceNames(s).map((n) => namespace(n, true)), ...vantageNamespaceNames(s).map((n) => namespace(n, false))];
+  const clients = Math.min(s.identityClients ?? 0, s.vantageNamespaces);
   cdeNamespaceNames(s).forEach((ns, k) => {
     out.push(admitAllowedPorts(ns), workloadPod(ns, k, o));
+    if (clients > 0) out.push(admitClients(ns));
     for (let i = 0; i < s.servicesPerNamespace; i++) out.push(service(ns, k, i, s, o));
   });
+  vantageNamespaceNames(s).slice(0, clients).forEach((ns, k) => out.push(clientPod(ns, k, o)));
   return out;
 }

@@ -11,6 +11,7 @@ export interface BenchResult {
   cluster?: Record<string, unknown>;
   scale?: readonly Record<string, unknown>[];
   sweep?: Record<string, unknown>;
+  peer?: Record<string, unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -69,6 +70,23 @@ function clusterLines(c: Json | undefined): string[] {
     `   wall ${s(m['wallMs'])} vs pod start ${s(podStart)} + 2 × ${timeout / 1000} s + 30 s = ${s(budget)} ${mark(num(m['wallMs']) <= budget)}`,
     // Issue 20: the physical limit (pod start + one blocked attempt's connect and read), with 50 % slack.
     `   wall ${s(m['wallMs'])} vs limit ${s(limit)} ${mark(num(m['wallMs']) <= limit)} (limit = 1.5 × (pod start ${s(podStart)} + 2 × ${timeout / 1000} s))`,
+    ...identityLines(c['identity']),
+  ];
+}
+
+/** Issue 16: the same matrix with identity vantages on (the default run) and off. */
+function identityLines(v: unknown): string[] {
+  if (v === undefined) return [];
+  const i = obj(v);
+  if (typeof i['error'] === 'string') return [`   identity vantages on vs off: FAILED: ${i['error']}`];
+  const row = (label: string, r: Json): string =>
+    `${label} ${String(r['probePods'])} probe pods (${String(r['identityVantages'])} identity), ` +
+    `${String(r['attempts'])} attempts, wall ${s(r['wallMs'])}, ` +
+    `${((r['verdicts'] ?? []) as string[]).join(' ')}`;
+  return [
+    '   identity vantages (issue 16), clients admitted by label on the denied ports:',
+    row('     on  (default):             ', obj(i['on'])),
+    row('     off (--no-identity-vantages):', obj(i['off'])),
   ];
 }
 
@@ -127,6 +145,58 @@ export function sweepLines(w: Json | undefined): string[] {
   ];
 }
 
+function agreementLine(label: string, a: Json): string {
+  const diff = Object.keys(obj(a['differences'])).length > 0 ? ` ${JSON.stringify(a['differences'])}` : '';
+  return `${label} ${String(a['compared'])} cells both tried, ${String(a['agree'])} agree, ` +
+    `${String(a['disagree'])} disagree, ` +
+    `${String(a['undecided'])} undecided${diff}`;
+}
+
+function peerRun(r: Json): string[] {
+  const shape = obj(r['shape']);
+  if (typeof r['error'] === 'string') return [`   ${String(shape['name'])}: FAILED: ${r['error']}`];
+  const cold = obj(r['cyclonusCold']);
+  const warm = obj(r['cyclonusWarm']);
+  const m = obj(r['meshprobe']);
+  const st = obj(m['stagesMs']);
+  const check = obj(warm['selfCheck']);
+  const ag = obj(r['agreement']);
+  const pod = obj(ag['pod']);
+  const ratio = num(r['ratio']);
+  const large = ((shape['namespaces'] ?? []) as unknown[]).length >= 10;
+  const pods = ((shape['namespaces'] ?? []) as unknown[]).length * ((shape['pods'] ?? []) as unknown[]).length;
+  return [
+    `   ${String(shape['name'])}, ${String(r['policies'])} NetworkPolicies, ` +
+      `connect timeout ${String(r['timeoutS'])} s:`,
+    `     cyclonus ${pods} pods, ${pods * pods * ((shape['ports'] ?? []) as unknown[]).length} probes ` +
+      '(15 workers, one exec each): ' +
+      `cold ${s(cold['wallMs'])} (creates and waits for its pods), warm ${s(warm['wallMs'])}; its own check ` +
+      `${String(check['wrong'])} wrong / ${String(check['correct'])} correct; ` +
+      `error lines ${String(warm['errorLines'])}`,
+    `     meshprobe ${s(m['processWallMs'])} process, ${s(m['wallMs'])} from discover to cleanup ` +
+      `(${String(obj(m['pods'])['probePods'])} probe pods, ${String(m['attempts'])} attempts; ` +
+      `deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
+    agreementLine('     truth table (source ns → pod:port, pod IPs):', pod),
+    agreementLine('     the same cells through each pod\'s Service:', obj(ag['service'])),
+    `     left out: ${String(pod['selfCells'])} self cells (a pod to its own IP never meets a policy); ` +
+      `${String(pod['cyclonusOnly'])} cyclonus cells meshprobe did not try`,
+    `     ratio cyclonus / meshprobe = ${ratio.toFixed(1)}×${large ? ` (target ≥ 5×) ${mark(ratio >= 5)}` : ''}`,
+  ];
+}
+
+/** The peer comparison (issue 20): cyclonus and meshprobe on the same matrix. */
+export function peerLines(p: Json | undefined): string[] {
+  if (p === undefined) return ['5. peer: skipped'];
+  if (typeof p['skipped'] === 'string') return [`5. peer: skipped: ${p['skipped']}`];
+  if (typeof p['error'] === 'string') return [`5. peer: FAILED: ${p['error']}`];
+  return [
+    `5. peer (lab): cyclonus ${String(p['cyclonus'])} probe (pod-ip mode, TCP) vs meshprobe run ` +
+      '(--tenant every namespace, A1.1.2, --ports none); ' +
+      `agnhost ${String(p['agnhost'])}`,
+    ...((p['runs'] ?? []) as Json[]).flatMap(peerRun),
+  ];
+}
+
 export function formatReport(r: BenchResult): string {
   return [
     `meshprobe benchmark${r.smoke ? ' (SMOKE: small sizes, numbers not representative)' : ''}`,
@@ -134,6 +204,7 @@ export function formatReport(r: BenchResult): string {
     ...agentLines(r.agent), '',
     ...clusterLines(r.cluster), '',
     ...scaleLines(r.scale), '',
-    ...sweepLines(r.sweep),
+    ...sweepLines(r.sweep), '',
+    ...peerLines(r.peer),
   ].join('\n');
 }

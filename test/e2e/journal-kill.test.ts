@@ -18,7 +18,7 @@ import { EVIDENCE_JOURNAL, readJournalText, type JournalSummary } from '../../sr
 const CDE = 'mp-k14-jk-cde';
 const NEAR = 'mp-k14-jk-near';
 const FAR = 'mp-k14-jk-far';
-const IMAGE = 'lab.local/node:20';
+const IMAGE = 'lab.local/node:24';
 const KINDS = 'namespaces,configmaps,pods,services';
 
 /** A CDE web workload that admits NEAR but not FAR (FAR's attempts time out, so its pod finishes last). */

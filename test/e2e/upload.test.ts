@@ -17,7 +17,7 @@ import { CLI, runCli } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
 
 const CDE = 'k18-upload-cde';
-const IMAGE = 'lab.local/node:20';
+const IMAGE = 'lab.local/node:24';
 
 function fixture(): object[] {
   const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";

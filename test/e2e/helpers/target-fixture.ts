@@ -10,7 +10,7 @@ import { REPO_ROOT } from './lab.js';
 import { kubectl, kubectlOk } from './kubectl.js';
 
 /** Image of the target pod and of the probe pods (the lab's node image). */
-export const LAB_NODE_IMAGE = 'lab.local/node:20';
+export const LAB_NODE_IMAGE = 'lab.local/node:24';
 /** Label on every object these files create. */
 export const K18_LABEL = { 'meshprobe-e2e/part-of': 'k18' } as const;
 
