@@ -79,15 +79,20 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
   // long hex runs (keys, session ids, digests)
   /\b[0-9a-fA-F]{32,}\b/g,
-  // long opaque strings (API keys, session ids); '/' excluded so URL paths survive
-  /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+-]{40,}={0,2}(?![A-Za-z0-9_+=-])/g,
   // long base64 runs that mix upper case, lower case and digits (so file paths and names stay readable)
   /(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])(?=[A-Za-z0-9+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2}/g,
 ];
 
+/** Long opaque strings (API keys, session ids); '/' excluded so URL paths survive. */
+const OPAQUE = /(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+-]{40,}={0,2}(?![A-Za-z0-9_+=-])/g;
+
+/** Lower-case words joined by hyphens (Kubernetes names, run ids, output directories): long, but never a token. */
+const NAME_LIKE = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
+
 /** `text` with every secret these rules recognise replaced by REDACTED. */
 export function redactText(text: string): string {
-  return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, REDACTED), text);
+  const out = TOKEN_PATTERNS.reduce((acc, pattern) => acc.replace(pattern, REDACTED), text);
+  return out.replace(OPAQUE, (m) => (NAME_LIKE.test(m) ? m : REDACTED));
 }
 
 /**

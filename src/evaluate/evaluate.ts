@@ -107,10 +107,10 @@ function judgeOnly(
     for (const id of proofs) idSet.add(id);
     const ids = Array.from(idSet).sort();
     // Reasons are kept until the report is written (~200 000 sentences at 100 000 attempts).
-    return { controlId: control.id, requirement: control.requirement, title: control.title, status: j.status, reasons: j.reasons.map(keep), evidenceIds: ids, ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}) };
+    return { controlId: control.id, requirement: control.requirement, title: control.title, holdsMeans: control.holdsMeans, status: j.status, reasons: j.reasons.map(keep), evidenceIds: ids, ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { controlId: control.id, requirement: control.requirement, title: control.title, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };
+    return { controlId: control.id, requirement: control.requirement, title: control.title, holdsMeans: control.holdsMeans, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };
   }
 }
 

@@ -5,7 +5,6 @@ import type { Report } from '../../domain/report.js';
 import { targetKey } from '../../domain/target.js';
 import { vantageId } from '../../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../../domain/verdict.js';
-import { controlById } from '../../catalogue/index.js';
 
 /** Upper-case status label used in tables. */
 export const STATUS_LABEL: Readonly<Record<VerdictStatus, string>> = {
@@ -20,9 +19,12 @@ export function requirementOf(v: Verdict): string {
   return v.requirement ?? v.controlId.slice(v.controlId.lastIndexOf('/') + 1);
 }
 
-/** Title of a verdict's control (from the verdict, else the catalogue, else the id). */
+/**
+ * Title of a verdict's control, as the report carries it (else the id): never the catalogue of the
+ * meshprobe that renders, which may be newer than the report.
+ */
 export function titleOf(v: Verdict): string {
-  return v.title ?? controlById.get(v.controlId)?.title ?? v.controlId;
+  return v.title ?? v.controlId;
 }
 
 /** Evidence items by id. */

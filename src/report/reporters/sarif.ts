@@ -4,7 +4,6 @@
  * naming the cluster objects, since findings live in a cluster, not in source code.
  */
 import type { Report } from '../../domain/report.js';
-import { controlById } from '../../catalogue/index.js';
 import { joinChunks, joinedJsonString, jsonChunks } from './chunks.js';
 import { evidenceIndex, requirementOf, runFailures, targetLabel, titleOf } from './common.js';
 
@@ -17,7 +16,7 @@ export function* renderSarifChunks(report: Report): Generator<string> {
     id: requirementOf(v),
     name: v.controlId,
     shortDescription: { text: titleOf(v) },
-    fullDescription: { text: controlById.get(v.controlId)?.holdsMeans ?? titleOf(v) },
+    fullDescription: { text: v.holdsMeans ?? titleOf(v) },
     helpUri: 'https://www.pcisecuritystandards.org/document_library/',
   }));
   const results = report.verdicts.flatMap((v) => {

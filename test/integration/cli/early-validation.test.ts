@@ -40,6 +40,11 @@ const cases = [
     args: () => ['--approved-flows', file('flows.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- from: shop\n  to: payments/api\n  port: http\n')],
     line: /^meshprobe: --approved-flows \S+flows\.yaml line 4: entry 2: "port" must be 1-65535 or "\*"$/m,
   },
+  {
+    name: 'a misspelt "from" in an approved-flows entry (never read as "from anywhere")',
+    args: () => ['--approved-flows', file('typo.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- form: shop\n  to: payments/api\n  port: 8080\n')],
+    line: /^meshprobe: --approved-flows \S+typo\.yaml line 4: entry 2: unknown key "form"/m,
+  },
   { name: 'an approved-flows file that is not YAML', args: () => ['--approved-flows', file('bad.yaml', 'flows: [\n  {from: a\n')], line: /^meshprobe: --approved-flows \S+bad\.yaml line \d+ is not valid YAML or JSON$/m },
   { name: 'a signing key that is not a key', args: () => ['--sign-key', file('key.pem', 'not a key\n')], line: /^meshprobe: --sign-key \S+key\.pem is not an RSA private key in PEM form/m },
   { name: 'an output dir that is a file', args: () => ['--output-dir', file('plain-file', 'x')], line: /^meshprobe: --output-dir \S+plain-file exists and is not a directory$/m },
@@ -62,7 +67,7 @@ for (const c of cases) {
 }
 
 // One value per option: a second --approved-flows or --output-dir would replace the first.
-const together = cases.filter((c) => !/\/sys|\/proc|not YAML/.test(c.name));
+const together = cases.filter((c) => !/\/sys|\/proc|not YAML|misspelt/.test(c.name));
 
 t.test('run: every problem is reported together', async (t) => {
   const before = api.seen.length;
@@ -77,6 +82,18 @@ t.test('plan: an unknown --control is exit 2 before any API request', async (t) 
   const r = await cli.run(['plan', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '--control', '9.9.9']);
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /--control 9\.9\.9 is not a control id/);
+  t.equal(api.seen.length, before);
+});
+
+t.test('plan: a bad approved-flows entry is exit 2 naming its line, before any API request', async (t) => {
+  // Given a flows file whose second entry has no "from"
+  const flows = file('plan-flows.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- to: payments/api\n  port: 8080\n');
+  const before = api.seen.length;
+  // When plan is started with it
+  const r = await cli.run(['plan', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '--approved-flows', flows]);
+  // Then it is a usage error naming the line and what is wrong, and the cluster was never contacted
+  t.equal(r.code, 2, r.stderr);
+  t.match(r.stderr, /--approved-flows \S+plan-flows\.yaml line 4: entry 2: "from" must be a namespace/);
   t.equal(api.seen.length, before);
 });
 

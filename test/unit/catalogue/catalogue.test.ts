@@ -89,6 +89,16 @@ t.test('the judge context is built from options in one place, every field typed 
 t.test('an approved-flows file parses, and every bad entry is named', async (t) => {
   const { parseApprovedFlows } = await import('../../../src/catalogue/index.js');
   t.same(parseApprovedFlows('{"flows":[{"from":"shop","to":"payments/api","port":8080,"ref":"CHG-1"}]}'), { flows: [{ from: 'shop', to: 'payments/api', port: 8080, ref: 'CHG-1' }] });
-  t.same(parseApprovedFlows('[{"to":"payments","port":0}]'), { problems: ['flow 1: "to" must be "<namespace>/<name>" or "<namespace>/*"', 'flow 1: "port" must be 1-65535 or "*"'] });
+  t.same(parseApprovedFlows('[{"from":"shop","to":"payments","port":0}]'), { problems: ['flow 1: "to" must be "<namespace>/<name>" or "<namespace>/*"', 'flow 1: "port" must be 1-65535 or "*"'] });
+  // Strict: a misspelt or missing "from" never widens a flow to every source, a string port is no port
+  t.same(parseApprovedFlows('[{"form":"shop","to":"payments/api","port":8080}]'), { problems: [
+    'flow 1: unknown key "form" (a flow has from, to, port and ref)',
+    'flow 1: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"',
+  ] });
+  t.same(parseApprovedFlows('[{"from":"shop","to":"payments/api","port":"8080","ref":7}]'), { problems: [
+    'flow 1: "port" must be 1-65535 or "*"', 'flow 1: "ref" must be text (a ticket or rule id)',
+  ] });
+  t.same(parseApprovedFlows('["shop"]'), { problems: ['flow 1: must be an object { from, to, port, ref? }'] });
+  t.same(parseApprovedFlows('[{"from":"web/sa:front","to":"payments/*","port":"*"}]'), { flows: [{ from: 'web/sa:front', to: 'payments/*', port: '*' }] });
   t.match(parseApprovedFlows('not json'), { problems: [/not valid JSON/] });
 });

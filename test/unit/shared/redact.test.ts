@@ -132,3 +132,17 @@ t.test('raw HTML in a server header or certificate name does not survive into th
   t.notMatch(md, '<img');
   t.notMatch(renderHtml(report), '<img');
 });
+
+t.test('the agent and the reports redact with one rule set and one marker', async (t) => {
+  const agent = await import('../../../probes/agent/redact.js');
+  // Given text with a bearer token, a JWT, a PEM private key and a long hyphenated run id
+  const text = 'Authorization: Bearer abcdefghijklmnop, see eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig and '
+    + '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY----- in reports/mp-20260115-100000-inconclusive-canary-failed';
+  // When the agent's and the CLI's redaction see it
+  // Then both give the same text with the same marker, and the run id (a name, not a token) survives
+  t.equal(agent.REDACTED, REDACTED);
+  t.equal(agent.redactText(text), redactText(text));
+  t.notMatch(redactText(text), /abcdefghijklmnop|eyJhbGci|MIIB/);
+  t.match(redactText(text), 'reports/mp-20260115-100000-inconclusive-canary-failed');
+  t.notMatch(redactText(text), /\[redacted\]/);
+});
