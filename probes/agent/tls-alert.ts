@@ -46,5 +46,7 @@ const ALERTS: Readonly<Record<string, number>> = {
 /** The alert number the peer sent, when `code` is one of Node's "alert received" codes. */
 export function tlsAlertNumber(code: string | undefined): number | undefined {
   if (code === undefined || !code.startsWith('ERR_SSL_')) return undefined;
-  return ALERTS[code.slice('ERR_SSL_'.length)];
+  // OpenSSL 3.0 (Node 20) says "sslv3 alert handshake failure"; the OpenSSL of Node 24 says
+  // "ssl/tls alert handshake failure", so Node's code is ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE.
+  return ALERTS[code.slice('ERR_SSL_'.length).replace(/^SSL\/TLS_ALERT_/, 'SSLV3_ALERT_')];
 }
