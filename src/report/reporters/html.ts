@@ -6,7 +6,7 @@
  * their own box) and prints to PDF with every reason expanded.
  */
 import type { Report } from '../../domain/report.js';
-import { topFindings } from '../highlights.js';
+import { topFindings } from './highlights.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from '../matrix.js';
 import { joinChunks } from './chunks.js';
 import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';

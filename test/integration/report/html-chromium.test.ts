@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../../../src/report/reporters/html.js';
-import { topFindings } from '../../../src/report/highlights.js';
+import { topFindings } from '../../../src/report/reporters/highlights.js';
 import { reachabilityMatrix } from '../../../src/report/matrix.js';
 import { SCENARIOS, buildExample } from '../../fixtures/report-examples.js';
 import { CHROMIUM, launchChromium, type Browser } from '../../helpers/chromium.js';

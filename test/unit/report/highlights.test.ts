@@ -1,7 +1,7 @@
 /** The findings an assessor reads first: failing controls by consequence, then undecided ones, at most n. */
 import t from 'tap';
 import type { Verdict, VerdictStatus } from '../../../src/domain/verdict.js';
-import { consequenceRank, topFindings } from '../../../src/report/highlights.js';
+import { consequenceRank, topFindings } from '../../../src/report/reporters/highlights.js';
 
 function verdict(requirement: string, status: VerdictStatus, reasons: string[], findings?: string[]): Verdict {
   return { controlId: `pci-dss-4.0.1/${requirement}`, requirement, title: `title ${requirement}`, status, reasons, evidenceIds: [], ...(findings ? { findings } : {}) };

@@ -3,8 +3,8 @@
  * then — only when fewer than `n` fail — the controls meshprobe could not decide, because an
  * undecided control is the next thing someone has to look at.
  */
-import type { Report } from '../domain/report.js';
-import type { Verdict } from '../domain/verdict.js';
+import type { Report } from '../../domain/report.js';
+import type { Verdict } from '../../domain/verdict.js';
 
 /** One highlighted control: what it is, how it stands, the sentence that says why. */
 export interface Highlight {
