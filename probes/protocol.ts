@@ -174,7 +174,12 @@ export type TransportResult =
  * Transport results that mean the TCP handshake completed, whatever came after (data, silence, a
  * reset or a close): what a phase-2 attempt waits for, and what proves a probe pod's egress.
  */
-export const TCP_COMPLETED: ReadonlySet<TransportResult> = new Set<TransportResult>(['connected', 'silent', 'reset', 'eof']);
+export const TCP_COMPLETED: ReadonlySet<TransportResult> = new Set<TransportResult>([
+  'connected',
+  'silent',
+  'reset',
+  'eof',
+]);
 
 /** Facts from a TLS handshake (whether or not it completed). */
 export interface TlsFacts {

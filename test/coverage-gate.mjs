@@ -37,7 +37,11 @@ function parseArgs(argv) {
     }
     return Number(text);
   };
-  return { lines: threshold('lines'), branches: threshold('branches'), root: resolve(args.root ?? join(import.meta.dirname, '..')) };
+  return {
+    lines: threshold('lines'),
+    branches: threshold('branches'),
+    root: resolve(args.root ?? join(import.meta.dirname, '..')),
+  };
 }
 
 function walk(dir) {
@@ -97,7 +101,11 @@ try {
   console.error(`coverage gate: no coverage summary at ${summaryPath} (did tap run with coverage?)`);
   process.exit(1);
 }
-const covered = new Map(Object.entries(summary).filter(([k]) => k !== 'total').map(([k, v]) => [relative(root, k), v]));
+const covered = new Map(
+  Object.entries(summary)
+    .filter(([k]) => k !== 'total')
+    .map(([k, v]) => [relative(root, k), v]),
+);
 const failures = [];
 for (const folder of FOLDERS) {
   const m = measure(root, folder, covered);

@@ -25,15 +25,25 @@ export function parseBatch(text: string): BatchParse {
   } catch {
     return invalid('the batch is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid('the batch must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return invalid('the batch must be a JSON object');
   const b = value as Record<string, unknown>;
-  if (b['v'] !== PROTOCOL_VERSION) return invalid(`unsupported batch version ${JSON.stringify(b['v'])}; this agent reads v${PROTOCOL_VERSION}`);
-  if (!Number.isInteger(b['concurrency']) || (b['concurrency'] as number) < 1) return invalid('concurrency must be a whole number ≥ 1');
-  if (!Number.isInteger(b['deadlineMs']) || (b['deadlineMs'] as number) < 1 || (b['deadlineMs'] as number) > 2 ** 31 - 1) {
+  if (b['v'] !== PROTOCOL_VERSION)
+    return invalid(`unsupported batch version ${JSON.stringify(b['v'])}; this agent reads v${PROTOCOL_VERSION}`);
+  if (!Number.isInteger(b['concurrency']) || (b['concurrency'] as number) < 1)
+    return invalid('concurrency must be a whole number ≥ 1');
+  if (
+    !Number.isInteger(b['deadlineMs']) ||
+    (b['deadlineMs'] as number) < 1 ||
+    (b['deadlineMs'] as number) > 2 ** 31 - 1
+  ) {
     return invalid('deadlineMs must be a whole number of milliseconds ≥ 1');
   }
   const ready = b['policyReadyMs'];
-  if (ready !== undefined && (!Number.isInteger(ready) || (ready as number) < 0 || (ready as number) >= (b['deadlineMs'] as number))) {
+  if (
+    ready !== undefined &&
+    (!Number.isInteger(ready) || (ready as number) < 0 || (ready as number) >= (b['deadlineMs'] as number))
+  ) {
     return invalid('policyReadyMs must be a whole number of milliseconds ≥ 0 and below deadlineMs');
   }
   if (!Array.isArray(b['attempts'])) return invalid('attempts must be an array');

@@ -57,7 +57,14 @@ export function exchange(opts: ExchangeOptions): Promise<ExchangeResult> {
 
 /** One exchange in progress: its state, timers and the socket's listeners. */
 class ExchangeRun {
-  private readonly state: ExchangeState = { connected: false, ready: false, sent: false, bytes: 0, chunks: [], kept: 0 };
+  private readonly state: ExchangeState = {
+    connected: false,
+    ready: false,
+    sent: false,
+    bytes: 0,
+    chunks: [],
+    kept: 0,
+  };
   private readonly timers: NodeJS.Timeout[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private finished = false;

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const batch = await loadBatch(path);
   if (batch === undefined) return;
   const stop = new AbortController();
-  const onSignal = (name: string) => (): void => stop.abort(abortReason('E_ABORTED', `the agent received ${name} before this attempt finished`));
+  const onSignal = (name: string) => (): void =>
+    stop.abort(abortReason('E_ABORTED', `the agent received ${name} before this attempt finished`));
   const onTerm = onSignal('SIGTERM');
   const onInt = onSignal('SIGINT');
   process.once('SIGTERM', onTerm);
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
     guard.afterAttempt();
   };
   const gate = memoryGate({
-    softLimitBytes: RSS_SOFT_LIMIT_BYTES, minInFlight: MIN_IN_FLIGHT, relieve: guard.collectNow,
+    softLimitBytes: RSS_SOFT_LIMIT_BYTES,
+    minInFlight: MIN_IN_FLIGHT,
+    relieve: guard.collectNow,
   });
   try {
     await runBatch(batch, write, { signal: stop.signal, gate });

@@ -11,7 +11,6 @@ export type MeshIdentity =
   | { readonly kind: 'found'; readonly cert: Buffer; readonly key: Buffer; readonly bundle?: Buffer }
   | { readonly kind: 'missing'; readonly detail: string };
 
-
 const loaded = new Map<string, MeshIdentity>();
 
 function load(dir: string): MeshIdentity {

@@ -60,7 +60,10 @@ const CONTEXT_PATTERNS: readonly RegExp[] = [
   // JSON values under secret-looking keys: {"password":"x"}, also escaped inside a JSON string
   new RegExp(String.raw`(?<=\\?"${SECRET_NAME}\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
   // env-style pairs ({"name":"DB_URL","value":"x"}, kubelet /pods): any value may be a credential
-  new RegExp(String.raw`(?<=\\?"name\\?"\s*:\s*\\?"${JSON_VALUE}\\?"\s*,\s*\\?"value\\?"\s*:\s*\\?")${JSON_VALUE}`, 'gi'),
+  new RegExp(
+    String.raw`(?<=\\?"name\\?"\s*:\s*\\?"${JSON_VALUE}\\?"\s*,\s*\\?"value\\?"\s*:\s*\\?")${JSON_VALUE}`,
+    'gi',
+  ),
   // the password of URL user-info: scheme://user:password@host
   /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)[^@\s/"]+(?=@)/gi,
   // secret-looking URL query/cookie parameters

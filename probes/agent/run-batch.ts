@@ -5,8 +5,15 @@
  */
 import { setMaxListeners } from 'node:events';
 import {
-  PROTOCOL_VERSION, type AttemptBatch, type AttemptSpec, type DoneLine, type ObservationLine, type RepeatFacts, type SelfCheck,
-  TCP_COMPLETED, type TransportResult,
+  PROTOCOL_VERSION,
+  type AttemptBatch,
+  type AttemptSpec,
+  type DoneLine,
+  type ObservationLine,
+  type RepeatFacts,
+  type SelfCheck,
+  TCP_COMPLETED,
+  type TransportResult,
 } from '../protocol.js';
 import { runAttempt } from './attempt.js';
 import { abortReason, agentErrorObservation, describeAbort, observation, startClock } from './observation.js';
@@ -50,7 +57,11 @@ function keyedSlots(max: number): (key: string) => Promise<() => void> {
 }
 
 /** Run one attempt; TLS attempts wait for a slot of their endpoint. */
-async function runBounded(spec: AttemptSpec, signal: AbortSignal, slot: (key: string) => Promise<() => void>): Promise<ObservationLine> {
+async function runBounded(
+  spec: AttemptSpec,
+  signal: AbortSignal,
+  slot: (key: string) => Promise<() => void>,
+): Promise<ObservationLine> {
   if (spec.technique !== 'tls') return runAttempt(spec, signal);
   const release = await slot(`${spec.host}|${spec.port}`);
   try {
@@ -146,25 +157,39 @@ async function runWithRepeats(
   emit: (line: ObservationLine) => void,
 ): Promise<number> {
   const later: Pending[] = [];
-  await runPass({ ...base, finish: (spec, line, startMs) => {
-    if (point.set && needsRepeat(spec, line.transport, startMs, point.ms)) later.push({ spec, first: line });
-    else emit(line);
-  } }, workers);
+  await runPass(
+    {
+      ...base,
+      finish: (spec, line, startMs) => {
+        if (point.set && needsRepeat(spec, line.transport, startMs, point.ms)) later.push({ spec, first: line });
+        else emit(line);
+      },
+    },
+    workers,
+  );
   if (later.length === 0) return 0;
   await waitUntil(point.ms, base.signal);
   const firsts = new Map(later.map((p) => [p.spec.id, p.first]));
-  await runPass({ ...base, specs: later.map((p) => p.spec), finish: (spec, line) => {
-    const first = firsts.get(spec.id);
-    emit(first === undefined ? line : repeatedLine(line, first, point.at));
-  } }, workers);
+  await runPass(
+    {
+      ...base,
+      specs: later.map((p) => p.spec),
+      finish: (spec, line) => {
+        const first = firsts.get(spec.id);
+        emit(first === undefined ? line : repeatedLine(line, first, point.at));
+      },
+    },
+    workers,
+  );
   return later.length;
 }
 
 /** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
 function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | undefined): ObservationLine {
-  const why = prerequisite === undefined
-    ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
-    : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;
+  const why =
+    prerequisite === undefined
+      ? `its prerequisite attempt ${spec.after ?? '?'} is not in this batch`
+      : `its prerequisite attempt ${spec.after ?? '?'} did not complete a TCP connection (${prerequisite})`;
   return observation(spec, startClock(), 'skipped', { detail: `phase 2 not run: ${why}` });
 }
 
@@ -184,7 +209,13 @@ export async function runBatch(
 ): Promise<DoneLine> {
   const deadline = new AbortController();
   const timer = setTimeout(
-    () => deadline.abort(abortReason('E_DEADLINE', `the batch deadline of ${batch.deadlineMs} ms was reached before this attempt finished`)),
+    () =>
+      deadline.abort(
+        abortReason(
+          'E_DEADLINE',
+          `the batch deadline of ${batch.deadlineMs} ms was reached before this attempt finished`,
+        ),
+      ),
     batch.deadlineMs,
   );
   const signal = opts.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, opts.signal]);
@@ -226,7 +257,10 @@ export async function runBatch(
       repeated += await runWithRepeats({ specs: runnable, signal, gate, run }, workers, point, emit);
     }
     const done: DoneLine = {
-      v: PROTOCOL_VERSION, done: true, count, selfCheck,
+      v: PROTOCOL_VERSION,
+      done: true,
+      count,
+      selfCheck,
       ...(point.set ? { policyReadyAt, repeatedCount: repeated } : {}),
     };
     write(JSON.stringify(done));

@@ -19,7 +19,8 @@ const LEGACY: ReadonlySet<TlsVersion> = new Set(['TLSv1', 'TLSv1.1']);
  * legacy protocol drop to SECLEVEL=0; otherwise the attempt could not learn what the port accepts.
  */
 export function cipherList(req: TlsRequest): string | undefined {
-  const legacy = (req.minVersion !== undefined && LEGACY.has(req.minVersion)) ||
+  const legacy =
+    (req.minVersion !== undefined && LEGACY.has(req.minVersion)) ||
     (req.maxVersion !== undefined && LEGACY.has(req.maxVersion));
   if (!legacy) return req.ciphers;
   if (req.ciphers === undefined) return 'DEFAULT@SECLEVEL=0';
@@ -82,7 +83,7 @@ export function readTlsFacts(socket: TLSSocket, ending: SocketEnding, chainAtHan
   const verifyError = handshake && !socket.authorized ? socket.authorizationError : undefined;
   return {
     protocol: protocol === 'unknown' ? null : protocol,
-    cipher: negotiated ? cipher?.name ?? null : null,
+    cipher: negotiated ? (cipher?.name ?? null) : null,
     alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
     peerChainPem: chain,
     ...(alert !== undefined ? { alert } : {}),

@@ -31,11 +31,17 @@ export function udpRequestBytes(payload: UdpPayload, id: number, dnsName = DEFAU
 
 /** A standard query, recursion desired, one question: `name` IN A. */
 export function dnsQuery(id: number, name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
-  const qname = Buffer.concat([...labels.map((l) => {
-    const bytes = Buffer.from(l, 'latin1').subarray(0, 63);
-    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
-  }), Buffer.from([0])]);
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .filter((l) => l.length > 0);
+  const qname = Buffer.concat([
+    ...labels.map((l) => {
+      const bytes = Buffer.from(l, 'latin1').subarray(0, 63);
+      return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+    }),
+    Buffer.from([0]),
+  ]);
   const header = Buffer.alloc(12);
   header.writeUInt16BE(id & 0xffff, 0);
   header.writeUInt16BE(0x0100, 2); // RD

@@ -8,7 +8,14 @@ import type { Probe } from '../domain/probe.js';
 import { ALL_CONTROLS } from './controls/index.js';
 import { ALL_PROBES } from './probes/index.js';
 
-export { controlContext, judgeContext, parseApprovedFlows, validateApprovedFlows, type ApprovedFlow, type JudgeContext } from '../shared/judge-context.js';
+export {
+  controlContext,
+  judgeContext,
+  parseApprovedFlows,
+  validateApprovedFlows,
+  type ApprovedFlow,
+  type JudgeContext,
+} from '../shared/judge-context.js';
 
 /** Compare requirement numbers naturally: 1.2.5 < 1.3.1 < 2.2.4 < 10.2.1 < 11.4.5 < A1.1.2. */
 export function compareRequirements(a: string, b: string): number {
@@ -58,7 +65,10 @@ export function findControl(idOrRequirement: string): Control | undefined {
 }
 
 /** Problems with the catalogue (empty when it is consistent). */
-export function validateCatalogue(probes: readonly Probe[] = PROBES, controls: readonly Control[] = CONTROLS): string[] {
+export function validateCatalogue(
+  probes: readonly Probe[] = PROBES,
+  controls: readonly Control[] = CONTROLS,
+): string[] {
   const problems: string[] = [];
   const dup = (ids: readonly string[]): string[] => ids.filter((id, i) => ids.indexOf(id) !== i);
   for (const id of dup(probes.map((p) => p.id))) problems.push(`probe id ${id} is used twice`);
@@ -66,13 +76,16 @@ export function validateCatalogue(probes: readonly Probe[] = PROBES, controls: r
   const known = new Set(probes.map((p) => p.id));
   const used = new Set<string>();
   for (const c of controls) {
-    if (c.id !== `pci-dss-4.0.1/${c.requirement}`) problems.push(`control ${c.id} does not match its requirement ${c.requirement}`);
+    if (c.id !== `pci-dss-4.0.1/${c.requirement}`)
+      problems.push(`control ${c.id} does not match its requirement ${c.requirement}`);
     for (const p of c.probeIds) {
       used.add(p);
       if (!known.has(p)) problems.push(`control ${c.id} names unknown probe ${p}`);
     }
     for (const slice of c.requires ?? []) {
-      for (const p of slice.probeIds ?? []) if (!c.probeIds.includes(p)) problems.push(`control ${c.id} requires a slice of probe ${p}, which it does not run`);
+      for (const p of slice.probeIds ?? [])
+        if (!c.probeIds.includes(p))
+          problems.push(`control ${c.id} requires a slice of probe ${p}, which it does not run`);
     }
   }
   for (const p of probes) {

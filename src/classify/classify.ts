@@ -44,18 +44,34 @@ const CLIENT_CERT_ALERTS: ReadonlySet<number> = new Set([116, 40]);
 /** Classify one attempt. */
 export function classify(attempt: Attempt, observation: Observation | undefined, ctx: ClassifyContext): Outcome {
   if (observation === undefined) return inconclusive('no-observation', 'the agent never reported this attempt');
-  if (ctx.probeMeshed === true) return inconclusive('probe-meshed', 'the probe pod is inside a mesh, so its connections are not those of an unmeshed client');
-  if (ctx.probeMeshed === undefined) return inconclusive('no-self-check', 'the agent never reported its mesh self-check (it stopped before its done line), so the probe pod may have been inside a mesh');
+  if (ctx.probeMeshed === true)
+    return inconclusive(
+      'probe-meshed',
+      'the probe pod is inside a mesh, so its connections are not those of an unmeshed client',
+    );
+  if (ctx.probeMeshed === undefined)
+    return inconclusive(
+      'no-self-check',
+      'the agent never reported its mesh self-check (it stopped before its done line), so the probe pod may have been inside a mesh',
+    );
   if (attempt.technique === 'sweep') return sweepOutcome(observation);
   const alert = observation.tls?.alert;
   if (alert !== undefined && CLIENT_CERT_ALERTS.has(alert) && (observation.tls?.peerChainPem.length ?? 0) > 0) {
-    return { kind: 'blocked', by: 'tls-client-cert-required', detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required` };
+    return {
+      kind: 'blocked',
+      by: 'tls-client-cert-required',
+      detail: `TLS alert ${alert} after the server presented its certificate: a client certificate is required`,
+    };
   }
   if (attempt.technique === 'udp') return byUdp(attempt, observation, ctx);
   if (observation.http !== undefined) {
     const as = attempt.http?.tls === true || attempt.technique === 'tls' ? 'https-response' : 'plaintext-http';
     const server = observation.http.headers['server'];
-    return { kind: 'allowed', as, detail: `HTTP status ${observation.http.status}${server ? `, server: ${server}` : ''}` };
+    return {
+      kind: 'allowed',
+      as,
+      detail: `HTTP status ${observation.http.status}${server ? `, server: ${server}` : ''}`,
+    };
   }
   return byTransport(attempt, observation, ctx);
 }
@@ -82,7 +98,10 @@ function byTransport(attempt: Attempt, o: Observation, ctx: ClassifyContext): Ou
       return inconclusive('agent-error', `the agent could not make the attempt${code}`);
     case 'skipped':
       // Settled by the phase-2 step of evidence.ts (not-run, or inconclusive with the L4 attempt's reason).
-      return inconclusive('no-observation', o.detail ?? 'phase 2 was not run: the L4 attempt from this vantage did not connect');
+      return inconclusive(
+        'no-observation',
+        o.detail ?? 'phase 2 was not run: the L4 attempt from this vantage did not connect',
+      );
     default: {
       const never: never = o.transport;
       return inconclusive('ambiguous', `unknown transport result ${String(never)}`);
@@ -93,29 +112,58 @@ function byTransport(attempt: Attempt, o: Observation, ctx: ClassifyContext): Ou
 /** A listener sweep: what answered, or inconclusive when no port answered at all (nothing proves the path works). */
 function sweepOutcome(o: Observation): Outcome {
   const s = o.sweep;
-  if (o.transport === 'agent-error' || s === undefined) return inconclusive('agent-error', `the listener sweep did not run${o.errorCode ? ` (${o.errorCode})` : ''}`);
+  if (o.transport === 'agent-error' || s === undefined)
+    return inconclusive('agent-error', `the listener sweep did not run${o.errorCode ? ` (${o.errorCode})` : ''}`);
   const counts = `${s.open.length} open, ${s.closed} closed, ${s.filtered} filtered${s.notSwept > 0 ? `, ${s.notSwept} not swept (budget)` : ''}`;
-  if (s.open.length === 0 && s.closed === 0) return inconclusive('ambiguous', `no swept port answered (${counts}): a policy drops them from this namespace, or the probe pod cannot send`);
-  return { kind: 'allowed', as: 'tcp-connected', detail: `listener sweep: ${counts}${s.open.length > 0 ? ` (open: ${s.open.join(', ')})` : ''}` };
+  if (s.open.length === 0 && s.closed === 0)
+    return inconclusive(
+      'ambiguous',
+      `no swept port answered (${counts}): a policy drops them from this namespace, or the probe pod cannot send`,
+    );
+  return {
+    kind: 'allowed',
+    as: 'tcp-connected',
+    detail: `listener sweep: ${counts}${s.open.length > 0 ? ` (open: ${s.open.join(', ')})` : ''}`,
+  };
 }
 
 function connected(attempt: Attempt, o: Observation): Outcome {
-  if (o.tls?.handshake) return { kind: 'allowed', as: 'tls-handshake', detail: `TLS handshake completed (${o.tls.protocol ?? 'unknown protocol'}, ${o.tls.cipher ?? 'unknown cipher'})` };
-  if (attempt.technique === 'dns' && o.dns) return { kind: 'allowed', as: 'dns-answer', detail: `${o.dns.addresses.length} addresses` };
-  if (o.bytesReceived > 0) return { kind: 'allowed', as: 'tcp-data', detail: `TCP connected and ${o.bytesReceived} bytes came back` };
+  if (o.tls?.handshake)
+    return {
+      kind: 'allowed',
+      as: 'tls-handshake',
+      detail: `TLS handshake completed (${o.tls.protocol ?? 'unknown protocol'}, ${o.tls.cipher ?? 'unknown cipher'})`,
+    };
+  if (attempt.technique === 'dns' && o.dns)
+    return { kind: 'allowed', as: 'dns-answer', detail: `${o.dns.addresses.length} addresses` };
+  if (o.bytesReceived > 0)
+    return { kind: 'allowed', as: 'tcp-data', detail: `TCP connected and ${o.bytesReceived} bytes came back` };
   return { kind: 'allowed', as: 'tcp-connected', detail: 'TCP connected' };
 }
 
 /** ECONNREFUSED: nothing listening or a REJECT rule; only a working control path tells them apart. */
 function refused(attempt: Attempt, ctx: ClassifyContext, code: string): Outcome {
-  if (attempt.role !== 'probe') return inconclusive(attempt.role === 'canary' ? 'canary-failed' : 'control-path-failed', `the ${attempt.role} attempt was refused${code}`);
+  if (attempt.role !== 'probe')
+    return inconclusive(
+      attempt.role === 'canary' ? 'canary-failed' : 'control-path-failed',
+      `the ${attempt.role} attempt was refused${code}`,
+    );
   if (ctx.afterSettle === false) return beforeSettle(`refused${code}`);
   if (ctx.canaryOk !== true && ctx.proof === undefined) {
     return inconclusive('canary-failed', `refused${code}, but the batch canary did not succeed${noOtherProof(ctx)}`);
   }
-  if (attempt.target.kind === 'Canary') return { kind: 'blocked', by: 'refused', detail: `refused${code}; the canary is known to listen` };
-  if (ctx.controlPathOk === undefined) return inconclusive('no-control-path', `refused${code}: without a control path a REJECT rule is indistinguishable from nothing listening`);
-  if (!ctx.controlPathOk) return inconclusive('control-path-failed', `refused${code}, and the allowed control path to the same port failed too`);
+  if (attempt.target.kind === 'Canary')
+    return { kind: 'blocked', by: 'refused', detail: `refused${code}; the canary is known to listen` };
+  if (ctx.controlPathOk === undefined)
+    return inconclusive(
+      'no-control-path',
+      `refused${code}: without a control path a REJECT rule is indistinguishable from nothing listening`,
+    );
+  if (!ctx.controlPathOk)
+    return inconclusive(
+      'control-path-failed',
+      `refused${code}, and the allowed control path to the same port failed too`,
+    );
   const proof = ctx.canaryOk !== true && ctx.proof !== undefined ? { proof: ctx.proof } : {};
   const detail = `refused${code} while the control path to the same port connected`;
   return { kind: 'blocked', by: 'refused', detail, ...proof };
@@ -133,7 +181,8 @@ function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: stri
     const detail = `${what}, but the batch canary did not succeed${noOtherProof(ctx)}, so the probe's own egress may be broken`;
     return inconclusive('canary-failed', detail);
   }
-  if (ctx.controlPathOk === false) return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+  if (ctx.controlPathOk === false)
+    return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
   if (ctx.canaryOk === true || ctx.proof === undefined) {
     return { kind: 'blocked', by, detail: `${what} while the canary connected` };
   }
@@ -168,9 +217,10 @@ function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome 
       if (attempt.role !== 'probe') return inconclusive('canary-failed', `the ${attempt.role} attempt got ${what}`);
       if (ctx.afterSettle === false) return beforeSettle(what);
       if (ctx.udpCanaryOk !== true) {
-        const canary = ctx.udpCanaryOk === false
-          ? 'the UDP canary from the same pod was not answered either'
-          : 'no UDP canary ran from this pod';
+        const canary =
+          ctx.udpCanaryOk === false
+            ? 'the UDP canary from the same pod was not answered either'
+            : 'no UDP canary ran from this pod';
         const why = "so the silence may be the probe's own UDP or a server that ignores the request";
         return inconclusive('canary-failed', `${what}, and ${canary}, ${why}`);
       }

@@ -56,9 +56,10 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   // Kept apart: a TCP canary proves nothing about the pod's UDP, nor the other way round.
   const udpCanary = new Map<string, boolean>();
   const control = new Map<string, boolean>();
-  const proofs: ReadonlyMap<string, PodProof> = input.batches === undefined
-    ? new Map()
-    : podProofs(input.batches, new Map(input.attempts.map((a) => [a.id, a])), byId);
+  const proofs: ReadonlyMap<string, PodProof> =
+    input.batches === undefined
+      ? new Map()
+      : podProofs(input.batches, new Map(input.attempts.map((a) => [a.id, a])), byId);
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
     // Only the echo pod is "the canary"; a planned reference (role canary, another target) proves through proof.ts.
@@ -69,7 +70,8 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
       const counts = worked && proofs.get(a.id)?.afterSettle !== false;
       canaries.set(vantageId(a.vantage), (canaries.get(vantageId(a.vantage)) ?? false) || counts);
     }
-    if (a.role === 'control') control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
+    if (a.role === 'control')
+      control.set(pathKey(a), (control.get(pathKey(a)) ?? false) || worked || reachedListener(byId.get(a.id)));
   }
   return (a) => {
     const pod = proofs.get(a.id);

@@ -19,8 +19,12 @@ export interface PhaseTwoSettled {
 /** True when the L4 attempt proves the application attempt could not have connected either. */
 function noTcpFromThere(l4: Evidence | undefined): boolean {
   if (l4 === undefined) return false;
-  return l4.outcome.kind === 'blocked' || (l4.observation?.transport === 'refused' && l4.outcome.kind === 'inconclusive'
-    && (l4.outcome.reason === 'no-control-path' || l4.outcome.reason === 'control-path-failed'));
+  return (
+    l4.outcome.kind === 'blocked' ||
+    (l4.observation?.transport === 'refused' &&
+      l4.outcome.kind === 'inconclusive' &&
+      (l4.outcome.reason === 'no-control-path' || l4.outcome.reason === 'control-path-failed'))
+  );
 }
 
 /** Settle every skipped phase-2 attempt; other evidence passes through unchanged (same order). */
@@ -37,7 +41,13 @@ export function settlePhaseTwo(evidence: readonly Evidence[]): PhaseTwoSettled {
     const l4 = byId.get(after);
     if (noTcpFromThere(l4)) {
       const { probeId, vantage, target, port } = e.attempt;
-      notRun.push({ probeId, vantage, target, port, reason: `phase 2 not needed: the L4 attempt from this vantage did not connect (${l4?.outcome.kind === 'blocked' ? `blocked: ${l4.outcome.by}` : 'refused'})` });
+      notRun.push({
+        probeId,
+        vantage,
+        target,
+        port,
+        reason: `phase 2 not needed: the L4 attempt from this vantage did not connect (${l4?.outcome.kind === 'blocked' ? `blocked: ${l4.outcome.by}` : 'refused'})`,
+      });
       continue;
     }
     // The L4 attempt is inconclusive (or missing): so is this one; the wire-only `skipped` line is not kept.

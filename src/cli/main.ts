@@ -33,7 +33,10 @@ function addSharedOptions(y: Argv, groups: readonly SharedGroup[], only?: readon
   for (const g of groups) {
     const fields = FIELDS.filter((f) => f.group === GROUP_OF[g] && (!only || only.includes(f.key)));
     for (const f of fields) out = out.option(f.flag, yargsOption(f)) as Argv;
-    out = out.group(fields.map((f) => f.flag), `${GROUP_OF[g]}:`);
+    out = out.group(
+      fields.map((f) => f.flag),
+      `${GROUP_OF[g]}:`,
+    );
   }
   return out;
 }
@@ -43,10 +46,20 @@ function yargsOption(f: Field): YargsOption {
   const env = envName(f);
   const def = DEFAULTS[f.key];
   // Durations show their unit next to the default ("600 seconds"), so --help answers "ms or s?".
-  const unit = f.type.kind === 'int' && f.placeholder !== undefined && ['ms', 'seconds', 'days'].includes(f.placeholder) ? ` ${f.placeholder}` : '';
-  const shownDefault = def === undefined || (Array.isArray(def) && def.length === 0) ? {} : { defaultDescription: `${String(def)}${unit}` };
+  const unit =
+    f.type.kind === 'int' && f.placeholder !== undefined && ['ms', 'seconds', 'days'].includes(f.placeholder)
+      ? ` ${f.placeholder}`
+      : '';
+  const shownDefault =
+    def === undefined || (Array.isArray(def) && def.length === 0)
+      ? {}
+      : { defaultDescription: `${String(def)}${unit}` };
   // No yargs `default`: an unset flag must stay undefined so config and env can apply.
-  const base: YargsOption = { describe: `${f.describe} [env ${env}]`, ...shownDefault, ...(f.alias ? { alias: f.alias } : {}) };
+  const base: YargsOption = {
+    describe: `${f.describe} [env ${env}]`,
+    ...shownDefault,
+    ...(f.alias ? { alias: f.alias } : {}),
+  };
   if (f.type.kind === 'bool') return { ...base, type: 'boolean' };
   const choices = f.type.kind === 'enum' ? ` (${f.type.values.join('|')})` : '';
   return { ...base, type: 'string', requiresArg: true, describe: `${String(base.describe)}${choices}` };
@@ -115,7 +128,12 @@ export function buildParser(args: readonly string[]): Argv {
       'meshprobe — runtime evidence for PCI DSS v4.0.1 network controls in a live Kubernetes cluster.\n\n' +
         'Usage: $0 <command> [options]',
     )
-    .option('config', { type: 'string', requiresArg: true, describe: 'YAML/JSON file of option: value (precedence: defaults < config < MESHPROBE_* env < flags) [env MESHPROBE_CONFIG]' })
+    .option('config', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'YAML/JSON file of option: value (precedence: defaults < config < MESHPROBE_* env < flags) [env MESHPROBE_CONFIG]',
+    })
     .version(pkg.version)
     .alias('version', 'V')
     .help()
@@ -131,7 +149,11 @@ export function buildParser(args: readonly string[]): Argv {
         'Docs: README.md. Nothing outside the cluster is contacted unless you name it (--egress-target, --untrusted-path, --upload).',
     )
     .fail((msg, err) => {
-      const e = err ? toMeshprobeError(err) : new MeshprobeError('E_USAGE', msg ?? 'invalid command line', { hint: 'Run `meshprobe --help` for commands and options.' });
+      const e = err
+        ? toMeshprobeError(err)
+        : new MeshprobeError('E_USAGE', msg ?? 'invalid command line', {
+            hint: 'Run `meshprobe --help` for commands and options.',
+          });
       printError(e, (t) => void process.stderr.write(t));
       process.exit(isMeshprobeError(err) ? exitCodeForError(e.code) : EXIT.USAGE);
     });
@@ -164,6 +186,11 @@ export async function main(args: readonly string[] = hideBin(process.argv)): Pro
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/meshprobe') || process.argv[1]?.endsWith('cli.mjs') || isKubectlPlugin(process.argv[1])) {
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith('/meshprobe') ||
+  process.argv[1]?.endsWith('cli.mjs') ||
+  isKubectlPlugin(process.argv[1])
+) {
   void main();
 }

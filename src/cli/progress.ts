@@ -7,13 +7,27 @@ class OraProgress implements ProgressSink {
   constructor(stream: NodeJS.WriteStream) {
     this.spinner = ora({ stream, discardStdin: false });
   }
-  start(text: string): void { this.spinner.start(text); }
-  update(text: string): void { this.spinner.text = text; }
-  succeed(text: string): void { this.spinner.succeed(text); }
-  fail(text: string): void { this.spinner.fail(text); }
-  warn(text: string): void { this.spinner.warn(text); }
-  info(text: string): void { this.spinner.info(text); }
-  stop(): void { this.spinner.stop(); }
+  start(text: string): void {
+    this.spinner.start(text);
+  }
+  update(text: string): void {
+    this.spinner.text = text;
+  }
+  succeed(text: string): void {
+    this.spinner.succeed(text);
+  }
+  fail(text: string): void {
+    this.spinner.fail(text);
+  }
+  warn(text: string): void {
+    this.spinner.warn(text);
+  }
+  info(text: string): void {
+    this.spinner.info(text);
+  }
+  stop(): void {
+    this.spinner.stop();
+  }
 }
 
 /**

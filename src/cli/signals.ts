@@ -32,7 +32,9 @@ export function installSignalScope(host: SignalHost = processHost()): SignalScop
   for (const sig of HANDLED) {
     const listener = (): void => {
       if (received !== undefined) {
-        host.writeErr(`\nmeshprobe: received ${sig} again; exiting now without waiting for cleanup.${hint ? `\n${hint}` : ''}\n`);
+        host.writeErr(
+          `\nmeshprobe: received ${sig} again; exiting now without waiting for cleanup.${hint ? `\n${hint}` : ''}\n`,
+        );
         host.exit(130);
       }
       received = sig;

@@ -22,14 +22,30 @@ interface ApiStatus {
 }
 
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET',
-  'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
 ]);
 
 const TLS_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** HTTP status of an ApiException-shaped error (numeric `code` plus a `body`), else undefined. */
@@ -75,16 +91,22 @@ export function toClusterError(err: unknown, ctx: CallContext, signal?: AbortSig
   if (isMeshprobeError(err)) return err;
   if (signal?.aborted && isMeshprobeError(signal.reason)) return signal.reason;
   if (signal?.aborted || (err as { name?: unknown } | null)?.name === 'AbortError') {
-    return new MeshprobeError('E_INTERRUPTED', `request to ${describePermission(ctx.permission)} was cancelled`, { cause: err });
+    return new MeshprobeError('E_INTERRUPTED', `request to ${describePermission(ctx.permission)} was cancelled`, {
+      cause: err,
+    });
   }
   const status = httpStatusOf(err);
   if (status !== undefined) return fromStatus(status, apiStatusOf(err), ctx, err);
   const code = transportCodeOf(err);
   if (code !== undefined && isTlsCode(code)) {
-    return new MeshprobeError('E_CLUSTER_TLS', `the API server ${ctx.server} presented a certificate that is not trusted (${code})`, {
-      hint: `Check certificate-authority-data for context "${ctx.context}" in your kubeconfig; meshprobe never skips verification for you.`,
-      cause: err,
-    });
+    return new MeshprobeError(
+      'E_CLUSTER_TLS',
+      `the API server ${ctx.server} presented a certificate that is not trusted (${code})`,
+      {
+        hint: `Check certificate-authority-data for context "${ctx.context}" in your kubeconfig; meshprobe never skips verification for you.`,
+        cause: err,
+      },
+    );
   }
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return new MeshprobeError('E_CLUSTER_UNREACHABLE', `cannot reach the API server ${ctx.server} (${code})`, {
@@ -92,7 +114,7 @@ export function toClusterError(err: unknown, ctx: CallContext, signal?: AbortSig
       cause: err,
     });
   }
-  const message = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err);
+  const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
   return new MeshprobeError('E_API', `${describePermission(ctx.permission)} failed: ${message}`, { cause: err });
 }
 
@@ -100,10 +122,14 @@ function fromStatus(status: number, body: ApiStatus, ctx: CallContext, cause: un
   const what = `${describePermission(ctx.permission)} ${where(ctx)}`;
   const detail = body.message === undefined ? '' : `: ${body.message}`;
   if (status === 401) {
-    return new MeshprobeError('E_UNAUTHORIZED', `the API server ${ctx.server} rejected the credentials of context "${ctx.context}" (401)`, {
-      hint: 'Your credentials are missing or expired; log in again (or refresh the token) and retry.',
-      cause,
-    });
+    return new MeshprobeError(
+      'E_UNAUTHORIZED',
+      `the API server ${ctx.server} rejected the credentials of context "${ctx.context}" (401)`,
+      {
+        hint: 'Your credentials are missing or expired; log in again (or refresh the token) and retry.',
+        cause,
+      },
+    );
   }
   if (status === 403) {
     return new MeshprobeError('E_FORBIDDEN', `forbidden to ${what}${detail}`, {
@@ -113,6 +139,9 @@ function fromStatus(status: number, body: ApiStatus, ctx: CallContext, cause: un
   }
   const text = `the API server answered ${status}${body.reason ? ` ${body.reason}` : ''} to ${what}${detail}`;
   return status >= 500
-    ? new MeshprobeError('E_API', text, { hint: 'The API server had an internal problem; check its health and retry.', cause })
+    ? new MeshprobeError('E_API', text, {
+        hint: 'The API server had an internal problem; check its health and retry.',
+        cause,
+      })
     : new MeshprobeError('E_API', text, { cause });
 }

@@ -25,8 +25,9 @@ function applyError(err: unknown, o: KubeObject, server: string, context: string
   const e = toClusterError(err, { permission: p, namespace: o.metadata?.namespace, server, context }, signal);
   if (e.code !== 'E_FORBIDDEN') return e;
   return new MeshprobeError('E_FORBIDDEN', `forbidden to apply ${objectRef(o)}: ${e.message}`, {
-    hint: 'Installing a schedule creates a ClusterRole and its binding, which needs cluster-admin rights; '
-      + 'or print it without --apply and have an administrator apply it (kubectl apply -f).',
+    hint:
+      'Installing a schedule creates a ClusterRole and its binding, which needs cluster-admin rights; ' +
+      'or print it without --apply and have an administrator apply it (kubectl apply -f).',
     cause: err,
   });
 }
@@ -45,10 +46,17 @@ export async function applyObjects(
   const done: string[] = [];
   for (const o of objects) {
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new MeshprobeError('E_CLUSTER_UNREACHABLE',
-      `the API server ${server} did not answer "apply ${objectRef(o)}" in time`,
-      { hint: 'Check the API server\'s health; raise --request-timeout for a slow but working server.' },
-    )), options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new MeshprobeError(
+            'E_CLUSTER_UNREACHABLE',
+            `the API server ${server} did not answer "apply ${objectRef(o)}" in time`,
+            { hint: "Check the API server's health; raise --request-timeout for a slow but working server." },
+          ),
+        ),
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
     const signal = AbortSignal.any([options.signal, deadline.signal]);
     try {
       const spec = o as unknown as k8s.KubernetesObject;

@@ -12,7 +12,15 @@ import { httpStatusOf, toClusterError } from './api-errors.js';
 import { toWire } from './wire.js';
 import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
 import type {
-  AccessCheck, ClusterApi, ClusterInfo, CustomKind, KubeObject, ListKind, ListOptions, ListResult, WriteKind,
+  AccessCheck,
+  ClusterApi,
+  ClusterInfo,
+  CustomKind,
+  KubeObject,
+  ListKind,
+  ListOptions,
+  ListResult,
+  WriteKind,
 } from './ports.js';
 
 /** Custom resources: group and plural come from the permission entry. */
@@ -100,11 +108,19 @@ class KubeClient implements ClusterApi {
     const deadline = new AbortController();
     const seconds = Math.round(this.#timeoutMs / 100) / 10;
     const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
-    const timer = setTimeout(() => deadline.abort(new MeshprobeError(
-      'E_CLUSTER_UNREACHABLE',
-      `the API server ${this.info().server} did not answer "${describePermission(p)}${where}" within ${seconds}s`,
-      { hint: 'Check the API server\'s health and the network path to it; raise --request-timeout for a slow but working server.' },
-    )), this.#timeoutMs);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new MeshprobeError(
+            'E_CLUSTER_UNREACHABLE',
+            `the API server ${this.info().server} did not answer "${describePermission(p)}${where}" within ${seconds}s`,
+            {
+              hint: "Check the API server's health and the network path to it; raise --request-timeout for a slow but working server.",
+            },
+          ),
+        ),
+      this.#timeoutMs,
+    );
     const s = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
     return { signal: s, options: withSignal(s), done: () => clearTimeout(timer) };
   }
@@ -113,7 +129,13 @@ class KubeClient implements ClusterApi {
    * Run one call named by its permission within the request timeout; map every failure to a
    * MeshprobeError. With `on404`, a 404 answer becomes that value (absent object, CRD not installed).
    */
-  async #call<T>(p: Permission, namespace: string | undefined, signal: AbortSignal | undefined, fn: (o: k8s.ConfigurationOptions) => Promise<T>, on404?: () => T): Promise<T> {
+  async #call<T>(
+    p: Permission,
+    namespace: string | undefined,
+    signal: AbortSignal | undefined,
+    fn: (o: k8s.ConfigurationOptions) => Promise<T>,
+    on404?: () => T,
+  ): Promise<T> {
     const scope = this.#scope(p, namespace, signal);
     try {
       return await raceAbort(fn(scope.options), scope.signal);
@@ -140,7 +162,11 @@ class KubeClient implements ClusterApi {
   async list(kind: ListKind, options: ListOptions = {}): Promise<ListResult> {
     const { namespace, labelSelector, signal } = options;
     const q = labelSelector === undefined ? {} : { labelSelector };
-    const get = (id: PermissionId, type: string, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<ListResult> =>
+    const get = (
+      id: PermissionId,
+      type: string,
+      fn: (o: k8s.ConfigurationOptions) => Promise<unknown>,
+    ): Promise<ListResult> =>
       this.#call(PERMISSIONS[id], namespace, signal, fn).then((l) => ({ kind: 'items', items: items(l, type) }));
     switch (kind) {
       case 'namespaces':
@@ -148,15 +174,31 @@ class KubeClient implements ClusterApi {
       case 'nodes':
         return get('list-nodes', 'V1NodeList', (o) => this.#core.listNode(q, o));
       case 'pods':
-        return get('list-pods', 'V1PodList', (o) => namespace === undefined ? this.#core.listPodForAllNamespaces(q, o) : this.#core.listNamespacedPod({ namespace, ...q }, o));
+        return get('list-pods', 'V1PodList', (o) =>
+          namespace === undefined
+            ? this.#core.listPodForAllNamespaces(q, o)
+            : this.#core.listNamespacedPod({ namespace, ...q }, o),
+        );
       case 'services':
-        return get('list-services', 'V1ServiceList', (o) => namespace === undefined ? this.#core.listServiceForAllNamespaces(q, o) : this.#core.listNamespacedService({ namespace, ...q }, o));
+        return get('list-services', 'V1ServiceList', (o) =>
+          namespace === undefined
+            ? this.#core.listServiceForAllNamespaces(q, o)
+            : this.#core.listNamespacedService({ namespace, ...q }, o),
+        );
       case 'configmaps':
-        return get('list-configmaps', 'V1ConfigMapList', (o) => namespace === undefined ? this.#core.listConfigMapForAllNamespaces(q, o) : this.#core.listNamespacedConfigMap({ namespace, ...q }, o));
+        return get('list-configmaps', 'V1ConfigMapList', (o) =>
+          namespace === undefined
+            ? this.#core.listConfigMapForAllNamespaces(q, o)
+            : this.#core.listNamespacedConfigMap({ namespace, ...q }, o),
+        );
       case 'endpointslices':
-        return get('list-endpointslices', 'V1EndpointSliceList', (o) => this.#discovery.listEndpointSliceForAllNamespaces(q, o));
+        return get('list-endpointslices', 'V1EndpointSliceList', (o) =>
+          this.#discovery.listEndpointSliceForAllNamespaces(q, o),
+        );
       case 'networkpolicies':
-        return get('list-networkpolicies', 'V1NetworkPolicyList', (o) => this.#networking.listNetworkPolicyForAllNamespaces(q, o));
+        return get('list-networkpolicies', 'V1NetworkPolicyList', (o) =>
+          this.#networking.listNetworkPolicyForAllNamespaces(q, o),
+        );
       default:
         return this.#listCustom(CUSTOM[kind], options);
     }
@@ -167,27 +209,44 @@ class KubeClient implements ClusterApi {
     const p: Permission = PERMISSIONS[id];
     const q = options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector };
     for (const version of p.versions ?? ['v1']) {
-      const list: unknown = await this.#call(p, undefined, options.signal,
-        (o) => this.#custom.listClusterCustomObject({ group: p.group, version, plural: p.resource, ...q }, o), () => NOT_FOUND);
+      const list: unknown = await this.#call(
+        p,
+        undefined,
+        options.signal,
+        (o) => this.#custom.listClusterCustomObject({ group: p.group, version, plural: p.resource, ...q }, o),
+        () => NOT_FOUND,
+      );
       if (list !== NOT_FOUND) return { kind: 'items', items: customItems(list) };
     }
     return { kind: 'not-installed', resource: `${p.resource}.${p.group}` };
   }
 
-  async create(kind: WriteKind, namespace: string | undefined, body: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
+  async create(
+    kind: WriteKind,
+    namespace: string | undefined,
+    body: KubeObject,
+    signal?: AbortSignal,
+  ): Promise<KubeObject> {
     const ns = namespace ?? '';
     const b = body as never;
-    const make = async (id: PermissionId, type: string, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<KubeObject> =>
-      plain(await this.#call(PERMISSIONS[id], namespace, signal, fn), type);
+    const make = async (
+      id: PermissionId,
+      type: string,
+      fn: (o: k8s.ConfigurationOptions) => Promise<unknown>,
+    ): Promise<KubeObject> => plain(await this.#call(PERMISSIONS[id], namespace, signal, fn), type);
     switch (kind) {
       case 'namespaces':
         return make('create-namespaces', 'V1Namespace', (o) => this.#core.createNamespace({ body: b }, o));
       case 'configmaps':
-        return make('create-configmaps', 'V1ConfigMap', (o) => this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o));
+        return make('create-configmaps', 'V1ConfigMap', (o) =>
+          this.#core.createNamespacedConfigMap({ namespace: ns, body: b }, o),
+        );
       case 'pods':
         return make('create-pods', 'V1Pod', (o) => this.#core.createNamespacedPod({ namespace: ns, body: b }, o));
       case 'services':
-        return make('create-services', 'V1Service', (o) => this.#core.createNamespacedService({ namespace: ns, body: b }, o));
+        return make('create-services', 'V1Service', (o) =>
+          this.#core.createNamespacedService({ namespace: ns, body: b }, o),
+        );
       default: {
         const never: never = kind;
         throw new MeshprobeError('E_INTERNAL', `cannot create ${String(never)}`);
@@ -195,19 +254,35 @@ class KubeClient implements ClusterApi {
     }
   }
 
-  async delete(kind: WriteKind, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<'deleted' | 'absent'> {
+  async delete(
+    kind: WriteKind,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<'deleted' | 'absent'> {
     const ns = namespace ?? '';
     // Background propagation: the namespace controller removes contents; we do not wait.
     const common = { name, propagationPolicy: 'Background' };
-    const run = (id: PermissionId, fn: (o: k8s.ConfigurationOptions) => Promise<unknown>): Promise<'deleted' | 'absent'> =>
-      this.#call<'deleted' | 'absent'>(PERMISSIONS[id], namespace, signal, (o) => fn(o).then(() => 'deleted'), () => 'absent');
+    const run = (
+      id: PermissionId,
+      fn: (o: k8s.ConfigurationOptions) => Promise<unknown>,
+    ): Promise<'deleted' | 'absent'> =>
+      this.#call<'deleted' | 'absent'>(
+        PERMISSIONS[id],
+        namespace,
+        signal,
+        (o) => fn(o).then(() => 'deleted'),
+        () => 'absent',
+      );
     switch (kind) {
       case 'namespaces':
         return run('delete-namespaces', (o) => this.#core.deleteNamespace(common, o));
       case 'configmaps':
         return run('delete-configmaps', (o) => this.#core.deleteNamespacedConfigMap({ ...common, namespace: ns }, o));
       case 'pods':
-        return run('delete-pods', (o) => this.#core.deleteNamespacedPod({ ...common, namespace: ns, gracePeriodSeconds: 0 }, o));
+        return run('delete-pods', (o) =>
+          this.#core.deleteNamespacedPod({ ...common, namespace: ns, gracePeriodSeconds: 0 }, o),
+        );
       case 'services':
         return run('delete-services', (o) => this.#core.deleteNamespacedService({ ...common, namespace: ns }, o));
       default: {
@@ -218,7 +293,13 @@ class KubeClient implements ClusterApi {
   }
 
   async readPod(namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
-    const pod = await this.#call<unknown>(PERMISSIONS['get-pods'], namespace, signal, (o) => this.#core.readNamespacedPod({ name, namespace }, o), () => undefined);
+    const pod = await this.#call<unknown>(
+      PERMISSIONS['get-pods'],
+      namespace,
+      signal,
+      (o) => this.#core.readNamespacedPod({ name, namespace }, o),
+      () => undefined,
+    );
     return pod === undefined ? undefined : plain(pod, 'V1Pod');
   }
 
@@ -237,9 +318,24 @@ class KubeClient implements ClusterApi {
     for (const check of checks) {
       const p = PERMISSIONS[check.permission];
       const [resource, subresource] = p.resource.split('/');
-      const attrs = { verb: p.verb, group: p.group, resource, ...(subresource ? { subresource } : {}), ...(check.namespace ? { namespace: check.namespace } : {}) };
+      const attrs = {
+        verb: p.verb,
+        group: p.group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        ...(check.namespace ? { namespace: check.namespace } : {}),
+      };
       const review = await this.#call(PERMISSIONS['create-selfsubjectaccessreviews'], undefined, signal, (o) =>
-        this.#authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } as never }, o),
+        this.#authz.createSelfSubjectAccessReview(
+          {
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SelfSubjectAccessReview',
+              spec: { resourceAttributes: attrs },
+            } as never,
+          },
+          o,
+        ),
       );
       const reason = review.status?.reason;
       results.push({

@@ -40,12 +40,19 @@ function readKubeConfig(kc: k8s.KubeConfig, options: KubeClientOptions, source: 
       });
     }
     if (typeof e.code !== 'string') {
-      throw new MeshprobeError('E_KUBECONFIG', `kubeconfig ${source} is not a kubeconfig (expected apiVersion: v1, kind: Config with clusters, users and contexts)`, {
-        hint: KUBECONFIG_HINT,
-        cause: err,
-      });
+      throw new MeshprobeError(
+        'E_KUBECONFIG',
+        `kubeconfig ${source} is not a kubeconfig (expected apiVersion: v1, kind: Config with clusters, users and contexts)`,
+        {
+          hint: KUBECONFIG_HINT,
+          cause: err,
+        },
+      );
     }
-    throw new MeshprobeError('E_KUBECONFIG', `cannot read kubeconfig ${source} (${e.code})`, { hint: KUBECONFIG_HINT, cause: err });
+    throw new MeshprobeError('E_KUBECONFIG', `cannot read kubeconfig ${source} (${e.code})`, {
+      hint: KUBECONFIG_HINT,
+      cause: err,
+    });
   }
 }
 
@@ -55,18 +62,25 @@ function chooseContext(kc: k8s.KubeConfig, options: KubeClientOptions, source: s
   const known = names.length > 0 ? `Known contexts: ${names.join(', ')}.` : 'The kubeconfig has no contexts.';
   if (options.context !== undefined) {
     if (!names.includes(options.context)) {
-      throw new MeshprobeError('E_KUBECONFIG', `context "${options.context}" is not in kubeconfig ${source}`, { hint: known });
+      throw new MeshprobeError('E_KUBECONFIG', `context "${options.context}" is not in kubeconfig ${source}`, {
+        hint: known,
+      });
     }
     kc.setCurrentContext(options.context);
     return;
   }
   // loadFromDefault with nothing found invents one context; anything else is the user's file.
-  const invented = options.kubeconfig === undefined && kc.getCurrentCluster()?.server === FALLBACK_SERVER && names.length <= 1;
+  const invented =
+    options.kubeconfig === undefined && kc.getCurrentCluster()?.server === FALLBACK_SERVER && names.length <= 1;
   if (invented && process.env['KUBERNETES_SERVICE_HOST']) {
     // In a pod: client-node takes the in-cluster config only when the service account token is mounted.
-    throw new MeshprobeError('E_KUBECONFIG', `running in a pod (KUBERNETES_SERVICE_HOST is set) but no service account token is mounted at ${SERVICE_ACCOUNT_TOKEN}`, {
-      hint: 'Give the pod a ServiceAccount bound to `meshprobe rbac` and automountServiceAccountToken: true (meshprobe schedule does both).',
-    });
+    throw new MeshprobeError(
+      'E_KUBECONFIG',
+      `running in a pod (KUBERNETES_SERVICE_HOST is set) but no service account token is mounted at ${SERVICE_ACCOUNT_TOKEN}`,
+      {
+        hint: 'Give the pod a ServiceAccount bound to `meshprobe rbac` and automountServiceAccountToken: true (meshprobe schedule does both).',
+      },
+    );
   }
   if (invented) {
     throw new MeshprobeError('E_KUBECONFIG', 'no kubeconfig found and not running inside a cluster', {
@@ -74,14 +88,24 @@ function chooseContext(kc: k8s.KubeConfig, options: KubeClientOptions, source: s
     });
   }
   if (names.length === 0 && kc.getClusters().length === 0) {
-    throw new MeshprobeError('E_KUBECONFIG', `kubeconfig ${source} is not a kubeconfig (it has no clusters and no contexts)`, { hint: KUBECONFIG_HINT });
+    throw new MeshprobeError(
+      'E_KUBECONFIG',
+      `kubeconfig ${source} is not a kubeconfig (it has no clusters and no contexts)`,
+      { hint: KUBECONFIG_HINT },
+    );
   }
   const current: unknown = kc.getCurrentContext();
   if (typeof current !== 'string' || current === '') {
-    throw new MeshprobeError('E_KUBECONFIG', `kubeconfig ${source} has no current-context`, { hint: `Pass --context <name>. ${known}` });
+    throw new MeshprobeError('E_KUBECONFIG', `kubeconfig ${source} has no current-context`, {
+      hint: `Pass --context <name>. ${known}`,
+    });
   }
   if (!names.includes(current)) {
-    throw new MeshprobeError('E_KUBECONFIG', `the current-context "${current}" of kubeconfig ${source} is not one of its contexts`, { hint: `Pass --context <name>. ${known}` });
+    throw new MeshprobeError(
+      'E_KUBECONFIG',
+      `the current-context "${current}" of kubeconfig ${source} is not one of its contexts`,
+      { hint: `Pass --context <name>. ${known}` },
+    );
   }
 }
 
@@ -94,14 +118,22 @@ export function loadKubeConfig(options: KubeClientOptions): k8s.KubeConfig {
   const context = kc.getCurrentContext();
   const cluster = kc.getCurrentCluster();
   if (cluster === null || typeof cluster.server !== 'string' || cluster.server === '') {
-    throw new MeshprobeError('E_KUBECONFIG', `context "${context}" of kubeconfig ${source} names no cluster with a server address`, {
-      hint: 'Check the context\'s cluster: entry and that clusters: lists it with a server: URL.',
-    });
+    throw new MeshprobeError(
+      'E_KUBECONFIG',
+      `context "${context}" of kubeconfig ${source} names no cluster with a server address`,
+      {
+        hint: "Check the context's cluster: entry and that clusters: lists it with a server: URL.",
+      },
+    );
   }
   if (cluster.server.startsWith('http://') && cluster.skipTLSVerify !== true) {
-    throw new MeshprobeError('E_KUBECONFIG', `the API server ${cluster.server} of context "${context}" is plain http://, which the Kubernetes client refuses`, {
-      hint: 'Use the https:// address of the API server (kubectl cluster-info shows it); a throw-away test cluster may set insecure-skip-tls-verify: true.',
-    });
+    throw new MeshprobeError(
+      'E_KUBECONFIG',
+      `the API server ${cluster.server} of context "${context}" is plain http://, which the Kubernetes client refuses`,
+      {
+        hint: 'Use the https:// address of the API server (kubectl cluster-info shows it); a throw-away test cluster may set insecure-skip-tls-verify: true.',
+      },
+    );
   }
   return kc;
 }

@@ -45,5 +45,9 @@ export function isValidRunId(runId: string): boolean {
 export function newRunId(now: Date, random: string): string {
   const iso = now.toISOString();
   const stamp = `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
-  return `${stamp}-${random.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 4).padEnd(4, '0')}`;
+  return `${stamp}-${random
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 4)
+    .padEnd(4, '0')}`;
 }

@@ -102,7 +102,12 @@ export interface ClusterApi {
   /** Create an object; returns what the server stored. */
   create(kind: WriteKind, namespace: string | undefined, body: KubeObject, signal?: AbortSignal): Promise<KubeObject>;
   /** Delete an object; 'absent' when it was already gone (so deletes are idempotent). */
-  delete(kind: WriteKind, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<'deleted' | 'absent'>;
+  delete(
+    kind: WriteKind,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<'deleted' | 'absent'>;
   /** Read one pod (status for waiting); undefined when it does not exist. */
   readPod(namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined>;
   /** The full log of one container. */

@@ -11,7 +11,11 @@ export interface RbacOptions {
   /** Only what these commands need (e.g. ['plan'] for a read-only role). */
   readonly for: readonly Need[];
   /** Subject to bind, e.g. { kind: 'User', name: 'alice' }; omitted → no binding printed. */
-  readonly subject?: { readonly kind: 'User' | 'Group' | 'ServiceAccount'; readonly name: string; readonly namespace?: string };
+  readonly subject?: {
+    readonly kind: 'User' | 'Group' | 'ServiceAccount';
+    readonly name: string;
+    readonly namespace?: string;
+  };
 }
 
 /** One RBAC rule as printed: apiGroups/resources/verbs, or nonResourceURLs. */

@@ -104,7 +104,9 @@ export function runObjects(spec: ScheduleSpec): readonly KubeObject[] {
   if (spec.storageClass !== undefined) pvcSpec['storageClassName'] = spec.storageClass;
   return [
     {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(spec),
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(spec),
       data: { [CONFIG_KEY]: spec.configYaml, ...spec.files },
     },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta(spec), spec: pvcSpec },
@@ -147,32 +149,42 @@ function podSpec(spec: ScheduleSpec): Record<string, unknown> {
     automountServiceAccountToken: true,
     restartPolicy: 'Never',
     securityContext: {
-      runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      fsGroup: 65532,
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    containers: [{
-      name: 'meshprobe',
-      image: spec.image,
-      imagePullPolicy: spec.imagePullPolicy,
-      args: ['run', '--config', `${CONFIG_MOUNT}/${CONFIG_KEY}`],
-      workingDir: DATA_MOUNT,
-      env: [{ name: 'HOME', value: '/tmp' }, { name: 'NO_COLOR', value: '1' }],
-      ...(spec.envFromSecrets.length > 0
-        ? { envFrom: spec.envFromSecrets.map((s) => ({ secretRef: { name: s } })) }
-        : {}),
-      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-      securityContext: {
-        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+    containers: [
+      {
+        name: 'meshprobe',
+        image: spec.image,
+        imagePullPolicy: spec.imagePullPolicy,
+        args: ['run', '--config', `${CONFIG_MOUNT}/${CONFIG_KEY}`],
+        workingDir: DATA_MOUNT,
+        env: [
+          { name: 'HOME', value: '/tmp' },
+          { name: 'NO_COLOR', value: '1' },
+        ],
+        ...(spec.envFromSecrets.length > 0
+          ? { envFrom: spec.envFromSecrets.map((s) => ({ secretRef: { name: s } })) }
+          : {}),
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: [
+          { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
+          { name: 'bundles', mountPath: DATA_MOUNT },
+          { name: 'tmp', mountPath: '/tmp' },
+          ...(spec.signKeySecret === undefined
+            ? []
+            : [{ name: 'sign-key', mountPath: SIGN_KEY_MOUNT, readOnly: true }]),
+        ],
       },
-      volumeMounts: [
-        { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
-        { name: 'bundles', mountPath: DATA_MOUNT },
-        { name: 'tmp', mountPath: '/tmp' },
-        ...(spec.signKeySecret === undefined
-          ? []
-          : [{ name: 'sign-key', mountPath: SIGN_KEY_MOUNT, readOnly: true }]),
-      ],
-    }],
+    ],
     volumes: [
       { name: 'config', configMap: { name: spec.name } },
       { name: 'bundles', persistentVolumeClaim: { claimName: spec.name } },

@@ -44,6 +44,7 @@ export function toWire(data: unknown, type: string, format = ''): unknown {
   const model = modelOf(t);
   if (model === undefined) return data;
   const out: Record<string, unknown> = {};
-  for (const a of model.getAttributeTypeMap()) out[a.baseName] = toWire((data as Record<string, unknown>)[a.name], a.type, a.format);
+  for (const a of model.getAttributeTypeMap())
+    out[a.baseName] = toWire((data as Record<string, unknown>)[a.name], a.type, a.format);
   return out;
 }

@@ -37,7 +37,16 @@ export interface CollectResult {
 }
 
 const TRANSPORTS: ReadonlySet<TransportResult> = new Set<TransportResult>([
-  'connected', 'refused', 'reset', 'eof', 'silent', 'timeout', 'unreachable', 'dns-failure', 'agent-error', 'skipped',
+  'connected',
+  'refused',
+  'reset',
+  'eof',
+  'silent',
+  'timeout',
+  'unreachable',
+  'dns-failure',
+  'agent-error',
+  'skipped',
 ]);
 
 type Json = Record<string, unknown>;
@@ -99,7 +108,11 @@ function parseLine(text: string): Json | undefined {
 function collectLine(acc: Accumulator, text: string, line: number): void {
   const json = parseLine(text);
   if (json === undefined) {
-    acc.problems.push({ kind: 'malformed-line', line, message: `line ${line} starts like JSON but is not a JSON object` });
+    acc.problems.push({
+      kind: 'malformed-line',
+      line,
+      message: `line ${line} starts like JSON but is not a JSON object`,
+    });
     return;
   }
   if (json['v'] !== PROTOCOL_VERSION) {
@@ -145,9 +158,19 @@ function collectObservation(acc: Accumulator, obs: Observation, line: number): v
   acc.attemptLines += 1;
   const attemptId = obs.attemptId;
   if (!acc.expected.has(attemptId)) {
-    acc.problems.push({ kind: 'unknown-id', line, attemptId, message: `line ${line} reports attempt ${attemptId}, which was not in the batch` });
+    acc.problems.push({
+      kind: 'unknown-id',
+      line,
+      attemptId,
+      message: `line ${line} reports attempt ${attemptId}, which was not in the batch`,
+    });
   } else if (acc.byId.has(attemptId)) {
-    acc.problems.push({ kind: 'duplicate-id', line, attemptId, message: `line ${line} reports attempt ${attemptId} a second time; the first line is kept` });
+    acc.problems.push({
+      kind: 'duplicate-id',
+      line,
+      attemptId,
+      message: `line ${line} reports attempt ${attemptId} a second time; the first line is kept`,
+    });
   } else {
     acc.byId.set(attemptId, obs);
   }
@@ -155,7 +178,10 @@ function collectObservation(acc: Accumulator, obs: Observation, line: number): v
 
 function collectDone(acc: Accumulator, json: Json, line: number): void {
   if (acc.done !== undefined || typeof json['count'] !== 'number') {
-    const why = acc.done !== undefined ? `a second done line (the first is line ${acc.done.line})` : 'a done line without a count';
+    const why =
+      acc.done !== undefined
+        ? `a second done line (the first is line ${acc.done.line})`
+        : 'a done line without a count';
     acc.problems.push({ kind: 'malformed-line', line, message: `line ${line} is ${why}` });
     return;
   }
@@ -165,14 +191,22 @@ function collectDone(acc: Accumulator, json: Json, line: number): void {
   // A settle point that is not a date is treated as not reported: no connection of the pod counts as proof.
   const settledAt = typeof settled === 'string' && !Number.isNaN(Date.parse(settled)) ? settled : undefined;
   acc.done = {
-    count: json['count'], line, ...(selfCheck !== undefined ? { selfCheck } : {}), ...(settledAt !== undefined ? { settledAt } : {}),
+    count: json['count'],
+    line,
+    ...(selfCheck !== undefined ? { selfCheck } : {}),
+    ...(settledAt !== undefined ? { settledAt } : {}),
   };
 }
 
 function countProblems(acc: Accumulator, expectedCount: number): CollectProblem[] {
   const done = acc.done;
   if (done === undefined) {
-    return [{ kind: 'missing-done', message: 'the agent output has no done line: the agent stopped before finishing its batch' }];
+    return [
+      {
+        kind: 'missing-done',
+        message: 'the agent output has no done line: the agent stopped before finishing its batch',
+      },
+    ];
   }
   const problems: CollectProblem[] = [];
   if (done.count !== acc.attemptLines) {
@@ -188,7 +222,13 @@ function countProblems(acc: Accumulator, expectedCount: number): CollectProblem[
 
 /** Turn one agent's output into observations (in `expectedIds` order) and problems (in line order). */
 export function collectObservations(text: string, expectedIds: readonly string[]): CollectResult {
-  const acc: Accumulator = { expected: new Map(expectedIds.map((id) => [id, id])), byId: new Map(), repeated: new Map(), problems: [], attemptLines: 0 };
+  const acc: Accumulator = {
+    expected: new Map(expectedIds.map((id) => [id, id])),
+    byId: new Map(),
+    repeated: new Map(),
+    problems: [],
+    attemptLines: 0,
+  };
   text.split('\n').forEach((raw, index) => {
     const trimmed = raw.trim();
     if (trimmed.startsWith('{')) collectLine(acc, trimmed, index + 1);

@@ -35,14 +35,22 @@ const CONFIG_KEYS: ReadonlyMap<string, keyof Options> = new Map(
 export function configSource(path: string, doc: unknown): { source: RawSource; issues: Issue[] } {
   if (doc === null || doc === undefined) return { source: { name: path, values: { configFile: path } }, issues: [] };
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    return { source: { name: path, values: {} }, issues: [{ option: '--config', source: path, message: 'must contain a mapping of option: value' }] };
+    return {
+      source: { name: path, values: {} },
+      issues: [{ option: '--config', source: path, message: 'must contain a mapping of option: value' }],
+    };
   }
   const values: RawOptions = { configFile: path };
   const issues: Issue[] = [];
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     const key = CONFIG_KEYS.get(k);
     if (key) values[key] = v;
-    else issues.push({ option: k, source: path, message: 'is not a meshprobe option (keys are flag names like attempt-timeout)' });
+    else
+      issues.push({
+        option: k,
+        source: path,
+        message: 'is not a meshprobe option (keys are flag names like attempt-timeout)',
+      });
   }
   return { source: { name: path, values }, issues };
 }
@@ -62,10 +70,14 @@ export async function readConfigFile(path: string): Promise<unknown> {
   try {
     return await parseYaml(text);
   } catch (err) {
-    throw new MeshprobeError('E_CONFIG', `config file ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`, {
-      hint: 'Fix the syntax; keys are option names like attempt-timeout: 3000.',
-      cause: err,
-    });
+    throw new MeshprobeError(
+      'E_CONFIG',
+      `config file ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`,
+      {
+        hint: 'Fix the syntax; keys are option names like attempt-timeout: 3000.',
+        cause: err,
+      },
+    );
   }
 }
 
@@ -99,8 +111,13 @@ export async function loadOptions(input: {
 
 /** One E_USAGE error whose message lists every issue, one per line. */
 export function usageError(issues: readonly Issue[]): MeshprobeError {
-  const lines = issues.map((i) => `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`);
-  return new MeshprobeError('E_USAGE', lines.join('\n'), { hint: 'Run `meshprobe --help` for the options and their values.' });
+  const lines = issues.map(
+    (i) =>
+      `${i.option} ${i.message}${i.source === 'command line' || i.source === 'merged' ? '' : ` (from ${i.source})`}`,
+  );
+  return new MeshprobeError('E_USAGE', lines.join('\n'), {
+    hint: 'Run `meshprobe --help` for the options and their values.',
+  });
 }
 
 /** Throw the E_USAGE error of {@link scopeIssues} when `run`/`plan` options name no CDE. */

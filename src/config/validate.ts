@@ -32,7 +32,8 @@ function parseList(raw: unknown): Parsed {
   if (!items) return { ok: false, message: `must be a list of strings, got ${JSON.stringify(raw)}` };
   const out: string[] = [];
   for (const item of items) {
-    if (typeof item !== 'string' && typeof item !== 'number') return { ok: false, message: `has a non-string item ${JSON.stringify(item)}` };
+    if (typeof item !== 'string' && typeof item !== 'number')
+      return { ok: false, message: `has a non-string item ${JSON.stringify(item)}` };
     for (const part of String(item).split(',')) if (part.trim() !== '') out.push(part.trim());
   }
   return { ok: true, value: [...new Set(out)] };
@@ -79,23 +80,46 @@ function parseField(field: Field, raw: unknown): Parsed {
 function crossChecks(o: Options): Issue[] {
   const issues: Issue[] = [];
   const endpoint = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-  for (const [key, flag] of [['egressTargets', '--egress-target'], ['untrustedPaths', '--untrusted-path']] as const) {
+  for (const [key, flag] of [
+    ['egressTargets', '--egress-target'],
+    ['untrustedPaths', '--untrusted-path'],
+  ] as const) {
     for (const v of o[key]) {
       const m = endpoint.exec(v);
       const port = m ? Number(m[2]) : 0;
-      if (!m || port < 1 || port > 65_535) issues.push({ option: flag, source: 'merged', message: `"${v}" is not host:port (e.g. outside.example:443)` });
+      if (!m || port < 1 || port > 65_535)
+        issues.push({ option: flag, source: 'merged', message: `"${v}" is not host:port (e.g. outside.example:443)` });
     }
   }
   for (const w of o.asWorkloads) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(w)) {
-      issues.push({ option: '--as-workload', source: 'merged', message: `"${w}" is not <namespace>/<workload> (e.g. web/frontend)` });
+      issues.push({
+        option: '--as-workload',
+        source: 'merged',
+        message: `"${w}" is not <namespace>/<workload> (e.g. web/frontend)`,
+      });
     }
   }
-  if (o.quiet && o.verbose) issues.push({ option: '--quiet', source: 'merged', message: 'cannot be combined with --verbose' });
+  if (o.quiet && o.verbose)
+    issues.push({ option: '--quiet', source: 'merged', message: 'cannot be combined with --verbose' });
   const both = o.namespaces.filter((n) => o.excludeNamespaces.includes(n));
-  if (both.length > 0) issues.push({ option: '--exclude-namespace', source: 'merged', message: `namespace(s) ${both.join(', ')} are both included and excluded` });
-  if (o.scope !== undefined && !/^[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*)?(\s*,\s*[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*)?)*$/.test(o.scope)) {
-    issues.push({ option: '--scope', source: 'merged', message: `"${o.scope}" is not a label selector like pci.scope=cde` });
+  if (both.length > 0)
+    issues.push({
+      option: '--exclude-namespace',
+      source: 'merged',
+      message: `namespace(s) ${both.join(', ')} are both included and excluded`,
+    });
+  if (
+    o.scope !== undefined &&
+    !/^[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*)?(\s*,\s*[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*)?)*$/.test(
+      o.scope,
+    )
+  ) {
+    issues.push({
+      option: '--scope',
+      source: 'merged',
+      message: `"${o.scope}" is not a label selector like pci.scope=cde`,
+    });
   }
   return issues;
 }
@@ -133,12 +157,22 @@ export function validateOptions(sources: readonly RawSource[]): { options?: Opti
 export function scopeIssues(o: Pick<Options, 'scope' | 'cdeNamespaces' | 'cdeAll'>): Issue[] {
   const named = o.scope !== undefined || o.cdeNamespaces.length > 0;
   if (o.cdeAll && named) {
-    return [{ option: '--cde-all', source: 'merged', message: 'cannot be combined with --scope or --cde-namespace: either name the CDE or say every namespace is CDE' }];
+    return [
+      {
+        option: '--cde-all',
+        source: 'merged',
+        message:
+          'cannot be combined with --scope or --cde-namespace: either name the CDE or say every namespace is CDE',
+      },
+    ];
   }
   if (named || o.cdeAll) return [];
-  return [{
-    option: '--scope',
-    source: 'merged',
-    message: 'or --cde-namespace is required: name the cardholder data environment (e.g. --scope pci.scope=cde or --cde-namespace payments), or pass --cde-all to treat every application namespace as CDE',
-  }];
+  return [
+    {
+      option: '--scope',
+      source: 'merged',
+      message:
+        'or --cde-namespace is required: name the cardholder data environment (e.g. --scope pci.scope=cde or --cde-namespace payments), or pass --cde-all to treat every application namespace as CDE',
+    },
+  ];
 }

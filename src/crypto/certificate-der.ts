@@ -53,7 +53,8 @@ function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
 }
 
 function oidOf(node: forge.asn1.Asn1 | undefined): string {
-  if (node === undefined || node.type !== Type.OID || typeof node.value !== 'string') throw new Error('expected an OID');
+  if (node === undefined || node.type !== Type.OID || typeof node.value !== 'string')
+    throw new Error('expected an OID');
   return forge.asn1.derToOid(node.value);
 }
 

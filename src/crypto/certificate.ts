@@ -76,7 +76,9 @@ function derOf(pem: string): Buffer | undefined {
  */
 export function fingerprintOfPem(pem: string): string {
   const der = derOf(pem);
-  return createHash('sha256').update(der ?? Buffer.from(pem.trim(), 'utf8')).digest('hex');
+  return createHash('sha256')
+    .update(der ?? Buffer.from(pem.trim(), 'utf8'))
+    .digest('hex');
 }
 
 /** spiffe://<trust-domain>/<path>; namespace/serviceAccount when the path is Istio's /ns/<ns>/sa/<sa>. */
@@ -123,7 +125,10 @@ function keyFacts(x: X509Certificate): KeyFacts {
 
 /** "CN=a\nO=b" (Node's form) → "CN=a, O=b"; empty subjects (Istio leaves) → "". */
 function dn(text: string | undefined): string {
-  return (text ?? '').split('\n').filter((s) => s !== '').join(', ');
+  return (text ?? '')
+    .split('\n')
+    .filter((s) => s !== '')
+    .join(', ');
 }
 
 function isoDate(nodeDate: string): string {
@@ -145,9 +150,16 @@ function unparseable(pem: string, reason: string): CertificateFacts {
     fingerprintSha256: derOf(pem) === undefined ? '' : fingerprintOfPem(pem),
     parsed: false,
     parseError: reason,
-    subject: '', issuer: '', serialNumber: '', notBefore: '', notAfter: '',
-    keyType: 'unknown', keyBits: null, signatureAlgorithm: 'unknown',
-    selfSigned: false, isCa: false,
+    subject: '',
+    issuer: '',
+    serialNumber: '',
+    notBefore: '',
+    notAfter: '',
+    keyType: 'unknown',
+    keyBits: null,
+    signatureAlgorithm: 'unknown',
+    selfSigned: false,
+    isCa: false,
     sans: { dns: [], ip: [], uri: [] },
     spiffe: [],
   };
@@ -203,7 +215,9 @@ function issued(issuer: X509Certificate, child: X509Certificate): boolean {
 }
 
 function label(f: CertificateFacts): string {
-  return f.subject !== '' ? `"${f.subject}"` : `with an empty subject (SAN ${[...f.sans.uri, ...f.sans.dns][0] ?? 'none'})`;
+  return f.subject !== ''
+    ? `"${f.subject}"`
+    : `with an empty subject (SAN ${[...f.sans.uri, ...f.sans.dns][0] ?? 'none'})`;
 }
 
 const MAX_PATH = 10;
@@ -212,7 +226,9 @@ type TrustFacts = Pick<ChainFacts, 'chainValid' | 'trustedNow' | 'trusted' | 'tr
 
 /** The path from the leaf to an anchor of the bundle (dates ignored), or why there is none. */
 function trustPath(chain: readonly Loaded[], trustPem: string): { path: Loaded[] } | { error: string } {
-  const anchors = splitPemBundle(trustPem).map(load).flatMap((l) => (l.x509 ? [l] : []));
+  const anchors = splitPemBundle(trustPem)
+    .map(load)
+    .flatMap((l) => (l.x509 ? [l] : []));
   if (anchors.length === 0) return { error: 'The trust bundle contains no readable certificate.' };
   const leaf = chain[0];
   if (!leaf?.x509) return { error: 'The leaf certificate is missing or could not be parsed.' };
@@ -229,7 +245,9 @@ function trustPath(chain: readonly Loaded[], trustPem: string): { path: Loaded[]
     if (anchor !== undefined) return { path: [...path, anchor] };
     const next = pool.find((l) => !path.includes(l) && l.x509 && issued(l.x509, cx));
     if (next === undefined) {
-      return { error: `No issuer of the certificate ${label(current.facts)} (issuer "${current.facts.issuer}") was found in the presented chain or the trust bundle.` };
+      return {
+        error: `No issuer of the certificate ${label(current.facts)} (issuer "${current.facts.issuer}") was found in the presented chain or the trust bundle.`,
+      };
     }
     current = next;
   }
@@ -242,7 +260,8 @@ function outsideDates(path: readonly Loaded[], now: Date): string | undefined {
   for (const l of path) {
     const f = l.facts;
     if (Date.parse(f.notAfter) < t) return `The certificate ${label(f)} on the trust path expired at ${f.notAfter}.`;
-    if (Date.parse(f.notBefore) > t) return `The certificate ${label(f)} on the trust path is not valid before ${f.notBefore}.`;
+    if (Date.parse(f.notBefore) > t)
+      return `The certificate ${label(f)} on the trust path is not valid before ${f.notBefore}.`;
   }
   return undefined;
 }
@@ -250,7 +269,13 @@ function outsideDates(path: readonly Loaded[], now: Date): string | undefined {
 /** Chain-valid (to the bundle, dates ignored) and, given `now`, trusted-now (dates too). */
 function trust(chain: readonly Loaded[], trustPem: string, now: Date | undefined): TrustFacts {
   const found = trustPath(chain, trustPem);
-  if ('error' in found) return { chainValid: false, ...(now !== undefined ? { trustedNow: false } : {}), trusted: false, trustError: found.error };
+  if ('error' in found)
+    return {
+      chainValid: false,
+      ...(now !== undefined ? { trustedNow: false } : {}),
+      trusted: false,
+      trustError: found.error,
+    };
   const dates = now === undefined ? undefined : outsideDates(found.path, now);
   return {
     chainValid: true,
@@ -265,19 +290,30 @@ function hostMatches(x: X509Certificate, host: string): boolean {
   return isIp ? x.checkIP(host) !== undefined : x.checkHost(host) !== undefined;
 }
 
-function identity(leaf: Loaded | undefined, want: ExpectedIdentity): Pick<ChainFacts, 'identityMatch' | 'identityDetail'> {
+function identity(
+  leaf: Loaded | undefined,
+  want: ExpectedIdentity,
+): Pick<ChainFacts, 'identityMatch' | 'identityDetail'> {
   const expected = [
     want.hostname !== undefined ? `host "${want.hostname}"` : undefined,
     want.spiffe !== undefined ? `SPIFFE id "${want.spiffe}"` : undefined,
     want.dns !== undefined ? `DNS identity "${want.dns}"` : undefined,
   ].filter((s): s is string => s !== undefined);
-  if (!leaf?.x509) return { identityMatch: false, identityDetail: `Expected ${expected.join(' and ')}, but the leaf certificate could not be parsed.` };
+  if (!leaf?.x509)
+    return {
+      identityMatch: false,
+      identityDetail: `Expected ${expected.join(' and ')}, but the leaf certificate could not be parsed.`,
+    };
   const f = leaf.facts;
   const ok =
     (want.hostname === undefined || hostMatches(leaf.x509, want.hostname)) &&
     (want.spiffe === undefined || f.sans.uri.includes(want.spiffe)) &&
     (want.dns === undefined || f.sans.dns.some((d) => d.toLowerCase() === want.dns?.toLowerCase()));
-  const names = [...f.sans.dns.map((d) => `DNS:${d}`), ...f.sans.ip.map((i) => `IP:${i}`), ...f.sans.uri.map((u) => `URI:${u}`)];
+  const names = [
+    ...f.sans.dns.map((d) => `DNS:${d}`),
+    ...f.sans.ip.map((i) => `IP:${i}`),
+    ...f.sans.uri.map((u) => `URI:${u}`),
+  ];
   const named = names.length > 0 ? names.join(', ') : `no SANs (subject "${f.subject}")`;
   return {
     identityMatch: ok,

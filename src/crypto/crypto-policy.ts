@@ -52,7 +52,10 @@ function byCodeUnit(a: string, b: string): number {
 /** Findings sorted: fails first, then warnings, then info; by code, then message. */
 export function sortFindings(findings: readonly CryptoFinding[]): CryptoFinding[] {
   return [...findings].sort(
-    (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byCodeUnit(a.code, b.code) || byCodeUnit(a.message, b.message),
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      byCodeUnit(a.code, b.code) ||
+      byCodeUnit(a.message, b.message),
   );
 }
 
@@ -67,19 +70,35 @@ function describeCertificate(f: CertificateFacts, index: number): string {
 function protocolFindings(protocols: readonly string[], profile: CryptoProfile): CryptoFinding[] {
   return protocols.flatMap((p) => {
     const rule = profile.protocols[p as ProtocolName];
-    return rule ? [finding('TLS_PROTOCOL_BELOW_MIN', rule.severity, `The endpoint accepts ${p}; ${rule.reason} (profile ${profile.id}).`)] : [];
+    return rule
+      ? [
+          finding(
+            'TLS_PROTOCOL_BELOW_MIN',
+            rule.severity,
+            `The endpoint accepts ${p}; ${rule.reason} (profile ${profile.id}).`,
+          ),
+        ]
+      : [];
   });
 }
 
 function cipherFindings(ciphers: readonly string[], profile: CryptoProfile): CryptoFinding[] {
   return ciphers.flatMap((suite) => {
-    const classes = classifyCipher(suite).filter((c): c is Exclude<CipherClass, 'cbc'> => c !== 'cbc' && profile.cipherClasses[c] !== undefined);
+    const classes = classifyCipher(suite).filter(
+      (c): c is Exclude<CipherClass, 'cbc'> => c !== 'cbc' && profile.cipherClasses[c] !== undefined,
+    );
     const first = classes[0];
     if (first === undefined) return [];
     const rule = profile.cipherClasses[first];
     if (rule === undefined) return [];
     const why = classes.map((c) => CIPHER_CLASS_REASONS[c]).join('; ');
-    return [finding('CIPHER_WEAK', rule.severity, `The endpoint accepts cipher suite ${suite} (${why}); ${rule.reason} (profile ${profile.id}).`)];
+    return [
+      finding(
+        'CIPHER_WEAK',
+        rule.severity,
+        `The endpoint accepts cipher suite ${suite} (${why}); ${rule.reason} (profile ${profile.id}).`,
+      ),
+    ];
   });
 }
 
@@ -88,24 +107,50 @@ function cbcFindings(input: CryptoInput, profile: CryptoProfile): CryptoFinding[
   if (rule === undefined) return [];
   const legacy = (input.ciphersAccepted ?? []).filter((s) => !isTls13Suite(s));
   if (legacy.length > 0 && legacy.every((s) => classifyCipher(s).includes('cbc'))) {
-    return [finding('CIPHER_CBC_ONLY', rule.severity, `Every TLS 1.2-or-older suite the endpoint accepts is CBC (${legacy.join(', ')}); ${rule.reason}.`)];
+    return [
+      finding(
+        'CIPHER_CBC_ONLY',
+        rule.severity,
+        `Every TLS 1.2-or-older suite the endpoint accepts is CBC (${legacy.join(', ')}); ${rule.reason}.`,
+      ),
+    ];
   }
   const n = input.negotiated;
-  if (input.ciphersAccepted === undefined && n?.cipher && n.protocol !== 'TLSv1.3' && classifyCipher(n.cipher).includes('cbc')) {
-    return [finding('CIPHER_CBC_NEGOTIATED', rule.severity, `The endpoint chose the CBC suite ${n.cipher} over the AEAD suites offered; ${rule.reason}.`)];
+  if (
+    input.ciphersAccepted === undefined &&
+    n?.cipher &&
+    n.protocol !== 'TLSv1.3' &&
+    classifyCipher(n.cipher).includes('cbc')
+  ) {
+    return [
+      finding(
+        'CIPHER_CBC_NEGOTIATED',
+        rule.severity,
+        `The endpoint chose the CBC suite ${n.cipher} over the AEAD suites offered; ${rule.reason}.`,
+      ),
+    ];
   }
   return [];
 }
 
 function signatureHash(algorithm: string): string | undefined {
-  return /(md2|md4|md5|sha-?1(?!\d)|sha-?2(24|56)|sha-?384|sha-?512)/i.exec(algorithm)?.[1]?.toLowerCase().replace('-', '');
+  return /(md2|md4|md5|sha-?1(?!\d)|sha-?2(24|56)|sha-?384|sha-?512)/i
+    .exec(algorithm)?.[1]
+    ?.toLowerCase()
+    .replace('-', '');
 }
 
 function keyFinding(f: CertificateFacts, who: string, profile: CryptoProfile): CryptoFinding[] {
   const min = f.keyType === 'rsa' ? profile.minKeyBits.rsa : f.keyType === 'ec' ? profile.minKeyBits.ec : undefined;
   if (min === undefined || f.keyBits === null || f.keyBits >= min) return [];
   const kind = f.keyType === 'rsa' ? 'RSA' : `EC ${f.curve ?? ''}`.trim();
-  return [finding('KEY_TOO_SMALL', 'fail', `${who} has a ${f.keyBits}-bit ${kind} key; strong cryptography needs at least ${min} bits (profile ${profile.id}).`)];
+  return [
+    finding(
+      'KEY_TOO_SMALL',
+      'fail',
+      `${who} has a ${f.keyBits}-bit ${kind} key; strong cryptography needs at least ${min} bits (profile ${profile.id}).`,
+    ),
+  ];
 }
 
 function validityFindings(f: CertificateFacts, who: string, role: CertificateRole): CryptoFinding[] {
@@ -116,7 +161,13 @@ function validityFindings(f: CertificateFacts, who: string, role: CertificateRol
   if (notBefore > now) return [finding('CERT_NOT_YET_VALID', 'fail', `${who} is not valid before ${f.notBefore}.`)];
   const daysLeft = Math.floor((notAfter - now) / DAY_MS);
   if (notAfter - now < role.expiryWarningDays * DAY_MS) {
-    return [finding('CERT_EXPIRING_SOON', 'warn', `${who} expires at ${f.notAfter}, in ${daysLeft} days (warning threshold ${role.expiryWarningDays} days).`)];
+    return [
+      finding(
+        'CERT_EXPIRING_SOON',
+        'warn',
+        `${who} expires at ${f.notAfter}, in ${daysLeft} days (warning threshold ${role.expiryWarningDays} days).`,
+      ),
+    ];
   }
   return [];
 }
@@ -129,21 +180,45 @@ function shortLived(f: CertificateFacts, who: string): CryptoFinding[] {
   const lifetimeMs = Date.parse(f.notAfter) - Date.parse(f.notBefore);
   if (!(lifetimeMs <= SHORT_LIVED_DAYS * DAY_MS)) return [];
   const hours = Math.round(lifetimeMs / 3_600_000);
-  return [finding('CERT_SHORT_LIVED', 'info', `${who} lives ${hours} hours and rotates; keep its issuer "${f.issuer}" in the 4.2.1.1 inventory rather than the leaf.`)];
+  return [
+    finding(
+      'CERT_SHORT_LIVED',
+      'info',
+      `${who} lives ${hours} hours and rotates; keep its issuer "${f.issuer}" in the 4.2.1.1 inventory rather than the leaf.`,
+    ),
+  ];
 }
 
 /** Findings about one certificate on its own: parse, key, signature, validity, self-signed/CA leaf. */
-export function certificateFindings(f: CertificateFacts, role: CertificateRole, profile: CryptoProfile = PCI_STRONG_CRYPTO): CryptoFinding[] {
+export function certificateFindings(
+  f: CertificateFacts,
+  role: CertificateRole,
+  profile: CryptoProfile = PCI_STRONG_CRYPTO,
+): CryptoFinding[] {
   const who = role.who ?? describeCertificate(f, role.index);
-  if (!f.parsed) return [finding('CERT_UNPARSEABLE', 'fail', `${who} could not be parsed: ${f.parseError ?? 'unknown reason'}.`)];
+  if (!f.parsed)
+    return [finding('CERT_UNPARSEABLE', 'fail', `${who} could not be parsed: ${f.parseError ?? 'unknown reason'}.`)];
   const out = [...keyFinding(f, who, profile), ...validityFindings(f, who, role)];
   const hash = signatureHash(f.signatureAlgorithm);
   // A self-signed root's own signature is never checked by clients, so only judge signatures someone relies on.
   if (hash !== undefined && profile.weakSignatureHashes.includes(hash) && (role.index === 0 || !f.selfSigned)) {
-    out.push(finding('SIGNATURE_WEAK', 'fail', `${who} is signed with ${f.signatureAlgorithm}; ${profile.weakSignatureReason}.`));
+    out.push(
+      finding(
+        'SIGNATURE_WEAK',
+        'fail',
+        `${who} is signed with ${f.signatureAlgorithm}; ${profile.weakSignatureReason}.`,
+      ),
+    );
   }
   if (role.index === 0) out.push(...shortLived(f, who));
-  if (role.index === 0 && f.isCa) out.push(finding('CERT_LEAF_IS_CA', 'warn', `${who} is a CA certificate (basicConstraints CA:TRUE) served as a server certificate.`));
+  if (role.index === 0 && f.isCa)
+    out.push(
+      finding(
+        'CERT_LEAF_IS_CA',
+        'warn',
+        `${who} is a CA certificate (basicConstraints CA:TRUE) served as a server certificate.`,
+      ),
+    );
   return out;
 }
 
@@ -151,21 +226,62 @@ function chainFindings(input: CryptoInput, profile: CryptoProfile): CryptoFindin
   const { chain } = input;
   const certs = chain.certificates;
   const leaf = certs[0];
-  if (leaf === undefined) return [finding('CERT_MISSING', 'warn', 'No certificate was observed, so key size, signature, validity, trust and identity could not be checked.')];
-  const out = certs.flatMap((f, index) => certificateFindings(f, { index, now: input.now, expiryWarningDays: input.expiryWarningDays }, profile));
+  if (leaf === undefined)
+    return [
+      finding(
+        'CERT_MISSING',
+        'warn',
+        'No certificate was observed, so key size, signature, validity, trust and identity could not be checked.',
+      ),
+    ];
+  const out = certs.flatMap((f, index) =>
+    certificateFindings(f, { index, now: input.now, expiryWarningDays: input.expiryWarningDays }, profile),
+  );
   if (leaf.parsed && leaf.selfSigned && chain.chainValid !== true) {
-    out.push(finding('CERT_SELF_SIGNED', 'fail', `${describeCertificate(leaf, 0)} is self-signed and not in a given trust bundle, so clients cannot authenticate the endpoint.`));
+    out.push(
+      finding(
+        'CERT_SELF_SIGNED',
+        'fail',
+        `${describeCertificate(leaf, 0)} is self-signed and not in a given trust bundle, so clients cannot authenticate the endpoint.`,
+      ),
+    );
   }
-  if (chain.chainValid === false) out.push(finding('CERT_UNTRUSTED', 'fail', `The chain does not lead to the given trust bundle: ${chain.trustError ?? 'no reason given.'}`));
+  if (chain.chainValid === false)
+    out.push(
+      finding(
+        'CERT_UNTRUSTED',
+        'fail',
+        `The chain does not lead to the given trust bundle: ${chain.trustError ?? 'no reason given.'}`,
+      ),
+    );
   // Dates of presented certificates are findings already; this catches an anchor of the bundle outside its dates.
   const dated = out.some((f) => f.code === 'CERT_EXPIRED' || f.code === 'CERT_NOT_YET_VALID');
   if (chain.chainValid === true && chain.trustedNow === false && !dated) {
-    out.push(finding('CERT_UNTRUSTED', 'fail', `The chain leads to the given trust bundle but is not trusted now: ${chain.validityError ?? 'a certificate is outside its dates.'}`));
+    out.push(
+      finding(
+        'CERT_UNTRUSTED',
+        'fail',
+        `The chain leads to the given trust bundle but is not trusted now: ${chain.validityError ?? 'a certificate is outside its dates.'}`,
+      ),
+    );
   }
   if (!chain.chainOrderOk && certs.every((c) => c.parsed)) {
-    out.push(finding('CERT_CHAIN_ORDER', 'warn', 'The presented chain is not in order (each certificate should be issued by the next one).'));
+    out.push(
+      finding(
+        'CERT_CHAIN_ORDER',
+        'warn',
+        'The presented chain is not in order (each certificate should be issued by the next one).',
+      ),
+    );
   }
-  if (chain.identityMatch === false) out.push(finding('IDENTITY_MISMATCH', 'fail', `The certificate does not carry the expected identity. ${chain.identityDetail ?? ''}`.trim()));
+  if (chain.identityMatch === false)
+    out.push(
+      finding(
+        'IDENTITY_MISMATCH',
+        'fail',
+        `The certificate does not carry the expected identity. ${chain.identityDetail ?? ''}`.trim(),
+      ),
+    );
   return out;
 }
 
@@ -178,9 +294,20 @@ export function evaluateCrypto(input: CryptoInput, profile: CryptoProfile = PCI_
   const protocols = uniqueSorted([...(input.protocolsAccepted ?? []), input.negotiated?.protocol]);
   const ciphers = uniqueSorted([...(input.ciphersAccepted ?? []), input.negotiated?.cipher]);
   const notTestable = uniqueSorted(input.ciphersNotTestable ?? []);
-  const out = [...protocolFindings(protocols, profile), ...cipherFindings(ciphers, profile), ...cbcFindings(input, profile), ...chainFindings(input, profile)];
+  const out = [
+    ...protocolFindings(protocols, profile),
+    ...cipherFindings(ciphers, profile),
+    ...cbcFindings(input, profile),
+    ...chainFindings(input, profile),
+  ];
   if (notTestable.length > 0) {
-    out.push(finding('CIPHER_NOT_TESTABLE', 'info', `This client's TLS library cannot offer ${notTestable.join(', ')}, so whether the endpoint accepts them is unknown (use an independent scanner).`));
+    out.push(
+      finding(
+        'CIPHER_NOT_TESTABLE',
+        'info',
+        `This client's TLS library cannot offer ${notTestable.join(', ')}, so whether the endpoint accepts them is unknown (use an independent scanner).`,
+      ),
+    );
   }
   return sortFindings(out);
 }

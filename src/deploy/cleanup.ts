@@ -22,7 +22,12 @@ function isOurs(o: KubeObject, runId: string | undefined): boolean {
   return labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE && (runId === undefined || labels[RUN_ID_KEY] === runId);
 }
 
-async function listed(api: ClusterApi, kind: WriteKind, runId: string | undefined, signal: AbortSignal | undefined): Promise<readonly KubeObject[]> {
+async function listed(
+  api: ClusterApi,
+  kind: WriteKind,
+  runId: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<readonly KubeObject[]> {
   const r = await api.list(kind, { labelSelector: managedSelector(runId), ...(signal ? { signal } : {}) });
   // Never trust the server-side filter alone with a delete: re-check the labels here.
   return r.kind === 'items' ? r.items.filter((o) => isOurs(o, runId)) : [];
@@ -39,16 +44,28 @@ export async function cleanupLabelled(api: ClusterApi, o: CleanupOptions = {}): 
   for (const ns of namespaces ?? []) {
     const name = ns.metadata?.name ?? '';
     // A namespace already terminating answers 409 to a second delete; it is on its way out.
-    if (ns.metadata?.deletionTimestamp !== undefined) stack.push(`namespace ${name} (already terminating)`, async () => undefined);
-    else stack.push(`namespace ${name}`, async (signal) => void (await api.delete('namespaces', undefined, name, signal)));
+    if (ns.metadata?.deletionTimestamp !== undefined)
+      stack.push(`namespace ${name} (already terminating)`, async () => undefined);
+    else
+      stack.push(`namespace ${name}`, async (signal) => void (await api.delete('namespaces', undefined, name, signal)));
   }
-  for (const [kind, objects] of [['services', services], ['configmaps', configmaps], ['pods', pods]] as const) {
+  for (const [kind, objects] of [
+    ['services', services],
+    ['configmaps', configmaps],
+    ['pods', pods],
+  ] as const) {
     for (const obj of objects ?? []) {
       const ns = obj.metadata?.namespace ?? '';
       const name = obj.metadata?.name ?? '';
       if (own.has(ns) || obj.metadata?.deletionTimestamp !== undefined) continue;
-      stack.push(`${kind.replace(/s$/, '')} ${ns}/${name}`, async (signal) => void (await api.delete(kind, ns, name, signal)));
+      stack.push(
+        `${kind.replace(/s$/, '')} ${ns}/${name}`,
+        async (signal) => void (await api.delete(kind, ns, name, signal)),
+      );
     }
   }
-  return stack.runAll({ ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) });
+  return stack.runAll({
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.onStep ? { onStep: o.onStep } : {}),
+  });
 }

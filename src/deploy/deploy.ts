@@ -11,7 +11,13 @@ import type { FinalizerStack } from './finalizers.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import { describePermission, PERMISSIONS, type PermissionId } from '../cluster/permissions.js';
 import {
-  agentConfigMap, batchConfigMap, echoPodManifest, echoServiceManifest, namespaceManifest, probePodManifest, ECHO_NAME,
+  agentConfigMap,
+  batchConfigMap,
+  echoPodManifest,
+  echoServiceManifest,
+  namespaceManifest,
+  probePodManifest,
+  ECHO_NAME,
   type ControllerOwner,
 } from '../plan/pods.js';
 import type { PlannedPod, RunPlan } from '../plan/plan.js';
@@ -35,38 +41,67 @@ export interface DeployContext {
   readonly agentReady?: Map<string, MeshprobeError | undefined>;
 }
 
-const WRITE_NEEDS: readonly PermissionId[] = ['create-configmaps', 'delete-configmaps', 'create-pods', 'delete-pods', 'get-pods', 'get-pods/log'];
+const WRITE_NEEDS: readonly PermissionId[] = [
+  'create-configmaps',
+  'delete-configmaps',
+  'create-pods',
+  'delete-pods',
+  'get-pods',
+  'get-pods/log',
+];
 
 /** Check every permission the deploy needs; E_FORBIDDEN listing all that are missing. */
-export async function preflight(api: ClusterApi, probeNamespace: string, podNamespaces: readonly string[], signal: AbortSignal): Promise<void> {
+export async function preflight(
+  api: ClusterApi,
+  probeNamespace: string,
+  podNamespaces: readonly string[],
+  signal: AbortSignal,
+): Promise<void> {
   const checks = [
     { permission: 'create-namespaces' as const },
     { permission: 'delete-namespaces' as const },
     { permission: 'create-services' as const, namespace: probeNamespace },
-    ...[...new Set([probeNamespace, ...podNamespaces])].flatMap((namespace) => WRITE_NEEDS.map((permission) => ({ permission, namespace }))),
+    ...[...new Set([probeNamespace, ...podNamespaces])].flatMap((namespace) =>
+      WRITE_NEEDS.map((permission) => ({ permission, namespace })),
+    ),
   ];
   const results = await api.checkAccess(checks, signal);
   const denied = results.filter((r) => !r.allowed);
   if (denied.length === 0) return;
-  const list = denied.map((d) => `${describePermission(PERMISSIONS[d.permission])}${d.namespace ? ` in ${d.namespace}` : ''}`);
+  const list = denied.map(
+    (d) => `${describePermission(PERMISSIONS[d.permission])}${d.namespace ? ` in ${d.namespace}` : ''}`,
+  );
   throw new MeshprobeError('E_FORBIDDEN', `missing permissions, nothing was created: ${list.join('; ')}`, {
     hint: 'Run `meshprobe rbac` to print the least-privilege ClusterRole meshprobe needs and have it bound to you (or use --no-foreign-pods).',
   });
 }
 
 /** Push the delete, then create; a rejection by admission becomes E_DEPLOY with the API's message. */
-async function createWithFinalizer(ctx: DeployContext, kind: WriteKind, body: KubeObject, finalize: boolean): Promise<KubeObject> {
+async function createWithFinalizer(
+  ctx: DeployContext,
+  kind: WriteKind,
+  body: KubeObject,
+  finalize: boolean,
+): Promise<KubeObject> {
   const ns = body.metadata?.namespace;
   const name = body.metadata?.name ?? '';
-  if (finalize) ctx.finalizers.push(`${kind.replace(/s$/, '')} ${ns ? `${ns}/` : ''}${name}`, async (signal) => void (await ctx.api.delete(kind, ns, name, signal)));
+  if (finalize)
+    ctx.finalizers.push(
+      `${kind.replace(/s$/, '')} ${ns ? `${ns}/` : ''}${name}`,
+      async (signal) => void (await ctx.api.delete(kind, ns, name, signal)),
+    );
   try {
     return await ctx.api.create(kind, ns, body, ctx.signal);
   } catch (err) {
     if (isMeshprobeError(err) && (err.code === 'E_FORBIDDEN' || err.code === 'E_API')) {
-      throw new MeshprobeError('E_DEPLOY', `the API server rejected ${kind.replace(/s$/, '')} ${ns ? `${ns}/` : ''}${name}: ${err.message}`, {
-        hint: 'An admission policy (Pod Security, a webhook, a quota) refused it; the message above is the API server\'s.',
-        cause: err,
-      });
+      throw new MeshprobeError(
+        'E_DEPLOY',
+        `the API server rejected ${kind.replace(/s$/, '')} ${ns ? `${ns}/` : ''}${name}: ${err.message}`,
+        {
+          hint: "An admission policy (Pod Security, a webhook, a quota) refused it; the message above is the API server's.",
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -88,14 +123,19 @@ export async function deployBase(ctx: DeployContext): Promise<string> {
 }
 
 /** What happened to one planned pod. */
-export type PodDeployment = { readonly kind: 'created'; readonly pod: PlannedPod } | { readonly kind: 'failed'; readonly pod: PlannedPod; readonly error: MeshprobeError };
+export type PodDeployment =
+  | { readonly kind: 'created'; readonly pod: PlannedPod }
+  | { readonly kind: 'failed'; readonly pod: PlannedPod; readonly error: MeshprobeError };
 
 /**
  * Agent ConfigMaps in foreign namespaces, then per pod its batch ConfigMap and the pod.
  * A failure in the probe namespace aborts; in another namespace only that pod is lost
  * (its attempts stay without observation → inconclusive) and the run continues.
  */
-export async function deployPods(ctx: DeployContext, plan: Pick<RunPlan, 'pods' | 'probeNamespace'>): Promise<readonly PodDeployment[]> {
+export async function deployPods(
+  ctx: DeployContext,
+  plan: Pick<RunPlan, 'pods' | 'probeNamespace'>,
+): Promise<readonly PodDeployment[]> {
   const out: PodDeployment[] = [];
   const agentReady = ctx.agentReady ?? new Map<string, MeshprobeError | undefined>();
   agentReady.set(plan.probeNamespace, undefined);
@@ -103,7 +143,12 @@ export async function deployPods(ctx: DeployContext, plan: Pick<RunPlan, 'pods' 
     const foreign = pod.namespace !== plan.probeNamespace;
     try {
       if (!agentReady.has(pod.namespace)) {
-        const made = await createWithFinalizer(ctx, 'configmaps', agentConfigMap(ctx.runId, pod.namespace, ctx.files), true).then(
+        const made = await createWithFinalizer(
+          ctx,
+          'configmaps',
+          agentConfigMap(ctx.runId, pod.namespace, ctx.files),
+          true,
+        ).then(
           () => undefined,
           (err: unknown) => (isMeshprobeError(err) ? err : new MeshprobeError('E_DEPLOY', String(err))),
         );
@@ -111,13 +156,31 @@ export async function deployPods(ctx: DeployContext, plan: Pick<RunPlan, 'pods' 
       }
       const agentError = agentReady.get(pod.namespace);
       if (agentError) throw agentError;
-      const batch = await createWithFinalizer(ctx, 'configmaps', batchConfigMap(ctx.runId, pod.namespace, pod.name, pod.batch), foreign);
-      const deadline = Math.min(ctx.runDeadlineSeconds, Math.ceil(pod.batch.deadlineMs / 1000) + ctx.podReadyTimeoutSeconds + 30);
+      const batch = await createWithFinalizer(
+        ctx,
+        'configmaps',
+        batchConfigMap(ctx.runId, pod.namespace, pod.name, pod.batch),
+        foreign,
+      );
+      const deadline = Math.min(
+        ctx.runDeadlineSeconds,
+        Math.ceil(pod.batch.deadlineMs / 1000) + ctx.podReadyTimeoutSeconds + 30,
+      );
       const identity = pod.identity ? { workload: pod.identity, owner: controllerOwner(batch, pod) } : undefined;
-      await createWithFinalizer(ctx, 'pods', probePodManifest({
-        runId: ctx.runId, name: pod.name, namespace: pod.namespace, vantage: pod.vantage, image: ctx.image, activeDeadlineSeconds: deadline,
-        ...(identity ? { identity } : {}),
-      }), foreign);
+      await createWithFinalizer(
+        ctx,
+        'pods',
+        probePodManifest({
+          runId: ctx.runId,
+          name: pod.name,
+          namespace: pod.namespace,
+          vantage: pod.vantage,
+          image: ctx.image,
+          activeDeadlineSeconds: deadline,
+          ...(identity ? { identity } : {}),
+        }),
+        foreign,
+      );
       out.push({ kind: 'created', pod });
     } catch (err) {
       if (!foreign || !isMeshprobeError(err) || err.code !== 'E_DEPLOY') throw err;
@@ -140,4 +203,3 @@ function controllerOwner(batch: KubeObject, pod: PlannedPod): ControllerOwner {
   }
   return { apiVersion: 'v1', kind: 'ConfigMap', name: batch.metadata?.name ?? `${pod.name}-batch`, uid };
 }
-

@@ -15,16 +15,18 @@ import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type Clu
 export function declaredPortsOf(pod: KubeObject, services: readonly KubeObject[]): number[] {
   const out = new Set<number>();
   const named = new Map<string, number>();
-  for (const c of arrayField(pod.spec, 'containers')) for (const p of arrayField(c, 'ports')) {
-    const port = field(p, 'containerPort');
-    const name = stringField(p, 'name');
-    if (typeof port !== 'number') continue;
-    out.add(port);
-    if (name !== undefined && !named.has(name)) named.set(name, port);
-  }
+  for (const c of arrayField(pod.spec, 'containers'))
+    for (const p of arrayField(c, 'ports')) {
+      const port = field(p, 'containerPort');
+      const name = stringField(p, 'name');
+      if (typeof port !== 'number') continue;
+      out.add(port);
+      if (name !== undefined && !named.has(name)) named.set(name, port);
+    }
   for (const svc of services) {
     const selector = field(svc.spec, 'selector');
-    if (namespaceOf(svc) !== namespaceOf(pod) || selector === undefined || !matchesLabelMap(selector, labelsOf(pod))) continue;
+    if (namespaceOf(svc) !== namespaceOf(pod) || selector === undefined || !matchesLabelMap(selector, labelsOf(pod)))
+      continue;
     for (const sp of arrayField(svc.spec, 'ports')) {
       const tp = field(sp, 'targetPort') ?? field(sp, 'port');
       const port = typeof tp === 'number' ? tp : typeof tp === 'string' ? named.get(tp) : undefined;
@@ -37,7 +39,11 @@ export function declaredPortsOf(pod: KubeObject, services: readonly KubeObject[]
 }
 
 /** Declared ports of every CDE pod target, by Pod target key (what the sweep's findings are compared with). */
-export function declaredPorts(pods: readonly KubeObject[], snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): Record<string, number[]> {
+export function declaredPorts(
+  pods: readonly KubeObject[],
+  snapshot: ClusterSnapshot,
+  facts: ReadonlyMap<string, NamespaceFacts>,
+): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const p of pods) {
     if (facts.get(namespaceOf(p))?.inScope !== true) continue;

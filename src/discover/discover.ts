@@ -10,7 +10,11 @@ async function items(api: ClusterApi, kind: ListKind, signal: AbortSignal | unde
   return r.kind === 'items' ? r.items : [];
 }
 
-async function optional(api: ClusterApi, kind: ListKind, signal: AbortSignal | undefined): Promise<readonly KubeObject[] | undefined> {
+async function optional(
+  api: ClusterApi,
+  kind: ListKind,
+  signal: AbortSignal | undefined,
+): Promise<readonly KubeObject[] | undefined> {
   const r = await api.list(kind, signal === undefined ? {} : { signal });
   return r.kind === 'items' ? r.items : undefined;
 }
@@ -28,9 +32,20 @@ export async function discover(api: ClusterApi, signal?: AbortSignal): Promise<C
     items(api, 'networkpolicies', signal),
   ]);
   const [pa, iap, sc, dr, srv, saz, lap, mtls, na, cnp] = await Promise.all(
-    (['peerauthentications', 'authorizationpolicies.istio', 'sidecars', 'destinationrules', 'servers', 'serverauthorizations',
-      'authorizationpolicies.linkerd', 'meshtlsauthentications', 'networkauthentications', 'ciliumnetworkpolicies'] as const)
-      .map((k) => optional(api, k, signal)),
+    (
+      [
+        'peerauthentications',
+        'authorizationpolicies.istio',
+        'sidecars',
+        'destinationrules',
+        'servers',
+        'serverauthorizations',
+        'authorizationpolicies.linkerd',
+        'meshtlsauthentications',
+        'networkauthentications',
+        'ciliumnetworkpolicies',
+      ] as const
+    ).map((k) => optional(api, k, signal)),
   );
   const mesh: MeshObjects = {
     ...(pa ? { peerAuthentications: pa } : {}),
@@ -46,6 +61,12 @@ export async function discover(api: ClusterApi, signal?: AbortSignal): Promise<C
   };
   return {
     cluster: { server: info.server, context: info.context, ...(version ? { version } : {}) },
-    namespaces, pods, services, nodes, endpointSlices, networkPolicies, mesh,
+    namespaces,
+    pods,
+    services,
+    nodes,
+    endpointSlices,
+    networkPolicies,
+    mesh,
   };
 }

@@ -19,9 +19,15 @@ import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField } from '.
  * would let the probe pod match one ReplicaSet/StatefulSet/Job of the workload exactly.
  */
 const CONTROLLER_LABELS: ReadonlySet<string> = new Set([
-  'pod-template-hash', 'controller-revision-hash', 'pod-template-generation',
-  'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index',
-  'job-name', 'controller-uid', 'batch.kubernetes.io/job-name', 'batch.kubernetes.io/controller-uid',
+  'pod-template-hash',
+  'controller-revision-hash',
+  'pod-template-generation',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'job-name',
+  'controller-uid',
+  'batch.kubernetes.io/job-name',
+  'batch.kubernetes.io/controller-uid',
   'batch.kubernetes.io/job-completion-index',
 ]);
 
@@ -73,9 +79,14 @@ function admittingPolicies(policies: readonly KubeObject[], cde: ReadonlySet<str
   const unlabelled: PolicyPeer = { ...peer, podLabels: runLabels('plan', 'probe') };
   return policies
     .filter((p) => cde.has(namespaceOf(p)))
-    .filter((p) => arrayField(p.spec, 'ingress').some((rule) => arrayField(rule, 'from').some(
-      (from) => ingressPeerAdmits(from, namespaceOf(p), peer) && !ingressPeerAdmits(from, namespaceOf(p), unlabelled),
-    )))
+    .filter((p) =>
+      arrayField(p.spec, 'ingress').some((rule) =>
+        arrayField(rule, 'from').some(
+          (from) =>
+            ingressPeerAdmits(from, namespaceOf(p), peer) && !ingressPeerAdmits(from, namespaceOf(p), unlabelled),
+        ),
+      ),
+    )
     .map((p) => `${namespaceOf(p)}/${nameOf(p)}`)
     .sort();
 }
@@ -124,9 +135,12 @@ function withholdForServices(
     const selector = field(svc.spec, 'selector');
     const empty = typeof selector !== 'object' || selector === null || Object.keys(selector).length === 0;
     if (empty || !matchesLabelMap(selector, kept)) continue;
-    const free = Object.keys(selector).filter((k) => !policyKeys.has(k)).sort()[0];
+    const free = Object.keys(selector)
+      .filter((k) => !policyKeys.has(k))
+      .sort()[0];
     if (free === undefined) {
-      const unsafe = `Service ${namespace}/${nameOf(svc)} selects this workload only by labels NetworkPolicies use, ` +
+      const unsafe =
+        `Service ${namespace}/${nameOf(svc)} selects this workload only by labels NetworkPolicies use, ` +
         'so a probe pod carrying them would be listed in its EndpointSlices';
       return { labels: kept, withheld, unsafe };
     }
@@ -164,12 +178,18 @@ export function workloadIdentities(input: IdentityInput): readonly WorkloadIdent
     const nsLabels = namespaceLabels(input.namespaces, namespace);
     const peer: PolicyPeer = { namespace, namespaceLabels: nsLabels, podLabels: labels };
     seen.set(key, {
-      namespace, workload: owner.name, ownerKind: owner.kind,
+      namespace,
+      workload: owner.name,
+      ownerKind: owner.kind,
       serviceAccount: stringField(pod.spec, 'serviceAccountName') ?? 'default',
-      labels, withheld, enrolment: enrolmentOf(pod).enrolment,
+      labels,
+      withheld,
+      enrolment: enrolmentOf(pod).enrolment,
       admittedBy: admittingPolicies(input.networkPolicies, cde, peer),
       ...(unsafe !== undefined ? { unsafe } : {}),
     });
   }
-  return [...seen.values()].sort((a, b) => `${a.namespace}/${a.workload}`.localeCompare(`${b.namespace}/${b.workload}`));
+  return [...seen.values()].sort((a, b) =>
+    `${a.namespace}/${a.workload}`.localeCompare(`${b.namespace}/${b.workload}`),
+  );
 }

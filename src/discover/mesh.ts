@@ -7,7 +7,16 @@
 import type { KubeObject } from '../cluster/ports.js';
 import type { MeshEnrolment, MeshKind, MtlsMode, TargetPort } from '../domain/target.js';
 import { matchesLabelMap, matchesLabelSelector } from './selector.js';
-import { annotationsOf, arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type MeshObjects } from './snapshot.js';
+import {
+  annotationsOf,
+  arrayField,
+  field,
+  labelsOf,
+  nameOf,
+  namespaceOf,
+  stringField,
+  type MeshObjects,
+} from './snapshot.js';
 
 /** Istio's root namespace (mesh-wide PeerAuthentication lives here). */
 const ISTIO_ROOT_NAMESPACE = 'istio-system';
@@ -30,16 +39,20 @@ export interface PodEnrolment {
 }
 
 function containerNames(pod: KubeObject): string[] {
-  return [...arrayField(pod.spec, 'containers'), ...arrayField(pod.spec, 'initContainers')].map((c) => String(field(c, 'name') ?? ''));
+  return [...arrayField(pod.spec, 'containers'), ...arrayField(pod.spec, 'initContainers')].map((c) =>
+    String(field(c, 'name') ?? ''),
+  );
 }
 
 /** Enrolment from what is really on the pod (proxy container / CNI annotation), not from intent labels. */
 export function enrolmentOf(pod: KubeObject): PodEnrolment {
   const names = containerNames(pod);
   const ann = annotationsOf(pod);
-  if (names.includes('istio-proxy') || ann['sidecar.istio.io/status'] !== undefined) return { mesh: 'istio', enrolment: 'sidecar' };
+  if (names.includes('istio-proxy') || ann['sidecar.istio.io/status'] !== undefined)
+    return { mesh: 'istio', enrolment: 'sidecar' };
   if (ann['ambient.istio.io/redirection'] === 'enabled') return { mesh: 'istio', enrolment: 'ambient' };
-  if (names.includes('linkerd-proxy') || ann['linkerd.io/proxy-version'] !== undefined) return { mesh: 'linkerd', enrolment: 'sidecar' };
+  if (names.includes('linkerd-proxy') || ann['linkerd.io/proxy-version'] !== undefined)
+    return { mesh: 'linkerd', enrolment: 'sidecar' };
   return { mesh: 'none', enrolment: 'none' };
 }
 
@@ -79,11 +92,26 @@ export function istioMtlsMode(input: IstioMtlsInput): MtlsMode {
   const pas = input.peerAuthentications;
   const hasSelector = (pa: KubeObject): boolean => field(pa.spec, 'selector') !== undefined;
   const mesh = oldest(pas.filter((pa) => namespaceOf(pa) === root && !hasSelector(pa)));
-  const ns = input.namespace === root ? undefined : oldest(pas.filter((pa) => namespaceOf(pa) === input.namespace && !hasSelector(pa)));
-  const workload = input.namespace === root ? undefined : oldest(
-    pas.filter((pa) => namespaceOf(pa) === input.namespace && hasSelector(pa) && matchesLabelMap(field(pa.spec, 'selector', 'matchLabels'), input.podLabels)),
-  );
-  const levels: unknown[] = [field(mesh?.spec, 'mtls', 'mode'), field(ns?.spec, 'mtls', 'mode'), field(workload?.spec, 'mtls', 'mode')];
+  const ns =
+    input.namespace === root
+      ? undefined
+      : oldest(pas.filter((pa) => namespaceOf(pa) === input.namespace && !hasSelector(pa)));
+  const workload =
+    input.namespace === root
+      ? undefined
+      : oldest(
+          pas.filter(
+            (pa) =>
+              namespaceOf(pa) === input.namespace &&
+              hasSelector(pa) &&
+              matchesLabelMap(field(pa.spec, 'selector', 'matchLabels'), input.podLabels),
+          ),
+        );
+  const levels: unknown[] = [
+    field(mesh?.spec, 'mtls', 'mode'),
+    field(ns?.spec, 'mtls', 'mode'),
+    field(workload?.spec, 'mtls', 'mode'),
+  ];
   if (workload) levels.push(field(workload.spec, 'portLevelMtls', String(input.port), 'mode'));
   let mode: IstioMode = 'PERMISSIVE';
   for (const level of levels) {
@@ -123,12 +151,14 @@ interface LinkerdMtlsInput {
 function linkerdServerFor(input: LinkerdMtlsInput): KubeObject | undefined {
   const podNs = namespaceOf(input.pod);
   const labels = labelsOf(input.pod);
-  return oldest((input.mesh.servers ?? []).filter((s) => {
-    if (namespaceOf(s) !== podNs) return false;
-    if (!matchesLabelSelector(field(s.spec, 'podSelector'), labels, false)) return false;
-    const p = field(s.spec, 'port');
-    return p === input.port.port || (typeof p === 'string' && p === input.port.name);
-  }));
+  return oldest(
+    (input.mesh.servers ?? []).filter((s) => {
+      if (namespaceOf(s) !== podNs) return false;
+      if (!matchesLabelSelector(field(s.spec, 'podSelector'), labels, false)) return false;
+      const p = field(s.spec, 'port');
+      return p === input.port.port || (typeof p === 'string' && p === input.port.name);
+    }),
+  );
 }
 
 /** True when some authorization lets unauthenticated clients reach this Server. */
@@ -136,13 +166,17 @@ function allowsUnauthenticated(server: KubeObject, mesh: MeshObjects): boolean {
   const ns = namespaceOf(server);
   const name = nameOf(server);
   const viaServerAuthz = (mesh.serverAuthorizations ?? []).some(
-    (sa) => namespaceOf(sa) === ns && field(sa.spec, 'client', 'unauthenticated') === true &&
-      (field(sa.spec, 'server', 'name') === name || matchesLabelSelector(field(sa.spec, 'server', 'selector'), labelsOf(server), false)),
+    (sa) =>
+      namespaceOf(sa) === ns &&
+      field(sa.spec, 'client', 'unauthenticated') === true &&
+      (field(sa.spec, 'server', 'name') === name ||
+        matchesLabelSelector(field(sa.spec, 'server', 'selector'), labelsOf(server), false)),
   );
   const viaPolicy = (mesh.linkerdAuthorizationPolicies ?? []).some((ap) => {
     if (namespaceOf(ap) !== ns) return false;
     const kind = stringField(ap.spec, 'targetRef', 'kind');
-    const targetsServer = (kind === 'Server' && stringField(ap.spec, 'targetRef', 'name') === name) || kind === 'Namespace';
+    const targetsServer =
+      (kind === 'Server' && stringField(ap.spec, 'targetRef', 'name') === name) || kind === 'Namespace';
     const refs = arrayField(ap.spec, 'requiredAuthenticationRefs');
     return targetsServer && refs.length > 0 && refs.every((r) => field(r, 'kind') === 'NetworkAuthentication');
   });
@@ -168,18 +202,26 @@ function linkerdMtlsMode(input: LinkerdMtlsInput): MtlsMode {
 }
 
 function portList(text: string | undefined): ReadonlySet<number> {
-  return new Set((text ?? '').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0));
+  return new Set(
+    (text ?? '')
+      .split(',')
+      .map((s) => Number(s.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0),
+  );
 }
 
 /** Why a workload port bypasses the proxy (excluded from capture), if it does. */
 function captureExclusion(pod: KubeObject, enrolment: PodEnrolment, port: number): string | undefined {
   const ann = annotationsOf(pod);
   if (enrolment.mesh === 'istio' && enrolment.enrolment === 'sidecar') {
-    if (portList(ann['traffic.sidecar.istio.io/excludeInboundPorts']).has(port)) return 'excluded from sidecar capture by traffic.sidecar.istio.io/excludeInboundPorts';
+    if (portList(ann['traffic.sidecar.istio.io/excludeInboundPorts']).has(port))
+      return 'excluded from sidecar capture by traffic.sidecar.istio.io/excludeInboundPorts';
     const include = ann['traffic.sidecar.istio.io/includeInboundPorts'];
-    if (include !== undefined && include.trim() !== '*' && !portList(include).has(port)) return 'not in traffic.sidecar.istio.io/includeInboundPorts, so not captured by the sidecar';
+    if (include !== undefined && include.trim() !== '*' && !portList(include).has(port))
+      return 'not in traffic.sidecar.istio.io/includeInboundPorts, so not captured by the sidecar';
   }
-  if (enrolment.mesh === 'linkerd' && portList(ann['config.linkerd.io/skip-inbound-ports']).has(port)) return 'skipped by config.linkerd.io/skip-inbound-ports, so not handled by the proxy';
+  if (enrolment.mesh === 'linkerd' && portList(ann['config.linkerd.io/skip-inbound-ports']).has(port))
+    return 'skipped by config.linkerd.io/skip-inbound-ports, so not handled by the proxy';
   return undefined;
 }
 
@@ -187,41 +229,87 @@ function captureExclusion(pod: KubeObject, enrolment: PodEnrolment, port: number
 function meshOwnPorts(enrolment: PodEnrolment, linkerdMode: MtlsMode): readonly TargetPort[] {
   if (enrolment.mesh === 'istio' && enrolment.enrolment === 'sidecar') {
     return [
-      { port: 15020, name: 'istio-merged-metrics', protocol: 'TCP', mtls: 'disable', meshBypass: 'Istio sidecar status/merged-metrics port (plaintext by design)' },
-      { port: 15021, name: 'istio-health', protocol: 'TCP', mtls: 'disable', meshBypass: 'Istio sidecar health port (plaintext by design)' },
-      { port: 15090, name: 'istio-envoy-prom', protocol: 'TCP', mtls: 'disable', meshBypass: 'Istio Envoy Prometheus port (plaintext by design)' },
+      {
+        port: 15020,
+        name: 'istio-merged-metrics',
+        protocol: 'TCP',
+        mtls: 'disable',
+        meshBypass: 'Istio sidecar status/merged-metrics port (plaintext by design)',
+      },
+      {
+        port: 15021,
+        name: 'istio-health',
+        protocol: 'TCP',
+        mtls: 'disable',
+        meshBypass: 'Istio sidecar health port (plaintext by design)',
+      },
+      {
+        port: 15090,
+        name: 'istio-envoy-prom',
+        protocol: 'TCP',
+        mtls: 'disable',
+        meshBypass: 'Istio Envoy Prometheus port (plaintext by design)',
+      },
     ];
   }
   if (enrolment.mesh === 'istio' && enrolment.enrolment === 'ambient') {
     return [{ port: 15008, name: 'hbone', protocol: 'TCP', mtls: 'strict' }];
   }
   if (enrolment.mesh === 'linkerd') {
-    return [{ port: 4191, name: 'linkerd-admin', protocol: 'TCP', mtls: linkerdMode, meshBypass: 'Linkerd proxy admin port (/metrics, /env.json)' }];
+    return [
+      {
+        port: 4191,
+        name: 'linkerd-admin',
+        protocol: 'TCP',
+        mtls: linkerdMode,
+        meshBypass: 'Linkerd proxy admin port (/metrics, /env.json)',
+      },
+    ];
   }
   return [];
 }
 
 /** Every port of a pod with its effective mTLS mode and bypass facts, workload ports first. */
-export function meshPortsOf(pod: KubeObject, namespace: KubeObject | undefined, ports: readonly WorkloadPort[], mesh: MeshObjects): readonly TargetPort[] {
+export function meshPortsOf(
+  pod: KubeObject,
+  namespace: KubeObject | undefined,
+  ports: readonly WorkloadPort[],
+  mesh: MeshObjects,
+): readonly TargetPort[] {
   const enrolment = enrolmentOf(pod);
   const out: TargetPort[] = ports.map((p) => withMtls(p, pod, namespace, enrolment, mesh));
-  const defaultLinkerd = enrolment.mesh === 'linkerd'
-    ? linkerdMtlsMode({ pod, namespace, port: { port: 4191, protocol: 'TCP' }, mesh })
-    : 'not-meshed';
+  const defaultLinkerd =
+    enrolment.mesh === 'linkerd'
+      ? linkerdMtlsMode({ pod, namespace, port: { port: 4191, protocol: 'TCP' }, mesh })
+      : 'not-meshed';
   for (const own of meshOwnPorts(enrolment, defaultLinkerd)) if (!out.some((p) => p.port === own.port)) out.push(own);
   return out;
 }
 
-function withMtls(p: WorkloadPort, pod: KubeObject, namespace: KubeObject | undefined, enrolment: PodEnrolment, mesh: MeshObjects): TargetPort {
-  const base = { port: p.port, protocol: p.protocol, ...(p.name ? { name: p.name } : {}), ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) };
+function withMtls(
+  p: WorkloadPort,
+  pod: KubeObject,
+  namespace: KubeObject | undefined,
+  enrolment: PodEnrolment,
+  mesh: MeshObjects,
+): TargetPort {
+  const base = {
+    port: p.port,
+    protocol: p.protocol,
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+  };
   if (enrolment.enrolment === 'none') return { ...base, mtls: 'not-meshed' };
   const excluded = captureExclusion(pod, enrolment, p.port);
   if (excluded) return { ...base, mtls: 'disable', meshBypass: excluded };
   if (enrolment.mesh === 'istio') {
     if (mesh.peerAuthentications === undefined) return { ...base, mtls: 'permissive' };
     const mtls = istioMtlsMode({
-      namespace: namespaceOf(pod), podLabels: labelsOf(pod), port: p.port,
-      peerAuthentications: mesh.peerAuthentications, ambient: enrolment.enrolment === 'ambient',
+      namespace: namespaceOf(pod),
+      podLabels: labelsOf(pod),
+      port: p.port,
+      peerAuthentications: mesh.peerAuthentications,
+      ambient: enrolment.enrolment === 'ambient',
     });
     return { ...base, mtls };
   }

@@ -36,7 +36,8 @@ export interface NamespaceFacts {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-const SYSTEM = /^(kube-system|kube-public|kube-node-lease|kube-flannel|calico-system|calico-apiserver|tigera-operator|cilium|cilium-.*|local-path-storage)$/;
+const SYSTEM =
+  /^(kube-system|kube-public|kube-node-lease|kube-flannel|calico-system|calico-apiserver|tigera-operator|cilium|cilium-.*|local-path-storage)$/;
 const MESH = /^(istio-system|istio-.*|linkerd|linkerd-.*)$/;
 
 /** Role of one namespace. CDE wins over tenant; system/mesh win over both (they are handled deliberately). */
@@ -46,7 +47,8 @@ function roleOf(ns: KubeObject, scope: ScopeOptions): NamespaceRole {
   if (labels[MANAGED_BY_KEY] === MANAGED_BY_VALUE) return 'probe';
   if (SYSTEM.test(name)) return 'system';
   if (MESH.test(name)) return 'mesh';
-  if (scope.cdeNamespaces.includes(name) || (scope.scope !== undefined && matchesSelectorText(scope.scope, labels))) return 'cde';
+  if (scope.cdeNamespaces.includes(name) || (scope.scope !== undefined && matchesSelectorText(scope.scope, labels)))
+    return 'cde';
   if (scope.tenants.includes(name)) return 'tenant';
   return scope.cdeAll === true ? 'cde' : 'out-of-scope';
 }
@@ -57,7 +59,10 @@ export function namespaceFacts(namespaces: readonly KubeObject[], scope: ScopeOp
     .map((ns) => {
       const name = nameOf(ns);
       const role = roleOf(ns, scope);
-      const included = role !== 'probe' && !scope.excludeNamespaces.includes(name) && (scope.namespaces.length === 0 || scope.namespaces.includes(name));
+      const included =
+        role !== 'probe' &&
+        !scope.excludeNamespaces.includes(name) &&
+        (scope.namespaces.length === 0 || scope.namespaces.includes(name));
       // Under --cde-all a tenant is CDE too, but keeps its role: tenants are separate environments (A1).
       const inScope = role === 'cde' || (role === 'tenant' && scope.cdeAll === true);
       return { name, role, inScope, included, labels: labelsOf(ns) };

@@ -21,7 +21,11 @@ function types(policy: KubeObject): readonly string[] {
 }
 
 function selects(policy: KubeObject, pod: PolicyPeer, type: 'Ingress' | 'Egress'): boolean {
-  return namespaceOf(policy) === pod.namespace && types(policy).includes(type) && matchesLabelSelector(field(policy.spec, 'podSelector'), pod.podLabels);
+  return (
+    namespaceOf(policy) === pod.namespace &&
+    types(policy).includes(type) &&
+    matchesLabelSelector(field(policy.spec, 'podSelector'), pod.podLabels)
+  );
 }
 
 /** A rule peer (podSelector / namespaceSelector; ipBlock never counts as a pod match). */
@@ -29,7 +33,10 @@ function peerMatches(peer: unknown, policyNamespace: string, other: PolicyPeer):
   const podSel = field(peer, 'podSelector');
   const nsSel = field(peer, 'namespaceSelector');
   if (podSel === undefined && nsSel === undefined) return false;
-  const nsOk = nsSel === undefined ? other.namespace === policyNamespace : matchesLabelSelector(nsSel, { ...other.namespaceLabels, 'kubernetes.io/metadata.name': other.namespace });
+  const nsOk =
+    nsSel === undefined
+      ? other.namespace === policyNamespace
+      : matchesLabelSelector(nsSel, { ...other.namespaceLabels, 'kubernetes.io/metadata.name': other.namespace });
   return nsOk && (podSel === undefined || matchesLabelSelector(podSel, other.podLabels));
 }
 
@@ -52,7 +59,14 @@ function portMatches(rule: unknown, port: number, portName: string | undefined):
   });
 }
 
-function ruleAllows(rule: unknown, key: 'from' | 'to', policyNs: string, other: PolicyPeer, port: number, portName: string | undefined): boolean {
+function ruleAllows(
+  rule: unknown,
+  key: 'from' | 'to',
+  policyNs: string,
+  other: PolicyPeer,
+  port: number,
+  portName: string | undefined,
+): boolean {
   const peers = arrayField(rule, key);
   const peerOk = field(rule, key) === undefined || peers.some((p) => peerMatches(p, policyNs, other));
   return peerOk && portMatches(rule, port, portName);
@@ -67,11 +81,17 @@ export function policyAllows(
   portName?: string,
 ): boolean {
   const ingress = policies.filter((p) => selects(p, dest, 'Ingress'));
-  const ingressOk = ingress.length === 0 ||
-    ingress.some((p) => arrayField(p.spec, 'ingress').some((r) => ruleAllows(r, 'from', namespaceOf(p), source, port, portName)));
+  const ingressOk =
+    ingress.length === 0 ||
+    ingress.some((p) =>
+      arrayField(p.spec, 'ingress').some((r) => ruleAllows(r, 'from', namespaceOf(p), source, port, portName)),
+    );
   const egress = policies.filter((p) => selects(p, source, 'Egress'));
-  const egressOk = egress.length === 0 ||
-    egress.some((p) => arrayField(p.spec, 'egress').some((r) => ruleAllows(r, 'to', namespaceOf(p), dest, port, portName)));
+  const egressOk =
+    egress.length === 0 ||
+    egress.some((p) =>
+      arrayField(p.spec, 'egress').some((r) => ruleAllows(r, 'to', namespaceOf(p), dest, port, portName)),
+    );
   return ingressOk && egressOk;
 }
 

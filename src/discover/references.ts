@@ -49,22 +49,38 @@ function dnsCandidates(snapshot: ClusterSnapshot): ReferenceCandidate[] {
     if (labelsOf(svc)[DNS_LABEL] !== DNS_VALUE || ip === undefined || ip === 'None' || selector === undefined) {
       return [];
     }
-    const sp = arrayField(svc.spec, 'ports').find((p) => field(p, 'port') === 53 && (field(p, 'protocol') ?? 'TCP') === 'TCP');
-    const pod = snapshot.pods.find((p) =>
-      namespaceOf(p) === namespaceOf(svc) && stringField(p.status, 'phase') === 'Running' && matchesLabelMap(selector, labelsOf(p)));
+    const sp = arrayField(svc.spec, 'ports').find(
+      (p) => field(p, 'port') === 53 && (field(p, 'protocol') ?? 'TCP') === 'TCP',
+    );
+    const pod = snapshot.pods.find(
+      (p) =>
+        namespaceOf(p) === namespaceOf(svc) &&
+        stringField(p.status, 'phase') === 'Running' &&
+        matchesLabelMap(selector, labelsOf(p)),
+    );
     if (sp === undefined || pod === undefined) return [];
     const tp = field(sp, 'targetPort');
     const name = stringField(sp, 'name');
     const target: Target = {
-      ref: { kind: 'Service', namespace: namespaceOf(svc), name: nameOf(svc) }, address: ip,
+      ref: { kind: 'Service', namespace: namespaceOf(svc), name: nameOf(svc) },
+      address: ip,
       ports: [{ port: 53, protocol: 'TCP', mtls: 'not-meshed', ...(name ? { name } : {}) }],
-      mesh: 'none', enrolment: 'none', inScope: false, workload: nameOf(svc), labels: labelsOf(svc),
+      mesh: 'none',
+      enrolment: 'none',
+      inScope: false,
+      workload: nameOf(svc),
+      labels: labelsOf(svc),
     };
-    return [{
-      via: 'cluster-dns' as const, target, port: target.ports[0] as TargetPort,
-      dest: { namespace: namespaceOf(pod), podLabels: labelsOf(pod) },
-      podPort: typeof tp === 'number' ? tp : 53, ...(typeof tp === 'string' ? { podPortName: tp } : {}),
-    }];
+    return [
+      {
+        via: 'cluster-dns' as const,
+        target,
+        port: target.ports[0] as TargetPort,
+        dest: { namespace: namespaceOf(pod), podLabels: labelsOf(pod) },
+        podPort: typeof tp === 'number' ? tp : 53,
+        ...(typeof tp === 'string' ? { podPortName: tp } : {}),
+      },
+    ];
   });
 }
 
@@ -74,11 +90,16 @@ function workloadCandidates(targets: readonly Target[], backingOf: BackingOf): R
     return t.ports.flatMap((port) => {
       const behind = port.protocol === 'TCP' ? backingOf(t, port.port) : undefined;
       if (behind === undefined) return [];
-      return [{
-        via: 'workload' as const, target: t, port,
-        dest: { namespace: t.ref.namespace, podLabels: labelsOf(behind.pod) },
-        podPort: behind.port, ...(behind.name !== undefined ? { podPortName: behind.name } : {}),
-      }];
+      return [
+        {
+          via: 'workload' as const,
+          target: t,
+          port,
+          dest: { namespace: t.ref.namespace, podLabels: labelsOf(behind.pod) },
+          podPort: behind.port,
+          ...(behind.name !== undefined ? { podPortName: behind.name } : {}),
+        },
+      ];
     });
   });
 }
@@ -92,7 +113,8 @@ export function referenceFacts(
   const namespaceLabels: Record<string, Readonly<Record<string, string>>> = {};
   for (const n of snapshot.namespaces) namespaceLabels[nameOf(n)] = labelsOf(n);
   const rank = (c: ReferenceCandidate): number => (c.via === 'cluster-dns' ? 0 : c.target.inScope ? 2 : 1);
-  const candidates = [...dnsCandidates(snapshot), ...workloadCandidates(targets, backingOf)]
-    .sort((a, b) => rank(a) - rank(b));
+  const candidates = [...dnsCandidates(snapshot), ...workloadCandidates(targets, backingOf)].sort(
+    (a, b) => rank(a) - rank(b),
+  );
   return { policies: snapshot.networkPolicies, namespaceLabels, candidates };
 }

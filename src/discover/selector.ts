@@ -20,7 +20,14 @@ export function parseSelector(text: string): readonly Requirement[] | undefined 
     const equality = set ? null : /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(part);
     const exists = set || equality ? null : /^(!?)([\w./-]+)$/.exec(part);
     if (set) {
-      out.push({ op: set[2] as 'in' | 'notin', key: set[1] ?? '', values: (set[3] ?? '').split(',').map((v) => v.trim()).filter(Boolean) });
+      out.push({
+        op: set[2] as 'in' | 'notin',
+        key: set[1] ?? '',
+        values: (set[3] ?? '')
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      });
     } else if (equality) {
       out.push({ op: equality[2] === '!=' ? 'neq' : 'eq', key: equality[1] ?? '', value: equality[3] ?? '' });
     } else if (exists) {
@@ -65,7 +72,11 @@ export function matchesSelectorText(text: string, labels: Readonly<Record<string
  * True when labels satisfy a LabelSelector object. An empty selector ({}) matches
  * everything; `undefined` matches according to `ifAbsent`.
  */
-export function matchesLabelSelector(selector: unknown, labels: Readonly<Record<string, string>>, ifAbsent = true): boolean {
+export function matchesLabelSelector(
+  selector: unknown,
+  labels: Readonly<Record<string, string>>,
+  ifAbsent = true,
+): boolean {
   if (selector === undefined || selector === null) return ifAbsent;
   const matchLabels = field(selector, 'matchLabels');
   if (typeof matchLabels === 'object' && matchLabels !== null) {
@@ -76,7 +87,15 @@ export function matchesLabelSelector(selector: unknown, labels: Readonly<Record<
     const values = arrayField(e, 'values').map(String);
     const op = String(field(e, 'operator') ?? '');
     const req: Requirement | undefined =
-      op === 'In' ? { op: 'in', key, values } : op === 'NotIn' ? { op: 'notin', key, values } : op === 'Exists' ? { op: 'exists', key } : op === 'DoesNotExist' ? { op: 'notexists', key } : undefined;
+      op === 'In'
+        ? { op: 'in', key, values }
+        : op === 'NotIn'
+          ? { op: 'notin', key, values }
+          : op === 'Exists'
+            ? { op: 'exists', key }
+            : op === 'DoesNotExist'
+              ? { op: 'notexists', key }
+              : undefined;
     if (req === undefined || !holds(req, labels)) return false;
   }
   return true;

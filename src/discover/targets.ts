@@ -112,12 +112,17 @@ function lookup(snapshot: ClusterSnapshot, pods: readonly KubeObject[]): Lookup 
 
 /** The first running pod of the namespace that a Service selector selects. */
 function selectedPod(find: Lookup, namespace: string, selector: unknown): KubeObject | undefined {
-  return selector === undefined ? undefined : find.podsIn(namespace).find((p) => matchesLabelMap(selector, labelsOf(p)));
+  return selector === undefined
+    ? undefined
+    : find.podsIn(namespace).find((p) => matchesLabelMap(selector, labelsOf(p)));
 }
 
 function runningPods(snapshot: ClusterSnapshot, included: ReadonlySet<string>): KubeObject[] {
   return snapshot.pods.filter(
-    (p) => included.has(namespaceOf(p)) && stringField(p.status, 'phase') === 'Running' && stringField(p.status, 'podIP') !== undefined &&
+    (p) =>
+      included.has(namespaceOf(p)) &&
+      stringField(p.status, 'phase') === 'Running' &&
+      stringField(p.status, 'podIP') !== undefined &&
       field(p.spec, 'hostNetwork') !== true,
   );
 }
@@ -139,17 +144,33 @@ interface PodListeners {
 }
 
 /** The pod's ports, plus every port the sweep found open that discovery did not know, marked declared/undeclared. */
-function podPorts(pod: KubeObject, nsObj: KubeObject | undefined, snapshot: ClusterSnapshot, listeners: PodListeners | undefined): readonly TargetPort[] {
+function podPorts(
+  pod: KubeObject,
+  nsObj: KubeObject | undefined,
+  snapshot: ClusterSnapshot,
+  listeners: PodListeners | undefined,
+): readonly TargetPort[] {
   const known = meshPortsOf(pod, nsObj, containerPorts(pod), snapshot.mesh);
   const extra = (listeners?.found ?? []).filter((p) => !known.some((k) => k.port === p));
   if (extra.length === 0 || listeners === undefined) return known;
-  const found = meshPortsOf(pod, nsObj, extra.map((port) => ({ port, protocol: 'TCP' as const })), snapshot.mesh)
+  const found = meshPortsOf(
+    pod,
+    nsObj,
+    extra.map((port) => ({ port, protocol: 'TCP' as const })),
+    snapshot.mesh,
+  )
     .filter((p) => extra.includes(p.port))
     .map((p): TargetPort => ({ ...p, discovered: listeners.declared.has(p.port) ? 'declared' : 'undeclared' }));
   return [...known, ...found].sort((a, b) => a.port - b.port);
 }
 
-function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup, listeners?: PodListeners): Target {
+function podTarget(
+  pod: KubeObject,
+  snapshot: ClusterSnapshot,
+  facts: ReadonlyMap<string, NamespaceFacts>,
+  find: Lookup,
+  listeners?: PodListeners,
+): Target {
   const ns = namespaceOf(pod);
   const nsObj = find.namespace(ns);
   const { mesh, enrolment } = enrolmentOf(pod);
@@ -165,10 +186,16 @@ function podTarget(pod: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMa
   };
 }
 
-function serviceTarget(svc: KubeObject, snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>, find: Lookup): Target | undefined {
+function serviceTarget(
+  svc: KubeObject,
+  snapshot: ClusterSnapshot,
+  facts: ReadonlyMap<string, NamespaceFacts>,
+  find: Lookup,
+): Target | undefined {
   const clusterIP = stringField(svc.spec, 'clusterIP');
   const selector = field(svc.spec, 'selector');
-  if (clusterIP === undefined || clusterIP === 'None' || stringField(svc.spec, 'type') === 'ExternalName') return undefined;
+  if (clusterIP === undefined || clusterIP === 'None' || stringField(svc.spec, 'type') === 'ExternalName')
+    return undefined;
   const ns = namespaceOf(svc);
   const backing = selectedPod(find, ns, selector);
   const nsObj = find.namespace(ns);
@@ -180,10 +207,16 @@ function serviceTarget(svc: KubeObject, snapshot: ClusterSnapshot, facts: Readon
     const podPort = podPorts.find((p) => p.port === tp || (typeof tp === 'string' && p.name === tp));
     const name = stringField(sp, 'name');
     const appProtocol = stringField(sp, 'appProtocol');
-    return [{
-      port, protocol: protocolOf(field(sp, 'protocol')), ...(name ? { name } : {}), ...(appProtocol ? { appProtocol } : {}),
-      mtls: podPort?.mtls ?? (backing ? 'not-meshed' : 'unknown'), ...(podPort?.meshBypass ? { meshBypass: podPort.meshBypass } : {}),
-    }];
+    return [
+      {
+        port,
+        protocol: protocolOf(field(sp, 'protocol')),
+        ...(name ? { name } : {}),
+        ...(appProtocol ? { appProtocol } : {}),
+        mtls: podPort?.mtls ?? (backing ? 'not-meshed' : 'unknown'),
+        ...(podPort?.meshBypass ? { meshBypass: podPort.meshBypass } : {}),
+      },
+    ];
   });
   const e = backing ? enrolmentOf(backing) : { mesh: 'unknown' as const, enrolment: 'unknown' as const };
   const isApi = isApiServerService(svc);
@@ -211,11 +244,18 @@ function nodeTargets(nodes: readonly KubeObject[]): Target[] {
     const address = stringField(ip, 'address');
     if (address === undefined) return [];
     const kubelet = (port: number, name: string): TargetPort => ({ port, name, protocol: 'TCP', mtls: 'not-meshed' });
-    return [{
-      ref: { kind: 'Node', namespace: '', name: nameOf(n) }, address,
-      ports: [kubelet(10250, 'https-kubelet'), kubelet(10255, 'http-kubelet-readonly')],
-      mesh: 'none', enrolment: 'none', inScope: false, workload: nameOf(n), labels: {},
-    } satisfies Target];
+    return [
+      {
+        ref: { kind: 'Node', namespace: '', name: nameOf(n) },
+        address,
+        ports: [kubelet(10250, 'https-kubelet'), kubelet(10255, 'http-kubelet-readonly')],
+        mesh: 'none',
+        enrolment: 'none',
+        inScope: false,
+        workload: nameOf(n),
+        labels: {},
+      } satisfies Target,
+    ];
   });
 }
 
@@ -228,7 +268,10 @@ export function endpointPorts(port: number, role: string): TargetPort[] {
   const ports: TargetPort[] = [{ port, protocol: 'TCP', mtls: 'not-meshed' }];
   if (role !== 'egress') return ports;
   const udp = (p: number): TargetPort => ({
-    port: p, name: `udp-${KNOWN_UDP_PORTS[p] ?? 'echo'}`, protocol: 'UDP', mtls: 'not-meshed',
+    port: p,
+    name: `udp-${KNOWN_UDP_PORTS[p] ?? 'echo'}`,
+    protocol: 'UDP',
+    mtls: 'not-meshed',
   });
   if (KNOWN_UDP_PORTS[port] !== undefined) ports.push(udp(port));
   if (port !== 53) ports.push(udp(53));
@@ -241,13 +284,23 @@ export function endpointTargets(scope: ScopeOptions): Target[] {
     const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
     if (!m) return [];
     const host = (m[1] ?? '').replace(/^\[|\]$/g, '');
-    return [{
-      ref: { kind: 'Endpoint', namespace: '', name: text }, address: host,
-      ports: endpointPorts(Number(m[2]), role),
-      mesh: 'none', enrolment: 'none', inScope: false, workload: text, labels: { [ENDPOINT_ROLE_LABEL]: role },
-    }];
+    return [
+      {
+        ref: { kind: 'Endpoint', namespace: '', name: text },
+        address: host,
+        ports: endpointPorts(Number(m[2]), role),
+        mesh: 'none',
+        enrolment: 'none',
+        inScope: false,
+        workload: text,
+        labels: { [ENDPOINT_ROLE_LABEL]: role },
+      },
+    ];
   };
-  return [...scope.egressTargets.flatMap((t) => make(t, 'egress')), ...scope.untrustedPaths.flatMap((t) => make(t, 'untrusted'))];
+  return [
+    ...scope.egressTargets.flatMap((t) => make(t, 'egress')),
+    ...scope.untrustedPaths.flatMap((t) => make(t, 'untrusted')),
+  ];
 }
 
 /** The backing pod and pod port behind a Service port (policy applies to pod ports). */
@@ -276,9 +329,8 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
     const nsLabels = namespaceLabels(snapshot.namespaces, ns);
     const source = { namespace: ns, namespaceLabels: nsLabels, podLabels: runLabels('plan', 'probe') };
     for (const p of t.ports) {
-      const behind = t.ref.kind === 'Pod'
-        ? { pod: find.pod(ns, t.ref.name), port: p.port }
-        : backingOf(t, p.port, find);
+      const behind =
+        t.ref.kind === 'Pod' ? { pod: find.pod(ns, t.ref.name), port: p.port } : backingOf(t, p.port, find);
       if (behind?.pod === undefined) continue; // nothing known behind it: no control path
       const dest = { namespace: ns, namespaceLabels: nsLabels, podLabels: labelsOf(behind.pod) };
       const name = containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
@@ -292,7 +344,11 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
  * Build the inventory the planner needs. Pure. With `listeners` (the sweep's findings), each
  * swept pod target also gets the open ports discovery did not know, marked declared/undeclared.
  */
-export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, listeners?: FoundListeners): DiscoveredInventory {
+export function buildInventory(
+  snapshot: ClusterSnapshot,
+  scope: ScopeOptions,
+  listeners?: FoundListeners,
+): DiscoveredInventory {
   const namespaces = namespaceFacts(snapshot.namespaces, scope);
   const facts = new Map(namespaces.map((n) => [n.name, n]));
   const included = new Set(namespaces.filter((n) => n.included).map((n) => n.name));
@@ -309,7 +365,9 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, l
   // drops them (issue 13); --no-nodes makes the plan report the node targets as not run.
   const targets: Target[] = [
     ...reps.map((p) => podTarget(p, snapshot, facts, find, listenersOf(p))),
-    ...snapshot.services.filter((s) => included.has(namespaceOf(s)) || isApiServerService(s)).flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
+    ...snapshot.services
+      .filter((s) => included.has(namespaceOf(s)) || isApiServerService(s))
+      .flatMap((s) => serviceTarget(s, snapshot, facts, find) ?? []),
     ...nodeTargets(snapshot.nodes),
     ...endpointTargets(scope),
   ].sort((a, b) => targetKey(a.ref).localeCompare(targetKey(b.ref)));
@@ -325,9 +383,15 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, l
     summary: {
       cluster: snapshot.cluster,
       // The namespaces of this run (--namespace/--exclude-namespace applied; meshprobe's own left out).
-      namespaces: namespaces.filter((n) => n.included).map((n) => ({
-        name: n.name, inScope: n.inScope, role: n.role, workloads: workloads.get(n.name)?.size ?? 0, networkPolicies: perNs.get(n.name) ?? 0,
-      })),
+      namespaces: namespaces
+        .filter((n) => n.included)
+        .map((n) => ({
+          name: n.name,
+          inScope: n.inScope,
+          role: n.role,
+          workloads: workloads.get(n.name)?.size ?? 0,
+          networkPolicies: perNs.get(n.name) ?? 0,
+        })),
       targets: targets.length,
       meshes,
       networkPolicies: snapshot.networkPolicies.length,
@@ -341,7 +405,11 @@ export function buildInventory(snapshot: ClusterSnapshot, scope: ScopeOptions, l
       return behind && { ...behind, ...(name !== undefined ? { name } : {}) };
     }),
     identities: workloadIdentities({
-      pods, services: snapshot.services, namespaces: snapshot.namespaces, networkPolicies: snapshot.networkPolicies, facts: namespaces,
+      pods,
+      services: snapshot.services,
+      namespaces: snapshot.namespaces,
+      networkPolicies: snapshot.networkPolicies,
+      facts: namespaces,
     }),
     declaredPorts: declared,
   };

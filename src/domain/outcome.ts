@@ -58,4 +58,3 @@ type InconclusiveReason =
   | 'silent'
   | 'dns-failure'
   | 'ambiguous';
-

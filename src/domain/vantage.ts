@@ -12,7 +12,12 @@ export type Vantage =
    * A probe pod that carries a real workload's network identity (its labels minus controller-generated
    * ones, its ServiceAccount) in the workload's namespace, so policies treat it as that workload.
    */
-  | { readonly kind: 'identity'; readonly namespace: string; readonly workload: string; readonly serviceAccount: string };
+  | {
+      readonly kind: 'identity';
+      readonly namespace: string;
+      readonly workload: string;
+      readonly serviceAccount: string;
+    };
 
 export type VantageKind = Vantage['kind'];
 

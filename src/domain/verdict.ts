@@ -24,4 +24,3 @@ export interface Verdict {
   /** What backs the verdict: attempts tried and what was left out (evaluate/coverage.ts). */
   readonly coverage?: Coverage;
 }
-

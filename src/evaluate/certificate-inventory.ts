@@ -4,7 +4,13 @@
  */
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
-import type { CertificateFacts, CertificateInventoryEntry, CertificateSighting, CertificateTrust, CryptoFinding } from '../domain/certificate.js';
+import type {
+  CertificateFacts,
+  CertificateInventoryEntry,
+  CertificateSighting,
+  CertificateTrust,
+  CryptoFinding,
+} from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
 import { fingerprintOfPem, parseChain, type ChainFacts } from '../crypto/certificate.js';
 import { certificateFindings, sortFindings } from '../crypto/crypto-policy.js';
@@ -49,12 +55,24 @@ function who(f: CertificateFacts): string {
 
 function entryFindings(acc: Accumulator, opts: InventoryOptions, profile: CryptoProfile): CryptoFinding[] {
   const name = who(acc.facts);
-  const out = certificateFindings(acc.facts, { index: acc.leaf ? 0 : 1, who: name, now: opts.now, expiryWarningDays: opts.expiryWarningDays }, profile);
+  const out = certificateFindings(
+    acc.facts,
+    { index: acc.leaf ? 0 : 1, who: name, now: opts.now, expiryWarningDays: opts.expiryWarningDays },
+    profile,
+  );
   if (acc.leaf && acc.facts.parsed && acc.facts.selfSigned && acc.chainValid !== true) {
-    out.push({ code: 'CERT_SELF_SIGNED', severity: 'fail', message: `${name} is served as a self-signed leaf that no given trust bundle contains.` });
+    out.push({
+      code: 'CERT_SELF_SIGNED',
+      severity: 'fail',
+      message: `${name} is served as a self-signed leaf that no given trust bundle contains.`,
+    });
   }
   if (acc.untrusted !== undefined) {
-    out.push({ code: 'CERT_UNTRUSTED', severity: 'fail', message: `${name} does not chain to the given trust bundle: ${acc.untrusted}` });
+    out.push({
+      code: 'CERT_UNTRUSTED',
+      severity: 'fail',
+      message: `${name} does not chain to the given trust bundle: ${acc.untrusted}`,
+    });
   }
   return sortFindings(out);
 }
@@ -70,11 +88,22 @@ function trustOf(acc: Accumulator): { trust?: CertificateTrust } {
 /** Chains repeat across attempts (every vantage sees the same server): parse each distinct one once. */
 type ChainCache = Map<string, ChainFacts>;
 
-function record(map: Map<string, Accumulator>, cache: ChainCache, e: Evidence, pems: readonly string[], opts: InventoryOptions): void {
+function record(
+  map: Map<string, Accumulator>,
+  cache: ChainCache,
+  e: Evidence,
+  pems: readonly string[],
+  opts: InventoryOptions,
+): void {
   const key = pems.map(fingerprintOfPem).join('/');
-  const chain = cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem, now: opts.now } : {});
+  const chain =
+    cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem, now: opts.now } : {});
   cache.set(key, chain);
-  const sighting: CertificateSighting = { target: targetKey(e.attempt.target), port: e.attempt.port, vantage: vantageId(e.attempt.vantage) };
+  const sighting: CertificateSighting = {
+    target: targetKey(e.attempt.target),
+    port: e.attempt.port,
+    vantage: vantageId(e.attempt.vantage),
+  };
   pems.forEach((pem, index) => {
     const fp = fingerprintOfPem(pem);
     const facts = chain.certificates[index];
@@ -97,7 +126,10 @@ function record(map: Map<string, Accumulator>, cache: ChainCache, e: Evidence, p
  * fingerprint, with sightings sorted by target, port, vantage. Canary attempts are left
  * out: they reach meshprobe's own echo pod, which is not part of the assessed estate.
  */
-export function buildCertificateInventory(evidence: readonly Evidence[], opts: InventoryOptions): CertificateInventoryEntry[] {
+export function buildCertificateInventory(
+  evidence: readonly Evidence[],
+  opts: InventoryOptions,
+): CertificateInventoryEntry[] {
   const profile = opts.profile ?? PCI_STRONG_CRYPTO;
   const map = new Map<string, Accumulator>();
   const cache: ChainCache = new Map();

@@ -54,7 +54,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** Index the evidence (probe attempts by probe id) and the facts. */
-export function coverageIndex(evidence: readonly Evidence[], inventory: InventorySummary, facts: CoverageFacts = {}): CoverageIndex {
+export function coverageIndex(
+  evidence: readonly Evidence[],
+  inventory: InventorySummary,
+  facts: CoverageFacts = {},
+): CoverageIndex {
   const attempts = new Map<string, Evidence[]>();
   for (const e of evidence) if (e.attempt.role === 'probe') push(attempts, e.attempt.probeId, e);
   const notRun = new Map<string, NotRunAttempt[]>();
@@ -74,20 +78,30 @@ export function coverageIndex(evidence: readonly Evidence[], inventory: Inventor
  * every port within --sweep-timeout is not counted here: 1.2.5 and 2.2.4 say so.
  */
 function sweepGaps(sweeps: readonly Evidence[], index: CoverageIndex): SliceCoverage[] {
-  const gaps = sweeps.flatMap((e): SliceCoverage[] => {
-    if (e.outcome.kind === 'allowed') return [];
-    const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
-    const why = e.observation === undefined ? silenceOf(index, vantageId(e.attempt.vantage))
-      : e.outcome.kind === 'inconclusive' ? `${e.outcome.reason}: ${e.outcome.detail}` : e.outcome.kind;
-    const missing = `listener sweep of ${pod} did not complete (${why})`;
-    return [{ label: `a finished listener sweep of ${pod}`, tried: 0, missing }];
-  }).sort((a, b) => a.label.localeCompare(b.label));
+  const gaps = sweeps
+    .flatMap((e): SliceCoverage[] => {
+      if (e.outcome.kind === 'allowed') return [];
+      const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
+      const why =
+        e.observation === undefined
+          ? silenceOf(index, vantageId(e.attempt.vantage))
+          : e.outcome.kind === 'inconclusive'
+            ? `${e.outcome.reason}: ${e.outcome.detail}`
+            : e.outcome.kind;
+      const missing = `listener sweep of ${pod} did not complete (${why})`;
+      return [{ label: `a finished listener sweep of ${pod}`, tried: 0, missing }];
+    })
+    .sort((a, b) => a.label.localeCompare(b.label));
   if (gaps.length <= MAX_SWEEP_GAPS) return gaps;
   const rest = gaps.length - MAX_SWEEP_GAPS;
-  return [...gaps.slice(0, MAX_SWEEP_GAPS), {
-    label: `finished listener sweeps of ${rest} more CDE pod(s)`, tried: 0,
-    missing: `the listener sweeps of ${rest} more CDE pod(s) did not complete (every one is in the evidence)`,
-  }];
+  return [
+    ...gaps.slice(0, MAX_SWEEP_GAPS),
+    {
+      label: `finished listener sweeps of ${rest} more CDE pod(s)`,
+      tried: 0,
+      missing: `the listener sweeps of ${rest} more CDE pod(s) did not complete (every one is in the evidence)`,
+    },
+  ];
 }
 
 /** The shape every attempt and not-run entry is matched on. */
@@ -98,10 +112,12 @@ interface Place {
 }
 
 function inSlice(slice: RequiredSlice, probes: ReadonlySet<string>, cde: ReadonlySet<string>, p: Place): boolean {
-  return probes.has(p.probeId) &&
+  return (
+    probes.has(p.probeId) &&
     (slice.vantageKinds === undefined || slice.vantageKinds.includes(p.vantage.kind)) &&
     (slice.targetKinds === undefined || slice.targetKinds.includes(p.target.kind)) &&
-    (slice.cdeTargets !== true || cde.has(p.target.namespace));
+    (slice.cdeTargets !== true || cde.has(p.target.namespace))
+  );
 }
 
 /** The slices a control needs: its own, or "one attempt of any of its probes". */
@@ -128,7 +144,9 @@ function plural(n: number, word: string): string {
 /** Why a vantage's attempts came back without observation. */
 function silenceOf(index: CoverageIndex, vantage: string): string {
   const problem = index.problems.get(vantage);
-  return problem === undefined ? `no observation came back from ${vantage}` : `${vantage} could not start or report: ${problem}`;
+  return problem === undefined
+    ? `no observation came back from ${vantage}`
+    : `${vantage} could not start or report: ${problem}`;
 }
 
 function notRunGaps(list: readonly NotRunAttempt[]): CoverageGap[] {
@@ -136,7 +154,11 @@ function notRunGaps(list: readonly NotRunAttempt[]): CoverageGap[] {
   const gaps: CoverageGap[] = top.slice(0, MAX_REASONS).map(([reason, count]) => ({ kind: 'not-run', count, reason }));
   const rest = top.slice(MAX_REASONS);
   if (rest.length > 0) {
-    gaps.push({ kind: 'not-run', count: rest.reduce((s, [, n]) => s + n, 0), reason: `${rest.length} further reasons (every not-run attempt is listed in the report)` });
+    gaps.push({
+      kind: 'not-run',
+      count: rest.reduce((s, [, n]) => s + n, 0),
+      reason: `${rest.length} further reasons (every not-run attempt is listed in the report)`,
+    });
   }
   return gaps;
 }
@@ -144,7 +166,8 @@ function notRunGaps(list: readonly NotRunAttempt[]): CoverageGap[] {
 function filterGaps(index: CoverageIndex, control: Control): CoverageGap[] {
   const gaps: CoverageGap[] = [];
   const skipped = control.probeIds.filter((p) => (index.facts.skippedProbes ?? []).includes(p));
-  if (skipped.length > 0) gaps.push({ kind: 'skip-probe', count: skipped.length, reason: `--skip-probe ${skipped.join(', ')}` });
+  if (skipped.length > 0)
+    gaps.push({ kind: 'skip-probe', count: skipped.length, reason: `--skip-probe ${skipped.join(', ')}` });
   const excluded = index.facts.excludedNamespaces ?? [];
   if (excluded.length > 0) {
     const by = [...new Set(excluded.map((n) => n.by))].sort().join(' / ');
@@ -152,23 +175,39 @@ function filterGaps(index: CoverageIndex, control: Control): CoverageGap[] {
     const names = excluded.map((n) => n.name);
     const shown = `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
     const cdeShown = `${cde.slice(0, 5).join(', ')}${cde.length > 5 ? `, … (${cde.length})` : ''}`;
-    gaps.push({ kind: 'namespace-filter', count: excluded.length, reason: `${plural(excluded.length, 'namespace')} left out by ${by} (${shown})${cde.length > 0 ? `, of which in the CDE: ${cdeShown}` : ''}` });
+    gaps.push({
+      kind: 'namespace-filter',
+      count: excluded.length,
+      reason: `${plural(excluded.length, 'namespace')} left out by ${by} (${shown})${cde.length > 0 ? `, of which in the CDE: ${cdeShown}` : ''}`,
+    });
   }
   return gaps;
 }
 
 /** Why no attempt of a slice was tried: every cause that applies, in one clause. */
-function sliceMissing(slice: RequiredSlice, probes: ReadonlySet<string>, index: CoverageIndex, planned: readonly Evidence[], notRun: readonly NotRunAttempt[]): string {
+function sliceMissing(
+  slice: RequiredSlice,
+  probes: ReadonlySet<string>,
+  index: CoverageIndex,
+  planned: readonly Evidence[],
+  notRun: readonly NotRunAttempt[],
+): string {
   const causes: string[] = [];
   const skipped = [...probes].filter((p) => (index.facts.skippedProbes ?? []).includes(p));
-  if (skipped.length === probes.size && skipped.length > 0) causes.push(`skipped by --skip-probe ${skipped.join(', ')}`);
+  if (skipped.length === probes.size && skipped.length > 0)
+    causes.push(`skipped by --skip-probe ${skipped.join(', ')}`);
   const gaps = notRun.filter((n) => n.cause !== 'inapplicable' && inSlice(slice, probes, index.cde, n));
-  for (const [reason, n] of ranked(counted(gaps.map((g) => g.reason))).slice(0, 3)) causes.push(`not run: ${reason} (${plural(n, 'attempt')})`);
+  for (const [reason, n] of ranked(counted(gaps.map((g) => g.reason))).slice(0, 3))
+    causes.push(`not run: ${reason} (${plural(n, 'attempt')})`);
   const silent = planned.filter((e) => e.observation === undefined && inSlice(slice, probes, index.cde, e.attempt));
-  for (const [v, n] of ranked(counted(silent.map((e) => vantageId(e.attempt.vantage))))) causes.push(`${plural(n, 'attempt')} without observation: ${silenceOf(index, v)}`);
+  for (const [v, n] of ranked(counted(silent.map((e) => vantageId(e.attempt.vantage)))))
+    causes.push(`${plural(n, 'attempt')} without observation: ${silenceOf(index, v)}`);
   if (slice.cdeTargets === true) {
     const cdeOut = (index.facts.excludedNamespaces ?? []).filter((n) => n.inScope);
-    if (cdeOut.length > 0) causes.push(`CDE namespaces left out by ${[...new Set(cdeOut.map((n) => n.by))].sort().join(' / ')}: ${cdeOut.map((n) => n.name).join(', ')}`);
+    if (cdeOut.length > 0)
+      causes.push(
+        `CDE namespaces left out by ${[...new Set(cdeOut.map((n) => n.by))].sort().join(' / ')}: ${cdeOut.map((n) => n.name).join(', ')}`,
+      );
     if (index.cde.size === 0) causes.push('no namespace of this run is in the CDE');
   }
   if (index.facts.stopped !== undefined) causes.push(index.facts.stopped);
@@ -194,22 +233,31 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
   const silent = planned.filter((e) => e.observation === undefined);
   const leftOut: CoverageGap[] = [
     ...notRunGaps(notRun.filter((n) => n.cause !== 'inapplicable')),
-    ...ranked(counted(silent.map((e) => vantageId(e.attempt.vantage)))).map(([v, count]): CoverageGap => ({ kind: 'no-observation', count, reason: silenceOf(index, v) })),
+    ...ranked(counted(silent.map((e) => vantageId(e.attempt.vantage)))).map(
+      ([v, count]): CoverageGap => ({ kind: 'no-observation', count, reason: silenceOf(index, v) }),
+    ),
     ...filterGaps(index, control),
   ];
   const required = requiredSlices(control).map((slice): SliceCoverage => {
     const probes = new Set(slice.probeIds ?? probeIds);
     const n = tried.filter((e) => inSlice(slice, probes, index.cde, e.attempt)).length;
-    return n > 0 ? { label: slice.label, tried: n } : { label: slice.label, tried: 0, missing: sliceMissing(slice, probes, index, planned, notRun) };
+    return n > 0
+      ? { label: slice.label, tried: n }
+      : { label: slice.label, tried: 0, missing: sliceMissing(slice, probes, index, planned, notRun) };
   });
   // Application controls also need every swept pod's listeners to be known (sweepGaps).
   if (probeIds.some((p) => PHASE_TWO_PROBES.has(p))) required.push(...(index.unfinishedSweeps ?? []));
   return {
-    planned: planned.length, tried: tried.length, vantages: vantages.size, targets: targets.size, ports: ports.size,
+    planned: planned.length,
+    tried: tried.length,
+    vantages: vantages.size,
+    targets: targets.size,
+    ports: ports.size,
     byVantageKind: Object.fromEntries(ranked(counted(tried.map((e) => e.attempt.vantage.kind)))),
     byTargetKind: Object.fromEntries(ranked(counted(tried.map((e) => e.attempt.target.kind)))),
     inapplicable: notRun.length - notRun.filter((n) => n.cause !== 'inapplicable').length,
-    leftOut, required,
+    leftOut,
+    required,
   };
 }
 
@@ -221,8 +269,11 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
  */
 export function enforceCoverage(verdict: Verdict, coverage: Coverage, keep: (s: string) => string = (s) => s): Verdict {
   const missing = coverage.required.filter((s) => s.tried === 0);
-  if (missing.length === 0 || verdict.status === 'fails' || verdict.status === 'not-applicable') return { ...verdict, coverage };
-  const reasons = missing.map((s) => keep(`Not probed: ${s.label} (${s.missing ?? 'nothing was tried'}), so this control cannot hold.`));
+  if (missing.length === 0 || verdict.status === 'fails' || verdict.status === 'not-applicable')
+    return { ...verdict, coverage };
+  const reasons = missing.map((s) =>
+    keep(`Not probed: ${s.label} (${s.missing ?? 'nothing was tried'}), so this control cannot hold.`),
+  );
   // Turning a "holds" into inconclusive, the gap is the reason and comes first; an inconclusive
   // judgement keeps its own reasons (a judge bug, a failed canary) first.
   const merged = verdict.status === 'holds' ? [...reasons, ...verdict.reasons] : [...verdict.reasons, ...reasons];

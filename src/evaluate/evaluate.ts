@@ -82,7 +82,12 @@ export type KeepText = (s: string) => string;
 export function judgeControl(
   control: Control,
   input: JudgeInput,
-  shared: { readonly index?: ProofIndex; readonly keep?: KeepText; readonly evidenceFor?: (control: Control) => Evidence[]; readonly coverage?: CoverageIndex } = {},
+  shared: {
+    readonly index?: ProofIndex;
+    readonly keep?: KeepText;
+    readonly evidenceFor?: (control: Control) => Evidence[];
+    readonly coverage?: CoverageIndex;
+  } = {},
 ): Verdict {
   const keep = shared.keep ?? flat;
   const verdict = judgeOnly(control, input, shared, keep);
@@ -102,15 +107,34 @@ function judgeOnly(
     const evidence = (shared.evidenceFor ?? ((c: Control) => evidenceFor(c, input.evidence)))(control);
     const j = control.judge({ ...input, evidence });
     const mine = new Set(control.probeIds);
-    const proofs = proofIds(j.evidenceIds, shared.index ?? proofIndex(input.evidence), (e) => mine.has(e.attempt.probeId));
+    const proofs = proofIds(j.evidenceIds, shared.index ?? proofIndex(input.evidence), (e) =>
+      mine.has(e.attempt.probeId),
+    );
     const idSet = new Set(j.evidenceIds);
     for (const id of proofs) idSet.add(id);
     const ids = Array.from(idSet).sort();
     // Reasons are kept until the report is written (~200 000 sentences at 100 000 attempts).
-    return { controlId: control.id, requirement: control.requirement, title: control.title, holdsMeans: control.holdsMeans, status: j.status, reasons: j.reasons.map(keep), evidenceIds: ids, ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}) };
+    return {
+      controlId: control.id,
+      requirement: control.requirement,
+      title: control.title,
+      holdsMeans: control.holdsMeans,
+      status: j.status,
+      reasons: j.reasons.map(keep),
+      evidenceIds: ids,
+      ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}),
+    };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { controlId: control.id, requirement: control.requirement, title: control.title, holdsMeans: control.holdsMeans, status: 'inconclusive', reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`], evidenceIds: [] };
+    return {
+      controlId: control.id,
+      requirement: control.requirement,
+      title: control.title,
+      holdsMeans: control.holdsMeans,
+      status: 'inconclusive',
+      reasons: [`The judge for ${control.requirement} failed (${message}); this is a bug in meshprobe.`],
+      evidenceIds: [],
+    };
   }
 }
 
@@ -137,7 +161,9 @@ export function evaluate(
     }
     return list;
   };
-  return [...controls].sort((a, b) => compareControlIds(a.id, b.id)).map((c) => judgeControl(c, judged, { index, keep, evidenceFor: evidenceOf, coverage }));
+  return [...controls]
+    .sort((a, b) => compareControlIds(a.id, b.id))
+    .map((c) => judgeControl(c, judged, { index, keep, evidenceFor: evidenceOf, coverage }));
 }
 
 /** A memo for one evaluation (JudgeMemo): values by key and scope object, dropped with the call. */

@@ -34,7 +34,9 @@ function selectionProblems(options: Pick<Options, 'controls' | 'skipProbes'>, ca
   }
   for (const id of options.skipProbes) {
     if (!catalogue.probes.some((p) => p.id === id) || SUPPORT_PROBE_IDS.has(id)) {
-      problems.push(`--skip-probe ${id} is not a probe that can be skipped (run \`meshprobe controls\` for the probe ids)`);
+      problems.push(
+        `--skip-probe ${id} is not a probe that can be skipped (run \`meshprobe controls\` for the probe ids)`,
+      );
     }
   }
   return problems;
@@ -42,20 +44,30 @@ function selectionProblems(options: Pick<Options, 'controls' | 'skipProbes'>, ca
 
 /** Line (1-based) of each top-level list item of a block YAML list, in order; empty for flow/JSON text. */
 function listItemLines(text: string): number[] {
-  const items = text.split('\n').map((l, i) => ({ i: i + 1, m: /^(\s*)- /.exec(l) })).filter((x) => x.m !== null);
+  const items = text
+    .split('\n')
+    .map((l, i) => ({ i: i + 1, m: /^(\s*)- /.exec(l) }))
+    .filter((x) => x.m !== null);
   if (items.length === 0) return [];
   const indent = Math.min(...items.map((x) => x.m![1]!.length));
   return items.filter((x) => x.m![1]!.length === indent).map((x) => x.i);
 }
 
 /** Problems of an approved-flows file's text, each naming the line when it can (pure apart from the YAML import). */
-async function approvedFlowsProblems(path: string, text: string): Promise<{ flows?: ApprovedFlow[]; problems: string[] }> {
+async function approvedFlowsProblems(
+  path: string,
+  text: string,
+): Promise<{ flows?: ApprovedFlow[]; problems: string[] }> {
   let doc: unknown;
   try {
     doc = await parseYaml(text);
   } catch (err) {
     const line = (err as { mark?: { line?: unknown } }).mark?.line;
-    return { problems: [`--approved-flows ${path}${typeof line === 'number' ? ` line ${line + 1}` : ''} is not valid YAML or JSON`] };
+    return {
+      problems: [
+        `--approved-flows ${path}${typeof line === 'number' ? ` line ${line + 1}` : ''} is not valid YAML or JSON`,
+      ],
+    };
   }
   const checked = validateApprovedFlows(doc);
   if ('flows' in checked) return { flows: checked.flows, problems: [] };
@@ -84,7 +96,10 @@ async function signKeyProblems(path: string, problems: string[]): Promise<void> 
   if (pem === undefined) return;
   try {
     const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'rsa') problems.push(`--sign-key ${path} is a ${key.asymmetricKeyType ?? 'non-RSA'} key; the bundle is signed with RSA (openssl genrsa -out sign.pem 3072)`);
+    if (key.asymmetricKeyType !== 'rsa')
+      problems.push(
+        `--sign-key ${path} is a ${key.asymmetricKeyType ?? 'non-RSA'} key; the bundle is signed with RSA (openssl genrsa -out sign.pem 3072)`,
+      );
   } catch {
     problems.push(`--sign-key ${path} is not an RSA private key in PEM form (openssl genrsa -out sign.pem 3072)`);
   }
@@ -105,7 +120,8 @@ async function existingAncestor(path: string): Promise<string> {
 async function outputDirProblems(dir: string): Promise<string[]> {
   const real = await existingAncestor(dir);
   for (const pseudo of ['/proc', '/sys']) {
-    if (real === pseudo || real.startsWith(`${pseudo}${sep}`)) return [`--output-dir ${dir} is under ${pseudo}, which is not a place for files`];
+    if (real === pseudo || real.startsWith(`${pseudo}${sep}`))
+      return [`--output-dir ${dir} is under ${pseudo}, which is not a place for files`];
   }
   const s = await stat(dir).catch(() => undefined);
   if (s !== undefined && !s.isDirectory()) return [`--output-dir ${dir} exists and is not a directory`];
@@ -131,7 +147,10 @@ export interface CheckedInputs {
  * upload target (`env` holds its credentials: AWS_* or MESHPROBE_UPLOAD_HEADERS).
  */
 export async function checkInputs(
-  options: Options, catalogue: CheckCatalogue, outputDir?: string, env: NodeJS.ProcessEnv = process.env,
+  options: Options,
+  catalogue: CheckCatalogue,
+  outputDir?: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<CheckedInputs> {
   const problems = selectionProblems(options, catalogue);
   let approvedFlows: ApprovedFlow[] | undefined;
@@ -146,12 +165,15 @@ export async function checkInputs(
   if (options.signKey !== undefined) await signKeyProblems(options.signKey, problems);
   if (options.caFile !== undefined) {
     const pem = await readOrProblem(options.caFile, '--ca-file', problems);
-    if (pem !== undefined && !pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`--ca-file ${options.caFile} holds no PEM certificate`);
+    if (pem !== undefined && !pem.includes('-----BEGIN CERTIFICATE-----'))
+      problems.push(`--ca-file ${options.caFile} holds no PEM certificate`);
   }
-  if (outputDir !== undefined) problems.push(...await outputDirProblems(outputDir));
+  if (outputDir !== undefined) problems.push(...(await outputDirProblems(outputDir)));
   if (outputDir !== undefined) problems.push(...(await resolveUploadSettings(options, env)).problems);
   if (problems.length > 0) {
-    throw new MeshprobeError('E_USAGE', problems.join('\n'), { hint: 'Nothing was done to the cluster; fix the inputs above and run again.' });
+    throw new MeshprobeError('E_USAGE', problems.join('\n'), {
+      hint: 'Nothing was done to the cluster; fix the inputs above and run again.',
+    });
   }
   return approvedFlows === undefined ? {} : { approvedFlows };
 }

@@ -37,9 +37,15 @@ async function readAgentBundle(): Promise<string> {
       // try the next location
     }
   }
-  throw new MeshprobeError('E_AGENT', `the agent bundle was not found (looked for ${agentCandidates().map((u) => fileURLToPath(u)).join(', ')})`, {
-    hint: 'Run `npm run build` in a source checkout; an installed package ships dist/agent.mjs.',
-  });
+  throw new MeshprobeError(
+    'E_AGENT',
+    `the agent bundle was not found (looked for ${agentCandidates()
+      .map((u) => fileURLToPath(u))
+      .join(', ')})`,
+    {
+      hint: 'Run `npm run build` in a source checkout; an installed package ships dist/agent.mjs.',
+    },
+  );
 }
 
 async function readText(path: string, flag: string): Promise<string> {
@@ -47,12 +53,19 @@ async function readText(path: string, flag: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unreadable';
-    throw new MeshprobeError('E_USAGE', `${flag} ${path} cannot be read (${code})`, { hint: `Check the path given to ${flag}.`, cause: err });
+    throw new MeshprobeError('E_USAGE', `${flag} ${path} cannot be read (${code})`, {
+      hint: `Check the path given to ${flag}.`,
+      cause: err,
+    });
   }
 }
 
 /** Read every input of a run, given what checkInputs checked; `agentSource` replaces the bundle read (tests). */
-export async function loadRunInputs(options: Options, checked: CheckedInputs, agentSource?: () => Promise<string>): Promise<RunInputs> {
+export async function loadRunInputs(
+  options: Options,
+  checked: CheckedInputs,
+  agentSource?: () => Promise<string>,
+): Promise<RunInputs> {
   const agent = await (agentSource ?? readAgentBundle)();
   const signKeyPem = options.signKey === undefined ? undefined : await readText(options.signKey, '--sign-key');
   const trustPem = options.caFile === undefined ? undefined : await readText(options.caFile, '--ca-file');

@@ -44,7 +44,11 @@ export function journalBatchOf(
     return attempt === undefined ? [] : [{ attempt, observation: redactObservation(obs) }];
   });
   return {
-    round, pod: podName(o), vantage: o.vantageId, expected: o.expectedIds.length, observations,
+    round,
+    pod: podName(o),
+    vantage: o.vantageId,
+    expected: o.expectedIds.length,
+    observations,
     ...(c?.selfCheck !== undefined ? { selfCheck: c.selfCheck } : {}),
     ...(c?.settledAt !== undefined ? { settledAt: c.settledAt } : {}),
     ...(o.problem !== undefined ? { problem: o.problem } : {}),
@@ -74,8 +78,10 @@ export function podCollector(opts: CollectorOptions): PodCollector {
         await opts.journal.appendBatch(journalBatchOf(o, c, opts.round, byId));
       } catch (err) {
         broken = true;
-        opts.warn(`the evidence journal could not be written (${err instanceof Error ? err.message : String(err)}); `
-          + 'the run goes on, but a crash now would lose what was collected');
+        opts.warn(
+          `the evidence journal could not be written (${err instanceof Error ? err.message : String(err)}); ` +
+            'the run goes on, but a crash now would lose what was collected',
+        );
       }
     },
   };

@@ -15,8 +15,14 @@ import { ECHO_NAME } from '../plan/pods.js';
 import { deployBase, deployPods, preflight, type DeployContext } from '../deploy/deploy.js';
 import { waitForPod } from '../run/run-pods.js';
 import {
-  classifyStage, discoverStage, planStage, runStage, sweepStage,
-  type PipelineContext, type Stage, type VantageProblem,
+  classifyStage,
+  discoverStage,
+  planStage,
+  runStage,
+  sweepStage,
+  type PipelineContext,
+  type Stage,
+  type VantageProblem,
 } from './stages.js';
 
 /** What a run has reached: the stage it is in and what the report needs from the stages so far. */
@@ -67,7 +73,10 @@ export async function runStages(ctx: PipelineContext): Promise<StagesResult> {
     // observed, then stop; the stage stays 'run' so the report says where the run stopped.
     if (stoppedBy === undefined) reach({ stage: 'collect' });
     const classified = classifyStage(ctx, plan, ran, deployment.swept);
-    reach((now) => ({ notRun: [...now.notRun, ...classified.notRun], vantageProblems: [...now.vantageProblems, ...classified.vantageProblems] }));
+    reach((now) => ({
+      notRun: [...now.notRun, ...classified.notRun],
+      vantageProblems: [...now.vantageProblems, ...classified.vantageProblems],
+    }));
     // One write per ~60 KiB and one fdatasync for the whole classification (not one per line:
     // ~24 s at 100 000 attempts); it resolves once every line is on disk, before any report is written.
     await ctx.log.appendAll(classified.evidence);
@@ -95,8 +104,14 @@ interface Prepared {
 /** The final PLAN and the probe pods, after {@link prepare}; undefined when nothing applies. */
 async function deployStages(ctx: PipelineContext, reach: Reach): Promise<Deployment | undefined> {
   const deployCtx: DeployContext = {
-    api: ctx.api, finalizers: ctx.finalizers, signal: ctx.signal, runId: ctx.runId, image: ctx.options.agentImage,
-    runDeadlineSeconds: ctx.options.timeout, podReadyTimeoutSeconds: ctx.options.podReadyTimeout, files: ctx.files,
+    api: ctx.api,
+    finalizers: ctx.finalizers,
+    signal: ctx.signal,
+    runId: ctx.runId,
+    image: ctx.options.agentImage,
+    runDeadlineSeconds: ctx.options.timeout,
+    podReadyTimeoutSeconds: ctx.options.podReadyTimeout,
+    files: ctx.files,
     agentReady: new Map<string, MeshprobeError | undefined>(),
   };
   const prepared = await prepare(ctx, deployCtx, reach);
@@ -114,7 +129,9 @@ async function deployStages(ctx: PipelineContext, reach: Reach): Promise<Deploym
     failed.push({ vantage: vantageId(d.pod.vantage), problem: d.error.message });
   }
   if (failed.length > 0) reach((now) => ({ vantageProblems: [...now.vantageProblems, ...failed] }));
-  ctx.progress.succeed(`Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`);
+  ctx.progress.succeed(
+    `Deployed ${deployed.filter((d) => d.kind === 'created').length} probe pod(s) in ${new Set(plan.pods.map((p) => p.namespace)).size} namespace(s)`,
+  );
   return { plan, pods: deployed.flatMap((d) => (d.kind === 'created' ? [d.pod] : [])), swept: prepared.swept };
 }
 
@@ -134,7 +151,8 @@ async function prepare(ctx: PipelineContext, deployCtx: DeployContext, reach: Re
   }
   const echoAddress = await deployBaseStage(ctx, deployCtx, draft, reach);
   const sweep = draft.sweep;
-  if (sweep === undefined || sweep.pods.length === 0) return { inventory: discovered.inventory, echoAddress, swept: [] };
+  if (sweep === undefined || sweep.pods.length === 0)
+    return { inventory: discovered.inventory, echoAddress, swept: [] };
   reach({ stage: 'sweep' });
   const round = await sweepStage(ctx, deployCtx, sweep, draft.probeNamespace, discovered.snapshot);
   if (round.kind === 'stopped') {
@@ -146,7 +164,12 @@ async function prepare(ctx: PipelineContext, deployCtx: DeployContext, reach: Re
 }
 
 /** PREFLIGHT and the base DEPLOY (probe namespace, echo pod): the echo pod's address once it is ready. */
-async function deployBaseStage(ctx: PipelineContext, deployCtx: DeployContext, draft: RunPlan, reach: Reach): Promise<string> {
+async function deployBaseStage(
+  ctx: PipelineContext,
+  deployCtx: DeployContext,
+  draft: RunPlan,
+  reach: Reach,
+): Promise<string> {
   const probeNamespace = draft.probeNamespace;
   reach({ stage: 'preflight' });
   await preflight(ctx.api, probeNamespace, [...new Set(draft.pods.map((p) => p.namespace))], ctx.signal);
@@ -154,7 +177,11 @@ async function deployBaseStage(ctx: PipelineContext, deployCtx: DeployContext, d
   ctx.progress.start(`Creating namespace ${probeNamespace} and the canary echo pod`);
   const echoAddress = await deployBase(deployCtx);
   await waitForPod(ctx.api, probeNamespace, ECHO_NAME, {
-    until: 'ready', readyTimeoutMs: ctx.options.podReadyTimeout * 1000, finishTimeoutMs: 0, signal: ctx.signal, image: ctx.options.agentImage,
+    until: 'ready',
+    readyTimeoutMs: ctx.options.podReadyTimeout * 1000,
+    finishTimeoutMs: 0,
+    signal: ctx.signal,
+    image: ctx.options.agentImage,
     ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
   });
   return echoAddress;

@@ -92,7 +92,15 @@ function abortInfo(err: unknown, stage: string): AbortInfo {
 /** A signal that aborts with E_TIMEOUT after the whole-run --timeout, or with the caller's reason. */
 function runSignal(outer: AbortSignal, timeoutSeconds: number): { signal: AbortSignal; dispose: () => void } {
   const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(new MeshprobeError('E_TIMEOUT', `the run exceeded --timeout ${timeoutSeconds}s`, { hint: 'Raise --timeout or narrow the run (--namespace, --control).' })), timeoutSeconds * 1000);
+  const t = setTimeout(
+    () =>
+      timer.abort(
+        new MeshprobeError('E_TIMEOUT', `the run exceeded --timeout ${timeoutSeconds}s`, {
+          hint: 'Raise --timeout or narrow the run (--namespace, --control).',
+        }),
+      ),
+    timeoutSeconds * 1000,
+  );
   return { signal: AbortSignal.any([outer, timer.signal]), dispose: () => clearTimeout(t) };
 }
 
@@ -112,8 +120,23 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const journal = await openEvidenceJournal(outputDir, { runId, startedAt: startedAt.toISOString() });
   const finalizers = new FinalizerStack();
   const { signal, dispose } = runSignal(deps.signal, options.timeout);
-  const ctx = { options, runId, api: deps.cluster, progress: deps.progress, signal, finalizers, catalogue, files: inputs.files, log, journal };
-  const result = await runStages({ ...ctx, ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}), ...(deps.onStage ? { onStage: deps.onStage } : {}) });
+  const ctx = {
+    options,
+    runId,
+    api: deps.cluster,
+    progress: deps.progress,
+    signal,
+    finalizers,
+    catalogue,
+    files: inputs.files,
+    log,
+    journal,
+  };
+  const result = await runStages({
+    ...ctx,
+    ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+    ...(deps.onStage ? { onStage: deps.onStage } : {}),
+  });
   dispose();
   const { reached } = result;
   const aborted = result.kind === 'stopped' ? stoppedAt(result.error, reached.stage, deps) : undefined;
@@ -123,12 +146,33 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   // evidence.jsonl is complete and on disk: the journal is redundant, and must not enter the sealed bundle.
   await journal.discard();
   deps.onStage?.('evaluate');
-  const report = finish({ options, deps, runId, startedAt, clock, reached, cleanup, inputs, catalogue, ...(aborted ? { aborted } : {}) });
-  const files = await writeReportBundle(report, outputDir, inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem });
+  const report = finish({
+    options,
+    deps,
+    runId,
+    startedAt,
+    clock,
+    reached,
+    cleanup,
+    inputs,
+    catalogue,
+    ...(aborted ? { aborted } : {}),
+  });
+  const files = await writeReportBundle(
+    report,
+    outputDir,
+    inputs.signKeyPem === undefined ? {} : { signKeyPem: inputs.signKeyPem },
+  );
   if (options.upload !== undefined) deps.onStage?.('upload');
   const upload = await uploadStep({
-    options, dir: outputDir, runId, signal: deps.signal, progress: deps.progress, env: deps.env ?? process.env,
-    interrupted: deps.signal.aborted, ...(deps.uploadPolicy ? { policy: deps.uploadPolicy } : {}),
+    options,
+    dir: outputDir,
+    runId,
+    signal: deps.signal,
+    progress: deps.progress,
+    env: deps.env ?? process.env,
+    interrupted: deps.signal.aborted,
+    ...(deps.uploadPolicy ? { policy: deps.uploadPolicy } : {}),
   });
   deps.onStage?.('done');
   const exitCode = withUpload(exitCodeFor(report, { inconclusiveOk: options.inconclusiveOk }), upload);
@@ -137,7 +181,9 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
 
 /** Why the run stopped, for the report: an interruption when the caller's signal fired, else the stage's error. */
 function stoppedAt(error: unknown, stage: Stage, deps: RunDeps): AbortInfo {
-  const cause = deps.signal.aborted ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${stage}`) : error;
+  const cause = deps.signal.aborted
+    ? new MeshprobeError('E_INTERRUPTED', `interrupted by ${String(deps.signal.reason)} during ${stage}`)
+    : error;
   const aborted = abortInfo(cause, stage);
   deps.progress.fail(`${stage}: ${aborted.message}`);
   return aborted;
@@ -146,7 +192,10 @@ function stoppedAt(error: unknown, stage: Stage, deps: RunDeps): AbortInfo {
 async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
   if (finalizers.size === 0) return { attempted: false, ok: true, deleted: [], problems: [] };
   deps.progress.start(`Cleaning up ${finalizers.size} object(s)`);
-  const result = await finalizers.runAll({ ...(deps.cleanupTimeoutMs !== undefined ? { timeoutMs: deps.cleanupTimeoutMs } : {}), onStep: (l) => deps.progress.update(`Deleting ${l}`) });
+  const result = await finalizers.runAll({
+    ...(deps.cleanupTimeoutMs !== undefined ? { timeoutMs: deps.cleanupTimeoutMs } : {}),
+    onStep: (l) => deps.progress.update(`Deleting ${l}`),
+  });
   if (result.ok) deps.progress.succeed(`Cleaned up: ${result.deleted.length} object(s) deleted`);
   else deps.progress.warn(`Cleanup left problems: ${result.problems.join('; ')}`);
   return result;
@@ -174,11 +223,18 @@ function gapsOf(reached: Reached, options: Options): string[] {
 
 /** What coverage needs from the run besides the evidence: the plan's not-run list, pods that failed, the namespace filter. */
 function coverageFacts(options: Options, reached: Reached, aborted: AbortInfo | undefined): CoverageFacts {
-  const excluded = (reached.inventory?.namespaces ?? []).filter((n) => !n.included && n.role !== 'probe').map((n) => ({
-    name: n.name, inScope: n.inScope, by: options.excludeNamespaces.includes(n.name) ? '--exclude-namespace' : '--namespace',
-  }));
+  const excluded = (reached.inventory?.namespaces ?? [])
+    .filter((n) => !n.included && n.role !== 'probe')
+    .map((n) => ({
+      name: n.name,
+      inScope: n.inScope,
+      by: options.excludeNamespaces.includes(n.name) ? '--exclude-namespace' : '--namespace',
+    }));
   return {
-    notRun: reached.notRun, vantageProblems: reached.vantageProblems, excludedNamespaces: excluded, skippedProbes: options.skipProbes,
+    notRun: reached.notRun,
+    vantageProblems: reached.vantageProblems,
+    excludedNamespaces: excluded,
+    skippedProbes: options.skipProbes,
     ...(aborted !== undefined ? { stopped: `the run stopped at ${aborted.stage} (${aborted.code})` } : {}),
   };
 }
@@ -188,21 +244,41 @@ function finish(f: FinishInput): Report {
   const now = f.clock();
   const evidence: readonly Evidence[] = f.reached.evidence;
   const certificates = buildCertificateInventory(evidence, {
-    now, expiryWarningDays: f.options.certExpiryWarningDays, ...(f.inputs.trustPem !== undefined ? { trustPem: f.inputs.trustPem } : {}),
+    now,
+    expiryWarningDays: f.options.certExpiryWarningDays,
+    ...(f.inputs.trustPem !== undefined ? { trustPem: f.inputs.trustPem } : {}),
   });
   const controls = selectControls(f.catalogue.controls, f.options.controls);
-  const inventory = f.reached.inventory?.summary ?? { cluster: { ...f.deps.cluster.info() }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 };
-  const context = controlContext(f.options, { approvedFlows: f.inputs.approvedFlows, identityGaps: gapsOf(f.reached, f.options) });
+  const inventory = f.reached.inventory?.summary ?? {
+    cluster: { ...f.deps.cluster.info() },
+    namespaces: [],
+    targets: 0,
+    meshes: [],
+    networkPolicies: 0,
+  };
+  const context = controlContext(f.options, {
+    approvedFlows: f.inputs.approvedFlows,
+    identityGaps: gapsOf(f.reached, f.options),
+  });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });
   const interrupted = f.deps.signal.aborted;
   f.deps.onStage?.('report');
   return buildReport({
-    run: { runId: f.runId, tool: { name: 'meshprobe', version: pkg.version }, startedAt: f.startedAt.toISOString(), finishedAt: now.toISOString(), options: { ...f.options } },
-    inventory, verdicts, evidence, notRun: f.reached.notRun, certificates,
+    run: {
+      runId: f.runId,
+      tool: { name: 'meshprobe', version: pkg.version },
+      startedAt: f.startedAt.toISOString(),
+      finishedAt: now.toISOString(),
+      options: { ...f.options },
+    },
+    inventory,
+    verdicts,
+    evidence,
+    notRun: f.reached.notRun,
+    certificates,
     ...(f.aborted ? { aborted: f.aborted } : {}),
     ...(interrupted ? { interrupted: true } : {}),
     cleanup: f.cleanup,
   });
 }
-

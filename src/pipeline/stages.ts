@@ -73,14 +73,30 @@ export async function discoverStage(ctx: PlanningContext): Promise<Discovered> {
   const snapshot = await discover(ctx.api, ctx.signal);
   const inventory = buildInventory(snapshot, ctx.options);
   const inScope = inventory.namespaces.filter((n) => n.inScope).map((n) => n.name);
-  if (inScope.length === 0) ctx.progress.warn('No namespace of this run is in the CDE (check --scope / --cde-namespace and --namespace); CDE controls will be inconclusive');
-  ctx.progress.succeed(`Found ${inventory.targets.length} targets in ${inventory.summary.namespaces.length} namespaces; CDE: ${inScope.join(', ') || 'none'}; meshes: ${inventory.summary.meshes.join(', ') || 'none'}`);
+  if (inScope.length === 0)
+    ctx.progress.warn(
+      'No namespace of this run is in the CDE (check --scope / --cde-namespace and --namespace); CDE controls will be inconclusive',
+    );
+  ctx.progress.succeed(
+    `Found ${inventory.targets.length} targets in ${inventory.summary.namespaces.length} namespaces; CDE: ${inScope.join(', ') || 'none'}; meshes: ${inventory.summary.meshes.join(', ') || 'none'}`,
+  );
   return { inventory, snapshot };
 }
 
 /** PLAN (pure): the draft without the canary address, the final plan with it. */
-export function planStage(ctx: Pick<PipelineContext, 'runId' | 'catalogue' | 'options'>, inventory: DiscoveredInventory, canaryAddress?: string): RunPlan {
-  return planRun({ runId: ctx.runId, inventory, probes: ctx.catalogue.probes, controls: ctx.catalogue.controls, options: ctx.options, ...(canaryAddress ? { canaryAddress } : {}) });
+export function planStage(
+  ctx: Pick<PipelineContext, 'runId' | 'catalogue' | 'options'>,
+  inventory: DiscoveredInventory,
+  canaryAddress?: string,
+): RunPlan {
+  return planRun({
+    runId: ctx.runId,
+    inventory,
+    probes: ctx.catalogue.probes,
+    controls: ctx.catalogue.controls,
+    options: ctx.options,
+    ...(canaryAddress ? { canaryAddress } : {}),
+  });
 }
 
 /** SWEEP's value: the inventory with the listeners found, and the sweep's evidence; or the evidence kept when the run was stopped. */
@@ -92,11 +108,22 @@ export type Swept =
  * SWEEP (plan/sweep.ts): its evidence, with the listeners folded into the inventory so the final
  * plan targets them. The evidence of a stopped round is logged before it is returned.
  */
-export async function sweepStage(ctx: PipelineContext, deployCtx: DeployContext, sweep: SweepPlan, probeNamespace: string, snapshot: ClusterSnapshot): Promise<Swept> {
-  ctx.progress.start(`Sweeping ${sweep.attempts.length} CDE pod(s) for listeners (${sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known + declared ports`}) from ${sweep.pods.length} probe pod(s)`);
+export async function sweepStage(
+  ctx: PipelineContext,
+  deployCtx: DeployContext,
+  sweep: SweepPlan,
+  probeNamespace: string,
+  snapshot: ClusterSnapshot,
+): Promise<Swept> {
+  ctx.progress.start(
+    `Sweeping ${sweep.attempts.length} CDE pod(s) for listeners (${sweep.mode === 'all' ? 'ports 1-65535' : `${sweep.portCount} well-known + declared ports`}) from ${sweep.pods.length} probe pod(s)`,
+  );
   const { onCollected } = podCollector({ ...journalOf(ctx), round: 'sweep', attempts: sweep.attempts });
   const round = await runSweepRound(deployCtx, sweep, probeNamespace, {
-    readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+    readyTimeoutMs: ctx.options.podReadyTimeout * 1000,
+    signal: ctx.signal,
+    image: ctx.options.agentImage,
+    ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
     onCollected,
   });
   for (const w of round.warnings) ctx.progress.warn(w);
@@ -107,13 +134,18 @@ export async function sweepStage(ctx: PipelineContext, deployCtx: DeployContext,
   const inventory = buildInventory(snapshot, ctx.options, round.listeners);
   const found = [...round.listeners.values()].reduce((n, ports) => n + ports.length, 0);
   const undeclared = inventory.targets.flatMap((t) => t.ports.filter((p) => p.discovered === 'undeclared')).length;
-  ctx.progress.succeed(`Listener sweep: ${found} listener(s) on ${round.listeners.size} pod(s), ${undeclared} declared nowhere`);
+  ctx.progress.succeed(
+    `Listener sweep: ${found} listener(s) on ${round.listeners.size} pod(s), ${undeclared} declared nowhere`,
+  );
   return { kind: 'swept', inventory, evidence: round.evidence };
 }
 
 /** RUN: every probe pod's log (and the host batch's), or why there is none; `stoppedBy` when the run stopped early. */
 /** The journal part of a collector's options: the run's journal, and warnings to progress. */
-export function journalOf(ctx: Pick<PipelineContext, 'journal' | 'progress'>): { journal?: EvidenceJournal; warn: (text: string) => void } {
+export function journalOf(ctx: Pick<PipelineContext, 'journal' | 'progress'>): {
+  journal?: EvidenceJournal;
+  warn: (text: string) => void;
+} {
   return { ...(ctx.journal !== undefined ? { journal: ctx.journal } : {}), warn: (text) => ctx.progress.warn(text) };
 }
 
@@ -123,26 +155,47 @@ export type Ran = GatherResult & { readonly outcomes: PodOutcome[]; readonly col
 export async function runStage(ctx: PipelineContext, plan: RunPlan, pods: RunPlan['pods']): Promise<Ran> {
   const collector = podCollector({ ...journalOf(ctx), round: 'main', attempts: plan.attempts });
   const hostBatch = plan.hostBatch;
-  const hostBase = { namespace: '', name: 'host', vantageId: 'host', expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [] };
+  const hostBase = {
+    namespace: '',
+    name: 'host',
+    vantageId: 'host',
+    expectedIds: hostBatch?.attempts.map((a) => a.id) ?? [],
+  };
   // Stopped with the pods: a fatal pod failure must not wait for the host batch's own deadline.
   const hostStop = new AbortController();
   // Never rejects: a pod gather that stops early must not leave this promise unobserved.
   const host = hostBatch
-    ? runHostBatch(hostBatch, AbortSignal.any([ctx.signal, hostStop.signal])).then(
-      (log): PodOutcome => ({ ...hostBase, log }),
-      (err: unknown): PodOutcome => ({ ...hostBase, problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}` }),
-    ).then(async (o) => {
-      await collector.onCollected(o);
-      return o;
-    })
+    ? runHostBatch(hostBatch, AbortSignal.any([ctx.signal, hostStop.signal]))
+        .then(
+          (log): PodOutcome => ({ ...hostBase, log }),
+          (err: unknown): PodOutcome => ({
+            ...hostBase,
+            problem: `the host batch failed: ${err instanceof Error ? err.message : String(err)}`,
+          }),
+        )
+        .then(async (o) => {
+          await collector.onCollected(o);
+          return o;
+        })
     : undefined;
-  const gathered = await gatherPods(ctx.api, pods.map((p) => ({
-    namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
-    deadlineMs: p.batch.deadlineMs, fatal: p.namespace === plan.probeNamespace,
-  })), {
-    readyTimeoutMs: ctx.options.podReadyTimeout * 1000, signal: ctx.signal, image: ctx.options.agentImage, ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
-    onCollected: collector.onCollected,
-  });
+  const gathered = await gatherPods(
+    ctx.api,
+    pods.map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      vantageId: vantageId(p.vantage),
+      expectedIds: p.batch.attempts.map((a) => a.id),
+      deadlineMs: p.batch.deadlineMs,
+      fatal: p.namespace === plan.probeNamespace,
+    })),
+    {
+      readyTimeoutMs: ctx.options.podReadyTimeout * 1000,
+      signal: ctx.signal,
+      image: ctx.options.agentImage,
+      ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
+      onCollected: collector.onCollected,
+    },
+  );
   // Unfinished host attempts become agent-error lines (runBatch), so what the host saw is kept.
   if (gathered.stoppedBy !== undefined) hostStop.abort(gathered.stoppedBy);
   return { ...gathered, outcomes: [...gathered.outcomes, ...(host ? [await host] : [])], collector };
@@ -162,7 +215,10 @@ export interface Classified {
  * Takes the outcomes out of the list one by one: each pod's raw log is garbage once its lines are collected.
  */
 export function classifyStage(
-  ctx: Pick<PipelineContext, 'progress'>, plan: RunPlan, ran: Pick<Ran, 'outcomes' | 'collector'>, swept: readonly Evidence[],
+  ctx: Pick<PipelineContext, 'progress'>,
+  plan: RunPlan,
+  ran: Pick<Ran, 'outcomes' | 'collector'>,
+  swept: readonly Evidence[],
 ): Classified {
   const { outcomes, collector } = ran;
   const observations: Observation[] = [];
@@ -178,8 +234,13 @@ export function classifyStage(
     const collected = collector.collected(o);
     if (collected === undefined) continue;
     observations.push(...collected.observations);
-    for (const p of collected.problems) ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
-    pods.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
+    for (const p of collected.problems)
+      ctx.progress.warn(`${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${p.message}`);
+    pods.push({
+      vantageId: o.vantageId,
+      observed: collected.observations.length,
+      ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}),
+    });
     // Same-pod proof is for probe pods (a policy engine programs them); the host vantage has no settle point to trust.
     if (o.vantageId !== 'host') {
       const settled = collected.settledAt !== undefined ? { settledAt: collected.settledAt } : {};
@@ -187,8 +248,11 @@ export function classifyStage(
     }
   }
   // Phase-2 attempts the agent skipped become not-run entries (their L4 attempt was blocked) or stay inconclusive.
-  const settled = settlePhaseTwo(buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches }));
-  const evidence = swept.length === 0 ? settled.evidence : [...swept, ...settled.evidence].sort((a, b) => a.id.localeCompare(b.id));
+  const settled = settlePhaseTwo(
+    buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches }),
+  );
+  const evidence =
+    swept.length === 0 ? settled.evidence : [...swept, ...settled.evidence].sort((a, b) => a.id.localeCompare(b.id));
   const counts = new Map<string, number>();
   for (const e of evidence) counts.set(e.outcome.kind, (counts.get(e.outcome.kind) ?? 0) + 1);
   const problems = vantageProblems.length;

@@ -48,10 +48,18 @@ export async function runSweepRound(
   const deployed = await deployPods(deployCtx, { pods: sweep.pods, probeNamespace });
   for (const d of deployed) if (d.kind === 'failed') warnings.push(d.error.message);
   const pods = deployed.flatMap((d) => (d.kind === 'created' ? [d.pod] : []));
-  const gathered = await gatherPods(deployCtx.api, pods.map((p) => ({
-    namespace: p.namespace, name: p.name, vantageId: vantageId(p.vantage), expectedIds: p.batch.attempts.map((a) => a.id),
-    deadlineMs: p.batch.deadlineMs, fatal: false,
-  })), gather);
+  const gathered = await gatherPods(
+    deployCtx.api,
+    pods.map((p) => ({
+      namespace: p.namespace,
+      name: p.name,
+      vantageId: vantageId(p.vantage),
+      expectedIds: p.batch.attempts.map((a) => a.id),
+      deadlineMs: p.batch.deadlineMs,
+      fatal: false,
+    })),
+    gather,
+  );
   const observations: Observation[] = [];
   const checks: PodSelfCheck[] = [];
   for (const o of gathered.outcomes) {
@@ -60,8 +68,17 @@ export async function runSweepRound(
     const collected = collectObservations(o.log, o.expectedIds);
     observations.push(...collected.observations);
     for (const p of collected.problems) warnings.push(`${o.namespace}/${o.name}: ${p.message}`);
-    checks.push({ vantageId: o.vantageId, observed: collected.observations.length, ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}) });
+    checks.push({
+      vantageId: o.vantageId,
+      observed: collected.observations.length,
+      ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}),
+    });
   }
   const evidence = buildEvidence({ attempts: sweep.attempts, observations, selfChecks: mergeSelfChecks(checks) });
-  return { evidence, listeners: listenersFrom(evidence), warnings, ...(gathered.stoppedBy !== undefined ? { stoppedBy: gathered.stoppedBy } : {}) };
+  return {
+    evidence,
+    listeners: listenersFrom(evidence),
+    warnings,
+    ...(gathered.stoppedBy !== undefined ? { stoppedBy: gathered.stoppedBy } : {}),
+  };
 }

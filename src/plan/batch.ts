@@ -27,7 +27,11 @@ export function toSpec(a: Attempt): AttemptSpec {
     ...(a.dnsName ? { dnsName: a.dnsName } : {}),
     ...(a.after ? { after: a.after } : {}),
     // The agent needs what to try, not what the pod declares.
-    ...(a.sweep ? { sweep: { ports: a.sweep.ports, concurrency: a.sweep.concurrency, connectTimeoutMs: a.sweep.connectTimeoutMs } } : {}),
+    ...(a.sweep
+      ? {
+          sweep: { ports: a.sweep.ports, concurrency: a.sweep.concurrency, connectTimeoutMs: a.sweep.connectTimeoutMs },
+        }
+      : {}),
   };
 }
 
@@ -99,7 +103,11 @@ function batchUnits(specs: readonly AttemptSpec[]): AttemptSpec[][] {
  * Chunks of specs, each within the byte and count limits (an over-large single unit is its own chunk).
  * A phase-2 spec is never cut from its prerequisite (batchUnits).
  */
-export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_BYTES, maxCount = MAX_ATTEMPTS_PER_BATCH): AttemptSpec[][] {
+export function chunkSpecs(
+  specs: readonly AttemptSpec[],
+  maxBytes = MAX_BATCH_BYTES,
+  maxCount = MAX_ATTEMPTS_PER_BATCH,
+): AttemptSpec[][] {
   const chunks: AttemptSpec[][] = [];
   const overhead = 256; // envelope: v, runId, podName, concurrency, deadline
   let current: AttemptSpec[] = [];
@@ -124,11 +132,18 @@ export function chunkSpecs(specs: readonly AttemptSpec[], maxBytes = MAX_BATCH_B
 export function makeBatch(runId: string, podName: string, specs: readonly AttemptSpec[], t: BatchTiming): AttemptBatch {
   let phase2 = 0;
   for (const s of specs) if (s.after !== undefined) phase2 += 1;
-  const deadlineMs = t.fixedDeadlineMs !== undefined ? Math.min(t.maxDeadlineMs, t.fixedDeadlineMs) : batchDeadlineMs(specs.length, t, phase2);
+  const deadlineMs =
+    t.fixedDeadlineMs !== undefined
+      ? Math.min(t.maxDeadlineMs, t.fixedDeadlineMs)
+      : batchDeadlineMs(specs.length, t, phase2);
   // The point never lies past half the budget (a tiny --timeout still leaves time to repeat).
   const policyReadyMs = Math.min(t.policyReadyMs ?? 0, Math.floor(deadlineMs / 2));
   return {
-    v: PROTOCOL_VERSION, runId, podName, concurrency: t.concurrency, deadlineMs,
+    v: PROTOCOL_VERSION,
+    runId,
+    podName,
+    concurrency: t.concurrency,
+    deadlineMs,
     ...(policyReadyMs > 0 ? { policyReadyMs } : {}),
     attempts: specs,
   };

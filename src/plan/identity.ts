@@ -79,14 +79,14 @@ function automatic(identities: readonly WorkloadIdentity[], max: number, cde: Re
     const no = ineligible(i, cde);
     if (no !== undefined) return [choice(i, false, no)];
     if (taken >= max) {
-      const why = `more than --max-identity-vantages=${max} workloads are admitted by label; ` +
+      const why =
+        `more than --max-identity-vantages=${max} workloads are admitted by label; ` +
         'raise it or name this one with --as-workload';
       return [choice(i, false, why)];
     }
     taken += 1;
-    const withheld = i.withheld.length > 0
-      ? `; label(s) ${i.withheld.join(', ')} withheld so no Service selects the probe pod`
-      : '';
+    const withheld =
+      i.withheld.length > 0 ? `; label(s) ${i.withheld.join(', ')} withheld so no Service selects the probe pod` : '';
     return [choice(i, true, `admitted by label into the CDE by NetworkPolicy ${i.admittedBy.join(', ')}${withheld}`)];
   });
 }
@@ -117,12 +117,18 @@ export function identityGaps(
 ): string[] {
   const chosen = new Set(choices.filter((c) => c.chosen).map((c) => `${c.vantage.namespace}/${c.vantage.workload}`));
   const cde = new Set(namespaces.filter((n) => n.inScope).map((n) => n.name));
-  const off = o.identityVantages === false ? 'identity vantages are switched off (--no-identity-vantages)'
-    : !o.foreignPods ? 'probe pods outside the probe namespace are disabled (--no-foreign-pods)' : undefined;
+  const off =
+    o.identityVantages === false
+      ? 'identity vantages are switched off (--no-identity-vantages)'
+      : !o.foreignPods
+        ? 'probe pods outside the probe namespace are disabled (--no-foreign-pods)'
+        : undefined;
   return identities
     .filter((i) => i.admittedBy.length > 0 && !cde.has(i.namespace) && !chosen.has(`${i.namespace}/${i.workload}`))
     .map((i) => {
-      const why = off ?? choices.find((c) => c.vantage.namespace === i.namespace && c.vantage.workload === i.workload)?.why ??
+      const why =
+        off ??
+        choices.find((c) => c.vantage.namespace === i.namespace && c.vantage.workload === i.workload)?.why ??
         'not named with --as-workload';
       return `${i.namespace}/${i.workload} (${why})`;
     });

@@ -17,7 +17,12 @@ const PHASE_ONE_L4_PROBES: ReadonlySet<string> = new Set(['tcp-reach']);
 
 /** Application probes phase 2 runs (plaintext HTTP, unauthenticated HTTP, TLS handshakes, mesh bypass). */
 export const PHASE_TWO_PROBES: ReadonlySet<string> = new Set([
-  'plaintext-http', 'http-unauthenticated', 'http-debug-pprof', 'tls-handshake', 'tls-handshake-istio-alpn', 'mesh-bypass-port',
+  'plaintext-http',
+  'http-unauthenticated',
+  'http-debug-pprof',
+  'tls-handshake',
+  'tls-handshake-istio-alpn',
+  'mesh-bypass-port',
 ]);
 
 /** What planning phase 2 needs. */
@@ -59,7 +64,12 @@ export function phaseTwoAttempts(input: PhaseTwoInput): Attempt[] {
 }
 
 /** Application probes whose selection brings in the L4 prerequisite (TLS-only selections such as 4.2.1 do not). */
-const NEEDS_L4: ReadonlySet<string> = new Set(['plaintext-http', 'http-unauthenticated', 'http-debug-pprof', 'mesh-bypass-port']);
+const NEEDS_L4: ReadonlySet<string> = new Set([
+  'plaintext-http',
+  'http-unauthenticated',
+  'http-debug-pprof',
+  'mesh-bypass-port',
+]);
 
 /**
  * The selected probes, plus the L4 probe phase 2 waits for when a plaintext/HTTP probe is
@@ -68,9 +78,15 @@ const NEEDS_L4: ReadonlySet<string> = new Set(['plaintext-http', 'http-unauthent
  * namespaces (the probe namespace already runs the application probes unconditionally), and
  * is not added when the user skips it.
  */
-export function withPhaseOneL4(selected: readonly Probe[], catalogue: readonly Probe[], skip: readonly string[]): readonly Probe[] {
+export function withPhaseOneL4(
+  selected: readonly Probe[],
+  catalogue: readonly Probe[],
+  skip: readonly string[],
+): readonly Probe[] {
   if (!selected.some((p) => NEEDS_L4.has(p.id))) return selected;
   const missing = [...PHASE_ONE_L4_PROBES].filter((id) => !skip.includes(id) && !selected.some((p) => p.id === id));
-  const extra = catalogue.filter((p) => missing.includes(p.id)).map((p): Probe => ({ ...p, vantages: p.vantages.filter((v) => v === 'from-namespace') }));
+  const extra = catalogue
+    .filter((p) => missing.includes(p.id))
+    .map((p): Probe => ({ ...p, vantages: p.vantages.filter((v) => v === 'from-namespace') }));
   return extra.length === 0 ? selected : [...selected, ...extra];
 }

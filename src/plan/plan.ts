@@ -17,7 +17,14 @@ import { Interner } from '../shared/interner.js';
 import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
-import { endpointAllows, selectControls, selectProbes, vantagesFor, type SelectOptions, type VantageChoice } from './select.js';
+import {
+  endpointAllows,
+  selectControls,
+  selectProbes,
+  vantagesFor,
+  type SelectOptions,
+  type VantageChoice,
+} from './select.js';
 import { ISTIO_ALPN } from '../catalogue/probes/tls-handshake-istio-alpn.js';
 import { chooseReference, describeReference, type VantageReference } from './references.js';
 import { phaseTwoAttempts, withPhaseOneL4 } from './phase-two.js';
@@ -40,9 +47,14 @@ export interface PlanInput {
   readonly inventory: DiscoveredInventory;
   readonly probes: readonly Probe[];
   readonly controls: readonly Control[];
-  readonly options: SelectOptions & IdentityOptions & Partial<Pick<SweepOptions, 'ports' | 'sweepConcurrency' | 'sweepTimeout'>> & {
-    readonly attemptTimeout: number; readonly concurrency: number; readonly timeout: number; readonly policySettle?: number;
-  };
+  readonly options: SelectOptions &
+    IdentityOptions &
+    Partial<Pick<SweepOptions, 'ports' | 'sweepConcurrency' | 'sweepTimeout'>> & {
+      readonly attemptTimeout: number;
+      readonly concurrency: number;
+      readonly timeout: number;
+      readonly policySettle?: number;
+    };
   /** Address of the echo Service; defaults to its DNS name (known before it exists). */
   readonly canaryAddress?: string;
 }
@@ -96,11 +108,27 @@ function nominalVantage(kind: VantageKind, target: Target): Vantage {
   }
 }
 
-function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, target: Target, port: TargetPort, timeoutMs: number, after?: string): Attempt {
+function makeAttempt(
+  probe: Probe,
+  role: Attempt['role'],
+  vantage: Vantage,
+  target: Target,
+  port: TargetPort,
+  timeoutMs: number,
+  after?: string,
+): Attempt {
   const id = attemptId({ probeId: probe.id, vantage, target: target.ref, port: port.port });
   const req = probe.request(target, port, id);
   return {
-    id, probeId: probe.id, role, vantage, target: target.ref, address: target.address, port: port.port, technique: req.technique, timeoutMs,
+    id,
+    probeId: probe.id,
+    role,
+    vantage,
+    target: target.ref,
+    address: target.address,
+    port: port.port,
+    technique: req.technique,
+    timeoutMs,
     ...(req.tls ? { tls: req.tls } : {}),
     ...(req.http ? { http: req.http } : {}),
     ...(req.udp ? { udp: req.udp } : {}),
@@ -111,7 +139,11 @@ function makeAttempt(probe: Probe, role: Attempt['role'], vantage: Vantage, targ
 /** A plain TCP connect used for canaries (when the catalogue has none) and control paths. */
 function tcpProbe(id: string): Probe {
   return {
-    id, title: id, technique: 'tcp', vantages: [], secureLooksLike: '',
+    id,
+    title: id,
+    technique: 'tcp',
+    vantages: [],
+    secureLooksLike: '',
     applies: () => true,
     request: () => ({ technique: 'tcp' }),
   };
@@ -128,7 +160,11 @@ interface PlanInterners {
 }
 
 /** probe × target × port × vantage expansion. */
-function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterners): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
+function expand(
+  input: PlanInput,
+  probes: readonly Probe[],
+  intern: PlanInterners,
+): { attempts: Attempt[]; notRun: NotRunAttempt[] } {
   const attempts: Attempt[] = [];
   const notRun: NotRunAttempt[] = [];
   const { inventory, options } = input;
@@ -142,9 +178,14 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
         let choice = choices.get(kind);
         if (choice === undefined) {
           choice = vantagesFor(probe, kind, target, inventory.namespaces, options);
-          choice = choice.kind === 'none'
-            ? { kind: 'none', reason: intern.reasons.intern(choice.reason), ...(choice.byDesign ? { byDesign: true as const } : {}) }
-            : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantages.intern(v)) };
+          choice =
+            choice.kind === 'none'
+              ? {
+                  kind: 'none',
+                  reason: intern.reasons.intern(choice.reason),
+                  ...(choice.byDesign ? { byDesign: true as const } : {}),
+                }
+              : { kind: 'vantages', vantages: choice.vantages.map((v) => intern.vantages.intern(v)) };
           choices.set(kind, choice);
         }
         return choice;
@@ -154,7 +195,14 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
       for (const port of target.ports) {
         const applies = endpoint === true ? probe.applies(target, port) : endpoint;
         if (applies !== true) {
-          notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)), target: target.ref, port: port.port, reason: intern.reasons.intern(applies), cause: 'inapplicable' });
+          notRun.push({
+            probeId: probe.id,
+            vantage: intern.vantages.intern(nominalVantage(probe.vantages[0] ?? 'probe-namespace', target)),
+            target: target.ref,
+            port: port.port,
+            reason: intern.reasons.intern(applies),
+            cause: 'inapplicable',
+          });
           continue;
         }
         for (const kind of probe.vantages) {
@@ -164,10 +212,18 @@ function expand(input: PlanInput, probes: readonly Probe[], intern: PlanInterner
             const byDesign = choice.kind === 'none' && choice.byDesign === true;
             const reason = byDesign || leftOut === undefined ? (choice.kind === 'none' ? choice.reason : '') : leftOut;
             const cause = byDesign ? 'inapplicable' : leftOut !== undefined ? 'left-out' : 'no-vantage';
-            notRun.push({ probeId: probe.id, vantage: intern.vantages.intern(nominalVantage(kind, target)), target: target.ref, port: port.port, reason, cause });
+            notRun.push({
+              probeId: probe.id,
+              vantage: intern.vantages.intern(nominalVantage(kind, target)),
+              target: target.ref,
+              port: port.port,
+              reason,
+              cause,
+            });
             continue;
           }
-          for (const v of choice.vantages) attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
+          for (const v of choice.vantages)
+            attempts.push(makeAttempt(probe, 'probe', v, target, port, options.attemptTimeout));
         }
       }
     }
@@ -186,7 +242,8 @@ export const controlPathProbe: Probe = {
   ...tcpProbe(CONTROL_PATH_PROBE_ID),
   request(target, port) {
     const strictSidecar = target.enrolment === 'sidecar' && port.mtls === 'strict' && port.meshBypass === undefined;
-    if (strictSidecar) return target.mesh === 'istio' ? { technique: 'tls', tls: { alpn: ISTIO_ALPN } } : { technique: 'tls', tls: {} };
+    if (strictSidecar)
+      return target.mesh === 'istio' ? { technique: 'tls', tls: { alpn: ISTIO_ALPN } } : { technique: 'tls', tls: {} };
     // A TLS server closes a plaintext client too; greet it in TLS.
     return speaksTls(port) ? { technique: 'tls', tls: {} } : { technique: 'tcp' };
   },
@@ -210,7 +267,17 @@ function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern:
     const ns = namespaces.get(a.target.namespace);
     const port = target?.ports.find((p) => p.port === a.port);
     if (!target || !port || !ns || !mayHostProbePods(ns)) continue;
-    out.set(key, makeAttempt(probe, 'control', intern.vantages.intern({ kind: 'same-namespace', namespace: ns.name }), target, port, input.options.attemptTimeout));
+    out.set(
+      key,
+      makeAttempt(
+        probe,
+        'control',
+        intern.vantages.intern({ kind: 'same-namespace', namespace: ns.name }),
+        target,
+        port,
+        input.options.attemptTimeout,
+      ),
+    );
   }
   return [...out.values()];
 }
@@ -218,8 +285,14 @@ function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern:
 /** The run's echo pod as a canary target, on one of its ports (TCP http-echo or UDP udp-echo). */
 function echoCanary(input: PlanInput, address: string, port: TargetPort): { target: Target; port: TargetPort } {
   const target: Target = {
-    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME }, address,
-    ports: [port], mesh: 'none', enrolment: 'none', inScope: false, workload: ECHO_NAME, labels: {},
+    ref: { kind: 'Canary', namespace: probeNamespaceName(input.runId), name: ECHO_NAME },
+    address,
+    ports: [port],
+    mesh: 'none',
+    enrolment: 'none',
+    inScope: false,
+    workload: ECHO_NAME,
+    labels: {},
   };
   return { target, port };
 }
@@ -227,7 +300,12 @@ function echoCanary(input: PlanInput, address: string, port: TargetPort): { targ
 /** One canary per pod vantage, to the run's echo pod. */
 function canaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
   const probe = input.probes.find((p) => p.id === 'canary') ?? tcpProbe('canary');
-  const { target, port } = echoCanary(input, address, { port: ECHO_PORT, name: 'http-echo', protocol: 'TCP', mtls: 'not-meshed' });
+  const { target, port } = echoCanary(input, address, {
+    port: ECHO_PORT,
+    name: 'http-echo',
+    protocol: 'TCP',
+    mtls: 'not-meshed',
+  });
   return vantages.map((v) => makeAttempt(probe, 'canary', v, target, port, input.options.attemptTimeout));
 }
 
@@ -269,13 +347,20 @@ const udpCanaryProbe: Probe = {
  * from the same pod, UDP silence cannot count as dropped (classify.ts).
  */
 function udpCanaryAttempts(input: PlanInput, vantages: readonly Vantage[], address: string): Attempt[] {
-  const { target, port } = echoCanary(input, address, { port: ECHO_PORT, name: 'udp-echo', protocol: 'UDP', mtls: 'not-meshed' });
+  const { target, port } = echoCanary(input, address, {
+    port: ECHO_PORT,
+    name: 'udp-echo',
+    protocol: 'UDP',
+    mtls: 'not-meshed',
+  });
   return vantages.map((v) => makeAttempt(udpCanaryProbe, 'canary', v, target, port, input.options.attemptTimeout));
 }
 
 /** Namespace that hosts the pod of a vantage. */
 function podNamespace(v: Vantage, probeNamespace: string): string {
-  return v.kind === 'same-namespace' || v.kind === 'from-namespace' || v.kind === 'identity' ? v.namespace : probeNamespace;
+  return v.kind === 'same-namespace' || v.kind === 'from-namespace' || v.kind === 'identity'
+    ? v.namespace
+    : probeNamespace;
 }
 
 /** Short, stable, DNS-safe tag for a vantage (FNV-1a of its id). */
@@ -290,7 +375,10 @@ const collator = new Intl.Collator();
 
 function sortAttempts(list: readonly Attempt[]): Attempt[] {
   // Keys built once per attempt, not twice per comparison.
-  const keyed = list.map((a) => ({ a, key: `${vantageId(a.vantage)}|${a.role === 'canary' ? 0 : 1}|${targetKey(a.target)}|${String(a.port).padStart(5, '0')}|${a.probeId}` }));
+  const keyed = list.map((a) => ({
+    a,
+    key: `${vantageId(a.vantage)}|${a.role === 'canary' ? 0 : 1}|${targetKey(a.target)}|${String(a.port).padStart(5, '0')}|${a.probeId}`,
+  }));
   keyed.sort((x, y) => collator.compare(x.key, y.key));
   return keyed.map((k) => k.a);
 }
@@ -302,8 +390,15 @@ export function planRun(input: PlanInput): RunPlan {
   const controls = selectControls(input.controls, input.options.controls);
   const selected = selectProbes(input.probes, controls, input.options.skipProbes);
   // The listener sweep is its own round (sweep.ts), not a probe × port expansion.
-  const probes = withPhaseOneL4(selected.filter((p) => p.id !== SWEEP_PROBE_ID), input.probes, input.options.skipProbes);
-  const intern: PlanInterners = { vantages: new Interner<Vantage>(vantageId), reasons: new Interner<string>((text) => text) };
+  const probes = withPhaseOneL4(
+    selected.filter((p) => p.id !== SWEEP_PROBE_ID),
+    input.probes,
+    input.options.skipProbes,
+  );
+  const intern: PlanInterners = {
+    vantages: new Interner<Vantage>(vantageId),
+    reasons: new Interner<string>((text) => text),
+  };
   const expanded = expand(input, probes, intern);
   const identities = chooseIdentities(input.inventory.identities ?? [], input.inventory.namespaces, input.options);
   const fromIdentities = identityAttempts(input, probes, identities, intern);
@@ -311,16 +406,21 @@ export function planRun(input: PlanInput): RunPlan {
   const phaseOne = [...expanded.attempts, ...fromIdentities.attempts];
   // A prerequisite L4 probe the user did not select explains nothing on its own: its not-run entries stay out.
   const added = probes.filter((p) => !selected.includes(p));
-  const notRun = added.length === 0 ? expanded.notRun : expanded.notRun.filter((n) => !added.some((p) => p.id === n.probeId));
+  const notRun =
+    added.length === 0 ? expanded.notRun : expanded.notRun.filter((n) => !added.some((p) => p.id === n.probeId));
   notRun.push(...fromIdentities.notRun);
   const phaseTwo = phaseTwoAttempts({
-    attempts: phaseOne, probes, targets: targetMap(input.inventory.targets),
-    make: (probe, vantage, target, port, after) => makeAttempt(probe, 'probe', vantage, target, port, input.options.attemptTimeout, after),
+    attempts: phaseOne,
+    probes,
+    targets: targetMap(input.inventory.targets),
+    make: (probe, vantage, target, port, after) =>
+      makeAttempt(probe, 'probe', vantage, target, port, input.options.attemptTimeout, after),
   });
   const probeAttempts = phaseTwo.length === 0 ? phaseOne : [...phaseOne, ...phaseTwo];
   const control = controlAttempts(input, probeAttempts, intern);
   const podVantages = new Map<string, Vantage>();
-  for (const list of [probeAttempts, control]) for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
+  for (const list of [probeAttempts, control])
+    for (const a of list) if (a.vantage.kind !== 'host') podVantages.set(vantageId(a.vantage), a.vantage);
   const refs = referenceAttempts(input, [...podVantages.values()], probeNamespace);
   const udpVantages = new Map<string, Vantage>();
   for (const a of probeAttempts) {
@@ -333,7 +433,12 @@ export function planRun(input: PlanInput): RunPlan {
     ...probeAttempts,
     ...control,
   ]);
-  const timing: BatchTiming = { concurrency: input.options.concurrency, attemptTimeoutMs: input.options.attemptTimeout, maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8), policyReadyMs: input.options.policySettle ?? 0 };
+  const timing: BatchTiming = {
+    concurrency: input.options.concurrency,
+    attemptTimeoutMs: input.options.attemptTimeout,
+    maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8),
+    policyReadyMs: input.options.policySettle ?? 0,
+  };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.
   const byVantage = new Map<string, Attempt[]>();
@@ -347,9 +452,16 @@ export function planRun(input: PlanInput): RunPlan {
     const specs = (byVantage.get(id) ?? []).map(toSpec);
     chunkSpecs(specs).forEach((chunk, i) => {
       const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
-      const identity = v.kind === 'identity' ? identities.find((c) => vantageId(c.vantage) === id)?.identity : undefined;
+      const identity =
+        v.kind === 'identity' ? identities.find((c) => vantageId(c.vantage) === id)?.identity : undefined;
       const batch = makeBatch(input.runId, name, chunk, timing);
-      pods.push({ name, namespace: podNamespace(v, probeNamespace), vantage: v, batch, ...(identity ? { identity } : {}) });
+      pods.push({
+        name,
+        namespace: podNamespace(v, probeNamespace),
+        vantage: v,
+        batch,
+        ...(identity ? { identity } : {}),
+      });
     });
   }
   const hostSpecs = attempts.filter((a) => a.vantage.kind === 'host').map(toSpec);
@@ -361,7 +473,9 @@ export function planRun(input: PlanInput): RunPlan {
     notRun,
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
     // The host vantage is not a pod: no policy engine to wait for.
-    ...(hostSpecs.length > 0 ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, policyReadyMs: 0 }) } : {}),
+    ...(hostSpecs.length > 0
+      ? { hostBatch: makeBatch(input.runId, 'host', hostSpecs, { ...timing, policyReadyMs: 0 }) }
+      : {}),
     canary: { address, port: ECHO_PORT },
     references: refs.references,
     ...(identities.length > 0 ? { identities } : {}),
@@ -382,7 +496,13 @@ function identityAttempts(
   for (const c of identityCombos(probes, choices, input.inventory.targets)) {
     const vantage = intern.vantages.intern(c.vantage);
     if (c.notRun !== undefined) {
-      notRun.push({ probeId: c.probe.id, vantage, target: c.target.ref, port: c.port.port, reason: intern.reasons.intern(c.notRun) });
+      notRun.push({
+        probeId: c.probe.id,
+        vantage,
+        target: c.target.ref,
+        port: c.port.port,
+        reason: intern.reasons.intern(c.notRun),
+      });
     } else attempts.push(makeAttempt(c.probe, 'probe', vantage, c.target, c.port, input.options.attemptTimeout));
   }
   return { attempts, notRun };
@@ -392,11 +512,22 @@ function identityAttempts(
 function sweepOf(input: PlanInput, selected: readonly Probe[]): { sweep?: SweepPlan } {
   const o = input.options;
   const options: SweepOptions = {
-    ports: o.ports ?? 'default', sweepConcurrency: o.sweepConcurrency ?? 512, sweepTimeout: o.sweepTimeout ?? 120,
-    attemptTimeout: o.attemptTimeout, skipProbes: o.skipProbes,
+    ports: o.ports ?? 'default',
+    sweepConcurrency: o.sweepConcurrency ?? 512,
+    sweepTimeout: o.sweepTimeout ?? 120,
+    attemptTimeout: o.attemptTimeout,
+    skipProbes: o.skipProbes,
   };
   if (!sweepWanted(selected, options)) return {};
-  const sweep = planSweep({ runId: input.runId, inventory: input.inventory, options: { ...options, timeout: o.timeout, ...(o.policySettle !== undefined ? { policySettle: o.policySettle } : {}) } });
+  const sweep = planSweep({
+    runId: input.runId,
+    inventory: input.inventory,
+    options: {
+      ...options,
+      timeout: o.timeout,
+      ...(o.policySettle !== undefined ? { policySettle: o.policySettle } : {}),
+    },
+  });
   return sweep.attempts.length + sweep.notRun.length > 0 ? { sweep } : {};
 }
 

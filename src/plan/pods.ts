@@ -60,7 +60,11 @@ export function namespaceManifest(runId: string): KubeObject {
 }
 
 /** The agent (and echo server) as a ConfigMap in one namespace. */
-export function agentConfigMap(runId: string, namespace: string, files: { readonly agent: string; readonly echo: string }): KubeObject {
+export function agentConfigMap(
+  runId: string,
+  namespace: string,
+  files: { readonly agent: string; readonly echo: string },
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -150,7 +154,11 @@ export const NEVER_READY_CONDITION = 'meshprobe.io/never-ready';
  * selector matches the labels adopts it), and a readiness gate that never passes. Nothing
  * else of the workload: no volumes, secrets, env or image.
  */
-function identityParts(identity: ProbePodInput['identity']): { labels: Record<string, string>; metadata: object; spec: object } {
+function identityParts(identity: ProbePodInput['identity']): {
+  labels: Record<string, string>;
+  metadata: object;
+  spec: object;
+} {
   if (identity === undefined) return { labels: {}, metadata: {}, spec: {} };
   const { workload, owner } = identity;
   return {
@@ -164,11 +172,22 @@ function identityParts(identity: ProbePodInput['identity']): { labels: Record<st
 export function probePodManifest(p: ProbePodInput): KubeObject {
   const id = identityParts(p.identity);
   // The run's labels and the mesh opt-outs win over a workload label with the same key.
-  const labels = { ...id.labels, ...runLabels(p.runId, 'probe'), [VANTAGE_KEY]: labelValue(vantageId(p.vantage)), ...MESH_OPT_OUT_LABELS };
+  const labels = {
+    ...id.labels,
+    ...runLabels(p.runId, 'probe'),
+    [VANTAGE_KEY]: labelValue(vantageId(p.vantage)),
+    ...MESH_OPT_OUT_LABELS,
+  };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: p.name, namespace: p.namespace, labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS }, ...id.metadata },
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels,
+      annotations: { ...MESH_OPT_OUT_ANNOTATIONS },
+      ...id.metadata,
+    },
     spec: {
       ...id.spec,
       ...hardenedSpec(p.activeDeadlineSeconds, [
@@ -194,9 +213,16 @@ export function echoPodManifest(runId: string, image: string, activeDeadlineSeco
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: ECHO_NAME, namespace: probeNamespaceName(runId), labels, annotations: { ...MESH_OPT_OUT_ANNOTATIONS } },
+    metadata: {
+      name: ECHO_NAME,
+      namespace: probeNamespaceName(runId),
+      labels,
+      annotations: { ...MESH_OPT_OUT_ANNOTATIONS },
+    },
     spec: {
-      ...hardenedSpec(activeDeadlineSeconds, [{ configMap: { name: agentConfigMapName(runId), items: [{ key: ECHO_FILE, path: ECHO_FILE }] } }]),
+      ...hardenedSpec(activeDeadlineSeconds, [
+        { configMap: { name: agentConfigMapName(runId), items: [{ key: ECHO_FILE, path: ECHO_FILE }] } },
+      ]),
       containers: [container],
     },
   };

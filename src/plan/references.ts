@@ -18,11 +18,11 @@ import { ECHO_NAME, MESH_OPT_OUT_LABELS, namespaceManifest } from './pods.js';
 export type ReferenceChoice =
   | { readonly kind: 'echo'; readonly why: string }
   | {
-    readonly kind: 'cluster-dns' | 'policy-allowed';
-    readonly target: Target;
-    readonly port: TargetPort;
-    readonly why: string;
-  }
+      readonly kind: 'cluster-dns' | 'policy-allowed';
+      readonly target: Target;
+      readonly port: TargetPort;
+      readonly why: string;
+    }
   | { readonly kind: 'none'; readonly why: string };
 
 /** One vantage's reference as the plan reports it (`meshprobe plan`, plan JSON). */
@@ -68,8 +68,9 @@ export function chooseReference(
   const denied = `the NetworkPolicies of ${v.namespace} deny the echo pod`;
   const pick = facts.candidates.find((c) => allows(facts, source, c));
   if (pick === undefined) {
-    const why = `${denied} and allow no candidate the plan knows (cluster DNS, Services of this run); `
-      + 'a timeout needs another connection of the same pod';
+    const why =
+      `${denied} and allow no candidate the plan knows (cluster DNS, Services of this run); ` +
+      'a timeout needs another connection of the same pod';
     return { kind: 'none', why };
   }
   const kind = pick.via === 'cluster-dns' ? 'cluster-dns' : 'policy-allowed';
@@ -83,8 +84,11 @@ export function describeReference(
   choice: ReferenceChoice,
   probeNamespace: string,
 ): VantageReference {
-  const reference = choice.kind === 'echo'
-    ? referenceName({ kind: 'Canary', namespace: probeNamespace, name: ECHO_NAME }, ECHO_PORT)
-    : choice.kind === 'none' ? 'none' : referenceName(choice.target.ref, choice.port.port);
+  const reference =
+    choice.kind === 'echo'
+      ? referenceName({ kind: 'Canary', namespace: probeNamespace, name: ECHO_NAME }, ECHO_PORT)
+      : choice.kind === 'none'
+        ? 'none'
+        : referenceName(choice.target.ref, choice.port.port);
   return { vantageId, kind: choice.kind, reference, why: choice.why };
 }

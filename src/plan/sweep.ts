@@ -25,7 +25,14 @@ const SWEEP_CONNECT_TIMEOUT_MS = 1000;
 
 /** Probes whose attempts use the ports the sweep finds (the sweep runs only when one of them is selected). */
 const PORT_PROBES: ReadonlySet<string> = new Set([
-  SWEEP_PROBE_ID, 'tcp-reach', 'plaintext-http', 'http-unauthenticated', 'http-debug-pprof', 'tls-handshake', 'tls-handshake-istio-alpn', 'mesh-bypass-port',
+  SWEEP_PROBE_ID,
+  'tcp-reach',
+  'plaintext-http',
+  'http-unauthenticated',
+  'http-debug-pprof',
+  'tls-handshake',
+  'tls-handshake-istio-alpn',
+  'mesh-bypass-port',
 ]);
 
 /** Sweep options (a subset of Options). */
@@ -42,7 +49,12 @@ export interface SweepPlan {
   readonly mode: 'default' | 'all';
   readonly attempts: readonly Attempt[];
   readonly notRun: readonly NotRunAttempt[];
-  readonly pods: readonly { readonly name: string; readonly namespace: string; readonly vantage: Vantage; readonly batch: AttemptBatch }[];
+  readonly pods: readonly {
+    readonly name: string;
+    readonly namespace: string;
+    readonly vantage: Vantage;
+    readonly batch: AttemptBatch;
+  }[];
   /** Ports per sweep before declared ports are added (1 112 by default, 65 535 with --ports all). */
   readonly portCount: number;
 }
@@ -81,14 +93,28 @@ export function sweepWanted(selected: readonly Probe[], o: Pick<SweepOptions, 'p
   return o.ports !== 'none' && !o.skipProbes.includes(SWEEP_PROBE_ID) && selected.some((p) => PORT_PROBES.has(p.id));
 }
 
-function sweepAttempt(target: Target, vantage: Vantage, declared: readonly number[], o: SweepOptions & { readonly mode: 'default' | 'all' }): Attempt {
+function sweepAttempt(
+  target: Target,
+  vantage: Vantage,
+  declared: readonly number[],
+  o: SweepOptions & { readonly mode: 'default' | 'all' },
+): Attempt {
   const id = attemptId({ probeId: SWEEP_PROBE_ID, vantage, target: target.ref, port: 0 });
   return {
-    id, probeId: SWEEP_PROBE_ID, role: 'probe', vantage, target: target.ref, address: target.address, port: 0, technique: 'sweep',
+    id,
+    probeId: SWEEP_PROBE_ID,
+    role: 'probe',
+    vantage,
+    target: target.ref,
+    address: target.address,
+    port: 0,
+    technique: 'sweep',
     timeoutMs: o.sweepTimeout * 1000,
     sweep: {
-      ports: sweepPortsFor(o.mode, declared), concurrency: o.sweepConcurrency,
-      connectTimeoutMs: Math.min(o.attemptTimeout, SWEEP_CONNECT_TIMEOUT_MS, o.sweepTimeout * 1000), declared,
+      ports: sweepPortsFor(o.mode, declared),
+      concurrency: o.sweepConcurrency,
+      connectTimeoutMs: Math.min(o.attemptTimeout, SWEEP_CONNECT_TIMEOUT_MS, o.sweepTimeout * 1000),
+      declared,
     },
   };
 }
@@ -109,16 +135,33 @@ export function planSweep(input: {
     const vantage: Vantage = { kind: 'same-namespace', namespace: target.ref.namespace };
     const ns = facts.get(target.ref.namespace);
     if (ns === undefined || !mayHostProbePods(ns)) {
-      notRun.push({ probeId: SWEEP_PROBE_ID, vantage, target: target.ref, port: 0, reason: `no probe pod may be placed in ${target.ref.namespace}, so its listeners were not swept` });
+      notRun.push({
+        probeId: SWEEP_PROBE_ID,
+        vantage,
+        target: target.ref,
+        port: 0,
+        reason: `no probe pod may be placed in ${target.ref.namespace}, so its listeners were not swept`,
+      });
       continue;
     }
-    const declared = inventory.declaredPorts?.[`Pod/${target.ref.namespace}/${target.ref.name}`] ?? target.ports.map((p) => p.port);
+    const declared =
+      inventory.declaredPorts?.[`Pod/${target.ref.namespace}/${target.ref.name}`] ?? target.ports.map((p) => p.port);
     attempts.push(sweepAttempt(target, vantage, declared, { ...options, mode }));
   }
-  return { mode, attempts, notRun, pods: sweepPods(input.runId, attempts, options), portCount: mode === 'all' ? 65_535 : defaultSweepPorts().length };
+  return {
+    mode,
+    attempts,
+    notRun,
+    pods: sweepPods(input.runId, attempts, options),
+    portCount: mode === 'all' ? 65_535 : defaultSweepPorts().length,
+  };
 }
 
-function sweepPods(runId: string, attempts: readonly Attempt[], o: SweepOptions & { readonly policySettle?: number; readonly timeout: number }): SweepPlan['pods'] {
+function sweepPods(
+  runId: string,
+  attempts: readonly Attempt[],
+  o: SweepOptions & { readonly policySettle?: number; readonly timeout: number },
+): SweepPlan['pods'] {
   const byNamespace = new Map<string, Attempt[]>();
   for (const a of attempts) {
     const ns = a.target.namespace;
@@ -131,7 +174,10 @@ function sweepPods(runId: string, attempts: readonly Attempt[], o: SweepOptions 
       const vantage = chunk[0]!.vantage;
       const policyReadyMs = o.policySettle ?? 0;
       const timing = {
-        concurrency: 1, attemptTimeoutMs: o.attemptTimeout, maxDeadlineMs: Math.floor(o.timeout * 1000 * 0.8), policyReadyMs,
+        concurrency: 1,
+        attemptTimeoutMs: o.attemptTimeout,
+        maxDeadlineMs: Math.floor(o.timeout * 1000 * 0.8),
+        policyReadyMs,
         fixedDeadlineMs: policyReadyMs + chunk.length * o.sweepTimeout * 1000 + 5000,
       };
       const name = `mp-${runId}-sw-${fnv(namespace)}-${i}`;

@@ -27,7 +27,9 @@ export interface BuildReportInput {
 }
 
 function notRunKey(n: NotRunAttempt): string {
-  return [n.probeId, vantageId(n.vantage), targetKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join('|');
+  return [n.probeId, vantageId(n.vantage), targetKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join(
+    '|',
+  );
 }
 
 /** The default collation, as String.prototype.localeCompare uses it. */
@@ -54,15 +56,27 @@ export function buildReport(input: BuildReportInput): Report {
   return {
     schema: REPORT_SCHEMA,
     run: { ...input.run, options: redactOptions(input.run.options) as Record<string, unknown> },
-    inventory: { ...input.inventory, namespaces: [...input.inventory.namespaces].sort((a, b) => a.name.localeCompare(b.name)), meshes: [...input.inventory.meshes].sort() },
+    inventory: {
+      ...input.inventory,
+      namespaces: [...input.inventory.namespaces].sort((a, b) => a.name.localeCompare(b.name)),
+      meshes: [...input.inventory.meshes].sort(),
+    },
     verdicts,
     evidence,
     notRun: sortNotRun(input.notRun),
-    certificates: [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256)),
+    certificates: [...input.certificates].sort((a, b) =>
+      a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256),
+    ),
     summary: summarise(verdicts, evidence.length),
     // Abort and cleanup messages quote cluster errors, which may echo credentials.
-    ...(input.aborted !== undefined ? { aborted: { ...input.aborted, message: redactText(input.aborted.message) } } : {}),
+    ...(input.aborted !== undefined
+      ? { aborted: { ...input.aborted, message: redactText(input.aborted.message) } }
+      : {}),
     ...(input.interrupted === true ? { interrupted: true } : {}),
-    cleanup: { ...input.cleanup, deleted: [...input.cleanup.deleted].sort(), problems: input.cleanup.problems.map(redactText) },
+    cleanup: {
+      ...input.cleanup,
+      deleted: [...input.cleanup.deleted].sort(),
+      problems: input.cleanup.problems.map(redactText),
+    },
   };
 }

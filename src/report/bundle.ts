@@ -18,7 +18,10 @@ export function sha256(data: string | Uint8Array): string {
 
 /** Manifest text for files (name → digest), sorted by name. */
 export function manifestText(digests: ReadonlyMap<string, string>): string {
-  return [...digests.keys()].sort().map((name) => `${digests.get(name)}  ${name}\n`).join('');
+  return [...digests.keys()]
+    .sort()
+    .map((name) => `${digests.get(name)}  ${name}\n`)
+    .join('');
 }
 
 /** Parse a manifest; lines that do not parse are returned as problems. */
@@ -41,15 +44,20 @@ export interface BundleProblem {
 }
 
 /** Compare the manifest with what is on disk (file → digest of its current bytes). */
-export function checkDigests(manifest: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>): BundleProblem[] {
+export function checkDigests(
+  manifest: ReadonlyMap<string, string>,
+  onDisk: ReadonlyMap<string, string>,
+): BundleProblem[] {
   const problems: BundleProblem[] = [];
   for (const [file, want] of [...manifest].sort(([a], [b]) => a.localeCompare(b))) {
     const got = onDisk.get(file);
     if (got === undefined) problems.push({ file, problem: `${file} is listed in ${MANIFEST} but missing` });
-    else if (got !== want) problems.push({ file, problem: `${file} was altered (sha256 ${got}, manifest says ${want})` });
+    else if (got !== want)
+      problems.push({ file, problem: `${file} was altered (sha256 ${got}, manifest says ${want})` });
   }
   for (const file of [...onDisk.keys()].sort()) {
-    if (!manifest.has(file)) problems.push({ file, problem: `${file} is not listed in ${MANIFEST} (added after the bundle was sealed)` });
+    if (!manifest.has(file))
+      problems.push({ file, problem: `${file} is not listed in ${MANIFEST} (added after the bundle was sealed)` });
   }
   return problems;
 }
@@ -64,7 +72,9 @@ export function signManifest(manifest: string, privateKeyPem: string): string {
 
 /** Verify a detached signature against manifest text with an RSA public key or certificate (PEM). */
 export function verifySignature(manifest: string, signatureText: string, publicPem: string): boolean {
-  const key = publicPem.includes('CERTIFICATE') ? (forge.pki.certificateFromPem(publicPem).publicKey as forge.pki.rsa.PublicKey) : forge.pki.publicKeyFromPem(publicPem);
+  const key = publicPem.includes('CERTIFICATE')
+    ? (forge.pki.certificateFromPem(publicPem).publicKey as forge.pki.rsa.PublicKey)
+    : forge.pki.publicKeyFromPem(publicPem);
   const md = forge.md.sha256.create();
   md.update(manifest, 'utf8');
   try {

@@ -40,15 +40,32 @@ export interface ReportDiff {
 }
 
 /** Worse is higher. not-applicable and absent rank lowest. */
-const RANK: Readonly<Record<VerdictStatus | 'absent', number>> = { absent: 0, 'not-applicable': 0, holds: 1, inconclusive: 2, fails: 3 };
+const RANK: Readonly<Record<VerdictStatus | 'absent', number>> = {
+  absent: 0,
+  'not-applicable': 0,
+  holds: 1,
+  inconclusive: 2,
+  fails: 3,
+};
 
 function findings(r: Report): FindingRef[] {
-  return r.verdicts.filter((v) => v.status === 'fails').flatMap((v) => (v.findings ?? v.reasons).map((reason) => ({ controlId: v.controlId, reason })));
+  return r.verdicts
+    .filter((v) => v.status === 'fails')
+    .flatMap((v) => (v.findings ?? v.reasons).map((reason) => ({ controlId: v.controlId, reason })));
 }
 
 /** Open paths: "from-namespace:shop → Service/payments/api:8080 (tcp-reach)". */
 function openPaths(r: Report): string[] {
-  return [...new Set(r.evidence.filter((e) => e.attempt.role === 'probe' && e.outcome.kind === 'allowed').map((e) => `${vantageId(e.attempt.vantage)} → ${targetKey(e.attempt.target)}:${e.attempt.port} (${e.attempt.probeId})`))].sort();
+  return [
+    ...new Set(
+      r.evidence
+        .filter((e) => e.attempt.role === 'probe' && e.outcome.kind === 'allowed')
+        .map(
+          (e) =>
+            `${vantageId(e.attempt.vantage)} → ${targetKey(e.attempt.target)}:${e.attempt.port} (${e.attempt.probeId})`,
+        ),
+    ),
+  ].sort();
 }
 
 function certLabel(c: Report['certificates'][number]): string {
@@ -93,7 +110,11 @@ export function diffReports(older: Report, newer: Report): ReportDiff {
     certificatesAdded: minus(newer.certificates, older.certificates, fp).map(certLabel),
     certificatesRemoved: minus(older.certificates, newer.certificates, fp).map(certLabel),
     certificatesExpired,
-    regressed: changes.some((c) => c.regressed) || newFindings.length > 0 || openedPaths.length > 0 || certificatesExpired.length > 0,
+    regressed:
+      changes.some((c) => c.regressed) ||
+      newFindings.length > 0 ||
+      openedPaths.length > 0 ||
+      certificatesExpired.length > 0,
   };
 }
 
@@ -105,9 +126,18 @@ function section(title: string, lines: readonly string[]): string[] {
 export function renderDiff(d: ReportDiff): string {
   const req = (id: string): string => id.slice(id.lastIndexOf('/') + 1);
   const body = [
-    ...section('Controls whose status changed', d.statusChanges.map((c) => `${req(c.controlId)}: ${c.from} → ${c.to}${c.regressed ? '  (regressed)' : ''}`)),
-    ...section('New findings', d.newFindings.map((f) => `${req(f.controlId)}: ${f.reason}`)),
-    ...section('Closed findings', d.closedFindings.map((f) => `${req(f.controlId)}: ${f.reason}`)),
+    ...section(
+      'Controls whose status changed',
+      d.statusChanges.map((c) => `${req(c.controlId)}: ${c.from} → ${c.to}${c.regressed ? '  (regressed)' : ''}`),
+    ),
+    ...section(
+      'New findings',
+      d.newFindings.map((f) => `${req(f.controlId)}: ${f.reason}`),
+    ),
+    ...section(
+      'Closed findings',
+      d.closedFindings.map((f) => `${req(f.controlId)}: ${f.reason}`),
+    ),
     ...section('New open paths', d.openedPaths),
     ...section('Closed open paths', d.closedPaths),
     ...section('Certificates added', d.certificatesAdded),

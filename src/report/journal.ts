@@ -53,8 +53,9 @@ export interface EvidenceJournal {
 
 /** The journal's lines for one batch (pure): observation lines first, the committing batch line last. */
 export function journalLines(batch: JournalBatch, seq: number): string[] {
-  const lines = batch.observations.map((o) =>
-    `${JSON.stringify({ kind: 'observation', batch: seq, attempt: o.attempt, observation: o.observation })}\n`);
+  const lines = batch.observations.map(
+    (o) => `${JSON.stringify({ kind: 'observation', batch: seq, attempt: o.attempt, observation: o.observation })}\n`,
+  );
   const { observations, ...rest } = batch;
   lines.push(`${JSON.stringify({ kind: 'batch', seq, ...rest, observed: observations.length, classified: false })}\n`);
   return lines;
@@ -68,7 +69,7 @@ function ioError(action: string, path: string, err: unknown): MeshprobeError {
 
 async function writeText(handle: FileHandle, text: string): Promise<void> {
   const buf = Buffer.from(text, 'utf8');
-  for (let off = 0; off < buf.length;) off += (await handle.write(buf, off)).bytesWritten;
+  for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off)).bytesWritten;
 }
 
 /** Characters gathered before one write(2) (as in write.ts: below V8's large-object size). */
@@ -106,20 +107,22 @@ export async function openEvidenceJournal(
     tail = next.catch(() => undefined);
     return next;
   };
-  const write = (lines: readonly string[]): Promise<void> => enqueue(async () => {
-    let part = '';
-    for (const l of lines) {
-      part += l;
-      if (part.length >= WRITE_CHUNK) {
-        await writeText(handle, part);
-        part = '';
+  const write = (lines: readonly string[]): Promise<void> =>
+    enqueue(async () => {
+      let part = '';
+      for (const l of lines) {
+        part += l;
+        if (part.length >= WRITE_CHUNK) {
+          await writeText(handle, part);
+          part = '';
+        }
       }
-    }
-    if (part !== '') await writeText(handle, part);
-    await handle.datasync();
-  });
-  const note = 'observations per collected batch, redacted, not classified; '
-    + 'the run did not finish if this file is still here';
+      if (part !== '') await writeText(handle, part);
+      await handle.datasync();
+    });
+  const note =
+    'observations per collected batch, redacted, not classified; ' +
+    'the run did not finish if this file is still here';
   await write([`${JSON.stringify({ journal: JOURNAL_SCHEMA, ...header, complete: false, note })}\n`]);
   let discarded = false;
   return {
@@ -127,9 +130,10 @@ export async function openEvidenceJournal(
       return committed;
     },
     // The sequence number is taken at call time: appends made without waiting must not share one.
-    appendBatch: (batch) => write(journalLines(batch, ++issued)).then(() => {
-      committed += 1;
-    }),
+    appendBatch: (batch) =>
+      write(journalLines(batch, ++issued)).then(() => {
+        committed += 1;
+      }),
     async discard() {
       if (discarded) return;
       discarded = true;
@@ -198,9 +202,13 @@ export function describeIncomplete(s: JournalSummary): string {
   const rest = [
     s.uncommitted > 0 ? `${s.uncommitted} observation line(s) of a batch cut off mid-write` : '',
     s.damaged > 0 ? `${s.damaged} damaged line(s)` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const holds = `${s.batches.length} collected batch(es) with ${s.observations} observation(s), not classified`;
-  return `incomplete bundle: run ${run} stopped before it finished (no report, no SHA256SUMS); `
-    + `${EVIDENCE_JOURNAL} holds ${holds}${rest ? ` (and ${rest})` : ''}. `
-    + `Remove what the run left in the cluster with: meshprobe cleanup --run-id ${run}`;
+  return (
+    `incomplete bundle: run ${run} stopped before it finished (no report, no SHA256SUMS); ` +
+    `${EVIDENCE_JOURNAL} holds ${holds}${rest ? ` (and ${rest})` : ''}. ` +
+    `Remove what the run left in the cluster with: meshprobe cleanup --run-id ${run}`
+  );
 }

@@ -11,11 +11,26 @@ import { basename, join } from 'node:path';
 import type { Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../shared/errors.js';
-import { MANIFEST, SIGNATURE, type BundleProblem, checkDigests, manifestText, parseManifest, signManifest, verifySignature } from './bundle.js';
+import {
+  MANIFEST,
+  SIGNATURE,
+  type BundleProblem,
+  checkDigests,
+  manifestText,
+  parseManifest,
+  signManifest,
+  verifySignature,
+} from './bundle.js';
 import { describeIncomplete, EVIDENCE_JOURNAL, readJournalText } from './journal.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
 import {
-  renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, type Chunks,
+  renderHtmlChunks,
+  renderJsonChunks,
+  renderJunitChunks,
+  renderMarkdownChunks,
+  renderSarifChunks,
+  renderTapChunks,
+  type Chunks,
 } from './reporters/index.js';
 
 /** Evidence log name inside the output directory. */
@@ -42,14 +57,17 @@ export interface EvidenceLog {
 
 function ioError(action: string, path: string, err: unknown): MeshprobeError {
   const code = (err as { code?: string }).code ?? 'error';
-  return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, { hint: 'Check the path exists and is writable (--output-dir).', cause: err });
+  return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, {
+    hint: 'Check the path exists and is writable (--output-dir).',
+    cause: err,
+  });
 }
 
 /** Write all of `text` at the handle's position. */
 async function writeAll(handle: FileHandle, text: string, hash?: ReturnType<typeof createHash>): Promise<void> {
   const buf = Buffer.from(text, 'utf8');
   hash?.update(buf);
-  for (let off = 0; off < buf.length;) off += (await handle.write(buf, off)).bytesWritten;
+  for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off)).bytesWritten;
 }
 
 /**
@@ -163,12 +181,15 @@ async function digestFile(path: string): Promise<string> {
 }
 
 /** Digests of every regular file in dir except the manifest and its signature (`known`: digests of files just written). */
-async function digestsOnDisk(dir: string, known: ReadonlyMap<string, string> = new Map()): Promise<Map<string, string>> {
+async function digestsOnDisk(
+  dir: string,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of (await readdir(dir)).sort()) {
     if (name === MANIFEST || name === SIGNATURE || name.startsWith('.')) continue;
     if (!(await stat(join(dir, name))).isFile()) continue;
-    out.set(name, known.get(name) ?? await digestFile(join(dir, name)));
+    out.set(name, known.get(name) ?? (await digestFile(join(dir, name))));
   }
   return out;
 }
@@ -179,7 +200,11 @@ async function digestsOnDisk(dir: string, known: ReadonlyMap<string, string> = n
  * included) and SHA256SUMS.sig when a signing key is given. Returns the paths written.
  * Each file is rendered while it is written, so only one ~60 KiB piece of text is held at a time.
  */
-export async function writeReportBundle(report: Report, dir: string, opts: { signKeyPem?: string; extraFiles?: Record<string, string> } = {}): Promise<string[]> {
+export async function writeReportBundle(
+  report: Report,
+  dir: string,
+  opts: { signKeyPem?: string; extraFiles?: Record<string, string> } = {},
+): Promise<string[]> {
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw ioError('create', dir, err);
   });
@@ -199,7 +224,10 @@ export async function writeReportBundle(report: Report, dir: string, opts: { sig
     try {
       signature = signManifest(manifest, opts.signKeyPem);
     } catch (err) {
-      throw new MeshprobeError('E_USAGE', 'the --sign-key file is not an RSA private key in PEM form', { hint: 'Create one with: openssl genrsa -out sign.pem 3072', cause: err });
+      throw new MeshprobeError('E_USAGE', 'the --sign-key file is not an RSA private key in PEM form', {
+        hint: 'Create one with: openssl genrsa -out sign.pem 3072',
+        cause: err,
+      });
     }
     await writeAtomic(join(dir, SIGNATURE), [signature]);
     written.push(join(dir, SIGNATURE));
@@ -226,7 +254,9 @@ export interface VerifyResult {
 async function everythingOnDisk(dir: string, prefix = ''): Promise<{ files: Map<string, string>; others: string[] }> {
   const files = new Map<string, string>();
   const others: string[] = [];
-  for (const entry of (await readdir(join(dir, prefix), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of (await readdir(join(dir, prefix), { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (prefix === '' && (entry.name === MANIFEST || entry.name === SIGNATURE)) continue;
     if (entry.isFile()) files.set(rel, await digestFile(join(dir, rel)));
@@ -246,25 +276,43 @@ export async function verifyBundleDir(dir: string, publicKeyPem?: string): Promi
   const journal = await readFile(join(dir, EVIDENCE_JOURNAL), 'utf8').catch(() => undefined);
   if (journal !== undefined) {
     const incomplete = describeIncomplete(readJournalText(journal));
-    return { ok: false, problems: [{ file: EVIDENCE_JOURNAL, problem: incomplete }], signature: 'absent', files: 0, incomplete };
+    return {
+      ok: false,
+      problems: [{ file: EVIDENCE_JOURNAL, problem: incomplete }],
+      signature: 'absent',
+      files: 0,
+      incomplete,
+    };
   }
   const manifestRaw = await readFile(join(dir, MANIFEST), 'utf8').catch((err: unknown) => {
-    throw new MeshprobeError('E_VERIFY', `${dir} has no readable ${MANIFEST} (${(err as { code?: string }).code ?? 'error'})`, { hint: 'Point verify at the directory meshprobe wrote (--output-dir).', cause: err });
+    throw new MeshprobeError(
+      'E_VERIFY',
+      `${dir} has no readable ${MANIFEST} (${(err as { code?: string }).code ?? 'error'})`,
+      { hint: 'Point verify at the directory meshprobe wrote (--output-dir).', cause: err },
+    );
   });
   const parsed = parseManifest(manifestRaw);
   const onDisk = await everythingOnDisk(dir);
   const problems: BundleProblem[] = [
     ...parsed.problems.map((p) => ({ file: MANIFEST, problem: p })),
     ...checkDigests(parsed.digests, onDisk.files),
-    ...onDisk.others.map((o) => ({ file: o, problem: `${o} is not a regular file listed in ${MANIFEST} (added after the bundle was sealed)` })),
+    ...onDisk.others.map((o) => ({
+      file: o,
+      problem: `${o} is not a regular file listed in ${MANIFEST} (added after the bundle was sealed)`,
+    })),
   ];
   const sig = await readFile(join(dir, SIGNATURE), 'utf8').catch(() => undefined);
   let signature: VerifyResult['signature'] = sig === undefined ? 'absent' : 'not-checked';
   if (publicKeyPem !== undefined) {
-    if (sig === undefined) problems.push({ file: SIGNATURE, problem: `${SIGNATURE} is missing but a public key was given` });
+    if (sig === undefined)
+      problems.push({ file: SIGNATURE, problem: `${SIGNATURE} is missing but a public key was given` });
     else {
       signature = verifySignature(manifestRaw, sig, publicKeyPem) ? 'valid' : 'invalid';
-      if (signature === 'invalid') problems.push({ file: SIGNATURE, problem: `${SIGNATURE} does not verify against ${MANIFEST} with the given public key (the manifest or the signature was altered, or the key is not the signer's)` });
+      if (signature === 'invalid')
+        problems.push({
+          file: SIGNATURE,
+          problem: `${SIGNATURE} does not verify against ${MANIFEST} with the given public key (the manifest or the signature was altered, or the key is not the signer's)`,
+        });
     }
   }
   return { ok: problems.length === 0, problems, signature, files: parsed.digests.size };
@@ -273,7 +321,10 @@ export async function verifyBundleDir(dir: string, publicKeyPem?: string): Promi
 /** Read a report from a report.json path or a bundle directory. */
 export async function readReport(pathOrDir: string): Promise<Report> {
   const s = await stat(pathOrDir).catch((err: unknown) => {
-    throw new MeshprobeError('E_USAGE', `${pathOrDir} does not exist`, { hint: 'Give a report.json file or the bundle directory that holds it.', cause: err });
+    throw new MeshprobeError('E_USAGE', `${pathOrDir} does not exist`, {
+      hint: 'Give a report.json file or the bundle directory that holds it.',
+      cause: err,
+    });
   });
   const path = s.isDirectory() ? join(pathOrDir, 'report.json') : pathOrDir;
   const text = await readFile(path, 'utf8').catch((err: unknown) => {
@@ -283,10 +334,15 @@ export async function readReport(pathOrDir: string): Promise<Report> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new MeshprobeError('E_USAGE', `${path} is not valid JSON`, { hint: 'Give a report.json written by meshprobe.', cause: err });
+    throw new MeshprobeError('E_USAGE', `${path} is not valid JSON`, {
+      hint: 'Give a report.json written by meshprobe.',
+      cause: err,
+    });
   }
   if (typeof value !== 'object' || value === null || (value as { schema?: unknown }).schema !== 'meshprobe.report/v1') {
-    throw new MeshprobeError('E_USAGE', `${path} is not a meshprobe report (schema meshprobe.report/v1)`, { hint: 'Give a report.json written by meshprobe.' });
+    throw new MeshprobeError('E_USAGE', `${path} is not a meshprobe report (schema meshprobe.report/v1)`, {
+      hint: 'Give a report.json written by meshprobe.',
+    });
   }
   return value as Report;
 }

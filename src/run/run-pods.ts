@@ -50,9 +50,13 @@ function abortError(signal: AbortSignal): MeshprobeError {
 export function failureOf(state: PodState, where: string, image: string): MeshprobeError | undefined {
   switch (state.kind) {
     case 'image-pull':
-      return new MeshprobeError('E_IMAGE_PULL', `pod ${where} cannot pull image ${state.image || image} (${state.why})`, {
-        hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:24-alpine in your registry).',
-      });
+      return new MeshprobeError(
+        'E_IMAGE_PULL',
+        `pod ${where} cannot pull image ${state.image || image} (${state.why})`,
+        {
+          hint: 'Use --agent-image to name a Node 20+ image the cluster can pull (e.g. a mirror of node:24-alpine in your registry).',
+        },
+      );
     case 'broken':
       return new MeshprobeError('E_DEPLOY', `pod ${where} cannot start its container (${state.why})`);
     case 'gone':
@@ -70,7 +74,12 @@ export function failureOf(state: PodState, where: string, image: string): Meshpr
 }
 
 /** Wait for one pod to be ready or finished. Throws E_IMAGE_PULL, E_POD_TIMEOUT (with the scheduler's reason), E_DEPLOY. */
-export async function waitForPod(api: ClusterApi, namespace: string, name: string, o: WaitOptions): Promise<WaitResult> {
+export async function waitForPod(
+  api: ClusterApi,
+  namespace: string,
+  name: string,
+  o: WaitOptions,
+): Promise<WaitResult> {
   const now = o.now ?? Date.now;
   const poll = o.pollMs ?? 1000;
   const where = `${namespace}/${name}`;
@@ -91,9 +100,12 @@ export async function waitForPod(api: ClusterApi, namespace: string, name: strin
       if (now() > finishBy) return { state, timedOut: true };
     } else if (now() > startBy) {
       const seconds = Math.round(o.readyTimeoutMs / 1000);
-      const text = state.kind === 'unschedulable' ? `pod ${where} was not scheduled within ${seconds}s: ${state.why}`
-        : state.kind === 'running' ? `pod ${where} did not become ready within ${seconds}s`
-          : `pod ${where} did not start within ${seconds}s (${'why' in state ? state.why : state.kind})`;
+      const text =
+        state.kind === 'unschedulable'
+          ? `pod ${where} was not scheduled within ${seconds}s: ${state.why}`
+          : state.kind === 'running'
+            ? `pod ${where} did not become ready within ${seconds}s`
+            : `pod ${where} did not start within ${seconds}s (${'why' in state ? state.why : state.kind})`;
       throw new MeshprobeError('E_POD_TIMEOUT', text, {
         hint: 'Check node capacity and quotas in that namespace, or raise --pod-ready-timeout.',
       });
@@ -173,13 +185,25 @@ function withinMs<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Pro
  * running keeps its lines so far (no done line, so no self-check: collect and classify make
  * them inconclusive); one whose log cannot be read keeps none (its attempts: no-observation).
  */
-async function salvage(api: ClusterApi, p: GatherPod, base: Omit<PodOutcome, 'log' | 'problem'>, ms: number): Promise<PodOutcome> {
+async function salvage(
+  api: ClusterApi,
+  p: GatherPod,
+  base: Omit<PodOutcome, 'log' | 'problem'>,
+  ms: number,
+): Promise<PodOutcome> {
   const where = `${p.namespace}/${p.name}`;
   try {
     const log = await withinMs((s) => readAgentLog(api, p.namespace, p.name, s), ms);
-    return { ...base, log, problem: `the run stopped before pod ${where} was seen to finish; its log was read once (partial if the agent was still running)` };
+    return {
+      ...base,
+      log,
+      problem: `the run stopped before pod ${where} was seen to finish; its log was read once (partial if the agent was still running)`,
+    };
   } catch (err) {
-    return { ...base, problem: `the run stopped before pod ${where} finished, and its log could not be read (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      ...base,
+      problem: `the run stopped before pod ${where} finished, and its log could not be read (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
 }
 
@@ -206,11 +230,18 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
     // N pods polling at once are not N 'abort' listeners on one signal (MaxListenersExceededWarning at 11).
     const podSignal = AbortSignal.any([signal]);
     try {
-      const waited = await waitForPod(api, p.namespace, p.name, { ...o, signal: podSignal, until: 'finished', finishTimeoutMs: p.deadlineMs + 15_000 });
+      const waited = await waitForPod(api, p.namespace, p.name, {
+        ...o,
+        signal: podSignal,
+        until: 'finished',
+        finishTimeoutMs: p.deadlineMs + 15_000,
+      });
       const log = await readAgentLog(api, p.namespace, p.name, podSignal);
       const problem = waited.timedOut
         ? `pod ${p.namespace}/${p.name} was still running after its deadline; its log may be partial`
-        : waited.state.kind === 'finished' && !waited.state.succeeded ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})` : undefined;
+        : waited.state.kind === 'finished' && !waited.state.succeeded
+          ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})`
+          : undefined;
       return { ...base, log, ...(problem ? { problem } : {}) };
     } catch (err) {
       // Stopped from outside (or by another pod's fatal failure) while waiting or reading: salvage.

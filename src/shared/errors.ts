@@ -44,8 +44,11 @@ export class MeshprobeError extends Error {
 export function isMeshprobeError(err: unknown): err is MeshprobeError {
   return (
     err instanceof MeshprobeError ||
-    (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'MeshprobeError' &&
-      typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code in ERROR_CODES)
+    (typeof err === 'object' &&
+      err !== null &&
+      (err as { name?: unknown }).name === 'MeshprobeError' &&
+      typeof (err as { code?: unknown }).code === 'string' &&
+      (err as { code: string }).code in ERROR_CODES)
   );
 }
 

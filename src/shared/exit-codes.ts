@@ -50,9 +50,13 @@ export function exitCodeFor(
   options: { readonly inconclusiveOk?: boolean } = {},
 ): ExitCode {
   const codes: ExitCode[] = [];
-  if (report.aborted) codes.push(report.aborted.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : exitCodeForError(report.aborted.code as ErrorCode));
+  if (report.aborted)
+    codes.push(
+      report.aborted.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : exitCodeForError(report.aborted.code as ErrorCode),
+    );
   if (report.interrupted) codes.push(EXIT.INTERRUPTED);
   if (report.verdicts.some((v) => v.status === 'fails')) codes.push(EXIT.FAILS);
-  if (!options.inconclusiveOk && report.verdicts.some((v) => v.status === 'inconclusive')) codes.push(EXIT.INCONCLUSIVE);
+  if (!options.inconclusiveOk && report.verdicts.some((v) => v.status === 'inconclusive'))
+    codes.push(EXIT.INCONCLUSIVE);
   return mostSevere(codes);
 }

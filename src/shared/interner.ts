@@ -5,6 +5,7 @@
  */
 
 /** Characters outside Latin-1: such a string needs two bytes per character whatever its representation. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range starts at U+0000 on purpose (all of Latin-1).
 const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**

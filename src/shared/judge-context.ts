@@ -13,7 +13,11 @@ const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
   const { approvedFlows, ...rest } = given;
   return {
-    tenants: [], untrustedPaths: [], egressTargets: [], trustBundleSupplied: false, identityGaps: [],
+    tenants: [],
+    untrustedPaths: [],
+    egressTargets: [],
+    trustBundleSupplied: false,
+    identityGaps: [],
     certExpiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS,
     ...rest,
     ...(approvedFlows !== undefined ? { approvedFlows } : {}),
@@ -21,7 +25,12 @@ export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
 }
 
 /** True when an approved flow covers (source namespace, target ns/name, port). */
-export function isApproved(flows: readonly ApprovedFlow[], from: string, to: { namespace: string; name: string }, port: number): ApprovedFlow | undefined {
+export function isApproved(
+  flows: readonly ApprovedFlow[],
+  from: string,
+  to: { namespace: string; name: string },
+  port: number,
+): ApprovedFlow | undefined {
   return flows.find(
     (f) =>
       (f.from === '*' || f.from === from) &&
@@ -32,7 +41,12 @@ export function isApproved(flows: readonly ApprovedFlow[], from: string, to: { n
 
 /** The vantage fields approval depends on (a structural subset of Vantage). */
 export type ApprovalSource =
-  | { readonly kind: 'identity'; readonly namespace: string; readonly workload: string; readonly serviceAccount: string }
+  | {
+      readonly kind: 'identity';
+      readonly namespace: string;
+      readonly workload: string;
+      readonly serviceAccount: string;
+    }
   | { readonly kind: 'same-namespace' | 'from-namespace'; readonly namespace: string }
   | { readonly kind: 'probe-namespace' | 'host' };
 
@@ -49,10 +63,17 @@ export function isApprovedFrom(
   port: number,
 ): ApprovedFlow | undefined {
   if (v.kind !== 'identity') {
-    return isApproved(flows, v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : v.kind, to, port);
+    return isApproved(
+      flows,
+      v.kind === 'same-namespace' || v.kind === 'from-namespace' ? v.namespace : v.kind,
+      to,
+      port,
+    );
   }
   const names = new Set([v.namespace, `${v.namespace}/${v.workload}`, `${v.namespace}/sa:${v.serviceAccount}`]);
-  return flows.find((f) => (f.from === '*' || names.has(f.from)) && isApproved([{ ...f, from: '*' }], '*', to, port) !== undefined);
+  return flows.find(
+    (f) => (f.from === '*' || names.has(f.from)) && isApproved([{ ...f, from: '*' }], '*', to, port) !== undefined,
+  );
 }
 
 /**
@@ -67,7 +88,10 @@ export function controlContext(
     readonly caFile: string | undefined;
     readonly certExpiryWarningDays?: number;
   },
-  found: { readonly approvedFlows?: readonly ApprovedFlow[] | undefined; readonly identityGaps?: readonly string[] } = {},
+  found: {
+    readonly approvedFlows?: readonly ApprovedFlow[] | undefined;
+    readonly identityGaps?: readonly string[];
+  } = {},
 ): JudgeContext {
   return judgeContext({
     tenants: [...options.tenants],
@@ -85,18 +109,27 @@ const FLOW_KEYS: ReadonlySet<string> = new Set(['from', 'to', 'port', 'ref']);
 
 /** Problems of one flow entry (1-based `n`), each naming the entry. */
 function flowProblems(f: unknown, n: number): string[] {
-  if (typeof f !== 'object' || f === null || Array.isArray(f)) return [`flow ${n}: must be an object { from, to, port, ref? }`];
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    return [`flow ${n}: must be an object { from, to, port, ref? }`];
   const o = f as Record<string, unknown>;
   const problems: string[] = [];
   const unknown = Object.keys(o).filter((k) => !FLOW_KEYS.has(k));
-  if (unknown.length > 0) problems.push(`flow ${n}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (a flow has from, to, port and ref)`);
+  if (unknown.length > 0)
+    problems.push(
+      `flow ${n}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (a flow has from, to, port and ref)`,
+    );
   if (typeof o['from'] !== 'string' || !/^(\*|[^/\s]+(\/(sa:)?[^/\s]+)?)$/.test(o['from'])) {
-    problems.push(`flow ${n}: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"`);
+    problems.push(
+      `flow ${n}: "from" must be a namespace, "<namespace>/<workload>", "<namespace>/sa:<serviceaccount>" or "*"`,
+    );
   }
-  if (typeof o['to'] !== 'string' || !/^[^/\s]+\/[^/\s]+$|^\*$/.test(o['to'])) problems.push(`flow ${n}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
+  if (typeof o['to'] !== 'string' || !/^[^/\s]+\/[^/\s]+$|^\*$/.test(o['to']))
+    problems.push(`flow ${n}: "to" must be "<namespace>/<name>" or "<namespace>/*"`);
   const port = o['port'];
-  if (port !== '*' && !(typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536)) problems.push(`flow ${n}: "port" must be 1-65535 or "*"`);
-  if (o['ref'] !== undefined && typeof o['ref'] !== 'string') problems.push(`flow ${n}: "ref" must be text (a ticket or rule id)`);
+  if (port !== '*' && !(typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536))
+    problems.push(`flow ${n}: "port" must be 1-65535 or "*"`);
+  if (o['ref'] !== undefined && typeof o['ref'] !== 'string')
+    problems.push(`flow ${n}: "ref" must be text (a ticket or rule id)`);
   return problems;
 }
 
@@ -107,12 +140,18 @@ function flowProblems(f: unknown, n: number): string[] {
  */
 export function validateApprovedFlows(doc: unknown): { flows: ApprovedFlow[] } | { problems: string[] } {
   const list = Array.isArray(doc) ? doc : (doc as { flows?: unknown } | null)?.flows;
-  if (!Array.isArray(list)) return { problems: ['the approved-flows file must be a list of flows or an object with a "flows" list'] };
+  if (!Array.isArray(list))
+    return { problems: ['the approved-flows file must be a list of flows or an object with a "flows" list'] };
   const problems = list.flatMap((f: unknown, i) => flowProblems(f, i + 1));
   if (problems.length > 0) return { problems };
-  const flows = (list as Record<string, unknown>[]).map((o): ApprovedFlow => ({
-    from: o['from'] as string, to: o['to'] as string, port: o['port'] as number | '*', ...(typeof o['ref'] === 'string' ? { ref: o['ref'] } : {}),
-  }));
+  const flows = (list as Record<string, unknown>[]).map(
+    (o): ApprovedFlow => ({
+      from: o['from'] as string,
+      to: o['to'] as string,
+      port: o['port'] as number | '*',
+      ...(typeof o['ref'] === 'string' ? { ref: o['ref'] } : {}),
+    }),
+  );
   return { flows };
 }
 
@@ -121,6 +160,8 @@ export function parseApprovedFlows(text: string): { flows: ApprovedFlow[] } | { 
   try {
     return validateApprovedFlows(JSON.parse(text));
   } catch (err) {
-    return { problems: [`the approved-flows file is not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
+    return {
+      problems: [`the approved-flows file is not valid JSON (${err instanceof Error ? err.message : String(err)})`],
+    };
   }
 }

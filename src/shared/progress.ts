@@ -34,11 +34,25 @@ export interface ProgressEvent {
 /** A sink that records events, for tests. */
 export class RecordingProgress implements ProgressSink {
   readonly events: ProgressEvent[] = [];
-  start(text: string): void { this.events.push({ kind: 'start', text }); }
-  update(text: string): void { this.events.push({ kind: 'update', text }); }
-  succeed(text: string): void { this.events.push({ kind: 'succeed', text }); }
-  fail(text: string): void { this.events.push({ kind: 'fail', text }); }
-  warn(text: string): void { this.events.push({ kind: 'warn', text }); }
-  info(text: string): void { this.events.push({ kind: 'info', text }); }
-  stop(): void { this.events.push({ kind: 'stop', text: '' }); }
+  start(text: string): void {
+    this.events.push({ kind: 'start', text });
+  }
+  update(text: string): void {
+    this.events.push({ kind: 'update', text });
+  }
+  succeed(text: string): void {
+    this.events.push({ kind: 'succeed', text });
+  }
+  fail(text: string): void {
+    this.events.push({ kind: 'fail', text });
+  }
+  warn(text: string): void {
+    this.events.push({ kind: 'warn', text });
+  }
+  info(text: string): void {
+    this.events.push({ kind: 'info', text });
+  }
+  stop(): void {
+    this.events.push({ kind: 'stop', text: '' });
+  }
 }

@@ -9,8 +9,17 @@ import type { AttemptSpec, ObservationLine, TlsVersion } from '../../probes/prot
 import { OPENSSL_TLS12_SUITES } from './cipher-catalogue.js';
 import type { TlsScanObservations } from './tls-assess.js';
 import {
-  chosenSuite, defaultSpec, offerSpec, partitionSuites, SCAN_VERSIONS, suiteCandidates, TLS13_SUITES, versionAccepted,
-  versionSpecs, WEAK_SUITE_CANDIDATES, type TlsEndpoint,
+  chosenSuite,
+  defaultSpec,
+  offerSpec,
+  partitionSuites,
+  SCAN_VERSIONS,
+  suiteCandidates,
+  TLS13_SUITES,
+  versionAccepted,
+  versionSpecs,
+  WEAK_SUITE_CANDIDATES,
+  type TlsEndpoint,
 } from './tls-scan.js';
 import { unreachableFromDefault } from './tls-assess.js';
 
@@ -40,7 +49,9 @@ function offerable(suite: string): boolean {
 /** Suites this client can pin, and the weak ones it cannot (reported as not testable). */
 export function clientSuites(): { readonly offerable: readonly string[]; readonly notTestable: readonly string[] } {
   // PSK and SRP suites need a pre-shared secret no certificate server will use.
-  const builtin = getCiphers().filter((s) => !/psk|srp/i.test(s)).map((s) => s.toUpperCase());
+  const builtin = getCiphers()
+    .filter((s) => !/psk|srp/i.test(s))
+    .map((s) => s.toUpperCase());
   const extra = [...WEAK_SUITE_CANDIDATES, ...OPENSSL_TLS12_SUITES];
   const tls13 = TLS13_SUITES.filter((s) => !builtin.includes(s));
   return {
@@ -80,7 +91,12 @@ type Round = TlsScanObservations['suites'][number] & { readonly order: readonly 
  * until it refuses (or does not answer): one handshake per accepted suite plus one.
  * Bounded: every round removes a suite or ends the chain.
  */
-async function enumerate(ctx: ScanContext, version: TlsVersion, suites: readonly string[], chain: number): Promise<Round[]> {
+async function enumerate(
+  ctx: ScanContext,
+  version: TlsVersion,
+  suites: readonly string[],
+  chain: number,
+): Promise<Round[]> {
   const rounds: Round[] = [];
   let remaining = [...suites];
   for (let i = 0; remaining.length > 0 && ctx.signal?.aborted !== true; i++) {
@@ -120,7 +136,12 @@ export async function scanTlsEndpoint(ep: TlsEndpoint, opts: HostTlsScanOptions)
   const suites = clientSuites();
   const run = opts.run ?? runAttempt;
   const limit = limiter(Math.max(1, opts.concurrency));
-  const ctx: ScanContext = { ep, timeoutMs: opts.timeoutMs, signal: opts.signal, attempt: (spec) => limit(() => run(spec, opts.signal)) };
+  const ctx: ScanContext = {
+    ep,
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    attempt: (spec) => limit(() => run(spec, opts.signal)),
+  };
   const offers = SCAN_VERSIONS.map((version) => ({ version, offered: suiteCandidates(version, suites.offerable) }));
   const firstP = ctx.attempt(defaultSpec(ep, opts.timeoutMs));
   const vSpecs = versionSpecs(ep, opts.timeoutMs, suites.offerable);

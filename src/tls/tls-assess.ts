@@ -8,21 +8,43 @@ import { parseChain, type ChainFacts } from '../crypto/certificate.js';
 import { evaluateCrypto, sortFindings } from '../crypto/crypto-policy.js';
 import type { CryptoProfile } from '../crypto/profiles/index.js';
 import { PCI_STRONG_CRYPTO } from '../crypto/profiles/index.js';
-import { chosenSuite, clientCertificateRequired, endpointText, SCAN_VERSIONS, versionAccepted, type TlsEndpoint } from './tls-scan.js';
+import {
+  chosenSuite,
+  clientCertificateRequired,
+  endpointText,
+  SCAN_VERSIONS,
+  versionAccepted,
+  type TlsEndpoint,
+} from './tls-scan.js';
 
 /** Everything the host scan observed for one endpoint. */
 export interface TlsScanObservations {
   readonly default: ObservationLine;
   /** One handshake per pinned version, offering every suite this client has for it. */
-  readonly versions: ReadonlyArray<{ readonly version: TlsVersion; readonly offered: readonly string[]; readonly observation: ObservationLine }>;
+  readonly versions: ReadonlyArray<{
+    readonly version: TlsVersion;
+    readonly offered: readonly string[];
+    readonly observation: ObservationLine;
+  }>;
   /** Enumeration rounds at accepted versions: the suites still offered, and what the server chose among them. */
-  readonly suites: ReadonlyArray<{ readonly version: TlsVersion; readonly offered: readonly string[]; readonly observation: ObservationLine }>;
+  readonly suites: ReadonlyArray<{
+    readonly version: TlsVersion;
+    readonly offered: readonly string[];
+    readonly observation: ObservationLine;
+  }>;
   /** Weak suites this client cannot offer. */
   readonly notTestable: readonly string[];
 }
 
 /** Why an endpoint could not be assessed. */
-type TlsUnreachableReason = 'refused' | 'dns-failure' | 'timeout' | 'unreachable' | 'not-tls' | 'no-common-version' | 'client-error';
+type TlsUnreachableReason =
+  | 'refused'
+  | 'dns-failure'
+  | 'timeout'
+  | 'unreachable'
+  | 'not-tls'
+  | 'no-common-version'
+  | 'client-error';
 
 /** The result for one endpoint. */
 export type TlsEndpointResult =
@@ -34,7 +56,11 @@ export type TlsEndpointResult =
       /** inconclusive: nothing fails, but a pinned handshake gave no answer, so the endpoint may accept what it tried. */
       readonly status: 'holds' | 'fails' | 'inconclusive';
       /** What an ordinary modern client negotiates; null when that handshake failed. */
-      readonly negotiated: { readonly protocol: string; readonly cipher: string | null; readonly alpn: string | null } | null;
+      readonly negotiated: {
+        readonly protocol: string;
+        readonly cipher: string | null;
+        readonly alpn: string | null;
+      } | null;
       readonly protocols: Readonly<Record<TlsVersion, boolean>>;
       /** Protocols this client cannot offer at all (OpenSSL 3 has no SSLv2/SSLv3): unknown, not "refused". */
       readonly protocolsNotTestable: readonly string[];
@@ -46,7 +72,12 @@ export type TlsEndpointResult =
       readonly chainPem: readonly string[];
       readonly findings: readonly CryptoFinding[];
     }
-  | { readonly kind: 'unreachable'; readonly endpoint: string; readonly reason: TlsUnreachableReason; readonly message: string };
+  | {
+      readonly kind: 'unreachable';
+      readonly endpoint: string;
+      readonly reason: TlsUnreachableReason;
+      readonly message: string;
+    };
 
 /** How to judge. `now` is passed in, never read. */
 export interface AssessOptions {
@@ -57,17 +88,34 @@ export interface AssessOptions {
 }
 
 /** The default attempt alone shows the endpoint cannot be reached at all: one sentence, or undefined. */
-export function unreachableFromDefault(ep: TlsEndpoint, obs: ObservationLine): Extract<TlsEndpointResult, { kind: 'unreachable' }> | undefined {
+export function unreachableFromDefault(
+  ep: TlsEndpoint,
+  obs: ObservationLine,
+): Extract<TlsEndpointResult, { kind: 'unreachable' }> | undefined {
   const at = endpointText(ep);
   const code = obs.errorCode ?? 'no error code';
-  const out = (reason: TlsUnreachableReason, message: string) => ({ kind: 'unreachable' as const, endpoint: at, reason, message });
+  const out = (reason: TlsUnreachableReason, message: string) => ({
+    kind: 'unreachable' as const,
+    endpoint: at,
+    reason,
+    message,
+  });
   switch (obs.transport) {
     case 'refused':
-      return out('refused', `${at}: connection refused (${code}); nothing listens on that port, or a firewall rejects it.`);
+      return out(
+        'refused',
+        `${at}: connection refused (${code}); nothing listens on that port, or a firewall rejects it.`,
+      );
     case 'dns-failure':
-      return out('dns-failure', `${at}: the name "${ep.host}" does not resolve (${code}); check the spelling and your DNS.`);
+      return out(
+        'dns-failure',
+        `${at}: the name "${ep.host}" does not resolve (${code}); check the spelling and your DNS.`,
+      );
     case 'timeout':
-      return out('timeout', `${at}: no TCP connection within ${obs.durationMs} ms; a firewall drops the traffic or the address is not routed.`);
+      return out(
+        'timeout',
+        `${at}: no TCP connection within ${obs.durationMs} ms; a firewall drops the traffic or the address is not routed.`,
+      );
     case 'unreachable':
       return out('unreachable', `${at}: the network or host is unreachable (${code}).`);
     case 'agent-error':
@@ -82,19 +130,26 @@ const PROTOCOLS_NOT_TESTABLE: readonly string[] = ['SSLv2', 'SSLv3'];
 
 const TLS_ALERT_CODE = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_/;
 
-function noVersion(ep: TlsEndpoint, all: readonly ObservationLine[]): Extract<TlsEndpointResult, { kind: 'unreachable' }> {
+function noVersion(
+  ep: TlsEndpoint,
+  all: readonly ObservationLine[],
+): Extract<TlsEndpointResult, { kind: 'unreachable' }> {
   const at = endpointText(ep);
   const alerted = all.find((o) => o.tls?.alert !== undefined || TLS_ALERT_CODE.test(o.errorCode ?? ''));
   if (alerted !== undefined) {
     return {
-      kind: 'unreachable', endpoint: at, reason: 'no-common-version',
+      kind: 'unreachable',
+      endpoint: at,
+      reason: 'no-common-version',
       message: `${at}: answers with TLS alerts but accepted none of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 from this client (${alerted.errorCode ?? 'alert'}).`,
     };
   }
   const first = all[0];
   const what = first?.errorCode ?? first?.transport ?? 'no answer';
   return {
-    kind: 'unreachable', endpoint: at, reason: 'not-tls',
+    kind: 'unreachable',
+    endpoint: at,
+    reason: 'not-tls',
     message: `${at}: does not speak TLS; the reply to a ClientHello was not a TLS handshake (${what}).`,
   };
 }
@@ -111,29 +166,48 @@ function chainOf(scan: TlsScanObservations): readonly string[] {
 }
 
 /** What the pinned handshakes showed: versions chosen, and suites chosen per accepted version. */
-function accepted(scan: TlsScanObservations): { protocols: Record<TlsVersion, boolean>; ciphers: Partial<Record<TlsVersion, string[]>> } {
+function accepted(scan: TlsScanObservations): {
+  protocols: Record<TlsVersion, boolean>;
+  ciphers: Partial<Record<TlsVersion, string[]>>;
+} {
   const protocols = Object.fromEntries(
     SCAN_VERSIONS.map((v) => [v, scan.versions.some((x) => x.version === v && versionAccepted(x.observation, v))]),
   ) as Record<TlsVersion, boolean>;
   const ciphers: Partial<Record<TlsVersion, string[]>> = {};
   for (const v of SCAN_VERSIONS.filter((x) => protocols[x])) {
     const offers = [...scan.versions, ...scan.suites].filter((s) => s.version === v);
-    const chosen = offers.flatMap((s) => (versionAccepted(s.observation, v) ? chosenSuite(s.observation, s.offered) ?? [] : []));
+    const chosen = offers.flatMap((s) =>
+      versionAccepted(s.observation, v) ? (chosenSuite(s.observation, s.offered) ?? []) : [],
+    );
     ciphers[v] = [...new Set(chosen)].sort();
   }
   return { protocols, ciphers };
 }
 
 /** Endings that say nothing about whether the server would accept the offer (silence is not a refusal). */
-const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeout', 'silent', 'agent-error', 'unreachable', 'dns-failure', 'refused']);
+const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>([
+  'timeout',
+  'silent',
+  'agent-error',
+  'unreachable',
+  'dns-failure',
+  'refused',
+]);
 
 /** The pinned handshakes that gave no answer, and the versions never tried: "TLSv1 (timeout)". */
 function undecided(scan: TlsScanObservations): string[] {
-  const untried = SCAN_VERSIONS.filter((v) => !scan.versions.some((x) => x.version === v)).map((v) => `${v} (not tried)`);
-  const versions = scan.versions.filter((v) => NO_ANSWER.has(v.observation.transport)).map((v) => `${v.version} (${v.observation.transport})`);
+  const untried = SCAN_VERSIONS.filter((v) => !scan.versions.some((x) => x.version === v)).map(
+    (v) => `${v} (not tried)`,
+  );
+  const versions = scan.versions
+    .filter((v) => NO_ANSWER.has(v.observation.transport))
+    .map((v) => `${v.version} (${v.observation.transport})`);
   const suites = scan.suites
     .filter((s) => NO_ANSWER.has(s.observation.transport))
-    .map((s) => `${s.offered.length === 1 ? s.offered[0] : `${s.offered.length} suites`} at ${s.version} (${s.observation.transport})`);
+    .map(
+      (s) =>
+        `${s.offered.length === 1 ? s.offered[0] : `${s.offered.length} suites`} at ${s.version} (${s.observation.transport})`,
+    );
   return [...untried, ...versions, ...suites];
 }
 
@@ -141,7 +215,13 @@ function undecided(scan: TlsScanObservations): string[] {
 function undecidedFindings(scan: TlsScanObservations): CryptoFinding[] {
   const open = undecided(scan);
   if (open.length === 0) return [];
-  return [{ code: 'SCAN_INCOMPLETE', severity: 'warn', message: `No answer for ${open.join(', ')}, so whether the endpoint accepts them is unknown; run the check again.` }];
+  return [
+    {
+      code: 'SCAN_INCOMPLETE',
+      severity: 'warn',
+      message: `No answer for ${open.join(', ')}, so whether the endpoint accepts them is unknown; run the check again.`,
+    },
+  ];
 }
 
 /** Assess one endpoint from its observations. */
@@ -149,7 +229,8 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
   const early = unreachableFromDefault(ep, scan.default);
   if (early !== undefined) return early;
   const { protocols, ciphers } = accepted(scan);
-  if (!SCAN_VERSIONS.some((v) => protocols[v])) return noVersion(ep, [scan.default, ...scan.versions.map((v) => v.observation)]);
+  if (!SCAN_VERSIONS.some((v) => protocols[v]))
+    return noVersion(ep, [scan.default, ...scan.versions.map((v) => v.observation)]);
   const chainPem = chainOf(scan);
   const chain = parseChain(chainPem, {
     ...(opts.trustPem !== undefined ? { trustPem: opts.trustPem } : {}),
@@ -165,12 +246,19 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
       protocolsAccepted: SCAN_VERSIONS.filter((v) => protocols[v]),
       ciphersAccepted: [...new Set(Object.values(ciphers).flat())],
       ...(negotiated !== null ? { negotiated: { protocol: negotiated.protocol, cipher: negotiated.cipher } } : {}),
-      chain, now: opts.now, expiryWarningDays: opts.expiryWarningDays, ciphersNotTestable: notTestable,
+      chain,
+      now: opts.now,
+      expiryWarningDays: opts.expiryWarningDays,
+      ciphersNotTestable: notTestable,
     },
     profile,
   );
   const findings = sortFindings([...policy, ...undecidedFindings(scan)]);
-  const status = findings.some((f) => f.severity === 'fail') ? 'fails' : findings.some((f) => f.code === 'SCAN_INCOMPLETE') ? 'inconclusive' : 'holds';
+  const status = findings.some((f) => f.severity === 'fail')
+    ? 'fails'
+    : findings.some((f) => f.code === 'SCAN_INCOMPLETE')
+      ? 'inconclusive'
+      : 'holds';
   const all = [scan.default, ...scan.versions.map((v) => v.observation), ...scan.suites.map((s) => s.observation)];
   return {
     kind: 'assessed',
@@ -178,8 +266,14 @@ export function assessTlsEndpoint(ep: TlsEndpoint, scan: TlsScanObservations, op
     ...(ep.servername !== undefined ? { servername: ep.servername } : {}),
     profile: profile.id,
     status,
-    negotiated, protocols, protocolsNotTestable: PROTOCOLS_NOT_TESTABLE, ciphers, ciphersNotTestable: notTestable,
+    negotiated,
+    protocols,
+    protocolsNotTestable: PROTOCOLS_NOT_TESTABLE,
+    ciphers,
+    ciphersNotTestable: notTestable,
     clientCertificateRequired: clientCertificateRequired(all),
-    chain, chainPem, findings,
+    chain,
+    chainPem,
+    findings,
   };
 }

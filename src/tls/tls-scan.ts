@@ -20,7 +20,11 @@ export const SCAN_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.
 
 /** TLS 1.3 suites (RFC 8446 §B.4), pinned one at a time. */
 export const TLS13_SUITES: readonly string[] = [
-  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_CCM_SHA256',
+  'TLS_AES_128_CCM_8_SHA256',
 ];
 
 /**
@@ -29,12 +33,33 @@ export const TLS13_SUITES: readonly string[] = [
  * reported as not testable from this client, never as "not accepted".
  */
 export const WEAK_SUITE_CANDIDATES: readonly string[] = [
-  'NULL-MD5', 'NULL-SHA', 'NULL-SHA256', 'ECDHE-RSA-NULL-SHA', 'ECDHE-ECDSA-NULL-SHA', 'AECDH-NULL-SHA',
-  'ADH-AES128-SHA', 'ADH-AES256-SHA', 'ADH-AES128-SHA256', 'ADH-AES256-SHA256', 'ADH-AES128-GCM-SHA256', 'ADH-AES256-GCM-SHA384',
-  'AECDH-AES128-SHA', 'AECDH-AES256-SHA',
-  'RC4-MD5', 'RC4-SHA', 'ECDHE-RSA-RC4-SHA', 'ECDHE-ECDSA-RC4-SHA',
-  'DES-CBC3-SHA', 'ECDHE-RSA-DES-CBC3-SHA', 'ECDHE-ECDSA-DES-CBC3-SHA', 'EDH-RSA-DES-CBC3-SHA',
-  'DES-CBC-SHA', 'EDH-RSA-DES-CBC-SHA', 'EXP-RC4-MD5', 'EXP-DES-CBC-SHA', 'EXP-EDH-RSA-DES-CBC-SHA',
+  'NULL-MD5',
+  'NULL-SHA',
+  'NULL-SHA256',
+  'ECDHE-RSA-NULL-SHA',
+  'ECDHE-ECDSA-NULL-SHA',
+  'AECDH-NULL-SHA',
+  'ADH-AES128-SHA',
+  'ADH-AES256-SHA',
+  'ADH-AES128-SHA256',
+  'ADH-AES256-SHA256',
+  'ADH-AES128-GCM-SHA256',
+  'ADH-AES256-GCM-SHA384',
+  'AECDH-AES128-SHA',
+  'AECDH-AES256-SHA',
+  'RC4-MD5',
+  'RC4-SHA',
+  'ECDHE-RSA-RC4-SHA',
+  'ECDHE-ECDSA-RC4-SHA',
+  'DES-CBC3-SHA',
+  'ECDHE-RSA-DES-CBC3-SHA',
+  'ECDHE-ECDSA-DES-CBC3-SHA',
+  'EDH-RSA-DES-CBC3-SHA',
+  'DES-CBC-SHA',
+  'EDH-RSA-DES-CBC-SHA',
+  'EXP-RC4-MD5',
+  'EXP-DES-CBC-SHA',
+  'EXP-EDH-RSA-DES-CBC-SHA',
 ];
 
 /** Parse "host:port" or "[v6]:port". Returns the endpoint or a sentence saying what is wrong. */
@@ -43,7 +68,9 @@ export function parseEndpoint(text: string): { host: string; port: number } | { 
   const host = m?.[1] ?? m?.[2];
   const port = Number(m?.[3]);
   if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return { problem: `"${text}" is not host:port; give e.g. example.com:443, 10.0.0.5:8443 or [::1]:443 (port 1-65535).` };
+    return {
+      problem: `"${text}" is not host:port; give e.g. example.com:443, 10.0.0.5:8443 or [::1]:443 (port 1-65535).`,
+    };
   }
   return { host, port };
 }
@@ -53,7 +80,12 @@ export function endpointText(ep: Pick<TlsEndpoint, 'host' | 'port'>): string {
   return ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
 }
 
-function spec(ep: TlsEndpoint, id: string, timeoutMs: number, pin: { version?: TlsVersion; ciphers?: string }): AttemptSpec {
+function spec(
+  ep: TlsEndpoint,
+  id: string,
+  timeoutMs: number,
+  pin: { version?: TlsVersion; ciphers?: string },
+): AttemptSpec {
   return {
     id,
     technique: 'tls',
@@ -94,7 +126,13 @@ export function suiteCandidates(version: TlsVersion, offerable: readonly string[
  * One handshake pinned to `version` that offers `suites` at once. SECLEVEL=0 so OpenSSL
  * offers NULL and anonymous suites at all: the point is to learn whether the server takes them.
  */
-export function offerSpec(ep: TlsEndpoint, version: TlsVersion, suites: readonly string[], timeoutMs: number, id: string): AttemptSpec {
+export function offerSpec(
+  ep: TlsEndpoint,
+  version: TlsVersion,
+  suites: readonly string[],
+  timeoutMs: number,
+  id: string,
+): AttemptSpec {
   const ciphers = version === 'TLSv1.3' ? suites.join(':') : `${suites.join(':')}:@SECLEVEL=0`;
   return spec(ep, id, timeoutMs, { version, ciphers });
 }
@@ -106,7 +144,9 @@ export function offerSpec(ep: TlsEndpoint, version: TlsVersion, suites: readonly
  * accepted suite of that version.
  */
 export function versionSpecs(ep: TlsEndpoint, timeoutMs: number, offerable: readonly string[]): AttemptSpec[] {
-  return SCAN_VERSIONS.map((version) => offerSpec(ep, version, suiteCandidates(version, offerable), timeoutMs, `version:${version}`));
+  return SCAN_VERSIONS.map((version) =>
+    offerSpec(ep, version, suiteCandidates(version, offerable), timeoutMs, `version:${version}`),
+  );
 }
 
 /** Split `suites` into at most `parts` non-empty lists, round robin, so each list can be enumerated on its own. */
@@ -134,5 +174,7 @@ export function chosenSuite(obs: ObservationLine, offered: readonly string[]): s
  * (MESH-NOTES §A.3).
  */
 export function clientCertificateRequired(observations: readonly ObservationLine[]): boolean {
-  return observations.some((o) => o.tls?.alert === 116 || (o.tls?.alert === 40 && o.tls.protocol !== null && o.tls.peerChainPem.length > 0));
+  return observations.some(
+    (o) => o.tls?.alert === 116 || (o.tls?.alert === 40 && o.tls.protocol !== null && o.tls.peerChainPem.length > 0),
+  );
 }

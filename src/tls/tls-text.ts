@@ -11,8 +11,16 @@ type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 const TLS_REPORT_SCHEMA = 'meshprobe.tls/v1' as const;
 
 /** The `-o json` document: every endpoint's result, in the order given. */
-export function tlsJsonDocument(results: readonly TlsEndpointResult[], meta: { readonly checkedAt: string; readonly toolVersion: string }): object {
-  return { schema: TLS_REPORT_SCHEMA, tool: { name: 'meshprobe', version: meta.toolVersion }, checkedAt: meta.checkedAt, endpoints: results };
+export function tlsJsonDocument(
+  results: readonly TlsEndpointResult[],
+  meta: { readonly checkedAt: string; readonly toolVersion: string },
+): object {
+  return {
+    schema: TLS_REPORT_SCHEMA,
+    tool: { name: 'meshprobe', version: meta.toolVersion },
+    checkedAt: meta.checkedAt,
+    endpoints: results,
+  };
 }
 
 function keyText(f: CertificateFacts): string {
@@ -22,7 +30,11 @@ function keyText(f: CertificateFacts): string {
 }
 
 function sanText(f: CertificateFacts): string {
-  const all = [...f.sans.dns.map((d) => `DNS:${d}`), ...f.sans.ip.map((i) => `IP:${i}`), ...f.sans.uri.map((u) => `URI:${u}`)];
+  const all = [
+    ...f.sans.dns.map((d) => `DNS:${d}`),
+    ...f.sans.ip.map((i) => `IP:${i}`),
+    ...f.sans.uri.map((u) => `URI:${u}`),
+  ];
   return all.length > 0 ? all.join(', ') : 'none';
 }
 
@@ -47,7 +59,8 @@ function trustText(r: Assessed): string {
   const c = r.chain;
   if (c.chainValid === undefined) return 'not checked (give --ca-file to validate the chain)';
   if (!c.chainValid) return `chain-valid no, trusted-now no: ${c.trustError ?? ''}`;
-  if (c.trustedNow === false) return `chain-valid yes (chains to the --ca-file bundle), trusted-now NO: ${c.validityError ?? ''}`;
+  if (c.trustedNow === false)
+    return `chain-valid yes (chains to the --ca-file bundle), trusted-now NO: ${c.validityError ?? ''}`;
   return 'chain-valid yes (chains to the --ca-file bundle), trusted-now yes (every certificate within its dates)';
 }
 
@@ -58,19 +71,26 @@ function assessedLines(r: Assessed, verbose: boolean): string[] {
     `${r.endpoint}${r.servername !== undefined ? ` (SNI ${r.servername})` : ''}  ${r.status.toUpperCase()}  profile ${r.profile}`,
     `  protocols   ${protocols}${r.protocolsNotTestable.length > 0 ? ` (${r.protocolsNotTestable.join(', ')}: not testable from this client)` : ''}`,
     `  negotiated  ${n ? `${n.protocol} ${n.cipher ?? ''}${n.alpn ? ` (ALPN ${n.alpn})` : ''}` : 'none: a default modern client could not complete a handshake'}`,
-    ...SCAN_VERSIONS.filter((v) => r.ciphers[v] !== undefined).map((v) => `  ${`${v}`.padEnd(11)} ${(r.ciphers[v] ?? []).join(', ') || '(no suite from this client accepted)'}`),
+    ...SCAN_VERSIONS.filter((v) => r.ciphers[v] !== undefined).map(
+      (v) => `  ${`${v}`.padEnd(11)} ${(r.ciphers[v] ?? []).join(', ') || '(no suite from this client accepted)'}`,
+    ),
   ];
-  if (r.ciphersNotTestable.length > 0) lines.push(`  not tested  ${r.ciphersNotTestable.length} weak suites this client cannot offer (see -o json)`);
-  if (r.clientCertificateRequired) lines.push('  client certificate required: yes (the handshake facts above were read before the rejection)');
+  if (r.ciphersNotTestable.length > 0)
+    lines.push(`  not tested  ${r.ciphersNotTestable.length} weak suites this client cannot offer (see -o json)`);
+  if (r.clientCertificateRequired)
+    lines.push('  client certificate required: yes (the handshake facts above were read before the rejection)');
   const certs = verbose ? r.chain.certificates : r.chain.certificates.slice(0, 1);
   for (const [i, f] of certs.entries()) lines.push(...certificateLines(f, i));
-  if (!verbose && r.chain.certificates.length > 1) lines.push(`              (+${r.chain.certificates.length - 1} chain certificates; --verbose shows them)`);
+  if (!verbose && r.chain.certificates.length > 1)
+    lines.push(`              (+${r.chain.certificates.length - 1} chain certificates; --verbose shows them)`);
   lines.push(`  trust       ${trustText(r)}`);
   const shown = verbose ? r.findings : r.findings.filter((f) => f.severity !== 'info');
   lines.push(shown.length > 0 ? '  findings' : '  findings    none');
   lines.push(...shown.map(findingLine));
   if (r.servername === undefined && r.findings.some((f) => f.code === 'IDENTITY_MISMATCH')) {
-    lines.push('  hint        the certificate was matched against the address you gave; pass --servername <name> to send SNI and match that name');
+    lines.push(
+      '  hint        the certificate was matched against the address you gave; pass --servername <name> to send SNI and match that name',
+    );
   }
   return lines;
 }

@@ -32,13 +32,16 @@ function serverSays(t: UploadTarget, body: string, secrets: readonly string[]): 
 
 function refusedHint(t: UploadTarget): string {
   if (t.kind === 'https') {
-    return 'Check the credentials in MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file (expired token, '
-      + `wrong header name) and that they may PUT under ${t.base}/.`;
+    return (
+      'Check the credentials in MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file (expired token, ' +
+      `wrong header name) and that they may PUT under ${t.base}/.`
+    );
   }
   const bucket = t.bucket;
-  const base = 'Check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary '
-    + `credentials) are current and allowed s3:PutObject on bucket ${bucket}`;
-  const region = t.endpoint === undefined ? ', that AWS_REGION is the bucket\'s region' : '';
+  const base =
+    'Check that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ' +
+    `credentials) are current and allowed s3:PutObject on bucket ${bucket}`;
+  const region = t.endpoint === undefined ? ", that AWS_REGION is the bucket's region" : '';
   return `${base}${region}, and that this machine's clock is right (signatures expire after 15 minutes).`;
 }
 
@@ -56,8 +59,9 @@ export function explainFailure(input: {
   if (last.kind === 'network') {
     return {
       message: `upload of ${file} to ${where} failed${tries}: ${last.code} (${redactSecrets(last.message, input.secrets)})`,
-      hint: 'Check the address (and --upload-endpoint or AWS_ENDPOINT_URL), that it is reachable from here, '
-        + 'and its TLS certificate (NODE_EXTRA_CA_CERTS adds a private CA).',
+      hint:
+        'Check the address (and --upload-endpoint or AWS_ENDPOINT_URL), that it is reachable from here, ' +
+        'and its TLS certificate (NODE_EXTRA_CA_CERTS adds a private CA).',
     };
   }
   const said = serverSays(t, last.body, input.secrets);
@@ -65,10 +69,16 @@ export function explainFailure(input: {
     return { message: `upload of ${file} to ${where} was refused (${last.status}${said})`, hint: refusedHint(t) };
   }
   if (last.status === 404 && t.kind === 's3') {
-    return { message: `upload of ${file} to ${where} failed (404${said})`, hint: `Check that bucket ${t.bucket} exists at this endpoint/region; meshprobe does not create buckets.` };
+    return {
+      message: `upload of ${file} to ${where} failed (404${said})`,
+      hint: `Check that bucket ${t.bucket} exists at this endpoint/region; meshprobe does not create buckets.`,
+    };
   }
   return {
     message: `upload of ${file} to ${where} failed${tries} (HTTP ${last.status}${said})`,
-    hint: last.status >= 500 ? 'The store kept failing; retry later with `meshprobe upload <dir>`.' : 'Check the target URL and what the server expects for a PUT.',
+    hint:
+      last.status >= 500
+        ? 'The store kept failing; retry later with `meshprobe upload <dir>`.'
+        : 'Check the target URL and what the server expects for a PUT.',
   };
 }

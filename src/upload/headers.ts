@@ -9,7 +9,9 @@ const RESERVED = new Set(['host', 'content-length', 'transfer-encoding', 'connec
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Parsed headers (lower-case names) or problems (each naming the source and line only). */
-export type ParsedHeaders = { readonly ok: true; readonly headers: Readonly<Record<string, string>> } | { readonly ok: false; readonly problems: readonly string[] };
+export type ParsedHeaders =
+  | { readonly ok: true; readonly headers: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly problems: readonly string[] };
 
 /** Parse header lines; blank lines and lines starting with # are skipped. Pure. */
 export function parseHeaderLines(text: string, source: string): ParsedHeaders {
@@ -21,8 +23,10 @@ export function parseHeaderLines(text: string, source: string): ParsedHeaders {
     const name = colon < 0 ? '' : line.slice(0, colon).trim();
     const value = colon < 0 ? '' : line.slice(colon + 1).trim();
     if (!TOKEN.test(name)) problems.push(`${source} line ${i + 1} is not "Name: value"`);
-    else if (RESERVED.has(name.toLowerCase())) problems.push(`${source} line ${i + 1} sets ${name}, which meshprobe sets itself`);
-    else if (value === '' || /[\0\r\n]/.test(value)) problems.push(`${source} line ${i + 1} (${name}) has an empty or invalid value`);
+    else if (RESERVED.has(name.toLowerCase()))
+      problems.push(`${source} line ${i + 1} sets ${name}, which meshprobe sets itself`);
+    else if (value === '' || /[\0\r\n]/.test(value))
+      problems.push(`${source} line ${i + 1} (${name}) has an empty or invalid value`);
     else headers[name.toLowerCase()] = value;
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, headers };

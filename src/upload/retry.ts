@@ -16,7 +16,12 @@ export interface RetryPolicy {
 }
 
 /** 4 attempts, 1 s → 2 s → 4 s apart, 60 s per request: at most ≈ 4 min 7 s per file. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, requestTimeoutMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 8000,
+  requestTimeoutMs: 60_000,
+};
 
 /** What one attempt ended with. */
 export type AttemptResult =
@@ -24,8 +29,16 @@ export type AttemptResult =
   | { readonly kind: 'network'; readonly code: string; readonly message: string };
 
 const TRANSIENT_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 /** True when the attempt may succeed if made again. */

@@ -35,8 +35,14 @@ export interface FilePut {
 }
 
 const TYPES: Readonly<Record<string, string>> = {
-  json: 'application/json', jsonl: 'application/x-ndjson', html: 'text/html; charset=utf-8', md: 'text/markdown; charset=utf-8',
-  xml: 'application/xml', csv: 'text/csv; charset=utf-8', sarif: 'application/sarif+json', tap: 'text/plain; charset=utf-8',
+  json: 'application/json',
+  jsonl: 'application/x-ndjson',
+  html: 'text/html; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  xml: 'application/xml',
+  csv: 'text/csv; charset=utf-8',
+  sarif: 'application/sarif+json',
+  tap: 'text/plain; charset=utf-8',
 };
 
 /** Content type by file extension (SHA256SUMS and the signature are plain text). */
@@ -52,37 +58,58 @@ export function putHeaders(put: FilePut, s: UploadSettings, sign: UploadLibs['si
   if (!('credentials' in s)) throw new Error('S3 settings without credentials');
   const signed = sign(
     {
-      host: put.url.host, path: put.url.pathname, method: 'PUT', service: 's3', region: s.region,
+      host: put.url.host,
+      path: put.url.pathname,
+      method: 'PUT',
+      service: 's3',
+      region: s.region,
       headers: { ...base, 'x-amz-content-sha256': put.sha256 },
     },
     s.credentials,
   );
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(signed.headers ?? {})) if (k.toLowerCase() !== 'host' && v !== undefined) out[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries(signed.headers ?? {}))
+    if (k.toLowerCase() !== 'host' && v !== undefined) out[k.toLowerCase()] = String(v);
   return out;
 }
 
 function networkResult(err: unknown): AttemptResult {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : e.name === 'TimeoutError' ? 'ETIMEDOUT' : 'ERROR';
-  const message = typeof e.cause?.message === 'string' ? e.cause.message : typeof e.message === 'string' ? e.message : String(err);
+  const code =
+    typeof e.code === 'string'
+      ? e.code
+      : typeof e.cause?.code === 'string'
+        ? e.cause.code
+        : e.name === 'TimeoutError'
+          ? 'ETIMEDOUT'
+          : 'ERROR';
+  const message =
+    typeof e.cause?.message === 'string' ? e.cause.message : typeof e.message === 'string' ? e.message : String(err);
   return { kind: 'network', code, message: message.split('\n')[0] ?? '' };
 }
 
 /** Make one attempt; an abort of `signal` (Ctrl-C) throws E_INTERRUPTED, everything else is a result. */
 export async function putOnce(
-  put: FilePut, s: UploadSettings, o: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher; libs: UploadLibs },
+  put: FilePut,
+  s: UploadSettings,
+  o: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher; libs: UploadLibs },
 ): Promise<AttemptResult> {
   const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
   try {
     const res = await o.libs.request(put.url, {
-      method: 'PUT', headers: putHeaders(put, s, o.libs.sign), body: createReadStream(put.path), signal, dispatcher: o.dispatcher,
-      headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
+      method: 'PUT',
+      headers: putHeaders(put, s, o.libs.sign),
+      body: createReadStream(put.path),
+      signal,
+      dispatcher: o.dispatcher,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
     });
     const body = await res.body.text();
     return { kind: 'status', status: res.statusCode, body: body.slice(0, 4096) };
   } catch (err) {
-    if (o.signal.aborted) throw new MeshprobeError('E_INTERRUPTED', `upload interrupted while sending ${put.name}`, { cause: err });
+    if (o.signal.aborted)
+      throw new MeshprobeError('E_INTERRUPTED', `upload interrupted while sending ${put.name}`, { cause: err });
     return networkResult(err);
   }
 }

@@ -17,7 +17,11 @@ export interface S3Credentials {
 
 /** A checked upload target with what it needs to authenticate. */
 export type UploadSettings =
-  | { readonly target: UploadTarget & { readonly kind: 's3' }; readonly region: string; readonly credentials: S3Credentials }
+  | {
+      readonly target: UploadTarget & { readonly kind: 's3' };
+      readonly region: string;
+      readonly credentials: S3Credentials;
+    }
   | { readonly target: UploadTarget & { readonly kind: 'https' }; readonly headers: Readonly<Record<string, string>> };
 
 /** Options an upload reads. */
@@ -26,25 +30,41 @@ export type UploadOptions = Pick<Options, 'upload' | 'uploadEndpoint' | 'uploadH
 /** Env variable of extra headers for HTTPS targets (`Name: value` lines). */
 export const HEADERS_ENV = 'MESHPROBE_UPLOAD_HEADERS';
 
-function s3Settings(target: UploadTarget & { kind: 's3' }, env: NodeJS.ProcessEnv, problems: string[]): UploadSettings | undefined {
+function s3Settings(
+  target: UploadTarget & { kind: 's3' },
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): UploadSettings | undefined {
   const id = env.AWS_ACCESS_KEY_ID?.trim();
   const secret = env.AWS_SECRET_ACCESS_KEY?.trim();
   if (!id || !secret) {
-    problems.push('--upload s3://… needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment '
-      + '(from a Secret in the scheduled mode)');
+    problems.push(
+      '--upload s3://… needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment ' +
+        '(from a Secret in the scheduled mode)',
+    );
     return undefined;
   }
   const token = env.AWS_SESSION_TOKEN?.trim();
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
-  return { target, region, credentials: { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) } };
+  return {
+    target,
+    region,
+    credentials: { accessKeyId: id, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) },
+  };
 }
 
-async function httpsHeaders(o: UploadOptions, env: NodeJS.ProcessEnv, problems: string[]): Promise<Record<string, string>> {
+async function httpsHeaders(
+  o: UploadOptions,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   const sources: { text: string; source: string }[] = [];
   if (o.uploadHeadersFile !== undefined) {
     const text = await readFile(o.uploadHeadersFile, 'utf8').catch((err: unknown) => {
-      problems.push(`--upload-headers-file ${o.uploadHeadersFile} cannot be read (${(err as { code?: string }).code ?? 'error'})`);
+      problems.push(
+        `--upload-headers-file ${o.uploadHeadersFile} cannot be read (${(err as { code?: string }).code ?? 'error'})`,
+      );
       return undefined;
     });
     if (text !== undefined) sources.push({ text, source: `--upload-headers-file ${o.uploadHeadersFile}` });
@@ -64,9 +84,17 @@ async function httpsHeaders(o: UploadOptions, env: NodeJS.ProcessEnv, problems: 
  * The environment wins over the file for a header both set. S3 targets take
  * `--upload-endpoint`, else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.
  */
-export async function resolveUploadSettings(o: UploadOptions, env: NodeJS.ProcessEnv): Promise<{ settings?: UploadSettings; problems: string[] }> {
+export async function resolveUploadSettings(
+  o: UploadOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<{ settings?: UploadSettings; problems: string[] }> {
   if (o.upload === undefined) {
-    const stray = o.uploadEndpoint !== undefined ? '--upload-endpoint' : o.uploadHeadersFile !== undefined ? '--upload-headers-file' : undefined;
+    const stray =
+      o.uploadEndpoint !== undefined
+        ? '--upload-endpoint'
+        : o.uploadHeadersFile !== undefined
+          ? '--upload-headers-file'
+          : undefined;
     return { problems: stray ? [`${stray} is set but --upload is not`] : [] };
   }
   const s3 = o.upload.startsWith('s3://');
@@ -76,7 +104,8 @@ export async function resolveUploadSettings(o: UploadOptions, env: NodeJS.Proces
   const problems: string[] = [];
   const t = parsed.target;
   if (t.kind === 's3') {
-    if (o.uploadHeadersFile !== undefined) problems.push('--upload-headers-file applies only to https:// targets (S3 uses AWS_* credentials)');
+    if (o.uploadHeadersFile !== undefined)
+      problems.push('--upload-headers-file applies only to https:// targets (S3 uses AWS_* credentials)');
     const settings = s3Settings(t, env, problems);
     return problems.length > 0 || !settings ? { problems } : { settings, problems };
   }

@@ -36,10 +36,15 @@ export async function uploadStep(i: UploadStepInput): Promise<UploadOutcome | un
   if (i.interrupted) return { kind: 'skipped', reason: 'the run was interrupted' };
   try {
     const { settings, problems } = await resolveUploadSettings(i.options, i.env);
-    if (settings === undefined) return { kind: 'failed', code: 'E_UPLOAD', message: problems.join('; '), hint: undefined };
+    if (settings === undefined)
+      return { kind: 'failed', code: 'E_UPLOAD', message: problems.join('; '), hint: undefined };
     i.progress.start(`Uploading the bundle to ${describeTarget(settings.target)}`);
     const done = await uploadBundle({
-      dir: i.dir, runId: i.runId, settings, signal: i.signal, ...(i.policy ? { policy: i.policy } : {}),
+      dir: i.dir,
+      runId: i.runId,
+      settings,
+      signal: i.signal,
+      ...(i.policy ? { policy: i.policy } : {}),
       onAttempt: (file, n) => i.progress.update(`Uploading ${file}${n > 1 ? ` (attempt ${n})` : ''}`),
     });
     i.progress.succeed(`Uploaded ${done.files.length} file(s) to ${done.location}`);

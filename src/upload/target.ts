@@ -22,7 +22,9 @@ export type UploadTarget =
     };
 
 /** The target, or the problems with it (one sentence each, naming the flag). */
-export type ParsedTarget = { readonly ok: true; readonly target: UploadTarget } | { readonly ok: false; readonly problems: readonly string[] };
+export type ParsedTarget =
+  | { readonly ok: true; readonly target: UploadTarget }
+  | { readonly ok: false; readonly problems: readonly string[] };
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Key characters that need no percent-encoding, so the signed path is the sent path. */
@@ -32,7 +34,9 @@ function prefixProblems(prefix: string, flag: string): string[] {
   if (prefix === '') return [];
   const parts = prefix.split('/');
   if (parts.some((p) => p === '' || p === '.' || p === '..' || !KEY_PART.test(p))) {
-    return [`${flag} prefix "${prefix}" must be path segments of letters, digits and . _ ~ - (e.g. s3://evidence/pci/quarterly)`];
+    return [
+      `${flag} prefix "${prefix}" must be path segments of letters, digits and . _ ~ - (e.g. s3://evidence/pci/quarterly)`,
+    ];
   }
   return [];
 }
@@ -45,12 +49,21 @@ function endpointOf(raw: string | undefined): { endpoint?: URL; problems: string
   } catch {
     return { problems: [`--upload-endpoint "${raw}" is not a URL (e.g. https://minio.example:9000)`] };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problems: [`--upload-endpoint "${raw}" must be an http:// or https:// URL`] };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { problems: [`--upload-endpoint "${raw}" must be an http:// or https:// URL`] };
   if (url.username !== '' || url.password !== '') {
-    return { problems: ['--upload-endpoint must not carry credentials; they come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'] };
+    return {
+      problems: [
+        '--upload-endpoint must not carry credentials; they come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      ],
+    };
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    return { problems: [`--upload-endpoint "${raw}" must be only scheme, host and port (the bucket goes in --upload s3://bucket)`] };
+    return {
+      problems: [
+        `--upload-endpoint "${raw}" must be only scheme, host and port (the bucket goes in --upload s3://bucket)`,
+      ],
+    };
   }
   return { endpoint: url, problems: [] };
 }
@@ -62,7 +75,9 @@ function parseS3(raw: string, endpointRaw: string | undefined): ParsedTarget {
   const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
   const problems: string[] = [];
   if (!BUCKET.test(bucket) || bucket.includes('..')) {
-    problems.push(`--upload "${raw}": "${bucket}" is not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
+    problems.push(
+      `--upload "${raw}": "${bucket}" is not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`,
+    );
   }
   problems.push(...prefixProblems(prefix, '--upload'));
   const ep = endpointOf(endpointRaw);
@@ -82,7 +97,9 @@ function parseHttps(raw: string, endpointRaw: string | undefined): ParsedTarget 
   const where = 'put them in MESHPROBE_UPLOAD_HEADERS or --upload-headers-file';
   if (url.username !== '' || url.password !== '') problems.push(`--upload URL must not carry credentials; ${where}`);
   if (url.search !== '' || url.hash !== '') {
-    problems.push(`--upload URL must not have a query or fragment (it is recorded in the report); ${where.replace('them', 'tokens')}`);
+    problems.push(
+      `--upload URL must not have a query or fragment (it is recorded in the report); ${where.replace('them', 'tokens')}`,
+    );
   }
   const path = url.pathname.replace(/\/+$/, '').replace(/^\//, '');
   problems.push(...prefixProblems(path, '--upload URL path'));
@@ -99,8 +116,8 @@ export function parseUploadTarget(raw: string, endpointRaw: string | undefined):
     return {
       ok: false,
       problems: [
-        `--upload "${raw}" is plain http: the upload headers carry credentials, so an HTTPS URL is needed `
-          + '(for an S3-compatible store on http use --upload s3://bucket --upload-endpoint http://host:port)',
+        `--upload "${raw}" is plain http: the upload headers carry credentials, so an HTTPS URL is needed ` +
+          '(for an S3-compatible store on http use --upload s3://bucket --upload-endpoint http://host:port)',
       ],
     };
   }

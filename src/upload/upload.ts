@@ -56,7 +56,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** The files to send, in order (manifest last), with their sizes and digests. */
 async function filesToSend(input: UploadInput): Promise<FilePut[]> {
   const manifest = await readFile(join(input.dir, MANIFEST), 'utf8').catch((err: unknown) => {
-    throw new MeshprobeError('E_UPLOAD', `${input.dir} has no readable ${MANIFEST}; only a sealed bundle is uploaded`, { hint: 'Point at the directory a run wrote (--output-dir).', cause: err });
+    throw new MeshprobeError('E_UPLOAD', `${input.dir} has no readable ${MANIFEST}; only a sealed bundle is uploaded`, {
+      hint: 'Point at the directory a run wrote (--output-dir).',
+      cause: err,
+    });
   });
   const { digests } = parseManifest(manifest);
   const names = [...digests.keys()].sort();
@@ -68,27 +71,48 @@ async function filesToSend(input: UploadInput): Promise<FilePut[]> {
   const out: FilePut[] = [];
   for (const [name, digest] of entries) {
     const path = join(input.dir, name);
-    const size = (await stat(path).catch((err: unknown) => {
-      throw new MeshprobeError('E_UPLOAD', `${path} is listed in ${MANIFEST} but cannot be read`, { hint: 'Run `meshprobe verify` on the bundle.', cause: err });
-    })).size;
+    const size = (
+      await stat(path).catch((err: unknown) => {
+        throw new MeshprobeError('E_UPLOAD', `${path} is listed in ${MANIFEST} but cannot be read`, {
+          hint: 'Run `meshprobe verify` on the bundle.',
+          cause: err,
+        });
+      })
+    ).size;
     out.push({ url: fileUrl(input.settings.target, region, input.runId, name), path, name, size, sha256: digest });
   }
   return out;
 }
 
-async function putWithRetries(put: FilePut, input: UploadInput, dispatcher: Agent, libs: UploadLibs): Promise<{ retries: number }> {
+async function putWithRetries(
+  put: FilePut,
+  input: UploadInput,
+  dispatcher: Agent,
+  libs: UploadLibs,
+): Promise<{ retries: number }> {
   const policy = input.policy ?? DEFAULT_RETRY;
   let last: AttemptResult | undefined;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     if (attempt > 1) await sleep(delayBefore(attempt, policy), input.signal);
     if (input.signal.aborted) throw new MeshprobeError('E_INTERRUPTED', `upload interrupted before ${put.name}`);
     input.onAttempt?.(put.name, attempt);
-    last = await putOnce(put, input.settings, { signal: input.signal, timeoutMs: policy.requestTimeoutMs, dispatcher, libs });
+    last = await putOnce(put, input.settings, {
+      signal: input.signal,
+      timeoutMs: policy.requestTimeoutMs,
+      dispatcher,
+      libs,
+    });
     if (last.kind === 'status' && last.status >= 200 && last.status < 300) return { retries: attempt - 1 };
     if (!isTransient(last)) break;
   }
   const attempts = last !== undefined && isTransient(last) ? policy.attempts : undefined;
-  const f = explainFailure({ target: input.settings.target, file: put.name, attempts: attempts ?? 1, last: last!, secrets: secretsOf(input.settings) });
+  const f = explainFailure({
+    target: input.settings.target,
+    file: put.name,
+    attempts: attempts ?? 1,
+    last: last!,
+    secrets: secretsOf(input.settings),
+  });
   throw new MeshprobeError('E_UPLOAD', f.message, { hint: f.hint });
 }
 
@@ -106,6 +130,7 @@ export async function uploadBundle(input: UploadInput): Promise<UploadDone> {
     await dispatcher.close().catch(() => undefined);
   }
   const t = input.settings.target;
-  const location = t.kind === 's3' ? `${describeTarget({ ...t, endpoint: undefined })}/${input.runId}/` : `${t.base}/${input.runId}/`;
+  const location =
+    t.kind === 's3' ? `${describeTarget({ ...t, endpoint: undefined })}/${input.runId}/` : `${t.base}/${input.runId}/`;
   return { location, files: files.map((f) => f.name), retries };
 }

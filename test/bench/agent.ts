@@ -62,7 +62,10 @@ function memoryOf(pid: number): { hwm: number; anon: number } {
 function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Promise<BenchResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [agent.path, batchFile], { cwd: agent.dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [agent.path, batchFile], {
+      cwd: agent.dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const transports: Record<string, number> = {};
     let lines = 0;
     let pending = '';
@@ -84,7 +87,15 @@ function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Pr
     });
     child.once('close', (exitCode) => {
       clearInterval(poll);
-      resolve({ concurrency, wallMs: performance.now() - started, peakRssKiB: peak, peakAnonKiB: peakAnon, exitCode, transports, lines });
+      resolve({
+        concurrency,
+        wallMs: performance.now() - started,
+        peakRssKiB: peak,
+        peakAnonKiB: peakAnon,
+        exitCode,
+        transports,
+        lines,
+      });
     });
   });
 }
@@ -116,7 +127,10 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const concurrencies = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const concurrencies = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   const agent = await buildAgentBundle();
   const host = await createNetnsHost();
   let allOk = true;
@@ -127,13 +141,28 @@ async function main(): Promise<void> {
       host.sysctl(key, key.endsWith('ratelimit') ? '0' : '100000');
     }
     host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORTS.drop), '-j', 'DROP']);
-    host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORTS.reject), '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+    host.iptables([
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      String(PORTS.reject),
+      '-j',
+      'REJECT',
+      '--reject-with',
+      'icmp-port-unreachable',
+    ]);
     await host.listen([{ port: PORTS.echo, behaviour: 'echo' }]);
     const emptyFile = join(agent.dir, 'batch-empty.json');
     writeFileSync(emptyFile, JSON.stringify({ ...batchFor(host, 1), attempts: [] }));
     const floor = await runOnce(agent, emptyFile, 1);
-    console.log(`floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`);
-    console.log(`agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`);
+    console.log(
+      `floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`,
+    );
+    console.log(
+      `agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`,
+    );
     for (const concurrency of concurrencies.length > 0 ? concurrencies : [64, 256, 1024, 4096]) {
       const batchFile = join(agent.dir, `batch-${concurrency}.json`);
       writeFileSync(batchFile, JSON.stringify(batchFor(host, concurrency)));

@@ -48,7 +48,11 @@ function parseArgs(argv: readonly string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const smoke = argv.includes('--smoke');
-  const numbers = (text: string | undefined): number[] => (text ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const numbers = (text: string | undefined): number[] =>
+    (text ?? '')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
   const sizes = numbers(value('--sizes'));
   return {
     smoke,
@@ -56,7 +60,8 @@ function parseArgs(argv: readonly string[]): Args {
     sizes: sizes.length > 0 ? sizes : smoke ? [1000, 2000] : [10_000, 100_000],
     naiveSample: numbers(value('--naive-sample'))[0] ?? (smoke ? 10 : 200),
     waitLabMs: (numbers(value('--wait-lab'))[0] ?? 0) * 1000,
-    peer: (value('--peer') ?? (smoke ? 'default' : 'default,large')).split(',')
+    peer: (value('--peer') ?? (smoke ? 'default' : 'default,large'))
+      .split(',')
       .flatMap((n) => (n === 'default' ? [DEFAULT_PEER] : n === 'large' ? [LARGE_PEER] : [])),
   };
 }
@@ -66,14 +71,23 @@ function machine(): Record<string, unknown> {
   // Others work in the same tree: say how many files differ from the commit that was measured.
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
   return {
-    date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version,
-    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100), memoryMiB: { total: Math.round(totalmem() / 1048576), free: Math.round(freemem() / 1048576) },
-    commit: git.status === 0 ? git.stdout.trim() : undefined, modifiedFiles: dirty.stdout.split('\n').filter(Boolean).length,
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    memoryMiB: { total: Math.round(totalmem() / 1048576), free: Math.round(freemem() / 1048576) },
+    commit: git.status === 0 ? git.stdout.trim() : undefined,
+    modifiedFiles: dirty.stdout.split('\n').filter(Boolean).length,
   };
 }
 
 /** Run a child to completion, echoing its stderr; resolves with stdout and the exit code. */
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
@@ -87,11 +101,21 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
 
 /** One line of test/bench/agent.ts output, as numbers (the raw line is kept too). */
 function parseAgentLine(line: string): Record<string, unknown> | undefined {
-  const m = /concurrency\s+(\d+) \| wall ([\d.]+) s \(target ≤ ([\d.]+) s\) \| (\d+) attempts\/s \| peak RSS ([\d.]+) MiB \(target ≤ (\d+)(?:; anonymous ([\d.]+) MiB)?\)/.exec(line);
+  const m =
+    /concurrency\s+(\d+) \| wall ([\d.]+) s \(target ≤ ([\d.]+) s\) \| (\d+) attempts\/s \| peak RSS ([\d.]+) MiB \(target ≤ (\d+)(?:; anonymous ([\d.]+) MiB)?\)/.exec(
+      line,
+    );
   if (!m) return undefined;
   return {
-    concurrency: Number(m[1]), wallS: Number(m[2]), wallTargetS: Number(m[3]), attemptsPerS: Number(m[4]), peakRssMiB: Number(m[5]), rssTargetMiB: Number(m[6]),
-    ...(m[7] !== undefined ? { anonRssMiB: Number(m[7]) } : {}), ok: line.trimEnd().endsWith('OK'), line: line.trim(),
+    concurrency: Number(m[1]),
+    wallS: Number(m[2]),
+    wallTargetS: Number(m[3]),
+    attemptsPerS: Number(m[4]),
+    peakRssMiB: Number(m[5]),
+    rssTargetMiB: Number(m[6]),
+    ...(m[7] !== undefined ? { anonRssMiB: Number(m[7]) } : {}),
+    ok: line.trimEnd().endsWith('OK'),
+    line: line.trim(),
   };
 }
 
@@ -99,7 +123,11 @@ async function agentLevel(args: Args): Promise<Record<string, unknown>> {
   const concurrencies = args.smoke ? ['1024'] : ['64', '256', '1024', '4096'];
   const r = await run('npm', ['run', '--silent', 'bench:agent', '--', ...concurrencies]);
   const lines = r.stdout.split('\n');
-  return { exitCode: r.code, runs: lines.flatMap((l) => parseAgentLine(l) ?? []), notes: lines.filter((l) => l.trim() !== '' && parseAgentLine(l) === undefined) };
+  return {
+    exitCode: r.code,
+    runs: lines.flatMap((l) => parseAgentLine(l) ?? []),
+    notes: lines.filter((l) => l.trim() !== '' && parseAgentLine(l) === undefined),
+  };
 }
 
 async function scaleLevel(args: Args): Promise<Record<string, unknown>[]> {
@@ -112,7 +140,11 @@ async function scaleLevel(args: Args): Promise<Record<string, unknown>[]> {
     try {
       out.push({ ...(JSON.parse(line) as Record<string, unknown>), processWallMs: Math.round(performance.now() - t0) });
     } catch {
-      out.push({ requested: size, failed: `exit ${String(r.code)}`, processWallMs: Math.round(performance.now() - t0) });
+      out.push({
+        requested: size,
+        failed: `exit ${String(r.code)}`,
+        processWallMs: Math.round(performance.now() - t0),
+      });
     }
   }
   return out;
@@ -127,10 +159,19 @@ async function clusterLevel(args: Args): Promise<Record<string, unknown>> {
   const outputDir = join('reports', 'bench', `run-${Date.now()}`);
   try {
     return {
-      shape, attemptTimeoutMs: 2000, concurrency: 512,
+      shape,
+      attemptTimeoutMs: 2000,
+      concurrency: 512,
       ...(await clusterBench({
-        shape, attemptTimeoutMs: 2000, concurrency: 512, naiveSample: args.naiveSample, naiveBudgetMs: 20 * 60_000,
-        agentPath: agent.path, workerPath: join(import.meta.dirname, 'cluster-run.mjs'), outputDir, log: (l) => process.stderr.write(`${l}\n`),
+        shape,
+        attemptTimeoutMs: 2000,
+        concurrency: 512,
+        naiveSample: args.naiveSample,
+        naiveBudgetMs: 20 * 60_000,
+        agentPath: agent.path,
+        workerPath: join(import.meta.dirname, 'cluster-run.mjs'),
+        outputDir,
+        log: (l) => process.stderr.write(`${l}\n`),
       })),
     };
   } finally {
@@ -151,8 +192,12 @@ async function peerLevel(args: Args): Promise<Record<string, unknown>> {
   const agent = await buildAgentBundle();
   try {
     return await peerBench({
-      shapes: args.peer, timeoutS: 2, agentPath: agent.path, workerPath: join(import.meta.dirname, 'cluster-run.mjs'),
-      outputDir: join('reports', 'bench', `peer-${Date.now()}`), log: (l) => process.stderr.write(`${l}\n`),
+      shapes: args.peer,
+      timeoutS: 2,
+      agentPath: agent.path,
+      workerPath: join(import.meta.dirname, 'cluster-run.mjs'),
+      outputDir: join('reports', 'bench', `peer-${Date.now()}`),
+      log: (l) => process.stderr.write(`${l}\n`),
     });
   } finally {
     agent.remove();
@@ -169,7 +214,14 @@ async function main(): Promise<void> {
   if (!args.skip.has('cluster')) result.cluster = await clusterLevel(args);
   if (!args.skip.has('peer')) result.peer = await peerLevel(args);
   result.machine['loadAverageAtEnd'] = loadavg().map((l) => Math.round(l * 100) / 100);
-  const file = join('reports', 'bench', `${new Date().toISOString().replace(/:/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
+  const file = join(
+    'reports',
+    'bench',
+    `${new Date()
+      .toISOString()
+      .replace(/:/g, '')
+      .replace(/\.\d+Z$/, 'Z')}.json`,
+  );
   mkdirSync(join('reports', 'bench'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${formatReport(result)}\nJSON: ${file}\n`);

@@ -14,10 +14,25 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const KINDS = ['SIGINT', 'SIGTERM', 'SIGKILL', 'delete-probe-pod', 'delete-echo-pod', 'restart-apiserver', 'pause-apiserver'] as const;
+const KINDS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGKILL',
+  'delete-probe-pod',
+  'delete-echo-pod',
+  'restart-apiserver',
+  'pause-apiserver',
+] as const;
 type Kind = (typeof KINDS)[number];
 /** Drawn by default: the issue's list (a real API-server restart; the SIGSTOP pause only on request). */
-const DEFAULT_KINDS: readonly Kind[] = ['SIGINT', 'SIGTERM', 'SIGKILL', 'delete-probe-pod', 'delete-echo-pod', 'restart-apiserver'];
+const DEFAULT_KINDS: readonly Kind[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGKILL',
+  'delete-probe-pod',
+  'delete-echo-pod',
+  'restart-apiserver',
+];
 /** Run from the repository root (as `npm run chaos` does), like the default --cli. */
 const LAB_SH = resolve('test/e2e/lab/lab.sh');
 
@@ -40,7 +55,8 @@ function flags(argv: readonly string[]): Flags {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const kinds = (get('kinds')?.split(',') ?? [...DEFAULT_KINDS]) as Kind[];
-  for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown --kinds entry ${k} (known: ${KINDS.join(', ')})`);
+  for (const k of kinds)
+    if (!KINDS.includes(k)) throw new Error(`unknown --kinds entry ${k} (known: ${KINDS.join(', ')})`);
   return {
     runs: Number(get('runs') ?? 50),
     seed: Number(get('seed') ?? Date.now() % 100_000),
@@ -76,19 +92,39 @@ function rng(seed: number): () => number {
 }
 
 function kubectl(f: Flags, args: readonly string[], timeoutMs = 30_000): string {
-  const r = spawnSync('kubectl', ['--kubeconfig', f.kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync('kubectl', ['--kubeconfig', f.kubeconfig, '--request-timeout=20s', ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   return r.status === 0 ? r.stdout : '';
 }
 
 /** Names of this run's pods as ns/name lines. */
 function podsOf(f: Flags, runId: string): string[] {
-  return kubectl(f, ['get', 'pods', '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'])
-    .split('\n').filter((l) => l !== '');
+  return kubectl(f, [
+    'get',
+    'pods',
+    '-A',
+    '-l',
+    `meshprobe.io/run-id=${runId}`,
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+  ])
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /** Every object of this run still present (namespaces, pods, configmaps, services), terminating or not. */
 function leftovers(f: Flags, runId: string): string[] {
-  const out = kubectl(f, ['get', 'namespaces,pods,configmaps,services', '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'name']);
+  const out = kubectl(f, [
+    'get',
+    'namespaces,pods,configmaps,services',
+    '-A',
+    '-l',
+    `meshprobe.io/run-id=${runId}`,
+    '-o',
+    'name',
+  ]);
   return out.split('\n').filter((l) => l !== '');
 }
 
@@ -123,7 +159,8 @@ async function interrupt(f: Flags, kind: Kind, child: ReturnType<typeof spawn>, 
       return kind;
     case 'delete-probe-pod':
     case 'delete-echo-pod': {
-      const wanted = (p: string): boolean => (kind === 'delete-echo-pod' ? p.endsWith('/meshprobe-echo') : !p.endsWith('/meshprobe-echo'));
+      const wanted = (p: string): boolean =>
+        kind === 'delete-echo-pod' ? p.endsWith('/meshprobe-echo') : !p.endsWith('/meshprobe-echo');
       // Wait (bounded) for such a pod: a draw before the run created one would test nothing.
       let victim = podsOf(f, runId).filter(wanted)[0];
       for (let i = 0; victim === undefined && i < 40 && child.exitCode === null; i++) {
@@ -140,7 +177,9 @@ async function interrupt(f: Flags, kind: Kind, child: ReturnType<typeof spawn>, 
       const started = Date.now();
       const r = spawnSync('bash', [f.labSh, 'restart-apiserver'], { encoding: 'utf8', timeout: 200_000 });
       const secs = ((Date.now() - started) / 1000).toFixed(0);
-      return r.status === 0 ? `restarted kube-apiserver (down ≈ ${secs} s)` : `restart failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`;
+      return r.status === 0
+        ? `restarted kube-apiserver (down ≈ ${secs} s)`
+        : `restart failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`;
     }
     case 'pause-apiserver': {
       const pid = apiserverPid();
@@ -161,7 +200,25 @@ async function interrupt(f: Flags, kind: Kind, child: ReturnType<typeof spawn>, 
 async function oneRun(f: Flags, kind: Kind, delayMs: number): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-chaos-'));
   const out = join(dir, 'bundle');
-  const child = spawn(process.execPath, [f.cli, 'run', '--kubeconfig', f.kubeconfig, '--agent-image', 'lab.local/node:24', '--timeout', '180', '--request-timeout', '15', '--output-dir', out, ...f.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      f.cli,
+      'run',
+      '--kubeconfig',
+      f.kubeconfig,
+      '--agent-image',
+      'lab.local/node:24',
+      '--timeout',
+      '180',
+      '--request-timeout',
+      '15',
+      '--output-dir',
+      out,
+      ...f.args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   let runId: string | undefined;
   let idAt = 0;
@@ -173,7 +230,9 @@ async function oneRun(f: Flags, kind: Kind, delayMs: number): Promise<RunResult>
       idAt = Date.now();
     }
   });
-  const exited = new Promise<number | null>((res) => child.on('close', (code, sig) => res(code ?? (sig === 'SIGKILL' ? 137 : null))));
+  const exited = new Promise<number | null>((res) =>
+    child.on('close', (code, sig) => res(code ?? (sig === 'SIGKILL' ? 137 : null))),
+  );
   const hard = setTimeout(() => child.kill('SIGKILL'), 300_000);
   let note = '';
   let done = false;
@@ -184,13 +243,22 @@ async function oneRun(f: Flags, kind: Kind, delayMs: number): Promise<RunResult>
   const code = await exited;
   clearTimeout(hard);
   if (kind === 'SIGKILL' && runId !== undefined) {
-    const c = spawnSync(process.execPath, [f.cli, 'cleanup', '--kubeconfig', f.kubeconfig, '--run-id', runId], { encoding: 'utf8', timeout: 120_000 });
+    const c = spawnSync(process.execPath, [f.cli, 'cleanup', '--kubeconfig', f.kubeconfig, '--run-id', runId], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     note += `; cleanup exit ${c.status}`;
   }
   const report = existsSync(join(out, 'report.json'));
   const journalFile = join(out, 'evidence.partial.jsonl');
-  const journal = existsSync(journalFile) ? readFileSync(journalFile, 'utf8').split('\n').filter((l) => l.startsWith('{"kind":"batch"')).length : undefined;
-  const v = existsSync(out) ? spawnSync(process.execPath, [f.cli, 'verify', out], { encoding: 'utf8', timeout: 60_000 }) : undefined;
+  const journal = existsSync(journalFile)
+    ? readFileSync(journalFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"kind":"batch"')).length
+    : undefined;
+  const v = existsSync(out)
+    ? spawnSync(process.execPath, [f.cli, 'verify', out], { encoding: 'utf8', timeout: 60_000 })
+    : undefined;
   const verify = v === undefined ? 'no directory' : (v.stdout.split(' ')[0] ?? '') || `exit ${v.status}`;
   rmSync(dir, { recursive: true, force: true });
   return { kind, delayMs, runId, code, report, verify, note, ...(journal !== undefined ? { journal } : {}) };
@@ -213,8 +281,10 @@ async function main(): Promise<void> {
     results.push(r);
     const journal = r.journal === undefined ? '' : `, journal ${r.journal} batch(es)`;
     const took = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`run ${i + 1}/${f.runs}: ${kind} at +${(delayMs / 1000).toFixed(1)} s → exit ${r.code}, report ${r.report ? 'yes' : 'no'}${journal}, `
-      + `verify ${r.verify} (${r.note}) [${r.runId ?? 'no run id'}, ${took} s]`);
+    console.log(
+      `run ${i + 1}/${f.runs}: ${kind} at +${(delayMs / 1000).toFixed(1)} s → exit ${r.code}, report ${r.report ? 'yes' : 'no'}${journal}, ` +
+        `verify ${r.verify} (${r.note}) [${r.runId ?? 'no run id'}, ${took} s]`,
+    );
   }
   // Namespaces are deleted in the background: give them time before counting what is left.
   const ids = results.map((r) => r.runId).filter((x): x is string => x !== undefined);
@@ -228,16 +298,27 @@ async function main(): Promise<void> {
   for (const r of results) byCode.set(String(r.code), (byCode.get(String(r.code)) ?? 0) + 1);
   const notKilled = results.filter((r) => r.kind !== 'SIGKILL');
   console.log('');
-  console.log(`runs: ${results.length}${results.length < f.runs ? ` of ${f.runs} asked (--until reached)` : ""}`);
-  console.log(`exits by code: ${[...byCode].sort().map(([c, n]) => `${c}×${n}`).join(', ')}`);
-  console.log(`reports written: ${results.filter((r) => r.report).length}/${results.length} (not SIGKILLed: ${notKilled.filter((r) => r.report).length}/${notKilled.length})`);
+  console.log(`runs: ${results.length}${results.length < f.runs ? ` of ${f.runs} asked (--until reached)` : ''}`);
+  console.log(
+    `exits by code: ${[...byCode]
+      .sort()
+      .map(([c, n]) => `${c}×${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `reports written: ${results.filter((r) => r.report).length}/${results.length} (not SIGKILLed: ${notKilled.filter((r) => r.report).length}/${notKilled.length})`,
+  );
   const killed = results.filter((r) => r.kind === 'SIGKILL' && !r.report);
-  console.log(`SIGKILLed mid-run: ${killed.length}; journal kept: ${killed.filter((r) => r.journal !== undefined).length}/${killed.length} `
-    + `(${killed.map((r) => r.journal ?? 0).join(', ')} batches); verify said INCOMPLETE: ${killed.filter((r) => r.verify === 'INCOMPLETE').length}/${killed.length}`);
+  console.log(
+    `SIGKILLed mid-run: ${killed.length}; journal kept: ${killed.filter((r) => r.journal !== undefined).length}/${killed.length} ` +
+      `(${killed.map((r) => r.journal ?? 0).join(', ')} batches); verify said INCOMPLETE: ${killed.filter((r) => r.verify === 'INCOMPLETE').length}/${killed.length}`,
+  );
   const byKind = new Map<string, number>();
   for (const r of results) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-  console.log(`interruptions: ${[...byKind].map(([k, n]) => `${k}×${n}`).join(', ')}; finished before the interruption: `
-    + `${results.filter((r) => r.note.startsWith('finished before')).length}`);
+  console.log(
+    `interruptions: ${[...byKind].map(([k, n]) => `${k}×${n}`).join(', ')}; finished before the interruption: ` +
+      `${results.filter((r) => r.note.startsWith('finished before')).length}`,
+  );
   console.log(`leftover objects (own run ids, after ≤120 s for namespace deletion): ${left.length}`);
   for (const l of left) console.log(`  ${l}`);
   process.exitCode = left.length === 0 && notKilled.every((r) => r.report) ? 0 : 1;

@@ -31,7 +31,14 @@ import { planRun, type RunPlan } from '../../src/plan/plan.js';
 import { selectControls } from '../../src/plan/select.js';
 import { buildReport } from '../../src/report/build.js';
 import {
-  renderHtmlChunks, renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks, renderText, type Chunks,
+  renderHtmlChunks,
+  renderJsonChunks,
+  renderJunitChunks,
+  renderMarkdownChunks,
+  renderSarifChunks,
+  renderTapChunks,
+  renderText,
+  type Chunks,
 } from '../../src/report/reporters/index.js';
 import { openEvidenceLog, writeReportBundle } from '../../src/report/write.js';
 import type { Report } from '../../src/domain/report.js';
@@ -46,7 +53,12 @@ const SERVICES = 50;
 /** The matrix for about `attempts` tcp-reach attempts: CDE namespaces grow, breadth stays. */
 export function shapeFor(attempts: number): MatrixShape {
   const perNamespace = SERVICES * SERVICE_PORTS.length * (VANTAGES + 1);
-  return { prefix: 'scale-', cdeNamespaces: Math.max(1, Math.round(attempts / perNamespace)), servicesPerNamespace: SERVICES, vantageNamespaces: VANTAGES };
+  return {
+    prefix: 'scale-',
+    cdeNamespaces: Math.max(1, Math.round(attempts / perNamespace)),
+    servicesPerNamespace: SERVICES,
+    vantageNamespaces: VANTAGES,
+  };
 }
 
 /** Addresses (ClusterIP:port) the matrix denies. */
@@ -64,10 +76,37 @@ function deniedPaths(objects: readonly KubeObject[]): Set<string> {
 /** What an agent would print for a batch in this matrix. */
 function agentLog(batch: AttemptBatch, denied: ReadonlySet<string>): string {
   const startedAt = '2026-11-23T20:00:00.000Z';
-  const lines = batch.attempts.map((a) => JSON.stringify(denied.has(`${a.host}:${a.port}`)
-    ? { v: 1, attemptId: a.id, startedAt, durationMs: a.timeoutMs, transport: 'timeout', errorCode: 'ETIMEDOUT', bytesReceived: 0 }
-    : { v: 1, attemptId: a.id, startedAt, durationMs: 4, transport: 'connected', bytesReceived: 24, dataPrefix: 'workload tcp 7001 ready\n' }));
-  lines.push(JSON.stringify({ v: 1, done: true, count: batch.attempts.length, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' } }));
+  const lines = batch.attempts.map((a) =>
+    JSON.stringify(
+      denied.has(`${a.host}:${a.port}`)
+        ? {
+            v: 1,
+            attemptId: a.id,
+            startedAt,
+            durationMs: a.timeoutMs,
+            transport: 'timeout',
+            errorCode: 'ETIMEDOUT',
+            bytesReceived: 0,
+          }
+        : {
+            v: 1,
+            attemptId: a.id,
+            startedAt,
+            durationMs: 4,
+            transport: 'connected',
+            bytesReceived: 24,
+            dataPrefix: 'workload tcp 7001 ready\n',
+          },
+    ),
+  );
+  lines.push(
+    JSON.stringify({
+      v: 1,
+      done: true,
+      count: batch.attempts.length,
+      selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' },
+    }),
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -93,13 +132,19 @@ class Laps {
 }
 
 /** COLLECT for every pod, as the pipeline does: each log is dropped once its lines are collected. */
-function collectAll(plan: RunPlan, logs: string[]): { observations: Observation[]; selfChecks: Map<string, SelfCheck> } {
+function collectAll(
+  plan: RunPlan,
+  logs: string[],
+): { observations: Observation[]; selfChecks: Map<string, SelfCheck> } {
   const observations: Observation[] = [];
   const selfChecks = new Map<string, SelfCheck>();
   plan.pods.forEach((pod, i) => {
     const log = logs[i] ?? '';
     logs[i] = '';
-    const collected = collectObservations(log, pod.batch.attempts.map((a) => a.id));
+    const collected = collectObservations(
+      log,
+      pod.batch.attempts.map((a) => a.id),
+    );
     for (const o of collected.observations) observations.push(o);
     if (collected.selfCheck) selfChecks.set(vantageId(pod.vantage), collected.selfCheck);
   });
@@ -107,7 +152,10 @@ function collectAll(plan: RunPlan, logs: string[]): { observations: Observation[
 }
 
 /** Append every evidence as the pipeline does (appendAll: ~60 KiB writes, one fdatasync). */
-async function writeEvidenceLog(dir: string, evidence: readonly Evidence[]): Promise<{ ms: number; written: number; extrapolated: boolean }> {
+async function writeEvidenceLog(
+  dir: string,
+  evidence: readonly Evidence[],
+): Promise<{ ms: number; written: number; extrapolated: boolean }> {
   const log = await openEvidenceLog(dir);
   const started = performance.now();
   await log.appendAll(evidence);
@@ -118,7 +166,13 @@ async function writeEvidenceLog(dir: string, evidence: readonly Evidence[]): Pro
 /** Render every format (what the bundle and stdout hold) as the bundle does, chunk by chunk, timing each. */
 function renderAll(report: Report): Record<string, number> {
   const renderers: Record<string, (r: Report) => Chunks> = {
-    text: (r) => [renderText(r)], json: renderJsonChunks, junit: renderJunitChunks, tap: renderTapChunks, sarif: renderSarifChunks, markdown: renderMarkdownChunks, html: renderHtmlChunks,
+    text: (r) => [renderText(r)],
+    json: renderJsonChunks,
+    junit: renderJunitChunks,
+    tap: renderTapChunks,
+    sarif: renderSarifChunks,
+    markdown: renderMarkdownChunks,
+    html: renderHtmlChunks,
   };
   const out: Record<string, number> = {};
   for (const [name, render] of Object.entries(renderers)) {
@@ -132,21 +186,54 @@ function renderAll(report: Report): Record<string, number> {
 }
 
 /** EVALUATE and the report value, as run.ts does after CLASSIFY. */
-function evaluateAndBuild(options: Options, inventory: DiscoveredInventory, plan: RunPlan, evidence: readonly Evidence[]): Report {
+function evaluateAndBuild(
+  options: Options,
+  inventory: DiscoveredInventory,
+  plan: RunPlan,
+  evidence: readonly Evidence[],
+): Report {
   const now = new Date();
   const certificates = buildCertificateInventory(evidence, { now, expiryWarningDays: options.certExpiryWarningDays });
-  const verdicts = evaluate(selectControls(CONTROLS, options.controls), { evidence, inventory: inventory.summary, certificates, now, context: judgeContext() });
+  const verdicts = evaluate(selectControls(CONTROLS, options.controls), {
+    evidence,
+    inventory: inventory.summary,
+    certificates,
+    now,
+    context: judgeContext(),
+  });
   return buildReport({
-    run: { runId: 'bench', tool: { name: 'meshprobe', version: 'bench' }, startedAt: now.toISOString(), finishedAt: now.toISOString(), options: { ...options } },
-    inventory: inventory.summary, verdicts, evidence, notRun: plan.notRun, certificates, cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
+    run: {
+      runId: 'bench',
+      tool: { name: 'meshprobe', version: 'bench' },
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      options: { ...options },
+    },
+    inventory: inventory.summary,
+    verdicts,
+    evidence,
+    notRun: plan.notRun,
+    certificates,
+    cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
   });
 }
 
 /** DISCOVER → PLAN → (synthetic agent logs) → COLLECT → CLASSIFY; what the pipeline keeps afterwards (logs and raw observations go). */
-async function toEvidence(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; pods: number; evidence: Evidence[] }> {
+async function toEvidence(
+  options: Options,
+  objects: readonly KubeObject[],
+  laps: Laps,
+): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; pods: number; evidence: Evidence[] }> {
   const inventory = buildInventory(await discover(new FakeClusterApi(objects)), options);
   laps.lap('discover');
-  const plan = planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options, canaryAddress: '198.19.254.1' });
+  const plan = planRun({
+    runId: 'bench',
+    inventory,
+    probes: PROBES,
+    controls: CONTROLS,
+    options,
+    canaryAddress: '198.19.254.1',
+  });
   laps.lap('plan');
   const denied = deniedPaths(objects);
   const logs = plan.pods.map((p) => agentLog(p.batch, denied));
@@ -160,7 +247,17 @@ async function toEvidence(options: Options, objects: readonly KubeObject[], laps
 }
 
 /** The pipeline from DISCOVER to the rendered formats, lap by lap; the agent logs are made outside the timed part. */
-async function pureStages(options: Options, objects: readonly KubeObject[], laps: Laps): Promise<{ inventory: DiscoveredInventory; plan: RunPlan; pods: number; report: Report; render: Record<string, number> }> {
+async function pureStages(
+  options: Options,
+  objects: readonly KubeObject[],
+  laps: Laps,
+): Promise<{
+  inventory: DiscoveredInventory;
+  plan: RunPlan;
+  pods: number;
+  report: Report;
+  render: Record<string, number>;
+}> {
   const { inventory, plan, pods, evidence } = await toEvidence(options, objects, laps);
   const report = evaluateAndBuild(options, inventory, plan, evidence);
   laps.lap('evaluateAndBuildReport');
@@ -172,7 +269,13 @@ async function pureStages(options: Options, objects: readonly KubeObject[], laps
 async function main(): Promise<void> {
   const size = Number(process.argv[2] ?? '10000');
   const controls = (process.argv[3] ?? '').split(',').filter(Boolean);
-  const options: Options = { ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls, attemptTimeout: 1000, concurrency: 256 };
+  const options: Options = {
+    ...DEFAULTS,
+    scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`,
+    controls,
+    attemptTimeout: 1000,
+    concurrency: 256,
+  };
   const shape = shapeFor(size);
   const objects = matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' });
   const laps = new Laps();
@@ -189,11 +292,28 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const outcomes: Record<string, number> = {};
   for (const e of report.evidence) outcomes[e.outcome.kind] = (outcomes[e.outcome.kind] ?? 0) + 1;
-  process.stdout.write(`${JSON.stringify({
-    requested: size, shape, attempts: plan.attempts.length, notRun: plan.notRun.length, pods, targets: inventory.targets.length,
-    controls: report.verdicts.length, outcomes, files: files.length, stagesMs: laps.ms, rssAfterMiB: laps.rssMiB, heapAfterMiB: laps.heapMiB, peakRssSoFarMiB: laps.peakMiB, renderMs: render,
-    pureMs: Math.round(pureMs), evidenceLog, peakRssPureMiB: Math.round(peakPureMiB * 10) / 10, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      requested: size,
+      shape,
+      attempts: plan.attempts.length,
+      notRun: plan.notRun.length,
+      pods,
+      targets: inventory.targets.length,
+      controls: report.verdicts.length,
+      outcomes,
+      files: files.length,
+      stagesMs: laps.ms,
+      rssAfterMiB: laps.rssMiB,
+      heapAfterMiB: laps.heapMiB,
+      peakRssSoFarMiB: laps.peakMiB,
+      renderMs: render,
+      pureMs: Math.round(pureMs),
+      evidenceLog,
+      peakRssPureMiB: Math.round(peakPureMiB * 10) / 10,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+    })}\n`,
+  );
 }
 
 await main();

@@ -25,7 +25,15 @@ export interface ClusterRunRequest {
 /** Progress that keeps warnings (what a user would see on stderr) and nothing else. */
 function warningSink(warnings: string[]): ProgressSink {
   const none = (): void => undefined;
-  return { start: none, update: none, succeed: none, info: none, stop: none, fail: (t) => void warnings.push(t), warn: (t) => void warnings.push(t) };
+  return {
+    start: none,
+    update: none,
+    succeed: none,
+    info: none,
+    stop: none,
+    fail: (t) => void warnings.push(t),
+    warn: (t) => void warnings.push(t),
+  };
 }
 
 /** Stage durations from the observer's (stage, time) marks. */
@@ -42,17 +50,22 @@ function stageDurations(marks: readonly { stage: string; at: number }[]): Record
 function podSummary(pods: readonly PodTimeline[], t0: number): Record<string, number | undefined> {
   const probe = pods.filter((p) => !p.key.endsWith('/meshprobe-echo'));
   const seen = probe.flatMap((p) => (p.startedSeenAt === undefined ? [] : [p.startedSeenAt - p.createdAt]));
-  const server = probe.flatMap((p) => (p.serverCreated && p.serverStarted ? [Date.parse(p.serverStarted) - Date.parse(p.serverCreated)] : []));
+  const server = probe.flatMap((p) =>
+    p.serverCreated && p.serverStarted ? [Date.parse(p.serverStarted) - Date.parse(p.serverCreated)] : [],
+  );
   const firsts = probe.flatMap((p) => (p.firstAttemptAt ? [Date.parse(p.firstAttemptAt)] : []));
   const lasts = probe.flatMap((p) => (p.lastAttemptEndAt ? [Date.parse(p.lastAttemptEndAt)] : []));
-  const perPod = probe.flatMap((p) => (p.firstAttemptAt && p.lastAttemptEndAt ? [Date.parse(p.lastAttemptEndAt) - Date.parse(p.firstAttemptAt)] : []));
+  const perPod = probe.flatMap((p) =>
+    p.firstAttemptAt && p.lastAttemptEndAt ? [Date.parse(p.lastAttemptEndAt) - Date.parse(p.firstAttemptAt)] : [],
+  );
   const max = (xs: readonly number[]): number | undefined => (xs.length > 0 ? Math.round(Math.max(...xs)) : undefined);
   return {
     probePods: probe.length,
     firstPodCreatedMs: probe.length > 0 ? Math.round(Math.min(...probe.map((p) => p.createdAt)) - t0) : undefined,
     podStartSeenMaxMs: max(seen),
     podStartServerMaxMs: max(server),
-    agentWindowMs: firsts.length > 0 && lasts.length > 0 ? Math.round(Math.max(...lasts) - Math.min(...firsts)) : undefined,
+    agentWindowMs:
+      firsts.length > 0 && lasts.length > 0 ? Math.round(Math.max(...lasts) - Math.min(...firsts)) : undefined,
     agentPerPodMaxMs: max(perPod),
     agentLines: probe.reduce((n, p) => n + (p.lines ?? 0), 0),
   };
@@ -60,33 +73,67 @@ function podSummary(pods: readonly PodTimeline[], t0: number): Record<string, nu
 
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as ClusterRunRequest;
-  const options: Options = { ...DEFAULTS, ...request.options, kubeconfig: request.kubeconfig, outputDir: request.outputDir, quiet: true };
+  const options: Options = {
+    ...DEFAULTS,
+    ...request.options,
+    kubeconfig: request.kubeconfig,
+    outputDir: request.outputDir,
+    quiet: true,
+  };
   const agent = await readFile(request.agentPath, 'utf8');
   const api = new TimedClusterApi(createKubeClient({ kubeconfig: options.kubeconfig, context: options.context }));
   const marks: { stage: string; at: number }[] = [];
   const warnings: string[] = [];
   const t0 = performance.now();
   const result = await runConformance(options, {
-    cluster: api, progress: warningSink(warnings), signal: new AbortController().signal, agentSource: async () => agent,
+    cluster: api,
+    progress: warningSink(warnings),
+    signal: new AbortController().signal,
+    agentSource: async () => agent,
     onStage: (stage) => void marks.push({ stage, at: performance.now() }),
   });
   const summary = renderText(result.report);
   marks.push({ stage: 'end', at: performance.now() });
   const outcomes: Record<string, number> = {};
   for (const e of result.report.evidence) {
-    const key = e.outcome.kind === 'blocked' ? `blocked:${e.outcome.by}` : e.outcome.kind === 'inconclusive' ? `inconclusive:${e.outcome.reason}` : e.outcome.kind;
+    const key =
+      e.outcome.kind === 'blocked'
+        ? `blocked:${e.outcome.by}`
+        : e.outcome.kind === 'inconclusive'
+          ? `inconclusive:${e.outcome.reason}`
+          : e.outcome.kind;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
-  const probeAttempts = result.report.evidence.filter((e) => e.attempt.role === 'probe').map((e) => ({
-    vantage: e.attempt.vantage, namespace: e.attempt.target.namespace, name: e.attempt.target.name, address: e.attempt.address, port: e.attempt.port,
-    transport: e.observation?.transport ?? 'none', timeoutMs: e.attempt.timeoutMs,
-  }));
-  process.stdout.write(`${JSON.stringify({
-    runId: result.runId, exitCode: result.exitCode, aborted: result.report.aborted, cleanupOk: result.report.cleanup.ok,
-    wallMs: Math.round(performance.now() - t0), stagesMs: stageDurations(marks), pods: podSummary([...api.pods.values()], t0),
-    apiCalls: api.calls, attempts: result.report.evidence.length, outcomes, verdicts: result.report.verdicts.map((v) => `${v.requirement}:${v.status}`),
-    summaryBytes: summary.length, warnings: warnings.slice(0, 20), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10, probeAttempts,
-  })}\n`);
+  const probeAttempts = result.report.evidence
+    .filter((e) => e.attempt.role === 'probe')
+    .map((e) => ({
+      vantage: e.attempt.vantage,
+      namespace: e.attempt.target.namespace,
+      name: e.attempt.target.name,
+      address: e.attempt.address,
+      port: e.attempt.port,
+      transport: e.observation?.transport ?? 'none',
+      timeoutMs: e.attempt.timeoutMs,
+    }));
+  process.stdout.write(
+    `${JSON.stringify({
+      runId: result.runId,
+      exitCode: result.exitCode,
+      aborted: result.report.aborted,
+      cleanupOk: result.report.cleanup.ok,
+      wallMs: Math.round(performance.now() - t0),
+      stagesMs: stageDurations(marks),
+      pods: podSummary([...api.pods.values()], t0),
+      apiCalls: api.calls,
+      attempts: result.report.evidence.length,
+      outcomes,
+      verdicts: result.report.verdicts.map((v) => `${v.requirement}:${v.status}`),
+      summaryBytes: summary.length,
+      warnings: warnings.slice(0, 20),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
+      probeAttempts,
+    })}\n`,
+  );
 }
 
 await main();

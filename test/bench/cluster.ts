@@ -10,7 +10,15 @@ import { labState, type Lab } from '../e2e/helpers/lab.js';
 import { kubectl, kubectlOk } from '../e2e/helpers/kubectl.js';
 import type { Vantage } from '../../src/domain/vantage.js';
 import { vantageId } from '../../src/domain/vantage.js';
-import { BENCH_LABEL, CDE_LABEL, cdeNamespaceNames, matrixObjects, matrixProbeAttempts, vantageNamespaceNames, type MatrixShape } from './matrix.js';
+import {
+  BENCH_LABEL,
+  CDE_LABEL,
+  cdeNamespaceNames,
+  matrixObjects,
+  matrixProbeAttempts,
+  vantageNamespaceNames,
+  type MatrixShape,
+} from './matrix.js';
 
 /** How the cluster benchmark runs. */
 export interface ClusterBenchOptions {
@@ -38,10 +46,16 @@ interface PlannedAttempt {
 const NAIVE_NS = 'bench-naive-probe';
 const NAIVE_POD = 'naive';
 /** The one-shot connect a shell user would exec: prints connected | timeout | <errno code>. */
-const CONNECT = "const n=require('net');const[h,p,t]=process.argv.slice(1);const d=(r)=>{console.log(r);process.exit(0)};setTimeout(()=>d('timeout'),+t);n.connect({host:h,port:+p}).on('connect',()=>d('connected')).on('error',(e)=>d(e.code))";
+const CONNECT =
+  "const n=require('net');const[h,p,t]=process.argv.slice(1);const d=(r)=>{console.log(r);process.exit(0)};setTimeout(()=>d('timeout'),+t);n.connect({host:h,port:+p}).on('connect',()=>d('connected')).on('error',(e)=>d(e.code))";
 
 /** The connect's error codes in the agent's transport words. */
-const ERRNO: Readonly<Record<string, string>> = { ECONNREFUSED: 'refused', ECONNRESET: 'reset', EHOSTUNREACH: 'unreachable', ENETUNREACH: 'unreachable' };
+const ERRNO: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+};
 
 const benchSelector = `${BENCH_LABEL.key}=${BENCH_LABEL.value}`;
 
@@ -66,7 +80,10 @@ function deleteBenchNamespaces(lab: Lab, wait: boolean): void {
 
 function waitReady(lab: Lab, namespaces: readonly string[], timeoutS: number): number {
   const t0 = performance.now();
-  for (const ns of namespaces) kubectlOk(lab, ['wait', '-n', ns, '--for=condition=Ready', 'pod', '--all', `--timeout=${timeoutS}s`], { timeoutMs: (timeoutS + 30) * 1000 });
+  for (const ns of namespaces)
+    kubectlOk(lab, ['wait', '-n', ns, '--for=condition=Ready', 'pod', '--all', `--timeout=${timeoutS}s`], {
+      timeoutMs: (timeoutS + 30) * 1000,
+    });
   return Math.round(performance.now() - t0);
 }
 
@@ -74,7 +91,10 @@ function waitReady(lab: Lab, namespaces: readonly string[], timeoutS: number): n
 function setUpMatrix(lab: Lab, shape: MatrixShape): number {
   const t0 = performance.now();
   const items = matrixObjects(shape, { synthetic: false, image: 'lab.local/workload:1' });
-  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 300_000 });
+  kubectlOk(lab, ['apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    timeoutMs: 300_000,
+  });
   const clients = vantageNamespaceNames(shape).slice(0, shape.identityClients ?? 0);
   waitReady(lab, [...cdeNamespaceNames(shape), ...clients], 300);
   return Math.round(performance.now() - t0);
@@ -82,18 +102,32 @@ function setUpMatrix(lab: Lab, shape: MatrixShape): number {
 
 /** Run the worker (one meshprobe run, `extra` options on top) and parse its JSON line. */
 function runMeshprobe(
-  o: ClusterBenchOptions, lab: Lab, extra: Record<string, unknown> = {}, outputDir = o.outputDir,
+  o: ClusterBenchOptions,
+  lab: Lab,
+  extra: Record<string, unknown> = {},
+  outputDir = o.outputDir,
 ): Promise<Record<string, unknown>> {
   const namespaces = [...cdeNamespaceNames(o.shape), ...vantageNamespaceNames(o.shape)];
   const request = {
-    kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir,
+    kubeconfig: lab.kubeconfig,
+    agentPath: o.agentPath,
+    outputDir,
     options: {
-      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, namespaces, controls: ['1.3.1'], agentImage: 'lab.local/node:24',
-      attemptTimeout: o.attemptTimeoutMs, concurrency: o.concurrency, podReadyTimeout: 300, timeout: 900, ...extra,
+      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`,
+      namespaces,
+      controls: ['1.3.1'],
+      agentImage: 'lab.local/node:24',
+      attemptTimeout: o.attemptTimeoutMs,
+      concurrency: o.concurrency,
+      podReadyTimeout: 300,
+      timeout: 900,
+      ...extra,
     },
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [o.workerPath, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [o.workerPath, JSON.stringify(request)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('close', (code) => {
@@ -109,15 +143,30 @@ function runMeshprobe(
 
 function naivePod(namespace: string): Record<string, unknown> {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: NAIVE_POD, namespace, labels: { [BENCH_LABEL.key]: BENCH_LABEL.value, role: 'naive' } },
     spec: {
-      automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: 'shell', image: 'lab.local/node:24', imagePullPolicy: 'IfNotPresent', args: ['-e', 'setInterval(() => {}, 1 << 30)'],
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
-        resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
-      }],
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'shell',
+          image: 'lab.local/node:24',
+          imagePullPolicy: 'IfNotPresent',
+          args: ['-e', 'setInterval(() => {}, 1 << 30)'],
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+        },
+      ],
     },
   };
 }
@@ -126,10 +175,17 @@ function naivePod(namespace: string): Record<string, unknown> {
 function startNaivePods(lab: Lab, shape: MatrixShape): number {
   const t0 = performance.now();
   const items = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAIVE_NS, labels: { [BENCH_LABEL.key]: BENCH_LABEL.value } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAIVE_NS, labels: { [BENCH_LABEL.key]: BENCH_LABEL.value } },
+    },
     ...[...vantageNamespaceNames(shape), NAIVE_NS].map(naivePod),
   ];
-  kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 120_000 });
+  kubectlOk(lab, ['apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    timeoutMs: 120_000,
+  });
   waitReady(lab, [...vantageNamespaceNames(shape), NAIVE_NS], 300);
   return Math.round(performance.now() - t0);
 }
@@ -144,14 +200,37 @@ export function strideSample<T>(list: readonly T[], n: number): T[] {
 function naiveAttempt(lab: Lab, a: PlannedAttempt, timeoutMs: number): { ms: number; result: string } {
   const ns = a.vantage.kind === 'from-namespace' ? a.vantage.namespace : NAIVE_NS;
   const t0 = performance.now();
-  const r = spawnSync(lab.kubectl, ['--kubeconfig', lab.kubeconfig, 'exec', '-n', ns, NAIVE_POD, '--', 'node', '-e', CONNECT, a.address, String(a.port), String(timeoutMs)], {
-    encoding: 'utf8', timeout: timeoutMs + 60_000,
-  });
-  return { ms: performance.now() - t0, result: r.status === 0 ? r.stdout.trim() : `exec-failed:${r.status ?? r.signal ?? '?'}` };
+  const r = spawnSync(
+    lab.kubectl,
+    [
+      '--kubeconfig',
+      lab.kubeconfig,
+      'exec',
+      '-n',
+      ns,
+      NAIVE_POD,
+      '--',
+      'node',
+      '-e',
+      CONNECT,
+      a.address,
+      String(a.port),
+      String(timeoutMs),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: timeoutMs + 60_000,
+    },
+  );
+  return {
+    ms: performance.now() - t0,
+    result: r.status === 0 ? r.stdout.trim() : `exec-failed:${r.status ?? r.signal ?? '?'}`,
+  };
 }
 
 /** Mean of a list, or undefined when empty. */
-const mean = (xs: readonly number[]): number | undefined => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+const mean = (xs: readonly number[]): number | undefined =>
+  xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
 
 /** Execute the sample sequentially (a shell loop) and extrapolate to the whole plan per outcome class. */
 function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttempt[]): Record<string, unknown> {
@@ -169,15 +248,22 @@ function runNaive(lab: Lab, o: ClusterBenchOptions, plan: readonly PlannedAttemp
     const naive = ERRNO[r.result] ?? r.result;
     const seen = a.transport === 'silent' ? 'connected' : a.transport;
     if (naive === seen) agree += 1;
-    else disagreements[`meshprobe ${a.transport} / naive ${naive}`] = (disagreements[`meshprobe ${a.transport} / naive ${naive}`] ?? 0) + 1;
+    else
+      disagreements[`meshprobe ${a.transport} / naive ${naive}`] =
+        (disagreements[`meshprobe ${a.transport} / naive ${naive}`] ?? 0) + 1;
   }
   const executed = timedOut.length + other.length;
   const all = mean([...timedOut, ...other]) ?? 0;
   const fullTimeouts = plan.filter((a) => a.transport === 'timeout').length;
   const estimateMs = fullTimeouts * (mean(timedOut) ?? all) + (plan.length - fullTimeouts) * (mean(other) ?? all);
   return {
-    planned: plan.length, executed, sampleWallMs: Math.round(performance.now() - t0), agreeWithMeshprobe: agree, disagreements,
-    meanExecMs: { timeout: Math.round(mean(timedOut) ?? 0), other: Math.round(mean(other) ?? 0) }, execEstimateMs: Math.round(estimateMs),
+    planned: plan.length,
+    executed,
+    sampleWallMs: Math.round(performance.now() - t0),
+    agreeWithMeshprobe: agree,
+    disagreements,
+    meanExecMs: { timeout: Math.round(mean(timedOut) ?? 0), other: Math.round(mean(other) ?? 0) },
+    execEstimateMs: Math.round(estimateMs),
   };
 }
 
@@ -186,12 +272,18 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 /** The naive half, only when meshprobe produced a plan to replay. */
 function naiveHalf(
-  lab: Lab, o: ClusterBenchOptions, meshprobe: Record<string, unknown>, all: readonly PlannedAttempt[],
+  lab: Lab,
+  o: ClusterBenchOptions,
+  meshprobe: Record<string, unknown>,
+  all: readonly PlannedAttempt[],
 ): Record<string, unknown> {
   // A shell loop has no pod with a workload's labels: identity-vantage attempts are neither replayed nor extrapolated.
   const plan = all.filter((a) => a.vantage.kind !== 'identity');
-  if (meshprobe['aborted'] !== undefined || plan.length === 0) return { skipped: 'meshprobe produced no plan to replay (aborted or no attempts)' };
-  o.log(`cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`);
+  if (meshprobe['aborted'] !== undefined || plan.length === 0)
+    return { skipped: 'meshprobe produced no plan to replay (aborted or no attempts)' };
+  o.log(
+    `cluster: naive baseline (${Math.min(o.naiveSample, plan.length)} of ${plan.length} attempts, sequential kubectl exec)…`,
+  );
   try {
     const podStartMs = startNaivePods(lab, o.shape);
     const naive = runNaive(lab, o, plan);
@@ -210,9 +302,13 @@ function identityVantageCount(plan: readonly PlannedAttempt[]): number {
 function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
   const pods = (run['pods'] ?? {}) as Record<string, unknown>;
   return {
-    probePods: pods['probePods'], identityVantages: identityVantageCount(plan), attempts: run['attempts'],
+    probePods: pods['probePods'],
+    identityVantages: identityVantageCount(plan),
+    attempts: run['attempts'],
     wallMs: run['wallMs'],
-    stagesMs: run['stagesMs'], verdicts: run['verdicts'], exitCode: run['exitCode'],
+    stagesMs: run['stagesMs'],
+    verdicts: run['verdicts'],
+    exitCode: run['exitCode'],
   };
 }
 
@@ -221,7 +317,10 @@ function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): 
  * (identity vantages on), when the matrix has label-admitted clients.
  */
 async function identityOnOff(
-  o: ClusterBenchOptions, lab: Lab, on: Record<string, unknown>, onPlan: readonly PlannedAttempt[],
+  o: ClusterBenchOptions,
+  lab: Lab,
+  on: Record<string, unknown>,
+  onPlan: readonly PlannedAttempt[],
 ): Promise<Record<string, unknown> | undefined> {
   if ((o.shape.identityClients ?? 0) === 0 || on['aborted'] !== undefined) return undefined;
   o.log('cluster: meshprobe run again with --no-identity-vantages (issue 16)…');

@@ -75,16 +75,30 @@ export const CLIENT_LABEL = { key: 'bench-role', value: 'client' } as const;
 
 function namespace(name: string, cde: boolean): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Namespace',
-    metadata: { name, labels: { ...bench, 'kubernetes.io/metadata.name': name, ...(cde ? { [CDE_LABEL.key]: CDE_LABEL.value } : {}) } },
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: { ...bench, 'kubernetes.io/metadata.name': name, ...(cde ? { [CDE_LABEL.key]: CDE_LABEL.value } : {}) },
+    },
   };
 }
 
 /** A restricted-PSA-compatible container spec (the lab's workload image runs as 65532). */
 function restrictedContainer(name: string, image: string, args: readonly string[]): Record<string, unknown> {
   return {
-    name, image, imagePullPolicy: 'IfNotPresent', args,
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    name,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    args,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     resources: { requests: { cpu: '5m', memory: '24Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
   };
 }
@@ -92,10 +106,13 @@ function restrictedContainer(name: string, image: string, args: readonly string[
 function workloadPod(ns: string, nsIndex: number, o: MatrixOptions): KubeObject {
   const args = [...ALLOWED_PORTS, ...DENIED_PORTS].flatMap((p) => ['--tcp', String(p)]);
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: 'workload', namespace: ns, labels: { ...bench, app: 'workload' } },
     spec: {
-      automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 1,
       // No declared container ports: the Pod target then has no ports, so only the Services are probed.
       containers: [restrictedContainer('workload', o.image, args)],
     },
@@ -111,7 +128,8 @@ function syntheticClusterIp(index: number): string {
 function service(ns: string, nsIndex: number, i: number, s: MatrixShape, o: MatrixOptions): KubeObject {
   const pods = serviceDenied(i) ? DENIED_PORTS : ALLOWED_PORTS;
   return {
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: `svc-${pad(i)}`, namespace: ns, labels: { ...bench } },
     spec: {
       selector: { app: 'workload' },
@@ -123,23 +141,32 @@ function service(ns: string, nsIndex: number, i: number, s: MatrixShape, o: Matr
 
 function admitAllowedPorts(ns: string): KubeObject {
   return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
     metadata: { name: 'admit-allowed-ports', namespace: ns, labels: { ...bench } },
-    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: ALLOWED_PORTS.map((port) => ({ protocol: 'TCP', port })) }] },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: ALLOWED_PORTS.map((port) => ({ protocol: 'TCP', port })) }],
+    },
   };
 }
 
 /** Issue 16: the CDE admits pods labelled as clients, from any namespace, on the denied ports too. */
 function admitClients(ns: string): KubeObject {
   return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
     metadata: { name: 'admit-clients', namespace: ns, labels: { ...bench } },
     spec: {
-      podSelector: {}, policyTypes: ['Ingress'],
-      ingress: [{
-        from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [CLIENT_LABEL.key]: CLIENT_LABEL.value } } }],
-        ports: DENIED_PORTS.map((port) => ({ protocol: 'TCP', port })),
-      }],
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [CLIENT_LABEL.key]: CLIENT_LABEL.value } } }],
+          ports: DENIED_PORTS.map((port) => ({ protocol: 'TCP', port })),
+        },
+      ],
     },
   };
 }
@@ -147,10 +174,13 @@ function admitClients(ns: string): KubeObject {
 /** A bare client pod in a vantage namespace, carrying the label the CDE admits (an identity to probe as). */
 function clientPod(ns: string, index: number, o: MatrixOptions): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: 'client', namespace: ns, labels: { ...bench, [CLIENT_LABEL.key]: CLIENT_LABEL.value } },
     spec: {
-      automountServiceAccountToken: false, enableServiceLinks: false, terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 1,
       containers: [restrictedContainer('client', o.image, ['--tcp', String(ALLOWED_PORTS[0])])],
     },
     ...(o.synthetic ? { status: { phase: 'Running', podIP: `198.19.254.${index & 255}` } } : {}),
@@ -159,13 +189,20 @@ function clientPod(ns: string, index: number, o: MatrixOptions): KubeObject {
 
 /** Every object of the matrix: namespaces first, then per CDE namespace its policy, pod and Services. */
 export function matrixObjects(s: MatrixShape, o: MatrixOptions): KubeObject[] {
-  const out: KubeObject[] = [...cdeNamespaceNames(s).map((n) => namespace(n, true)), ...vantageNamespaceNames(s).map((n) => namespace(n, false))];
+  const out: KubeObject[] = [
+    ...cdeNamespaceNames(s).map((n) => namespace(n, true)),
+    ...vantageNamespaceNames(s).map((n) => namespace(n, false)),
+  ];
   const clients = Math.min(s.identityClients ?? 0, s.vantageNamespaces);
   cdeNamespaceNames(s).forEach((ns, k) => {
     out.push(admitAllowedPorts(ns), workloadPod(ns, k, o));
     if (clients > 0) out.push(admitClients(ns));
     for (let i = 0; i < s.servicesPerNamespace; i++) out.push(service(ns, k, i, s, o));
   });
-  vantageNamespaceNames(s).slice(0, clients).forEach((ns, k) => out.push(clientPod(ns, k, o)));
+  vantageNamespaceNames(s)
+    .slice(0, clients)
+    .forEach((ns, k) => {
+      out.push(clientPod(ns, k, o));
+    });
   return out;
 }

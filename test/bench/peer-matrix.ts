@@ -30,7 +30,9 @@ export const PEER_LABEL = { key: 'meshprobe.io/bench', value: 'peer' } as const;
 /** cyclonus' defaults (namespaces x, y, z; pods a, b, c; ports 80, 81), with bench- names. */
 export const DEFAULT_PEER: PeerShape = {
   name: 'cyclonus default (3 ns × 3 pods × 2 ports)',
-  namespaces: ['bench-peer-x', 'bench-peer-y', 'bench-peer-z'], pods: ['a', 'b', 'c'], ports: [80, 81],
+  namespaces: ['bench-peer-x', 'bench-peer-y', 'bench-peer-z'],
+  pods: ['a', 'b', 'c'],
+  ports: [80, 81],
 };
 
 /** The larger matrix: 10 namespaces × 4 pods × 2 ports. */
@@ -44,17 +46,23 @@ export const LARGE_PEER: PeerShape = {
 /** cyclonus puts `ns=<name>` on its namespaces; created here first so they carry the cleanup label too. */
 export function peerNamespaces(s: PeerShape): KubeObject[] {
   return s.namespaces.map((name) => ({
-    apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [PEER_LABEL.key]: PEER_LABEL.value, ns: name } },
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { [PEER_LABEL.key]: PEER_LABEL.value, ns: name } },
   }));
 }
 
 type Ingress = Record<string, unknown>;
 
 function policy(
-  namespace: string, name: string, podSelector: Record<string, unknown>, ingress: readonly Ingress[],
+  namespace: string,
+  name: string,
+  podSelector: Record<string, unknown>,
+  ingress: readonly Ingress[],
 ): KubeObject {
   return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
     metadata: { name, namespace, labels: { [PEER_LABEL.key]: PEER_LABEL.value } },
     spec: { podSelector, policyTypes: ['Ingress'], ingress },
   };
@@ -62,11 +70,13 @@ function policy(
 
 const onPort = (port: number): Ingress => ({ ports: [{ protocol: 'TCP', port }] });
 const fromNamespaces = (names: readonly string[]): Ingress => ({
-  from: [{
-    namespaceSelector: {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names] }],
+  from: [
+    {
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names] }],
+      },
     },
-  }],
+  ],
 });
 
 /**
@@ -109,7 +119,12 @@ const CYCLONUS_SYMBOL: Readonly<Record<string, CellResult>> = { '.': 'allowed', 
 
 /** Split one `| a | b |` table line into its trimmed cells. */
 const cellsOf = (line: string): string[] =>
-  line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split('|')
+    .map((c) => c.trim());
 
 /**
  * Parse the truth table of cyclonus' kube probe (`probe --all-available`): after its
@@ -132,7 +147,8 @@ export function parseCyclonusTable(stdout: string): CyclonusCell[] {
   if (!keys.every((k) => /^(TCP|UDP|SCTP)\/\d+$/i.test(k))) return [];
   const ports = keys.map((k) => Number(k.split('/')[1]));
   const end = lines.findIndex((l, i) => i > headerEnd && l.trim() !== '' && !/^[|+]/.test(l.trim()));
-  const rows = lines.slice(headerEnd + 1, end < 0 ? undefined : end)
+  const rows = lines
+    .slice(headerEnd + 1, end < 0 ? undefined : end)
     .filter((l) => l.trim().startsWith('|'))
     .map(cellsOf)
     .filter((c) => /^[^/\s]+\/[^/\s]+$/.test(c[0] ?? ''));
@@ -143,7 +159,12 @@ export function parseCyclonusTable(stdout: string): CyclonusCell[] {
       const [toNs, toPod] = to.split('/') as [string, string];
       const symbols = (r[j + 1] ?? '').split(/\s+/);
       return ports.map((port, k) => ({
-        fromNs, fromPod, toNs, toPod, port, result: CYCLONUS_SYMBOL[symbols[k] ?? ''] ?? 'undecided',
+        fromNs,
+        fromPod,
+        toNs,
+        toPod,
+        port,
+        result: CYCLONUS_SYMBOL[symbols[k] ?? ''] ?? 'undecided',
       }));
     });
   });
@@ -182,9 +203,10 @@ const cellKey = (fromNs: string, toNs: string, toPod: string, port: number): str
  * control roles; canaries go to the run's echo pod). A Service attempt is the same cell through
  * the ClusterIP; the Services of a cyclonus pod are named `s-<ns>-<pod>` and use the pod's ports.
  */
-export function meshprobeCells(
-  evidence: readonly EvidenceLike[],
-): { pod: Map<string, CellResult>; service: Map<string, CellResult> } {
+export function meshprobeCells(evidence: readonly EvidenceLike[]): {
+  pod: Map<string, CellResult>;
+  service: Map<string, CellResult>;
+} {
   const pod = new Map<string, CellResult>();
   const service = new Map<string, CellResult>();
   for (const e of evidence) {
@@ -219,7 +241,12 @@ export interface Agreement {
 
 /** Compare cyclonus' cells with meshprobe's cells of one kind (Pod or Service). */
 export function agreement(cyclonus: readonly CyclonusCell[], meshprobe: ReadonlyMap<string, CellResult>): Agreement {
-  let selfCells = 0, compared = 0, agree = 0, disagree = 0, undecided = 0, cyclonusOnly = 0;
+  let selfCells = 0,
+    compared = 0,
+    agree = 0,
+    disagree = 0,
+    undecided = 0,
+    cyclonusOnly = 0;
   const differences: Record<string, number> = {};
   for (const c of cyclonus) {
     if (c.fromNs === c.toNs && c.fromPod === c.toPod) {

@@ -19,8 +19,15 @@ import { kubectlOk } from '../e2e/helpers/kubectl.js';
 import { deleteLabelledNamespaces } from './cluster.js';
 import { labState, type Lab } from '../e2e/helpers/lab.js';
 import {
-  agreement, cyclonusSelfCheck, meshprobeCells, parseCyclonusTable, peerNamespaces, peerPolicies, PEER_LABEL,
-  type EvidenceLike, type PeerShape,
+  agreement,
+  cyclonusSelfCheck,
+  meshprobeCells,
+  parseCyclonusTable,
+  peerNamespaces,
+  peerPolicies,
+  PEER_LABEL,
+  type EvidenceLike,
+  type PeerShape,
 } from './peer-matrix.js';
 
 /** How the peer bench runs. */
@@ -46,7 +53,9 @@ function deletePeerNamespaces(lab: Lab, wait: boolean): void {
 function ensureTools(log: (l: string) => void): string {
   log('peer: cyclonus and agnhost (built once into the lab cache)…');
   const r = spawnSync('bash', ['test/bench/peer/tools.sh'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 40 * 60_000,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 40 * 60_000,
   });
   const path = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || path === '') {
@@ -79,15 +88,30 @@ function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv)
 /** cyclonus probe on a shape: pod-IP mode, TCP only, no extra wait after "perturbations" (there are none). */
 function cyclonusArgs(s: PeerShape, timeoutS: number): string[] {
   return [
-    'probe', '--server-namespace', s.namespaces.join(','), '--server-pod', s.pods.join(','),
-    '--server-port', s.ports.join(','), '--server-protocol', 'TCP', '--image-registry', 'lab.local',
-    '--probe-mode', 'pod-ip', `--job-timeout-seconds=${timeoutS}`,
-    '--perturbation-wait-seconds=0', '--pod-creation-timeout-seconds=300',
+    'probe',
+    '--server-namespace',
+    s.namespaces.join(','),
+    '--server-pod',
+    s.pods.join(','),
+    '--server-port',
+    s.ports.join(','),
+    '--server-protocol',
+    'TCP',
+    '--image-registry',
+    'lab.local',
+    '--probe-mode',
+    'pod-ip',
+    `--job-timeout-seconds=${timeoutS}`,
+    '--perturbation-wait-seconds=0',
+    '--pod-creation-timeout-seconds=300',
   ];
 }
 
 async function runCyclonus(
-  lab: Lab, bin: string, s: PeerShape, timeoutS: number,
+  lab: Lab,
+  bin: string,
+  s: PeerShape,
+  timeoutS: number,
 ): Promise<Record<string, unknown> & { stdout: string }> {
   const r = await timed(bin, cyclonusArgs(s, timeoutS), { ...process.env, KUBECONFIG: lab.kubeconfig });
   if (r.code !== 0) throw new Error(`cyclonus exited ${String(r.code)}: ${r.stderr.slice(-400)}`);
@@ -98,10 +122,20 @@ async function runCyclonus(
 /** One meshprobe run on the shape's namespaces, every one a tenant (tenant-reach between all pairs). */
 function runMeshprobe(lab: Lab, o: PeerBenchOptions, s: PeerShape, dir: string): Promise<Record<string, unknown>> {
   const request = {
-    kubeconfig: lab.kubeconfig, agentPath: o.agentPath, outputDir: dir,
+    kubeconfig: lab.kubeconfig,
+    agentPath: o.agentPath,
+    outputDir: dir,
     options: {
-      cdeAll: true, tenants: s.namespaces, namespaces: s.namespaces, controls: ['A1.1.2'], ports: 'none', nodes: false,
-      agentImage: 'lab.local/node:24', attemptTimeout: o.timeoutS * 1000, podReadyTimeout: 300, timeout: 900,
+      cdeAll: true,
+      tenants: s.namespaces,
+      namespaces: s.namespaces,
+      controls: ['A1.1.2'],
+      ports: 'none',
+      nodes: false,
+      agentImage: 'lab.local/node:24',
+      attemptTimeout: o.timeoutS * 1000,
+      podReadyTimeout: 300,
+      timeout: 900,
     },
   };
   return timed(process.execPath, [o.workerPath, JSON.stringify(request)], process.env).then((r) => {
@@ -121,7 +155,9 @@ function compare(cyclonusStdout: string, dir: string): Record<string, unknown> {
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { evidence: EvidenceLike[] };
   const cells = meshprobeCells(report.evidence);
   return {
-    pod: agreement(cyclonus, cells.pod), service: agreement(cyclonus, cells.service), meshprobePodCells: cells.pod.size,
+    pod: agreement(cyclonus, cells.pod),
+    service: agreement(cyclonus, cells.service),
+    meshprobePodCells: cells.pod.size,
   };
 }
 
@@ -149,9 +185,14 @@ async function oneShape(lab: Lab, bin: string, o: PeerBenchOptions, s: PeerShape
     writeFileSync(join(dir, 'cyclonus-cold.txt'), coldOut);
     writeFileSync(join(dir, 'cyclonus-warm.txt'), warmOut);
     return {
-      shape: s, policies: peerPolicies(s).length, timeoutS: o.timeoutS,
-      cyclonusCold: coldFacts, cyclonusWarm: warmFacts, meshprobe,
-      agreement: compare(warmOut, dir), agreementCold: compare(coldOut, dir),
+      shape: s,
+      policies: peerPolicies(s).length,
+      timeoutS: o.timeoutS,
+      cyclonusCold: coldFacts,
+      cyclonusWarm: warmFacts,
+      meshprobe,
+      agreement: compare(warmOut, dir),
+      agreementCold: compare(coldOut, dir),
       ratio: Number(warm.wallMs) / Number(meshprobe['processWallMs']),
     };
   } catch (err) {

@@ -31,9 +31,11 @@ function machineLines(m: Json): string[] {
 function agentLines(a: Json | undefined): string[] {
   if (a === undefined) return ['1. agent: skipped'];
   const runs = (a['runs'] ?? []) as Json[];
-  const rows = runs.map((r) =>
-    `   ${String(r['concurrency']).padStart(5)} | ${String(r['wallS']).padStart(7)} s (≤ ${String(r['wallTargetS'])}) | ${String(r['attemptsPerS']).padStart(6)}/s | ` +
-    `${String(r['peakRssMiB'])} MiB (≤ ${String(r['rssTargetMiB'])}; anon ${String(r['anonRssMiB'] ?? '?')}) | ${r['ok'] === true ? 'OK' : 'MISSED'}`);
+  const rows = runs.map(
+    (r) =>
+      `   ${String(r['concurrency']).padStart(5)} | ${String(r['wallS']).padStart(7)} s (≤ ${String(r['wallTargetS'])}) | ${String(r['attemptsPerS']).padStart(6)}/s | ` +
+      `${String(r['peakRssMiB'])} MiB (≤ ${String(r['rssTargetMiB'])}; anon ${String(r['anonRssMiB'] ?? '?')}) | ${r['ok'] === true ? 'OK' : 'MISSED'}`,
+  );
   return [
     '1. agent: 10 000 tcp attempts to a netns host (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout 1 s',
     '   conc. |    wall (target)     | attempts/s | peak RSS (target)        |',
@@ -42,7 +44,19 @@ function agentLines(a: Json | undefined): string[] {
   ];
 }
 
-const STAGES = ['discover', 'plan', 'preflight', 'deploy', 'sweep', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done'];
+const STAGES = [
+  'discover',
+  'plan',
+  'preflight',
+  'deploy',
+  'sweep',
+  'run',
+  'collect',
+  'cleanup',
+  'evaluate',
+  'report',
+  'done',
+];
 
 function clusterLines(c: Json | undefined): string[] {
   if (c === undefined) return ['2. cluster: skipped'];
@@ -50,7 +64,12 @@ function clusterLines(c: Json | undefined): string[] {
   if (c['meshprobe'] === undefined) return [`2. cluster: FAILED before meshprobe finished: ${String(c['error'])}`];
   const m = obj(c['meshprobe']);
   const n = obj(c['naive']);
-  const naiveProblem = typeof n['skipped'] === 'string' ? `skipped: ${n['skipped']}` : typeof n['error'] === 'string' ? `FAILED: ${n['error']}` : undefined;
+  const naiveProblem =
+    typeof n['skipped'] === 'string'
+      ? `skipped: ${n['skipped']}`
+      : typeof n['error'] === 'string'
+        ? `FAILED: ${n['error']}`
+        : undefined;
   const pods = obj(m['pods']);
   const stages = obj(m['stagesMs']);
   const timeout = num(c['attemptTimeoutMs']);
@@ -64,7 +83,9 @@ function clusterLines(c: Json | undefined): string[] {
     `2. cluster (lab): ${String(shape['cdeNamespaces'])} CDE ns × ${String(shape['servicesPerNamespace'])} services × 2 ports from ${num(shape['vantageNamespaces']) + 1} vantages; ` +
       `${String(m['attempts'])} attempts (probe + canary + control), timeout ${timeout} ms, concurrency ${String(c['concurrency'])}`,
     `   outcomes ${JSON.stringify(m['outcomes'])}; exit ${String(m['exitCode'])}${m['aborted'] ? ` ABORTED ${JSON.stringify(m['aborted'])}` : ''}; cleanup ${m['cleanupOk'] === true ? 'ok' : 'INCOMPLETE'}`,
-    `   meshprobe wall ${s(m['wallMs'])}: ${STAGES.filter((k) => k in stages).map((k) => `${k === 'done' ? 'stdout' : k} ${s(stages[k])}`).join(', ')}`,
+    `   meshprobe wall ${s(m['wallMs'])}: ${STAGES.filter((k) => k in stages)
+      .map((k) => `${k === 'done' ? 'stdout' : k} ${s(stages[k])}`)
+      .join(', ')}`,
     `   probe pods ${String(pods['probePods'])}: last container up ${s(pods['podStartServerMaxMs'])} after its create (API stamps), agents active ${s(pods['agentWindowMs'])} (longest pod ${s(pods['agentPerPodMaxMs'])}); CLI peak RSS ${String(m['peakRssMiB'])} MiB`,
     ...(naiveProblem !== undefined ? [`   naive: ${naiveProblem}`] : naiveLines(n, podStart, ratio)),
     `   wall ${s(m['wallMs'])} vs pod start ${s(podStart)} + 2 × ${timeout / 1000} s + 30 s = ${s(budget)} ${mark(num(m['wallMs']) <= budget)}`,
@@ -95,7 +116,9 @@ function naiveLines(n: Json, podStart: number, ratio: number): string[] {
     `   naive: ${String(n['executed'])} of ${String(n['planned'])} attempts executed (sequential kubectl exec, ${s(n['sampleWallMs'])}; mean ${String(obj(n['meanExecMs'])['other'])} ms connected, ` +
       `${String(obj(n['meanExecMs'])['timeout'])} ms denied; agrees with meshprobe on ${String(n['agreeWithMeshprobe'])}), extrapolated linearly per class: ` +
       `${s(n['execEstimateMs'])} + pod start ${s(podStart)} = ${s(n['estimateMs'])}`,
-    ...(Object.keys(obj(n['disagreements'])).length > 0 ? [`   naive vs meshprobe disagreements: ${JSON.stringify(n['disagreements'])}`] : []),
+    ...(Object.keys(obj(n['disagreements'])).length > 0
+      ? [`   naive vs meshprobe disagreements: ${JSON.stringify(n['disagreements'])}`]
+      : []),
     `   ratio naive / meshprobe = ${ratio.toFixed(1)}× (target ≥ 20×) ${mark(ratio >= 20)}`,
   ];
 }
@@ -105,27 +128,38 @@ function scaleRow(r: Json): string {
   const st = obj(r['stagesMs']);
   const log = obj(r['evidenceLog']);
   const attempts = num(r['attempts']);
-  return `   ${String(attempts).padStart(7)} | ${s(r['pureMs']).padStart(7)} | ${((num(r['pureMs']) / attempts) * 1000).toFixed(0).padStart(5)} µs | ` +
+  return (
+    `   ${String(attempts).padStart(7)} | ${s(r['pureMs']).padStart(7)} | ${((num(r['pureMs']) / attempts) * 1000).toFixed(0).padStart(5)} µs | ` +
     `plan ${s(st['plan'])}, collect ${s(st['collect'])}, classify ${s(st['classify'])}, evaluate + report value ${s(st['evaluateAndBuildReport'])}, render ${s(st['render'])} | ` +
-    `${String(r['peakRssPureMiB'])} MiB (${String(r['peakRssMiB'])} with write) | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`;
+    `${String(r['peakRssPureMiB'])} MiB (${String(r['peakRssMiB'])} with write) | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`
+  );
 }
 
 function scaleLines(rows: readonly Json[] | undefined): string[] {
   if (rows === undefined) return ['3. CLI scale: skipped'];
-  const largest = [...rows].filter((r) => typeof r['failed'] !== 'string').sort((a, b) => num(b['attempts']) - num(a['attempts']))[0];
-  const smallest = [...rows].filter((r) => typeof r['failed'] !== 'string').sort((a, b) => num(a['attempts']) - num(b['attempts']))[0];
+  const largest = [...rows]
+    .filter((r) => typeof r['failed'] !== 'string')
+    .sort((a, b) => num(b['attempts']) - num(a['attempts']))[0];
+  const smallest = [...rows]
+    .filter((r) => typeof r['failed'] !== 'string')
+    .sort((a, b) => num(a['attempts']) - num(b['attempts']))[0];
   const lines = [
     '3. CLI scale (no cluster; fake ClusterApi, synthetic agent logs; each size in a fresh process)',
     '   attempts | plan→render | per attempt | stages | peak RSS plan→render (with evidence log + bundle write) | not in the target: evidence log (one fdatasync per batch), bundle write',
     ...rows.map(scaleRow),
   ];
   if (largest && smallest && largest !== smallest) {
-    const growth = (num(largest['pureMs']) / num(smallest['pureMs'])) / (num(largest['attempts']) / num(smallest['attempts']));
-    lines.push(`   time per attempt grows ${growth.toFixed(2)}× from ${String(smallest['attempts'])} to ${String(largest['attempts'])} attempts (1.00 = linear)`);
+    const growth =
+      num(largest['pureMs']) / num(smallest['pureMs']) / (num(largest['attempts']) / num(smallest['attempts']));
+    lines.push(
+      `   time per attempt grows ${growth.toFixed(2)}× from ${String(smallest['attempts'])} to ${String(largest['attempts'])} attempts (1.00 = linear)`,
+    );
   }
   if (largest && num(largest['attempts']) >= 100_000) {
-    lines.push(`   ${String(largest['attempts'])} attempts: ${s(largest['pureMs'])} (target ≤ 20 s) ${mark(num(largest['pureMs']) <= 20_000)}, ` +
-      `peak RSS ${String(largest['peakRssPureMiB'])} MiB (target ≤ 250) ${mark(num(largest['peakRssPureMiB']) <= 250)}`);
+    lines.push(
+      `   ${String(largest['attempts'])} attempts: ${s(largest['pureMs'])} (target ≤ 20 s) ${mark(num(largest['pureMs']) <= 20_000)}, ` +
+        `peak RSS ${String(largest['peakRssPureMiB'])} MiB (target ≤ 250) ${mark(num(largest['peakRssPureMiB']) <= 250)}`,
+    );
   }
   return lines;
 }
@@ -136,8 +170,12 @@ export function sweepLines(w: Json | undefined): string[] {
   if (w === undefined) return ['4. sweep: skipped'];
   const a = obj(w['agent']);
   const p = obj(w['pod']);
-  const pod = typeof p['skipped'] === 'string' ? `skipped: ${p['skipped']}` : typeof p['error'] === 'string' ? `FAILED: ${p['error']}`
-    : `${String(p['ports'])} ports in ${s(p['durationMs'])} = ${String(p['portsPerS'])} ports/s (open ${String(p['open'])}, closed ${String(p['closed'])}, filtered ${String(p['filtered'])}, not swept ${String(p['notSwept'])}); whole run ${s(p['wallMs'])}`;
+  const pod =
+    typeof p['skipped'] === 'string'
+      ? `skipped: ${p['skipped']}`
+      : typeof p['error'] === 'string'
+        ? `FAILED: ${p['error']}`
+        : `${String(p['ports'])} ports in ${s(p['durationMs'])} = ${String(p['portsPerS'])} ports/s (open ${String(p['open'])}, closed ${String(p['closed'])}, filtered ${String(p['filtered'])}, not swept ${String(p['notSwept'])}); whole run ${s(p['wallMs'])}`;
   return [
     `4. listener sweep, ${String(a['concurrency'] ?? '?')} connects in flight`,
     `   agent, 127.0.0.1 ports 1-65535: ${String(a['ports'])} ports in ${s(a['durationMs'])} = ${String(a['portsPerS'])} ports/s`,
@@ -147,9 +185,11 @@ export function sweepLines(w: Json | undefined): string[] {
 
 function agreementLine(label: string, a: Json): string {
   const diff = Object.keys(obj(a['differences'])).length > 0 ? ` ${JSON.stringify(a['differences'])}` : '';
-  return `${label} ${String(a['compared'])} cells both tried, ${String(a['agree'])} agree, ` +
+  return (
+    `${label} ${String(a['compared'])} cells both tried, ${String(a['agree'])} agree, ` +
     `${String(a['disagree'])} disagree, ` +
-    `${String(a['undecided'])} undecided${diff}`;
+    `${String(a['undecided'])} undecided${diff}`
+  );
 }
 
 function peerRun(r: Json): string[] {
@@ -177,7 +217,7 @@ function peerRun(r: Json): string[] {
       `(${String(obj(m['pods'])['probePods'])} probe pods, ${String(m['attempts'])} attempts; ` +
       `deploy ${s(st['deploy'])}, run ${s(st['run'])}, cleanup ${s(st['cleanup'])}); exit ${String(m['exitCode'])}`,
     agreementLine('     truth table (source ns → pod:port, pod IPs):', pod),
-    agreementLine('     the same cells through each pod\'s Service:', obj(ag['service'])),
+    agreementLine("     the same cells through each pod's Service:", obj(ag['service'])),
     `     left out: ${String(pod['selfCells'])} self cells (a pod to its own IP never meets a policy); ` +
       `${String(pod['cyclonusOnly'])} cyclonus cells meshprobe did not try`,
     `     ratio cyclonus / meshprobe = ${ratio.toFixed(1)}×${large ? ` (target ≥ 5×) ${mark(ratio >= 5)}` : ''}`,
@@ -200,11 +240,16 @@ export function peerLines(p: Json | undefined): string[] {
 export function formatReport(r: BenchResult): string {
   return [
     `meshprobe benchmark${r.smoke ? ' (SMOKE: small sizes, numbers not representative)' : ''}`,
-    ...machineLines(r.machine), '',
-    ...agentLines(r.agent), '',
-    ...clusterLines(r.cluster), '',
-    ...scaleLines(r.scale), '',
-    ...sweepLines(r.sweep), '',
+    ...machineLines(r.machine),
+    '',
+    ...agentLines(r.agent),
+    '',
+    ...clusterLines(r.cluster),
+    '',
+    ...scaleLines(r.scale),
+    '',
+    ...sweepLines(r.sweep),
+    '',
     ...peerLines(r.peer),
   ].join('\n');
 }

@@ -4,7 +4,16 @@
  * pod was created and first seen running or finished, and (from the agents' own log lines)
  * when the attempts inside the pods started and ended.
  */
-import type { AccessCheck, ClusterApi, ClusterInfo, KubeObject, ListKind, ListOptions, ListResult, WriteKind } from '../../src/cluster/ports.js';
+import type {
+  AccessCheck,
+  ClusterApi,
+  ClusterInfo,
+  KubeObject,
+  ListKind,
+  ListOptions,
+  ListResult,
+  WriteKind,
+} from '../../src/cluster/ports.js';
 import type { PermissionId } from '../../src/cluster/permissions.js';
 
 /** Timeline of one pod, in performance.now() milliseconds (client clock) plus the server's own stamps. */
@@ -23,7 +32,11 @@ export interface PodTimeline {
 }
 
 function containerStartedAt(pod: KubeObject | undefined): string | undefined {
-  const cs = (pod?.status as { containerStatuses?: { state?: { running?: { startedAt?: string }; terminated?: { startedAt?: string } } }[] } | undefined)?.containerStatuses?.[0];
+  const cs = (
+    pod?.status as
+      | { containerStatuses?: { state?: { running?: { startedAt?: string }; terminated?: { startedAt?: string } } }[] }
+      | undefined
+  )?.containerStatuses?.[0];
   return cs?.state?.running?.startedAt ?? cs?.state?.terminated?.startedAt;
 }
 
@@ -45,7 +58,11 @@ export function attemptWindow(log: string): { first?: string; lastEnd?: string; 
       // not an agent line (stderr noise); collect.ts reports those
     }
   }
-  return { ...(first !== undefined ? { first: new Date(first).toISOString() } : {}), ...(lastEnd !== undefined ? { lastEnd: new Date(lastEnd).toISOString() } : {}), lines };
+  return {
+    ...(first !== undefined ? { first: new Date(first).toISOString() } : {}),
+    ...(lastEnd !== undefined ? { lastEnd: new Date(lastEnd).toISOString() } : {}),
+    lines,
+  };
 }
 
 /** The recording wrapper. */
@@ -76,18 +93,32 @@ export class TimedClusterApi implements ClusterApi {
     return this.#inner.list(kind, options);
   }
 
-  async create(kind: WriteKind, namespace: string | undefined, body: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
+  async create(
+    kind: WriteKind,
+    namespace: string | undefined,
+    body: KubeObject,
+    signal?: AbortSignal,
+  ): Promise<KubeObject> {
     this.#count(`create-${kind}`);
     const createdAt = performance.now();
     const stored = await this.#inner.create(kind, namespace, body, signal);
     if (kind === 'pods') {
       const key = `${namespace ?? ''}/${stored.metadata?.name ?? ''}`;
-      this.pods.set(key, { key, createdAt, ...(stored.metadata?.creationTimestamp ? { serverCreated: stored.metadata.creationTimestamp } : {}) });
+      this.pods.set(key, {
+        key,
+        createdAt,
+        ...(stored.metadata?.creationTimestamp ? { serverCreated: stored.metadata.creationTimestamp } : {}),
+      });
     }
     return stored;
   }
 
-  delete(kind: WriteKind, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<'deleted' | 'absent'> {
+  delete(
+    kind: WriteKind,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<'deleted' | 'absent'> {
     this.#count(`delete-${kind}`);
     return this.#inner.delete(kind, namespace, name, signal);
   }
@@ -97,7 +128,8 @@ export class TimedClusterApi implements ClusterApi {
     const pod = await this.#inner.readPod(namespace, name, signal);
     const t = this.pods.get(`${namespace}/${name}`);
     const phase = (pod?.status as { phase?: string } | undefined)?.phase;
-    if (t && t.startedSeenAt === undefined && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed')) t.startedSeenAt = performance.now();
+    if (t && t.startedSeenAt === undefined && (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed'))
+      t.startedSeenAt = performance.now();
     const started = containerStartedAt(pod);
     if (t && started) t.serverStarted = started;
     return pod;
@@ -116,7 +148,10 @@ export class TimedClusterApi implements ClusterApi {
     return log;
   }
 
-  checkAccess(checks: readonly { readonly permission: PermissionId; readonly namespace?: string }[], signal?: AbortSignal): Promise<readonly AccessCheck[]> {
+  checkAccess(
+    checks: readonly { readonly permission: PermissionId; readonly namespace?: string }[],
+    signal?: AbortSignal,
+  ): Promise<readonly AccessCheck[]> {
     this.#count('checkAccess');
     return this.#inner.checkAccess(checks, signal);
   }

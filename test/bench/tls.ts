@@ -26,11 +26,19 @@ const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type Assessed = Extract<TlsEndpointResult, { kind: 'assessed' }>;
 
 /** Run a command; resolves with stdout and wall milliseconds (never rejects). */
-function timed(cmd: string, args: readonly string[], timeoutMs: number): Promise<{ stdout: string; ms: number; ok: boolean }> {
+function timed(
+  cmd: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; ms: number; ok: boolean }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout) => {
-      resolve({ stdout, ms: Math.round(performance.now() - t0), ok: err === null || (typeof err.code === 'number' && err.code <= 4) });
+      resolve({
+        stdout,
+        ms: Math.round(performance.now() - t0),
+        ok: err === null || (typeof err.code === 'number' && err.code <= 4),
+      });
     });
   });
 }
@@ -40,7 +48,11 @@ function installed(cmd: string): Promise<boolean> {
 }
 
 /** Facts both tools report, and how many agree (the client-cert TLS 1.2 suite list is the documented exception). */
-function agreement(r: Assessed, s: SslscanFacts, clientCert: boolean): { agree: number; total: number; differ: string[] } {
+function agreement(
+  r: Assessed,
+  s: SslscanFacts,
+  clientCert: boolean,
+): { agree: number; total: number; differ: string[] } {
   const checks: Array<[string, unknown, unknown]> = VERSIONS.map((v) => [v, r.protocols[v], s.protocols[v] ?? false]);
   for (const v of VERSIONS.filter((x) => r.protocols[x] && !(clientCert && x !== 'TLSv1.3'))) {
     checks.push([`${v} suites`, (r.ciphers[v] ?? []).join(','), (s.ciphers[v] ?? []).join(',')]);
@@ -72,7 +84,16 @@ const TESTSSL_SOME = new Set([0, 2, 5]);
 const set = await startSet();
 const files = tempFiles({ 'ca.pem': SET_CA.certPem });
 const endpoints = set.servers.map((s) => `127.0.0.1:${s.port}`);
-const mpArgs = (eps: readonly string[]): string[] => [CLI, 'tls', ...eps, '-o', 'json', '--quiet', '--ca-file', files.path('ca.pem')];
+const mpArgs = (eps: readonly string[]): string[] => [
+  CLI,
+  'tls',
+  ...eps,
+  '-o',
+  'json',
+  '--quiet',
+  '--ca-file',
+  files.path('ca.pem'),
+];
 try {
   const all = await timed('node', mpArgs(endpoints), 300_000);
   const rows: string[] = [];
@@ -88,26 +109,45 @@ try {
     const r = (JSON.parse(mp.stdout) as { endpoints: TlsEndpointResult[] }).endpoints[0];
     const ss = haveSslscan ? await timed('sslscan', ['--no-colour', '--xml=-', ep], 120_000) : undefined;
     const runTestssl = haveTestssl && testsslMode !== 'off' && (testsslMode === 'all' || TESTSSL_SOME.has(i));
-    const ts = runTestssl ? await timed('testssl', ['--quiet', '--color', '0', '--warnings', 'off', '-p', '-E', '-S', ep], 600_000) : undefined;
+    const ts = runTestssl
+      ? await timed('testssl', ['--quiet', '--color', '0', '--warnings', 'off', '-p', '-E', '-S', ep], 600_000)
+      : undefined;
     mpSum += mp.ms;
     ssSum += ss?.ms ?? 0;
     if (ts !== undefined) {
       tsSum += ts.ms;
       tsMpSum += mp.ms;
     }
-    const facts = r?.kind === 'assessed' && ss !== undefined ? agreement(r, parseSslscanXml(ss.stdout), kind.clientCert === true) : undefined;
+    const facts =
+      r?.kind === 'assessed' && ss !== undefined
+        ? agreement(r, parseSslscanXml(ss.stdout), kind.clientCert === true)
+        : undefined;
     agree += facts?.agree ?? 0;
     total += facts?.total ?? 0;
     const status = r?.kind === 'assessed' ? r.status : (r?.kind ?? 'no result');
-    const factText = facts === undefined ? 'n/a' : `${facts.agree}/${facts.total}${facts.differ.length > 0 ? ` (differ: ${facts.differ.join(', ')})` : ''}`;
-    rows.push(`| ${kind.name} | ${status} | ${mp.ms} | ${ss?.ms ?? 'n/a'} | ${ss ? ratio(mp.ms, ss.ms) : 'n/a'} | ${ts?.ms ?? '—'} | ${factText} |`);
+    const factText =
+      facts === undefined
+        ? 'n/a'
+        : `${facts.agree}/${facts.total}${facts.differ.length > 0 ? ` (differ: ${facts.differ.join(', ')})` : ''}`;
+    rows.push(
+      `| ${kind.name} | ${status} | ${mp.ms} | ${ss?.ms ?? 'n/a'} | ${ss ? ratio(mp.ms, ss.ms) : 'n/a'} | ${ts?.ms ?? '—'} | ${factText} |`,
+    );
   }
-  console.log('| server | meshprobe verdict | meshprobe ms | sslscan ms | meshprobe/sslscan | testssl ms | facts agreeing with sslscan |');
+  console.log(
+    '| server | meshprobe verdict | meshprobe ms | sslscan ms | meshprobe/sslscan | testssl ms | facts agreeing with sslscan |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
-  console.log(`| **total, one process per endpoint** | | ${mpSum} | ${haveSslscan ? ssSum : 'n/a'} | ${haveSslscan ? ratio(mpSum, ssSum) : 'n/a'} | ${tsSum > 0 ? tsSum : '—'} | ${agree}/${total} |`);
-  console.log(`| **total, meshprobe: one call for all ${endpoints.length} endpoints** | | ${all.ms} | ${haveSslscan ? ssSum : 'n/a'} | ${haveSslscan ? ratio(all.ms, ssSum) : 'n/a'} | | |`);
-  if (tsSum > 0) console.log(`\ntestssl on the same ${tsMpSum > 0 ? 'endpoints' : ''}: ${tsSum} ms vs meshprobe ${tsMpSum} ms (meshprobe/testssl ${ratio(tsMpSum, tsSum)}).`);
+  console.log(
+    `| **total, one process per endpoint** | | ${mpSum} | ${haveSslscan ? ssSum : 'n/a'} | ${haveSslscan ? ratio(mpSum, ssSum) : 'n/a'} | ${tsSum > 0 ? tsSum : '—'} | ${agree}/${total} |`,
+  );
+  console.log(
+    `| **total, meshprobe: one call for all ${endpoints.length} endpoints** | | ${all.ms} | ${haveSslscan ? ssSum : 'n/a'} | ${haveSslscan ? ratio(all.ms, ssSum) : 'n/a'} | | |`,
+  );
+  if (tsSum > 0)
+    console.log(
+      `\ntestssl on the same ${tsMpSum > 0 ? 'endpoints' : ''}: ${tsSum} ms vs meshprobe ${tsMpSum} ms (meshprobe/testssl ${ratio(tsMpSum, tsSum)}).`,
+    );
   if (!haveSslscan) console.log('\nsslscan is not installed (apt-get install -y sslscan): no comparison.');
 } finally {
   await set.close();

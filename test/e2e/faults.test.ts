@@ -20,7 +20,6 @@ import { e2eReady } from './helpers/skip.js';
 /** An image reference that can only fail, without any traffic leaving the machine (loopback port 1). */
 const MISSING_IMAGE = '127.0.0.1:1/meshprobe-e2e/does-not-exist:0';
 
-
 const ready = e2eReady(true);
 if ('skip' in ready) {
   t.plan(0, ready.skip);
@@ -35,7 +34,13 @@ if ('skip' in ready) {
 
   /** The strict-mtls scenario's run, with `extra` flags replacing the defaults of the same name. */
   const args = (extra: readonly string[] = [], kubeconfig = lab.kubeconfig): string[] => [
-    'run', '--kubeconfig', kubeconfig, ...withoutFlags(expectations.runDefaults, extra.filter((a) => a.startsWith('--'))),
+    'run',
+    '--kubeconfig',
+    kubeconfig,
+    ...withoutFlags(
+      expectations.runDefaults,
+      extra.filter((a) => a.startsWith('--')),
+    ),
     ...base.namespaces.flatMap((n) => ['--namespace', n]),
     ...Object.keys(base.expect).flatMap((id) => ['--control', requirementOf(id)]),
     ...base.args.map((a) => fillPlaceholders(a, applied)),
@@ -49,20 +54,39 @@ if ('skip' in ready) {
   const runStamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const ours = (runId: string): boolean => runId.slice(0, 15) >= runStamp(new Date(since.getTime() - 1000));
   const objects = (kind: string): { runId: string; phase: string; component: string }[] =>
-    kubectl(lab, ['get', kind, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.labels.meshprobe\\.io/run-id} {.status.phase} {.metadata.labels.meshprobe\\.io/component}{"\\n"}{end}'], { timeoutMs: 10_000 })
-      .stdout.split('\n').filter(Boolean).map((l) => ({ runId: l.split(' ')[0] ?? '', phase: l.split(' ')[1] ?? '', component: l.split(' ')[2] ?? '' }))
+    kubectl(
+      lab,
+      [
+        'get',
+        kind,
+        '-A',
+        '-l',
+        MANAGED_BY_SELECTOR,
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.labels.meshprobe\\.io/run-id} {.status.phase} {.metadata.labels.meshprobe\\.io/component}{"\\n"}{end}',
+      ],
+      { timeoutMs: 10_000 },
+    )
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((l) => ({ runId: l.split(' ')[0] ?? '', phase: l.split(' ')[1] ?? '', component: l.split(' ')[2] ?? '' }))
       .filter((o) => ours(o.runId));
   const snapshot = (): void => {
     since = new Date();
   };
   // Probe pods only: the canary echo pod runs from the start of deploy.
-  const phases = (): string[] => objects('pods').filter((o) => o.component === 'probe').map((o) => o.phase);
+  const phases = (): string[] =>
+    objects('pods')
+      .filter((o) => o.component === 'probe')
+      .map((o) => o.phase);
   const probeNamespaceExists = (): boolean => objects('namespaces').length > 0;
 
   const outDir = (name: string): string => mkdtempSync(join(tmpdir(), `meshprobe-e2e-fault-${name}-`));
 
   async function endsClean(t: Test, run: CliRun, what: string): Promise<void> {
-    t.comment(`${what}: exit ${run.code ?? run.signal}, wall ${(run.wallMs / 1000).toFixed(1)} s, ${attemptCount(run.report) ?? '?'} attempts`);
+    t.comment(
+      `${what}: exit ${run.code ?? run.signal}, wall ${(run.wallMs / 1000).toFixed(1)} s, ${attemptCount(run.report) ?? '?'} attempts`,
+    );
     t.ok(run.report, `${what}: a report is on disk${run.report ? '' : `\nstderr: ${run.stderr.slice(-1500)}`}`);
     t.notMatch(run.stderr, /\n\s+at .+:\d+:\d+\)?\n/, `${what}: no stack trace on stderr`);
     t.equal(await leftoverProblem(lab), undefined, `${what}: zero meshprobe-labelled objects remain`);
@@ -78,14 +102,22 @@ if ('skip' in ready) {
       // Given a run of the strict scenario, When SIGINT arrives at that stage
       snapshot();
       const run = await runCli({ args: args(), outputDir: outDir('sigint'), interruptWhen: i.when });
-      if (!run.interrupted) t.comment(`the run ended (exit ${run.code}) before the stage "${i.stage}" was observed; nothing to interrupt`);
+      if (!run.interrupted)
+        t.comment(`the run ended (exit ${run.code}) before the stage "${i.stage}" was observed; nothing to interrupt`);
       // Then exit 130 and the report says it was interrupted
       if (run.interrupted) {
         t.equal(run.code, 130, 'exit code 130');
-        t.ok(run.report?.['interrupted'] === true || run.report?.['aborted'] !== undefined, 'the report records the interruption');
+        t.ok(
+          run.report?.['interrupted'] === true || run.report?.['aborted'] !== undefined,
+          'the report records the interruption',
+        );
         // Once the run stage began, every planned attempt is in the evidence (observed, or inconclusive)
         const stage = (run.report?.['aborted'] as { stage?: string } | undefined)?.stage;
-        if (stage === 'run' || stage === 'collect') t.ok((attemptCount(run.report) ?? 0) > 0, `interrupted at ${stage}: the evidence of the planned attempts is kept`);
+        if (stage === 'run' || stage === 'collect')
+          t.ok(
+            (attemptCount(run.report) ?? 0) > 0,
+            `interrupted at ${stage}: the evidence of the planned attempts is kept`,
+          );
       }
       await endsClean(t, run, `SIGINT ${i.stage}`);
     });
@@ -99,7 +131,20 @@ if ('skip' in ready) {
       outputDir: outDir('pod-deleted'),
       interruptWhen: () => {
         if (deleted) return false;
-        const r = kubectl(lab, ['get', 'pods', '-A', '-l', MANAGED_BY_SELECTOR, '--field-selector=status.phase=Running', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'], { timeoutMs: 10_000 });
+        const r = kubectl(
+          lab,
+          [
+            'get',
+            'pods',
+            '-A',
+            '-l',
+            MANAGED_BY_SELECTOR,
+            '--field-selector=status.phase=Running',
+            '-o',
+            'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+          ],
+          { timeoutMs: 10_000 },
+        );
         // A probe pod of the main round (mp-<run>-…), not the canary echo pod nor a listener-sweep pod
         // (mp-<run>-sw-…, which runs before it): its observations are what gets lost.
         const first = r.stdout.split('\n').find((l) => /\/mp-/.test(l) && !/\/mp-[^/]*-sw-/.test(l));
@@ -113,13 +158,17 @@ if ('skip' in ready) {
     t.comment(`deleted probe pod: ${deleted || '(none was Running long enough)'}`);
     // Then the run still reports, never claims everything held on lost evidence, and cleans up
     t.not(run.code, 2, 'not a usage error');
-    if (deleted && run.code === 0) t.fail('exit 0 although a probe pod was deleted before it reported: lost evidence cannot prove a control holds');
+    if (deleted && run.code === 0)
+      t.fail('exit 0 although a probe pod was deleted before it reported: lost evidence cannot prove a control holds');
     await endsClean(t, run, 'probe pod deleted');
   });
 
   t.test('an agent image that does not exist aborts with E_IMAGE_PULL and exit 3', async (t) => {
     // Given --agent-image naming an image no node has and no registry serves
-    const run = await runCli({ args: args(['--agent-image', MISSING_IMAGE, '--pod-ready-timeout', '90']), outputDir: outDir('image') });
+    const run = await runCli({
+      args: args(['--agent-image', MISSING_IMAGE, '--pod-ready-timeout', '90']),
+      outputDir: outDir('image'),
+    });
     // Then exit 3, the report is aborted with E_IMAGE_PULL, and the message names the image and the option
     t.equal(run.code, 3, 'exit code 3');
     const aborted = run.report?.['aborted'] as { code?: string; message?: string } | undefined;
@@ -136,10 +185,17 @@ if ('skip' in ready) {
     // When it runs the strict scenario
     const run = await runCli({ args: args([], kubeconfig), outputDir: outDir('lp') });
     // Then the run completes (not aborted) with the same exit code an admin gets
-    t.notOk(run.report?.['aborted'], `not aborted${run.report?.['aborted'] ? `: ${JSON.stringify(run.report['aborted'])}` : ''}`);
+    t.notOk(
+      run.report?.['aborted'],
+      `not aborted${run.report?.['aborted'] ? `: ${JSON.stringify(run.report['aborted'])}` : ''}`,
+    );
     t.ok([0, 1, 4].includes(run.code ?? -1), `exit ${run.code} is a verdict exit code (0/1/4), not an abort`);
     const verdicts = (run.report?.['verdicts'] ?? []) as { controlId: string }[];
-    t.same(verdicts.map((v) => v.controlId).sort(), Object.keys(base.expect).sort(), 'every selected control got a verdict');
+    t.same(
+      verdicts.map((v) => v.controlId).sort(),
+      Object.keys(base.expect).sort(),
+      'every selected control got a verdict',
+    );
     await endsClean(t, run, 'least-privilege run');
   });
 
@@ -153,7 +209,11 @@ if ('skip' in ready) {
     t.equal(run.code, 3, 'exit code 3');
     const aborted = run.report?.['aborted'] as { code?: string; message?: string } | undefined;
     t.equal(aborted?.code, 'E_FORBIDDEN', 'report.aborted.code is E_FORBIDDEN');
-    t.match(`${run.stderr}\n${aborted?.message ?? ''}`, /create.{0,40}pods|pods.{0,40}create/i, 'the message names "create pods"');
+    t.match(
+      `${run.stderr}\n${aborted?.message ?? ''}`,
+      /create.{0,40}pods|pods.{0,40}create/i,
+      'the message names "create pods"',
+    );
     t.match(run.stderr, /meshprobe rbac/, 'the message points at `meshprobe rbac`');
     await endsClean(t, run, 'missing permission');
   });

@@ -16,18 +16,31 @@ if ('skip' in ready) {
   const lab = ready.lab;
   const [key, value] = MANAGED_BY_SELECTOR.split('=') as [string, string];
   const pod = {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: 'left-behind', namespace: NS, labels: { [key]: value, 'meshprobe-e2e/part-of': 'leftover-test' } },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'left-behind',
+      namespace: NS,
+      labels: { [key]: value, 'meshprobe-e2e/part-of': 'leftover-test' },
+    },
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
       securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'idle', image: 'lab.local/node:24', imagePullPolicy: 'Never',
-        command: ['/usr/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'],
-        resources: { limits: { cpu: '50m', memory: '64Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-      }],
+      containers: [
+        {
+          name: 'idle',
+          image: 'lab.local/node:24',
+          imagePullPolicy: 'Never',
+          command: ['/usr/bin/node', '-e', 'setInterval(() => {}, 1 << 30)'],
+          resources: { limits: { cpu: '50m', memory: '64Mi' } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+        },
+      ],
     },
   };
   t.teardown(() => {
@@ -41,8 +54,15 @@ if ('skip' in ready) {
     kubectlOk(lab, ['create', 'namespace', NS]);
     kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify(pod) });
     // Then the checker fails and names it
-    t.ok(findLeftovers(lab).some((l) => l.kind === 'Pod' && l.namespace === NS && l.name === 'left-behind'), 'the checker lists the pod');
-    t.match(await leftoverProblem(lab, 3_000), new RegExp(`Pod ${NS}/left-behind`), 'the leftover check fails naming the pod');
+    t.ok(
+      findLeftovers(lab).some((l) => l.kind === 'Pod' && l.namespace === NS && l.name === 'left-behind'),
+      'the checker lists the pod',
+    );
+    t.match(
+      await leftoverProblem(lab, 3_000),
+      new RegExp(`Pod ${NS}/left-behind`),
+      'the leftover check fails naming the pod',
+    );
     // When it is removed, Then the checker passes again
     kubectlOk(lab, ['delete', 'pod', 'left-behind', '-n', NS, '--grace-period=0', '--force']);
     t.equal(await leftoverProblem(lab, 120_000), undefined, 'the check passes after removal');

@@ -26,19 +26,37 @@ function fixture(): object[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE, labels: { 'pci.scope': 'cde' } } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OTHER } },
     {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
       spec: {
-        automountServiceAccountToken: false, terminationGracePeriodSeconds: 0,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 0,
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'web', image: IMAGE, imagePullPolicy: 'Never', command: ['node', '-e', server],
-          ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-          resources: { limits: { cpu: '100m', memory: '64Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-        }],
+        containers: [
+          {
+            name: 'web',
+            image: IMAGE,
+            imagePullPolicy: 'Never',
+            command: ['node', '-e', server],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+            resources: { limits: { cpu: '100m', memory: '64Mi' } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+          },
+        ],
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: CDE }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: CDE },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
   ];
 }
 
@@ -47,7 +65,15 @@ const KINDS = 'namespaces,configmaps,pods,services';
 
 /** Objects of one run (by its run-id label), as "Kind namespace/name" lines. Scoped, so other runs on the lab do not interfere. */
 function objectsOf(lab: LabT, runId: string): string[] {
-  const r = kubectl(lab, ['get', KINDS, '-A', '-l', `meshprobe.io/run-id=${runId}`, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}']);
+  const r = kubectl(lab, [
+    'get',
+    KINDS,
+    '-A',
+    '-l',
+    `meshprobe.io/run-id=${runId}`,
+    '-o',
+    'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+  ]);
   return r.stdout.split('\n').filter(Boolean);
 }
 
@@ -63,7 +89,9 @@ async function waitGone(lab: LabT, runId: string, limitMs: number): Promise<stri
 }
 
 function namespaces(lab: LabT): string[] {
-  return kubectlJson<{ items: { metadata: { name: string } }[] }>(lab, ['get', 'namespaces', '-o', 'json']).items.map((n) => n.metadata.name).sort();
+  return kubectlJson<{ items: { metadata: { name: string } }[] }>(lab, ['get', 'namespaces', '-o', 'json'])
+    .items.map((n) => n.metadata.name)
+    .sort();
 }
 
 const ready = e2eReady(true);
@@ -72,11 +100,28 @@ if ('skip' in ready) {
 } else {
   const lab = ready.lab;
   t.setTimeout(1_200_000);
-  const common = ['--kubeconfig', lab.kubeconfig, '--cde-namespace', CDE, '--namespace', CDE, '--namespace', OTHER, '--agent-image', IMAGE, '--pod-ready-timeout', '180', '--timeout', '900'];
+  const common = [
+    '--kubeconfig',
+    lab.kubeconfig,
+    '--cde-namespace',
+    CDE,
+    '--namespace',
+    CDE,
+    '--namespace',
+    OTHER,
+    '--agent-image',
+    IMAGE,
+    '--pod-ready-timeout',
+    '180',
+    '--timeout',
+    '900',
+  ];
 
   let lastRunId = '';
   t.before(async () => {
-    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }) });
+    kubectlOk(lab, ['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }),
+    });
     kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
   });
   t.teardown(() => {
@@ -85,13 +130,23 @@ if ('skip' in ready) {
 
   t.test('plan creates nothing', async (t) => {
     // When planning
-    const r = spawnSync(process.execPath, [CLI, 'plan', ...common, '-o', 'json'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, [CLI, 'plan', ...common, '-o', 'json'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     // Then the plan names attempts from the other namespace, and nothing of that plan exists in the cluster
     t.equal(r.status, 0, r.stderr);
-    const plan = (JSON.parse(r.stdout) as { plan: { runId: string; probeNamespace: string; attempts: { vantage: { kind: string; namespace?: string } }[] } }).plan;
-    t.ok(plan.attempts.some((a) => a.vantage.kind === 'from-namespace' && a.vantage.namespace === OTHER), 'segmentation from the out-of-scope namespace is planned');
+    const plan = (
+      JSON.parse(r.stdout) as {
+        plan: { runId: string; probeNamespace: string; attempts: { vantage: { kind: string; namespace?: string } }[] };
+      }
+    ).plan;
+    t.ok(
+      plan.attempts.some((a) => a.vantage.kind === 'from-namespace' && a.vantage.namespace === OTHER),
+      'segmentation from the out-of-scope namespace is planned',
+    );
     t.notOk(namespaces(lab).includes(plan.probeNamespace), `namespace ${plan.probeNamespace} was not created`);
-    t.same(objectsOf(lab, plan.runId), [], 'no object with the plan\'s run id exists');
+    t.same(objectsOf(lab, plan.runId), [], "no object with the plan's run id exists");
   });
 
   t.test('run creates its namespace, ConfigMaps and pods, collects evidence and leaves nothing behind', async (t) => {
@@ -104,7 +159,15 @@ if ('skip' in ready) {
       outputDir: dir,
       timeoutMs: 1_000_000,
       interruptWhen: () => {
-        const got = kubectl(lab, ['get', KINDS, '-A', '-l', MANAGED_BY_SELECTOR, '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace} {.metadata.labels.meshprobe\\.io/run-id}{"\\n"}{end}']);
+        const got = kubectl(lab, [
+          'get',
+          KINDS,
+          '-A',
+          '-l',
+          MANAGED_BY_SELECTOR,
+          '-o',
+          'jsonpath={range .items[*]}{.kind} {.metadata.namespace} {.metadata.labels.meshprobe\\.io/run-id}{"\\n"}{end}',
+        ]);
         for (const line of got.stdout.split('\n').filter(Boolean)) seen.add(line.trim());
         return false;
       },
@@ -112,18 +175,34 @@ if ('skip' in ready) {
     t.comment(`run: exit ${r.code}, ${Math.round(r.wallMs / 1000)} s wall, ${attemptCount(r.report) ?? '?'} attempts`);
     // Then it finished without aborting, with a report and an evidence log line per attempt
     t.ok(r.code === 0 || r.code === 1 || r.code === 4, `exit ${r.code}: ${r.stderr.slice(-2000)}`);
-    const report = r.report as { run: { runId: string }; aborted?: unknown; summary: { attempts: number }; evidence: { observation?: unknown; attempt: { role: string } }[]; cleanup: { ok: boolean; deleted: string[] } };
+    const report = r.report as {
+      run: { runId: string };
+      aborted?: unknown;
+      summary: { attempts: number };
+      evidence: { observation?: unknown; attempt: { role: string } }[];
+      cleanup: { ok: boolean; deleted: string[] };
+    };
     t.notOk(report.aborted, 'not aborted');
     t.ok(report.summary.attempts > 0);
     t.equal(readFileSync(join(dir, 'evidence.jsonl'), 'utf8').trim().split('\n').length, report.summary.attempts);
-    t.ok(report.evidence.filter((e) => e.attempt.role === 'canary').every((e) => e.observation !== undefined), 'every canary was observed');
+    t.ok(
+      report.evidence.filter((e) => e.attempt.role === 'canary').every((e) => e.observation !== undefined),
+      'every canary was observed',
+    );
     const observed = report.evidence.filter((e) => e.observation !== undefined).length;
     t.comment(`observations: ${observed}/${report.summary.attempts}`);
     t.ok(observed === report.summary.attempts, 'the agent reported every attempt');
     // And while running it had created its namespace, ConfigMaps and pods, also in the other namespace
     const ours = [...seen].map((s) => s.split(' ')).filter((p) => p[2] === report.run.runId);
-    for (const k of ['Namespace', 'ConfigMap', 'Pod']) t.ok(ours.some((p) => p[0] === k), `saw a ${k} of this run`);
-    t.ok(ours.some((p) => p[0] === 'Pod' && p[1] === OTHER), 'a probe pod of this run ran in the out-of-scope namespace');
+    for (const k of ['Namespace', 'ConfigMap', 'Pod'])
+      t.ok(
+        ours.some((p) => p[0] === k),
+        `saw a ${k} of this run`,
+      );
+    t.ok(
+      ours.some((p) => p[0] === 'Pod' && p[1] === OTHER),
+      'a probe pod of this run ran in the out-of-scope namespace',
+    );
     // And cleanup ran and nothing with meshprobe labels remains
     t.equal(report.cleanup.ok, true, 'cleanup reported ok');
     t.same(await waitGone(lab, report.run.runId, 180_000), [], 'zero objects labelled with this run remain');
@@ -133,7 +212,10 @@ if ('skip' in ready) {
   t.test('cleanup of that run afterwards finds nothing (idempotent)', async (t) => {
     // Scoped to the run: a global cleanup would also remove other runs on a shared lab.
     t.ok(lastRunId, 'the run above reported its id');
-    const r = spawnSync(process.execPath, [CLI, 'cleanup', '--kubeconfig', lab.kubeconfig, '--run-id', lastRunId], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [CLI, 'cleanup', '--kubeconfig', lab.kubeconfig, '--run-id', lastRunId], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     t.equal(r.status, 0, r.stderr);
     t.equal(r.stdout.trim(), `Nothing to clean up for run ${lastRunId}.`);
   });

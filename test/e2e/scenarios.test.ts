@@ -52,7 +52,9 @@ if ('skip' in ready) {
     for (const s of expectations.scenarios.filter((x) => !only || x.name === only)) {
       for (let i = 1; i <= repeat; i += 1) {
         const nth = repeat > 1 ? ` (run ${i} of ${repeat})` : '';
-        await t.test(`scenario ${s.name}${nth}: ${s.intent}`, (t) => runScenario(t, lab, s, expectations.runDefaults, applied));
+        await t.test(`scenario ${s.name}${nth}: ${s.intent}`, (t) =>
+          runScenario(t, lab, s, expectations.runDefaults, applied),
+        );
       }
     }
   });
@@ -61,7 +63,8 @@ if ('skip' in ready) {
 function scenarioArgs(lab: Lab, s: Scenario, defaults: readonly string[], applied: Applied): string[] {
   return [
     'run',
-    '--kubeconfig', lab.kubeconfig,
+    '--kubeconfig',
+    lab.kubeconfig,
     ...defaults,
     ...s.namespaces.flatMap((n) => ['--namespace', n]),
     ...Object.keys(s.expect).flatMap((id) => ['--control', requirementOf(id)]),
@@ -69,7 +72,13 @@ function scenarioArgs(lab: Lab, s: Scenario, defaults: readonly string[], applie
   ];
 }
 
-async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly string[], applied: Applied): Promise<void> {
+async function runScenario(
+  t: Test,
+  lab: Lab,
+  s: Scenario,
+  defaults: readonly string[],
+  applied: Applied,
+): Promise<void> {
   // Given the scenario's namespaces and controls, When meshprobe runs against them
   const outputDir = mkdtempSync(join(tmpdir(), `meshprobe-e2e-${s.name}-`));
   const args = scenarioArgs(lab, s, defaults, applied);
@@ -77,39 +86,66 @@ async function runScenario(t: Test, lab: Lab, s: Scenario, defaults: readonly st
   const run = await runCli({ args, outputDir });
   if (s.usageError !== undefined) return checkUsageError(t, s.usageError, run, outputDir);
   const attempts = attemptCount(run.report);
-  t.comment(`scenario ${s.name}: wall time ${(run.wallMs / 1000).toFixed(1)} s, ${attempts ?? '?'} attempts, exit ${run.code}, output ${outputDir}`);
+  t.comment(
+    `scenario ${s.name}: wall time ${(run.wallMs / 1000).toFixed(1)} s, ${attempts ?? '?'} attempts, exit ${run.code}, output ${outputDir}`,
+  );
   if (run.report) t.comment(`scenario ${s.name}: ${repeatSummary(run.report)}`);
   // Then a report is on disk and the exit code agrees with it
   t.ok(run.report, `report.json written to ${outputDir}${run.report ? '' : `\nstderr: ${run.stderr.slice(-2000)}`}`);
   if (!run.report) return;
-  t.notOk(run.report['aborted'], `the run was not aborted${run.report['aborted'] ? `: ${JSON.stringify(run.report['aborted'])}` : ''}`);
+  t.notOk(
+    run.report['aborted'],
+    `the run was not aborted${run.report['aborted'] ? `: ${JSON.stringify(run.report['aborted'])}` : ''}`,
+  );
   const statuses = Object.values(s.expect).map((e) => e.status);
   const expectedExit = statuses.includes('fails') ? 1 : statuses.includes('inconclusive') ? 4 : 0;
   // And the verdicts are exactly the ground truth
-  const placeholders = { '{outside}': applied.outside, ...Object.fromEntries(Object.entries(applied.serviceIps).map(([k, v]) => [`{ip:${k}}`, v])) };
+  const placeholders = {
+    '{outside}': applied.outside,
+    ...Object.fromEntries(Object.entries(applied.serviceIps).map(([k, v]) => [`{ip:${k}}`, v])),
+  };
   const mismatches = compareReport(run.report as never, s, placeholders);
   const real = mismatches.filter((m) => !m.knownDeviation);
   const known = mismatches.filter((m) => m.knownDeviation);
   if (mismatches.length > 0) t.comment(formatDiff(s.name, mismatches));
-  t.same(real.map((m) => `${m.control} ${m.kind}: expected ${m.expected}, got ${m.got}`), [], `${s.name}: verdicts match the ground truth`);
-  for (const k of known) t.pass(`${k.control}: known deviation (${k.knownDeviation!.why})`, { todo: `meshprobe says ${k.got}, ground truth ${k.expected}` });
-  if (real.length === 0 && known.length === 0) t.equal(run.code, expectedExit, `exit code ${expectedExit} matches the verdicts`);
+  t.same(
+    real.map((m) => `${m.control} ${m.kind}: expected ${m.expected}, got ${m.got}`),
+    [],
+    `${s.name}: verdicts match the ground truth`,
+  );
+  for (const k of known)
+    t.pass(`${k.control}: known deviation (${k.knownDeviation!.why})`, {
+      todo: `meshprobe says ${k.got}, ground truth ${k.expected}`,
+    });
+  if (real.length === 0 && known.length === 0)
+    t.equal(run.code, expectedExit, `exit code ${expectedExit} matches the verdicts`);
   // And nothing meshprobe created is left in the cluster
   t.equal(await leftoverProblem(lab), undefined, 'zero meshprobe-labelled objects remain');
 }
 
 /** How many attempts were made again after their pod's policy-ready point, and how many of those changed result. */
 function repeatSummary(report: Record<string, unknown>): string {
-  const evidence = Array.isArray(report['evidence']) ? (report['evidence'] as { observation?: { transport?: string; repeated?: { firstTransport?: string } } }[]) : [];
+  const evidence = Array.isArray(report['evidence'])
+    ? (report['evidence'] as { observation?: { transport?: string; repeated?: { firstTransport?: string } } }[])
+    : [];
   const repeated = evidence.map((e) => e.observation).filter((o) => o?.repeated !== undefined);
   const changed = repeated.filter((o) => o?.repeated?.firstTransport !== o?.transport);
-  const passedThenBlocked = changed.filter((o) => o?.repeated?.firstTransport === 'connected' && o.transport === 'timeout');
-  return `${repeated.length} attempts repeated after the policy-ready point, ${changed.length} changed result` +
-    ` (${passedThenBlocked.length} connected early and were dropped after the point)`;
+  const passedThenBlocked = changed.filter(
+    (o) => o?.repeated?.firstTransport === 'connected' && o.transport === 'timeout',
+  );
+  return (
+    `${repeated.length} attempts repeated after the policy-ready point, ${changed.length} changed result` +
+    ` (${passedThenBlocked.length} connected early and were dropped after the point)`
+  );
 }
 
 /** A run that must be refused before it touches anything: exit code, the message, no report, no object. */
-function checkUsageError(t: Test, want: NonNullable<Scenario['usageError']>, run: Awaited<ReturnType<typeof runCli>>, outputDir: string): void {
+function checkUsageError(
+  t: Test,
+  want: NonNullable<Scenario['usageError']>,
+  run: Awaited<ReturnType<typeof runCli>>,
+  outputDir: string,
+): void {
   t.comment(`exit ${run.code}; stderr: ${run.stderr.trim()}`);
   // Then the exit code is the usage code and stderr names what to do
   t.equal(run.code, want.exit, `exit code ${want.exit}`);

@@ -40,20 +40,31 @@ function cli(args: readonly string[], timeoutMs = 120_000): { code: number | nul
 /** A hostPath PersistentVolume of the test's own StorageClass name, writable by the Job's uid 65532. */
 function persistentVolume(dir: string): object {
   return {
-    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: PV, labels: { ...K18_LABEL } },
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: PV, labels: { ...K18_LABEL } },
     spec: {
-      storageClassName: STORAGE_CLASS, capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'],
-      persistentVolumeReclaimPolicy: 'Retain', hostPath: { path: dir, type: 'Directory' },
+      storageClassName: STORAGE_CLASS,
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      hostPath: { path: dir, type: 'Directory' },
     },
   };
 }
 
 /** Rules as comparable strings (order-free). */
 function ruleSet(rules: readonly Record<string, unknown>[]): string[] {
-  return rules.map((r) => JSON.stringify({
-    apiGroups: r['apiGroups'] ?? null, resources: r['resources'] ?? null,
-    nonResourceURLs: r['nonResourceURLs'] ?? null, verbs: r['verbs'],
-  })).sort();
+  return rules
+    .map((r) =>
+      JSON.stringify({
+        apiGroups: r['apiGroups'] ?? null,
+        resources: r['resources'] ?? null,
+        nonResourceURLs: r['nonResourceURLs'] ?? null,
+        verbs: r['verbs'],
+      }),
+    )
+    .sort();
 }
 
 const ready = e2eReady(true);
@@ -75,8 +86,8 @@ if ('skip' in ready) {
     rmSync(hostDir, { recursive: true, force: true });
   });
 
-  const title = 'a CronJob installed by meshprobe schedule --apply runs in the cluster '
-    + 'and leaves a bundle that verifies';
+  const title =
+    'a CronJob installed by meshprobe schedule --apply runs in the cluster ' + 'and leaves a bundle that verifies';
   t.test(title, async (t) => {
     // Given a clean slate, the CLI image in the lab, a target namespace and a hostPath volume for the bundles
     removeAll();
@@ -86,13 +97,34 @@ if ('skip' in ready) {
     kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify(persistentVolume(hostDir)) });
 
     // When the schedule is applied with the run's options after --
-    const applied = cli(['schedule', '--apply', '--kubeconfig', lab.kubeconfig,
-      '--install-namespace', INSTALL_NS, '--name', NAME,
-      '--image', image, '--image-pull-policy', 'Never', '--storage-class', STORAGE_CLASS,
-      '--', ...smallRunArgs(CDE)]);
+    const applied = cli([
+      'schedule',
+      '--apply',
+      '--kubeconfig',
+      lab.kubeconfig,
+      '--install-namespace',
+      INSTALL_NS,
+      '--name',
+      NAME,
+      '--image',
+      image,
+      '--image-pull-policy',
+      'Never',
+      '--storage-class',
+      STORAGE_CLASS,
+      '--',
+      ...smallRunArgs(CDE),
+    ]);
     t.equal(applied.code, 0, `schedule --apply exits 0 (stderr: ${applied.stderr.trim()})`);
-    const kinds = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap',
-      'PersistentVolumeClaim', 'CronJob'];
+    const kinds = [
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'PersistentVolumeClaim',
+      'CronJob',
+    ];
     for (const kind of kinds) {
       t.match(applied.stdout, new RegExp(`^applied ${kind} `, 'm'), `${kind} applied`);
     }
@@ -144,7 +176,7 @@ if ('skip' in ready) {
     type Verdicts = { verdicts: { controlId: string; status: string }[] };
     const report = JSON.parse(readFileSync(join(fetched, 'report.json'), 'utf8')) as Verdicts;
     const v131 = report.verdicts.find((v) => /1\.3\.1$/.test(v.controlId));
-    t.match(v131, { status: 'fails' }, '1.3.1 fails in the scheduled run\'s report');
+    t.match(v131, { status: 'fails' }, "1.3.1 fails in the scheduled run's report");
 
     // And the run cleaned up after itself: no object of its run id is left
     const runId = runs[0] ?? '';

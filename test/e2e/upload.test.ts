@@ -24,19 +24,37 @@ function fixture(): object[] {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE } },
     {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
       spec: {
-        automountServiceAccountToken: false, terminationGracePeriodSeconds: 0,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 0,
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'web', image: IMAGE, imagePullPolicy: 'Never', command: ['node', '-e', server],
-          ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-          resources: { limits: { cpu: '100m', memory: '64Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-        }],
+        containers: [
+          {
+            name: 'web',
+            image: IMAGE,
+            imagePullPolicy: 'Never',
+            command: ['node', '-e', server],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+            resources: { limits: { cpu: '100m', memory: '64Mi' } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+          },
+        ],
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: CDE }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: CDE },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
   ];
 }
 
@@ -55,7 +73,9 @@ if ('skip' in ready || missing !== undefined) {
     const made = await s3.send('PUT', '/evidence');
     if (made.status !== 200) throw new Error(`CreateBucket ${made.status}`);
     work = mkdtempSync(join(tmpdir(), 'k18-upload-e2e-'));
-    kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }) });
+    kubectlOk(lab, ['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }),
+    });
     kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
   });
   t.teardown(async () => {
@@ -74,9 +94,31 @@ if ('skip' in ready || missing !== undefined) {
     // When meshprobe runs on the lab with --upload
     const dir = join(work, 'bundle');
     const r = await runCli({
-      args: ['run', '--kubeconfig', lab.kubeconfig, '--cde-namespace', CDE, '--namespace', CDE, '--control', '1.3.1', '--agent-image', IMAGE,
-        '--ports', 'none', '--pod-ready-timeout', '180', '--timeout', '900', '--sign-key', key,
-        '--upload', 's3://evidence/quarterly', '--upload-endpoint', s3.endpoint],
+      args: [
+        'run',
+        '--kubeconfig',
+        lab.kubeconfig,
+        '--cde-namespace',
+        CDE,
+        '--namespace',
+        CDE,
+        '--control',
+        '1.3.1',
+        '--agent-image',
+        IMAGE,
+        '--ports',
+        'none',
+        '--pod-ready-timeout',
+        '180',
+        '--timeout',
+        '900',
+        '--sign-key',
+        key,
+        '--upload',
+        's3://evidence/quarterly',
+        '--upload-endpoint',
+        s3.endpoint,
+      ],
       outputDir: dir,
       timeoutMs: 1_000_000,
       env: { AWS_ACCESS_KEY_ID: s3.access, AWS_SECRET_ACCESS_KEY: s3.secret, AWS_REGION: 'us-east-1' },
@@ -85,7 +127,10 @@ if ('skip' in ready || missing !== undefined) {
     t.comment(`run ${runId}: exit ${r.code}, ${Math.round(r.wallMs / 1000)} s wall`);
     // Then the run finished (not aborted) and said where the bundle went
     t.ok(r.code === 0 || r.code === 1 || r.code === 4, `exit ${r.code}: ${r.stderr.slice(-2000)}`);
-    t.match(r.stderr, new RegExp(`^meshprobe: bundle uploaded to s3://evidence/quarterly/${runId}/ \\(\\d+ files\\)$`, 'm'));
+    t.match(
+      r.stderr,
+      new RegExp(`^meshprobe: bundle uploaded to s3://evidence/quarterly/${runId}/ \\(\\d+ files\\)$`, 'm'),
+    );
     // And the copy downloaded from the server is the whole bundle and verifies, signature included
     const copy = join(work, 'copy');
     mkdirSync(copy);
@@ -96,8 +141,17 @@ if ('skip' in ready || missing !== undefined) {
       t.equal(got.status, 200, name);
       writeFileSync(join(copy, name), got.body);
     }
-    t.same(readdirSync(copy).sort(), readdirSync(dir).filter((f) => !f.startsWith('.')).sort(), 'every local file is in the bucket');
-    const v = spawnSync(process.execPath, [CLI, 'verify', copy, '--public-key', pub], { encoding: 'utf8', timeout: 120_000 });
+    t.same(
+      readdirSync(copy).sort(),
+      readdirSync(dir)
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
+      'every local file is in the bucket',
+    );
+    const v = spawnSync(process.execPath, [CLI, 'verify', copy, '--public-key', pub], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     t.equal(v.status, 0, v.stdout + v.stderr);
     t.match(v.stdout, /^OK \d+ files match SHA256SUMS; signature valid$/m);
     t.comment(v.stdout.trim());

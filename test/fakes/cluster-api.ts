@@ -6,7 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type {
-  AccessCheck, ClusterApi, ClusterInfo, CustomKind, KubeObject, ListKind, ListOptions, ListResult, WriteKind,
+  AccessCheck,
+  ClusterApi,
+  ClusterInfo,
+  CustomKind,
+  KubeObject,
+  ListKind,
+  ListOptions,
+  ListResult,
+  WriteKind,
 } from '../../src/cluster/ports.js';
 import type { PermissionId } from '../../src/cluster/permissions.js';
 import { matchesSelectorText } from '../../src/discover/selector.js';
@@ -32,7 +40,15 @@ const KIND_OF: Readonly<Record<string, ListKind>> = {
   'cilium.io/CiliumNetworkPolicy': 'ciliumnetworkpolicies',
 };
 
-const CORE: ReadonlySet<ListKind> = new Set(['namespaces', 'pods', 'services', 'nodes', 'configmaps', 'endpointslices', 'networkpolicies']);
+const CORE: ReadonlySet<ListKind> = new Set([
+  'namespaces',
+  'pods',
+  'services',
+  'nodes',
+  'configmaps',
+  'endpointslices',
+  'networkpolicies',
+]);
 
 /** Classify an object by apiVersion group and kind. */
 function listKindOf(o: KubeObject): ListKind | undefined {
@@ -70,14 +86,20 @@ export class FakeClusterApi implements ClusterApi {
   readonly #hooks: FakeHooks;
   #serial = 0;
 
-  constructor(items: readonly KubeObject[], options: { readonly installed?: readonly CustomKind[]; readonly hooks?: FakeHooks } = {}) {
+  constructor(
+    items: readonly KubeObject[],
+    options: { readonly installed?: readonly CustomKind[]; readonly hooks?: FakeHooks } = {},
+  ) {
     this.objects = [...items];
     this.#hooks = options.hooks ?? {};
     this.#installed = new Set<ListKind>([...(options.installed ?? []), ...items.flatMap((o) => listKindOf(o) ?? [])]);
   }
 
   /** Load a fixture file (a `kind: List`). */
-  static fromFixture(path: string | URL, options: ConstructorParameters<typeof FakeClusterApi>[1] = {}): FakeClusterApi {
+  static fromFixture(
+    path: string | URL,
+    options: ConstructorParameters<typeof FakeClusterApi>[1] = {},
+  ): FakeClusterApi {
     const list = JSON.parse(readFileSync(path, 'utf8')) as { items: KubeObject[] };
     return new FakeClusterApi(list.items, options);
   }
@@ -93,10 +115,11 @@ export class FakeClusterApi implements ClusterApi {
   async list(kind: ListKind, options: ListOptions = {}): Promise<ListResult> {
     this.#hooks.onList?.(kind);
     if (!CORE.has(kind) && !this.#installed.has(kind)) return { kind: 'not-installed', resource: kind };
-    const items = this.objects.filter((o) =>
-      listKindOf(o) === kind &&
-      (options.namespace === undefined || o.metadata?.namespace === options.namespace) &&
-      (options.labelSelector === undefined || matchesSelectorText(options.labelSelector, o.metadata?.labels ?? {})),
+    const items = this.objects.filter(
+      (o) =>
+        listKindOf(o) === kind &&
+        (options.namespace === undefined || o.metadata?.namespace === options.namespace) &&
+        (options.labelSelector === undefined || matchesSelectorText(options.labelSelector, o.metadata?.labels ?? {})),
     );
     return { kind: 'items', items };
   }
@@ -107,9 +130,16 @@ export class FakeClusterApi implements ClusterApi {
     const kindName = { namespaces: 'Namespace', configmaps: 'ConfigMap', pods: 'Pod', services: 'Service' }[kind];
     if (this.#find(kind, namespace, name)) throw new MeshprobeError('E_API', `${kind} "${name}" already exists`);
     const stored: KubeObject = {
-      ...body, apiVersion: 'v1', kind: kindName,
+      ...body,
+      apiVersion: 'v1',
+      kind: kindName,
       // The API server gives every created object a uid (identity pods need their owner's).
-      metadata: { uid: `fake-uid-${kind}-${this.#serial + 1}-${name}`, ...body.metadata, name, ...(namespace ? { namespace } : {}) },
+      metadata: {
+        uid: `fake-uid-${kind}-${this.#serial + 1}-${name}`,
+        ...body.metadata,
+        name,
+        ...(namespace ? { namespace } : {}),
+      },
       ...(kind === 'services' ? { spec: { ...(body.spec as object), clusterIP: `10.96.99.${this.#serial + 1}` } } : {}),
     };
     this.objects.push(stored);
@@ -123,7 +153,8 @@ export class FakeClusterApi implements ClusterApi {
     if (!found) return 'absent';
     // Deleting a namespace deletes its contents, as the namespace controller does.
     const doomed = (o: KubeObject): boolean => o === found || (kind === 'namespaces' && o.metadata?.namespace === name);
-    for (let i = this.objects.length - 1; i >= 0; i--) if (doomed(this.objects[i] as KubeObject)) this.objects.splice(i, 1);
+    for (let i = this.objects.length - 1; i >= 0; i--)
+      if (doomed(this.objects[i] as KubeObject)) this.objects.splice(i, 1);
     return 'deleted';
   }
 
@@ -139,7 +170,9 @@ export class FakeClusterApi implements ClusterApi {
     return this.#hooks.podLog?.(pod, container) ?? '';
   }
 
-  async checkAccess(checks: readonly { readonly permission: PermissionId; readonly namespace?: string }[]): Promise<readonly AccessCheck[]> {
+  async checkAccess(
+    checks: readonly { readonly permission: PermissionId; readonly namespace?: string }[],
+  ): Promise<readonly AccessCheck[]> {
     return checks.map((c) => ({ ...c, allowed: this.#hooks.allowed?.(c.permission, c.namespace) ?? true }));
   }
 
@@ -149,6 +182,11 @@ export class FakeClusterApi implements ClusterApi {
   }
 
   #find(kind: WriteKind, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.objects.find((o) => listKindOf(o) === kind && o.metadata?.name === name && (kind === 'namespaces' || o.metadata?.namespace === namespace));
+    return this.objects.find(
+      (o) =>
+        listKindOf(o) === kind &&
+        o.metadata?.name === name &&
+        (kind === 'namespaces' || o.metadata?.namespace === namespace),
+    );
   }
 }

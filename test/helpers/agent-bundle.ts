@@ -25,7 +25,8 @@ export interface AgentBundle {
 function repoRoot(): string {
   for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meshprobe') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meshprobe')
+      return dir;
   }
   throw new Error(`no meshprobe package.json above ${import.meta.dirname}`);
 }

@@ -85,7 +85,10 @@ export function mintCert(o: MintOptions = {}): MintedCert {
   cert.setSubject(subject);
   cert.setIssuer(o.issuer ? o.issuer.subjectAttrs : subject);
   const ext: object[] = o.isCa
-    ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true }]
+    ? [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
+      ]
     : [
         { name: 'basicConstraints', cA: false, critical: true },
         { name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: true },
@@ -93,7 +96,8 @@ export function mintCert(o: MintOptions = {}): MintedCert {
       ];
   cert.setExtensions([...ext, { name: 'subjectKeyIdentifier' }, ...sanExtension(o)]);
   const signer = o.issuer?.forgeKey ?? key;
-  if (o.issuer && !o.issuer.forgeKey) throw new Error('mintCert: the issuer must be an RSA certificate minted by mintCert');
+  if (o.issuer && !o.issuer.forgeKey)
+    throw new Error('mintCert: the issuer must be an RSA certificate minted by mintCert');
   cert.sign(signer, forge.md[o.hash ?? 'sha256'].create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: pem, subjectAttrs: subject, forgeKey: key };
 }
@@ -119,7 +123,11 @@ export function mintEcCert(o: {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-ec-'));
   try {
     const f = (n: string): string => join(dir, n);
-    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.ips ?? []).map((i) => `IP:${i}`), ...(o.uris ?? []).map((u) => `URI:${u}`)];
+    const sans = [
+      ...(o.dns ?? []).map((d) => `DNS:${d}`),
+      ...(o.ips ?? []).map((i) => `IP:${i}`),
+      ...(o.uris ?? []).map((u) => `URI:${u}`),
+    ];
     writeFileSync(f('ext.cnf'), sans.length > 0 ? `subjectAltName=${sans.join(',')}\n` : 'basicConstraints=CA:FALSE\n');
     const run = (args: string[]): void => {
       execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -130,11 +138,41 @@ export function mintEcCert(o: {
     if (o.issuer) {
       writeFileSync(f('ca.pem'), o.issuer.certPem);
       writeFileSync(f('ca.key'), o.issuer.keyPem);
-      run(['x509', '-req', '-in', f('csr.pem'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-set_serial', '0x2a',
-        '-days', days, '-sha256', '-extfile', f('ext.cnf'), '-out', f('cert.pem')]);
+      run([
+        'x509',
+        '-req',
+        '-in',
+        f('csr.pem'),
+        '-CA',
+        f('ca.pem'),
+        '-CAkey',
+        f('ca.key'),
+        '-set_serial',
+        '0x2a',
+        '-days',
+        days,
+        '-sha256',
+        '-extfile',
+        f('ext.cnf'),
+        '-out',
+        f('cert.pem'),
+      ]);
     } else {
-      run(['x509', '-req', '-in', f('csr.pem'), '-signkey', f('key.pem'), '-days', days, '-sha256',
-        '-extfile', f('ext.cnf'), '-out', f('cert.pem')]);
+      run([
+        'x509',
+        '-req',
+        '-in',
+        f('csr.pem'),
+        '-signkey',
+        f('key.pem'),
+        '-days',
+        days,
+        '-sha256',
+        '-extfile',
+        f('ext.cnf'),
+        '-out',
+        f('cert.pem'),
+      ]);
     }
     return {
       certPem: readFileSync(f('cert.pem'), 'utf8'),

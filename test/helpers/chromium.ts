@@ -13,8 +13,16 @@ import { WebSocket } from 'undici';
 export const CHROMIUM = process.env['MESHPROBE_CHROMIUM'] ?? '/usr/bin/chromium';
 
 const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--remote-debugging-address=127.0.0.1',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--remote-debugging-address=127.0.0.1',
   '--remote-debugging-port=0',
 ];
 
@@ -38,7 +46,10 @@ export interface Page {
 
 /** A running browser. */
 export interface Browser {
-  open(url: string, viewport: { readonly width: number; readonly height: number; readonly mobile: boolean }): Promise<Page>;
+  open(
+    url: string,
+    viewport: { readonly width: number; readonly height: number; readonly mobile: boolean },
+  ): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -47,7 +58,10 @@ type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Erro
 function devtoolsUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`chromium printed no DevTools URL in 60 s: ${err.slice(-500)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`chromium printed no DevTools URL in 60 s: ${err.slice(-500)}`)),
+      60_000,
+    );
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /DevTools listening on (ws:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(err);
@@ -56,14 +70,18 @@ function devtoolsUrl(child: ChildProcess): Promise<string> {
         resolve(m[1]);
       }
     });
-    child.on('exit', (code) => reject(new Error(`chromium exited (${code}) before DevTools was up: ${err.slice(-500)}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`chromium exited (${code}) before DevTools was up: ${err.slice(-500)}`)),
+    );
   });
 }
 
 /** Launch headless Chromium with a private profile. */
 export async function launchChromium(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'meshprobe-chromium-'));
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const url = await devtoolsUrl(child);
   const ws = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
@@ -74,7 +92,11 @@ export async function launchChromium(): Promise<Browser> {
   const pending = new Map<number, Pending>();
   const listeners: Array<(method: string, params: Record<string, unknown>, session?: string) => void> = [];
   ws.addEventListener('message', (ev) => {
-    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string } };
+    const msg = JSON.parse(String(ev.data)) as {
+      id?: number;
+      result?: Record<string, unknown>;
+      error?: { message: string };
+    };
     const full = msg as { method?: string; params?: Record<string, unknown>; sessionId?: string };
     if (msg.id !== undefined) {
       const p = pending.get(msg.id);
@@ -85,7 +107,11 @@ export async function launchChromium(): Promise<Browser> {
       for (const l of listeners) l(full.method, full.params ?? {}, full.sessionId);
     }
   });
-  const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> =>
+  const send = (
+    method: string,
+    params: Record<string, unknown> = {},
+    sessionId?: string,
+  ): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
       const id = next++;
       const timer = setTimeout(() => {
@@ -93,8 +119,14 @@ export async function launchChromium(): Promise<Browser> {
         reject(new Error(`DevTools ${method} timed out`));
       }, 60_000);
       pending.set(id, {
-        resolve: (v) => (clearTimeout(timer), resolve(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
     });
@@ -114,24 +146,36 @@ export async function launchChromium(): Promise<Browser> {
       }
       if (method === 'Log.entryAdded') {
         const entry = params['entry'] as { level: string; text: string };
-        if (entry.level === 'error' || entry.level === 'warning') problems.push({ level: entry.level, text: entry.text });
+        if (entry.level === 'error' || entry.level === 'warning')
+          problems.push({ level: entry.level, text: entry.text });
       }
     });
     for (const domain of ['Page', 'Runtime', 'Log']) await send(`${domain}.enable`, {}, sessionId);
     await send('Emulation.setDeviceMetricsOverride', { ...viewport, deviceScaleFactor: 1 }, sessionId);
     await send('Page.navigate', { url }, sessionId);
-    await Promise.race([load, new Promise((_, reject) => setTimeout(() => reject(new Error(`${url} did not load in 60 s`)), 60_000))]);
+    await Promise.race([
+      load,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${url} did not load in 60 s`)), 60_000)),
+    ]);
     return {
       problems,
       async evaluate<T>(expression: string): Promise<T> {
-        const r = (await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value: T } };
+        const r = (await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as {
+          result: { value: T };
+        };
         return r.result.value;
       },
       async screenshot(): Promise<Buffer> {
-        const metrics = (await send('Page.getLayoutMetrics', {}, sessionId)) as { cssContentSize: { width: number; height: number } };
+        const metrics = (await send('Page.getLayoutMetrics', {}, sessionId)) as {
+          cssContentSize: { width: number; height: number };
+        };
         const { width, height } = metrics.cssContentSize;
         const clip = { x: 0, y: 0, width: Math.ceil(width), height: Math.ceil(height), scale: 1 };
-        const r = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip }, sessionId)) as { data: string };
+        const r = (await send(
+          'Page.captureScreenshot',
+          { format: 'png', captureBeyondViewport: true, clip },
+          sessionId,
+        )) as { data: string };
         return Buffer.from(r.data, 'base64');
       },
       async pdf(): Promise<Buffer> {

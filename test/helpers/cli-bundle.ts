@@ -15,7 +15,10 @@ const ROOT = join(import.meta.dirname, '../..');
 export interface CliBundle {
   readonly dir: string;
   readonly path: string;
-  run(args: readonly string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number; input?: string }): Promise<CliResult>;
+  run(
+    args: readonly string[],
+    opts?: { env?: Record<string, string | undefined>; timeoutMs?: number; input?: string },
+  ): Promise<CliResult>;
   remove(): void;
 }
 
@@ -51,10 +54,15 @@ export async function buildCliBundle(): Promise<CliBundle> {
   };
 }
 
-function runNode(path: string, args: readonly string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number; input?: string }): Promise<CliResult> {
+function runNode(
+  path: string,
+  args: readonly string[],
+  opts: { env?: Record<string, string | undefined>; timeoutMs?: number; input?: string },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env }))
+      if (v !== undefined) env[k] = v;
     const child = spawn(process.execPath, [path, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

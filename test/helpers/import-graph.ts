@@ -50,11 +50,13 @@ export function folderEdges(imports: ImportMap, ranks: RankTable): Map<string, M
 export function rankViolations(imports: ImportMap, ranks: RankTable): string[] {
   const out: string[] = [];
   for (const file of imports.keys()) {
-    if (file.startsWith('src/') && folderOf(file, ranks) === undefined) out.push(`${file} is in no folder of the rank table`);
+    if (file.startsWith('src/') && folderOf(file, ranks) === undefined)
+      out.push(`${file} is in no folder of the rank table`);
   }
   for (const [from, targets] of folderEdges(imports, ranks)) {
     for (const [to, example] of targets) {
-      if (ranks[to]! >= ranks[from]!) out.push(`${from} (rank ${ranks[from]}) may not import ${to} (rank ${ranks[to]}): ${example}`);
+      if (ranks[to]! >= ranks[from]!)
+        out.push(`${from} (rank ${ranks[from]}) may not import ${to} (rank ${ranks[to]}): ${example}`);
     }
   }
   return out.sort();
@@ -100,7 +102,8 @@ export function probeDoorViolations(imports: ImportMap, doors: readonly string[]
     if (!file.startsWith('src/')) continue;
     for (const spec of specs) {
       const target = resolveImport(file, spec);
-      if (target?.startsWith('probes/') && !doors.includes(target)) out.push(`${file} imports ${spec}: src/ may import from probes/ only ${doors.join(' and ')}`);
+      if (target?.startsWith('probes/') && !doors.includes(target))
+        out.push(`${file} imports ${spec}: src/ may import from probes/ only ${doors.join(' and ')}`);
     }
   }
   return out;
@@ -110,7 +113,8 @@ export function probeDoorViolations(imports: ImportMap, doors: readonly string[]
 export function deepDistImports(imports: ImportMap): string[] {
   const out: string[] = [];
   for (const [file, specs] of imports) {
-    for (const spec of specs) if (/^(@[^/]+\/)?[^./@][^/]*\/(.*\/)?dist(\/|$)/.test(spec)) out.push(`${file} imports ${spec}`);
+    for (const spec of specs)
+      if (/^(@[^/]+\/)?[^./@][^/]*\/(.*\/)?dist(\/|$)/.test(spec)) out.push(`${file} imports ${spec}`);
   }
   return out;
 }

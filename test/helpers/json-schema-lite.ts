@@ -7,7 +7,27 @@
  */
 type Schema = Record<string, unknown>;
 
-const KNOWN = new Set(['$schema', '$id', 'title', 'description', '$defs', 'type', 'const', 'enum', 'required', 'properties', 'additionalProperties', 'items', 'minItems', 'minimum', 'maximum', 'minLength', 'pattern', 'oneOf', '$ref']);
+const KNOWN = new Set([
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  '$defs',
+  'type',
+  'const',
+  'enum',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'minItems',
+  'minimum',
+  'maximum',
+  'minLength',
+  'pattern',
+  'oneOf',
+  '$ref',
+]);
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -34,30 +54,42 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
     const types = Array.isArray(schema['type']) ? (schema['type'] as string[]) : [schema['type'] as string];
     if (!types.some((t) => typeMatches(t, got))) return [`${path}: expected ${types.join('|')}, got ${got}`];
   }
-  if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(value)) errors.push(`${path}: expected ${JSON.stringify(schema['const'])}`);
-  if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).some((e) => JSON.stringify(e) === JSON.stringify(value))) errors.push(`${path}: ${JSON.stringify(value)} not in enum`);
+  if ('const' in schema && JSON.stringify(schema['const']) !== JSON.stringify(value))
+    errors.push(`${path}: expected ${JSON.stringify(schema['const'])}`);
+  if (
+    Array.isArray(schema['enum']) &&
+    !(schema['enum'] as unknown[]).some((e) => JSON.stringify(e) === JSON.stringify(value))
+  )
+    errors.push(`${path}: ${JSON.stringify(value)} not in enum`);
   if (Array.isArray(schema['oneOf'])) {
     const passing = (schema['oneOf'] as Schema[]).filter((s) => validate(s, value, root, path).length === 0).length;
     if (passing !== 1) errors.push(`${path}: matches ${passing} of oneOf (needs exactly 1)`);
   }
   if (got === 'string') {
     const s = value as string;
-    if (typeof schema['minLength'] === 'number' && s.length < schema['minLength']) errors.push(`${path}: shorter than ${schema['minLength']}`);
-    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'] as string, 'u').test(s)) errors.push(`${path}: ${JSON.stringify(s)} does not match ${schema['pattern']}`);
+    if (typeof schema['minLength'] === 'number' && s.length < schema['minLength'])
+      errors.push(`${path}: shorter than ${schema['minLength']}`);
+    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'] as string, 'u').test(s))
+      errors.push(`${path}: ${JSON.stringify(s)} does not match ${schema['pattern']}`);
   }
   if (got === 'integer' || got === 'number') {
     const n = value as number;
-    if (typeof schema['minimum'] === 'number' && n < schema['minimum']) errors.push(`${path}: below ${schema['minimum']}`);
-    if (typeof schema['maximum'] === 'number' && n > schema['maximum']) errors.push(`${path}: above ${schema['maximum']}`);
+    if (typeof schema['minimum'] === 'number' && n < schema['minimum'])
+      errors.push(`${path}: below ${schema['minimum']}`);
+    if (typeof schema['maximum'] === 'number' && n > schema['maximum'])
+      errors.push(`${path}: above ${schema['maximum']}`);
   }
   if (got === 'array') {
     const a = value as unknown[];
-    if (typeof schema['minItems'] === 'number' && a.length < schema['minItems']) errors.push(`${path}: fewer than ${schema['minItems']} items`);
-    if (schema['items']) for (const [i, x] of a.entries()) errors.push(...validate(schema['items'] as Schema, x, root, `${path}[${i}]`));
+    if (typeof schema['minItems'] === 'number' && a.length < schema['minItems'])
+      errors.push(`${path}: fewer than ${schema['minItems']} items`);
+    if (schema['items'])
+      for (const [i, x] of a.entries()) errors.push(...validate(schema['items'] as Schema, x, root, `${path}[${i}]`));
   }
   if (got === 'object') {
     const o = value as Record<string, unknown>;
-    for (const r of (schema['required'] as string[] | undefined) ?? []) if (!(r in o)) errors.push(`${path}: missing required ${r}`);
+    for (const r of (schema['required'] as string[] | undefined) ?? [])
+      if (!(r in o)) errors.push(`${path}: missing required ${r}`);
     const props = (schema['properties'] as Record<string, Schema> | undefined) ?? {};
     for (const [k, v] of Object.entries(o)) {
       if (props[k]) errors.push(...validate(props[k], v, root, `${path}.${k}`));

@@ -151,8 +151,16 @@ export async function createNetnsHost(): Promise<NetnsHost> {
   const children: ChildProcess[] = [];
   const cleanup = (): void => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    try { run('ip', ['netns', 'del', name]); } catch { /* already gone */ }
-    try { run('ip', ['link', 'del', ours]); } catch { /* went with the namespace */ }
+    try {
+      run('ip', ['netns', 'del', name]);
+    } catch {
+      /* already gone */
+    }
+    try {
+      run('ip', ['link', 'del', ours]);
+    } catch {
+      /* went with the namespace */
+    }
     live.delete(cleanup);
   };
   live.add(cleanup);
@@ -181,9 +189,13 @@ export async function createNetnsHost(): Promise<NetnsHost> {
 }
 
 function startListeners(name: string, listeners: readonly NetnsListener[], children: ChildProcess[]): Promise<void> {
-  const child = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', LISTENER_SCRIPT, JSON.stringify(listeners)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', name, process.execPath, '-e', LISTENER_SCRIPT, JSON.stringify(listeners)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`listeners in ${name} did not start within 20 s`)), 20_000);

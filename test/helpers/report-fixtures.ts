@@ -60,10 +60,20 @@ export function observe(id: string, o: Observed): Observation | undefined {
     case 'agent-error':
       return { ...base, transport: 'agent-error', errorCode: 'E_DEADLINE' };
     case 'connected':
-      return { ...base, transport: 'connected', bytesReceived: o.bytes ?? 0, ...(o.data !== undefined ? { dataPrefix: o.data } : {}) };
+      return {
+        ...base,
+        transport: 'connected',
+        bytesReceived: o.bytes ?? 0,
+        ...(o.data !== undefined ? { dataPrefix: o.data } : {}),
+      };
     case 'http': {
       const body = o.body ?? '';
-      return { ...base, transport: 'connected', bytesReceived: 100 + body.length, http: { status: o.status, headers: o.headers ?? {}, bodyPrefix: body } };
+      return {
+        ...base,
+        transport: 'connected',
+        bytesReceived: 100 + body.length,
+        http: { status: o.status, headers: o.headers ?? {}, bodyPrefix: body },
+      };
     }
     case 'tls': {
       const tls: TlsFacts = {
@@ -76,9 +86,16 @@ export function observe(id: string, o: Observed): Observation | undefined {
         ...(o.alert !== undefined ? { alert: o.alert } : {}),
       };
       // A protocol_version alert (70) is how a server refuses a pinned version; the agent reports the TCP connection as made.
-      if (o.alert === 70) return { ...base, transport: 'connected', errorCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', tls };
+      if (o.alert === 70)
+        return { ...base, transport: 'connected', errorCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', tls };
       const failed = o.alert !== undefined;
-      return { ...base, transport: failed ? 'reset' : 'connected', ...(failed ? { errorCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } : {}), bytesReceived: 900, tls };
+      return {
+        ...base,
+        transport: failed ? 'reset' : 'connected',
+        ...(failed ? { errorCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' } : {}),
+        bytesReceived: 900,
+        tls,
+      };
     }
     default: {
       const never: never = o;
@@ -116,7 +133,12 @@ export function attemptsOf(steps: readonly Step[]): { attempts: Attempt[]; obser
   const attempts: Attempt[] = [];
   const observations: Observation[] = [];
   for (const s of steps) {
-    const id = attemptId({ probeId: `${s.probeId}${s.role && s.role !== 'probe' ? `#${s.role}` : ''}`, vantage: s.vantage, target: s.target, port: s.port });
+    const id = attemptId({
+      probeId: `${s.probeId}${s.role && s.role !== 'probe' ? `#${s.role}` : ''}`,
+      vantage: s.vantage,
+      target: s.target,
+      port: s.port,
+    });
     const technique = s.technique ?? TECHNIQUE[s.probeId] ?? 'http';
     attempts.push({
       id,
@@ -129,7 +151,11 @@ export function attemptsOf(steps: readonly Step[]): { attempts: Attempt[]; obser
       technique,
       timeoutMs: 3000,
       ...(s.tls !== undefined ? { tls: s.tls } : technique === 'tls' ? { tls: {} } : {}),
-      ...(s.http !== undefined ? { http: s.http } : technique === 'http' ? { http: { method: 'GET', path: '/__meshprobe_abc' } } : {}),
+      ...(s.http !== undefined
+        ? { http: s.http }
+        : technique === 'http'
+          ? { http: { method: 'GET', path: '/__meshprobe_abc' } }
+          : {}),
     });
     const o = observe(id, s.observed);
     if (o) observations.push(o);
@@ -139,7 +165,14 @@ export function attemptsOf(steps: readonly Step[]): { attempts: Attempt[]; obser
 
 /** A canary step for a vantage. */
 export function canaryStep(vantage: Vantage, ok = true): Step {
-  return { probeId: 'canary', role: 'canary', vantage, target: CANARY, port: 8080, observed: ok ? { kind: 'http', status: 200, body: 'meshprobe echo' } : { kind: 'timeout' } };
+  return {
+    probeId: 'canary',
+    role: 'canary',
+    vantage,
+    target: CANARY,
+    port: 8080,
+    observed: ok ? { kind: 'http', status: 200, body: 'meshprobe echo' } : { kind: 'timeout' },
+  };
 }
 
 /** Run steps through the real evidence pipeline. `meshed` lists vantage ids whose agent saw mesh listeners. */
@@ -147,7 +180,10 @@ export function evidenceOf(steps: readonly Step[], meshed: readonly string[] = [
   const { attempts, observations } = attemptsOf(steps);
   const vantages = new Set(attempts.map((a) => vantageId(a.vantage)));
   const selfChecks = new Map<string, SelfCheck>(
-    [...vantages].map((v) => [v, { meshListeners: meshed.includes(v) ? [15001] : [], meshed: meshed.includes(v), nodeVersion: 'v20.20.2' }]),
+    [...vantages].map((v) => [
+      v,
+      { meshListeners: meshed.includes(v) ? [15001] : [], meshed: meshed.includes(v), nodeVersion: 'v20.20.2' },
+    ]),
   );
   return buildEvidence({ attempts, observations, selfChecks });
 }
@@ -171,11 +207,17 @@ export function inventory(namespaces: readonly NamespaceSummary[]): InventorySum
 /** A JudgeInput over evidence, with the usual lab namespaces unless given. */
 export function judgeInput(
   evidence: readonly Evidence[],
-  opts: { namespaces?: readonly NamespaceSummary[]; certificates?: readonly CertificateInventoryEntry[]; context?: Partial<JudgeContext> } = {},
+  opts: {
+    namespaces?: readonly NamespaceSummary[];
+    certificates?: readonly CertificateInventoryEntry[];
+    context?: Partial<JudgeContext>;
+  } = {},
 ): JudgeInput {
   return {
     evidence,
-    inventory: inventory(opts.namespaces ?? [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('meshprobe-run', 'probe', 1)]),
+    inventory: inventory(
+      opts.namespaces ?? [ns('payments', 'cde'), ns('shop', 'out-of-scope'), ns('meshprobe-run', 'probe', 1)],
+    ),
     certificates: opts.certificates ?? [],
     now: new Date(T0),
     context: judgeContext(opts.context),

@@ -7,7 +7,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +31,9 @@ export function versitygwPath(): string {
 
 /** Why the server cannot start here, or undefined when it can. */
 export function versitygwMissing(): string | undefined {
-  return existsSync(versitygwPath()) ? undefined : `versitygw not found at ${versitygwPath()}; install it with: bash test/helpers/install-versitygw.sh`;
+  return existsSync(versitygwPath())
+    ? undefined
+    : `versitygw not found at ${versitygwPath()}; install it with: bash test/helpers/install-versitygw.sh`;
 }
 
 /** A running server. */
@@ -46,11 +54,37 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function signedSend(endpoint: string, cred: { accessKeyId: string; secretAccessKey: string }, method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
+async function signedSend(
+  endpoint: string,
+  cred: { accessKeyId: string; secretAccessKey: string },
+  method: string,
+  path: string,
+  body?: Buffer,
+): Promise<{ status: number; body: Buffer }> {
   const url = new URL(path, endpoint);
-  const opts = aws4.sign({ host: url.host, path: url.pathname + url.search, method, service: 's3', region: 'us-east-1', ...(body ? { body } : {}), headers: {} }, cred);
-  const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'host').map(([k, v]) => [k, String(v)]));
-  const res = await fetch(url, { method, headers, ...(body ? { body: new Uint8Array(body) } : {}), signal: AbortSignal.timeout(10_000) });
+  const opts = aws4.sign(
+    {
+      host: url.host,
+      path: url.pathname + url.search,
+      method,
+      service: 's3',
+      region: 'us-east-1',
+      ...(body ? { body } : {}),
+      headers: {},
+    },
+    cred,
+  );
+  const headers = Object.fromEntries(
+    Object.entries(opts.headers ?? {})
+      .filter(([k]) => k.toLowerCase() !== 'host')
+      .map(([k, v]) => [k, String(v)]),
+  );
+  const res = await fetch(url, {
+    method,
+    headers,
+    ...(body ? { body: new Uint8Array(body) } : {}),
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -61,11 +95,17 @@ export async function startS3Server(): Promise<S3Server> {
   const port = await freePort();
   const access = 'meshprobetestaccess';
   const secret = 'meshprobe-test-secret-key-0123456789';
-  const child: ChildProcess = spawn(versitygwPath(), ['--access', access, '--secret', secret, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', join(root, 'data')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    versitygwPath(),
+    ['--access', access, '--secret', secret, '--port', `127.0.0.1:${port}`, '--quiet', 'posix', join(root, 'data')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => void (stderr += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const cred = { accessKeyId: access, secretAccessKey: secret };
   const close = async (): Promise<void> => {
@@ -79,7 +119,10 @@ export async function startS3Server(): Promise<S3Server> {
   };
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
-    const ok = await signedSend(endpoint, cred, 'GET', '/').then((r) => r.status === 200, () => false);
+    const ok = await signedSend(endpoint, cred, 'GET', '/').then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return { endpoint, access, secret, send: (m, p, b) => signedSend(endpoint, cred, m, p, b), close };
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -99,21 +142,31 @@ export interface FaultProxy {
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, upstream: URL): void {
-  const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-    res.writeHead(up.statusCode ?? 502, up.headers);
-    up.pipe(res);
-  });
+  const out = httpRequest(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
   out.on('error', () => res.destroy());
   req.pipe(out);
 }
 
 /** Start a proxy on 127.0.0.1:0; `decide(n, req)` picks the action for the n-th request (1-based). */
-export async function startFaultProxy(upstream: string, decide: (n: number, req: IncomingMessage) => FaultAction): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  decide: (n: number, req: IncomingMessage) => FaultAction,
+): Promise<FaultProxy> {
   const seen: FaultProxy['seen'] = [];
   const up = new URL(upstream);
   const server: Server = createServer((req, res) => {
     const action = decide(seen.length + 1, req);
-    seen.push({ method: req.method ?? '', path: req.url ?? '', action: typeof action === 'string' ? action : String(action.status) });
+    seen.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      action: typeof action === 'string' ? action : String(action.status),
+    });
     if (action === 'forward') return forward(req, res, up);
     if (action === 'reset') {
       req.socket.resetAndDestroy();
@@ -121,16 +174,19 @@ export async function startFaultProxy(upstream: string, decide: (n: number, req:
     }
     req.resume();
     res.writeHead(action.status, { 'content-type': 'application/xml', connection: 'close' });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>stand-in ${action.status}</Message></Error>`);
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>stand-in ${action.status}</Message></Error>`,
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -159,7 +159,10 @@ export interface TestDnsServer {
  * addresses (IPv4 → A, IPv6 → AAAA), unknown names NXDOMAIN. With `silent` it never
  * answers (a DNS egress DROP). Enough for the agent's dns technique, nothing more.
  */
-export async function startDnsServer(records: Readonly<Record<string, readonly string[]>>, opts: { silent?: boolean } = {}): Promise<TestDnsServer> {
+export async function startDnsServer(
+  records: Readonly<Record<string, readonly string[]>>,
+  opts: { silent?: boolean } = {},
+): Promise<TestDnsServer> {
   const socket = createSocket('udp4');
   let queries = 0;
   socket.on('message', (query: Buffer, peer: RemoteInfo) => {
@@ -202,7 +205,7 @@ function dnsAnswer(query: Buffer, records: Readonly<Record<string, readonly stri
   const header = Buffer.alloc(12);
   query.copy(header, 0, 0, 2); // id
   // QR=1, opcode 0, AA=1, RD copied, RA=1, rcode 0 (NOERROR) or 3 (NXDOMAIN)
-  header.writeUInt16BE(0x8400 | ((query.readUInt16BE(2) & 0x0100)) | 0x0080 | (known === undefined ? 3 : 0), 2);
+  header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known === undefined ? 3 : 0), 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(rdatas.length, 6);
   const answers = rdatas.map((rdata) => {
@@ -221,7 +224,9 @@ function ipv6Bytes(ip: string): Buffer {
   const [head = '', tail = ''] = ip.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
   const out = Buffer.alloc(16);
   for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   return out;

@@ -60,7 +60,9 @@ export function snmpAnswer(request: Buffer, errorStatus = 0): Buffer {
 }
 
 /** A UDP server on 127.0.0.1 answering each datagram with `answer(datagram)` (undefined = stay silent). */
-export async function startUdpServer(answer: (datagram: Buffer) => Buffer | undefined): Promise<{ port: number; received: Buffer[]; close: () => Promise<void> }> {
+export async function startUdpServer(
+  answer: (datagram: Buffer) => Buffer | undefined,
+): Promise<{ port: number; received: Buffer[]; close: () => Promise<void> }> {
   const socket: Socket = createSocket('udp4');
   const received: Buffer[] = [];
   socket.on('message', (m, r) => {

@@ -79,7 +79,10 @@ t.test('probes/ below the branch threshold fails even when the combined numbers 
 
 t.test('a module no test loaded counts as uncovered lines and branches', async (t) => {
   // Given src/ fully covered where loaded, plus an agent module with code that no test imported
-  const files = { ...FILES, 'probes/agent/untested.ts': 'export function u(x: number): number {\n  if (x > 1) return x;\n  return x ?? 0;\n}\n' };
+  const files = {
+    ...FILES,
+    'probes/agent/untested.ts': 'export function u(x: number): number {\n  if (x > 1) return x;\n  return x ?? 0;\n}\n',
+  };
   const root = tree(t, files, {
     'src/a.ts': { lines: [10, 10], branches: [2, 2] },
     'probes/agent/b.ts': { lines: [3, 3], branches: [1, 1] },

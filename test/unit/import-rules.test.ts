@@ -5,7 +5,14 @@
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { deepDistImports, folderCycles, probeDoorViolations, rankViolations, type ImportMap, type RankTable } from '../helpers/import-graph.js';
+import {
+  deepDistImports,
+  folderCycles,
+  probeDoorViolations,
+  rankViolations,
+  type ImportMap,
+  type RankTable,
+} from '../helpers/import-graph.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -22,7 +29,8 @@ function sourceFiles(dir: string): string[] {
 /** Module specifiers of static imports, re-exports and dynamic imports. */
 export function importsOf(text: string): string[] {
   const specs: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of text.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3])!);
   return specs;
 }
@@ -36,7 +44,16 @@ interface Rule {
   readonly forbidden: (spec: string) => boolean;
 }
 
-const PURE_DIRS = ['src/domain/', 'src/catalogue/', 'src/plan/', 'src/classify/', 'src/crypto/', 'src/evaluate/', 'src/report/reporters/', 'src/tls/tls-'];
+const PURE_DIRS = [
+  'src/domain/',
+  'src/catalogue/',
+  'src/plan/',
+  'src/classify/',
+  'src/crypto/',
+  'src/evaluate/',
+  'src/report/reporters/',
+  'src/tls/tls-',
+];
 const PURE_EXCEPTIONS = new Set(['src/crypto/certificate.ts']);
 
 const RULES: readonly Rule[] = [
@@ -45,14 +62,26 @@ const RULES: readonly Rule[] = [
     applies: (f) => PURE_DIRS.some((d) => f.startsWith(d)) && !PURE_EXCEPTIONS.has(f),
     forbidden: (s) => IO_MODULES.test(s) || Object.values(LIBS).some((re) => re.test(s)),
   },
-  { name: 'only src/cluster/ imports @kubernetes/client-node', applies: (f) => !f.startsWith('src/cluster/'), forbidden: (s) => LIBS.clientNode.test(s) },
-  { name: 'only src/cli/ imports yargs and ora', applies: (f) => !f.startsWith('src/cli/'), forbidden: (s) => LIBS.yargs.test(s) || LIBS.ora.test(s) },
   {
-    name: 'undici, node:net and node:tls live only in probes/agent/, src/tls/host-tls-scan.ts and src/upload/ (the CLI\'s own uploads)',
+    name: 'only src/cluster/ imports @kubernetes/client-node',
+    applies: (f) => !f.startsWith('src/cluster/'),
+    forbidden: (s) => LIBS.clientNode.test(s),
+  },
+  {
+    name: 'only src/cli/ imports yargs and ora',
+    applies: (f) => !f.startsWith('src/cli/'),
+    forbidden: (s) => LIBS.yargs.test(s) || LIBS.ora.test(s),
+  },
+  {
+    name: "undici, node:net and node:tls live only in probes/agent/, src/tls/host-tls-scan.ts and src/upload/ (the CLI's own uploads)",
     applies: (f) => !f.startsWith('probes/agent/') && f !== 'src/tls/host-tls-scan.ts' && !f.startsWith('src/upload/'),
     forbidden: (s) => LIBS.undici.test(s) || /^(node:)?(net|tls)$/.test(s),
   },
-  { name: 'the agent imports nothing from src/ (it is bundled alone)', applies: (f) => f.startsWith('probes/'), forbidden: (s) => /(^|\/)src\//.test(s) },
+  {
+    name: 'the agent imports nothing from src/ (it is bundled alone)',
+    applies: (f) => f.startsWith('probes/'),
+    forbidden: (s) => /(^|\/)src\//.test(s),
+  },
 ];
 
 /**
@@ -97,7 +126,9 @@ function importMapOf(files: readonly string[]): ImportMap {
 }
 
 function realTree(): ImportMap {
-  return importMapOf([...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'probes'))].map((f) => relative(ROOT, f)));
+  return importMapOf(
+    [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'probes'))].map((f) => relative(ROOT, f)),
+  );
 }
 
 t.test('every folder of src/ imports only folders of lower rank, with no cycle between folders', async (t) => {
@@ -108,55 +139,72 @@ t.test('every folder of src/ imports only folders of lower rank, with no cycle b
   t.same(folderCycles(tree, RANKS), [], 'no cycle between folders');
 });
 
-t.test('src/ imports from probes/ only the protocol and the host entry, and no package through its dist/', async (t) => {
-  const tree = realTree();
-  t.same(probeDoorViolations(tree, PROBE_DOORS), []);
-  t.same(deepDistImports(tree), []);
-});
+t.test(
+  'src/ imports from probes/ only the protocol and the host entry, and no package through its dist/',
+  async (t) => {
+    const tree = realTree();
+    t.same(probeDoorViolations(tree, PROBE_DOORS), []);
+    t.same(deepDistImports(tree), []);
+  },
+);
 
 t.test('the folder checker reports a back-edge added to the real tree, and the cycle it closes', async (t) => {
   // Given the real tree plus one synthetic file: a judge helper in catalogue/ that imports evaluate/
   // (evaluate/ already imports catalogue/, so this is both a back-edge and a cycle)
   const tree = new Map(realTree());
-  t.ok([...tree.entries()].some(([f, specs]) => f.startsWith('src/evaluate/') && specs.some((s) => s.includes('/catalogue/'))), 'evaluate/ imports catalogue/');
+  t.ok(
+    [...tree.entries()].some(
+      ([f, specs]) => f.startsWith('src/evaluate/') && specs.some((s) => s.includes('/catalogue/')),
+    ),
+    'evaluate/ imports catalogue/',
+  );
   tree.set('src/catalogue/controls/back-edge.ts', ['../../domain/control.js', '../../evaluate/evaluate.js']);
   // When the checker runs on it
   const violations = rankViolations(tree, RANKS);
   // Then it names exactly that edge, and the catalogue ↔ evaluate cycle
   t.same(violations, [
-    'src/catalogue (rank 4) may not import src/evaluate (rank 10): '
-    + 'src/catalogue/controls/back-edge.ts imports ../../evaluate/evaluate.js',
+    'src/catalogue (rank 4) may not import src/evaluate (rank 10): ' +
+      'src/catalogue/controls/back-edge.ts imports ../../evaluate/evaluate.js',
   ]);
   t.same(folderCycles(tree, RANKS), [['src/catalogue', 'src/evaluate']]);
 });
 
-t.test('the checker reports the library importing the CLI, a sideways import, an unranked file, a probe internal, a dist/ path', async (t) => {
-  // Given a synthetic graph with one of each
-  const tree: ImportMap = new Map([
-    ['src/pipeline/run.ts', ['../cli/progress.js', '../report/build.js']],
-    ['src/deploy/deploy.ts', ['../run/run-pods.js']],
-    ['src/run/run-pods.ts', ['../deploy/deploy.js']],
-    ['src/orphan.ts', []],
-    ['src/run/run-host.ts', ['../../probes/agent/run-batch.js', '../../probes/host.js']],
-    ['src/cluster/kube-client.ts', ['@kubernetes/client-node/dist/gen/models/ObjectSerializer.js', '@kubernetes/client-node']],
-  ]);
-  // Then each is reported
-  t.same(rankViolations(tree, RANKS), [
-    'src/deploy (rank 7) may not import src/run (rank 7): src/deploy/deploy.ts imports ../run/run-pods.js',
-    'src/orphan.ts is in no folder of the rank table',
-    'src/pipeline (rank 13) may not import src/cli (rank 14): src/pipeline/run.ts imports ../cli/progress.js',
-    'src/run (rank 7) may not import src/deploy (rank 7): src/run/run-pods.ts imports ../deploy/deploy.js',
-  ]);
-  t.same(folderCycles(tree, RANKS), [['src/deploy', 'src/run']]);
-  t.same(probeDoorViolations(tree, PROBE_DOORS), [
-    'src/run/run-host.ts imports ../../probes/agent/run-batch.js: '
-    + 'src/ may import from probes/ only probes/protocol.ts and probes/host.ts',
-  ]);
-  t.same(deepDistImports(tree), ['src/cluster/kube-client.ts imports @kubernetes/client-node/dist/gen/models/ObjectSerializer.js']);
-});
+t.test(
+  'the checker reports the library importing the CLI, a sideways import, an unranked file, a probe internal, a dist/ path',
+  async (t) => {
+    // Given a synthetic graph with one of each
+    const tree: ImportMap = new Map([
+      ['src/pipeline/run.ts', ['../cli/progress.js', '../report/build.js']],
+      ['src/deploy/deploy.ts', ['../run/run-pods.js']],
+      ['src/run/run-pods.ts', ['../deploy/deploy.js']],
+      ['src/orphan.ts', []],
+      ['src/run/run-host.ts', ['../../probes/agent/run-batch.js', '../../probes/host.js']],
+      [
+        'src/cluster/kube-client.ts',
+        ['@kubernetes/client-node/dist/gen/models/ObjectSerializer.js', '@kubernetes/client-node'],
+      ],
+    ]);
+    // Then each is reported
+    t.same(rankViolations(tree, RANKS), [
+      'src/deploy (rank 7) may not import src/run (rank 7): src/deploy/deploy.ts imports ../run/run-pods.js',
+      'src/orphan.ts is in no folder of the rank table',
+      'src/pipeline (rank 13) may not import src/cli (rank 14): src/pipeline/run.ts imports ../cli/progress.js',
+      'src/run (rank 7) may not import src/deploy (rank 7): src/run/run-pods.ts imports ../deploy/deploy.js',
+    ]);
+    t.same(folderCycles(tree, RANKS), [['src/deploy', 'src/run']]);
+    t.same(probeDoorViolations(tree, PROBE_DOORS), [
+      'src/run/run-host.ts imports ../../probes/agent/run-batch.js: ' +
+        'src/ may import from probes/ only probes/protocol.ts and probes/host.ts',
+    ]);
+    t.same(deepDistImports(tree), [
+      'src/cluster/kube-client.ts imports @kubernetes/client-node/dist/gen/models/ObjectSerializer.js',
+    ]);
+  },
+);
 
 t.test('import lines are parsed for static, re-export, side-effect and dynamic imports', async (t) => {
-  const text = "import a from 'x';\nimport type { B } from \"y\";\nexport * from './z.js';\nimport 'side';\nconst m = await import('dyn');";
+  const text =
+    "import a from 'x';\nimport type { B } from \"y\";\nexport * from './z.js';\nimport 'side';\nconst m = await import('dyn');";
   t.same(importsOf(text), ['x', 'y', './z.js', 'side', 'dyn']);
 });
 

@@ -30,7 +30,11 @@ async function resolveBoth(resolver: Resolver, name: string): Promise<Lookup> {
 }
 
 /** Make a `dns` attempt: `connected` with the addresses, or `dns-failure` with the c-ares code. Never rejects. */
-export async function dnsAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function dnsAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const name = spec.dnsName ?? spec.host;
   const resolver = new Resolver({ timeout: spec.timeoutMs, tries: 1 });
   if (spec.dnsServer !== undefined) resolver.setServers([spec.dnsServer]);
@@ -45,7 +49,8 @@ export async function dnsAttempt(spec: AttemptSpec, signal?: AbortSignal, clock:
   try {
     const result = await resolveBoth(resolver, name);
     if (why === 'aborted') return observation(spec, clock, 'agent-error');
-    if (result.addresses.length > 0) return observation(spec, clock, 'connected', { dns: { name, addresses: result.addresses } });
+    if (result.addresses.length > 0)
+      return observation(spec, clock, 'connected', { dns: { name, addresses: result.addresses } });
     const errorCode = why === 'timeout' ? 'ETIMEOUT' : result.errorCode;
     return observation(spec, clock, 'dns-failure', { errorCode, dns: { name, addresses: [] } });
   } finally {

@@ -8,7 +8,14 @@
  */
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { NO_MESH_IDENTITY, type AttemptSpec, type HttpFacts, type HttpRequest, type ObservationLine, type TlsFacts } from '../../protocol.js';
+import {
+  NO_MESH_IDENTITY,
+  type AttemptSpec,
+  type HttpFacts,
+  type HttpRequest,
+  type ObservationLine,
+  type TlsFacts,
+} from '../../protocol.js';
 import { classifyTransport } from '../classify-error.js';
 import { exchange } from '../exchange.js';
 import { httpRequestText } from '../http-request.js';
@@ -47,14 +54,20 @@ function httpFacts(received: Buffer, method: string): HttpFacts | undefined {
 }
 
 /** Make an `http` attempt (plaintext, or over TLS when `spec.http.tls`). Never rejects. */
-export async function httpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function httpAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const req = spec.http ?? DEFAULT_REQUEST;
   const secure = req.tls === true;
   const idDir = secure ? spec.tls?.clientIdentityDir : undefined;
   const identity = idDir !== undefined ? meshIdentity(idDir) : undefined;
   if (identity?.kind === 'missing') return agentErrorObservation(spec, clock, NO_MESH_IDENTITY, identity.detail);
   const own = identity?.kind === 'found' ? identityTlsOptions(identity) : {};
-  const socket = secure ? tlsConnect({ ...tlsConnectOptions(spec.host, spec.port, spec.tls), ...own }) : netConnect({ host: spec.host, port: spec.port });
+  const socket = secure
+    ? tlsConnect({ ...tlsConnectOptions(spec.host, spec.port, spec.tls), ...own })
+    : netConnect({ host: spec.host, port: spec.port });
   let chainAtHandshake: string[] | undefined;
   let tls: TlsFacts | undefined;
   if (secure) socket.once('secureConnect', () => (chainAtHandshake = peerChainPem(socket as TLSSocket)));
@@ -75,7 +88,8 @@ export async function httpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock
   return observation(spec, clock, classifyTransport(ending), {
     errorCode: ending.code,
     bytesReceived: ending.bytesReceived,
-    dataPrefix: http === undefined && received.length > 0 ? redactText(textPrefix(received, BODY_PREFIX_BYTES)) : undefined,
+    dataPrefix:
+      http === undefined && received.length > 0 ? redactText(textPrefix(received, BODY_PREFIX_BYTES)) : undefined,
     tls,
     http,
   });

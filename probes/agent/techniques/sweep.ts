@@ -47,7 +47,9 @@ function probePort(host: string, port: number, timeoutMs: number, signal?: Abort
     const timer = setTimeout(() => finish('filtered'), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish('open'));
-    socket.once('error', (err: NodeJS.ErrnoException) => finish(CLOSED_CODES.has(err.code ?? '') ? 'closed' : 'filtered'));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish(CLOSED_CODES.has(err.code ?? '') ? 'closed' : 'filtered'),
+    );
   });
 }
 
@@ -55,7 +57,12 @@ function probePort(host: string, port: number, timeoutMs: number, signal?: Abort
 async function sweepPorts(
   host: string,
   ports: readonly number[],
-  o: { readonly concurrency: number; readonly connectTimeoutMs: number; readonly deadline: number; readonly signal?: AbortSignal },
+  o: {
+    readonly concurrency: number;
+    readonly connectTimeoutMs: number;
+    readonly deadline: number;
+    readonly signal?: AbortSignal;
+  },
 ): Promise<SweepFacts> {
   const open: number[] = [];
   let closed = 0;
@@ -74,11 +81,20 @@ async function sweepPorts(
   };
   const workers = Math.max(1, Math.min(o.concurrency, ports.length));
   await Promise.all(Array.from({ length: workers }, worker));
-  return { open: open.sort((a, b) => a - b), closed, filtered, notSwept: ports.length - open.length - closed - filtered };
+  return {
+    open: open.sort((a, b) => a - b),
+    closed,
+    filtered,
+    notSwept: ports.length - open.length - closed - filtered,
+  };
 }
 
 /** Make a `sweep` attempt: one observation for the whole host. Never rejects. */
-export async function sweepAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function sweepAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const request = spec.sweep;
   const ports = expandPorts(request?.ports ?? []);
   const facts = await sweepPorts(spec.host, ports, {

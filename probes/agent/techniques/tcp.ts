@@ -20,7 +20,11 @@ const IDLE_AFTER_DATA_MS = 150;
 const PREFIX_BYTES = 512;
 
 /** Make a `tcp` attempt. Never rejects. */
-export async function tcpAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function tcpAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const socket = connect({ host: spec.host, port: spec.port });
   const result = await exchange({
     socket,

@@ -25,7 +25,11 @@ const POST_HANDSHAKE_BYTES = '\r\n';
 const PREFIX_BYTES = 512;
 
 /** Make a `tls` attempt. Never rejects. */
-export async function tlsAttempt(spec: AttemptSpec, signal?: AbortSignal, clock: AttemptClock = startClock()): Promise<ObservationLine> {
+export async function tlsAttempt(
+  spec: AttemptSpec,
+  signal?: AbortSignal,
+  clock: AttemptClock = startClock(),
+): Promise<ObservationLine> {
   const socket: TLSSocket = connect(tlsConnectOptions(spec.host, spec.port, spec.tls));
   let chainAtHandshake: string[] | undefined;
   let tls: TlsFacts | undefined;

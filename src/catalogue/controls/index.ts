@@ -25,6 +25,26 @@ import { reqA112 } from './req-a1-1-2.js';
 
 /** All controls (unsorted; the catalogue index sorts them in requirement order). */
 export const ALL_CONTROLS: readonly Control[] = [
-  req125, req126, req131, req132, req133, req141, req143, req224, req225, req227,
-  req421, req4211, req4212, req721, req722, req831, req1021, req1131, req1132, req1145, req1146, reqA112,
+  req125,
+  req126,
+  req131,
+  req132,
+  req133,
+  req141,
+  req143,
+  req224,
+  req225,
+  req227,
+  req421,
+  req4211,
+  req4212,
+  req721,
+  req722,
+  req831,
+  req1021,
+  req1131,
+  req1132,
+  req1145,
+  req1146,
+  reqA112,
 ];

@@ -5,14 +5,28 @@
 import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { RequiredSlice } from '../../domain/coverage.js';
-import { closedAfterConnect, type Finding, finding, fold, probeEvidence, strictMtlsProof, targetsCde, tlsOnlyRefusal, vantagePhrase, said } from './judge-kit.js';
+import {
+  closedAfterConnect,
+  type Finding,
+  finding,
+  fold,
+  probeEvidence,
+  strictMtlsProof,
+  targetsCde,
+  tlsOnlyRefusal,
+  vantagePhrase,
+  said,
+} from './judge-kit.js';
 
 /** Probes whose evidence these judges read. */
 export const INSECURE_SERVICE_PROBES: readonly string[] = ['plaintext-http', 'tls-handshake-istio-alpn'];
 
 /** What 1.2.6 and 2.2.5 need tried: plaintext to the CDE's workload ports. */
 export const PLAINTEXT_TO_CDE: RequiredSlice = {
-  label: 'plaintext HTTP requests to CDE workload ports', probeIds: ['plaintext-http'], targetKinds: ['Pod', 'Service'], cdeTargets: true,
+  label: 'plaintext HTTP requests to CDE workload ports',
+  probeIds: ['plaintext-http'],
+  targetKinds: ['Pod', 'Service'],
+  cdeTargets: true,
 };
 
 function portKey(e: Evidence): string {
@@ -44,21 +58,66 @@ function plaintextFinding(e: Evidence, tlsSamePort: readonly Evidence[], compone
   const o = e.outcome;
   const plain = (f: Finding): PortFinding => ({ finding: f, strictShown: false });
   if (o.kind === 'allowed' && rbacDenied(e)) {
-    return plain(finding('fails', `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`, e));
+    return plain(
+      finding(
+        'fails',
+        `${subject}: the Istio authorization policy denied the request ("RBAC: access denied"), so authorization holds, but plaintext was accepted and parsed, so mTLS is not STRICT on this port and the ${component} is not wrapped in mTLS.`,
+        e,
+      ),
+    );
   }
   if (tlsOnlyRefusal(e)) {
-    return plain(finding('holds', `${subject}: the ${component} is not offered in plaintext on this port; mTLS STRICT is not shown either (the plaintext request reached the server instead of being reset by a sidecar).`, e));
+    return plain(
+      finding(
+        'holds',
+        `${subject}: the ${component} is not offered in plaintext on this port; mTLS STRICT is not shown either (the plaintext request reached the server instead of being reset by a sidecar).`,
+        e,
+      ),
+    );
   }
-  if (o.kind === 'allowed') return plain(finding('fails', `${subject}: mTLS is not STRICT on this port, so the plaintext ${component} is reachable without any mitigating security feature.`, e));
+  if (o.kind === 'allowed')
+    return plain(
+      finding(
+        'fails',
+        `${subject}: mTLS is not STRICT on this port, so the plaintext ${component} is reachable without any mitigating security feature.`,
+        e,
+      ),
+    );
   if (closedAfterConnect(e)) {
     const proof = strictMtlsProof(e, tlsSamePort);
     if (proof) {
-      return { finding: finding('holds', `${subject}, and a TLS handshake to the same port ${vantagePhrase(proof)} presented a mesh certificate${spiffeNote(proof)} and demanded a client certificate: mTLS is STRICT on this port.`, [e, proof]), strictShown: true };
+      return {
+        finding: finding(
+          'holds',
+          `${subject}, and a TLS handshake to the same port ${vantagePhrase(proof)} presented a mesh certificate${spiffeNote(proof)} and demanded a client certificate: mTLS is STRICT on this port.`,
+          [e, proof],
+        ),
+        strictShown: true,
+      };
     }
-    return plain(finding('inconclusive', `${subject}, but no TLS attempt showed a mesh certificate with a client-certificate demand on that port, so the reset could come from the application rather than from mTLS.`, e));
+    return plain(
+      finding(
+        'inconclusive',
+        `${subject}, but no TLS attempt showed a mesh certificate with a client-certificate demand on that port, so the reset could come from the application rather than from mTLS.`,
+        e,
+      ),
+    );
   }
-  if (o.kind === 'blocked') return plain(finding('holds', `${subject}: plaintext cannot reach the ${component} from there (blocked by the network), although mTLS strictness itself was not exercised from this vantage.`, e));
-  return plain(finding('inconclusive', `${subject}, so whether plaintext reaches the ${component} cannot be decided from this attempt.`, e));
+  if (o.kind === 'blocked')
+    return plain(
+      finding(
+        'holds',
+        `${subject}: plaintext cannot reach the ${component} from there (blocked by the network), although mTLS strictness itself was not exercised from this vantage.`,
+        e,
+      ),
+    );
+  return plain(
+    finding(
+      'inconclusive',
+      `${subject}, so whether plaintext reaches the ${component} cannot be decided from this attempt.`,
+      e,
+    ),
+  );
 }
 
 /**
@@ -86,5 +145,13 @@ export function judgeInsecureServices(input: JudgeInput, component: string, cave
     byPort.set(portKey(e), list);
   }
   const findings = [...byPort.keys()].sort().flatMap((k) => perPort(byPort.get(k) ?? []));
-  return fold(findings, { status: 'inconclusive', reason: 'No plaintext attempt was made against a CDE workload port, so insecure services are not evidenced either way.' }, [caveat]);
+  return fold(
+    findings,
+    {
+      status: 'inconclusive',
+      reason:
+        'No plaintext attempt was made against a CDE workload port, so insecure services are not evidenced either way.',
+    },
+    [caveat],
+  );
 }

@@ -38,7 +38,12 @@ export function memoised<T>(input: Pick<JudgeInput, 'memo'>, key: string, scope:
 
 /** Namespaces the inventory marks as in scope (the CDE). */
 export function cdeNamespaces(input: JudgeInput): ReadonlySet<string> {
-  return memoised(input, 'cde-namespaces', input.inventory, () => new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name)));
+  return memoised(
+    input,
+    'cde-namespaces',
+    input.inventory,
+    () => new Set(input.inventory.namespaces.filter((n) => n.inScope).map((n) => n.name)),
+  );
 }
 
 /**
@@ -62,12 +67,21 @@ export function targetsScopedComponent(input: JudgeInput, ref: TargetRef): boole
 }
 
 function namespaceRoles(input: JudgeInput): ReadonlyMap<string, string> {
-  return memoised(input, 'namespace-roles', input.inventory, () => new Map(input.inventory.namespaces.map((n) => [n.name, n.role])));
+  return memoised(
+    input,
+    'namespace-roles',
+    input.inventory,
+    () => new Map(input.inventory.namespaces.map((n) => [n.name, n.role])),
+  );
 }
 
 /** The caveat naming out-of-scope workloads whose answers were seen but not judged (empty when none). */
 export function outOfScopeCaveat(input: JudgeInput, evidence: readonly Evidence[], what: string): string[] {
-  const names = [...new Set(evidence.filter((e) => !targetsScopedComponent(input, e.attempt.target)).map((e) => targetName(e.attempt.target)))].sort();
+  const names = [
+    ...new Set(
+      evidence.filter((e) => !targetsScopedComponent(input, e.attempt.target)).map((e) => targetName(e.attempt.target)),
+    ),
+  ].sort();
   if (names.length === 0) return [];
   const shown = names.slice(0, 5).join(', ');
   return [
@@ -102,9 +116,13 @@ export function targetName(ref: TargetRef): string {
  */
 export function targetPort(e: Evidence): string {
   const path = e.attempt.http?.path;
-  const request = path !== undefined && !path.startsWith('/__meshprobe') ? ` (${e.attempt.http?.method ?? 'GET'} ${path})` : '';
+  const request =
+    path !== undefined && !path.startsWith('/__meshprobe') ? ` (${e.attempt.http?.method ?? 'GET'} ${path})` : '';
   // A user-named endpoint already carries its port ("198.51.100.7:443"); do not say it twice.
-  const where = e.attempt.target.kind === 'Endpoint' && e.attempt.target.name.endsWith(`:${e.attempt.port}`) ? targetName(e.attempt.target) : `${targetName(e.attempt.target)} port ${e.attempt.port}`;
+  const where =
+    e.attempt.target.kind === 'Endpoint' && e.attempt.target.name.endsWith(`:${e.attempt.port}`)
+      ? targetName(e.attempt.target)
+      : `${targetName(e.attempt.target)} port ${e.attempt.port}`;
   return `${where}${request}`;
 }
 
@@ -119,7 +137,8 @@ export function vantagePhrase(e: Evidence): string {
  * HTTP request to an HTTPS server."), Apache httpd ("You're speaking plain HTTP to an
  * SSL-enabled server port").
  */
-const TLS_PORT_BODY = /plain HTTP request was sent to HTTPS port|HTTP request to an HTTPS server|speaking plain HTTP to an SSL-enabled server port/i;
+const TLS_PORT_BODY =
+  /plain HTTP request was sent to HTTPS port|HTTP request to an HTTPS server|speaking plain HTTP to an SSL-enabled server port/i;
 
 /**
  * The port speaks only TLS: the plaintext request got the TLS server's own 400 refusal. The
@@ -128,7 +147,12 @@ const TLS_PORT_BODY = /plain HTTP request was sent to HTTPS port|HTTP request to
  */
 export function tlsOnlyRefusal(e: Evidence): boolean {
   const http = e.observation?.http;
-  return e.outcome.kind === 'allowed' && e.outcome.as === 'plaintext-http' && http?.status === 400 && TLS_PORT_BODY.test(http.bodyPrefix);
+  return (
+    e.outcome.kind === 'allowed' &&
+    e.outcome.as === 'plaintext-http' &&
+    http?.status === 400 &&
+    TLS_PORT_BODY.test(http.bodyPrefix)
+  );
 }
 
 /** What happened, as a verb phrase: "accepted plaintext HTTP (status 200, server: istio-envoy)". */
@@ -146,7 +170,8 @@ export function happened(e: Evidence): string {
         const over = o.as === 'plaintext-http' ? 'plaintext HTTP' : 'HTTP over TLS';
         return `accepted ${over} (status ${http?.status ?? '?'}${server ? `, server: ${server}` : ''})`;
       }
-      if (o.as === 'tls-handshake') return `completed a TLS handshake (${e.observation?.tls?.protocol ?? 'unknown protocol'})`;
+      if (o.as === 'tls-handshake')
+        return `completed a TLS handshake (${e.observation?.tls?.protocol ?? 'unknown protocol'})`;
       if (o.as === 'dns-answer') return 'answered the DNS query';
       if (o.as === 'udp-reply') {
         const summary = e.observation?.udp?.summary ?? 'a reply came back';
@@ -215,7 +240,10 @@ export function closedAfterConnect(e: Evidence): boolean {
 export function strictMtlsProof(e: Evidence, tlsAttempts: readonly Evidence[]): Evidence | undefined {
   const key = `${targetKey(e.attempt.target)}:${e.attempt.port}`;
   return tlsAttempts.find(
-    (t) => `${targetKey(t.attempt.target)}:${t.attempt.port}` === key && t.outcome.kind === 'blocked' && t.outcome.by === 'tls-client-cert-required',
+    (t) =>
+      `${targetKey(t.attempt.target)}:${t.attempt.port}` === key &&
+      t.outcome.kind === 'blocked' &&
+      t.outcome.by === 'tls-client-cert-required',
   );
 }
 
@@ -225,12 +253,17 @@ export function httpStatus(e: Evidence): number | undefined {
 }
 
 /** Fold findings into a judgement: any fails → fails; else any inconclusive → inconclusive; else holds. */
-export function fold(findings: readonly Finding[], whenEmpty: { status: VerdictStatus; reason: string }, caveats: readonly string[] = []): Judgement {
+export function fold(
+  findings: readonly Finding[],
+  whenEmpty: { status: VerdictStatus; reason: string },
+  caveats: readonly string[] = [],
+): Judgement {
   // One pass each, no intermediate arrays: a judge folds up to one finding per attempt (100 000 at scale).
   const idSet = new Set<string>();
   for (const f of findings) for (const id of f.evidenceIds) idSet.add(id);
   const ids = Array.from(idSet).sort();
-  if (findings.length === 0) return { status: whenEmpty.status, reasons: [whenEmpty.reason, ...caveats], evidenceIds: ids };
+  if (findings.length === 0)
+    return { status: whenEmpty.status, reasons: [whenEmpty.reason, ...caveats], evidenceIds: ids };
   const fails: string[] = [];
   const unsure: string[] = [];
   const holds: string[] = [];
@@ -244,7 +277,10 @@ export function fold(findings: readonly Finding[], whenEmpty: { status: VerdictS
     }
   }
   const status: VerdictStatus = fails.length > 0 ? 'fails' : unsure.length > 0 ? 'inconclusive' : 'holds';
-  const holdsReasons = held <= MAX_HOLDS_LISTED ? holds : [`${held} further attempts held; each is listed in the evidence with its own reason.`];
+  const holdsReasons =
+    held <= MAX_HOLDS_LISTED
+      ? holds
+      : [`${held} further attempts held; each is listed in the evidence with its own reason.`];
   const reasons = dedupe([...fails, ...unsure, ...holdsReasons, ...caveats]);
   return { status, reasons, evidenceIds: ids, ...(fails.length > 0 ? { findings: dedupe(fails) } : {}) };
 }
@@ -268,7 +304,8 @@ export function finding(status: Finding['status'], reason: string, e: Evidence |
 export function proofOf(e: Evidence): string {
   if (e.outcome.kind !== 'blocked') return '';
   const proof = e.outcome.proof;
-  const pod = proof === undefined ? 'the canary from the same pod connected' : `the same pod connected to ${proof.reference}`;
+  const pod =
+    proof === undefined ? 'the canary from the same pod connected' : `the same pod connected to ${proof.reference}`;
   if (e.outcome.by === 'refused') {
     return `, while an allowed control path to the same port connected${proof === undefined ? '' : ` and ${pod}`}`;
   }

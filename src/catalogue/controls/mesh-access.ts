@@ -29,14 +29,18 @@ export type MeshAccess =
   /** Anything else (timeout after connect, agent error, no observation). */
   | { readonly kind: 'unknown'; readonly detail: string };
 
-
 /** Alerts after the handshake by which a server refuses a client certificate it could parse. */
 const REFUSED_CERT: Readonly<Record<number, string>> = {
-  42: 'bad_certificate', 46: 'certificate_unknown', 49: 'access_denied',
+  42: 'bad_certificate',
+  46: 'certificate_unknown',
+  49: 'access_denied',
 };
 /** Alerts by which a server says it does not accept the certificate's issuer or validity, or got none. */
 const UNAUTHENTICATED: Readonly<Record<number, string>> = {
-  48: 'unknown_ca', 45: 'certificate_expired', 44: 'certificate_revoked', 116: 'certificate_required',
+  48: 'unknown_ca',
+  45: 'certificate_expired',
+  44: 'certificate_revoked',
+  116: 'certificate_required',
   40: 'handshake_failure',
 };
 
@@ -60,15 +64,20 @@ export function meshAccess(e: Evidence): MeshAccess {
     const server = o.http.headers['server'];
     const rbac = o.http.bodyPrefix.startsWith('RBAC:') ? `, "${o.http.bodyPrefix.slice(0, 40)}"` : '';
     const said = `HTTP ${status}${server ? `, server: ${server}` : ''}${rbac}`;
-    if (status === 403 || status === 401) return { kind: 'denied', detail: `authenticated by mTLS, then refused (${said})` };
+    if (status === 403 || status === 401)
+      return { kind: 'denied', detail: `authenticated by mTLS, then refused (${said})` };
     return { kind: 'allowed', detail: `authenticated by mTLS and let through (${said})` };
   }
-  if (o.tls?.handshake === true && o.tls.authorized !== true && (o.transport === 'eof' || o.transport === 'reset' ||
-    o.transport === 'connected')) {
+  if (
+    o.tls?.handshake === true &&
+    o.tls.authorized !== true &&
+    (o.transport === 'eof' || o.transport === 'reset' || o.transport === 'connected')
+  ) {
     // Refused or closed by a server that is not of the identity's mesh: it may not accept the
     // identity at all (some servers close instead of alerting unknown_ca), so no authentication is shown.
     const code = o.errorCode ? ` (${o.errorCode})` : '';
-    const detail = 'mTLS was refused or closed by a server whose certificate is not from the identity\'s mesh trust ' +
+    const detail =
+      "mTLS was refused or closed by a server whose certificate is not from the identity's mesh trust " +
       `bundle${code}, so whether the identity was authenticated is not known`;
     return { kind: 'unknown', detail };
   }
@@ -79,11 +88,17 @@ export function meshAccess(e: Evidence): MeshAccess {
     }
     if (o.transport === 'eof' || o.transport === 'reset' || (o.transport === 'connected' && o.bytesReceived === 0)) {
       const code = o.errorCode ? ` (${o.errorCode})` : '';
-      return { kind: 'refused-after-handshake', detail: `mTLS completed, then the server closed the connection without answering${code}` };
+      return {
+        kind: 'refused-after-handshake',
+        detail: `mTLS completed, then the server closed the connection without answering${code}`,
+      };
     }
   }
   if (UNREACHED.has(o.transport)) {
-    return { kind: 'not-mtls', detail: `the request never reached the port (${o.transport}${o.errorCode ? `, ${o.errorCode}` : ''})` };
+    return {
+      kind: 'not-mtls',
+      detail: `the request never reached the port (${o.transport}${o.errorCode ? `, ${o.errorCode}` : ''})`,
+    };
   }
   if (o.tls?.handshake !== true && o.errorCode !== undefined && /^ERR_SSL_|^EPROTO$/.test(o.errorCode)) {
     return { kind: 'not-mtls', detail: `the port did not complete a TLS handshake (${o.errorCode})` };

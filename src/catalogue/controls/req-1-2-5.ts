@@ -10,7 +10,8 @@ export const req125: Control = {
   id: 'pci-dss-4.0.1/1.2.5',
   requirement: '1.2.5',
   title: 'All services, protocols and ports allowed are identified, approved and have a business need',
-  holdsMeans: 'Every (source, target, port) that meshprobe found open appears in the approved-flows file (--approved-flows), and every listener the sweep found on a CDE pod is declared by a containerPort or a Service port.',
+  holdsMeans:
+    'Every (source, target, port) that meshprobe found open appears in the approved-flows file (--approved-flows), and every listener the sweep found on a CDE pod is declared by a containerPort or a Service port.',
   probeIds: PROBES,
   requires: [{ label: 'reachability attempts to CDE target ports', cdeTargets: true }],
   judge(input) {
@@ -21,7 +22,12 @@ export const req125: Control = {
     const caveats = swept.length === 0 ? [NO_SWEEP_CAVEAT] : [];
     // A reset or close after TCP completed is still an open port at L4 (someone answered the SYN).
     const open = all.filter((e) => e.outcome.kind === 'allowed' || closedAfterConnect(e));
-    if (all.length === 0 && swept.length === 0) return { status: 'inconclusive', reasons: ['No reachability attempt was made, so open ports are not evidenced.'], evidenceIds: [] };
+    if (all.length === 0 && swept.length === 0)
+      return {
+        status: 'inconclusive',
+        reasons: ['No reachability attempt was made, so open ports are not evidenced.'],
+        evidenceIds: [],
+      };
     if (approvedFlows === undefined) {
       const unreviewed = `No approved-flows file was given (--approved-flows), so the ${open.length} open (source, target, port) tuples observed are listed as evidence for review but not judged.`;
       // An undeclared listener is unidentified whatever the approved flows say.
@@ -34,12 +40,20 @@ export const req125: Control = {
       const subject = `${said(e)}`;
       return ok
         ? finding('holds', `${subject}, which the approved-flows file lists${ok.ref ? ` (${ok.ref})` : ''}.`, e)
-        : finding('fails', `${subject}, but no approved flow covers it: an open port without an identified business need.`, e);
+        : finding(
+            'fails',
+            `${subject}, but no approved flow covers it: an open port without an identified business need.`,
+            e,
+          );
     });
     for (const e of all.filter((x) => x.outcome.kind === 'inconclusive')) {
       findings.push(finding('inconclusive', inconclusiveReason(e, 'whether this port is open'), e));
     }
     findings.push(...listeners);
-    return fold(findings, { status: 'holds', reason: 'No open (source, target, port) tuple was observed outside the approved flows.' }, caveats);
+    return fold(
+      findings,
+      { status: 'holds', reason: 'No open (source, target, port) tuple was observed outside the approved flows.' },
+      caveats,
+    );
   },
 };

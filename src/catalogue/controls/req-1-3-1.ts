@@ -1,7 +1,16 @@
 import type { Control } from '../../domain/control.js';
 import { isApprovedFrom, type ApprovedFlow } from '../../shared/judge-context.js';
 import type { Evidence } from '../../domain/evidence.js';
-import { type Finding, cdeNamespaces, closedAfterConnect, finding, fold, probeEvidence, targetsCde, said } from './judge-kit.js';
+import {
+  type Finding,
+  cdeNamespaces,
+  closedAfterConnect,
+  finding,
+  fold,
+  probeEvidence,
+  targetsCde,
+  said,
+} from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /**
@@ -15,39 +24,67 @@ export const req131: Control = {
   id: 'pci-dss-4.0.1/1.3.1',
   requirement: '1.3.1',
   title: 'Inbound traffic to the CDE is restricted to only that which is necessary',
-  holdsMeans: 'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
+  holdsMeans:
+    'Connections from a fresh unlabelled pod and from every other namespace to CDE ports are blocked, while the canary and the allowed control path connect.',
   probeIds: PROBES,
   requires: [
-    { label: 'TCP connects from a fresh unlabelled pod (probe namespace) to CDE target ports', probeIds: ['tcp-reach'], vantageKinds: ['probe-namespace'], cdeTargets: true },
-    { label: 'TCP connects from other namespaces to CDE target ports', vantageKinds: ['from-namespace'], cdeTargets: true },
+    {
+      label: 'TCP connects from a fresh unlabelled pod (probe namespace) to CDE target ports',
+      probeIds: ['tcp-reach'],
+      vantageKinds: ['probe-namespace'],
+      cdeTargets: true,
+    },
+    {
+      label: 'TCP connects from other namespaces to CDE target ports',
+      vantageKinds: ['from-namespace'],
+      cdeTargets: true,
+    },
   ],
   judge(input) {
     const { approvedFlows, identityGaps } = input.context;
     const tenants = new Set(input.inventory.namespaces.filter((n) => n.role === 'tenant').map((n) => n.name));
-    const evidence = probeEvidence(input, PROBES).filter((e) => targetsCde(input, e.attempt.target) && !insideTargetCde(input, e, tenants));
+    const evidence = probeEvidence(input, PROBES).filter(
+      (e) => targetsCde(input, e.attempt.target) && !insideTargetCde(input, e, tenants),
+    );
     const findings: Finding[] = evidence.map((e) => {
       // An approved source that reached the port at L4 is the necessary traffic 1.3.1 permits,
       // whether the workload then answered, reset or closed (e.g. plaintext into STRICT mTLS).
-      const approved = approvedFlows && reachedPort(e) ? isApprovedFrom(approvedFlows, e.attempt.vantage, e.attempt.target, e.attempt.port) : undefined;
+      const approved =
+        approvedFlows && reachedPort(e)
+          ? isApprovedFrom(approvedFlows, e.attempt.vantage, e.attempt.target, e.attempt.port)
+          : undefined;
       if (approved) {
-        return finding('holds', `${said(e)}; this source reaching the port is a flow the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`, e);
+        return finding(
+          'holds',
+          `${said(e)}; this source reaching the port is a flow the approved-flows file allows${approved.ref ? ` (${approved.ref})` : ''}.`,
+          e,
+        );
       }
       if (e.attempt.vantage.kind === 'identity') return identityFinding(e, approvedFlows);
       return segmentationFinding(e, 'inbound traffic to the CDE is not restricted to what is necessary');
     });
     if (evidence.length > 0 && !evidence.some((e) => e.attempt.vantage.kind === 'probe-namespace')) {
-      findings.push({ status: 'inconclusive', reason: 'No attempt was made from a fresh unlabelled pod (probe namespace), so a default-deny for new workloads is not shown.', evidenceIds: [] });
+      findings.push({
+        status: 'inconclusive',
+        reason:
+          'No attempt was made from a fresh unlabelled pod (probe namespace), so a default-deny for new workloads is not shown.',
+        evidenceIds: [],
+      });
     }
     if (evidence.length > 0 && identityGaps.length > 0) {
       const list = identityGaps.join('; ');
       findings.push({
         status: 'inconclusive',
-        reason: `Workloads that CDE NetworkPolicies admit by label were not probed as themselves: ${list}. ` +
+        reason:
+          `Workloads that CDE NetworkPolicies admit by label were not probed as themselves: ${list}. ` +
           'An unlabelled pod is denied by such policies, so whether they admit these workloads to more than is necessary is not shown.',
         evidenceIds: [],
       });
     }
-    return fold(findings, { status: 'inconclusive', reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.' });
+    return fold(findings, {
+      status: 'inconclusive',
+      reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.',
+    });
   },
 };
 

@@ -14,13 +14,23 @@ export const req132: Control = {
     'From a pod in each CDE namespace, every --egress-target the user named is blocked over TCP and over UDP ' +
     '(a DNS query to its port 53, and NTP/SNMP on those ports; unless approved), while the TCP and UDP canaries are answered.',
   probeIds: PROBES,
-  requires: [{ label: 'connects from CDE namespaces to the named --egress-target destinations', vantageKinds: ['from-namespace'], targetKinds: ['Endpoint'] }],
+  requires: [
+    {
+      label: 'connects from CDE namespaces to the named --egress-target destinations',
+      vantageKinds: ['from-namespace'],
+      targetKinds: ['Endpoint'],
+    },
+  ],
   judge(input) {
     const ctx = input.context;
     const evidence = probeEvidence(input, PROBES);
     const findings = evidence.map((e) => {
-      const ok = ctx.approvedFlows && e.outcome.kind === 'allowed' ? isApproved(ctx.approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port) : undefined;
-      if (ok) return finding('holds', `${said(e)}, which the approved-flows file allows${ok.ref ? ` (${ok.ref})` : ''}.`, e);
+      const ok =
+        ctx.approvedFlows && e.outcome.kind === 'allowed'
+          ? isApproved(ctx.approvedFlows, sourceOf(e), e.attempt.target, e.attempt.port)
+          : undefined;
+      if (ok)
+        return finding('holds', `${said(e)}, which the approved-flows file allows${ok.ref ? ` (${ok.ref})` : ''}.`, e);
       return segmentationFinding(e, 'outbound traffic from the CDE is not restricted to what is necessary');
     });
     const empty =

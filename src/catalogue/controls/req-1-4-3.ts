@@ -4,5 +4,6 @@ import { notApplicableControl } from './not-applicable.js';
 export const req143 = notApplicableControl({
   requirement: '1.4.3',
   title: 'Anti-spoofing measures detect and block forged source IP addresses',
-  reason: 'Testing anti-spoofing needs raw sockets (NET_RAW), which probe pods under Pod Security Admission restricted do not have.',
+  reason:
+    'Testing anti-spoofing needs raw sockets (NET_RAW), which probe pods under Pod Security Admission restricted do not have.',
 });

@@ -6,7 +6,8 @@ export const req225: Control = {
   id: 'pci-dss-4.0.1/2.2.5',
   requirement: '2.2.5',
   title: 'Insecure services, protocols or daemons are justified and mitigated by additional security features',
-  holdsMeans: 'No CDE system component answers plaintext to an unmeshed client; the mitigating feature (STRICT mTLS) is observed working on every plaintext port.',
+  holdsMeans:
+    'No CDE system component answers plaintext to an unmeshed client; the mitigating feature (STRICT mTLS) is observed working on every plaintext port.',
   probeIds: [...INSECURE_SERVICE_PROBES],
   requires: [PLAINTEXT_TO_CDE],
   judge(input) {

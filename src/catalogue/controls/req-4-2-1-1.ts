@@ -27,7 +27,10 @@ function label(c: CertificateInventoryEntry): string {
 /** "The certificate ... expires at ..., in N days (warning threshold D days)" for every certificate about to expire. */
 function expiring(certs: readonly CertificateInventoryEntry[]): string[] {
   const soon = certs.filter((c) => c.findings.some((f) => f.code === 'CERT_EXPIRING_SOON'));
-  return soon.map((c) => `Warning: the ${label(c)} seen at ${where(c)} is about to expire: ${c.findings.find((f) => f.code === 'CERT_EXPIRING_SOON')?.message ?? ''}`);
+  return soon.map(
+    (c) =>
+      `Warning: the ${label(c)} seen at ${where(c)} is about to expire: ${c.findings.find((f) => f.code === 'CERT_EXPIRING_SOON')?.message ?? ''}`,
+  );
 }
 
 /** 4.2.1.1: an inventory of the entity's trusted keys and certificates is maintained. */
@@ -35,16 +38,42 @@ export const req4211: Control = {
   id: 'pci-dss-4.0.1/4.2.1.1',
   requirement: '4.2.1.1',
   title: "An inventory of the entity's trusted keys and certificates is maintained",
-  holdsMeans: 'Every certificate seen in use is valid, has no failing crypto finding and chains to the trust bundle the entity supplied (--ca-file).',
+  holdsMeans:
+    'Every certificate seen in use is valid, has no failing crypto finding and chains to the trust bundle the entity supplied (--ca-file).',
   probeIds: PROBES,
   judge(input) {
-    const certs = [...input.certificates].sort((a, b) => a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256));
-    const ids = input.evidence.filter((e) => e.certificates.length > 0).map((e) => e.id).sort();
-    if (certs.length === 0) return { status: 'inconclusive', reasons: ['No certificate was observed in use, so there is nothing to compare with the inventory.'], evidenceIds: ids };
+    const certs = [...input.certificates].sort((a, b) =>
+      a.facts.fingerprintSha256.localeCompare(b.facts.fingerprintSha256),
+    );
+    const ids = input.evidence
+      .filter((e) => e.certificates.length > 0)
+      .map((e) => e.id)
+      .sort();
+    if (certs.length === 0)
+      return {
+        status: 'inconclusive',
+        reasons: ['No certificate was observed in use, so there is nothing to compare with the inventory.'],
+        evidenceIds: ids,
+      };
     const failing = certs.filter((c) => c.findings.some((f) => f.severity === 'fail'));
     if (failing.length > 0) {
-      const reasons = failing.map((c) => `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings.filter((f) => f.severity === 'fail').map((f) => f.message.replace(/\.+$/, '')).join('; ')}.`);
-      return { status: 'fails', reasons: [...reasons, 'A certificate in use with a failing finding shows the inventory is not kept current.', ...expiring(certs)], evidenceIds: ids, findings: reasons };
+      const reasons = failing.map(
+        (c) =>
+          `The ${label(c)} seen at ${where(c)} has failing findings: ${c.findings
+            .filter((f) => f.severity === 'fail')
+            .map((f) => f.message.replace(/\.+$/, ''))
+            .join('; ')}.`,
+      );
+      return {
+        status: 'fails',
+        reasons: [
+          ...reasons,
+          'A certificate in use with a failing finding shows the inventory is not kept current.',
+          ...expiring(certs),
+        ],
+        evidenceIds: ids,
+        findings: reasons,
+      };
     }
     if (!input.context.trustBundleSupplied) {
       return {

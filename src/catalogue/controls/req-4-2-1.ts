@@ -14,12 +14,23 @@ const DEFAULT_PROBE = 'tls-handshake';
 const LEGACY_VERSIONS: readonly TlsVersion[] = TLS_LEGACY_PROBES.map((p) => p.version);
 const PROBES = [DEFAULT_PROBE, ...TLS_LEGACY_PROBES.map((p) => p.probe.id)];
 /** Endings that say nothing about whether the server would take the pinned version (silence is not a refusal). */
-const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>(['timeout', 'silent', 'agent-error', 'unreachable', 'dns-failure', 'refused']);
+const NO_ANSWER: ReadonlySet<TransportResult> = new Set<TransportResult>([
+  'timeout',
+  'silent',
+  'agent-error',
+  'unreachable',
+  'dns-failure',
+  'refused',
+]);
 /** Supporting sentences listed when no path is marked untrusted. */
 const MAX_SUPPORTING = 5;
 
 function matches(e: Evidence, path: string): boolean {
-  return path === `${e.attempt.address}:${e.attempt.port}` || path === `${e.attempt.target.name}:${e.attempt.port}` || path === e.attempt.dnsName;
+  return (
+    path === `${e.attempt.address}:${e.attempt.port}` ||
+    path === `${e.attempt.target.name}:${e.attempt.port}` ||
+    path === e.attempt.dnsName
+  );
 }
 
 /** The target as the user named the path: "untrusted path pay.example:443", or "payments/api port 443 (untrusted path 10.0.0.5:443)". */
@@ -93,19 +104,31 @@ function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
   const fromInventory = seen.size > 0 && listed.length === seen.size;
   const own = findings.filter((f) => !fromInventory || !CERTIFICATE_CODES.has(f.code));
   const certs = fromInventory ? listed.flatMap((c) => c.findings) : [];
-  const pinnedSuite = (v: string): string | undefined => accepted.find((e) => pinnedVersion(e) === v)?.observation?.tls?.cipher ?? undefined;
+  const pinnedSuite = (v: string): string | undefined =>
+    accepted.find((e) => pinnedVersion(e) === v)?.observation?.tls?.cipher ?? undefined;
   const say = (f: CryptoFinding): string => legacyWording(f, pinnedSuite);
-  const pick = (list: readonly CryptoFinding[], keep: (f: CryptoFinding) => boolean): string[] => list.filter(keep).map(say);
+  const pick = (list: readonly CryptoFinding[], keep: (f: CryptoFinding) => boolean): string[] =>
+    list.filter(keep).map(say);
   return {
     fails: [...new Set([...pick(own, (f) => f.severity === 'fail'), ...pick(certs, (f) => f.severity === 'fail')])],
-    warnings: [...new Set([...pick(own, (f) => NAMED_WARNINGS.has(f.code)), ...pick(certs, (f) => NAMED_WARNINGS.has(f.code))])],
+    warnings: [
+      ...new Set([...pick(own, (f) => NAMED_WARNINGS.has(f.code)), ...pick(certs, (f) => NAMED_WARNINGS.has(f.code))]),
+    ],
   };
 }
 
 /** Certificate-level finding codes (crypto/crypto-policy.ts), which the inventory also reports per certificate. */
 const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
-  'KEY_TOO_SMALL', 'SIGNATURE_WEAK', 'CERT_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_EXPIRING_SOON', 'CERT_SELF_SIGNED',
-  'CERT_LEAF_IS_CA', 'CERT_UNTRUSTED', 'CERT_SHORT_LIVED', 'CERT_UNPARSEABLE',
+  'KEY_TOO_SMALL',
+  'SIGNATURE_WEAK',
+  'CERT_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_EXPIRING_SOON',
+  'CERT_SELF_SIGNED',
+  'CERT_LEAF_IS_CA',
+  'CERT_UNTRUSTED',
+  'CERT_SHORT_LIVED',
+  'CERT_UNPARSEABLE',
 ]);
 
 /** "The endpoint accepts TLSv1;" → "The endpoint accepts TLSv1 (a pinned handshake negotiated AES128-SHA);". */
@@ -123,7 +146,9 @@ function undecided(ep: Endpoint): string[] {
     const tries = ep.pinned.filter((e) => pinnedVersion(e) === v);
     if (tries.length === 0) return [`${v} (not tried)`];
     const open = tries.filter((e) => pinnedResult(e) === 'unknown');
-    return open.length === tries.length ? open.slice(0, 1).map((e) => `${v} (${e.observation?.transport ?? 'no observation'})`) : [];
+    return open.length === tries.length
+      ? open.slice(0, 1).map((e) => `${v} (${e.observation?.transport ?? 'no observation'})`)
+      : [];
   });
 }
 
@@ -136,29 +161,56 @@ function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding
   if (fails.length > 0) return finding('fails', `${subject}: not strong cryptography (${fails.join(' ')})${note}`, all);
   const tls = ep.ordinary?.observation?.tls;
   if (ep.ordinary === undefined) {
-    return finding('inconclusive', `${subject}; the ordinary handshake (${DEFAULT_PROBE}) was not made, so the negotiated protocol, cipher and certificate of this untrusted path are unknown.`, all);
+    return finding(
+      'inconclusive',
+      `${subject}; the ordinary handshake (${DEFAULT_PROBE}) was not made, so the negotiated protocol, cipher and certificate of this untrusted path are unknown.`,
+      all,
+    );
   }
   if (!tls?.handshake || tls.protocol === null) {
     return ep.ordinary.outcome.kind === 'inconclusive'
-      ? finding('inconclusive', `${subject}, so strong cryptography on this untrusted path cannot be decided.${note}`, all)
-      : finding('fails', `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`, all);
+      ? finding(
+          'inconclusive',
+          `${subject}, so strong cryptography on this untrusted path cannot be decided.${note}`,
+          all,
+        )
+      : finding(
+          'fails',
+          `${subject}: no TLS session was negotiated on a path marked as crossing an untrusted network.`,
+          all,
+        );
   }
   const open = undecided(ep);
   const what = `${tls.protocol} with ${tls.cipher ?? 'an unnamed cipher'}`;
   if (open.length > 0) {
-    return finding('inconclusive', `${subject}: ${what}, but whether it still accepts legacy TLS is unknown (${open.join(', ')}), so strong cryptography on this untrusted path cannot be decided.${note}`, all);
+    return finding(
+      'inconclusive',
+      `${subject}: ${what}, but whether it still accepts legacy TLS is unknown (${open.join(', ')}), so strong cryptography on this untrusted path cannot be decided.${note}`,
+      all,
+    );
   }
-  return finding('holds', `${subject}: ${what}; handshakes pinned to ${LEGACY_VERSIONS.join(' and ')} were refused; no failing finding under the PCI strong-cryptography profile.${note}`, all);
+  return finding(
+    'holds',
+    `${subject}: ${what}; handshakes pinned to ${LEGACY_VERSIONS.join(' and ')} were refused; no failing finding under the PCI strong-cryptography profile.${note}`,
+    all,
+  );
 }
 
 /** Without an untrusted path, CDE ports that took legacy TLS are named as supporting evidence only. */
 function notApplicable(evidence: readonly Evidence[]): string[] {
   const legacy = evidence.filter((e) => pinnedVersion(e) !== undefined && pinnedResult(e) === 'accepted');
   const named = [...new Set(legacy.map((e) => `${targetPort(e)} (${pinnedVersion(e)})`))].sort();
-  const list = named.length > MAX_SUPPORTING ? `${named.slice(0, MAX_SUPPORTING).join(', ')} and ${named.length - MAX_SUPPORTING} more` : named.join(', ');
+  const list =
+    named.length > MAX_SUPPORTING
+      ? `${named.slice(0, MAX_SUPPORTING).join(', ')} and ${named.length - MAX_SUPPORTING} more`
+      : named.join(', ');
   return [
     'No path was marked as crossing an open, public network (--untrusted-path); 4.2.1 applies only to such paths. In-cluster mTLS seen by this run is supporting evidence for 1.2.6, 2.2.5 and 2.2.7, not 4.2.1 evidence.',
-    ...(named.length > 0 ? [`Supporting evidence only: legacy TLS was accepted in version-pinned handshakes by ${list}; if traffic to them crosses an open, public network, mark it with --untrusted-path.`] : []),
+    ...(named.length > 0
+      ? [
+          `Supporting evidence only: legacy TLS was accepted in version-pinned handshakes by ${list}; if traffic to them crosses an open, public network, mark it with --untrusted-path.`,
+        ]
+      : []),
   ];
 }
 
@@ -167,21 +219,29 @@ export const req421: Control = {
   id: 'pci-dss-4.0.1/4.2.1',
   requirement: '4.2.1',
   title: 'Strong cryptography protects cardholder data during transmission over open, public networks',
-  holdsMeans: 'Every path marked with --untrusted-path negotiates TLS 1.2+ with a strong suite and a certificate without failing findings under the PCI strong-cryptography profile, and refuses handshakes pinned to TLS 1.0 and TLS 1.1.',
+  holdsMeans:
+    'Every path marked with --untrusted-path negotiates TLS 1.2+ with a strong suite and a certificate without failing findings under the PCI strong-cryptography profile, and refuses handshakes pinned to TLS 1.0 and TLS 1.1.',
   probeIds: PROBES,
   judge(input) {
     const { untrustedPaths } = input.context;
     const evidence = probeEvidence(input, PROBES);
-    if (untrustedPaths.length === 0) return { status: 'not-applicable', reasons: notApplicable(evidence), evidenceIds: [] };
+    if (untrustedPaths.length === 0)
+      return { status: 'not-applicable', reasons: notApplicable(evidence), evidenceIds: [] };
     const findings: Finding[] = [];
     for (const path of [...untrustedPaths].sort()) {
       const hits = evidence.filter((e) => matches(e, path));
-      if (hits.length === 0) findings.push({ status: 'inconclusive', reason: `No TLS attempt was made to the untrusted path ${path}.`, evidenceIds: [] });
+      if (hits.length === 0)
+        findings.push({
+          status: 'inconclusive',
+          reason: `No TLS attempt was made to the untrusted path ${path}.`,
+          evidenceIds: [],
+        });
       // Every group of a path reaches the same address and port, so version-pinned results are the
       // path's: a group without its own (e.g. an out-of-scope ingress Service matched by address,
       // where only the host tried legacy versions) is judged with the path's pinned handshakes.
       const pathPinned = hits.filter((e) => pinnedVersion(e) !== undefined);
-      for (const ep of endpointsOf(hits)) findings.push(endpointFinding(ep.pinned.length > 0 ? ep : { ...ep, pinned: pathPinned }, path, input));
+      for (const ep of endpointsOf(hits))
+        findings.push(endpointFinding(ep.pinned.length > 0 ? ep : { ...ep, pinned: pathPinned }, path, input));
     }
     return fold(findings, { status: 'inconclusive', reason: 'No untrusted path was tried.' });
   },

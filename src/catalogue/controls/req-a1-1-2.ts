@@ -10,21 +10,44 @@ export const reqA112: Control = {
   id: 'pci-dss-4.0.1/A1.1.2',
   requirement: 'A1.1.2',
   title: 'Multi-tenant: each customer can access only its own environment',
-  holdsMeans: 'From every tenant namespace, every other tenant namespace is unreachable, with canaries proving the blocks.',
+  holdsMeans:
+    'From every tenant namespace, every other tenant namespace is unreachable, with canaries proving the blocks.',
   probeIds: PROBES,
   requires: [{ label: 'TCP connects between tenant namespaces', vantageKinds: ['from-namespace'] }],
   judge(input) {
     const { tenants } = input.context;
     if (tenants.length < 2) {
-      return { status: 'not-applicable', reasons: ['Fewer than two namespaces were named as tenants (--tenants), so there is no tenant separation to test.'], evidenceIds: [] };
+      return {
+        status: 'not-applicable',
+        reasons: [
+          'Fewer than two namespaces were named as tenants (--tenants), so there is no tenant separation to test.',
+        ],
+        evidenceIds: [],
+      };
     }
     const evidence = probeEvidence(input, PROBES).filter(
-      (e) => e.attempt.vantage.kind === 'from-namespace' && tenants.includes(e.attempt.vantage.namespace) && tenants.includes(e.attempt.target.namespace) && e.attempt.vantage.namespace !== e.attempt.target.namespace,
+      (e) =>
+        e.attempt.vantage.kind === 'from-namespace' &&
+        tenants.includes(e.attempt.vantage.namespace) &&
+        tenants.includes(e.attempt.target.namespace) &&
+        e.attempt.vantage.namespace !== e.attempt.target.namespace,
     );
     const findings: Finding[] = evidence.map((e) => segmentationFinding(e, 'one tenant can reach another tenant'));
-    const tried = new Set(evidence.map((e) => `${e.attempt.vantage.kind === 'from-namespace' ? e.attempt.vantage.namespace : ''}>${e.attempt.target.namespace}`));
-    const gaps = tenants.flatMap((a) => tenants.filter((b) => b !== a && !tried.has(`${a}>${b}`)).map((b) => `${a} → ${b}`));
-    if (gaps.length > 0) findings.push({ status: 'inconclusive', reason: `Tenant pairs not tried: ${gaps.sort().join('; ')}.`, evidenceIds: [] });
+    const tried = new Set(
+      evidence.map(
+        (e) =>
+          `${e.attempt.vantage.kind === 'from-namespace' ? e.attempt.vantage.namespace : ''}>${e.attempt.target.namespace}`,
+      ),
+    );
+    const gaps = tenants.flatMap((a) =>
+      tenants.filter((b) => b !== a && !tried.has(`${a}>${b}`)).map((b) => `${a} → ${b}`),
+    );
+    if (gaps.length > 0)
+      findings.push({
+        status: 'inconclusive',
+        reason: `Tenant pairs not tried: ${gaps.sort().join('; ')}.`,
+        evidenceIds: [],
+      });
     const targets = new Set(evidence.map((e) => targetKey(e.attempt.target))).size;
     return fold(findings, { status: 'inconclusive', reason: 'No cross-tenant attempt was made.' }, [
       `Tenants: ${[...tenants].sort().join(', ')}; ${targets} tenant targets were tried. Repeat at least every six months (A1.1.4).`,

@@ -14,7 +14,11 @@ export const SEGMENTATION_PROBES: readonly string[] = ['tcp-reach'];
 
 /** What 11.4.5/11.4.6 need tried before they can hold. */
 export const SEGMENTATION_SLICES: readonly RequiredSlice[] = [
-  { label: 'TCP connects from out-of-scope namespaces to CDE target ports', vantageKinds: ['from-namespace'], cdeTargets: true },
+  {
+    label: 'TCP connects from out-of-scope namespaces to CDE target ports',
+    vantageKinds: ['from-namespace'],
+    cdeTargets: true,
+  },
 ];
 
 /**
@@ -22,16 +26,26 @@ export const SEGMENTATION_SLICES: readonly RequiredSlice[] = [
  * application and tenant namespaces (the plan's from-namespace vantages, plan/select.ts).
  */
 function outOfScopeNamespaces(input: JudgeInput): string[] {
-  return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant')).map((n) => n.name).sort();
+  return input.inventory.namespaces
+    .filter((n) => !n.inScope && (n.role === 'out-of-scope' || n.role === 'tenant'))
+    .map((n) => n.name)
+    .sort();
 }
 
 /** Control-plane and mesh namespaces: probed for exposures, never used as vantages, so never a coverage gap. */
 function infrastructureNamespaces(input: JudgeInput): string[] {
-  return input.inventory.namespaces.filter((n) => !n.inScope && (n.role === 'system' || n.role === 'mesh')).map((n) => n.name).sort();
+  return input.inventory.namespaces
+    .filter((n) => !n.inScope && (n.role === 'system' || n.role === 'mesh'))
+    .map((n) => n.name)
+    .sort();
 }
 
 /** CDE targets tried (target key → readable name), each key computed once per distinct target ref. */
-function cdeTargets(cde: ReadonlySet<string>, evidence: readonly Evidence[], keyOf: (ref: TargetRef) => string): Map<string, string> {
+function cdeTargets(
+  cde: ReadonlySet<string>,
+  evidence: readonly Evidence[],
+  keyOf: (ref: TargetRef) => string,
+): Map<string, string> {
   const out = new Map<string, string>();
   const seen = new Set<TargetRef>();
   for (const e of evidence) {
@@ -76,7 +90,8 @@ function coverageGaps(input: JudgeInput, evidence: readonly Evidence[]): string[
   // Namespaces of the tried CDE targets (a key is kind/namespace/name).
   const triedNamespaces = new Set([...targets.keys()].map((k) => k.split('/')[1]));
   const cdeNs = input.inventory.namespaces.filter((n) => n.inScope && n.workloads > 0).map((n) => n.name);
-  for (const ns of cdeNs.sort()) if (!triedNamespaces.has(ns)) gaps.push(`(any namespace) → ${ns}/* (no target in this CDE namespace was tried)`);
+  for (const ns of cdeNs.sort())
+    if (!triedNamespaces.has(ns)) gaps.push(`(any namespace) → ${ns}/* (no target in this CDE namespace was tried)`);
   return gaps;
 }
 
@@ -92,9 +107,14 @@ function sharedJudgement(input: JudgeInput): { readonly empty: boolean; readonly
 function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readonly judgement: Judgement } {
   const cde = cdeNamespaces(input);
   const evidence = probeEvidence(input, SEGMENTATION_PROBES).filter(
-    (e) => cde.has(e.attempt.target.namespace) && e.attempt.vantage.kind === 'from-namespace' && !cde.has(e.attempt.vantage.namespace),
+    (e) =>
+      cde.has(e.attempt.target.namespace) &&
+      e.attempt.vantage.kind === 'from-namespace' &&
+      !cde.has(e.attempt.vantage.namespace),
   );
-  const findings: Finding[] = evidence.map((e) => segmentationFinding(e, 'segmentation does not isolate the CDE from this out-of-scope namespace'));
+  const findings: Finding[] = evidence.map((e) =>
+    segmentationFinding(e, 'segmentation does not isolate the CDE from this out-of-scope namespace'),
+  );
   const gaps = coverageGaps(input, evidence);
   if (gaps.length > 0) {
     findings.push({
@@ -106,12 +126,19 @@ function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readon
   const oos = outOfScopeNamespaces(input);
   const scopeLine = `Out-of-scope namespaces enumerated from the live API: ${oos.length > 0 ? oos.join(', ') : 'none'}.`;
   const infra = infrastructureNamespaces(input);
-  const infraLine = infra.length > 0
-    ? [`Control-plane and mesh namespaces (${infra.join(', ')}) are not used as vantages (meshprobe places no pods there), so their reach into the CDE is not evidenced by this run.`]
-    : [];
+  const infraLine =
+    infra.length > 0
+      ? [
+          `Control-plane and mesh namespaces (${infra.join(', ')}) are not used as vantages (meshprobe places no pods there), so their reach into the CDE is not evidenced by this run.`,
+        ]
+      : [];
   const judgement = fold(
     findings,
-    { status: 'inconclusive', reason: 'No attempt was made from an out-of-scope namespace to a CDE target (are --foreign-pods disabled?), so segmentation is not evidenced.' },
+    {
+      status: 'inconclusive',
+      reason:
+        'No attempt was made from an out-of-scope namespace to a CDE target (are --foreign-pods disabled?), so segmentation is not evidenced.',
+    },
     [scopeLine, ...infraLine],
   );
   return { empty: findings.length === 0, judgement };

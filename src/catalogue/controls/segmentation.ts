@@ -34,7 +34,11 @@ export function segmentationFinding(e: Evidence, breach: string): Finding {
     );
   }
   if (e.observation?.transport === 'silent') {
-    return finding('inconclusive', `${subject}: TCP completed (L4 reachable) but nothing answered the bytes the probe sent, so whether anything beyond L4 stops it is unknown.`, e);
+    return finding(
+      'inconclusive',
+      `${subject}: TCP completed (L4 reachable) but nothing answered the bytes the probe sent, so whether anything beyond L4 stops it is unknown.`,
+      e,
+    );
   }
   return finding('inconclusive', inconclusiveReason(e, 'segmentation on this path'), e);
 }

@@ -29,7 +29,9 @@ function coverage(e: Evidence): string {
   if (s === undefined) return '';
   const tried = s.open.length + s.closed + s.filtered;
   const gaps = [
-    ...(s.filtered > 0 ? [`${s.filtered} did not answer from there (dropped), so a listener on them is not known`] : []),
+    ...(s.filtered > 0
+      ? [`${s.filtered} did not answer from there (dropped), so a listener on them is not known`]
+      : []),
     ...(s.notSwept > 0 ? [`${s.notSwept} were not reached within --sweep-timeout`] : []),
   ];
   return ` (${tried} ports tried${gaps.length > 0 ? `; ${gaps.join('; ')}` : ''})`;
@@ -44,18 +46,38 @@ export function undeclaredFindings(evidence: readonly Evidence[], consequence: s
   return evidence.flatMap((e): Finding[] => {
     const pod = targetName(e.attempt.target);
     const from = `from an unmeshed pod in the same namespace ${e.attempt.target.namespace}`;
-    if (e.outcome.kind !== 'allowed') return [finding('inconclusive', inconclusiveReason(e, `which listeners ${pod} has`), e)];
+    if (e.outcome.kind !== 'allowed')
+      return [finding('inconclusive', inconclusiveReason(e, `which listeners ${pod} has`), e)];
     const extra = undeclaredPorts(e);
     if (extra.length > 0) {
-      return extra.map((port) => finding('fails', `${pod} port ${port} accepted a TCP connection ${from} (listener sweep), but no containerPort or Service port declares it: ${consequence}.`, e));
+      return extra.map((port) =>
+        finding(
+          'fails',
+          `${pod} port ${port} accepted a TCP connection ${from} (listener sweep), but no containerPort or Service port declares it: ${consequence}.`,
+          e,
+        ),
+      );
     }
     if ((e.observation?.sweep?.notSwept ?? 0) > 0) {
-      return [finding('inconclusive', `The listener sweep of ${pod} ${from} found only declared listeners, but did not cover every port${coverage(e)}.`, e)];
+      return [
+        finding(
+          'inconclusive',
+          `The listener sweep of ${pod} ${from} found only declared listeners, but did not cover every port${coverage(e)}.`,
+          e,
+        ),
+      ];
     }
     const open = e.observation?.sweep?.open ?? [];
-    return [finding('holds', `The listener sweep of ${pod} ${from} found only declared listeners (${open.join(', ') || 'none open'})${coverage(e)}.`, e)];
+    return [
+      finding(
+        'holds',
+        `The listener sweep of ${pod} ${from} found only declared listeners (${open.join(', ') || 'none open'})${coverage(e)}.`,
+        e,
+      ),
+    ];
   });
 }
 
 /** The caveat when no sweep ran at all (--ports none, --skip-probe listener-sweep, nothing in the CDE to sweep). */
-export const NO_SWEEP_CAVEAT = 'No listener sweep ran (--ports none, --skip-probe listener-sweep, or no CDE pod to sweep), so listeners that no Service or containerPort declares were not looked for.';
+export const NO_SWEEP_CAVEAT =
+  'No listener sweep ran (--ports none, --skip-probe listener-sweep, or no CDE pod to sweep), so listeners that no Service or containerPort declares were not looked for.';

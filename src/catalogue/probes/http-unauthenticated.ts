@@ -10,7 +10,8 @@ export const httpUnauthenticated: Probe = {
   title: 'Unauthenticated GET /metrics on a workload port',
   technique: 'http',
   vantages: ['probe-namespace', 'same-namespace'],
-  secureLooksLike: 'The request is refused, reset, or answered 401/403/404; no metrics are served without authentication.',
+  secureLooksLike:
+    'The request is refused, reset, or answered 401/403/404; no metrics are served without authentication.',
   applies(_target, port) {
     return httpWorkloadPort(port);
   },

@@ -11,7 +11,8 @@ export const istiodDebug: Probe = {
   vantages: ['probe-namespace'],
   secureLooksLike: 'Port 15014 is not reachable from workload namespaces, or /debug/* answers 401/403.',
   applies(target, port) {
-    if (!/istiod/.test(target.workload || target.ref.name)) return `${target.ref.namespace}/${target.ref.name} is not istiod`;
+    if (!/istiod/.test(target.workload || target.ref.name))
+      return `${target.ref.namespace}/${target.ref.name} is not istiod`;
     return port.port === 15014 ? true : `port ${port.port} is not istiod's monitoring port 15014`;
   },
   request() {

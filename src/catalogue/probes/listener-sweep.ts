@@ -14,8 +14,11 @@ export const listenerSweep: Probe = {
   vantages: ['same-namespace'],
   secureLooksLike: 'Only ports that a containerPort or a Service declares accept a connection.',
   applies(target) {
-    if (target.ref.kind !== 'Pod') return `${target.ref.kind}/${target.ref.name} is not a pod; listeners are swept on pod addresses`;
-    return target.inScope ? true : `${target.ref.namespace}/${target.ref.name} is outside the CDE; listeners are swept on CDE pods`;
+    if (target.ref.kind !== 'Pod')
+      return `${target.ref.kind}/${target.ref.name} is not a pod; listeners are swept on pod addresses`;
+    return target.inScope
+      ? true
+      : `${target.ref.namespace}/${target.ref.name} is outside the CDE; listeners are swept on CDE pods`;
   },
   request() {
     return { technique: 'sweep' };

@@ -14,7 +14,8 @@ export const meshAuthz: Probe = {
   title: 'mTLS request as a workload identity (mesh authorization)',
   technique: 'http',
   vantages: ['identity'],
-  secureLooksLike: 'The mesh authenticates the identity and its authorization denies it (403, or the identity\'s ' +
+  secureLooksLike:
+    "The mesh authenticates the identity and its authorization denies it (403, or the identity's " +
     'certificate refused after the handshake) on every port no approved flow gives it, while an approved identity is let through.',
   applies(_target, port) {
     if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; mTLS needs TCP`;
@@ -23,7 +24,9 @@ export const meshAuthz: Probe = {
   },
   request() {
     return {
-      technique: 'http', http: { method: 'GET', path: '', tls: true }, tls: { clientIdentityDir: MESH_IDENTITY_DIR },
+      technique: 'http',
+      http: { method: 'GET', path: '', tls: true },
+      tls: { clientIdentityDir: MESH_IDENTITY_DIR },
     };
   },
 };

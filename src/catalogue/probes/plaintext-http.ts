@@ -11,7 +11,8 @@ export const plaintextHttp: Probe = {
   title: 'Plaintext HTTP from an unmeshed pod',
   technique: 'http',
   vantages: ['same-namespace', 'probe-namespace'],
-  secureLooksLike: 'The port resets or closes the plaintext request before any HTTP response (mTLS STRICT), or the service speaks TLS only.',
+  secureLooksLike:
+    'The port resets or closes the plaintext request before any HTTP response (mTLS STRICT), or the service speaks TLS only.',
   applies(_target, port) {
     return httpWorkloadPort(port);
   },

@@ -51,7 +51,8 @@ export function probePath(seed: string): string {
 /** Applicability shared by HTTP probes of workload ports: TCP, not a mesh by-design port, not named as another protocol. */
 export function httpWorkloadPort(port: TargetPort): true | string {
   if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; HTTP needs TCP`;
-  if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass}); probed by mesh-bypass-port`;
+  if (!isWorkloadPort(port))
+    return `port ${port.port} is a mesh by-design port (${port.meshBypass}); probed by mesh-bypass-port`;
   if (!mayBeHttp(port)) return `port ${port.port} is named ${port.appProtocol ?? port.name}, not HTTP`;
   return true;
 }

@@ -11,7 +11,8 @@ export const tcpReach: Probe = {
   title: 'TCP reachability (segmentation)',
   technique: 'tcp',
   vantages: ['from-namespace', 'probe-namespace'],
-  secureLooksLike: 'The connection is dropped or rejected before TCP completes, while the allowed control path and the canary still connect.',
+  secureLooksLike:
+    'The connection is dropped or rejected before TCP completes, while the allowed control path and the canary still connect.',
   applies(_target, port) {
     return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; only TCP is probed`;
   },

@@ -10,7 +10,8 @@ export const tenantReach: Probe = {
   title: 'Cross-tenant TCP reachability',
   technique: 'tcp',
   vantages: ['from-namespace'],
-  secureLooksLike: 'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
+  secureLooksLike:
+    'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
   applies(_target, port) {
     return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; only TCP is probed`;
   },

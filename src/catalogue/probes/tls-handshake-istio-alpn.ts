@@ -14,11 +14,13 @@ export const tlsHandshakeIstioAlpn: Probe = {
   title: 'TLS handshake with Istio ALPN (mesh certificate, client-cert demand)',
   technique: 'tls',
   vantages: ['same-namespace', 'probe-namespace'],
-  secureLooksLike: 'The sidecar presents a mesh (SPIFFE) certificate and aborts with "certificate required" because the probe has no client certificate.',
+  secureLooksLike:
+    'The sidecar presents a mesh (SPIFFE) certificate and aborts with "certificate required" because the probe has no client certificate.',
   applies(target, port) {
     if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; TLS needs TCP`;
     if (target.mesh !== 'istio') return `${target.ref.namespace}/${target.ref.name} is not in an Istio mesh`;
-    if (target.enrolment === 'none') return `${target.ref.namespace}/${target.ref.name} has no sidecar or ambient enrolment`;
+    if (target.enrolment === 'none')
+      return `${target.ref.namespace}/${target.ref.name} has no sidecar or ambient enrolment`;
     if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass})`;
     return true;
   },

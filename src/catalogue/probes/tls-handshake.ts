@@ -10,7 +10,8 @@ export const tlsHandshake: Probe = {
   title: 'TLS handshake (server certificate and negotiated protocol)',
   technique: 'tls',
   vantages: ['probe-namespace', 'host'],
-  secureLooksLike: 'The handshake negotiates TLS 1.2 or 1.3 with a strong suite and a valid certificate of at least 2048-bit RSA or 224-bit EC.',
+  secureLooksLike:
+    'The handshake negotiates TLS 1.2 or 1.3 with a strong suite and a valid certificate of at least 2048-bit RSA or 224-bit EC.',
   applies(target, port) {
     if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; TLS needs TCP`;
     if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass})`;

@@ -23,7 +23,8 @@ function legacyApplies(target: Target, port: TargetPort): true | string {
   if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass})`;
   // Only --untrusted-path endpoints reach a TLS probe (select.ts keeps egress targets to egress-reach).
   if (target.ref.kind === 'Endpoint') return true;
-  if (!target.inScope) return `${target.ref.namespace}/${target.ref.name} is outside the CDE; legacy TLS is tried on --untrusted-path endpoints and CDE TLS ports`;
+  if (!target.inScope)
+    return `${target.ref.namespace}/${target.ref.name} is outside the CDE; legacy TLS is tried on --untrusted-path endpoints and CDE TLS ports`;
   return speaksTls(port) ? true : `port ${port.port} is not named as a TLS port`;
 }
 
@@ -38,7 +39,13 @@ function legacyProbe(id: string, version: TlsVersion, label: string): Probe {
     request(target, port, seed) {
       // The same SNI as the ordinary handshake, pinned to one version. Handshake only: the ordinary
       // handshake already waits for a client-certificate demand after the handshake.
-      const tls = { ...tlsHandshake.request(target, port, seed).tls, minVersion: version, maxVersion: version, ciphers: LEGACY_TLS_CIPHERS, handshakeOnly: true };
+      const tls = {
+        ...tlsHandshake.request(target, port, seed).tls,
+        minVersion: version,
+        maxVersion: version,
+        ciphers: LEGACY_TLS_CIPHERS,
+        handshakeOnly: true,
+      };
       return { technique: 'tls', tls };
     },
   };

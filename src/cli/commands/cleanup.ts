@@ -15,11 +15,21 @@ async function cleanupCommand(ctx: CliContext): Promise<number> {
   const raw = ctx.args['run-id'];
   const runId = typeof raw === 'string' && raw !== '' ? raw : undefined;
   if (runId !== undefined && !isValidRunId(runId)) {
-    throw new MeshprobeError('E_USAGE', `--run-id "${runId}" is not a meshprobe run id`, { hint: 'Run ids look like 20261123-185612-a1b2 (see the report or `kubectl get ns -l app.kubernetes.io/managed-by=meshprobe`).' });
+    throw new MeshprobeError('E_USAGE', `--run-id "${runId}" is not a meshprobe run id`, {
+      hint: 'Run ids look like 20261123-185612-a1b2 (see the report or `kubectl get ns -l app.kubernetes.io/managed-by=meshprobe`).',
+    });
   }
-  const api = createKubeClient({ kubeconfig: ctx.options.kubeconfig, context: ctx.options.context, requestTimeoutMs: ctx.options.requestTimeout * 1000 });
+  const api = createKubeClient({
+    kubeconfig: ctx.options.kubeconfig,
+    context: ctx.options.context,
+    requestTimeoutMs: ctx.options.requestTimeout * 1000,
+  });
   ctx.progress.start(runId ? `Deleting objects of run ${runId}` : 'Deleting every meshprobe-labelled object');
-  const result = await cleanupLabelled(api, { ...(runId ? { runId } : {}), signal: ctx.signal, onStep: (l) => ctx.progress.update(`Deleting ${l}`) });
+  const result = await cleanupLabelled(api, {
+    ...(runId ? { runId } : {}),
+    signal: ctx.signal,
+    onStep: (l) => ctx.progress.update(`Deleting ${l}`),
+  });
   ctx.progress.stop();
   if (!result.attempted) {
     ctx.stdout(runId ? `Nothing to clean up for run ${runId}.` : 'Nothing to clean up.');
@@ -36,7 +46,11 @@ export const cleanupCliCommand: CliCommand = {
   describe: 'Delete everything meshprobe created (optionally one run); safe to repeat',
   groups: ['cluster'],
   builder(y: Argv): Argv {
-    return y.option('run-id', { type: 'string', requiresArg: true, describe: 'Only this run\'s objects (e.g. 20261123-185612-a1b2)' }) as Argv;
+    return y.option('run-id', {
+      type: 'string',
+      requiresArg: true,
+      describe: "Only this run's objects (e.g. 20261123-185612-a1b2)",
+    }) as Argv;
   },
   run: cleanupCommand,
 };

@@ -6,8 +6,20 @@ import { EXIT } from '../../shared/exit-codes.js';
 /** The catalogue as plain data. */
 function catalogueDocument(): { controls: object[]; probes: object[] } {
   return {
-    controls: CONTROLS.map((c) => ({ id: c.id, requirement: c.requirement, title: c.title, holdsMeans: c.holdsMeans, probes: [...c.probeIds] })),
-    probes: PROBES.map((p) => ({ id: p.id, title: p.title, technique: p.technique, vantages: [...p.vantages], secureLooksLike: p.secureLooksLike })),
+    controls: CONTROLS.map((c) => ({
+      id: c.id,
+      requirement: c.requirement,
+      title: c.title,
+      holdsMeans: c.holdsMeans,
+      probes: [...c.probeIds],
+    })),
+    probes: PROBES.map((p) => ({
+      id: p.id,
+      title: p.title,
+      technique: p.technique,
+      vantages: [...p.vantages],
+      secureLooksLike: p.secureLooksLike,
+    })),
   };
 }
 
@@ -15,7 +27,12 @@ function catalogueDocument(): { controls: object[]; probes: object[] } {
 function catalogueText(): string {
   const lines: string[] = [];
   for (const c of CONTROLS) {
-    lines.push(`${c.requirement.padEnd(8)} ${c.title}`, `         holds when: ${c.holdsMeans}`, `         probes: ${c.probeIds.length > 0 ? c.probeIds.join(', ') : '(none: not evidenced at runtime)'}`, '');
+    lines.push(
+      `${c.requirement.padEnd(8)} ${c.title}`,
+      `         holds when: ${c.holdsMeans}`,
+      `         probes: ${c.probeIds.length > 0 ? c.probeIds.join(', ') : '(none: not evidenced at runtime)'}`,
+      '',
+    );
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -17,7 +17,11 @@ import type { RunResult } from '../../pipeline/run.js';
  * Progress as given, plus warnings as plain stderr lines when the spinner is
  * off (not a TTY, --quiet, machine output): a warning must never vanish in CI.
  */
-export function withVisibleWarnings(progress: ProgressSink, stderr: (t: string) => void, spinnerOn: boolean): ProgressSink {
+export function withVisibleWarnings(
+  progress: ProgressSink,
+  stderr: (t: string) => void,
+  spinnerOn: boolean,
+): ProgressSink {
   if (spinnerOn) return progress;
   // Failures are printed once by the command itself (the abort line); warnings are forwarded here.
   return {
@@ -60,11 +64,18 @@ function spinnerOn(ctx: CliContext): boolean {
 async function runCommand(ctx: CliContext): Promise<number> {
   const { options } = ctx;
   requireScope(options);
-  const cluster = createKubeClient({ kubeconfig: options.kubeconfig, context: options.context, requestTimeoutMs: options.requestTimeout * 1000 });
+  const cluster = createKubeClient({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    requestTimeoutMs: options.requestTimeout * 1000,
+  });
   const runId = newRunId(new Date(), randomBytes(2).toString('hex'));
   ctx.setForcedExitHint(`meshprobe left objects behind; remove them with: meshprobe cleanup --run-id ${runId}`);
   // Named first, so a run killed outright (SIGKILL, OOM) can still be cleaned up by id.
-  if (!options.quiet) ctx.stderr(`meshprobe: run ${runId} started; if it is killed, remove what it created with: meshprobe cleanup --run-id ${runId}`);
+  if (!options.quiet)
+    ctx.stderr(
+      `meshprobe: run ${runId} started; if it is killed, remove what it created with: meshprobe cleanup --run-id ${runId}`,
+    );
   const progress = withVisibleWarnings(ctx.progress, ctx.stderr, spinnerOn(ctx));
   const result = await runConformance(options, { cluster, progress, signal: ctx.signal, runId });
   ctx.progress.stop();
@@ -72,7 +83,8 @@ async function runCommand(ctx: CliContext): Promise<number> {
   if (aborted) ctx.stderr(`meshprobe: run aborted during ${aborted.stage} [${aborted.code}]: ${aborted.message}`);
   writeChunked(renderChunks(options.output, result.report, { verbose: options.verbose }), ctx.stdout);
   ctx.stderr(`meshprobe: run ${result.runId}: evidence bundle in ${result.outputDir}`);
-  if (!result.report.cleanup.ok) ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);
+  if (!result.report.cleanup.ok)
+    ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);
   printUpload(result, ctx.stderr);
   return result.exitCode;
 }
@@ -84,7 +96,9 @@ export function printUpload(result: Pick<RunResult, 'upload' | 'outputDir'>, std
   const retry = `the local bundle is complete in ${result.outputDir}; send it with: meshprobe upload ${result.outputDir} --upload <target>`;
   switch (u.kind) {
     case 'uploaded':
-      stderr(`meshprobe: bundle uploaded to ${u.location} (${u.files} files${u.retries > 0 ? `, ${u.retries} attempt(s) retried` : ''})`);
+      stderr(
+        `meshprobe: bundle uploaded to ${u.location} (${u.files} files${u.retries > 0 ? `, ${u.retries} attempt(s) retried` : ''})`,
+      );
       return;
     case 'failed':
       stderr(`meshprobe: upload failed [${u.code}]: ${u.message}`);
@@ -96,7 +110,7 @@ export function printUpload(result: Pick<RunResult, 'upload' | 'outputDir'>, std
       return;
     default: {
       const never: never = u;
-      return never;
+      throw new Error(`unknown upload outcome ${String(never)}`);
     }
   }
 }
@@ -104,7 +118,8 @@ export function printUpload(result: Pick<RunResult, 'upload' | 'outputDir'>, std
 /** `meshprobe run` */
 export const runCliCommand: CliCommand = {
   command: 'run',
-  describe: 'Deploy short-lived probe pods, try what an attacker would try, and report which PCI DSS network controls hold',
+  describe:
+    'Deploy short-lived probe pods, try what an attacker would try, and report which PCI DSS network controls hold',
   groups: ['cluster', 'scope', 'selection', 'output', 'safety', 'upload'],
   run: runCommand,
 };

@@ -9,7 +9,13 @@ import type { Argv } from 'yargs';
 import pkg from '../../../package.json' with { type: 'json' };
 import { applyObjects } from '../../cluster/install.js';
 import {
-  CONFIG_MOUNT, DEFAULT_SCHEDULE, identityObjects, runObjects, scheduleRbac, SIGN_KEY_KEY, SIGN_KEY_MOUNT,
+  CONFIG_MOUNT,
+  DEFAULT_SCHEDULE,
+  identityObjects,
+  runObjects,
+  scheduleRbac,
+  SIGN_KEY_KEY,
+  SIGN_KEY_MOUNT,
   type ScheduleSpec,
 } from '../../cluster/schedule.js';
 import { dumpYaml, parseYamlDocuments } from '../../cluster/yaml.js';
@@ -29,8 +35,9 @@ const NOT_SCHEDULABLE: Readonly<Partial<Record<keyof Options, string>>> = {
   kubeconfig: 'does not apply: the scheduled run uses its in-cluster service account',
   context: 'does not apply: the scheduled run uses its in-cluster service account',
   outputDir: 'does not apply: each scheduled run writes reports/<run-id>/ on the bundle volume',
-  signKey: 'cannot name a key file on this machine: put the key in a Secret (key sign-key.pem) '
-    + 'and pass --sign-key-secret',
+  signKey:
+    'cannot name a key file on this machine: put the key in a Secret (key sign-key.pem) ' +
+    'and pass --sign-key-secret',
 };
 
 /** Option keys whose value is a file on this machine: its content travels in the ConfigMap. */
@@ -75,7 +82,7 @@ async function embedFiles(
       const flag = key === 'caFile' ? '--ca-file' : '--approved-flows';
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new MeshprobeError('E_USAGE', `${flag} ${path} cannot be read (${code})`, {
-        hint: 'The file is copied into the schedule\'s ConfigMap; give a path on this machine.',
+        hint: "The file is copied into the schedule's ConfigMap; give a path on this machine.",
       });
     });
     out[key] = `${CONFIG_MOUNT}/${file}`;
@@ -127,9 +134,10 @@ async function specOf(ctx: CliContext): Promise<ScheduleSpec> {
   if (issues.length > 0 || !run.options) throw usageError(issues);
   const embedded = await embedFiles(run.options, run.keys);
   const signKeySecret = typeof a['sign-key-secret'] === 'string' ? a['sign-key-secret'] : undefined;
-  const runOptions = signKeySecret === undefined
-    ? embedded.options
-    : { ...embedded.options, signKey: `${SIGN_KEY_MOUNT}/${SIGN_KEY_KEY}` };
+  const runOptions =
+    signKeySecret === undefined
+      ? embedded.options
+      : { ...embedded.options, signKey: `${SIGN_KEY_MOUNT}/${SIGN_KEY_KEY}` };
   const keys = new Set(run.keys);
   if (signKeySecret !== undefined) keys.add('signKey');
   const envFrom = a['env-from-secret'];
@@ -140,8 +148,9 @@ async function specOf(ctx: CliContext): Promise<ScheduleSpec> {
     timeZone: str(a, 'time-zone', 'Etc/UTC'),
     image: str(a, 'image', DEFAULT_IMAGE),
     imagePullPolicy: str(a, 'image-pull-policy', 'IfNotPresent') as ScheduleSpec['imagePullPolicy'],
-    configYaml: `# meshprobe run options (--config format), written by meshprobe schedule ${pkg.version}\n`
-      + renderConfig(runOptions, keys),
+    configYaml:
+      `# meshprobe run options (--config format), written by meshprobe schedule ${pkg.version}\n` +
+      renderConfig(runOptions, keys),
     files: embedded.files,
     storageSize: str(a, 'storage-size', '1Gi'),
     storageClass: typeof a['storage-class'] === 'string' ? a['storage-class'] : undefined,
@@ -164,8 +173,8 @@ export async function scheduleYaml(spec: ScheduleSpec): Promise<string> {
     ...(await Promise.all(runObjects(spec).map((o) => dumpYaml(o)))),
   ];
   const header = [
-    `# meshprobe ${pkg.version}: scheduled run "${spec.name}" in namespace ${spec.namespace}, `
-      + `cron "${spec.schedule}" (${spec.timeZone}).`,
+    `# meshprobe ${pkg.version}: scheduled run "${spec.name}" in namespace ${spec.namespace}, ` +
+      `cron "${spec.schedule}" (${spec.timeZone}).`,
     `# Run it now: ${runNow(spec)}`,
     `# Bundles: PVC ${spec.namespace}/${spec.name}, directory reports/<run-id>/ (check with meshprobe verify).`,
   ];
@@ -182,7 +191,10 @@ async function scheduleCommand(ctx: CliContext): Promise<number> {
   const objects = (await parseYamlDocuments(text)) as Parameters<typeof applyObjects>[0];
   const o = ctx.options;
   const lines = await applyObjects(objects, {
-    kubeconfig: o.kubeconfig, context: o.context, requestTimeoutMs: o.requestTimeout * 1000, signal: ctx.signal,
+    kubeconfig: o.kubeconfig,
+    context: o.context,
+    requestTimeoutMs: o.requestTimeout * 1000,
+    signal: ctx.signal,
   });
   ctx.stdout(`${lines.join('\n')}\nRun it now: ${runNow(spec)}\n`);
   return EXIT.OK;
@@ -194,8 +206,11 @@ export const scheduleCliCommand: CliCommand = {
   describe: 'Print (or --apply) a CronJob, ServiceAccount + RBAC, ConfigMap and PVC for scheduled in-cluster runs',
   groups: ['cluster'],
   builder(y: Argv): Argv {
-    const str = (describe: string): { type: 'string'; requiresArg: true; describe: string } =>
-      ({ type: 'string', requiresArg: true, describe });
+    const str = (describe: string): { type: 'string'; requiresArg: true; describe: string } => ({
+      type: 'string',
+      requiresArg: true,
+      describe,
+    });
     return y
       .parserConfiguration({ 'populate--': true })
       .usage('$0 schedule [options] -- <options of the scheduled run, e.g. --scope pci.scope=cde>')
@@ -213,8 +228,9 @@ export const scheduleCliCommand: CliCommand = {
       .option('storage-size', str('Size of the bundle volume (default 1Gi)'))
       .option('storage-class', str('StorageClass of the bundle volume (default: the cluster default)'))
       .option('env-from-secret', {
-        ...str('Secret whose keys become the run\'s environment (MESHPROBE_* settings, upload credentials); '
-          + 'repeatable'),
+        ...str(
+          "Secret whose keys become the run's environment (MESHPROBE_* settings, upload credentials); " + 'repeatable',
+        ),
         array: true,
       })
       .option('sign-key-secret', str('Secret with key sign-key.pem: the run signs its bundle with it'))

@@ -39,10 +39,16 @@ export function endpointsFromArgs(args: Readonly<Record<string, unknown>>): TlsE
   for (const text of raw) {
     const parsed = parseEndpoint(text);
     if ('problem' in parsed) problems.push(parsed.problem);
-    else endpoints.push({ ...parsed, ...(servername !== undefined ? { servername } : {}), ...(alpn.length > 0 ? { alpn } : {}) });
+    else
+      endpoints.push({
+        ...parsed,
+        ...(servername !== undefined ? { servername } : {}),
+        ...(alpn.length > 0 ? { alpn } : {}),
+      });
   }
   if (raw.length === 0) problems.push('Name at least one endpoint, e.g. `meshprobe tls example.com:443`.');
-  if (problems.length > 0) throw new MeshprobeError('E_USAGE', problems.join('\n'), { hint: 'Endpoints are host:port; IPv6 as [addr]:port.' });
+  if (problems.length > 0)
+    throw new MeshprobeError('E_USAGE', problems.join('\n'), { hint: 'Endpoints are host:port; IPv6 as [addr]:port.' });
   return endpoints;
 }
 
@@ -54,10 +60,15 @@ function readTrustBundle(path: string | undefined): string | undefined {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unreadable';
-    throw new MeshprobeError('E_USAGE', `--ca-file ${path} cannot be read (${code}).`, { hint: 'Give a PEM file of CA certificates.', cause: err });
+    throw new MeshprobeError('E_USAGE', `--ca-file ${path} cannot be read (${code}).`, {
+      hint: 'Give a PEM file of CA certificates.',
+      cause: err,
+    });
   }
   if (splitPemBundle(text).length === 0) {
-    throw new MeshprobeError('E_USAGE', `--ca-file ${path} holds no PEM certificate.`, { hint: 'Give a PEM file with -----BEGIN CERTIFICATE----- blocks.' });
+    throw new MeshprobeError('E_USAGE', `--ca-file ${path} holds no PEM certificate.`, {
+      hint: 'Give a PEM file with -----BEGIN CERTIFICATE----- blocks.',
+    });
   }
   return text;
 }
@@ -66,7 +77,9 @@ function profileFromArgs(args: Readonly<Record<string, unknown>>): CryptoProfile
   const id = typeof args.profile === 'string' ? args.profile : 'pci-strong-crypto';
   const profile = cryptoProfile(id);
   if (profile === undefined) {
-    throw new MeshprobeError('E_USAGE', `unknown --profile ${id}.`, { hint: `Use one of: ${CRYPTO_PROFILES.map((p) => p.id).join(', ')}.` });
+    throw new MeshprobeError('E_USAGE', `unknown --profile ${id}.`, {
+      hint: `Use one of: ${CRYPTO_PROFILES.map((p) => p.id).join(', ')}.`,
+    });
   }
   return profile;
 }
@@ -102,11 +115,16 @@ async function checkEndpoint(ctx: CliContext, ep: TlsEndpoint, check: EndpointCh
 }
 
 /** Every endpoint, a few at once, results in the order given; progress counts what is done. */
-async function checkAll(ctx: CliContext, endpoints: readonly TlsEndpoint[], check: EndpointCheck): Promise<TlsEndpointResult[]> {
+async function checkAll(
+  ctx: CliContext,
+  endpoints: readonly TlsEndpoint[],
+  check: EndpointCheck,
+): Promise<TlsEndpointResult[]> {
   const results: Array<TlsEndpointResult | undefined> = new Array(endpoints.length);
   let next = 0;
   let done = 0;
-  const label = (): string => `TLS handshakes with ${endpoints.length === 1 ? endpointText(endpoints[0] as TlsEndpoint) : `${endpoints.length} endpoints (${done} done)`}`;
+  const label = (): string =>
+    `TLS handshakes with ${endpoints.length === 1 ? endpointText(endpoints[0] as TlsEndpoint) : `${endpoints.length} endpoints (${done} done)`}`;
   ctx.progress.start(label());
   const worker = async (): Promise<void> => {
     for (let i = next++; i < endpoints.length && !ctx.signal.aborted; i = next++) {
@@ -120,7 +138,8 @@ async function checkAll(ctx: CliContext, endpoints: readonly TlsEndpoint[], chec
   for (const r of finished) if (r.kind === 'unreachable') ctx.stderr(`meshprobe: ${r.message}`);
   const failed = finished.filter((r) => r.kind === 'unreachable').length;
   if (failed > 0) ctx.progress.fail(`${failed} of ${endpoints.length} endpoints could not be assessed`);
-  else ctx.progress.succeed(finished.map((r) => `${r.endpoint}: ${r.kind === 'assessed' ? r.status : r.kind}`).join(', '));
+  else
+    ctx.progress.succeed(finished.map((r) => `${r.endpoint}: ${r.kind === 'assessed' ? r.status : r.kind}`).join(', '));
   return finished;
 }
 
@@ -128,16 +147,28 @@ async function checkAll(ctx: CliContext, endpoints: readonly TlsEndpoint[], chec
 export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<number> {
   const { options } = ctx;
   if (options.output !== 'text' && options.output !== 'json') {
-    throw new MeshprobeError('E_USAGE', `meshprobe tls prints text or json, not ${options.output}.`, { hint: 'Use -o json for machine output.' });
+    throw new MeshprobeError('E_USAGE', `meshprobe tls prints text or json, not ${options.output}.`, {
+      hint: 'Use -o json for machine output.',
+    });
   }
   const endpoints = endpointsFromArgs(ctx.args);
-  const check: EndpointCheck = { profile: profileFromArgs(ctx.args), trustPem: readTrustBundle(options.caFile), runner };
+  const check: EndpointCheck = {
+    profile: profileFromArgs(ctx.args),
+    trustPem: readTrustBundle(options.caFile),
+    runner,
+  };
   // Every handshake in flight listens on the one signal.
   setMaxListeners(0, ctx.signal);
   const results = await checkAll(ctx, endpoints, check);
   ctx.progress.stop();
   if (options.output === 'json') {
-    ctx.stdout(JSON.stringify(tlsJsonDocument(results, { checkedAt: new Date().toISOString(), toolVersion: pkg.version }), null, 2));
+    ctx.stdout(
+      JSON.stringify(
+        tlsJsonDocument(results, { checkedAt: new Date().toISOString(), toolVersion: pkg.version }),
+        null,
+        2,
+      ),
+    );
   } else {
     const text = renderTlsText(results, { verbose: options.verbose });
     if (text !== '') ctx.stdout(text);
@@ -149,19 +180,40 @@ export async function runTls(ctx: CliContext, runner?: AttemptRunner): Promise<n
 /** `meshprobe tls <host:port>...` */
 export const tlsCommand: CliCommand = {
   command: 'tls <endpoints..>',
-  describe: 'Check TLS endpoints from this machine: protocol versions, cipher suites, certificate chain, PCI strong cryptography',
+  describe:
+    'Check TLS endpoints from this machine: protocol versions, cipher suites, certificate chain, PCI strong cryptography',
   groups: ['output', 'safety'],
   sharedOptions: ['output', 'verbose', 'quiet', 'attemptTimeout', 'concurrency', 'caFile', 'certExpiryWarningDays'],
   builder(y: Argv): Argv {
-    return y
-      .positional('endpoints', { type: 'string', array: true, describe: 'host:port to check ([v6]:port for IPv6)' })
-      .option('servername', { type: 'string', requiresArg: true, describe: 'SNI name to send and to match the certificate against (default: the host)' })
-      // Not `array: true`: a greedy array would swallow the endpoints after it; repeating the flag collects values.
-      .option('alpn', { type: 'string', requiresArg: true, describe: 'ALPN protocol to offer (repeatable: --alpn h2 --alpn http/1.1)' })
-      .option('profile', { type: 'string', requiresArg: true, choices: CRYPTO_PROFILES.map((p) => p.id), describe: 'Crypto profile to apply (default pci-strong-crypto)' })
-      .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
-      .example('$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json', 'validate the chain against a private CA, JSON output')
-      .epilog('Exit codes: 0 the profile holds for every endpoint · 1 it fails for one · 2 bad input · 3 an endpoint cannot be reached or does not speak TLS · 4 a pinned handshake got no answer, so an endpoint is not fully assessed.') as Argv;
+    return (
+      y
+        .positional('endpoints', { type: 'string', array: true, describe: 'host:port to check ([v6]:port for IPv6)' })
+        .option('servername', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'SNI name to send and to match the certificate against (default: the host)',
+        })
+        // Not `array: true`: a greedy array would swallow the endpoints after it; repeating the flag collects values.
+        .option('alpn', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'ALPN protocol to offer (repeatable: --alpn h2 --alpn http/1.1)',
+        })
+        .option('profile', {
+          type: 'string',
+          requiresArg: true,
+          choices: CRYPTO_PROFILES.map((p) => p.id),
+          describe: 'Crypto profile to apply (default pci-strong-crypto)',
+        })
+        .example('$0 tls payments.example.com:443', 'check one endpoint against the PCI strong-cryptography profile')
+        .example(
+          '$0 tls 10.0.0.5:8443 --servername api.internal --ca-file ca.pem -o json',
+          'validate the chain against a private CA, JSON output',
+        )
+        .epilog(
+          'Exit codes: 0 the profile holds for every endpoint · 1 it fails for one · 2 bad input · 3 an endpoint cannot be reached or does not speak TLS · 4 a pinned handshake got no answer, so an endpoint is not fully assessed.',
+        ) as Argv
+    );
   },
   run: (ctx) => runTls(ctx),
 };

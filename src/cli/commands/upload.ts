@@ -13,15 +13,29 @@ import { EXIT } from '../../shared/exit-codes.js';
 async function uploadCommand(ctx: CliContext): Promise<number> {
   const dir = String(ctx.args['dir'] ?? '');
   if (ctx.options.upload === undefined) {
-    throw new MeshprobeError('E_USAGE', 'meshprobe upload needs --upload <target> (s3://bucket/prefix or an https:// URL)', { hint: 'Or set MESHPROBE_UPLOAD, or upload: in the --config file.' });
+    throw new MeshprobeError(
+      'E_USAGE',
+      'meshprobe upload needs --upload <target> (s3://bucket/prefix or an https:// URL)',
+      { hint: 'Or set MESHPROBE_UPLOAD, or upload: in the --config file.' },
+    );
   }
   // The run id names the folder at the target; the report knows it even when --output-dir renamed the folder.
   const report = await readReport(dir);
   const runId = typeof report.run?.runId === 'string' ? report.run.runId : basename(dir);
-  const outcome = await uploadStep({ options: ctx.options, dir, runId, signal: ctx.signal, progress: ctx.progress, env: process.env, interrupted: false });
+  const outcome = await uploadStep({
+    options: ctx.options,
+    dir,
+    runId,
+    signal: ctx.signal,
+    progress: ctx.progress,
+    env: process.env,
+    interrupted: false,
+  });
   ctx.progress.stop();
   if (outcome?.kind === 'uploaded') {
-    ctx.stdout(`uploaded ${outcome.files} files to ${outcome.location}${outcome.retries > 0 ? ` (${outcome.retries} retried)` : ''}\n`);
+    ctx.stdout(
+      `uploaded ${outcome.files} files to ${outcome.location}${outcome.retries > 0 ? ` (${outcome.retries} retried)` : ''}\n`,
+    );
     return EXIT.OK;
   }
   if (outcome?.kind === 'failed') {

@@ -16,7 +16,8 @@ export const PCI_STRONG_CRYPTO: CryptoProfile = {
     TLSv1: { severity: 'fail', reason: EARLY_TLS },
     'TLSv1.1': {
       severity: 'fail',
-      reason: 'meshprobe policy, not PCI text: NIST SP 800-52r2 requires TLS 1.2 or later and TLS 1.1 has no AEAD suites',
+      reason:
+        'meshprobe policy, not PCI text: NIST SP 800-52r2 requires TLS 1.2 or later and TLS 1.1 has no AEAD suites',
     },
   },
   cipherClasses: {
@@ -25,7 +26,10 @@ export const PCI_STRONG_CRYPTO: CryptoProfile = {
     anon: { severity: 'fail', reason: 'PCI DSS 4.2.1 requires trusted keys and certificates' },
     rc4: { severity: 'fail', reason: 'PCI DSS 4.2.1 requires strong cryptography' },
     des: { severity: 'fail', reason: 'PCI DSS 4.2.1 requires at least 112 bits of effective strength' },
-    '3des': { severity: 'fail', reason: 'meshprobe policy: the PCI glossary still lists TDEA, but its 64-bit block is broken by Sweet32' },
+    '3des': {
+      severity: 'fail',
+      reason: 'meshprobe policy: the PCI glossary still lists TDEA, but its 64-bit block is broken by Sweet32',
+    },
   },
   cbcOnly: {
     severity: 'warn',

@@ -7,9 +7,27 @@ import type { CertificateInventoryEntry, CryptoFinding } from '../../domain/cert
 
 /** Column order of certificates.csv (a published contract: append, never reorder). */
 export const CERTIFICATE_CSV_COLUMNS = [
-  'fingerprint_sha256', 'subject', 'issuer', 'serial', 'not_before', 'not_after', 'key_type', 'key_bits', 'curve',
-  'signature_algorithm', 'self_signed', 'is_ca', 'san_dns', 'san_ip', 'san_uri', 'spiffe_trust_domains',
-  'seen_at', 'worst_severity', 'finding_codes', 'findings', 'parse_error',
+  'fingerprint_sha256',
+  'subject',
+  'issuer',
+  'serial',
+  'not_before',
+  'not_after',
+  'key_type',
+  'key_bits',
+  'curve',
+  'signature_algorithm',
+  'self_signed',
+  'is_ca',
+  'san_dns',
+  'san_ip',
+  'san_uri',
+  'spiffe_trust_domains',
+  'seen_at',
+  'worst_severity',
+  'finding_codes',
+  'findings',
+  'parse_error',
 ] as const;
 
 /** Quote a field when needed; neutralise leading = + - @ (CSV/formula injection, OWASP). */
@@ -26,10 +44,21 @@ function worst(findings: readonly CryptoFinding[]): string {
 function row(e: CertificateInventoryEntry): string[] {
   const f = e.facts;
   return [
-    f.fingerprintSha256, f.subject, f.issuer, f.serialNumber, f.notBefore, f.notAfter, f.keyType,
-    f.keyBits === null ? '' : String(f.keyBits), f.curve ?? '', f.signatureAlgorithm,
-    String(f.selfSigned), String(f.isCa),
-    f.sans.dns.join(' '), f.sans.ip.join(' '), f.sans.uri.join(' '),
+    f.fingerprintSha256,
+    f.subject,
+    f.issuer,
+    f.serialNumber,
+    f.notBefore,
+    f.notAfter,
+    f.keyType,
+    f.keyBits === null ? '' : String(f.keyBits),
+    f.curve ?? '',
+    f.signatureAlgorithm,
+    String(f.selfSigned),
+    String(f.isCa),
+    f.sans.dns.join(' '),
+    f.sans.ip.join(' '),
+    f.sans.uri.join(' '),
     [...new Set(f.spiffe.map((s) => s.trustDomain))].join(' '),
     e.seenAt.map((s) => `${s.target}:${s.port}@${s.vantage}`).join('; '),
     worst(e.findings),

@@ -96,7 +96,12 @@ function* jsonAt(value: unknown, indent: string): Generator<string> {
     yield* value.chunks();
     return;
   }
-  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function' || !large(value, STREAM_ABOVE)) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
+    !large(value, STREAM_ABOVE)
+  ) {
     yield leaf(value, indent);
     return;
   }

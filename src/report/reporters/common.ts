@@ -65,7 +65,12 @@ export function vantageLabel(e: Evidence): string {
 
 /** Escape text for XML/HTML. */
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /**
@@ -116,7 +121,11 @@ export function runFailures(report: Pick<Report, 'aborted' | 'verdicts'>): reado
   const out: RunFailure[] = [];
   if (report.aborted) {
     const a = report.aborted;
-    out.push({ kind: 'aborted', name: 'meshprobe run completed', message: `aborted at ${a.stage} (${a.code}): ${a.message}` });
+    out.push({
+      kind: 'aborted',
+      name: 'meshprobe run completed',
+      message: `aborted at ${a.stage} (${a.code}): ${a.message}`,
+    });
   }
   // Not-applicable is a fixed statement about the requirement, not something this run evidenced.
   const judged = report.verdicts.some((v) => v.status === 'holds' || v.status === 'fails');
@@ -124,7 +133,10 @@ export function runFailures(report: Pick<Report, 'aborted' | 'verdicts'>): reado
     out.push({
       kind: 'nothing-judged',
       name: 'meshprobe judged at least one control',
-      message: report.verdicts.length === 0 ? 'no control was selected' : 'no selected control holds or fails (each is inconclusive or not applicable): nothing was evidenced either way',
+      message:
+        report.verdicts.length === 0
+          ? 'no control was selected'
+          : 'no selected control holds or fails (each is inconclusive or not applicable): nothing was evidenced either way',
     });
   }
   return out;
@@ -136,12 +148,20 @@ function plural(n: number, word: string): string {
 
 /** A verdict's coverage in one line: "12 attempts tried: 3 vantages × 4 targets × 6 ports (…); left out: …". */
 export function coverageLine(c: Coverage, status?: VerdictStatus): string {
-  const kinds = Object.entries(c.byVantageKind).map(([k, n]) => `${k} ${n}`).join(', ');
-  const tried = c.tried === 0
-    ? `nothing tried of ${plural(c.planned, 'planned attempt')}`
-    : `${plural(c.tried, 'attempt')} tried: ${plural(c.vantages, 'vantage')} × ${plural(c.targets, 'target')} × ${plural(c.ports, 'port')} (${kinds})`;
+  const kinds = Object.entries(c.byVantageKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const tried =
+    c.tried === 0
+      ? `nothing tried of ${plural(c.planned, 'planned attempt')}`
+      : `${plural(c.tried, 'attempt')} tried: ${plural(c.vantages, 'vantage')} × ${plural(c.targets, 'target')} × ${plural(c.ports, 'port')} (${kinds})`;
   const gaps = c.leftOut.map((g) => `${g.count} ${g.kind}: ${g.reason}`);
   // A not-applicable verdict needs nothing probed; its missing slices are not news.
-  const notProbed = status === 'not-applicable' ? [] : c.required.filter((s) => s.tried === 0).map((s) => `not probed: ${s.label}`);
-  return [tried, ...(notProbed.length > 0 ? [notProbed.join('; ')] : []), gaps.length > 0 ? `left out: ${gaps.join('; ')}` : 'nothing left out'].join('; ');
+  const notProbed =
+    status === 'not-applicable' ? [] : c.required.filter((s) => s.tried === 0).map((s) => `not probed: ${s.label}`);
+  return [
+    tried,
+    ...(notProbed.length > 0 ? [notProbed.join('; ')] : []),
+    gaps.length > 0 ? `left out: ${gaps.join('; ')}` : 'nothing left out',
+  ].join('; ');
 }

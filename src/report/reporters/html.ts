@@ -9,7 +9,15 @@ import type { Report } from '../../domain/report.js';
 import { topFindings } from './highlights.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from './matrix.js';
 import { joinChunks } from './chunks.js';
-import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeXml as esc, requirementOf, summaryLine, titleOf } from './common.js';
+import {
+  LIMITATIONS,
+  STATUS_LABEL,
+  coverageLine,
+  escapeXml as esc,
+  requirementOf,
+  summaryLine,
+  titleOf,
+} from './common.js';
 import { reachabilityKey, reachabilitySvg } from './html-picture.js';
 
 const CSS = `
@@ -55,7 +63,9 @@ function answer(report: Report): string {
   }
   if (failing.length > 0) return list;
   if (undecided > 0) return `No control fails, but ${undecided} could not be decided and need a look before sign-off.`;
-  return report.summary.holds > 0 ? 'No control fails: every judged control holds for what was tried.' : 'No control was judged.';
+  return report.summary.holds > 0
+    ? 'No control fails: every judged control holds for what was tried.'
+    : 'No control was judged.';
 }
 
 function findings(report: Report): string {
@@ -72,7 +82,9 @@ function summary(report: Report): string {
   const s = report.summary;
   const card = (cls: string, n: number, label: string) => `<div class="card ${cls}"><b>${n}</b>${label}</div>`;
   const a = report.aborted;
-  const banner = a ? `<div class="banner" id="aborted">Run aborted at ${esc(a.stage)} (${esc(a.code)}): ${esc(a.message)}</div>` : '';
+  const banner = a
+    ? `<div class="banner" id="aborted">Run aborted at ${esc(a.stage)} (${esc(a.code)}): ${esc(a.message)}</div>`
+    : '';
   const cards = [
     card('fails', s.fails, 'fail'),
     card('inconclusive', s.inconclusive, 'inconclusive'),
@@ -80,17 +92,20 @@ function summary(report: Report): string {
     card('not-applicable', s['not-applicable'], 'not applicable'),
     `<div class="card"><b>${s.attempts}</b>attempts</div>`,
   ];
-  return `<section id="summary"><p class="answer">${esc(answer(report))}</p>${banner}<div class="cards">${cards.join('')}</div>`
-    + `<p>${esc(summaryLine(report))}</p>${findings(report)}</section>`;
+  return (
+    `<section id="summary"><p class="answer">${esc(answer(report))}</p>${banner}<div class="cards">${cards.join('')}</div>` +
+    `<p>${esc(summaryLine(report))}</p>${findings(report)}</section>`
+  );
 }
 
 function* controls(report: Report): Generator<string> {
-  yield '<h2>Controls</h2><div class="scroll"><table id="controls"><thead><tr><th>Req.</th><th>Status</th>'
-    + '<th>Title, coverage and reasons</th></tr></thead><tbody>';
+  yield '<h2>Controls</h2><div class="scroll"><table id="controls"><thead><tr><th>Req.</th><th>Status</th>' +
+    '<th>Title, coverage and reasons</th></tr></thead><tbody>';
   for (const v of report.verdicts) {
-    const coverage = v.coverage !== undefined ? `<p class="coverage">Coverage: ${esc(coverageLine(v.coverage, v.status))}</p>` : '';
-    yield `<tr class="control" data-status="${v.status}"><td>${esc(requirementOf(v))}</td>`
-      + `<td class="status ${v.status}">${STATUS_LABEL[v.status]}</td><td>${esc(titleOf(v))}${coverage}`;
+    const coverage =
+      v.coverage !== undefined ? `<p class="coverage">Coverage: ${esc(coverageLine(v.coverage, v.status))}</p>` : '';
+    yield `<tr class="control" data-status="${v.status}"><td>${esc(requirementOf(v))}</td>` +
+      `<td class="status ${v.status}">${STATUS_LABEL[v.status]}</td><td>${esc(titleOf(v))}${coverage}`;
     if (v.reasons.length > 0) {
       const label = `${v.reasons.length} reason${v.reasons.length === 1 ? '' : 's'}`;
       // Open by default where the assessor must act; collapsed where the control holds or does not apply.
@@ -108,15 +123,19 @@ function matrix(report: Report): string {
   const m = reachabilityMatrix(report);
   const svg = reachabilitySvg(m);
   if (svg === undefined) {
-    return '<h2>Reachability</h2><div class="scroll"><table id="matrix"><tbody><tr><td>No namespace-to-namespace attempt was made.'
-      + '</td></tr></tbody></table></div>';
+    return (
+      '<h2>Reachability</h2><div class="scroll"><table id="matrix"><tbody><tr><td>No namespace-to-namespace attempt was made.' +
+      '</td></tr></tbody></table></div>'
+    );
   }
   const head = `<tr><th>source \\ target</th>${m.targets.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>`;
   const rows = m.sources.map((s) => `<tr><th>${esc(s)}</th>${m.targets.map((t) => cellHtml(m, s, t)).join('')}</tr>`);
-  return '<h2>Reachability: source → target namespace</h2>'
-    + '<p>Red: something got through; green: every attempt was blocked with proof that the probe worked; amber: inconclusive.</p>'
-    + `${svg}${reachabilityKey()}<details class="matrix-table"><summary>The same as a table</summary>`
-    + `<div class="scroll"><table id="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>${proofLegend(m)}</details>`;
+  return (
+    '<h2>Reachability: source → target namespace</h2>' +
+    '<p>Red: something got through; green: every attempt was blocked with proof that the probe worked; amber: inconclusive.</p>' +
+    `${svg}${reachabilityKey()}<details class="matrix-table"><summary>The same as a table</summary>` +
+    `<div class="scroll"><table id="matrix"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>${proofLegend(m)}</details>`
+  );
 }
 
 /** A cell; a blocked one proven by named references instead of the canary carries their letters. */
@@ -132,17 +151,24 @@ function cellHtml(m: Matrix, s: string, t: string): string {
 function proofLegend(m: Matrix): string {
   if (m.references.length === 0) return '';
   const items = m.references.map((r, i) => `<li><b>${referenceMark(i)}</b> = ${esc(r)}</li>`).join('');
-  const intro = "Blocked cells with a letter: the probe pod's canary was blocked too, so the block is proven by the same pod connecting to:";
+  const intro =
+    "Blocked cells with a letter: the probe pod's canary was blocked too, so the block is proven by the same pod connecting to:";
   return `<p id="matrix-proofs">${intro}</p><ul>${items}</ul>`;
 }
 
 function scope(report: Report): string {
   const rows = report.inventory.namespaces.map(
-    (n) => `<tr><td>${esc(n.name)}</td><td>${n.inScope ? 'yes' : 'no'}</td><td>${esc(n.role)}</td><td>${n.workloads}</td><td>${n.networkPolicies}</td></tr>`,
+    (n) =>
+      `<tr><td>${esc(n.name)}</td><td>${n.inScope ? 'yes' : 'no'}</td><td>${esc(n.role)}</td><td>${n.workloads}</td><td>${n.networkPolicies}</td></tr>`,
   );
-  const body = rows.length > 0 ? rows.join('') : '<tr><td colspan="5">Discovery did not complete, so no namespace was enumerated.</td></tr>';
-  return '<h2>Scope</h2><div class="scroll"><table id="scope"><thead><tr><th>Namespace</th><th>In scope (CDE)</th><th>Role</th>'
-    + `<th>Workloads</th><th>NetworkPolicies</th></tr></thead><tbody>${body}</tbody></table></div>`;
+  const body =
+    rows.length > 0
+      ? rows.join('')
+      : '<tr><td colspan="5">Discovery did not complete, so no namespace was enumerated.</td></tr>';
+  return (
+    '<h2>Scope</h2><div class="scroll"><table id="scope"><thead><tr><th>Namespace</th><th>In scope (CDE)</th><th>Role</th>' +
+    `<th>Workloads</th><th>NetworkPolicies</th></tr></thead><tbody>${body}</tbody></table></div>`
+  );
 }
 
 function certificates(report: Report): string {
@@ -150,13 +176,17 @@ function certificates(report: Report): string {
     const f = c.facts;
     const fails = c.findings.some((x) => x.severity === 'fail');
     const found = c.findings.map((x) => `${x.severity}: ${x.message}`).join('; ') || 'none';
-    return `<tr class="${fails ? 'fails' : ''}"><td><code>${esc(f.fingerprintSha256.slice(0, 16))}…</code></td>`
-      + `<td>${esc(f.spiffe[0]?.uri ?? f.sans.dns[0] ?? f.subject)}</td><td>${esc(f.issuer)}</td><td>${esc(f.notAfter)}</td>`
-      + `<td>${esc(f.keyType)} ${f.keyBits ?? ''}</td><td>${esc(found)}</td></tr>`;
+    return (
+      `<tr class="${fails ? 'fails' : ''}"><td><code>${esc(f.fingerprintSha256.slice(0, 16))}…</code></td>` +
+      `<td>${esc(f.spiffe[0]?.uri ?? f.sans.dns[0] ?? f.subject)}</td><td>${esc(f.issuer)}</td><td>${esc(f.notAfter)}</td>` +
+      `<td>${esc(f.keyType)} ${f.keyBits ?? ''}</td><td>${esc(found)}</td></tr>`
+    );
   });
   const body = rows.length > 0 ? rows.join('') : '<tr><td colspan="6">No certificate was observed.</td></tr>';
-  return '<h2>Certificate inventory</h2><div class="scroll"><table id="certificates"><thead><tr><th>SHA-256</th><th>Identity</th>'
-    + `<th>Issuer</th><th>Not after</th><th>Key</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></div>`;
+  return (
+    '<h2>Certificate inventory</h2><div class="scroll"><table id="certificates"><thead><tr><th>SHA-256</th><th>Identity</th>' +
+    `<th>Issuer</th><th>Not after</th><th>Key</th><th>Findings</th></tr></thead><tbody>${body}</tbody></table></div>`
+  );
 }
 
 /** The self-contained HTML report as chunks (control reasons streamed). */

@@ -20,7 +20,11 @@ export function render(format: OutputFormat, report: Report, options: { readonly
 }
 
 /** The report in one stdout format, as chunks (the text summary is one chunk). */
-export function renderChunks(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): Chunks {
+export function renderChunks(
+  format: OutputFormat,
+  report: Report,
+  options: { readonly verbose?: boolean } = {},
+): Chunks {
   switch (format) {
     case 'text':
       return [renderText(report, options)];

@@ -56,7 +56,8 @@ export function* renderJunitChunks(report: Report): Generator<string> {
   yield `\n  <testsuite name="meshprobe ${escapeXml(report.run.runId)}" ${counts} timestamp="${escapeXml(report.run.startedAt)}">`;
   for (const v of report.verdicts) yield* testCase(v);
   for (const f of failures) yield runCase(f);
-  if (report.aborted) yield `\n    <system-err>${escapeXml(`aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`)}</system-err>`;
+  if (report.aborted)
+    yield `\n    <system-err>${escapeXml(`aborted at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`)}</system-err>`;
   yield '\n  </testsuite>\n</testsuites>\n';
 }
 

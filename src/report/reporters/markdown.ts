@@ -6,7 +6,21 @@ import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { PROBES } from '../../catalogue/index.js';
 import { joinChunks, joinLines } from './chunks.js';
-import { LIMITATIONS, STATUS_LABEL, coverageLine, escapeMd, escapeMdText, evidenceIndex, notRunTarget, outcomeLabel, requirementOf, summaryLine, targetLabel, titleOf, vantageLabel } from './common.js';
+import {
+  LIMITATIONS,
+  STATUS_LABEL,
+  coverageLine,
+  escapeMd,
+  escapeMdText,
+  evidenceIndex,
+  notRunTarget,
+  outcomeLabel,
+  requirementOf,
+  summaryLine,
+  targetLabel,
+  titleOf,
+  vantageLabel,
+} from './common.js';
 import { vantageId } from '../../domain/vantage.js';
 import { placeOf } from '../../catalogue/controls/judge-kit.js';
 
@@ -19,7 +33,10 @@ function scope(report: Report): string[] {
     '',
     '| namespace | in scope | role | workloads | NetworkPolicies |',
     '|---|---|---|---|---|',
-    ...inv.namespaces.map((n) => `| ${escapeMd(n.name)} | ${n.inScope ? 'yes' : 'no'} | ${n.role} | ${n.workloads} | ${n.networkPolicies} |`),
+    ...inv.namespaces.map(
+      (n) =>
+        `| ${escapeMd(n.name)} | ${n.inScope ? 'yes' : 'no'} | ${n.role} | ${n.workloads} | ${n.networkPolicies} |`,
+    ),
     '',
   ];
 }
@@ -34,15 +51,29 @@ function method(report: Report): string[] {
     '',
     '| probe | technique | vantages | secure looks like | attempts |',
     '|---|---|---|---|---|',
-    ...PROBES.map((p) => `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${perProbe.get(p.id) ?? 0} |`),
+    ...PROBES.map(
+      (p) =>
+        `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${perProbe.get(p.id) ?? 0} |`,
+    ),
     '',
   ];
 }
 
 function timing(report: Report): string[] {
   const r = report.run;
-  const lines = ['## Run', '', `- Tool: ${r.tool.name} ${r.tool.version}`, `- Run id: \`${r.runId}\``, `- Started: ${r.startedAt}`, `- Finished: ${r.finishedAt}`, `- Summary: ${summaryLine(report)}`];
-  if (report.aborted) lines.push(`- **Aborted** at ${report.aborted.stage} (${report.aborted.code}): ${escapeMd(report.aborted.message)}`);
+  const lines = [
+    '## Run',
+    '',
+    `- Tool: ${r.tool.name} ${r.tool.version}`,
+    `- Run id: \`${r.runId}\``,
+    `- Started: ${r.startedAt}`,
+    `- Finished: ${r.finishedAt}`,
+    `- Summary: ${summaryLine(report)}`,
+  ];
+  if (report.aborted)
+    lines.push(
+      `- **Aborted** at ${report.aborted.stage} (${report.aborted.code}): ${escapeMd(report.aborted.message)}`,
+    );
   if (report.interrupted) lines.push('- **Interrupted** by a signal; cleanup was attempted.');
   lines.push(`- Options: \`${JSON.stringify(r.options)}\``, '');
   return lines;
@@ -73,7 +104,10 @@ function places(c: Report['certificates'][number]): string {
 /** The findings cell: both trust facts first when a bundle was given, then the finding codes. */
 function findingsCell(c: Report['certificates'][number]): string {
   const t = c.trust;
-  const trust = t === undefined ? [] : [`trust: chain-valid ${t.chainValid ? 'yes' : 'no'}, trusted-now ${t.trustedNow ? 'yes' : 'no'}`];
+  const trust =
+    t === undefined
+      ? []
+      : [`trust: chain-valid ${t.chainValid ? 'yes' : 'no'}, trusted-now ${t.trustedNow ? 'yes' : 'no'}`];
   return [...trust, ...c.findings.map((x) => `${x.severity}: ${x.code}`)].join(', ') || 'none';
 }
 
@@ -97,7 +131,8 @@ function certificates(report: Report): string[] {
 function* notRun(report: Report): Generator<string> {
   if (report.notRun.length === 0) return;
   yield* ['## Not run', '', '| probe | vantage | target | reason |', '|---|---|---|---|'];
-  for (const n of report.notRun) yield `| ${n.probeId} | ${vantageId(n.vantage)} | ${escapeMd(notRunTarget(n))} | ${escapeMd(n.reason)} |`;
+  for (const n of report.notRun)
+    yield `| ${n.probeId} | ${vantageId(n.vantage)} | ${escapeMd(notRunTarget(n))} | ${escapeMd(n.reason)} |`;
   yield '';
 }
 
@@ -127,7 +162,11 @@ function* lines(report: Report): Generator<string> {
     '',
     '## Cleanup',
     '',
-    c.attempted ? (c.ok ? `All ${c.deleted.length} objects created by the run were deleted.` : `Cleanup problems: ${c.problems.map(escapeMd).join('; ')}`) : 'Nothing was created, so nothing needed cleaning up.',
+    c.attempted
+      ? c.ok
+        ? `All ${c.deleted.length} objects created by the run were deleted.`
+        : `Cleanup problems: ${c.problems.map(escapeMd).join('; ')}`
+      : 'Nothing was created, so nothing needed cleaning up.',
     '',
   ];
 }

@@ -31,7 +31,11 @@ export interface Matrix {
 function sourceLabel(e: Evidence): string {
   const v = e.attempt.vantage;
   if (v.kind === 'identity') return `${v.namespace} (as ${v.workload})`;
-  return v.kind === 'from-namespace' || v.kind === 'same-namespace' ? v.namespace : v.kind === 'probe-namespace' ? '(new pod)' : '(host)';
+  return v.kind === 'from-namespace' || v.kind === 'same-namespace'
+    ? v.namespace
+    : v.kind === 'probe-namespace'
+      ? '(new pod)'
+      : '(host)';
 }
 
 const RANK: Readonly<Record<Cell, number>> = { open: 3, inconclusive: 2, blocked: 1, none: 0 };

@@ -28,7 +28,8 @@ export function* renderSarifChunks(report: Report): Generator<string> {
       if (e?.attempt.role !== 'probe') continue;
       const name = targetLabel(e);
       const fullyQualifiedName = `${e.attempt.target.kind}/${name}`;
-      if (!unique.has(fullyQualifiedName)) unique.set(fullyQualifiedName, { name, kind: 'resource', fullyQualifiedName });
+      if (!unique.has(fullyQualifiedName))
+        unique.set(fullyQualifiedName, { name, kind: 'resource', fullyQualifiedName });
     }
     return [
       {
@@ -36,7 +37,12 @@ export function* renderSarifChunks(report: Report): Generator<string> {
         level: LEVEL[v.status],
         // The reasons and evidence ids of a large run are written piece by piece, never joined.
         message: { text: joinedJsonString(v.reasons, ' ') },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'report.json' } }, ...(unique.size > 0 ? { logicalLocations: [...unique.values()] } : {}) }],
+        locations: [
+          {
+            physicalLocation: { artifactLocation: { uri: 'report.json' } },
+            ...(unique.size > 0 ? { logicalLocations: [...unique.values()] } : {}),
+          },
+        ],
         partialFingerprints: { 'meshprobe/v1': joinedJsonString(v.evidenceIds, ',', `${v.controlId}|`) },
       },
     ];
@@ -45,14 +51,29 @@ export function* renderSarifChunks(report: Report): Generator<string> {
   const failures = runFailures(report);
   const invocation = {
     executionSuccessful: failures.length === 0,
-    ...(failures.length > 0 ? { toolExecutionNotifications: failures.map((f) => ({ level: 'error', descriptor: { id: `meshprobe/${f.kind}` }, message: { text: f.message } })) } : {}),
+    ...(failures.length > 0
+      ? {
+          toolExecutionNotifications: failures.map((f) => ({
+            level: 'error',
+            descriptor: { id: `meshprobe/${f.kind}` },
+            message: { text: f.message },
+          })),
+        }
+      : {}),
   };
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'meshprobe', version: report.run.tool.version, informationUri: 'https://github.com/meshprobe/meshprobe', rules } },
+        tool: {
+          driver: {
+            name: 'meshprobe',
+            version: report.run.tool.version,
+            informationUri: 'https://github.com/meshprobe/meshprobe',
+            rules,
+          },
+        },
         automationDetails: { id: `meshprobe/${report.run.runId}` },
         invocations: [invocation],
         results,

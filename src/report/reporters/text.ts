@@ -11,7 +11,8 @@ function header(report: Report): string[] {
     `meshprobe ${r.tool.version} — run ${r.runId} — cluster ${report.inventory.cluster.context} (${report.inventory.cluster.server})`,
     `${r.startedAt} → ${r.finishedAt}`,
   ];
-  if (report.aborted) lines.push(`ABORTED at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`);
+  if (report.aborted)
+    lines.push(`ABORTED at ${report.aborted.stage} (${report.aborted.code}): ${report.aborted.message}`);
   if (report.interrupted) lines.push('INTERRUPTED by a signal; cleanup was attempted.');
   lines.push(`Summary: ${summaryLine(report)}`, '');
   return lines;
@@ -21,7 +22,9 @@ function controlTable(report: Report): string[] {
   const width = Math.max(3, ...report.verdicts.map((v) => requirementOf(v).length));
   return [
     `${'STATUS'.padEnd(13)} ${'REQ'.padEnd(width)} TITLE`,
-    ...report.verdicts.map((v) => `${STATUS_LABEL[v.status].padEnd(13)} ${requirementOf(v).padEnd(width)} ${titleOf(v)}`),
+    ...report.verdicts.map(
+      (v) => `${STATUS_LABEL[v.status].padEnd(13)} ${requirementOf(v).padEnd(width)} ${titleOf(v)}`,
+    ),
     '',
   ];
 }
@@ -31,7 +34,11 @@ function coverage(report: Report): string[] {
   const covered = report.verdicts.filter((v) => v.coverage !== undefined);
   if (covered.length === 0) return [];
   const width = Math.max(3, ...covered.map((v) => requirementOf(v).length));
-  return ['Coverage (what each verdict rests on):', ...covered.map((v) => `  ${requirementOf(v).padEnd(width)} ${coverageLine(v.coverage!, v.status)}`), ''];
+  return [
+    'Coverage (what each verdict rests on):',
+    ...covered.map((v) => `  ${requirementOf(v).padEnd(width)} ${coverageLine(v.coverage!, v.status)}`),
+    '',
+  ];
 }
 
 /** Reasons printed per control without --verbose: a cluster-wide run has one per attempt, which buries the table. */
@@ -44,7 +51,9 @@ function reasons(report: Report, verbose: boolean): string[] {
   for (const v of shown) {
     lines.push(`  ${requirementOf(v)} ${STATUS_LABEL[v.status]}`);
     // Without --verbose a failing control shows what fails (its findings), not what held beside it.
-    const list = verbose ? v.reasons : (v.status === 'fails' && v.findings?.length ? v.findings : v.reasons).slice(0, REASONS_SHOWN);
+    const list = verbose
+      ? v.reasons
+      : (v.status === 'fails' && v.findings?.length ? v.findings : v.reasons).slice(0, REASONS_SHOWN);
     for (const reason of list) lines.push(`    - ${reason}`);
     const more = v.reasons.length - list.length;
     if (more > 0) lines.push(`    … and ${more} more (all reasons: --verbose, or report.md in the evidence bundle)`);
@@ -69,8 +78,10 @@ function matrix(report: Report): string[] {
   for (const [i, t] of m.targets.entries()) lines.push(`${' '.repeat(w + 3)}${'| '.repeat(i)}${t}`);
   for (const s of m.sources) lines.push(`  ${s.padEnd(w)} ${m.targets.map((t) => `${cellChar(m, s, t)} `).join('')}`);
   if (m.references.length > 0) {
-    lines.push('  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to '
-      + '(+ = several):');
+    lines.push(
+      '  Blocked, but the canary was blocked too; proven instead by the same probe pod connecting to ' +
+        '(+ = several):',
+    );
     for (const [i, r] of m.references.entries()) lines.push(`    ${referenceMark(i)} = ${r}`);
   }
   lines.push('');
@@ -80,10 +91,20 @@ function matrix(report: Report): string[] {
 function cleanup(report: Report): string[] {
   const c = report.cleanup;
   if (!c.attempted) return ['Cleanup: not needed (nothing was created).'];
-  return c.ok ? [`Cleanup: ok (${c.deleted.length} objects deleted).`] : [`Cleanup: PROBLEMS — ${c.problems.join('; ')}`];
+  return c.ok
+    ? [`Cleanup: ok (${c.deleted.length} objects deleted).`]
+    : [`Cleanup: PROBLEMS — ${c.problems.join('; ')}`];
 }
 
 /** Render the terminal summary; `verbose` shows reasons for every control. */
 export function renderText(report: Report, options: { readonly verbose?: boolean } = {}): string {
-  return [...header(report), ...controlTable(report), ...coverage(report), ...reasons(report, options.verbose === true), ...matrix(report), ...cleanup(report), ''].join('\n');
+  return [
+    ...header(report),
+    ...controlTable(report),
+    ...coverage(report),
+    ...reasons(report, options.verbose === true),
+    ...matrix(report),
+    ...cleanup(report),
+    '',
+  ].join('\n');
 }

@@ -43,7 +43,11 @@ export interface Expectations {
 
 /** The part of report.json the comparison reads. */
 export interface ReportVerdicts {
-  readonly verdicts: readonly { readonly controlId: string; readonly status: string; readonly reasons: readonly string[] }[];
+  readonly verdicts: readonly {
+    readonly controlId: string;
+    readonly status: string;
+    readonly reasons: readonly string[];
+  }[];
 }
 
 /** One difference between report and ground truth. */
@@ -70,7 +74,11 @@ function fill(fragment: string, placeholders: Readonly<Record<string, string>>):
 }
 
 /** Compare exactly: same control set, same statuses, every fragment group found in one reason. */
-export function compareReport(report: ReportVerdicts, scenario: Scenario, placeholders: Readonly<Record<string, string>> = {}): Mismatch[] {
+export function compareReport(
+  report: ReportVerdicts,
+  scenario: Scenario,
+  placeholders: Readonly<Record<string, string>> = {},
+): Mismatch[] {
   const out: Mismatch[] = [];
   const got = new Map(report.verdicts.map((v) => [v.controlId, v]));
   for (const [control, exp] of Object.entries(scenario.expect).sort(([a], [b]) => a.localeCompare(b))) {
@@ -81,18 +89,38 @@ export function compareReport(report: ReportVerdicts, scenario: Scenario, placeh
     }
     if (v.status !== exp.status) {
       const dev = scenario.knownDeviations.find((d) => d.control === control && d.observed === v.status);
-      out.push({ control, kind: 'status', expected: exp.status, got: v.status, reasons: v.reasons, ...(dev ? { knownDeviation: dev } : {}) });
+      out.push({
+        control,
+        kind: 'status',
+        expected: exp.status,
+        got: v.status,
+        reasons: v.reasons,
+        ...(dev ? { knownDeviation: dev } : {}),
+      });
       continue;
     }
     for (const group of exp.reasons ?? []) {
       const frags = group.map((f) => fill(f, placeholders));
       if (!v.reasons.some((r) => frags.every((f) => r.includes(f)))) {
-        out.push({ control, kind: 'missing-reason', expected: `a reason naming ${frags.map((f) => JSON.stringify(f)).join(' + ')}`, got: `${v.reasons.length} reasons without it`, reasons: v.reasons });
+        out.push({
+          control,
+          kind: 'missing-reason',
+          expected: `a reason naming ${frags.map((f) => JSON.stringify(f)).join(' + ')}`,
+          got: `${v.reasons.length} reasons without it`,
+          reasons: v.reasons,
+        });
       }
     }
   }
   for (const v of report.verdicts) {
-    if (!(v.controlId in scenario.expect)) out.push({ control: v.controlId, kind: 'unexpected-control', expected: '(not selected)', got: v.status, reasons: v.reasons });
+    if (!(v.controlId in scenario.expect))
+      out.push({
+        control: v.controlId,
+        kind: 'unexpected-control',
+        expected: '(not selected)',
+        got: v.status,
+        reasons: v.reasons,
+      });
   }
   return out;
 }

@@ -10,7 +10,11 @@ export interface KubectlResult {
 }
 
 /** Run kubectl against the lab (admin kubeconfig unless `kubeconfig` is given). Never throws. */
-export function kubectl(lab: Lab, args: readonly string[], o: { input?: string; timeoutMs?: number; kubeconfig?: string } = {}): KubectlResult {
+export function kubectl(
+  lab: Lab,
+  args: readonly string[],
+  o: { input?: string; timeoutMs?: number; kubeconfig?: string } = {},
+): KubectlResult {
   const r = spawnSync(lab.kubectl, ['--kubeconfig', o.kubeconfig ?? lab.kubeconfig, ...args], {
     encoding: 'utf8',
     input: o.input,
@@ -21,7 +25,11 @@ export function kubectl(lab: Lab, args: readonly string[], o: { input?: string; 
 }
 
 /** kubectl that must succeed: throws with the command and its stderr otherwise. */
-export function kubectlOk(lab: Lab, args: readonly string[], o: { input?: string; timeoutMs?: number; kubeconfig?: string } = {}): string {
+export function kubectlOk(
+  lab: Lab,
+  args: readonly string[],
+  o: { input?: string; timeoutMs?: number; kubeconfig?: string } = {},
+): string {
   const r = kubectl(lab, args, o);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;

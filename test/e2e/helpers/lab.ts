@@ -76,10 +76,17 @@ function probeLab(): LabState {
   const status = spawnSync('bash', [LAB_SH, 'status'], { encoding: 'utf8', timeout: 60_000 });
   const text = `${status.stdout ?? ''}\n${status.stderr ?? ''}`;
   if (status.status !== 0) {
-    return { up: false, reason: `the lab is not up (\`bash test/e2e/lab/lab.sh status\` exited ${status.status ?? status.signal}); start it with \`npm run lab:up\`` };
+    return {
+      up: false,
+      reason: `the lab is not up (\`bash test/e2e/lab/lab.sh status\` exited ${status.status ?? status.signal}); start it with \`npm run lab:up\``,
+    };
   }
   const kubeconfig = pickKubeconfig(text, false);
-  if (!kubeconfig) return { up: false, reason: 'the lab says it is up but no admin kubeconfig was found (set MESHPROBE_LAB_KUBECONFIG)' };
+  if (!kubeconfig)
+    return {
+      up: false,
+      reason: 'the lab says it is up but no admin kubeconfig was found (set MESHPROBE_LAB_KUBECONFIG)',
+    };
   const kubectl = findKubectl();
   if (!kubectl) return { up: false, reason: 'no kubectl found (lab cache bin, MESHPROBE_LAB_KUBECTL, or PATH)' };
   return { up: true, lab: { kubeconfig, kubectl, leastPrivilegeKubeconfig: pickKubeconfig(text, true) } };

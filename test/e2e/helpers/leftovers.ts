@@ -12,9 +12,23 @@ export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=meshprobe';
 
 /** Kinds checked: namespaced and cluster-scoped, everything a run could leave behind. */
 export const LEFTOVER_KINDS: readonly string[] = [
-  'namespaces', 'pods', 'configmaps', 'services', 'endpoints', 'secrets', 'serviceaccounts',
-  'networkpolicies', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings',
-  'jobs', 'deployments', 'replicasets', 'daemonsets', 'persistentvolumeclaims',
+  'namespaces',
+  'pods',
+  'configmaps',
+  'services',
+  'endpoints',
+  'secrets',
+  'serviceaccounts',
+  'networkpolicies',
+  'roles',
+  'rolebindings',
+  'clusterroles',
+  'clusterrolebindings',
+  'jobs',
+  'deployments',
+  'replicasets',
+  'daemonsets',
+  'persistentvolumeclaims',
 ];
 
 /** One object that should not be there. */
@@ -44,12 +58,24 @@ export function parseLeftovers(json: string): Leftover[] {
 
 /** "Pod probe-ns/agent-1 (terminating)" lines. Pure. */
 export function describeLeftovers(items: readonly Leftover[]): string {
-  return items.map((i) => `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}${i.terminating ? ' (terminating)' : ''}`).sort().join('\n');
+  return items
+    .map((i) => `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}${i.terminating ? ' (terminating)' : ''}`)
+    .sort()
+    .join('\n');
 }
 
 /** One look: every meshprobe-labelled object of LEFTOVER_KINDS. Throws if kubectl fails. */
 export function findLeftovers(lab: Lab): Leftover[] {
-  const r = kubectl(lab, ['get', LEFTOVER_KINDS.join(','), '--all-namespaces', '-l', MANAGED_BY_SELECTOR, '-o', 'json', '--ignore-not-found']);
+  const r = kubectl(lab, [
+    'get',
+    LEFTOVER_KINDS.join(','),
+    '--all-namespaces',
+    '-l',
+    MANAGED_BY_SELECTOR,
+    '-o',
+    'json',
+    '--ignore-not-found',
+  ]);
   if (r.code !== 0) throw new Error(`leftover check: kubectl get exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout.trim() === '' ? [] : parseLeftovers(r.stdout);
 }
@@ -70,5 +96,7 @@ export async function waitForNoLeftovers(lab: Lab, limitMs = 180_000, everyMs = 
 /** Assert-style helper for tests: resolves to a message when something is left, else undefined. */
 export async function leftoverProblem(lab: Lab, limitMs?: number): Promise<string | undefined> {
   const left = await waitForNoLeftovers(lab, limitMs);
-  return left.length === 0 ? undefined : `${left.length} meshprobe-labelled objects were left behind:\n${describeLeftovers(left)}`;
+  return left.length === 0
+    ? undefined
+    : `${left.length} meshprobe-labelled objects were left behind:\n${describeLeftovers(left)}`;
 }

@@ -77,7 +77,9 @@ export async function runCli(o: CliRunOptions): Promise<CliRun & { interrupted: 
         })();
       }, 500)
     : undefined;
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
   exited = true;
   clearTimeout(killer);
   if (poll) clearInterval(poll);

@@ -17,14 +17,26 @@ import { CLI } from './meshprobe.js';
 const NS = 'meshprobe-e2e-rbac';
 const LABELS = { 'meshprobe-e2e/part-of': 'rbac' };
 
-interface Rule { apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[]; verbs: string[] }
-interface RoleObject { kind: string; metadata: { name: string; labels?: Record<string, string> }; rules?: Rule[] }
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
+interface RoleObject {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  rules?: Rule[];
+}
 
 /** The ClusterRole text as `meshprobe rbac` prints it (the library renderer if the command is not there yet). */
 export function meshprobeRbacYaml(): { yaml: string; source: string } {
   const r = spawnSync(process.execPath, [CLI, 'rbac'], { encoding: 'utf8', timeout: 60_000 });
   if (r.status === 0 && /kind:\s*ClusterRole/.test(r.stdout)) return { yaml: r.stdout, source: 'meshprobe rbac' };
-  return { yaml: renderRbac({ name: 'meshprobe', for: ['run', 'cleanup'] }), source: 'renderRbac (the `rbac` command is not built yet)' };
+  return {
+    yaml: renderRbac({ name: 'meshprobe', for: ['run', 'cleanup'] }),
+    source: 'renderRbac (the `rbac` command is not built yet)',
+  };
 }
 
 /** Remove one verb on one resource from the role's rules. Pure. */
@@ -44,17 +56,22 @@ export function createRbacUser(lab: Lab, name: string, drop?: { verb: string; re
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NS, labels: LABELS } },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: LABELS }, rules },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name, labels: LABELS },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels: LABELS },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: NS }],
     },
   ];
   kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
   const token = kubectlOk(lab, ['create', 'token', name, '-n', NS, '--duration=1h']).trim();
-  const admin = JSON.parse(kubectlOk(lab, ['config', 'view', '--raw', '--minify', '--flatten', '-o', 'json'])) as { clusters: { name: string; cluster: object }[] };
+  const admin = JSON.parse(kubectlOk(lab, ['config', 'view', '--raw', '--minify', '--flatten', '-o', 'json'])) as {
+    clusters: { name: string; cluster: object }[];
+  };
   const cluster = admin.clusters[0]!;
   const config = {
-    apiVersion: 'v1', kind: 'Config',
+    apiVersion: 'v1',
+    kind: 'Config',
     clusters: [cluster],
     users: [{ name, user: { token } }],
     contexts: [{ name, context: { cluster: cluster.name, user: name } }],

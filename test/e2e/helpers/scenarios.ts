@@ -19,12 +19,22 @@ export const SCENARIO_SELECTOR = 'meshprobe-e2e/part-of=scenarios';
 
 /** Manifest files in apply order (CRDs first: their file names start with 00-). */
 export function manifestFiles(): string[] {
-  return readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(SCENARIO_DIR, f));
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(SCENARIO_DIR, f));
 }
 
 /** Namespace names the manifests create (one namespace file each, named after it). */
 export function scenarioNamespaces(): string[] {
-  return manifestFiles().map((f) => f.split('/').pop()!.replace(/\.yaml$/, '')).filter((n) => !n.startsWith('00-'));
+  return manifestFiles()
+    .map((f) =>
+      f
+        .split('/')
+        .pop()!
+        .replace(/\.yaml$/, ''),
+    )
+    .filter((n) => !n.startsWith('00-'));
 }
 
 /** What a test needs after apply: placeholder values. */
@@ -42,7 +52,14 @@ export interface Applied {
 async function waitNamespacesGone(lab: Lab, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (Date.now() < deadline) {
-    const r = kubectl(lab, ['get', 'namespaces', '-l', SCENARIO_SELECTOR, '-o', 'jsonpath={range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name} {end}']);
+    const r = kubectl(lab, [
+      'get',
+      'namespaces',
+      '-l',
+      SCENARIO_SELECTOR,
+      '-o',
+      'jsonpath={range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name} {end}',
+    ]);
     if (r.code === 0 && r.stdout.trim() === '') return;
     await sleep(2_000);
   }
@@ -69,7 +86,8 @@ function ensureSecrets(lab: Lab): { webCa: string; meshCa: string } {
     // A partial set would mix CAs; start the certificates over.
     const all = minted.secrets.map((s) => secretObject(s, s.namespace));
     kubectlOk(lab, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: all }) });
-    for (const ns of new Set(minted.secrets.map((s) => s.namespace))) kubectlOk(lab, ['rollout', 'restart', 'deployment', '-n', ns]);
+    for (const ns of new Set(minted.secrets.map((s) => s.namespace)))
+      kubectlOk(lab, ['rollout', 'restart', 'deployment', '-n', ns]);
   }
   return { webCa: readCa(lab, 'cde-crypto', 'tls-legacy-tls'), meshCa: readCa(lab, 'cde-strict', 'payments-tls') };
 }
@@ -84,8 +102,11 @@ export async function applyScenarios(lab: Lab, log: (line: string) => void = () 
   const cas = ensureSecrets(lab);
   log('scenario manifests applied; waiting for Deployments');
   for (const ns of scenarioNamespaces()) {
-    const r = kubectl(lab, ['wait', '--for=condition=Available', 'deployment', '--all', '-n', ns, '--timeout=300s'], { timeoutMs: 320_000 });
-    if (r.code !== 0) throw new Error(`scenario namespace ${ns} did not become available: ${r.stderr.trim()}\n${podProblems(lab, ns)}`);
+    const r = kubectl(lab, ['wait', '--for=condition=Available', 'deployment', '--all', '-n', ns, '--timeout=300s'], {
+      timeoutMs: 320_000,
+    });
+    if (r.code !== 0)
+      throw new Error(`scenario namespace ${ns} did not become available: ${r.stderr.trim()}\n${podProblems(lab, ns)}`);
   }
   const serviceIps = scenarioServiceIps(lab);
   const ip = serviceIps['outside/sink'];
@@ -93,17 +114,42 @@ export async function applyScenarios(lab: Lab, log: (line: string) => void = () 
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-e2e-ca-'));
   writeFileSync(join(dir, 'web-ca.pem'), cas.webCa);
   writeFileSync(join(dir, 'mesh-ca.pem'), cas.meshCa);
-  return { outside: `${ip}:8080`, webCaFile: join(dir, 'web-ca.pem'), meshCaFile: join(dir, 'mesh-ca.pem'), serviceIps };
+  return {
+    outside: `${ip}:8080`,
+    webCaFile: join(dir, 'web-ca.pem'),
+    meshCaFile: join(dir, 'mesh-ca.pem'),
+    serviceIps,
+  };
 }
 
 function scenarioServiceIps(lab: Lab): Record<string, string> {
-  const out = kubectlOk(lab, ['get', 'services', '-A', '-l', SCENARIO_SELECTOR, '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.clusterIP}{"\\n"}{end}']);
-  return Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => l.split('=') as [string, string]));
+  const out = kubectlOk(lab, [
+    'get',
+    'services',
+    '-A',
+    '-l',
+    SCENARIO_SELECTOR,
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.clusterIP}{"\\n"}{end}',
+  ]);
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 /** Pod phases and waiting reasons of a namespace, for error messages. */
 export function podProblems(lab: Lab, ns: string): string {
-  const r = kubectl(lab, ['get', 'pods', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.status.containerStatuses[*].state}{"\\n"}{end}']);
+  const r = kubectl(lab, [
+    'get',
+    'pods',
+    '-n',
+    ns,
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.status.containerStatuses[*].state}{"\\n"}{end}',
+  ]);
   return r.stdout.trim();
 }
 

@@ -19,27 +19,40 @@ export function targetObjects(ns: string): object[] {
   const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
   return [
     {
-      apiVersion: 'v1', kind: 'Namespace',
+      apiVersion: 'v1',
+      kind: 'Namespace',
       metadata: { name: ns, labels: { ...K18_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' } },
     },
     {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: ns, labels: { app: 'web', ...K18_LABEL } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: ns, labels: { app: 'web', ...K18_LABEL } },
       spec: {
-        automountServiceAccountToken: false, terminationGracePeriodSeconds: 0,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 0,
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{
-          name: 'web', image: LAB_NODE_IMAGE, imagePullPolicy: 'Never', command: ['node', '-e', server],
-          ports: [{ name: 'http', containerPort: 8080 }],
-          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-          resources: { limits: { cpu: '100m', memory: '64Mi' } },
-          securityContext: {
-            allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+        containers: [
+          {
+            name: 'web',
+            image: LAB_NODE_IMAGE,
+            imagePullPolicy: 'Never',
+            command: ['node', '-e', server],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+            resources: { limits: { cpu: '100m', memory: '64Mi' } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
           },
-        }],
+        ],
       },
     },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns, labels: { ...K18_LABEL } },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns, labels: { ...K18_LABEL } },
       spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
     },
   ];
@@ -61,8 +74,21 @@ export function deleteNamespaces(lab: Lab, names: readonly string[]): void {
 
 /** Options of a small, fast run against one target namespace (1.3.1 only, no nodes, lab images). */
 export function smallRunArgs(ns: string): string[] {
-  return ['--cde-namespace', ns, '-n', ns, '--control', '1.3.1', '--no-nodes', '--agent-image', LAB_NODE_IMAGE,
-    '--pod-ready-timeout', '240', '--timeout', '900'];
+  return [
+    '--cde-namespace',
+    ns,
+    '-n',
+    ns,
+    '--control',
+    '1.3.1',
+    '--no-nodes',
+    '--agent-image',
+    LAB_NODE_IMAGE,
+    '--pod-ready-timeout',
+    '240',
+    '--timeout',
+    '900',
+  ];
 }
 
 /** Build and import lab.local/meshprobe:dev (test/e2e/lab/cli-image.sh); returns the reference. */

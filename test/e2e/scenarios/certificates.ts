@@ -38,7 +38,12 @@ function meshLeaf(ca: MintedCert, namespace: string, workload: string): MintedCe
   });
 }
 
-function webLeaf(ca: MintedCert, namespace: string, workload: string, extra: { keyBits?: number; notBefore?: Date; notAfter?: Date } = {}): MintedCert {
+function webLeaf(
+  ca: MintedCert,
+  namespace: string,
+  workload: string,
+  extra: { keyBits?: number; notBefore?: Date; notAfter?: Date } = {},
+): MintedCert {
   return mintCert({
     cn: `${workload}.${namespace}.svc`,
     issuer: ca,
@@ -66,10 +71,18 @@ export function mintScenarioCertificates(now: Date = new Date()): ScenarioCertif
     {
       namespace: 'cde-crypto',
       name: 'cert-expired-tls',
-      cert: webLeaf(web, 'cde-crypto', 'cert-expired', { notBefore: daysFromNow(-400, now), notAfter: daysFromNow(-30, now) }),
+      cert: webLeaf(web, 'cde-crypto', 'cert-expired', {
+        notBefore: daysFromNow(-400, now),
+        notAfter: daysFromNow(-30, now),
+      }),
       ca: web,
     },
-    { namespace: 'cde-crypto', name: 'cert-weak-tls', cert: webLeaf(web, 'cde-crypto', 'cert-weak', { keyBits: 1024 }), ca: web },
+    {
+      namespace: 'cde-crypto',
+      name: 'cert-weak-tls',
+      cert: webLeaf(web, 'cde-crypto', 'cert-weak', { keyBits: 1024 }),
+      ca: web,
+    },
   ];
   return { secrets, meshCaPem: mesh.certPem, webCaPem: web.certPem };
 }
@@ -81,7 +94,11 @@ export function secretObject(s: ScenarioSecret, scenarioLabel: string): Record<s
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'kubernetes.io/tls',
-    metadata: { name: s.name, namespace: s.namespace, labels: { 'meshprobe-e2e/part-of': 'scenarios', 'meshprobe-e2e/scenario': scenarioLabel } },
+    metadata: {
+      name: s.name,
+      namespace: s.namespace,
+      labels: { 'meshprobe-e2e/part-of': 'scenarios', 'meshprobe-e2e/scenario': scenarioLabel },
+    },
     data: { 'tls.crt': b64(s.cert.certPem), 'tls.key': b64(s.cert.keyPem), 'ca.crt': b64(s.ca.certPem) },
   };
 }

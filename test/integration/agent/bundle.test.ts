@@ -42,9 +42,22 @@ function runAgent(agent: AgentBundle, args: string[], env: NodeJS.ProcessEnv = {
   });
 }
 
-function writeBatch(agent: AgentBundle, name: string, attempts: AttemptSpec[], extra: Partial<AttemptBatch> = {}): string {
+function writeBatch(
+  agent: AgentBundle,
+  name: string,
+  attempts: AttemptSpec[],
+  extra: Partial<AttemptBatch> = {},
+): string {
   const path = join(agent.dir, name);
-  const batch: AttemptBatch = { v: 1, runId: 'bundle-test', podName: 'probe-0', concurrency: 16, deadlineMs: 120_000, attempts, ...extra };
+  const batch: AttemptBatch = {
+    v: 1,
+    runId: 'bundle-test',
+    podName: 'probe-0',
+    concurrency: 16,
+    deadlineMs: 120_000,
+    attempts,
+    ...extra,
+  };
   writeFileSync(path, JSON.stringify(batch));
   return path;
 }
@@ -58,17 +71,31 @@ t.test('the agent bundle is one file under 200 KiB with no dependency outside No
   const text = readFileSync(agent.path, 'utf8');
   t.notMatch(text, /undici/i, 'undici is not bundled');
   const imports = [...text.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]);
-  t.ok(imports.every((name) => name?.startsWith('node:')), `only node: imports (${imports.join(', ')})`);
+  t.ok(
+    imports.every((name) => name?.startsWith('node:')),
+    `only node: imports (${imports.join(', ')})`,
+  );
   // And nothing above its directory could supply node_modules
   t.notOk(existsSync(join(dirname(agent.dir), 'node_modules')), 'no node_modules next to the bundle directory');
 });
 
 t.test("the test bundle is built with the same esbuild flags as package.json's build script", async (t) => {
   // Given the build script's agent step
-  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const agentStep = (pkg.scripts['build'] ?? '').split('&&').find((step) => step.includes('probes/agent/main.ts')) ?? '';
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const agentStep =
+    (pkg.scripts['build'] ?? '').split('&&').find((step) => step.includes('probes/agent/main.ts')) ?? '';
   // Then every option the tests build with is there too
-  for (const flag of ['--bundle', '--platform=node', '--target=node20', '--format=esm', '--minify', '--legal-comments=none', '--outfile=dist/agent.mjs']) {
+  for (const flag of [
+    '--bundle',
+    '--platform=node',
+    '--target=node20',
+    '--format=esm',
+    '--minify',
+    '--legal-comments=none',
+    '--outfile=dist/agent.mjs',
+  ]) {
     t.match(agentStep, flag, flag);
   }
 });
@@ -79,18 +106,30 @@ t.test('the bundled agent prints exactly one correct line per attempt, then the 
   t.teardown(agent.remove);
   const wire = await startWireCases();
   t.teardown(wire.close);
-  const rows: { id: string; spec: AttemptSpec; expect: Expectation }[] = wire.cases.map((c) => ({ id: c.spec.id, spec: c.spec, expect: c.expect }));
+  const rows: { id: string; spec: AttemptSpec; expect: Expectation }[] = wire.cases.map((c) => ({
+    id: c.spec.id,
+    spec: c.spec,
+    expect: c.expect,
+  }));
   const nsReason = netnsUnavailable();
   if (nsReason === undefined) {
     const host = await startNetnsTestHost();
     t.teardown(host.destroy);
     for (const c of netnsCases(host.address)) {
-      rows.push({ id: c.spec.id, spec: c.spec, expect: { transport: c.transport, ...(c.errorCode ? { errorCode: c.errorCode } : {}) } });
+      rows.push({
+        id: c.spec.id,
+        spec: c.spec,
+        expect: { transport: c.transport, ...(c.errorCode ? { errorCode: c.errorCode } : {}) },
+      });
     }
   } else {
     t.comment(`namespace cases left out of this batch: ${nsReason}`);
   }
-  const batchFile = writeBatch(agent, 'batch.json', rows.map((r) => r.spec));
+  const batchFile = writeBatch(
+    agent,
+    'batch.json',
+    rows.map((r) => r.spec),
+  );
   // When the bundle runs the batch as a child process
   const run = await runAgent(agent, [batchFile]);
   // Then it exits 0 by itself, with nothing alarming on stderr
@@ -100,8 +139,15 @@ t.test('the bundled agent prints exactly one correct line per attempt, then the 
   const lines = run.stdout.trimEnd().split('\n');
   t.equal(lines.length, rows.length + 1);
   const done = JSON.parse(lines.at(-1) ?? '{}') as { done?: boolean; count?: number };
-  t.same({ done: done.done, count: done.count }, { done: true, count: rows.length }, 'the done line comes last and counts every attempt');
-  const collected = collectObservations(run.stdout, rows.map((r) => r.id));
+  t.same(
+    { done: done.done, count: done.count },
+    { done: true, count: rows.length },
+    'the done line comes last and counts every attempt',
+  );
+  const collected = collectObservations(
+    run.stdout,
+    rows.map((r) => r.id),
+  );
   t.same(collected.problems, [], 'no unknown, duplicate or malformed lines');
   t.equal(collected.selfCheck?.nodeVersion, process.version);
   const byId = new Map<string, ObservationLine>(collected.observations.map((o) => [o.attemptId, o]));
@@ -119,7 +165,12 @@ t.test('SIGTERM (the pod being stopped) still gives one line per attempt, the do
   const silent = await startTcpServer('silent');
   t.teardown(silent.close);
   const ids = ['s1', 's2', 's3', 's4'];
-  const file = writeBatch(agent, 'term.json', ids.map((id) => ({ id, technique: 'tcp', host: '127.0.0.1', port: silent.port, timeoutMs: 60_000 })), { concurrency: 2 });
+  const file = writeBatch(
+    agent,
+    'term.json',
+    ids.map((id) => ({ id, technique: 'tcp', host: '127.0.0.1', port: silent.port, timeoutMs: 60_000 })),
+    { concurrency: 2 },
+  );
   // When the agent is stopped with SIGTERM once its first attempts are connected
   const child = spawn(process.execPath, [agent.path, file], { cwd: agent.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -131,7 +182,10 @@ t.test('SIGTERM (the pod being stopped) still gives one line per attempt, the do
   t.equal(code, 0);
   const collected = collectObservations(stdout, ids);
   t.same(collected.problems, []);
-  t.same(collected.observations.map((o) => [o.transport, o.errorCode]), ids.map(() => ['agent-error', 'E_ABORTED']));
+  t.same(
+    collected.observations.map((o) => [o.transport, o.errorCode]),
+    ids.map(() => ['agent-error', 'E_ABORTED']),
+  );
 });
 
 t.test('the batch can be named by MESHPROBE_BATCH instead of an argument', async (t) => {
@@ -139,7 +193,9 @@ t.test('the batch can be named by MESHPROBE_BATCH instead of an argument', async
   const agent = await buildAgentBundle();
   t.teardown(agent.remove);
   const closed = await closedPort();
-  const file = writeBatch(agent, 'env-batch.json', [{ id: 'a', technique: 'tcp', host: '127.0.0.1', port: closed, timeoutMs: 2000 }]);
+  const file = writeBatch(agent, 'env-batch.json', [
+    { id: 'a', technique: 'tcp', host: '127.0.0.1', port: closed, timeoutMs: 2000 },
+  ]);
   // When the agent runs with MESHPROBE_BATCH set
   const run = await runAgent(agent, [], { MESHPROBE_BATCH: file });
   // Then it ran that batch
@@ -153,11 +209,28 @@ t.test('a batch the agent cannot use gives one E_BATCH line and exit 2', async (
   const agent = await buildAgentBundle();
   t.teardown(agent.remove);
   writeFileSync(join(agent.dir, 'not-json.json'), '{"v":1, attempts: [');
-  writeFileSync(join(agent.dir, 'v2.json'), JSON.stringify({ v: 2, runId: 'r', podName: 'p', concurrency: 1, deadlineMs: 1000, attempts: [] }));
-  writeFileSync(join(agent.dir, 'dup.json'), JSON.stringify({ v: 1, runId: 'r', podName: 'p', concurrency: 1, deadlineMs: 1000, attempts: [{ id: 'x' }, { id: 'x' }] }));
+  writeFileSync(
+    join(agent.dir, 'v2.json'),
+    JSON.stringify({ v: 2, runId: 'r', podName: 'p', concurrency: 1, deadlineMs: 1000, attempts: [] }),
+  );
+  writeFileSync(
+    join(agent.dir, 'dup.json'),
+    JSON.stringify({
+      v: 1,
+      runId: 'r',
+      podName: 'p',
+      concurrency: 1,
+      deadlineMs: 1000,
+      attempts: [{ id: 'x' }, { id: 'x' }],
+    }),
+  );
   const cases: { sentence: string; args: string[]; message: RegExp }[] = [
     { sentence: 'no batch given', args: [], message: /no batch given/ },
-    { sentence: 'a missing file', args: [join(agent.dir, 'missing.json')], message: /cannot read the batch file .*ENOENT/ },
+    {
+      sentence: 'a missing file',
+      args: [join(agent.dir, 'missing.json')],
+      message: /cannot read the batch file .*ENOENT/,
+    },
     { sentence: 'not JSON', args: [join(agent.dir, 'not-json.json')], message: /not valid JSON/ },
     { sentence: 'an unknown version', args: [join(agent.dir, 'v2.json')], message: /unsupported batch version 2/ },
     { sentence: 'duplicate ids', args: [join(agent.dir, 'dup.json')], message: /attempt id x appears twice/ },

@@ -19,7 +19,11 @@ t.test('each wire behaviour yields the observation it must', async (t) => {
       t.ok(obs, 'an observation came back');
       if (obs === undefined) return;
       t.equal(obs.attemptId, c.spec.id);
-      t.same(mismatches(obs, c.expect), [], `${c.spec.id}: ${JSON.stringify({ ...obs, tls: obs.tls && { ...obs.tls, peerChainPem: obs.tls.peerChainPem.length } })}`);
+      t.same(
+        mismatches(obs, c.expect),
+        [],
+        `${c.spec.id}: ${JSON.stringify({ ...obs, tls: obs.tls && { ...obs.tls, peerChainPem: obs.tls.peerChainPem.length } })}`,
+      );
     });
   });
 });

@@ -47,7 +47,14 @@ async function startTlsOnlyPort(): Promise<{ port: number; close: () => Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return { port, close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Plaintext-http and mesh-bypass-port attempts at a CDE port, made for real by the agent's runAttempt. */
@@ -55,14 +62,30 @@ async function plaintextEvidence(port: number) {
   const target = svc('payments', 'web');
   const { attempts } = attemptsOf([
     { probeId: 'plaintext-http', vantage: PROBE_NS, target, port, address: '127.0.0.1', observed: { kind: 'missing' } },
-    { probeId: 'mesh-bypass-port', vantage: PROBE_NS, target, port, address: '127.0.0.1', observed: { kind: 'missing' } },
+    {
+      probeId: 'mesh-bypass-port',
+      vantage: PROBE_NS,
+      target,
+      port,
+      address: '127.0.0.1',
+      observed: { kind: 'missing' },
+    },
   ]);
   const observations: Observation[] = [];
   for (const a of attempts) {
-    const spec: AttemptSpec = { id: a.id, technique: a.technique, host: a.address, port: a.port, timeoutMs: 3000, ...(a.http ? { http: a.http } : {}) };
+    const spec: AttemptSpec = {
+      id: a.id,
+      technique: a.technique,
+      host: a.address,
+      port: a.port,
+      timeoutMs: 3000,
+      ...(a.http ? { http: a.http } : {}),
+    };
     observations.push(await runAttempt(spec));
   }
-  const selfChecks = new Map([[vantageId(PROBE_NS), { meshListeners: [], meshed: false, nodeVersion: process.version }]]);
+  const selfChecks = new Map([
+    [vantageId(PROBE_NS), { meshListeners: [], meshed: false, nodeVersion: process.version }],
+  ]);
   return buildEvidence({ attempts, observations, selfChecks });
 }
 
@@ -75,7 +98,10 @@ t.test('a TLS-only port answering 400 to plaintext is worded and judged as speak
   t.equal(tls.tls?.handshake, true, 'the port completes a TLS handshake');
   // When the agent sends plaintext HTTP to it and the controls judge the evidence
   const evidence = await plaintextEvidence(server.port);
-  t.ok(evidence.every((e) => e.observation?.http?.status === 400), 'the agent saw the 400');
+  t.ok(
+    evidence.every((e) => e.observation?.http?.status === 400),
+    'the agent saw the 400',
+  );
   const input = judgeInput(evidence);
   const insecure = findControl('1.2.6')!.judge(input);
   const admin = findControl('2.2.7')!.judge(input);
@@ -83,7 +109,10 @@ t.test('a TLS-only port answering 400 to plaintext is worded and judged as speak
   const all = [...insecure.reasons, ...admin.reasons, ...access.reasons].join('\n');
   // Then nothing says plaintext was accepted; 1.2.6 and 2.2.7 hold for that port; 7.2.1 stays open
   t.notMatch(all, /accepted plaintext HTTP/);
-  t.match(insecure.reasons.join('\n'), /refused the plaintext request with 400 Bad Request because the port speaks only TLS/);
+  t.match(
+    insecure.reasons.join('\n'),
+    /refused the plaintext request with 400 Bad Request because the port speaks only TLS/,
+  );
   t.equal(insecure.status, 'holds', insecure.reasons.join('\n'));
   t.match(insecure.reasons.join('\n'), /mTLS STRICT is not shown either/);
   t.equal(admin.status, 'holds', admin.reasons.join('\n'));

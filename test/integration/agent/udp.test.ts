@@ -11,9 +11,23 @@ import forge from 'node-forge';
 import { runAttempt } from '../../../probes/agent/attempt.js';
 import { dnsQuery, snmpGet } from '../../../probes/agent/udp-payloads.js';
 import type { AttemptSpec, UdpRequest } from '../../../probes/protocol.js';
-import { closedUdpPort, DNS_ANSWER_ADDRESS, dnsAnswer, ntpAnswer, snmpAnswer, startUdpServer } from '../../helpers/udp-servers.js';
+import {
+  closedUdpPort,
+  DNS_ANSWER_ADDRESS,
+  dnsAnswer,
+  ntpAnswer,
+  snmpAnswer,
+  startUdpServer,
+} from '../../helpers/udp-servers.js';
 
-const spec = (port: number, udp: UdpRequest, timeoutMs = 2000): AttemptSpec => ({ id: `udp-${port}`, technique: 'udp', host: '127.0.0.1', port, timeoutMs, udp });
+const spec = (port: number, udp: UdpRequest, timeoutMs = 2000): AttemptSpec => ({
+  id: `udp-${port}`,
+  technique: 'udp',
+  host: '127.0.0.1',
+  port,
+  timeoutMs,
+  udp,
+});
 
 function digAvailable(): string | undefined {
   try {
@@ -48,19 +62,41 @@ t.test('an NXDOMAIN answer is still a reply: the resolver answered', async (t) =
   t.equal(obs.udp?.summary, 'DNS reply NXDOMAIN, 0 answers');
 });
 
-t.test('the DNS query is byte for byte the one dig sends, and dig reads the responder as the agent does', { skip: digAvailable() ?? false }, async (t) => {
-  // Given the responder, When dig queries it (no EDNS, no AD flag, no cookie: a plain RFC 1035 query)
-  const server = await startUdpServer(dnsAnswer);
-  t.teardown(server.close);
-  // (async: the responder runs in this process's event loop)
-  const { stdout: out } = await promisify(execFile)('dig', ['+noedns', '+noadflag', '+nocookie', '+tries=1', '+time=2', '-p', String(server.port), '@127.0.0.1', 'mp-abc.meshprobe.invalid', 'A'], { encoding: 'utf8' });
-  // Then dig sees NOERROR and the A record the agent parsed above
-  t.match(out, /status: NOERROR/);
-  t.match(out, new RegExp(`mp-abc\\.meshprobe\\.invalid\\.\\s+60\\s+IN\\s+A\\s+${DNS_ANSWER_ADDRESS.replaceAll('.', '\\.')}`));
-  // And dig's query equals the agent's query for the same id and name
-  const digQuery = server.received[0]!;
-  t.equal(dnsQuery(digQuery.readUInt16BE(0), 'mp-abc.meshprobe.invalid').toString('hex'), digQuery.toString('hex'));
-});
+t.test(
+  'the DNS query is byte for byte the one dig sends, and dig reads the responder as the agent does',
+  { skip: digAvailable() ?? false },
+  async (t) => {
+    // Given the responder, When dig queries it (no EDNS, no AD flag, no cookie: a plain RFC 1035 query)
+    const server = await startUdpServer(dnsAnswer);
+    t.teardown(server.close);
+    // (async: the responder runs in this process's event loop)
+    const { stdout: out } = await promisify(execFile)(
+      'dig',
+      [
+        '+noedns',
+        '+noadflag',
+        '+nocookie',
+        '+tries=1',
+        '+time=2',
+        '-p',
+        String(server.port),
+        '@127.0.0.1',
+        'mp-abc.meshprobe.invalid',
+        'A',
+      ],
+      { encoding: 'utf8' },
+    );
+    // Then dig sees NOERROR and the A record the agent parsed above
+    t.match(out, /status: NOERROR/);
+    t.match(
+      out,
+      new RegExp(`mp-abc\\.meshprobe\\.invalid\\.\\s+60\\s+IN\\s+A\\s+${DNS_ANSWER_ADDRESS.replaceAll('.', '\\.')}`),
+    );
+    // And dig's query equals the agent's query for the same id and name
+    const digQuery = server.received[0]!;
+    t.equal(dnsQuery(digQuery.readUInt16BE(0), 'mp-abc.meshprobe.invalid').toString('hex'), digQuery.toString('hex'));
+  },
+);
 
 t.test('an NTP request to an NTP server is a reply with mode and stratum', async (t) => {
   const server = await startUdpServer(ntpAnswer);

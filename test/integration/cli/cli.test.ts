@@ -27,7 +27,8 @@ const noStack = (t: Test, text: string): void => {
 t.test('--help lists the commands, the exit codes and the global options', async (t) => {
   const r = await cli.run(['--help']);
   t.equal(r.code, 0);
-  for (const cmd of ['controls', 'tls', 'verify', 'diff']) t.match(r.stdout, new RegExp(`meshprobe ${cmd}`), `lists ${cmd}`);
+  for (const cmd of ['controls', 'tls', 'verify', 'diff'])
+    t.match(r.stdout, new RegExp(`meshprobe ${cmd}`), `lists ${cmd}`);
   t.match(r.stdout, /Exit codes: 0 .* 130 interrupted/s);
   t.match(r.stdout, /--config/);
 });
@@ -51,7 +52,10 @@ t.test('an unknown flag is one clear line plus a hint, exit 2', async (t) => {
   const r = await cli.run(['controls', '--colour']);
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.same(r.stderr.trim().split('\n'), ['meshprobe: Unknown argument: colour', 'hint: Run `meshprobe --help` for commands and options.']);
+  t.same(r.stderr.trim().split('\n'), [
+    'meshprobe: Unknown argument: colour',
+    'hint: Run `meshprobe --help` for commands and options.',
+  ]);
 });
 
 t.test('an unknown command is reported with exit 2', async (t) => {
@@ -62,7 +66,9 @@ t.test('an unknown command is reported with exit 2', async (t) => {
 });
 
 t.test('several bad values are reported together, one line each, exit 2', async (t) => {
-  const r = await cli.run(['controls', '-o', 'pdf', '--verbose', '--quiet'], { env: { MESHPROBE_CONCURRENCY: 'lots' } });
+  const r = await cli.run(['controls', '-o', 'pdf', '--verbose', '--quiet'], {
+    env: { MESHPROBE_CONCURRENCY: 'lots' },
+  });
   t.equal(r.code, 2);
   t.same(r.stderr.trim().split('\n'), [
     'meshprobe: --output must be one of text, json, junit, tap, sarif, markdown, got "pdf"',
@@ -73,7 +79,9 @@ t.test('several bad values are reported together, one line each, exit 2', async 
 });
 
 t.test('an unknown MESHPROBE_ variable is a warning naming it, and the command still runs', async (t) => {
-  const r = await cli.run(['controls', '-o', 'json'], { env: { MESHPROBE_LAB_KUBECONFIG: '/tmp/x', MESHPROBE_ATEMPT_TIMEOUT: '1' } });
+  const r = await cli.run(['controls', '-o', 'json'], {
+    env: { MESHPROBE_LAB_KUBECONFIG: '/tmp/x', MESHPROBE_ATEMPT_TIMEOUT: '1' },
+  });
   t.equal(r.code, 0);
   t.doesNotThrow(() => JSON.parse(r.stdout), 'stdout is still the JSON document');
   t.same(r.stderr.trim().split('\n'), [

@@ -33,23 +33,63 @@ const file = (name: string, text: string): string => {
 };
 
 const cases = [
-  { name: 'an unknown --control id', args: () => ['--control', '9.9.9'], line: /^meshprobe: --control 9\.9\.9 is not a control id/m },
-  { name: 'an unknown --skip-probe id', args: () => ['--skip-probe', 'no-such-probe'], line: /^meshprobe: --skip-probe no-such-probe is not a probe/m },
+  {
+    name: 'an unknown --control id',
+    args: () => ['--control', '9.9.9'],
+    line: /^meshprobe: --control 9\.9\.9 is not a control id/m,
+  },
+  {
+    name: 'an unknown --skip-probe id',
+    args: () => ['--skip-probe', 'no-such-probe'],
+    line: /^meshprobe: --skip-probe no-such-probe is not a probe/m,
+  },
   {
     name: 'a malformed approved-flows entry, with its line',
-    args: () => ['--approved-flows', file('flows.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- from: shop\n  to: payments/api\n  port: http\n')],
+    args: () => [
+      '--approved-flows',
+      file(
+        'flows.yaml',
+        '- from: shop\n  to: payments/api\n  port: 8080\n- from: shop\n  to: payments/api\n  port: http\n',
+      ),
+    ],
     line: /^meshprobe: --approved-flows \S+flows\.yaml line 4: entry 2: "port" must be 1-65535 or "\*"$/m,
   },
   {
     name: 'a misspelt "from" in an approved-flows entry (never read as "from anywhere")',
-    args: () => ['--approved-flows', file('typo.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- form: shop\n  to: payments/api\n  port: 8080\n')],
+    args: () => [
+      '--approved-flows',
+      file(
+        'typo.yaml',
+        '- from: shop\n  to: payments/api\n  port: 8080\n- form: shop\n  to: payments/api\n  port: 8080\n',
+      ),
+    ],
     line: /^meshprobe: --approved-flows \S+typo\.yaml line 4: entry 2: unknown key "form"/m,
   },
-  { name: 'an approved-flows file that is not YAML', args: () => ['--approved-flows', file('bad.yaml', 'flows: [\n  {from: a\n')], line: /^meshprobe: --approved-flows \S+bad\.yaml line \d+ is not valid YAML or JSON$/m },
-  { name: 'a signing key that is not a key', args: () => ['--sign-key', file('key.pem', 'not a key\n')], line: /^meshprobe: --sign-key \S+key\.pem is not an RSA private key in PEM form/m },
-  { name: 'an output dir that is a file', args: () => ['--output-dir', file('plain-file', 'x')], line: /^meshprobe: --output-dir \S+plain-file exists and is not a directory$/m },
-  { name: 'an output dir under /proc', args: () => ['--output-dir', '/proc/meshprobe-x'], line: /^meshprobe: --output-dir \/proc\/meshprobe-x is under \/proc/m },
-  { name: 'an output dir under /sys', args: () => ['--output-dir', '/sys/meshprobe-x'], line: /^meshprobe: --output-dir \/sys\/meshprobe-x is under \/sys/m },
+  {
+    name: 'an approved-flows file that is not YAML',
+    args: () => ['--approved-flows', file('bad.yaml', 'flows: [\n  {from: a\n')],
+    line: /^meshprobe: --approved-flows \S+bad\.yaml line \d+ is not valid YAML or JSON$/m,
+  },
+  {
+    name: 'a signing key that is not a key',
+    args: () => ['--sign-key', file('key.pem', 'not a key\n')],
+    line: /^meshprobe: --sign-key \S+key\.pem is not an RSA private key in PEM form/m,
+  },
+  {
+    name: 'an output dir that is a file',
+    args: () => ['--output-dir', file('plain-file', 'x')],
+    line: /^meshprobe: --output-dir \S+plain-file exists and is not a directory$/m,
+  },
+  {
+    name: 'an output dir under /proc',
+    args: () => ['--output-dir', '/proc/meshprobe-x'],
+    line: /^meshprobe: --output-dir \/proc\/meshprobe-x is under \/proc/m,
+  },
+  {
+    name: 'an output dir under /sys',
+    args: () => ['--output-dir', '/sys/meshprobe-x'],
+    line: /^meshprobe: --output-dir \/sys\/meshprobe-x is under \/sys/m,
+  },
 ] as const;
 
 for (const c of cases) {
@@ -71,7 +111,15 @@ const together = cases.filter((c) => !/\/sys|\/proc|not YAML|misspelt/.test(c.na
 
 t.test('run: every problem is reported together', async (t) => {
   const before = api.seen.length;
-  const r = await cli.run(['run', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '-q', ...together.flatMap((c) => c.args())]);
+  const r = await cli.run([
+    'run',
+    '--kubeconfig',
+    api.kubeconfig,
+    '--cde-namespace',
+    'pay',
+    '-q',
+    ...together.flatMap((c) => c.args()),
+  ]);
   t.equal(r.code, 2, r.stderr);
   for (const c of together) t.match(r.stderr, c.line, c.name);
   t.equal(api.seen.length, before, 'no API request was made');
@@ -87,10 +135,21 @@ t.test('plan: an unknown --control is exit 2 before any API request', async (t) 
 
 t.test('plan: a bad approved-flows entry is exit 2 naming its line, before any API request', async (t) => {
   // Given a flows file whose second entry has no "from"
-  const flows = file('plan-flows.yaml', '- from: shop\n  to: payments/api\n  port: 8080\n- to: payments/api\n  port: 8080\n');
+  const flows = file(
+    'plan-flows.yaml',
+    '- from: shop\n  to: payments/api\n  port: 8080\n- to: payments/api\n  port: 8080\n',
+  );
   const before = api.seen.length;
   // When plan is started with it
-  const r = await cli.run(['plan', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '--approved-flows', flows]);
+  const r = await cli.run([
+    'plan',
+    '--kubeconfig',
+    api.kubeconfig,
+    '--cde-namespace',
+    'pay',
+    '--approved-flows',
+    flows,
+  ]);
   // Then it is a usage error naming the line and what is wrong, and the cluster was never contacted
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /--approved-flows \S+plan-flows\.yaml line 4: entry 2: "from" must be a namespace/);
@@ -103,7 +162,20 @@ t.test('run: a good signing key and a new output dir pass the checks (the dir is
   execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
   const out = join(dir, 'new', 'bundle');
   // When run starts (the stand-in answers 500, so the run aborts in discover)
-  const r = await cli.run(['run', '--kubeconfig', api.kubeconfig, '--cde-namespace', 'pay', '-q', '--sign-key', key, '--output-dir', out, '--control', '1.3.1']);
+  const r = await cli.run([
+    'run',
+    '--kubeconfig',
+    api.kubeconfig,
+    '--cde-namespace',
+    'pay',
+    '-q',
+    '--sign-key',
+    key,
+    '--output-dir',
+    out,
+    '--control',
+    '1.3.1',
+  ]);
   // Then the inputs were accepted: the cluster was contacted and the signed bundle written
   t.equal(r.code, 3, r.stderr);
   t.ok(existsSync(join(out, 'SHA256SUMS.sig')), 'signed');

@@ -32,7 +32,19 @@ export type Route = (req: SeenRequest) => Reply | undefined;
 
 /** A Kubernetes Status error body. */
 export function status(code: number, reason: string, message: string, details?: object): Reply {
-  return { status: code, json: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code } };
+  return {
+    status: code,
+    json: {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    },
+  };
 }
 
 /** A running fake API server. */
@@ -45,14 +57,23 @@ export interface FakeApiServer {
 }
 
 /** Start a fake API server (TLS when `tls` is given). */
-export async function startApiServer(route: Route, tls?: { readonly certPem: string; readonly keyPem: string }): Promise<FakeApiServer> {
+export async function startApiServer(
+  route: Route,
+  tls?: { readonly certPem: string; readonly keyPem: string },
+): Promise<FakeApiServer> {
   const seen: SeenRequest[] = [];
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const [path = '', query = ''] = (req.url ?? '').split('?');
-      const seenReq: SeenRequest = { method: req.method ?? '', path, query, body: Buffer.concat(chunks).toString('utf8'), authorization: req.headers.authorization };
+      const seenReq: SeenRequest = {
+        method: req.method ?? '',
+        path,
+        query,
+        body: Buffer.concat(chunks).toString('utf8'),
+        authorization: req.headers.authorization,
+      };
       seen.push(seenReq);
       const reply = route(seenReq) ?? { status: 404, text: '404 page not found\n' };
       if (reply.json !== undefined) {
@@ -83,12 +104,27 @@ export async function startApiServer(route: Route, tls?: { readonly certPem: str
     kubeconfig(opts = {}) {
       const clusterLines = opts.caPem
         ? [`    certificate-authority-data: ${Buffer.from(opts.caPem).toString('base64')}`]
-        : tls ? [] : ['    insecure-skip-tls-verify: true'];
+        : tls
+          ? []
+          : ['    insecure-skip-tls-verify: true'];
       const text = [
-        'apiVersion: v1', 'kind: Config', 'current-context: fake',
-        'clusters:', '- name: fake', '  cluster:', `    server: ${opts.server ?? url}`, ...clusterLines,
-        'users:', '- name: fake', '  user:', `    token: ${opts.token ?? 'test-token'}`,
-        'contexts:', '- name: fake', '  context:', '    cluster: fake', '    user: fake',
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: fake',
+        'clusters:',
+        '- name: fake',
+        '  cluster:',
+        `    server: ${opts.server ?? url}`,
+        ...clusterLines,
+        'users:',
+        '- name: fake',
+        '  user:',
+        `    token: ${opts.token ?? 'test-token'}`,
+        'contexts:',
+        '- name: fake',
+        '  context:',
+        '    cluster: fake',
+        '    user: fake',
       ].join('\n');
       const file = join(dir, `kubeconfig-${Math.random().toString(16).slice(2)}`);
       writeFileSync(file, text);

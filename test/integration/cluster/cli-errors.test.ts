@@ -16,7 +16,8 @@ t.before(async () => {
 });
 t.teardown(() => cli?.remove());
 
-const noStack = (t: Pick<typeof import('tap').default, 'notMatch'>, text: string): void => void t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+const noStack = (t: Pick<typeof import('tap').default, 'notMatch'>, text: string): void =>
+  void t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
 
 async function api(t: { teardown(fn: () => Promise<void>): void }, route: Route): Promise<FakeApiServer> {
   const s = await startApiServer(route);
@@ -27,8 +28,17 @@ async function api(t: { teardown(fn: () => Promise<void>): void }, route: Route)
 /** An empty but healthy cluster: every list answers with no items, CRDs 404. */
 const healthy: Route = (r) => {
   if (r.path === '/version') return { status: 200, json: { gitVersion: 'v1.34.4' } };
-  if (r.path.startsWith('/apis/') && !r.path.startsWith('/apis/discovery.k8s.io') && !r.path.startsWith('/apis/networking.k8s.io')) return undefined;
-  if (r.method === 'GET') return listOf('List', r.path === '/api/v1/namespaces' && !r.query.includes('labelSelector') ? [{ metadata: { name: 'default' } }] : []);
+  if (
+    r.path.startsWith('/apis/') &&
+    !r.path.startsWith('/apis/discovery.k8s.io') &&
+    !r.path.startsWith('/apis/networking.k8s.io')
+  )
+    return undefined;
+  if (r.method === 'GET')
+    return listOf(
+      'List',
+      r.path === '/api/v1/namespaces' && !r.query.includes('labelSelector') ? [{ metadata: { name: 'default' } }] : [],
+    );
   return status(405, 'MethodNotAllowed', 'not in this test');
 };
 
@@ -37,34 +47,59 @@ t.test('plan against an empty cluster prints the plan and sends only reads', asy
   const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig()]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /Nothing was created/);
-  t.same(s.seen.filter((x) => x.method !== 'GET'), [], 'plan never writes');
+  t.same(
+    s.seen.filter((x) => x.method !== 'GET'),
+    [],
+    'plan never writes',
+  );
 });
 
-t.test('plan and run without --scope/--cde-namespace are a usage error (exit 2) naming both flags, before any request', async (t) => {
-  // Given a healthy cluster that records every request
-  const s = await api(t, healthy);
-  for (const command of ['plan', 'run']) {
-    // When the command names no CDE
-    const r = await cli.run([command, '--kubeconfig', s.kubeconfig()]);
-    // Then it exits 2 with one line naming --scope, --cde-namespace and --cde-all, and the cluster saw nothing
-    t.equal(r.code, 2, command);
-    t.match(r.stderr, /^meshprobe: --scope or --cde-namespace is required: .*--cde-all/m, command);
-    noStack(t, r.stderr);
-  }
-  t.same(s.seen, [], 'no request reached the API server');
-});
+t.test(
+  'plan and run without --scope/--cde-namespace are a usage error (exit 2) naming both flags, before any request',
+  async (t) => {
+    // Given a healthy cluster that records every request
+    const s = await api(t, healthy);
+    for (const command of ['plan', 'run']) {
+      // When the command names no CDE
+      const r = await cli.run([command, '--kubeconfig', s.kubeconfig()]);
+      // Then it exits 2 with one line naming --scope, --cde-namespace and --cde-all, and the cluster saw nothing
+      t.equal(r.code, 2, command);
+      t.match(r.stderr, /^meshprobe: --scope or --cde-namespace is required: .*--cde-all/m, command);
+      noStack(t, r.stderr);
+    }
+    t.same(s.seen, [], 'no request reached the API server');
+  },
+);
 
 const cases = [
-  { name: '401', route: (() => status(401, 'Unauthorized', 'Unauthorized')) as Route, exit: 3, line: /meshprobe: the API server http:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "fake" \(401\)/, hint: /hint: .*log in again/ },
+  {
+    name: '401',
+    route: (() => status(401, 'Unauthorized', 'Unauthorized')) as Route,
+    exit: 3,
+    line: /meshprobe: the API server http:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "fake" \(401\)/,
+    hint: /hint: .*log in again/,
+  },
   {
     name: '403',
-    route: ((r) => (r.path === '/api/v1/pods' ? status(403, 'Forbidden', 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope') : healthy(r))) as Route,
-    exit: 3, line: /meshprobe: forbidden to list pods at cluster scope: pods is forbidden: User "bob"/, hint: /hint: Run `meshprobe rbac`/,
+    route: ((r) =>
+      r.path === '/api/v1/pods'
+        ? status(
+            403,
+            'Forbidden',
+            'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope',
+          )
+        : healthy(r)) as Route,
+    exit: 3,
+    line: /meshprobe: forbidden to list pods at cluster scope: pods is forbidden: User "bob"/,
+    hint: /hint: Run `meshprobe rbac`/,
   },
   {
     name: '500',
-    route: ((r) => (r.path === '/api/v1/services' ? status(500, 'InternalError', 'etcdserver: leader changed') : healthy(r))) as Route,
-    exit: 3, line: /meshprobe: the API server answered 500 InternalError to list services at cluster scope: etcdserver: leader changed/, hint: /hint: .*internal problem/,
+    route: ((r) =>
+      r.path === '/api/v1/services' ? status(500, 'InternalError', 'etcdserver: leader changed') : healthy(r)) as Route,
+    exit: 3,
+    line: /meshprobe: the API server answered 500 InternalError to list services at cluster scope: etcdserver: leader changed/,
+    hint: /hint: .*internal problem/,
   },
 ] as const;
 
@@ -83,9 +118,18 @@ for (const c of cases) {
 t.test('plan: connection refused is E_CLUSTER_UNREACHABLE, exit 3', async (t) => {
   const port = await closedPort();
   const s = await api(t, healthy);
-  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig({ server: `http://127.0.0.1:${port}` })]);
+  const r = await cli.run([
+    'plan',
+    '--scope',
+    'pci.scope=cde',
+    '--kubeconfig',
+    s.kubeconfig({ server: `http://127.0.0.1:${port}` }),
+  ]);
   t.equal(r.code, 3);
-  t.match(r.stderr, new RegExp(`meshprobe: cannot reach the API server http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+  t.match(
+    r.stderr,
+    new RegExp(`meshprobe: cannot reach the API server http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+  );
   t.match(r.stderr, /hint: Check that the cluster is running/);
   noStack(t, r.stderr);
 });
@@ -94,7 +138,13 @@ t.test('plan: an untrusted API server certificate is E_CLUSTER_TLS, exit 3', asy
   const ca = mintCa('real CA');
   const s = await startApiServer(healthy, mintCert({ cn: 'apiserver', issuer: ca, ips: ['127.0.0.1'] }));
   t.teardown(() => s.close());
-  const r = await cli.run(['plan', '--scope', 'pci.scope=cde', '--kubeconfig', s.kubeconfig({ caPem: mintCa('other CA').certPem })]);
+  const r = await cli.run([
+    'plan',
+    '--scope',
+    'pci.scope=cde',
+    '--kubeconfig',
+    s.kubeconfig({ caPem: mintCa('other CA').certPem }),
+  ]);
   t.equal(r.code, 3);
   t.match(r.stderr, /meshprobe: the API server https:\/\/127\.0\.0\.1:\d+ presented a certificate that is not trusted/);
   t.match(r.stderr, /hint: Check certificate-authority-data/);
@@ -113,19 +163,33 @@ t.test('cleanup against a cluster with nothing labelled says so and exits 0; a b
   const ok = await cli.run(['cleanup', '--kubeconfig', s.kubeconfig()]);
   t.equal(ok.code, 0, ok.stderr);
   t.match(ok.stdout, /Nothing to clean up/);
-  t.ok(s.seen.every((x) => x.query.includes('labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmeshprobe')), 'lists only meshprobe-labelled objects');
+  t.ok(
+    s.seen.every((x) => x.query.includes('labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmeshprobe')),
+    'lists only meshprobe-labelled objects',
+  );
   const bad = await cli.run(['cleanup', '--kubeconfig', s.kubeconfig(), '--run-id', 'Not_A_Run']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--run-id "Not_A_Run" is not a meshprobe run id/);
 });
 
-t.test('cleanup never deletes an object without meshprobe labels, even if the server ignores the selector', async (t) => {
-  // Given a (broken) server that answers every list with an unlabelled namespace
-  const s = await api(t, (r) => (r.method === 'GET' ? listOf('List', [{ metadata: { name: 'default' } }]) : status(500, 'InternalError', 'must not be called')));
-  const r = await cli.run(['cleanup', '--kubeconfig', s.kubeconfig()]);
-  t.equal(r.code, 0, r.stderr);
-  t.same(s.seen.filter((x) => x.method === 'DELETE'), [], 'no delete sent');
-});
+t.test(
+  'cleanup never deletes an object without meshprobe labels, even if the server ignores the selector',
+  async (t) => {
+    // Given a (broken) server that answers every list with an unlabelled namespace
+    const s = await api(t, (r) =>
+      r.method === 'GET'
+        ? listOf('List', [{ metadata: { name: 'default' } }])
+        : status(500, 'InternalError', 'must not be called'),
+    );
+    const r = await cli.run(['cleanup', '--kubeconfig', s.kubeconfig()]);
+    t.equal(r.code, 0, r.stderr);
+    t.same(
+      s.seen.filter((x) => x.method === 'DELETE'),
+      [],
+      'no delete sent',
+    );
+  },
+);
 
 t.test('rbac prints a ClusterRole with a binding, without touching any cluster', async (t) => {
   const r = await cli.run(['rbac', '--user', 'alice']);

@@ -11,12 +11,22 @@ import { cleanupCliCommand } from '../../../src/cli/commands/cleanup.js';
 import { rbacCliCommand } from '../../../src/cli/commands/rbac.js';
 import { listOf, startApiServer, status, type Route } from './api-server.js';
 
-function ctx(options: Partial<Options>, args: Record<string, unknown> = {}): CliContext & { out: string[]; err: string[] } {
+function ctx(
+  options: Partial<Options>,
+  args: Record<string, unknown> = {},
+): CliContext & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return {
-    options: { ...DEFAULTS, ...options }, args, progress: new RecordingProgress(), signal: new AbortController().signal,
-    stdout: (s) => void out.push(s), stderr: (s) => void err.push(s), setForcedExitHint: () => undefined, out, err,
+    options: { ...DEFAULTS, ...options },
+    args,
+    progress: new RecordingProgress(),
+    signal: new AbortController().signal,
+    stdout: (s) => void out.push(s),
+    stderr: (s) => void err.push(s),
+    setForcedExitHint: () => undefined,
+    out,
+    err,
   };
 }
 
@@ -31,8 +41,16 @@ const pod = (namespace: string, name: string, ip: string): object => ({
 const cluster: Route = (r) => {
   if (r.method !== 'GET') return status(405, 'MethodNotAllowed', 'read-only fake');
   if (r.path === '/version') return { status: 200, json: { gitVersion: 'v1.34.4' } };
-  if (r.path === '/api/v1/namespaces') return listOf('NamespaceList', r.query.includes('labelSelector') ? [] : [ns('payments', { 'pci.scope': 'cde' }), ns('shop')]);
-  if (r.path === '/api/v1/pods') return listOf('PodList', r.query.includes('labelSelector') ? [] : [pod('payments', 'api', '10.244.1.2'), pod('shop', 'web', '10.244.2.2')]);
+  if (r.path === '/api/v1/namespaces')
+    return listOf(
+      'NamespaceList',
+      r.query.includes('labelSelector') ? [] : [ns('payments', { 'pci.scope': 'cde' }), ns('shop')],
+    );
+  if (r.path === '/api/v1/pods')
+    return listOf(
+      'PodList',
+      r.query.includes('labelSelector') ? [] : [pod('payments', 'api', '10.244.1.2'), pod('shop', 'web', '10.244.2.2')],
+    );
   if (r.path.startsWith('/apis/') && !/^\/apis\/(discovery|networking)\.k8s\.io/.test(r.path)) return undefined;
   return listOf('List', []);
 };
@@ -47,11 +65,20 @@ t.test('plan prints pods, attempts per probe and not-run reasons, and writes not
   t.match(text, /from-namespace:shop/);
   t.match(text, /tcp-reach\s+probe\s+\d+/);
   t.match(text, /Not run \(\d+\), by probe/);
-  t.same(api.seen.filter((x) => x.method !== 'GET'), []);
+  t.same(
+    api.seen.filter((x) => x.method !== 'GET'),
+    [],
+  );
   const json = ctx({ kubeconfig: api.kubeconfig(), scope: 'pci.scope=cde', output: 'json' });
   t.equal(await planCliCommand.run(json), 0);
-  const doc = JSON.parse(json.out.join('')) as { inventory: { namespaces: { name: string; inScope: boolean }[] }; plan: { attempts: unknown[] } };
-  t.match(doc.inventory.namespaces, [{ name: 'payments', inScope: true }, { name: 'shop', inScope: false }]);
+  const doc = JSON.parse(json.out.join('')) as {
+    inventory: { namespaces: { name: string; inScope: boolean }[] };
+    plan: { attempts: unknown[] };
+  };
+  t.match(doc.inventory.namespaces, [
+    { name: 'payments', inScope: true },
+    { name: 'shop', inScope: false },
+  ]);
   t.ok(doc.plan.attempts.length > 0);
   await t.rejects(planCliCommand.run(ctx({ kubeconfig: api.kubeconfig(), output: 'junit' })), { code: 'E_USAGE' });
 });
@@ -63,21 +90,30 @@ t.test('cleanup on a clean cluster says nothing to clean up; a bad run id is a u
   t.equal(await cleanupCliCommand.run(c), 0);
   t.same(c.out, ['Nothing to clean up for run 20261123-185612-a1b2.']);
   t.ok(api.seen.every((x) => decodeURIComponent(x.query).includes('meshprobe.io/run-id=20261123-185612-a1b2')));
-  await t.rejects(cleanupCliCommand.run(ctx({ kubeconfig: api.kubeconfig() }, { 'run-id': 'x_y' })), { code: 'E_USAGE' });
+  await t.rejects(cleanupCliCommand.run(ctx({ kubeconfig: api.kubeconfig() }, { 'run-id': 'x_y' })), {
+    code: 'E_USAGE',
+  });
 });
 
 t.test('cleanup lists what it deleted and exits 3 when a delete fails', async (t) => {
   const labels = { 'app.kubernetes.io/managed-by': 'meshprobe', 'meshprobe.io/run-id': 'r1' };
   const api = await startApiServer((r) => {
-    if (r.method === 'DELETE') return r.path.includes('/pods/') ? status(403, 'Forbidden', 'no') : { status: 200, json: { kind: 'Status', status: 'Success' } };
-    if (r.path === '/api/v1/namespaces') return listOf('NamespaceList', [{ metadata: { name: 'meshprobe-r1', labels } }]);
+    if (r.method === 'DELETE')
+      return r.path.includes('/pods/')
+        ? status(403, 'Forbidden', 'no')
+        : { status: 200, json: { kind: 'Status', status: 'Success' } };
+    if (r.path === '/api/v1/namespaces')
+      return listOf('NamespaceList', [{ metadata: { name: 'meshprobe-r1', labels } }]);
     if (r.path === '/api/v1/pods') return listOf('PodList', [{ metadata: { name: 'p', namespace: 'shop', labels } }]);
     return listOf('List', []);
   });
   t.teardown(() => api.close());
   const c = ctx({ kubeconfig: api.kubeconfig() });
   t.equal(await cleanupCliCommand.run(c), 3);
-  t.match(c.out.join('\n'), /deleted namespace meshprobe-r1\nFAILED pod shop\/p: E_FORBIDDEN: forbidden to delete pods in namespace shop/);
+  t.match(
+    c.out.join('\n'),
+    /deleted namespace meshprobe-r1\nFAILED pod shop\/p: E_FORBIDDEN: forbidden to delete pods in namespace shop/,
+  );
 });
 
 t.test('rbac prints the role for run or plan, with an optional binding', async (t) => {

@@ -49,7 +49,9 @@ t.test('an API server certificate from an unknown CA is E_CLUSTER_TLS, exit 3', 
   const api = await startApiServer(() => listOf('NamespaceList', []), leaf);
   t.teardown(() => api.close());
   // When listing with the wrong CA in the kubeconfig
-  const err = await failure(() => createKubeClient({ kubeconfig: api.kubeconfig({ caPem: otherCa.certPem }) }).list('namespaces'));
+  const err = await failure(() =>
+    createKubeClient({ kubeconfig: api.kubeconfig({ caPem: otherCa.certPem }) }).list('namespaces'),
+  );
   // Then it is a TLS trust failure, not "unreachable"
   t.equal(err.code, 'E_CLUSTER_TLS');
   t.match(err.message, api.url);
@@ -71,7 +73,12 @@ const statusCases = [
   },
   {
     name: '403 is E_FORBIDDEN naming the verb and resource and pointing at meshprobe rbac',
-    reply: status(403, 'Forbidden', 'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope', { kind: 'pods' }),
+    reply: status(
+      403,
+      'Forbidden',
+      'pods is forbidden: User "bob" cannot list resource "pods" in API group "" at the cluster scope',
+      { kind: 'pods' },
+    ),
     code: 'E_FORBIDDEN',
     message: /forbidden to list pods at cluster scope: pods is forbidden: User "bob"/,
     hint: /meshprobe rbac/,
@@ -111,13 +118,23 @@ t.test('a 404 for a custom resource means the mesh is not installed, not an erro
   const result = await createKubeClient({ kubeconfig: api.kubeconfig() }).list('peerauthentications');
   // Then the result says not-installed, after trying each known version
   t.same(result, { kind: 'not-installed', resource: 'peerauthentications.security.istio.io' });
-  t.same(api.seen.map((r) => r.path), ['/apis/security.istio.io/v1/peerauthentications', '/apis/security.istio.io/v1beta1/peerauthentications']);
+  t.same(
+    api.seen.map((r) => r.path),
+    ['/apis/security.istio.io/v1/peerauthentications', '/apis/security.istio.io/v1beta1/peerauthentications'],
+  );
 });
 
 t.test('an older served version of a custom resource is used when the newest is absent', async (t) => {
   // Given a cluster serving Linkerd Servers only at v1beta1
-  const item = { apiVersion: 'policy.linkerd.io/v1beta1', kind: 'Server', metadata: { name: 'web-http', namespace: 'shop' }, spec: { port: 8080 } };
-  const api = await startApiServer((r) => (r.path === '/apis/policy.linkerd.io/v1beta1/servers' ? listOf('ServerList', [item]) : undefined));
+  const item = {
+    apiVersion: 'policy.linkerd.io/v1beta1',
+    kind: 'Server',
+    metadata: { name: 'web-http', namespace: 'shop' },
+    spec: { port: 8080 },
+  };
+  const api = await startApiServer((r) =>
+    r.path === '/apis/policy.linkerd.io/v1beta1/servers' ? listOf('ServerList', [item]) : undefined,
+  );
   t.teardown(() => api.close());
   const result = await createKubeClient({ kubeconfig: api.kubeconfig() }).list('servers');
   t.same(result, { kind: 'items', items: [item] });
@@ -132,7 +149,9 @@ t.test('a 404 on a core list is an API error, not "not installed"', async (t) =>
 });
 
 t.test('deleting something already gone is reported as absent (cleanup is idempotent)', async (t) => {
-  const api = await startApiServer((r) => (r.method === 'DELETE' ? status(404, 'NotFound', 'pods "x" not found') : undefined));
+  const api = await startApiServer((r) =>
+    r.method === 'DELETE' ? status(404, 'NotFound', 'pods "x" not found') : undefined,
+  );
   t.teardown(() => api.close());
   const client = createKubeClient({ kubeconfig: api.kubeconfig() });
   t.equal(await client.delete('pods', 'shop', 'x'), 'absent');
@@ -171,28 +190,63 @@ t.test('an aborted request stops waiting and is reported as interrupted', async 
   // When the caller aborts (SIGINT)
   const controller = new AbortController();
   setTimeout(() => controller.abort('SIGINT'), 50);
-  const err = await failure(() => createKubeClient({ kubeconfig: kc }).list('namespaces', { signal: controller.signal }));
+  const err = await failure(() =>
+    createKubeClient({ kubeconfig: kc }).list('namespaces', { signal: controller.signal }),
+  );
   // Then the call ends with E_INTERRUPTED
   t.equal(err.code, 'E_INTERRUPTED');
 });
 
-t.test('lists come back exactly as the server sent them (no model renames like from → _from, timestamps as text)', async (t) => {
-  // Given a server sending a NetworkPolicy with ingress.from and a Pod with a creation timestamp
-  const policy = {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
-    metadata: { name: 'allow-gateway', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' },
-    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] },
-  };
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Running', podIP: '10.244.0.9' } };
-  const api = await startApiServer((r) =>
-    r.path === '/apis/networking.k8s.io/v1/networkpolicies' ? listOf('NetworkPolicyList', [policy]) : r.path === '/api/v1/pods' ? listOf('PodList', [pod]) : r.path === '/api/v1/namespaces/cde/pods/p' ? { status: 200, json: pod } : undefined);
-  t.teardown(() => api.close());
-  const client = createKubeClient({ kubeconfig: api.kubeconfig() });
-  // When discovery lists them, Then the objects are the server's JSON (timestamps as ISO text, millis added)
-  const iso = <T extends { metadata: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, creationTimestamp: '2026-11-23T19:00:00.000Z' } });
-  const policies = await client.list('networkpolicies');
-  t.same(policies, { kind: 'items', items: [iso(policy)] });
-  t.match(policies, { items: [{ spec: { ingress: [{ from: [{ namespaceSelector: {} }] }] } }] }, 'ingress.from keeps its wire name');
-  t.same(await client.list('pods'), { kind: 'items', items: [iso(pod)] });
-  t.same(await client.readPod('cde', 'p'), iso(pod));
-});
+t.test(
+  'lists come back exactly as the server sent them (no model renames like from → _from, timestamps as text)',
+  async (t) => {
+    // Given a server sending a NetworkPolicy with ingress.from and a Pod with a creation timestamp
+    const policy = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-gateway', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } } }],
+            ports: [{ protocol: 'TCP', port: 8080 }],
+          },
+        ],
+      },
+    };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'cde', creationTimestamp: '2026-11-23T19:00:00Z' },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+      status: { phase: 'Running', podIP: '10.244.0.9' },
+    };
+    const api = await startApiServer((r) =>
+      r.path === '/apis/networking.k8s.io/v1/networkpolicies'
+        ? listOf('NetworkPolicyList', [policy])
+        : r.path === '/api/v1/pods'
+          ? listOf('PodList', [pod])
+          : r.path === '/api/v1/namespaces/cde/pods/p'
+            ? { status: 200, json: pod }
+            : undefined,
+    );
+    t.teardown(() => api.close());
+    const client = createKubeClient({ kubeconfig: api.kubeconfig() });
+    // When discovery lists them, Then the objects are the server's JSON (timestamps as ISO text, millis added)
+    const iso = <T extends { metadata: object }>(o: T): T => ({
+      ...o,
+      metadata: { ...o.metadata, creationTimestamp: '2026-11-23T19:00:00.000Z' },
+    });
+    const policies = await client.list('networkpolicies');
+    t.same(policies, { kind: 'items', items: [iso(policy)] });
+    t.match(
+      policies,
+      { items: [{ spec: { ingress: [{ from: [{ namespaceSelector: {} }] }] } }] },
+      'ingress.from keeps its wire name',
+    );
+    t.same(await client.list('pods'), { kind: 'items', items: [iso(pod)] });
+    t.same(await client.readPod('cde', 'p'), iso(pod));
+  },
+);

@@ -17,11 +17,15 @@ const skip = existsSync(TOKEN) ? 'this machine has a service account token' : fa
 /** Run `fn` with env overrides, restoring every variable afterwards. */
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(vars))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -32,7 +36,10 @@ t.test('a pod without a service account token is told so, not "no kubeconfig fou
   // When the kubeconfig is loaded the default way
   let err: MeshprobeError | undefined;
   const inPod = {
-    KUBECONFIG: undefined, HOME: home, KUBERNETES_SERVICE_HOST: '198.19.0.1', KUBERNETES_SERVICE_PORT: '443',
+    KUBECONFIG: undefined,
+    HOME: home,
+    KUBERNETES_SERVICE_HOST: '198.19.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
   };
   withEnv(inPod, () => {
     try {

@@ -14,20 +14,53 @@ import type { MeshprobeError } from '../../../src/shared/errors.js';
 const dir = mkdtempSync(join(tmpdir(), 'meshprobe-kcfg-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-const body = (server: string, extra = ''): string => [
-  'apiVersion: v1', 'kind: Config', extra,
-  'clusters:', '- name: c', '  cluster:', `    server: ${server}`,
-  'users:', '- name: u', '  user: {token: x}',
-  'contexts:', '- name: a', '  context: {cluster: c, user: u}',
-].join('\n');
+const body = (server: string, extra = ''): string =>
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    extra,
+    'clusters:',
+    '- name: c',
+    '  cluster:',
+    `    server: ${server}`,
+    'users:',
+    '- name: u',
+    '  user: {token: x}',
+    'contexts:',
+    '- name: a',
+    '  context: {cluster: c, user: u}',
+  ].join('\n');
 
 const cases = [
-  { name: 'a file that is not YAML', text: 'apiVersion: v1\nclusters: [\n  - foo: {\n', message: /^kubeconfig \S+ is not valid YAML \(line \d+\)$/ },
+  {
+    name: 'a file that is not YAML',
+    text: 'apiVersion: v1\nclusters: [\n  - foo: {\n',
+    message: /^kubeconfig \S+ is not valid YAML \(line \d+\)$/,
+  },
   { name: 'an empty file', text: '', message: /is not a kubeconfig/ },
-  { name: 'YAML that is not a kubeconfig', text: 'just a string\n', message: /is not a kubeconfig \(it has no clusters and no contexts\)/ },
-  { name: 'no current-context', text: body('https://127.0.0.1:6443'), message: /^kubeconfig \S+ has no current-context$/, hint: /--context <name>\. Known contexts: a\./ },
-  { name: 'a current-context that is not defined', text: body('https://127.0.0.1:6443', 'current-context: zzz'), message: /the current-context "zzz" of kubeconfig \S+ is not one of its contexts/, hint: /Known contexts: a/ },
-  { name: 'a plain http:// API server', text: body('http://127.0.0.1:6443', 'current-context: a'), message: /the API server http:\/\/127\.0\.0\.1:6443 of context "a" is plain http:\/\//, hint: /https:\/\// },
+  {
+    name: 'YAML that is not a kubeconfig',
+    text: 'just a string\n',
+    message: /is not a kubeconfig \(it has no clusters and no contexts\)/,
+  },
+  {
+    name: 'no current-context',
+    text: body('https://127.0.0.1:6443'),
+    message: /^kubeconfig \S+ has no current-context$/,
+    hint: /--context <name>\. Known contexts: a\./,
+  },
+  {
+    name: 'a current-context that is not defined',
+    text: body('https://127.0.0.1:6443', 'current-context: zzz'),
+    message: /the current-context "zzz" of kubeconfig \S+ is not one of its contexts/,
+    hint: /Known contexts: a/,
+  },
+  {
+    name: 'a plain http:// API server',
+    text: body('http://127.0.0.1:6443', 'current-context: a'),
+    message: /the API server http:\/\/127\.0\.0\.1:6443 of context "a" is plain http:\/\//,
+    hint: /https:\/\//,
+  },
 ] as const;
 
 for (const [i, c] of cases.entries()) {

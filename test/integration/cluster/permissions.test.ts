@@ -25,9 +25,25 @@ function rbacOf(r: SeenRequest): string {
 }
 
 const ALL_LISTS: readonly ListKind[] = [
-  'namespaces', 'pods', 'services', 'nodes', 'endpointslices', 'networkpolicies', 'configmaps',
-  ...(['peerauthentications', 'authorizationpolicies.istio', 'sidecars', 'destinationrules', 'servers', 'serverauthorizations',
-    'authorizationpolicies.linkerd', 'meshtlsauthentications', 'networkauthentications', 'ciliumnetworkpolicies'] satisfies CustomKind[]),
+  'namespaces',
+  'pods',
+  'services',
+  'nodes',
+  'endpointslices',
+  'networkpolicies',
+  'configmaps',
+  ...([
+    'peerauthentications',
+    'authorizationpolicies.istio',
+    'sidecars',
+    'destinationrules',
+    'servers',
+    'serverauthorizations',
+    'authorizationpolicies.linkerd',
+    'meshtlsauthentications',
+    'networkauthentications',
+    'ciliumnetworkpolicies',
+  ] satisfies CustomKind[]),
 ];
 const ALL_WRITES: readonly WriteKind[] = ['namespaces', 'configmaps', 'pods', 'services'];
 
@@ -40,8 +56,10 @@ t.test('every request the adapter sends is covered by the permission list, and e
       return { status: 201, json: { ...(JSON.parse(r.body) as object), status: { allowed: true } } };
     }
     if (r.method === 'POST') return { status: 201, json: JSON.parse(r.body) as object };
-    if (r.method === 'DELETE') return { status: 200, json: { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} } };
-    if (r.path.split('/').length === 7 && r.path.includes('/pods/')) return { status: 200, json: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' } } };
+    if (r.method === 'DELETE')
+      return { status: 200, json: { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} } };
+    if (r.path.split('/').length === 7 && r.path.includes('/pods/'))
+      return { status: 200, json: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' } } };
     return listOf('List', []);
   });
   t.teardown(() => api.close());
@@ -51,7 +69,11 @@ t.test('every request the adapter sends is covered by the permission list, and e
   for (const kind of ALL_LISTS) await client.list(kind);
   await client.list('pods', { namespace: 'n', labelSelector: 'a=b' });
   for (const kind of ALL_WRITES) {
-    await client.create(kind, kind === 'namespaces' ? undefined : 'n', { apiVersion: 'v1', kind: 'X', metadata: { name: 'x' } });
+    await client.create(kind, kind === 'namespaces' ? undefined : 'n', {
+      apiVersion: 'v1',
+      kind: 'X',
+      metadata: { name: 'x' },
+    });
     await client.delete(kind, kind === 'namespaces' ? undefined : 'n', 'x');
   }
   t.ok(await client.readPod('n', 'p'));
@@ -65,7 +87,9 @@ t.test('every request the adapter sends is covered by the permission list, and e
   for (const l of listed) t.ok(used.has(l), `permission ${l} is used by the adapter`);
   // And the SSAR asked about exactly the permission's attributes
   const ssar = api.seen.find((r) => r.path.includes('selfsubjectaccessreviews'));
-  t.match(JSON.parse(ssar?.body ?? '{}'), { spec: { resourceAttributes: { verb: 'create', group: '', resource: 'pods', namespace: 'n' } } });
+  t.match(JSON.parse(ssar?.body ?? '{}'), {
+    spec: { resourceAttributes: { verb: 'create', group: '', resource: 'pods', namespace: 'n' } },
+  });
 });
 
 t.test('the rendered RBAC rules cover every permission the run needs and plan needs only reads', async (t) => {
@@ -73,8 +97,12 @@ t.test('the rendered RBAC rules cover every permission the run needs and plan ne
   const runRules = rbacRules(['run', 'cleanup']);
   for (const id of ids) {
     const p: Permission = PERMISSIONS[id];
-    const covered = runRules.some((r) =>
-      (r.nonResourceURLs?.includes(p.resource) ?? false) || ((r.apiGroups?.includes(p.group) ?? false) && (r.resources?.includes(p.resource) ?? false) && r.verbs.includes(p.verb)),
+    const covered = runRules.some(
+      (r) =>
+        (r.nonResourceURLs?.includes(p.resource) ?? false) ||
+        ((r.apiGroups?.includes(p.group) ?? false) &&
+          (r.resources?.includes(p.resource) ?? false) &&
+          r.verbs.includes(p.verb)),
     );
     t.ok(covered, `${id} is granted by the run/cleanup role`);
   }

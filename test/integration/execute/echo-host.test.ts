@@ -29,7 +29,10 @@ t.test('the echo server answers HTTP with 200 and echoes other bytes', async (t)
   const dir = mkdtempSync(join(tmpdir(), 'mp-echo-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'echo.mjs'), ECHO_SERVER_SOURCE);
-  const child = spawn(process.execPath, [join(dir, 'echo.mjs')], { env: { ...process.env, ECHO_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(dir, 'echo.mjs')], {
+    env: { ...process.env, ECHO_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.teardown(() => child.kill('SIGKILL'));
   const [first] = (await once(child.stdout, 'data')) as [Buffer];
   const { port } = JSON.parse(first.toString()) as { port: number };
@@ -61,7 +64,11 @@ t.test('the host batch runs the agent in-process and its output collects cleanly
   await once(probe, 'close');
   // When a host batch with both runs
   const batch = {
-    v: 1 as const, runId: 'r', podName: 'host', concurrency: 2, deadlineMs: 10_000,
+    v: 1 as const,
+    runId: 'r',
+    podName: 'host',
+    concurrency: 2,
+    deadlineMs: 10_000,
     attempts: [
       { id: 'aaaaaaaaaaaaaaaa', technique: 'tcp' as const, host: '127.0.0.1', port: open, timeoutMs: 2000 },
       { id: 'bbbbbbbbbbbbbbbb', technique: 'tcp' as const, host: '127.0.0.1', port: closed, timeoutMs: 2000 },
@@ -72,7 +79,10 @@ t.test('the host batch runs the agent in-process and its output collects cleanly
   // Then both attempts are observed as they really happened, and the host is never "meshed"
   t.same(collected.problems, []);
   t.equal(collected.done, true);
-  t.same(collected.observations.map((o) => o.transport), ['connected', 'refused']);
+  t.same(
+    collected.observations.map((o) => o.transport),
+    ['connected', 'refused'],
+  );
   t.equal(collected.selfCheck?.meshed, false);
 });
 
@@ -81,13 +91,23 @@ t.test('the echo server sends UDP datagrams back on the same port: the UDP canar
   const dir = mkdtempSync(join(tmpdir(), 'mp-echo-udp-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'echo.mjs'), ECHO_SERVER_SOURCE);
-  const child = spawn(process.execPath, [join(dir, 'echo.mjs')], { env: { ...process.env, ECHO_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(dir, 'echo.mjs')], {
+    env: { ...process.env, ECHO_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.teardown(() => child.kill('SIGKILL'));
   const [first] = (await once(child.stdout, 'data')) as [Buffer];
   const { port, udp } = JSON.parse(first.toString()) as { port: number; udp: number };
   t.equal(udp, port, 'UDP listens on the TCP port number');
   // When the agent's UDP canary attempt goes to it
-  const obs = await runAttempt({ id: 'udp-canary', technique: 'udp', host: '127.0.0.1', port, timeoutMs: 2000, udp: { payload: 'echo' } });
+  const obs = await runAttempt({
+    id: 'udp-canary',
+    technique: 'udp',
+    host: '127.0.0.1',
+    port,
+    timeoutMs: 2000,
+    udp: { payload: 'echo' },
+  });
   // Then the datagram came back
   t.equal(obs.transport, 'connected');
   t.equal(obs.dataPrefix, 'MESHPROBE-UDP\n');

@@ -32,10 +32,17 @@ interface Ran {
  * Run the CLI; `signals` are sent at the given ms after `armed()` turns true (polled: the
  * stand-in saw a request, so the signal handlers are installed; start-up is slow here).
  */
-function runCli(args: readonly string[], signals: readonly { readonly at: number; readonly sig: NodeJS.Signals }[] = [], armed: () => boolean = () => true): Promise<Ran> {
+function runCli(
+  args: readonly string[],
+  signals: readonly { readonly at: number; readonly sig: NodeJS.Signals }[] = [],
+  armed: () => boolean = () => true,
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [cli.path, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli.path, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     let signalledAt = started;
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -77,7 +84,8 @@ function reportOf(dir: string): { aborted?: Aborted; interrupted?: boolean } {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { aborted?: Aborted; interrupted?: boolean };
 }
 
-const noStack = (t: { notMatch(a: string, b: RegExp, m: string): void }, text: string): void => t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+const noStack = (t: { notMatch(a: string, b: RegExp, m: string): void }, text: string): void =>
+  t.notMatch(text, /\n\s+at .+:\d+:\d+/, 'no stack trace');
 
 t.test('plan against an API server that accepts and never answers ends with a clear line and exit 3', async (t) => {
   // Given a stand-in that accepts TCP and never answers
@@ -101,33 +109,90 @@ t.test('cleanup against a hung API server ends with a clear line and exit 3', as
   noStack(t, r.stderr);
 });
 
-t.test('run against a hung API server hits --timeout, writes a report aborted with E_TIMEOUT and exits 3', async (t) => {
-  // Given a hung server and a request timeout longer than the whole-run --timeout
-  const s = await fault(t, { kind: 'hang' });
-  const dir = outDir(t);
-  // When the run is limited to 10 s
-  const r = await runCli(['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--timeout', '10', '--request-timeout', '600', '--output-dir', dir, '-q']);
-  // Then --timeout ends it: exit 3, a full report whose aborted reason is the timeout
-  t.equal(r.code, 3, r.stderr);
-  t.ok(r.ms < 10_000 + SLACK_MS, `ended in ${r.ms} ms`);
-  t.match(reportOf(dir).aborted, { code: 'E_TIMEOUT', stage: 'discover', message: /exceeded --timeout 10s/ });
-  t.ok(existsSync(join(dir, 'SHA256SUMS')), 'the bundle is sealed');
-});
+t.test(
+  'run against a hung API server hits --timeout, writes a report aborted with E_TIMEOUT and exits 3',
+  async (t) => {
+    // Given a hung server and a request timeout longer than the whole-run --timeout
+    const s = await fault(t, { kind: 'hang' });
+    const dir = outDir(t);
+    // When the run is limited to 10 s
+    const r = await runCli([
+      'run',
+      '--kubeconfig',
+      s.kubeconfig,
+      '--cde-namespace',
+      'pay',
+      '--timeout',
+      '10',
+      '--request-timeout',
+      '600',
+      '--output-dir',
+      dir,
+      '-q',
+    ]);
+    // Then --timeout ends it: exit 3, a full report whose aborted reason is the timeout
+    t.equal(r.code, 3, r.stderr);
+    t.ok(r.ms < 10_000 + SLACK_MS, `ended in ${r.ms} ms`);
+    t.match(reportOf(dir).aborted, { code: 'E_TIMEOUT', stage: 'discover', message: /exceeded --timeout 10s/ });
+    t.ok(existsSync(join(dir, 'SHA256SUMS')), 'the bundle is sealed');
+  },
+);
 
 const answered = [
-  { name: 'hangs after accept', fault: { kind: 'hang' } as Fault, code: 'E_CLUSTER_UNREACHABLE', message: /did not answer .* within 2s/ },
-  { name: 'answers 500', fault: { kind: 'status', status: 500 } as Fault, code: 'E_API', message: /answered 500 InternalError/ },
-  { name: 'answers 429', fault: { kind: 'status', status: 429 } as Fault, code: 'E_API', message: /answered 429 TooManyRequests/ },
-  { name: 'answers 403', fault: { kind: 'status', status: 403 } as Fault, code: 'E_FORBIDDEN', message: /forbidden to/ },
-  { name: 'resets mid-body', fault: { kind: 'reset-mid-body' } as Fault, code: 'E_CLUSTER_UNREACHABLE', message: /cannot reach the API server/ },
-  { name: 'trickles bytes and never finishes', fault: { kind: 'trickle', everyMs: 200 } as Fault, code: 'E_CLUSTER_UNREACHABLE', message: /did not answer .* within 2s/ },
+  {
+    name: 'hangs after accept',
+    fault: { kind: 'hang' } as Fault,
+    code: 'E_CLUSTER_UNREACHABLE',
+    message: /did not answer .* within 2s/,
+  },
+  {
+    name: 'answers 500',
+    fault: { kind: 'status', status: 500 } as Fault,
+    code: 'E_API',
+    message: /answered 500 InternalError/,
+  },
+  {
+    name: 'answers 429',
+    fault: { kind: 'status', status: 429 } as Fault,
+    code: 'E_API',
+    message: /answered 429 TooManyRequests/,
+  },
+  {
+    name: 'answers 403',
+    fault: { kind: 'status', status: 403 } as Fault,
+    code: 'E_FORBIDDEN',
+    message: /forbidden to/,
+  },
+  {
+    name: 'resets mid-body',
+    fault: { kind: 'reset-mid-body' } as Fault,
+    code: 'E_CLUSTER_UNREACHABLE',
+    message: /cannot reach the API server/,
+  },
+  {
+    name: 'trickles bytes and never finishes',
+    fault: { kind: 'trickle', everyMs: 200 } as Fault,
+    code: 'E_CLUSTER_UNREACHABLE',
+    message: /did not answer .* within 2s/,
+  },
 ] as const;
 
 for (const c of answered) {
   t.test(`run against an API server that ${c.name}: exit 3, report aborted with ${c.code}`, async (t) => {
     const s = await fault(t, c.fault);
     const dir = outDir(t);
-    const r = await runCli(['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--request-timeout', '2', '--output-dir', dir, '-q']);
+    const r = await runCli([
+      'run',
+      '--kubeconfig',
+      s.kubeconfig,
+      '--cde-namespace',
+      'pay',
+      '--request-timeout',
+      '2',
+      '--output-dir',
+      dir,
+      '-q',
+    ]);
     t.equal(r.code, 3, r.stderr);
     t.ok(r.ms < 2_000 * 3 + SLACK_MS, `ended in ${r.ms} ms`);
     const aborted = reportOf(dir).aborted;
@@ -141,7 +206,11 @@ for (const c of answered) {
 t.test('one SIGINT during a hung call ends the run at once with a report marked interrupted, exit 130', async (t) => {
   const s = await fault(t, { kind: 'hang' });
   const dir = outDir(t);
-  const r = await runCli(['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--request-timeout', '600', '--output-dir', dir], [{ at: 200, sig: 'SIGINT' }], () => s.seen.length > 0);
+  const r = await runCli(
+    ['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--request-timeout', '600', '--output-dir', dir],
+    [{ at: 200, sig: 'SIGINT' }],
+    () => s.seen.length > 0,
+  );
   t.equal(r.code, 130, r.stderr);
   t.ok(r.ms < SLACK_MS, `ended ${r.ms} ms after the signal`);
   const report = reportOf(dir);
@@ -154,9 +223,19 @@ t.test('a second signal while the first is being handled exits at once and print
   // signals do not queue), and a second one sent later finds the aborted run already finished.
   const s = await fault(t, { kind: 'hang' });
   const dir = outDir(t);
-  const r = await runCli(['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--request-timeout', '600', '--output-dir', dir], [{ at: 200, sig: 'SIGINT' }, { at: 200, sig: 'SIGTERM' }], () => s.seen.length > 0);
+  const r = await runCli(
+    ['run', '--kubeconfig', s.kubeconfig, '--cde-namespace', 'pay', '--request-timeout', '600', '--output-dir', dir],
+    [
+      { at: 200, sig: 'SIGINT' },
+      { at: 200, sig: 'SIGTERM' },
+    ],
+    () => s.seen.length > 0,
+  );
   t.equal(r.code, 130, r.stderr);
   t.ok(r.ms < SLACK_MS, `ended ${r.ms} ms after the signals`);
-  t.match(r.stderr, /received SIG(INT|TERM) again; exiting now without waiting for cleanup\.\nmeshprobe left objects behind; remove them with: meshprobe cleanup --run-id/);
+  t.match(
+    r.stderr,
+    /received SIG(INT|TERM) again; exiting now without waiting for cleanup\.\nmeshprobe left objects behind; remove them with: meshprobe cleanup --run-id/,
+  );
   t.match(r.stderr, /meshprobe cleanup --run-id \d{8}-\d{6}-[0-9a-f]{4}/);
 });

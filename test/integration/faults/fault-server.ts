@@ -31,8 +31,21 @@ const REASONS: Readonly<Record<number, string>> = { 403: 'Forbidden', 429: 'TooM
 
 function statusBody(status: number): string {
   const reason = REASONS[status] ?? 'Unknown';
-  const message = status === 429 ? 'the server has received too many requests and has asked us to try again later' : status === 403 ? 'forbidden by the fault stand-in' : 'etcdserver: request timed out';
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code: status });
+  const message =
+    status === 429
+      ? 'the server has received too many requests and has asked us to try again later'
+      : status === 403
+        ? 'forbidden by the fault stand-in'
+        : 'etcdserver: request timed out';
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code: status,
+  });
 }
 
 /** Answer one request head on `sock` according to the fault. */
@@ -43,11 +56,15 @@ function answer(sock: net.Socket, fault: Fault, timers: Set<NodeJS.Timeout>): vo
     case 'status': {
       const body = statusBody(fault.status);
       const retry = fault.status === 429 ? 'Retry-After: 1\r\n' : '';
-      sock.end(`HTTP/1.1 ${fault.status} ${REASONS[fault.status]}\r\nContent-Type: application/json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      sock.end(
+        `HTTP/1.1 ${fault.status} ${REASONS[fault.status]}\r\nContent-Type: application/json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     case 'reset-mid-body':
-      sock.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"kind":"NamespaceList","items":[');
+      sock.write(
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"kind":"NamespaceList","items":[',
+      );
       timers.add(setTimeout(() => sock.resetAndDestroy(), 50));
       return;
     case 'trickle': {
@@ -89,12 +106,28 @@ export async function startFaultServer(fault: Fault): Promise<FaultServer> {
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-fault-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'current-context: fault',
-    'clusters:', '- name: fault', '  cluster:', `    server: ${url}`, '    insecure-skip-tls-verify: true',
-    'users:', '- name: fault', '  user:', '    token: fault-token',
-    'contexts:', '- name: fault', '  context:', '    cluster: fault', '    user: fault',
-  ].join('\n'));
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: fault',
+      'clusters:',
+      '- name: fault',
+      '  cluster:',
+      `    server: ${url}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: fault',
+      '  user:',
+      '    token: fault-token',
+      'contexts:',
+      '- name: fault',
+      '  context:',
+      '    cluster: fault',
+      '    user: fault',
+    ].join('\n'),
+  );
   return {
     url,
     seen,

@@ -40,24 +40,87 @@ const selfSigned = mintCert({ cn: 'localhost', dns: ['localhost'], ips: ['127.0.
 const ec = mintEcCert({ cn: 'localhost', dns: ['localhost'], ips: ['127.0.0.1'], issuer: SET_CA, days: 200 });
 
 /** `openssl s_server` with the certificate and extra arguments (SECLEVEL 0 lets it serve weak things at all). */
-const openssl = (cert: MintedCert, args: readonly string[]) => () => startOpenSslServer(cert.certPem, cert.keyPem, args);
+const openssl = (cert: MintedCert, args: readonly string[]) => () =>
+  startOpenSslServer(cert.certPem, cert.keyPem, args);
 
 /** The set: 12 kinds. */
 export const SERVER_SET: readonly ServerKind[] = [
-  { name: 'modern (openssl defaults, TLS 1.2 + 1.3)', start: openssl(good, []), protocols: ['TLSv1.2', 'TLSv1.3'], fails: [] },
-  { name: 'TLS 1.3 only, EC P-256', start: () => startTlsServer({ cert: ec.certPem, key: ec.keyPem, minVersion: 'TLSv1.3' }), protocols: ['TLSv1.3'], fails: [] },
-  { name: 'TLS 1.0 only', start: openssl(good, ['-tls1', '-cipher', 'HIGH:!aNULL@SECLEVEL=0']), protocols: ['TLSv1'], fails: ['TLS_PROTOCOL_BELOW_MIN'] },
-  { name: 'TLS 1.1 only', start: openssl(good, ['-tls1_1', '-cipher', 'HIGH:!aNULL@SECLEVEL=0']), protocols: ['TLSv1.1'], fails: ['TLS_PROTOCOL_BELOW_MIN'] },
-  { name: 'TLS 1.2 CBC only', start: openssl(good, ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA:AES256-SHA256']), protocols: ['TLSv1.2'], fails: [] },
-  { name: 'NULL suites only', start: openssl(good, ['-tls1_2', '-cipher', 'NULL-SHA256:NULL-SHA@SECLEVEL=0']), protocols: ['TLSv1.2'], fails: ['CIPHER_WEAK'] },
-  { name: 'anonymous suites only', start: openssl(good, ['-tls1_2', '-cipher', 'aNULL:!eNULL@SECLEVEL=0']), protocols: ['TLSv1.2'], fails: ['CIPHER_WEAK'] },
-  { name: 'RSA-1024 key', start: openssl(rsa1024, ['-no_tls1', '-no_tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']), protocols: ['TLSv1.2', 'TLSv1.3'], fails: ['KEY_TOO_SMALL'] },
-  { name: 'SHA-1 signed certificate', start: openssl(sha1, ['-no_tls1', '-no_tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']), protocols: ['TLSv1.2', 'TLSv1.3'], fails: ['SIGNATURE_WEAK'] },
-  { name: 'expired certificate', start: openssl(expired, []), protocols: ['TLSv1.2', 'TLSv1.3'], fails: ['CERT_EXPIRED'] },
-  { name: 'self-signed certificate', start: openssl(selfSigned, []), protocols: ['TLSv1.2', 'TLSv1.3'], fails: ['CERT_SELF_SIGNED', 'CERT_UNTRUSTED'] },
+  {
+    name: 'modern (openssl defaults, TLS 1.2 + 1.3)',
+    start: openssl(good, []),
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    fails: [],
+  },
+  {
+    name: 'TLS 1.3 only, EC P-256',
+    start: () => startTlsServer({ cert: ec.certPem, key: ec.keyPem, minVersion: 'TLSv1.3' }),
+    protocols: ['TLSv1.3'],
+    fails: [],
+  },
+  {
+    name: 'TLS 1.0 only',
+    start: openssl(good, ['-tls1', '-cipher', 'HIGH:!aNULL@SECLEVEL=0']),
+    protocols: ['TLSv1'],
+    fails: ['TLS_PROTOCOL_BELOW_MIN'],
+  },
+  {
+    name: 'TLS 1.1 only',
+    start: openssl(good, ['-tls1_1', '-cipher', 'HIGH:!aNULL@SECLEVEL=0']),
+    protocols: ['TLSv1.1'],
+    fails: ['TLS_PROTOCOL_BELOW_MIN'],
+  },
+  {
+    name: 'TLS 1.2 CBC only',
+    start: openssl(good, ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA:AES256-SHA256']),
+    protocols: ['TLSv1.2'],
+    fails: [],
+  },
+  {
+    name: 'NULL suites only',
+    start: openssl(good, ['-tls1_2', '-cipher', 'NULL-SHA256:NULL-SHA@SECLEVEL=0']),
+    protocols: ['TLSv1.2'],
+    fails: ['CIPHER_WEAK'],
+  },
+  {
+    name: 'anonymous suites only',
+    start: openssl(good, ['-tls1_2', '-cipher', 'aNULL:!eNULL@SECLEVEL=0']),
+    protocols: ['TLSv1.2'],
+    fails: ['CIPHER_WEAK'],
+  },
+  {
+    name: 'RSA-1024 key',
+    start: openssl(rsa1024, ['-no_tls1', '-no_tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']),
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    fails: ['KEY_TOO_SMALL'],
+  },
+  {
+    name: 'SHA-1 signed certificate',
+    start: openssl(sha1, ['-no_tls1', '-no_tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']),
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    fails: ['SIGNATURE_WEAK'],
+  },
+  {
+    name: 'expired certificate',
+    start: openssl(expired, []),
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    fails: ['CERT_EXPIRED'],
+  },
+  {
+    name: 'self-signed certificate',
+    start: openssl(selfSigned, []),
+    protocols: ['TLSv1.2', 'TLSv1.3'],
+    fails: ['CERT_SELF_SIGNED', 'CERT_UNTRUSTED'],
+  },
   {
     name: 'client certificate required',
-    start: () => startTlsServer({ cert: good.certPem, key: good.keyPem, ca: SET_CA.certPem, requestCert: true, rejectUnauthorized: true }),
+    start: () =>
+      startTlsServer({
+        cert: good.certPem,
+        key: good.keyPem,
+        ca: SET_CA.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      }),
     protocols: ['TLSv1.2', 'TLSv1.3'],
     fails: [],
     clientCert: true,
@@ -65,7 +128,9 @@ export const SERVER_SET: readonly ServerKind[] = [
 ];
 
 /** Start every server of `kinds` (in parallel); close() stops them all. */
-export async function startSet(kinds: readonly ServerKind[] = SERVER_SET): Promise<{ servers: RunningServer[]; close: () => Promise<void> }> {
+export async function startSet(
+  kinds: readonly ServerKind[] = SERVER_SET,
+): Promise<{ servers: RunningServer[]; close: () => Promise<void> }> {
   const servers = await Promise.all(kinds.map((k) => k.start()));
   return { servers, close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
 }

@@ -61,49 +61,72 @@ function compare(t: Test, kind: ServerKind, r: Assessed, s: SslscanFacts): numbe
   same(f.signatureAlgorithm, s.signatureAlgorithm, 'signature algorithm');
   same(cn(f.subject), s.subject, 'subject CN');
   same(cn(f.issuer), s.issuer, 'issuer CN');
-  same([...f.sans.dns.map((d) => `DNS:${d}`), ...f.sans.ip.map((i) => `IP Address:${i}`)].join(', '), s.altnames, 'SANs');
+  same(
+    [...f.sans.dns.map((d) => `DNS:${d}`), ...f.sans.ip.map((i) => `IP Address:${i}`)].join(', '),
+    s.altnames,
+    'SANs',
+  );
   same(f.selfSigned, s.selfSigned, 'self-signed');
   // sslscan prints dates to the second; forge mints whole seconds too.
   same(f.notBefore, s.notBefore, 'not before');
   same(f.notAfter, s.notAfter, 'not after');
-  same(r.findings.some((x) => x.code === 'CERT_EXPIRED'), s.expired, 'expired');
+  same(
+    r.findings.some((x) => x.code === 'CERT_EXPIRED'),
+    s.expired,
+    'expired',
+  );
   return facts;
 }
 
 // Throws in CI when sslscan is missing; elsewhere a visible skip reason.
 const skip = await sslscanSkipReason();
 
-t.test('meshprobe tls and sslscan agree on every fact both report, on 12 kinds of local servers', { skip }, async (t) => {
-  // Given the server set on 127.0.0.1 and its CA as trust bundle
-  const set = await startSet();
-  t.teardown(set.close);
-  const files = tempFiles({ 'ca.pem': SET_CA.certPem });
-  t.teardown(files.remove);
-  const endpoints = set.servers.map((s) => `127.0.0.1:${s.port}`);
-  // When meshprobe scans all of them in one call, and sslscan scans each (4 at a time)
-  const t0 = performance.now();
-  const run = await runTlsCommand({ endpoints }, { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 });
-  const t1 = performance.now();
-  const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
-  const scans = await bounded(set.servers, 4, (s) => sslscan('127.0.0.1', s.port));
-  t.comment(`meshprobe ${Math.round(t1 - t0)} ms for ${endpoints.length} endpoints; sslscan ${Math.round(performance.now() - t1)} ms (4 at a time)`);
-  // Then every endpoint is assessed (none "does not speak TLS"), with the expected verdict facts
-  t.equal(run.code, 1, 'some servers fail the profile, none is unreachable');
-  t.equal(run.stderr, '', 'nothing on stderr');
-  let facts = 0;
-  for (const [i, kind] of SERVER_SET.entries()) {
-    const r = doc.endpoints[i];
-    const s = scans[i];
-    await t.test(kind.name, async (t) => {
-      if (r?.kind !== 'assessed' || s === undefined) throw new Error(`${kind.name} not assessed: ${JSON.stringify(r)}`);
-      t.same(VERSIONS.filter((v) => r.protocols[v]), kind.protocols, 'the versions the server was started with');
-      const failing = r.findings.filter((x) => x.severity === 'fail').map((x) => x.code);
-      for (const code of kind.fails) t.ok(failing.includes(code), `fails with ${code}`);
-      if (kind.fails.length === 0 && !kind.protocols.some((v) => v === 'TLSv1' || v === 'TLSv1.1')) t.same(failing, [], 'nothing fails');
-      t.equal(r.clientCertificateRequired, kind.clientCert === true, 'client certificate demand');
-      // And sslscan sees the same facts
-      facts += compare(t, kind, r, s);
-    });
-  }
-  t.ok(facts >= 150, `${facts} facts compared`);
-});
+t.test(
+  'meshprobe tls and sslscan agree on every fact both report, on 12 kinds of local servers',
+  { skip },
+  async (t) => {
+    // Given the server set on 127.0.0.1 and its CA as trust bundle
+    const set = await startSet();
+    t.teardown(set.close);
+    const files = tempFiles({ 'ca.pem': SET_CA.certPem });
+    t.teardown(files.remove);
+    const endpoints = set.servers.map((s) => `127.0.0.1:${s.port}`);
+    // When meshprobe scans all of them in one call, and sslscan scans each (4 at a time)
+    const t0 = performance.now();
+    const run = await runTlsCommand(
+      { endpoints },
+      { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 },
+    );
+    const t1 = performance.now();
+    const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
+    const scans = await bounded(set.servers, 4, (s) => sslscan('127.0.0.1', s.port));
+    t.comment(
+      `meshprobe ${Math.round(t1 - t0)} ms for ${endpoints.length} endpoints; sslscan ${Math.round(performance.now() - t1)} ms (4 at a time)`,
+    );
+    // Then every endpoint is assessed (none "does not speak TLS"), with the expected verdict facts
+    t.equal(run.code, 1, 'some servers fail the profile, none is unreachable');
+    t.equal(run.stderr, '', 'nothing on stderr');
+    let facts = 0;
+    for (const [i, kind] of SERVER_SET.entries()) {
+      const r = doc.endpoints[i];
+      const s = scans[i];
+      await t.test(kind.name, async (t) => {
+        if (r?.kind !== 'assessed' || s === undefined)
+          throw new Error(`${kind.name} not assessed: ${JSON.stringify(r)}`);
+        t.same(
+          VERSIONS.filter((v) => r.protocols[v]),
+          kind.protocols,
+          'the versions the server was started with',
+        );
+        const failing = r.findings.filter((x) => x.severity === 'fail').map((x) => x.code);
+        for (const code of kind.fails) t.ok(failing.includes(code), `fails with ${code}`);
+        if (kind.fails.length === 0 && !kind.protocols.some((v) => v === 'TLSv1' || v === 'TLSv1.1'))
+          t.same(failing, [], 'nothing fails');
+        t.equal(r.clientCertificateRequired, kind.clientCert === true, 'client certificate demand');
+        // And sslscan sees the same facts
+        facts += compare(t, kind, r, s);
+      });
+    }
+    t.ok(facts >= 150, `${facts} facts compared`);
+  },
+);

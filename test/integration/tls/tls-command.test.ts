@@ -10,7 +10,14 @@ import type { TlsEndpointResult } from '../../../src/tls/tls-assess.js';
 import { classifyCipher } from '../../../src/crypto/cipher-suite.js';
 import { daysFromNow, mintCa, mintCert, mintEcCert, type MintedCert } from '../../helpers/certs.js';
 import { startTlsServer } from '../../helpers/servers.js';
-import { runTlsCommand, sslscan, sslscanSkipReason, startOpenSslServer, tempFiles, type SslscanFacts } from './tls-fixtures.js';
+import {
+  runTlsCommand,
+  sslscan,
+  sslscanSkipReason,
+  startOpenSslServer,
+  tempFiles,
+  type SslscanFacts,
+} from './tls-fixtures.js';
 
 t.setTimeout(600_000);
 
@@ -53,11 +60,17 @@ const SCENARIOS: readonly Scenario[] = [
     protocols: ['TLSv1.1'],
     codes: ['TLS_PROTOCOL_BELOW_MIN', 'CIPHER_CBC_ONLY', 'CIPHER_NOT_TESTABLE'],
     exit: 1,
-    check: (t, r) => t.match(r.findings[0]?.message, /accepts TLSv1\.1; meshprobe policy, not PCI text: NIST SP 800-52r2/),
+    check: (t, r) =>
+      t.match(r.findings[0]?.message, /accepts TLSv1\.1; meshprobe policy, not PCI text: NIST SP 800-52r2/),
   },
   {
     name: 'an openssl s_server offering a NULL suite at TLS 1.2 fails on the cipher',
-    start: () => startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'NULL-SHA256:ECDHE-RSA-AES128-GCM-SHA256@SECLEVEL=0']),
+    start: () =>
+      startOpenSslServer(good.certPem, good.keyPem, [
+        '-tls1_2',
+        '-cipher',
+        'NULL-SHA256:ECDHE-RSA-AES128-GCM-SHA256@SECLEVEL=0',
+      ]),
     protocols: ['TLSv1.2'],
     codes: ['CIPHER_WEAK', 'CIPHER_NOT_TESTABLE'],
     exit: 1,
@@ -104,7 +117,14 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'a node:tls server that requires a client certificate is still assessed and holds',
-    start: () => startTlsServer({ cert: good.certPem, key: good.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }),
+    start: () =>
+      startTlsServer({
+        cert: good.certPem,
+        key: good.keyPem,
+        ca: ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      }),
     protocols: ['TLSv1.2', 'TLSv1.3'],
     codes: ['CIPHER_NOT_TESTABLE'],
     exit: 0,
@@ -126,8 +146,21 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'an Istio-style STRICT port (SPIFFE leaf, empty subject, client cert required) is read before the rejection',
     start: () => {
       // MESH-NOTES §A.3: critical URI SAN, empty subject, 24 h lifetime, chain leaf + root, Istio ALPN.
-      const meshLeaf = mintCert({ issuer: ca, emptySubject: true, uris: ['spiffe://cluster.local/ns/payments/sa/api'], sanCritical: true, notAfter: daysFromNow(1) });
-      return startTlsServer({ cert: meshLeaf.certPem + ca.certPem, key: meshLeaf.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['istio-http/1.1', 'istio'] });
+      const meshLeaf = mintCert({
+        issuer: ca,
+        emptySubject: true,
+        uris: ['spiffe://cluster.local/ns/payments/sa/api'],
+        sanCritical: true,
+        notAfter: daysFromNow(1),
+      });
+      return startTlsServer({
+        cert: meshLeaf.certPem + ca.certPem,
+        key: meshLeaf.keyPem,
+        ca: ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        ALPNProtocols: ['istio-http/1.1', 'istio'],
+      });
     },
     args: { alpn: ['istio-http/1.1', 'istio'] },
     protocols: ['TLSv1.2', 'TLSv1.3'],
@@ -137,7 +170,14 @@ const SCENARIOS: readonly Scenario[] = [
     check: (t, r) => {
       t.equal(r.clientCertificateRequired, true);
       t.equal(r.negotiated?.alpn, 'istio-http/1.1');
-      t.same(r.chain.certificates[0]?.spiffe, [{ uri: 'spiffe://cluster.local/ns/payments/sa/api', trustDomain: 'cluster.local', namespace: 'payments', serviceAccount: 'api' }]);
+      t.same(r.chain.certificates[0]?.spiffe, [
+        {
+          uri: 'spiffe://cluster.local/ns/payments/sa/api',
+          trustDomain: 'cluster.local',
+          namespace: 'payments',
+          serviceAccount: 'api',
+        },
+      ]);
       t.equal(r.chain.certificates.length, 2);
       t.equal(r.chain.trusted, true);
     },
@@ -161,16 +201,23 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** Accepted suites with a weakness class other than CBC. */
 const weakSuites = (lists: Readonly<Partial<Record<string, readonly string[]>>>): string[] =>
-  Object.values(lists).flatMap((l) => l ?? []).filter((s) => classifyCipher(s).some((c) => c !== 'cbc')).sort();
+  Object.values(lists)
+    .flatMap((l) => l ?? [])
+    .filter((s) => classifyCipher(s).some((c) => c !== 'cbc'))
+    .sort();
 
 function compareWithSslscan(t: Test, s: Scenario, r: Assessed, scan: SslscanFacts): void {
   for (const v of ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const) {
     t.equal(r.protocols[v], scan.protocols[v], `sslscan agrees on ${v}`);
   }
   const versions = s.cipherCompare?.versions ?? Object.keys(r.ciphers);
-  for (const v of versions) t.same(r.ciphers[v as keyof typeof r.ciphers] ?? [], scan.ciphers[v] ?? [], `sslscan accepts the same ${v} suites`);
-  t.same(weakSuites(Object.fromEntries(versions.map((v) => [v, r.ciphers[v as keyof typeof r.ciphers]]))),
-    weakSuites(Object.fromEntries(versions.map((v) => [v, scan.ciphers[v]]))), 'the same weak suites');
+  for (const v of versions)
+    t.same(r.ciphers[v as keyof typeof r.ciphers] ?? [], scan.ciphers[v] ?? [], `sslscan accepts the same ${v} suites`);
+  t.same(
+    weakSuites(Object.fromEntries(versions.map((v) => [v, r.ciphers[v as keyof typeof r.ciphers]]))),
+    weakSuites(Object.fromEntries(versions.map((v) => [v, scan.ciphers[v]]))),
+    'the same weak suites',
+  );
   const f = r.chain.certificates[0];
   // sslscan reports EC keys as half their size: sslscan.c (rbsec/sslscan 2.0.x, EC branch of the
   // certificate printer) does `int keyBits = EVP_PKEY_bits(publicKey) / 2;` "to get the symmetric key
@@ -179,7 +226,11 @@ function compareWithSslscan(t: Test, s: Scenario, r: Assessed, scan: SslscanFact
   t.equal(sslscanBits, scan.keyBits, 'sslscan agrees on the key size');
   t.equal(f?.keyType, scan.keyType?.toLowerCase(), 'sslscan agrees on the key type');
   t.equal(f?.notAfter, scan.notAfter, 'sslscan agrees on the expiry date');
-  t.equal(r.findings.some((x) => x.code === 'CERT_EXPIRED'), scan.expired, 'sslscan agrees on expired');
+  t.equal(
+    r.findings.some((x) => x.code === 'CERT_EXPIRED'),
+    scan.expired,
+    'sslscan agrees on expired',
+  );
 }
 
 t.test('meshprobe tls against real local servers, and agreement with sslscan', async (t) => {
@@ -190,14 +241,27 @@ t.test('meshprobe tls against real local servers, and agreement with sslscan', a
       const server = await s.start();
       t.teardown(server.close);
       // When meshprobe tls checks it with the CA as trust bundle
-      const run = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`], ...s.args }, { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 });
+      const run = await runTlsCommand(
+        { endpoints: [`127.0.0.1:${server.port}`], ...s.args },
+        { output: 'json', caFile: files.path('ca.pem'), attemptTimeout: 5000 },
+      );
       const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
       t.same(validate(TLS_SCHEMA, doc), [], 'the JSON validates against reports/schema/tls.v1.schema.json');
       const r = doc.endpoints[0];
       if (r?.kind !== 'assessed') throw new Error(`not assessed: ${run.stdout} ${run.stderr}`);
       // Then the accepted protocols, the finding codes and the exit code are as expected
-      t.same(Object.entries(r.protocols).filter(([, ok]) => ok).map(([v]) => v), s.protocols, 'accepted protocols');
-      t.same(r.findings.map((f) => f.code), s.codes, 'finding codes');
+      t.same(
+        Object.entries(r.protocols)
+          .filter(([, ok]) => ok)
+          .map(([v]) => v),
+        s.protocols,
+        'accepted protocols',
+      );
+      t.same(
+        r.findings.map((f) => f.code),
+        s.codes,
+        'finding codes',
+      );
       t.equal(run.code, s.exit, 'exit code');
       t.equal(run.stderr, '', 'nothing on stderr');
       s.check?.(t, r);
@@ -212,9 +276,15 @@ t.test('meshprobe tls against real local servers, and agreement with sslscan', a
 t.test('the text summary names the verdict, the protocols and each finding', async (t) => {
   const server = await startOpenSslServer(good.certPem, good.keyPem, ['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']);
   t.teardown(server.close);
-  const run = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`], servername: 'localhost' }, { caFile: files.path('ca.pem') });
+  const run = await runTlsCommand(
+    { endpoints: [`127.0.0.1:${server.port}`], servername: 'localhost' },
+    { caFile: files.path('ca.pem') },
+  );
   t.equal(run.code, 1);
-  t.match(run.stdout, new RegExp(`^127\\.0\\.0\\.1:${server.port} \\(SNI localhost\\)  FAILS  profile pci-strong-crypto`));
+  t.match(
+    run.stdout,
+    new RegExp(`^127\\.0\\.0\\.1:${server.port} \\(SNI localhost\\)  FAILS  profile pci-strong-crypto`),
+  );
   t.match(run.stdout, /protocols {3}TLSv1 yes · TLSv1\.1 no · TLSv1\.2 no · TLSv1\.3 no/);
   t.match(run.stdout, /FAIL TLS_PROTOCOL_BELOW_MIN: The endpoint accepts TLSv1;/);
   t.match(run.stdout, /trust {7}chain-valid yes \(chains to the --ca-file bundle\), trusted-now yes/);
@@ -225,34 +295,54 @@ t.test('the tls13-only profile fails a server that also accepts TLS 1.2', async 
   const server = await startTlsServer({ cert: good.certPem, key: good.keyPem });
   t.teardown(server.close);
   const pci = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`] }, { caFile: files.path('ca.pem') });
-  const strict = await runTlsCommand({ endpoints: [`127.0.0.1:${server.port}`], profile: 'tls13-only' }, { caFile: files.path('ca.pem') });
+  const strict = await runTlsCommand(
+    { endpoints: [`127.0.0.1:${server.port}`], profile: 'tls13-only' },
+    { caFile: files.path('ca.pem') },
+  );
   t.equal(pci.code, 0);
   t.equal(strict.code, 1);
-  t.match(strict.stdout, /TLS_PROTOCOL_BELOW_MIN: The endpoint accepts TLSv1\.2; the tls13-only profile accepts TLS 1\.3 only/);
+  t.match(
+    strict.stdout,
+    /TLS_PROTOCOL_BELOW_MIN: The endpoint accepts TLSv1\.2; the tls13-only profile accepts TLS 1\.3 only/,
+  );
 });
 
-t.test('a NULL-only server fails with the suite named, and does not make a multi-endpoint call "unreachable"', async (t) => {
-  // Given an openssl s_server that offers only NULL suites, and an ordinary node:tls server
-  const nullOnly = await startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'NULL-SHA256:NULL-SHA@SECLEVEL=0']);
-  t.teardown(nullOnly.close);
-  const modern = await startTlsServer({ cert: good.certPem, key: good.keyPem });
-  t.teardown(modern.close);
-  // When one call checks both
-  const run = await runTlsCommand({ endpoints: [`127.0.0.1:${nullOnly.port}`, `127.0.0.1:${modern.port}`] }, { output: 'json', caFile: files.path('ca.pem') });
-  const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
-  // Then the NULL-only server is assessed and fails naming its suites; the other holds; exit 1, not 3
-  const [weak, ok] = doc.endpoints;
-  if (weak?.kind !== 'assessed') throw new Error(`not assessed: ${run.stdout} ${run.stderr}`);
-  t.same(weak.ciphers['TLSv1.2'], ['NULL-SHA', 'NULL-SHA256']);
-  t.equal(weak.status, 'fails');
-  t.match(weak.findings.map((f) => f.message).join('\n'), /accepts cipher suite NULL-SHA256 \(NULL encryption/);
-  t.match(ok, { kind: 'assessed', status: 'holds' });
-  t.equal(run.code, 1);
-  t.equal(run.stderr, '');
-});
+t.test(
+  'a NULL-only server fails with the suite named, and does not make a multi-endpoint call "unreachable"',
+  async (t) => {
+    // Given an openssl s_server that offers only NULL suites, and an ordinary node:tls server
+    const nullOnly = await startOpenSslServer(good.certPem, good.keyPem, [
+      '-tls1_2',
+      '-cipher',
+      'NULL-SHA256:NULL-SHA@SECLEVEL=0',
+    ]);
+    t.teardown(nullOnly.close);
+    const modern = await startTlsServer({ cert: good.certPem, key: good.keyPem });
+    t.teardown(modern.close);
+    // When one call checks both
+    const run = await runTlsCommand(
+      { endpoints: [`127.0.0.1:${nullOnly.port}`, `127.0.0.1:${modern.port}`] },
+      { output: 'json', caFile: files.path('ca.pem') },
+    );
+    const doc = JSON.parse(run.stdout) as { endpoints: TlsEndpointResult[] };
+    // Then the NULL-only server is assessed and fails naming its suites; the other holds; exit 1, not 3
+    const [weak, ok] = doc.endpoints;
+    if (weak?.kind !== 'assessed') throw new Error(`not assessed: ${run.stdout} ${run.stderr}`);
+    t.same(weak.ciphers['TLSv1.2'], ['NULL-SHA', 'NULL-SHA256']);
+    t.equal(weak.status, 'fails');
+    t.match(weak.findings.map((f) => f.message).join('\n'), /accepts cipher suite NULL-SHA256 \(NULL encryption/);
+    t.match(ok, { kind: 'assessed', status: 'holds' });
+    t.equal(run.code, 1);
+    t.equal(run.stderr, '');
+  },
+);
 
 t.test('an anonymous-only server fails with the suite named instead of "does not speak TLS"', async (t) => {
-  const anon = await startOpenSslServer(good.certPem, good.keyPem, ['-tls1_2', '-cipher', 'AECDH-AES128-SHA@SECLEVEL=0']);
+  const anon = await startOpenSslServer(good.certPem, good.keyPem, [
+    '-tls1_2',
+    '-cipher',
+    'AECDH-AES128-SHA@SECLEVEL=0',
+  ]);
   t.teardown(anon.close);
   const run = await runTlsCommand({ endpoints: [`127.0.0.1:${anon.port}`] });
   t.equal(run.code, 1);

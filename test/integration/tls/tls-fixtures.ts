@@ -13,7 +13,11 @@ import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { closedPort } from '../../helpers/servers.js';
 
 /** A temp directory with files; remove() deletes it. */
-export function tempFiles(files: Readonly<Record<string, string>>): { dir: string; path: (name: string) => string; remove: () => void } {
+export function tempFiles(files: Readonly<Record<string, string>>): {
+  dir: string;
+  path: (name: string) => string;
+  remove: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-tls-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return { dir, path: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -30,12 +34,30 @@ export interface OpenSslServer {
  * Start `openssl s_server -www` on 127.0.0.1 with the given certificate and extra
  * arguments; resolves when it prints ACCEPT (it is listening), rejects after 15 s.
  */
-export async function startOpenSslServer(certPem: string, keyPem: string, args: readonly string[]): Promise<OpenSslServer> {
+export async function startOpenSslServer(
+  certPem: string,
+  keyPem: string,
+  args: readonly string[],
+): Promise<OpenSslServer> {
   const files = tempFiles({ 'cert.pem': certPem, 'key.pem': keyPem });
   const port = await closedPort();
-  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', files.path('cert.pem'), '-key', files.path('key.pem'), '-www', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'openssl',
+    [
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-cert',
+      files.path('cert.pem'),
+      '-key',
+      files.path('key.pem'),
+      '-www',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -73,7 +95,10 @@ export interface TlsRun {
 }
 
 /** Run `meshprobe tls` in-process through the command's run() with a real context. */
-export async function runTlsCommand(args: Readonly<Record<string, unknown>>, options: Partial<Options> = {}): Promise<TlsRun> {
+export async function runTlsCommand(
+  args: Readonly<Record<string, unknown>>,
+  options: Partial<Options> = {},
+): Promise<TlsRun> {
   let stdout = '';
   let stderr = '';
   const code = await runTls({
@@ -112,7 +137,12 @@ export interface SslscanFacts {
   readonly xml: string;
 }
 
-const SSLSCAN_VERSIONS: Readonly<Record<string, string>> = { '1.0': 'TLSv1', '1.1': 'TLSv1.1', '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' };
+const SSLSCAN_VERSIONS: Readonly<Record<string, string>> = {
+  '1.0': 'TLSv1',
+  '1.1': 'TLSv1.1',
+  '1.2': 'TLSv1.2',
+  '1.3': 'TLSv1.3',
+};
 
 /** Parse sslscan 2.x `--xml=-` output. */
 export function parseSslscanXml(xml: string): SslscanFacts {
@@ -133,7 +163,8 @@ export function parseSslscanXml(xml: string): SslscanFacts {
   const notBefore = /<not-valid-before>([^<]+)<\/not-valid-before>/.exec(xml)?.[1];
   const expired = /<expired>(true|false)<\/expired>/.exec(xml)?.[1];
   const selfSigned = /<self-signed>(true|false)<\/self-signed>/.exec(xml)?.[1];
-  const cdata = (tag: string): string | undefined => new RegExp(`<${tag}><!\\[CDATA\\[([^\\]]*)\\]\\]></${tag}>`).exec(xml)?.[1];
+  const cdata = (tag: string): string | undefined =>
+    new RegExp(`<${tag}><!\\[CDATA\\[([^\\]]*)\\]\\]></${tag}>`).exec(xml)?.[1];
   return {
     protocols,
     ciphers,
@@ -154,10 +185,15 @@ export function parseSslscanXml(xml: string): SslscanFacts {
 /** Run sslscan against host:port (bounded to 120 s) and parse its XML. */
 export function sslscan(host: string, port: number): Promise<SslscanFacts> {
   return new Promise((resolve, reject) => {
-    execFile('sslscan', ['--no-colour', '--xml=-', `${host}:${port}`], { timeout: 120_000, maxBuffer: 4 << 20 }, (err, stdout) => {
-      if (err && stdout === '') reject(err);
-      else resolve(parseSslscanXml(stdout));
-    });
+    execFile(
+      'sslscan',
+      ['--no-colour', '--xml=-', `${host}:${port}`],
+      { timeout: 120_000, maxBuffer: 4 << 20 },
+      (err, stdout) => {
+        if (err && stdout === '') reject(err);
+        else resolve(parseSslscanXml(stdout));
+      },
+    );
   });
 }
 
@@ -174,7 +210,9 @@ function sslscanAvailable(): Promise<boolean> {
 export async function sslscanSkipReason(): Promise<string | false> {
   if (await sslscanAvailable()) return false;
   if (process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false') {
-    throw new Error('sslscan is not installed, but CI must compare with it: .ci/run installs the Debian package sslscan.');
+    throw new Error(
+      'sslscan is not installed, but CI must compare with it: .ci/run installs the Debian package sslscan.',
+    );
   }
   return 'sslscan is not installed (apt-get install -y sslscan); CI fails instead of skipping';
 }

@@ -20,7 +20,13 @@ t.setTimeout(600_000);
 const CLI_LIMIT_MS = 240_000;
 const TOKEN = 'Bearer mp-upload-token-7f3a9c';
 
-interface Put { readonly path: string; readonly auth: string | undefined; readonly tenant: string | undefined; readonly type: string | undefined; readonly body: Buffer }
+interface Put {
+  readonly path: string;
+  readonly auth: string | undefined;
+  readonly tenant: string | undefined;
+  readonly type: string | undefined;
+  readonly body: Buffer;
+}
 let server: Server;
 let base: string;
 const puts: Put[] = [];
@@ -37,7 +43,13 @@ t.before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      puts.push({ path: req.url ?? '', auth: req.headers.authorization, tenant: req.headers['x-tenant'] as string | undefined, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+      puts.push({
+        path: req.url ?? '',
+        auth: req.headers.authorization,
+        tenant: req.headers['x-tenant'] as string | undefined,
+        type: req.headers['content-type'],
+        body: Buffer.concat(chunks),
+      });
       const ok = req.method === 'PUT' && req.headers.authorization === TOKEN;
       res.writeHead(ok ? 201 : 401, { 'content-type': 'text/plain' });
       // A careless server that echoes the header it got: meshprobe must not print it
@@ -52,9 +64,25 @@ t.before(async () => {
   // A real bundle, written the way a run writes it
   bundle = join(work, 'bundle');
   const report = buildReport({
-    run: { runId: '20261203-120000-beef', tool: { name: 'meshprobe', version: '0.1.0' }, startedAt: '2026-12-03T12:00:00.000Z', finishedAt: '2026-12-03T12:00:10.000Z', options: { ...DEFAULTS } },
-    inventory: { cluster: { server: 'https://198.19.255.1:6443', context: 'lab' }, namespaces: [], targets: 0, meshes: [], networkPolicies: 0 },
-    verdicts: [], evidence: [], notRun: [], certificates: [], cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
+    run: {
+      runId: '20261203-120000-beef',
+      tool: { name: 'meshprobe', version: '0.1.0' },
+      startedAt: '2026-12-03T12:00:00.000Z',
+      finishedAt: '2026-12-03T12:00:10.000Z',
+      options: { ...DEFAULTS },
+    },
+    inventory: {
+      cluster: { server: 'https://198.19.255.1:6443', context: 'lab' },
+      namespaces: [],
+      targets: 0,
+      meshes: [],
+      networkPolicies: 0,
+    },
+    verdicts: [],
+    evidence: [],
+    notRun: [],
+    certificates: [],
+    cleanup: { attempted: false, ok: true, deleted: [], problems: [] },
   } as unknown as Parameters<typeof buildReport>[0]);
   await writeReportBundle(report, bundle);
   cli = await buildCliBundle();
@@ -66,35 +94,44 @@ t.teardown(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-t.test('the bundle goes to the HTTPS URL one PUT per file with the headers from the environment, manifest last', async (t) => {
-  puts.length = 0;
-  // Given the token in MESHPROBE_UPLOAD_HEADERS and the private CA in NODE_EXTRA_CA_CERTS
-  const env = { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}\nX-Tenant: pci`, NODE_EXTRA_CA_CERTS: caFile };
-  // When the bundle is uploaded
-  const r = await cli.run(['upload', bundle, '--upload', base], { env, timeoutMs: CLI_LIMIT_MS });
-  // Then every file arrived under <base>/<run-id>/ with the headers, SHA256SUMS last
-  t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, new RegExp(`^uploaded \\d+ files to ${base.replace(/[.]/g, '\\.')}/20261203-120000-beef/$`, 'm'));
-  const local = readdirSync(bundle).sort();
-  t.same(puts.map((p) => p.path.replace('/evidence/20261203-120000-beef/', '')).sort(), local);
-  t.equal(puts.at(-1)?.path, '/evidence/20261203-120000-beef/SHA256SUMS', 'the manifest is sent last');
-  t.ok(puts.every((p) => p.auth === TOKEN && p.tenant === 'pci'), 'every PUT carried the headers');
-  t.equal(puts.find((p) => p.path.endsWith('report.json'))?.type, 'application/json');
-  // And the received files verify as a bundle
-  const copy = join(work, 'copy');
-  mkdirSync(copy);
-  for (const p of puts) writeFileSync(join(copy, p.path.split('/').at(-1)!), p.body);
-  t.ok((await verifyBundleDir(copy)).ok);
-  // And the token appears nowhere in the output or the bundle
-  t.notMatch(r.stdout + r.stderr, /mp-upload-token/);
-  for (const f of local) t.notMatch(readFileSync(join(bundle, f), 'utf8'), /mp-upload-token/, f);
-});
+t.test(
+  'the bundle goes to the HTTPS URL one PUT per file with the headers from the environment, manifest last',
+  async (t) => {
+    puts.length = 0;
+    // Given the token in MESHPROBE_UPLOAD_HEADERS and the private CA in NODE_EXTRA_CA_CERTS
+    const env = { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}\nX-Tenant: pci`, NODE_EXTRA_CA_CERTS: caFile };
+    // When the bundle is uploaded
+    const r = await cli.run(['upload', bundle, '--upload', base], { env, timeoutMs: CLI_LIMIT_MS });
+    // Then every file arrived under <base>/<run-id>/ with the headers, SHA256SUMS last
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, new RegExp(`^uploaded \\d+ files to ${base.replace(/[.]/g, '\\.')}/20261203-120000-beef/$`, 'm'));
+    const local = readdirSync(bundle).sort();
+    t.same(puts.map((p) => p.path.replace('/evidence/20261203-120000-beef/', '')).sort(), local);
+    t.equal(puts.at(-1)?.path, '/evidence/20261203-120000-beef/SHA256SUMS', 'the manifest is sent last');
+    t.ok(
+      puts.every((p) => p.auth === TOKEN && p.tenant === 'pci'),
+      'every PUT carried the headers',
+    );
+    t.equal(puts.find((p) => p.path.endsWith('report.json'))?.type, 'application/json');
+    // And the received files verify as a bundle
+    const copy = join(work, 'copy');
+    mkdirSync(copy);
+    for (const p of puts) writeFileSync(join(copy, p.path.split('/').at(-1)!), p.body);
+    t.ok((await verifyBundleDir(copy)).ok);
+    // And the token appears nowhere in the output or the bundle
+    t.notMatch(r.stdout + r.stderr, /mp-upload-token/);
+    for (const f of local) t.notMatch(readFileSync(join(bundle, f), 'utf8'), /mp-upload-token/, f);
+  },
+);
 
 t.test('headers from a file (a mounted Secret) work the same way', async (t) => {
   puts.length = 0;
   const headers = join(work, 'upload-headers');
   writeFileSync(headers, `# mounted from Secret evidence-upload\nAuthorization: ${TOKEN}\n`);
-  const r = await cli.run(['upload', bundle, '--upload', base, '--upload-headers-file', headers], { timeoutMs: CLI_LIMIT_MS, env: { NODE_EXTRA_CA_CERTS: caFile, MESHPROBE_UPLOAD_HEADERS: undefined } });
+  const r = await cli.run(['upload', bundle, '--upload', base, '--upload-headers-file', headers], {
+    timeoutMs: CLI_LIMIT_MS,
+    env: { NODE_EXTRA_CA_CERTS: caFile, MESHPROBE_UPLOAD_HEADERS: undefined },
+  });
   t.equal(r.code, 0, r.stderr);
   t.ok(puts.length > 0 && puts.every((p) => p.auth === TOKEN));
 });
@@ -108,7 +145,13 @@ t.test('a wrong token is one clear 401 line naming the target, exit 5, and the e
   // Then it stops at the first file, exit 5, naming the target and what to check
   t.equal(r.code, 5, r.stderr);
   t.equal(puts.length, 1, 'a 401 is not retried');
-  t.match(r.stderr, new RegExp(`^meshprobe: upload of \\S+ to ${base.replace(/[.]/g, '\\.')} was refused \\(401: denied for \\[redacted\\]\\)$`, 'm'));
+  t.match(
+    r.stderr,
+    new RegExp(
+      `^meshprobe: upload of \\S+ to ${base.replace(/[.]/g, '\\.')} was refused \\(401: denied for \\[redacted\\]\\)$`,
+      'm',
+    ),
+  );
   t.match(r.stderr, /^hint: Check the credentials in MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file/m);
   t.notMatch(r.stdout + r.stderr, /stale-token-000111/);
   // And the local bundle is untouched
@@ -117,9 +160,15 @@ t.test('a wrong token is one clear 401 line naming the target, exit 5, and the e
 
 t.test('a server certificate nobody trusts is a clear failure, not a silent insecure upload', async (t) => {
   puts.length = 0;
-  const r = await cli.run(['upload', bundle, '--upload', base], { timeoutMs: CLI_LIMIT_MS, env: { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}`, NODE_EXTRA_CA_CERTS: undefined } });
+  const r = await cli.run(['upload', bundle, '--upload', base], {
+    timeoutMs: CLI_LIMIT_MS,
+    env: { MESHPROBE_UPLOAD_HEADERS: `Authorization: ${TOKEN}`, NODE_EXTRA_CA_CERTS: undefined },
+  });
   t.equal(r.code, 5, r.stderr);
   t.equal(puts.length, 0, 'nothing was sent');
-  t.match(r.stderr, /^meshprobe: upload of \S+ to https:\/\/127\.0\.0\.1:\d+\/evidence failed: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/m);
+  t.match(
+    r.stderr,
+    /^meshprobe: upload of \S+ to https:\/\/127\.0\.0\.1:\d+\/evidence failed: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/m,
+  );
   t.match(r.stderr, /NODE_EXTRA_CA_CERTS adds a private CA/);
 });

@@ -14,7 +14,10 @@ function head(text: string): ResponseHead {
 t.test('a complete head gives status and lower-cased header pairs', async (t) => {
   const h = head('HTTP/1.1 403 Forbidden\r\nServer: istio-envoy\r\nContent-Length: 19\r\n\r\nRBAC: access denied');
   t.equal(h.status, 403);
-  t.same(h.headers, [['server', 'istio-envoy'], ['content-length', '19']]);
+  t.same(h.headers, [
+    ['server', 'istio-envoy'],
+    ['content-length', '19'],
+  ]);
 });
 
 t.test('a partial head is incomplete and non-HTTP bytes are invalid', async (t) => {
@@ -35,11 +38,35 @@ t.test('body prefixes follow content-length, chunking, close-delimiting and HEAD
   const rows: readonly (readonly [string, string, string, string, boolean])[] = [
     ['content-length satisfied', 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok', 'GET', 'ok', true],
     ['content-length still arriving', 'HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nok', 'GET', 'ok', false],
-    ['chunked, complete', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n', 'GET', 'abcde', true],
+    [
+      'chunked, complete',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+      'GET',
+      'abcde',
+      true,
+    ],
     ['chunked, mid-chunk', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nab', 'GET', 'ab', false],
-    ['chunked, a negative size ends the body (a hostile peer cannot make the parser re-read bytes)', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n-6\r\nxyz\r\n', 'GET', 'abc', true],
-    ['chunked, a size that is not hex ends the body', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n', 'GET', '', true],
-    ['chunked, a chunk extension is allowed', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\n\r\n', 'GET', 'abc', true],
+    [
+      'chunked, a negative size ends the body (a hostile peer cannot make the parser re-read bytes)',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n-6\r\nxyz\r\n',
+      'GET',
+      'abc',
+      true,
+    ],
+    [
+      'chunked, a size that is not hex ends the body',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n',
+      'GET',
+      '',
+      true,
+    ],
+    [
+      'chunked, a chunk extension is allowed',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\n\r\n',
+      'GET',
+      'abc',
+      true,
+    ],
     ['close-delimited', 'HTTP/1.0 200 OK\r\n\r\nhello', 'GET', 'hello', false],
     ['HEAD has no body', 'HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\n', 'HEAD', '', true],
     ['204 has no body', 'HTTP/1.1 204 No Content\r\n\r\n', 'GET', '', true],
@@ -60,7 +87,12 @@ t.test('the body prefix never exceeds the limit', async (t) => {
 });
 
 t.test('the request has Host, the meshprobe user-agent and connection: close, and no credentials', async (t) => {
-  const text = httpRequestText({ method: 'get', path: '/x', headers: { 'X-Test': '1', Authorization: 'Bearer s3cret', connection: 'keep-alive' } }, '10.0.0.1', 8080, false);
+  const text = httpRequestText(
+    { method: 'get', path: '/x', headers: { 'X-Test': '1', Authorization: 'Bearer s3cret', connection: 'keep-alive' } },
+    '10.0.0.1',
+    8080,
+    false,
+  );
   t.match(text, /^GET \/x HTTP\/1\.1\r\n/);
   t.match(text, /\r\nHost: 10\.0\.0\.1:8080\r\n/);
   t.match(text, /\r\nUser-Agent: meshprobe\r\n/);

@@ -53,7 +53,13 @@ t.test('over the limit only the floor runs, and a landing attempt lets the next 
 t.test('garbage collection is asked for at the limit at most once per interval', async (t) => {
   // Given memory above the limit and a relieve hook that does not help
   let collections = 0;
-  const gate = memoryGate({ softLimitBytes: 60 * MiB, minInFlight: 1, measure: () => 70 * MiB, relieve: () => (collections += 1), relieveEveryMs: 60_000 });
+  const gate = memoryGate({
+    softLimitBytes: 60 * MiB,
+    minInFlight: 1,
+    measure: () => 70 * MiB,
+    relieve: () => (collections += 1),
+    relieveEveryMs: 60_000,
+  });
   // When many workers are refused in a row
   await burst(gate, 50);
   for (let i = 0; i < 20; i += 1) gate.leave();

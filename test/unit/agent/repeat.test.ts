@@ -8,12 +8,30 @@ import type { AttemptSpec, TransportResult } from '../../../probes/protocol.js';
 const tcp = (timeoutMs: number): Pick<AttemptSpec, 'technique' | 'timeoutMs'> => ({ technique: 'tcp', timeoutMs });
 
 t.test('the last SYN of a timed-out attempt follows Linux retransmission (1 s, then doubling)', async (t) => {
-  const rows: readonly (readonly [number, number])[] = [[500, 0], [1000, 0], [1001, 1000], [2000, 1000], [3000, 1000], [3001, 3000], [5000, 3000], [60_000, 31_000]];
-  for (const [timeout, last] of rows) t.equal(lastSynOffsetMs(timeout), last, `timeout ${timeout} ms → last SYN at ${last} ms`);
+  const rows: readonly (readonly [number, number])[] = [
+    [500, 0],
+    [1000, 0],
+    [1001, 1000],
+    [2000, 1000],
+    [3000, 1000],
+    [3001, 3000],
+    [5000, 3000],
+    [60_000, 31_000],
+  ];
+  for (const [timeout, last] of rows)
+    t.equal(lastSynOffsetMs(timeout), last, `timeout ${timeout} ms → last SYN at ${last} ms`);
 });
 
 t.test('a result is repeated only when it may have been decided before the point', async (t) => {
-  const answered: readonly TransportResult[] = ['connected', 'reset', 'eof', 'silent', 'refused', 'unreachable', 'dns-failure'];
+  const answered: readonly TransportResult[] = [
+    'connected',
+    'reset',
+    'eof',
+    'silent',
+    'refused',
+    'unreachable',
+    'dns-failure',
+  ];
   // Given a point at 3 000 ms on the agent's clock
   const ready = 3000;
   for (const transport of answered) {
@@ -24,5 +42,9 @@ t.test('a result is repeated only when it may have been decided before the point
   // A 2 s timeout sends SYNs at +0 and +1 s: it stands only if the +1 s SYN left at or after the point
   t.equal(needsRepeat(tcp(2000), 'timeout', 1999, ready), true, 'every SYN before the point');
   t.equal(needsRepeat(tcp(2000), 'timeout', 2000, ready), false, 'the retransmitted SYN left at the point');
-  t.equal(needsRepeat({ technique: 'dns', timeoutMs: 2000 }, 'timeout', 2500, ready), true, 'a DNS timeout has no SYN to reason about');
+  t.equal(
+    needsRepeat({ technique: 'dns', timeoutMs: 2000 }, 'timeout', 2500, ready),
+    true,
+    'a DNS timeout has no SYN to reason about',
+  );
 });

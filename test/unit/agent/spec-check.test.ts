@@ -11,9 +11,26 @@ const base: AttemptSpec = { id: 'a', technique: 'tcp', host: '10.1.2.3', port: 8
 t.test('a well-formed attempt of each technique has no problem', async (t) => {
   const specs: AttemptSpec[] = [
     base,
-    { ...base, technique: 'tls', tls: { servername: 'svc.ns.svc', alpn: ['istio', 'h2'], minVersion: 'TLSv1', maxVersion: 'TLSv1.3', ciphers: 'AES128-SHA' } },
+    {
+      ...base,
+      technique: 'tls',
+      tls: {
+        servername: 'svc.ns.svc',
+        alpn: ['istio', 'h2'],
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.3',
+        ciphers: 'AES128-SHA',
+      },
+    },
     { ...base, technique: 'http', http: { method: 'HEAD', path: '/', headers: { 'x-probe': '1' }, tls: true } },
-    { ...base, technique: 'dns', host: '', port: 0, dnsName: 'kubernetes.default.svc.cluster.local', dnsServer: '10.96.0.10:53' },
+    {
+      ...base,
+      technique: 'dns',
+      host: '',
+      port: 0,
+      dnsName: 'kubernetes.default.svc.cluster.local',
+      dnsServer: '10.96.0.10:53',
+    },
     { ...base, technique: 'dns', host: '', port: 0, dnsName: 'x', dnsServer: '[fd00::a]:53' },
     { ...base, technique: 'udp', port: 53, udp: { payload: 'dns', dnsName: 'mp-0123abcd.meshprobe.invalid' } },
     { ...base, technique: 'udp', port: 123, udp: { payload: 'ntp' } },
@@ -27,22 +44,46 @@ t.test('each kind of bad attempt is named in one sentence', async (t) => {
   const rows: readonly (readonly [string, AttemptSpec, RegExp])[] = [
     ['unknown technique', { ...base, technique: 'sctp' as AttemptSpec['technique'] }, /unknown technique "sctp"/],
     ['unknown UDP payload', { ...base, technique: 'udp', udp: { payload: 'quic' as 'dns' } }, /udp\.payload/],
-    ['DNS name with a space', { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: 'a b.example' } }, /udp\.dnsName/],
-    ['DNS label longer than 63', { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: `${'a'.repeat(64)}.example` } }, /udp\.dnsName/],
+    [
+      'DNS name with a space',
+      { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: 'a b.example' } },
+      /udp\.dnsName/,
+    ],
+    [
+      'DNS label longer than 63',
+      { ...base, technique: 'udp', udp: { payload: 'dns', dnsName: `${'a'.repeat(64)}.example` } },
+      /udp\.dnsName/,
+    ],
     ['zero timeout', { ...base, timeoutMs: 0 }, /timeoutMs/],
     ['fractional timeout', { ...base, timeoutMs: 1.5 }, /timeoutMs/],
     ['port out of range', { ...base, port: 70_000 }, /port/],
     ['empty host', { ...base, host: '' }, /host/],
     ['host with a line break', { ...base, host: 'a\r\nb' }, /host/],
     ['dns without a name', { ...base, technique: 'dns', host: '' }, /dnsName/],
-    ['dns server that is not an address', { ...base, technique: 'dns', dnsName: 'x', dnsServer: 'kube-dns' }, /dnsServer/],
-    ['unknown TLS version', { ...base, technique: 'tls', tls: { minVersion: 'SSLv3' as 'TLSv1' } }, /unknown TLS version/],
+    [
+      'dns server that is not an address',
+      { ...base, technique: 'dns', dnsName: 'x', dnsServer: 'kube-dns' },
+      /dnsServer/,
+    ],
+    [
+      'unknown TLS version',
+      { ...base, technique: 'tls', tls: { minVersion: 'SSLv3' as 'TLSv1' } },
+      /unknown TLS version/,
+    ],
     ['empty ALPN entry', { ...base, technique: 'tls', tls: { alpn: [''] } }, /ALPN/],
     ['bad method', { ...base, technique: 'http', http: { method: 'GE T', path: '/' } }, /method/],
     ['relative path', { ...base, technique: 'http', http: { method: 'GET', path: 'x' } }, /path/],
     ['path with a space', { ...base, technique: 'http', http: { method: 'GET', path: '/a b' } }, /path/],
-    ['credential header', { ...base, technique: 'http', http: { method: 'GET', path: '/', headers: { Cookie: 'a=b' } } }, /never sends credentials/],
-    ['header injection', { ...base, technique: 'http', http: { method: 'GET', path: '/', headers: { 'x-a': 'b\r\nHost: evil' } } }, /single-line/],
+    [
+      'credential header',
+      { ...base, technique: 'http', http: { method: 'GET', path: '/', headers: { Cookie: 'a=b' } } },
+      /never sends credentials/,
+    ],
+    [
+      'header injection',
+      { ...base, technique: 'http', http: { method: 'GET', path: '/', headers: { 'x-a': 'b\r\nHost: evil' } } },
+      /single-line/,
+    ],
   ];
   for (const [sentence, spec, message] of rows) t.match(specProblem(spec) ?? '', message, sentence);
 });
@@ -64,9 +105,20 @@ t.test('SNI is never an IP address and no verification is enforced', async (t) =
 });
 
 t.test('a batch envelope is checked, attempts are left to run-time checks', async (t) => {
-  const ok = { v: 1, runId: 'r', podName: 'p', concurrency: 4, deadlineMs: 1000, attempts: [{ id: 'a' }, { id: 'b', technique: 'bogus' }] };
+  const ok = {
+    v: 1,
+    runId: 'r',
+    podName: 'p',
+    concurrency: 4,
+    deadlineMs: 1000,
+    attempts: [{ id: 'a' }, { id: 'b', technique: 'bogus' }],
+  };
   t.equal(parseBatch(JSON.stringify(ok)).kind, 'batch');
-  t.equal(parseBatch(JSON.stringify({ ...ok, policyReadyMs: 999 })).kind, 'batch', 'a policy-ready point inside the deadline');
+  t.equal(
+    parseBatch(JSON.stringify({ ...ok, policyReadyMs: 999 })).kind,
+    'batch',
+    'a policy-ready point inside the deadline',
+  );
   const rows: readonly (readonly [string, unknown, RegExp])[] = [
     ['not an object', [], /JSON object/],
     ['wrong version', { ...ok, v: 2 }, /unsupported batch version 2/],

@@ -41,7 +41,10 @@ t.test('policy admits two thirds of the target ports: control paths exist only f
   // When control-path attempts are listed by Service
   const controlled = new Set(plan.attempts.filter((a) => a.role === 'control').map((a) => a.target.name));
   // Then exactly the admitted Services have one, and a third of all Services are denied
-  const names = Array.from({ length: SHAPE.servicesPerNamespace }, (_, i) => ({ name: `svc-${String(i).padStart(3, '0')}`, denied: serviceDenied(i) }));
+  const names = Array.from({ length: SHAPE.servicesPerNamespace }, (_, i) => ({
+    name: `svc-${String(i).padStart(3, '0')}`,
+    denied: serviceDenied(i),
+  }));
   for (const s of names) t.equal(controlled.has(s.name), !s.denied, `${s.name} ${s.denied ? 'denied' : 'admitted'}`);
   t.equal(names.filter((s) => s.denied).length, SHAPE.servicesPerNamespace / 3);
 });
@@ -57,8 +60,22 @@ t.test('the agent activity window spans the first attempt start to the last atte
   // Given agent output with stderr noise, two attempts and the done line
   const log = [
     'warning: something on stderr',
-    JSON.stringify({ v: 1, attemptId: 'a', startedAt: '2026-11-23T20:00:01.000Z', durationMs: 2000, transport: 'timeout', bytesReceived: 0 }),
-    JSON.stringify({ v: 1, attemptId: 'b', startedAt: '2026-11-23T20:00:00.500Z', durationMs: 5, transport: 'connected', bytesReceived: 3 }),
+    JSON.stringify({
+      v: 1,
+      attemptId: 'a',
+      startedAt: '2026-11-23T20:00:01.000Z',
+      durationMs: 2000,
+      transport: 'timeout',
+      bytesReceived: 0,
+    }),
+    JSON.stringify({
+      v: 1,
+      attemptId: 'b',
+      startedAt: '2026-11-23T20:00:00.500Z',
+      durationMs: 5,
+      transport: 'connected',
+      bytesReceived: 3,
+    }),
     JSON.stringify({ v: 1, done: true, count: 2 }),
   ].join('\n');
   // Then the window is 0.5 s → 3.0 s over two lines

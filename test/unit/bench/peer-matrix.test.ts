@@ -14,8 +14,17 @@ import { planRun } from '../../../src/plan/plan.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import {
-  agreement, cyclonusSelfCheck, DEFAULT_PEER, LARGE_PEER, meshprobeCells, meshprobeResult, parseCyclonusTable,
-  peerNamespaces, peerPolicies, type CyclonusCell, type PeerShape,
+  agreement,
+  cyclonusSelfCheck,
+  DEFAULT_PEER,
+  LARGE_PEER,
+  meshprobeCells,
+  meshprobeResult,
+  parseCyclonusTable,
+  peerNamespaces,
+  peerPolicies,
+  type CyclonusCell,
+  type PeerShape,
 } from '../../bench/peer-matrix.js';
 import { CDE_LABEL, matrixObjects, type MatrixShape } from '../../bench/matrix.js';
 
@@ -29,19 +38,25 @@ function cyclonusObjects(s: PeerShape): KubeObject[] {
     for (const pod of s.pods) {
       ip += 1;
       out.push({
-        apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns, labels: { pod } },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: pod, namespace: ns, labels: { pod } },
         spec: {
           containers: s.ports.map((port) => ({
-            name: `cont-${port}-tcp`, image: 'agnhost',
+            name: `cont-${port}-tcp`,
+            image: 'agnhost',
             ports: [{ containerPort: port, name: `serve-${port}-tcp`, protocol: 'TCP' }],
           })),
         },
         status: { phase: 'Running', podIP: `198.18.0.${ip}` },
       });
       out.push({
-        apiVersion: 'v1', kind: 'Service', metadata: { name: `s-${ns}-${pod}`, namespace: ns },
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `s-${ns}-${pod}`, namespace: ns },
         spec: {
-          clusterIP: `198.19.0.${ip}`, selector: { pod },
+          clusterIP: `198.19.0.${ip}`,
+          selector: { pod },
           ports: s.ports.map((port) => ({ name: `service-port-tcp-${port}`, port, protocol: 'TCP' })),
         },
       });
@@ -53,7 +68,12 @@ function cyclonusObjects(s: PeerShape): KubeObject[] {
 async function peerPlan(s: PeerShape): Promise<ReturnType<typeof planRun>> {
   const api = new FakeClusterApi(cyclonusObjects(s));
   const options: Options = {
-    ...DEFAULTS, cdeAll: true, tenants: s.namespaces, namespaces: s.namespaces, controls: ['A1.1.2'], ports: 'none',
+    ...DEFAULTS,
+    cdeAll: true,
+    tenants: s.namespaces,
+    namespaces: s.namespaces,
+    controls: ['A1.1.2'],
+    ports: 'none',
     nodes: false,
   };
   const inventory = buildInventory(await discover(api), options);
@@ -71,7 +91,10 @@ t.test('meshprobe plans tenant-reach from every namespace to every pod and port 
   t.equal(cells.service.size, 3 * 6 * 2);
   t.ok(cells.pod.has('bench-peer-x→bench-peer-y/a:80'));
   t.notOk(cells.pod.has('bench-peer-x→bench-peer-x/a:80'), 'a namespace is not its own tenant');
-  t.ok([...cells.pod.values()].every((r) => r === 'undecided'), 'not run yet: no observation');
+  t.ok(
+    [...cells.pod.values()].every((r) => r === 'undecided'),
+    'not run yet: no observation',
+  );
 });
 
 t.test('the larger matrix is 10 namespaces × 4 pods × 2 ports; policies select sources by namespace only', (t) => {
@@ -88,7 +111,7 @@ t.test('the larger matrix is 10 namespaces × 4 pods × 2 ports; policies select
   t.end();
 });
 
-t.test('cyclonus\' truth table is read after its discrepancy tables: one cell per source, destination, port', (t) => {
+t.test("cyclonus' truth table is read after its discrepancy tables: one cell per source, destination, port", (t) => {
   // Given the stdout of cyclonus probe on the lab (default matrix; bench-peer-x admits only port 80), which
   // reports its self cells on port 81 as wrong (a pod reaches its own IP whatever the policy says)
   const stdout = readFileSync(join(FIXTURES, 'cyclonus-probe-default.txt'), 'utf8');
@@ -108,19 +131,36 @@ t.test('cyclonus\' truth table is read after its discrepancy tables: one cell pe
 t.test('agreement leaves out self cells, counts cells only cyclonus tried, and counts each disagreement', (t) => {
   type Result = CyclonusCell['result'];
   const cell = (fromPod: string, toNs: string, toPod: string, port: number, result: Result): CyclonusCell => ({
-    fromNs: 'n1', fromPod, toNs, toPod, port, result,
+    fromNs: 'n1',
+    fromPod,
+    toNs,
+    toPod,
+    port,
+    result,
   });
   // Given five cyclonus cells: a self cell, two meshprobe agrees with, one it contradicts, one it never tried
   const cyclonus = [
-    cell('a', 'n1', 'a', 80, 'allowed'), cell('a', 'n2', 'a', 80, 'allowed'), cell('b', 'n2', 'a', 80, 'allowed'),
-    cell('a', 'n2', 'b', 81, 'blocked'), cell('a', 'n1', 'b', 81, 'blocked'),
+    cell('a', 'n1', 'a', 80, 'allowed'),
+    cell('a', 'n2', 'a', 80, 'allowed'),
+    cell('b', 'n2', 'a', 80, 'allowed'),
+    cell('a', 'n2', 'b', 81, 'blocked'),
+    cell('a', 'n1', 'b', 81, 'blocked'),
   ];
-  const meshprobe = new Map([['n1→n2/a:80', 'allowed' as const], ['n1→n2/b:81', 'allowed' as const]]);
+  const meshprobe = new Map([
+    ['n1→n2/a:80', 'allowed' as const],
+    ['n1→n2/b:81', 'allowed' as const],
+  ]);
   // When they are compared
   const a = agreement(cyclonus, meshprobe);
   // Then both source pods of n1 count against meshprobe's one cell for n1 → n2/a:80
   t.same(a, {
-    cyclonusCells: 5, selfCells: 1, compared: 3, agree: 2, disagree: 1, undecided: 0, cyclonusOnly: 1,
+    cyclonusCells: 5,
+    selfCells: 1,
+    compared: 3,
+    agree: 2,
+    disagree: 1,
+    undecided: 0,
+    cyclonusOnly: 1,
     differences: { 'cyclonus blocked / meshprobe allowed': 1 },
   });
   t.end();
@@ -141,13 +181,20 @@ t.test('identity clients in the cluster matrix give one identity vantage each (i
   const planOf = async (shape: MatrixShape, identityVantages: boolean): Promise<ReturnType<typeof planRun>> => {
     const api = new FakeClusterApi(matrixObjects(shape, { synthetic: true, image: 'lab.local/workload:1' }));
     const options: Options = {
-      ...DEFAULTS, scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`, controls: ['1.3.1'], identityVantages,
+      ...DEFAULTS,
+      scope: `${CDE_LABEL.key}=${CDE_LABEL.value}`,
+      controls: ['1.3.1'],
+      identityVantages,
     };
     const inventory = buildInventory(await discover(api), options);
     return planRun({ runId: 'bench', inventory, probes: PROBES, controls: CONTROLS, options });
   };
   const shape: MatrixShape = {
-    prefix: 'bench-', cdeNamespaces: 2, servicesPerNamespace: 3, vantageNamespaces: 3, identityClients: 2,
+    prefix: 'bench-',
+    cdeNamespaces: 2,
+    servicesPerNamespace: 3,
+    vantageNamespaces: 3,
+    identityClients: 2,
   };
   const identityPods = (p: Awaited<ReturnType<typeof planRun>>): number =>
     p.pods.filter((x) => x.vantage.kind === 'identity').length;

@@ -11,14 +11,33 @@ import type { Target, TargetPort } from '../../../src/domain/target.js';
 const https: TargetPort = { port: 8443, name: 'https', protocol: 'TCP', mtls: 'not-meshed' };
 const http: TargetPort = { port: 8080, name: 'http', protocol: 'TCP', mtls: 'not-meshed' };
 const target = (over: Partial<Target> = {}): Target => ({
-  ref: { kind: 'Service', namespace: 'cde-crypto', name: 'tls-legacy' }, address: '10.96.0.20', ports: [https, http],
-  mesh: 'none', enrolment: 'none', inScope: true, workload: 'tls-legacy', labels: {}, ...over,
+  ref: { kind: 'Service', namespace: 'cde-crypto', name: 'tls-legacy' },
+  address: '10.96.0.20',
+  ports: [https, http],
+  mesh: 'none',
+  enrolment: 'none',
+  inScope: true,
+  workload: 'tls-legacy',
+  labels: {},
+  ...over,
 });
 const endpoint = (name: string, address: string, port: number): Target =>
-  target({ ref: { kind: 'Endpoint', namespace: '', name }, address, ports: [{ port, protocol: 'TCP', mtls: 'not-meshed' }], inScope: false, labels: { 'meshprobe.io/endpoint': 'untrusted' } });
+  target({
+    ref: { kind: 'Endpoint', namespace: '', name },
+    address,
+    ports: [{ port, protocol: 'TCP', mtls: 'not-meshed' }],
+    inScope: false,
+    labels: { 'meshprobe.io/endpoint': 'untrusted' },
+  });
 
 t.test('the legacy probes are in the catalogue and 4.2.1 judges them', async (t) => {
-  t.same(TLS_LEGACY_PROBES.map((p) => [p.probe.id, p.version]), [['tls-legacy-1-0', 'TLSv1'], ['tls-legacy-1-1', 'TLSv1.1']]);
+  t.same(
+    TLS_LEGACY_PROBES.map((p) => [p.probe.id, p.version]),
+    [
+      ['tls-legacy-1-0', 'TLSv1'],
+      ['tls-legacy-1-1', 'TLSv1.1'],
+    ],
+  );
   for (const { probe } of TLS_LEGACY_PROBES) {
     t.equal(probeById.get(probe.id), probe, `${probe.id} is registered`);
     t.ok(findControl('4.2.1')!.probeIds.includes(probe.id), `4.2.1 uses ${probe.id}`);
@@ -29,12 +48,27 @@ t.test('the legacy probes are in the catalogue and 4.2.1 judges them', async (t)
 t.test('they apply to every port of an --untrusted-path endpoint and to TLS ports of CDE workloads only', async (t) => {
   // Given an untrusted endpoint on a port with no TLS name, and CDE / out-of-scope Services
   const cases: ReadonlyArray<[string, Target, TargetPort, true | RegExp]> = [
-    ['untrusted endpoint, unnamed port', endpoint('partner.example:9000', 'partner.example', 9000), { port: 9000, protocol: 'TCP', mtls: 'not-meshed' }, true],
+    [
+      'untrusted endpoint, unnamed port',
+      endpoint('partner.example:9000', 'partner.example', 9000),
+      { port: 9000, protocol: 'TCP', mtls: 'not-meshed' },
+      true,
+    ],
     ['CDE https port', target(), https, true],
     ['CDE plaintext port', target(), http, /not named as a TLS port/],
-    ['out-of-scope https port', target({ inScope: false, ref: { kind: 'Service', namespace: 'shop', name: 'web' } }), https, /shop\/web is outside the CDE/],
+    [
+      'out-of-scope https port',
+      target({ inScope: false, ref: { kind: 'Service', namespace: 'shop', name: 'web' } }),
+      https,
+      /shop\/web is outside the CDE/,
+    ],
     ['UDP port', target(), { port: 8443, name: 'https', protocol: 'UDP', mtls: 'not-meshed' }, /TLS needs TCP/],
-    ['mesh by-design port', target(), { port: 15090, protocol: 'TCP', mtls: 'unknown', meshBypass: 'istio-envoy-prometheus' }, /mesh by-design/],
+    [
+      'mesh by-design port',
+      target(),
+      { port: 15090, protocol: 'TCP', mtls: 'unknown', meshBypass: 'istio-envoy-prometheus' },
+      /mesh by-design/,
+    ],
   ];
   for (const [name, tg, port, want] of cases) {
     for (const probe of [tlsLegacy10, tlsLegacy11]) {
@@ -49,9 +83,21 @@ t.test('each pins one version (min = max) at OpenSSL security level 0, with SNI 
   // When the probes build their requests for a name and for an address
   const named = endpoint('pay.example:443', 'pay.example', 443);
   t.same(tlsLegacy10.request(named, named.ports[0]!, 's'), {
-    technique: 'tls', tls: { servername: 'pay.example', minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'ALL:eNULL:@SECLEVEL=0', handshakeOnly: true },
+    technique: 'tls',
+    tls: {
+      servername: 'pay.example',
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1',
+      ciphers: 'ALL:eNULL:@SECLEVEL=0',
+      handshakeOnly: true,
+    },
   });
-  t.same(tlsLegacy11.request(target(), https, 's'), {
-    technique: 'tls', tls: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'ALL:eNULL:@SECLEVEL=0', handshakeOnly: true },
-  }, 'no SNI for an IP address (RFC 6066)');
+  t.same(
+    tlsLegacy11.request(target(), https, 's'),
+    {
+      technique: 'tls',
+      tls: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'ALL:eNULL:@SECLEVEL=0', handshakeOnly: true },
+    },
+    'no SNI for an IP address (RFC 6066)',
+  );
 });

@@ -11,8 +11,14 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const bundle = join(dir, 'child.mjs');
 
 /** Start the child, wait for "ready", send signals, collect output and exit code. */
-async function runChild(signals: readonly NodeJS.Signals[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [bundle], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function runChild(
+  signals: readonly NodeJS.Signals[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [bundle], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -35,13 +41,23 @@ async function runChild(signals: readonly NodeJS.Signals[], env: Record<string, 
 }
 
 t.before(async () => {
-  await build({ entryPoints: [join(import.meta.dirname, '../../fixtures/signal-child.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(import.meta.dirname, '../../fixtures/signal-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
 });
 
 t.test('a real child process receiving SIGINT runs its finalizers in reverse and exits 130', async (t) => {
   const r = await runChild(['SIGINT']);
   t.equal(r.code, 130);
-  t.match(r.out, /finalizer: pod probe-1\nfinalizer: namespace meshprobe-test\ncleanup ok=true deleted=pod probe-1,namespace meshprobe-test/);
+  t.match(
+    r.out,
+    /finalizer: pod probe-1\nfinalizer: namespace meshprobe-test\ncleanup ok=true deleted=pod probe-1,namespace meshprobe-test/,
+  );
   t.match(r.err, /received SIGINT; cleaning up/);
 });
 
@@ -66,7 +82,9 @@ t.test('dispose removes the handlers', async (t) => {
   const host: SignalHost = {
     on: (e) => listeners.add(e),
     off: (e) => listeners.delete(e),
-    exit: () => { throw new Error('exit'); },
+    exit: () => {
+      throw new Error('exit');
+    },
     writeErr: () => {},
   };
   const scope = installSignalScope(host);

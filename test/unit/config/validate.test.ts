@@ -52,24 +52,43 @@ t.test('every problem is collected, not just the first', async (t) => {
 });
 
 t.test('lists accept repeated flags and comma-separated values, deduplicated', async (t) => {
-  const r = validateOptions([{ name: 'command line', values: { cdeNamespaces: ['payments,vault', 'payments'], tenants: 'a, b' } }]);
+  const r = validateOptions([
+    { name: 'command line', values: { cdeNamespaces: ['payments,vault', 'payments'], tenants: 'a, b' } },
+  ]);
   t.same(r.options?.cdeNamespaces, ['payments', 'vault']);
   t.same(r.options?.tenants, ['a', 'b']);
 });
 
 t.test('contradictory options are reported', async (t) => {
-  const r = validateOptions([{ name: 'command line', values: { quiet: true, verbose: true, namespaces: ['a'], excludeNamespaces: ['a'] } }]);
-  t.same(r.issues.map((i) => i.option), ['--quiet', '--exclude-namespace']);
+  const r = validateOptions([
+    { name: 'command line', values: { quiet: true, verbose: true, namespaces: ['a'], excludeNamespaces: ['a'] } },
+  ]);
+  t.same(
+    r.issues.map((i) => i.option),
+    ['--quiet', '--exclude-namespace'],
+  );
 });
 
-t.test('unknown config keys are reported with their source; unknown MESHPROBE_ variables are warned about', async (t) => {
-  const cfg = configSource('mp.yaml', { 'attempt-timout': 5 });
-  t.same(cfg.issues, [{ option: 'attempt-timout', source: 'mp.yaml', message: 'is not a meshprobe option (keys are flag names like attempt-timeout)' }]);
-  const env = envSource({ MESHPROBE_ATEMPT_TIMEOUT: '1', PATH: '/bin' });
-  t.match(env.warnings, [/^MESHPROBE_ATEMPT_TIMEOUT is not a meshprobe setting and is ignored/]);
-  t.equal(env.warnings.length, 1);
-  t.same(configSource('bad.yaml', ['a']).issues.map((i) => i.message), ['must contain a mapping of option: value']);
-});
+t.test(
+  'unknown config keys are reported with their source; unknown MESHPROBE_ variables are warned about',
+  async (t) => {
+    const cfg = configSource('mp.yaml', { 'attempt-timout': 5 });
+    t.same(cfg.issues, [
+      {
+        option: 'attempt-timout',
+        source: 'mp.yaml',
+        message: 'is not a meshprobe option (keys are flag names like attempt-timeout)',
+      },
+    ]);
+    const env = envSource({ MESHPROBE_ATEMPT_TIMEOUT: '1', PATH: '/bin' });
+    t.match(env.warnings, [/^MESHPROBE_ATEMPT_TIMEOUT is not a meshprobe setting and is ignored/]);
+    t.equal(env.warnings.length, 1);
+    t.same(
+      configSource('bad.yaml', ['a']).issues.map((i) => i.message),
+      ['must contain a mapping of option: value'],
+    );
+  },
+);
 
 t.test('a bad value from the environment names the variable source', async (t) => {
   const env = envSource({ MESHPROBE_TIMEOUT: 'ten' });
@@ -77,33 +96,47 @@ t.test('a bad value from the environment names the variable source', async (t) =
   t.same(r.issues, [{ option: '--timeout', source: 'environment', message: 'must be a whole number, got "ten"' }]);
 });
 
-t.test('run and plan need a CDE: --scope, --cde-namespace, or --cde-all said explicitly (from any source)', async (t) => {
-  const { scopeIssues } = await import('../../../src/config/validate.js');
-  const { requireScope } = await import('../../../src/config/load.js');
-  // Given options from flags, config file and environment
-  const cases: { name: string; sources: Parameters<typeof validateOptions>[0]; issue?: RegExp }[] = [
-    { name: 'no scope at all is an issue naming both flags and --cde-all', sources: [], issue: /^--scope or --cde-namespace is required: .*--cde-all/ },
-    { name: '--scope is enough', sources: [{ name: 'command line', values: { scope: 'pci.scope=cde' } }] },
-    { name: '--cde-namespace is enough', sources: [{ name: 'command line', values: { cdeNamespaces: ['payments'] } }] },
-    { name: '--cde-all from the environment is enough', sources: [envSource({ MESHPROBE_CDE_ALL: 'true' }).source] },
-    { name: 'cde-all from a config file is enough', sources: [configSource('mp.yaml', { 'cde-all': true }).source] },
-    { name: '--cde-all beside --scope is an issue', sources: [{ name: 'command line', values: { cdeAll: true, scope: 'pci.scope=cde' } }], issue: /^--cde-all cannot be combined with --scope or --cde-namespace/ },
-  ];
-  for (const c of cases) {
-    // When the options are validated and the scope checked
-    const r = validateOptions(c.sources);
-    t.same(r.issues, [], `${c.name}: the options themselves are valid`);
-    const issues = scopeIssues(r.options!);
-    // Then only the scope-less (or contradictory) ones are an issue, thrown as E_USAGE (exit 2)
-    if (c.issue === undefined) {
-      t.same(issues, [], c.name);
-      t.doesNotThrow(() => requireScope(r.options!), c.name);
-    } else {
-      t.match(`${issues[0]?.option} ${issues[0]?.message}`, c.issue, c.name);
-      t.throws(() => requireScope(r.options!), { code: 'E_USAGE' }, c.name);
+t.test(
+  'run and plan need a CDE: --scope, --cde-namespace, or --cde-all said explicitly (from any source)',
+  async (t) => {
+    const { scopeIssues } = await import('../../../src/config/validate.js');
+    const { requireScope } = await import('../../../src/config/load.js');
+    // Given options from flags, config file and environment
+    const cases: { name: string; sources: Parameters<typeof validateOptions>[0]; issue?: RegExp }[] = [
+      {
+        name: 'no scope at all is an issue naming both flags and --cde-all',
+        sources: [],
+        issue: /^--scope or --cde-namespace is required: .*--cde-all/,
+      },
+      { name: '--scope is enough', sources: [{ name: 'command line', values: { scope: 'pci.scope=cde' } }] },
+      {
+        name: '--cde-namespace is enough',
+        sources: [{ name: 'command line', values: { cdeNamespaces: ['payments'] } }],
+      },
+      { name: '--cde-all from the environment is enough', sources: [envSource({ MESHPROBE_CDE_ALL: 'true' }).source] },
+      { name: 'cde-all from a config file is enough', sources: [configSource('mp.yaml', { 'cde-all': true }).source] },
+      {
+        name: '--cde-all beside --scope is an issue',
+        sources: [{ name: 'command line', values: { cdeAll: true, scope: 'pci.scope=cde' } }],
+        issue: /^--cde-all cannot be combined with --scope or --cde-namespace/,
+      },
+    ];
+    for (const c of cases) {
+      // When the options are validated and the scope checked
+      const r = validateOptions(c.sources);
+      t.same(r.issues, [], `${c.name}: the options themselves are valid`);
+      const issues = scopeIssues(r.options!);
+      // Then only the scope-less (or contradictory) ones are an issue, thrown as E_USAGE (exit 2)
+      if (c.issue === undefined) {
+        t.same(issues, [], c.name);
+        t.doesNotThrow(() => requireScope(r.options!), c.name);
+      } else {
+        t.match(`${issues[0]?.option} ${issues[0]?.message}`, c.issue, c.name);
+        t.throws(() => requireScope(r.options!), { code: 'E_USAGE' }, c.name);
+      }
     }
-  }
-});
+  },
+);
 
 t.test('--no-nodes sets nodes to false; nodes are probed by default', async (t) => {
   t.equal(validateOptions([]).options?.nodes, true);

@@ -11,10 +11,13 @@ import { daysFromNow, mintCa, mintCert } from '../../helpers/certs.js';
 
 const NOW = new Date();
 const ca = mintCa();
-const goodChain = parseChain([mintCert({ issuer: ca, dns: ['localhost'], notAfter: daysFromNow(200, NOW) }).certPem, ca.certPem], {
-  trustPem: ca.certPem,
-  expectedIdentity: { hostname: 'localhost' },
-});
+const goodChain = parseChain(
+  [mintCert({ issuer: ca, dns: ['localhost'], notAfter: daysFromNow(200, NOW) }).certPem, ca.certPem],
+  {
+    trustPem: ca.certPem,
+    expectedIdentity: { hostname: 'localhost' },
+  },
+);
 const base = { chain: goodChain, now: NOW, expiryWarningDays: 30 };
 const codes = (input: Partial<Parameters<typeof evaluateCrypto>[0]>, profile = PCI_STRONG_CRYPTO): string[] =>
   evaluateCrypto({ ...base, ...input }, profile).map((f) => f.code);
@@ -48,17 +51,60 @@ t.test('cipher suites are classified by name (OpenSSL and IANA spellings)', asyn
 });
 
 t.test('protocol and cipher findings under the PCI profile', async (t) => {
-  const cases: ReadonlyArray<{ name: string; input: Partial<Parameters<typeof evaluateCrypto>[0]>; want: readonly string[] }> = [
-    { name: 'TLS 1.2 + 1.3 with AEAD suites holds', input: { protocolsAccepted: ['TLSv1.2', 'TLSv1.3'], ciphersAccepted: ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_AES_128_GCM_SHA256'] }, want: [] },
+  const cases: ReadonlyArray<{
+    name: string;
+    input: Partial<Parameters<typeof evaluateCrypto>[0]>;
+    want: readonly string[];
+  }> = [
+    {
+      name: 'TLS 1.2 + 1.3 with AEAD suites holds',
+      input: {
+        protocolsAccepted: ['TLSv1.2', 'TLSv1.3'],
+        ciphersAccepted: ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_AES_128_GCM_SHA256'],
+      },
+      want: [],
+    },
     { name: 'TLS 1.0 fails', input: { protocolsAccepted: ['TLSv1', 'TLSv1.2'] }, want: ['TLS_PROTOCOL_BELOW_MIN'] },
-    { name: 'TLS 1.0 and 1.1 fail once each', input: { protocolsAccepted: ['TLSv1', 'TLSv1.1', 'TLSv1.2'] }, want: ['TLS_PROTOCOL_BELOW_MIN', 'TLS_PROTOCOL_BELOW_MIN'] },
-    { name: 'a NULL suite fails', input: { protocolsAccepted: ['TLSv1.2'], ciphersAccepted: ['NULL-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256'] }, want: ['CIPHER_WEAK'] },
-    { name: 'NULL, RC4 and 3DES fail once each', input: { ciphersAccepted: ['NULL-SHA', 'RC4-SHA', 'DES-CBC3-SHA', 'AES128-GCM-SHA256'] }, want: ['CIPHER_WEAK', 'CIPHER_WEAK', 'CIPHER_WEAK'] },
-    { name: 'CBC-only at TLS 1.2 warns', input: { protocolsAccepted: ['TLSv1.2'], ciphersAccepted: ['AES128-SHA', 'ECDHE-RSA-AES256-SHA384'] }, want: ['CIPHER_CBC_ONLY'] },
-    { name: 'CBC next to an AEAD suite is fine', input: { ciphersAccepted: ['AES128-SHA', 'AES128-GCM-SHA256'] }, want: [] },
-    { name: 'a negotiated CBC suite warns when the full list is unknown', input: { negotiated: { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-SHA' } }, want: ['CIPHER_CBC_NEGOTIATED'] },
-    { name: 'a negotiated TLS 1.0 fails even without a version scan', input: { negotiated: { protocol: 'TLSv1', cipher: 'ECDHE-RSA-AES256-SHA' } }, want: ['TLS_PROTOCOL_BELOW_MIN', 'CIPHER_CBC_NEGOTIATED'] },
-    { name: 'suites this client cannot offer are reported as info, not as absent', input: { ciphersNotTestable: ['RC4-SHA'] }, want: ['CIPHER_NOT_TESTABLE'] },
+    {
+      name: 'TLS 1.0 and 1.1 fail once each',
+      input: { protocolsAccepted: ['TLSv1', 'TLSv1.1', 'TLSv1.2'] },
+      want: ['TLS_PROTOCOL_BELOW_MIN', 'TLS_PROTOCOL_BELOW_MIN'],
+    },
+    {
+      name: 'a NULL suite fails',
+      input: { protocolsAccepted: ['TLSv1.2'], ciphersAccepted: ['NULL-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256'] },
+      want: ['CIPHER_WEAK'],
+    },
+    {
+      name: 'NULL, RC4 and 3DES fail once each',
+      input: { ciphersAccepted: ['NULL-SHA', 'RC4-SHA', 'DES-CBC3-SHA', 'AES128-GCM-SHA256'] },
+      want: ['CIPHER_WEAK', 'CIPHER_WEAK', 'CIPHER_WEAK'],
+    },
+    {
+      name: 'CBC-only at TLS 1.2 warns',
+      input: { protocolsAccepted: ['TLSv1.2'], ciphersAccepted: ['AES128-SHA', 'ECDHE-RSA-AES256-SHA384'] },
+      want: ['CIPHER_CBC_ONLY'],
+    },
+    {
+      name: 'CBC next to an AEAD suite is fine',
+      input: { ciphersAccepted: ['AES128-SHA', 'AES128-GCM-SHA256'] },
+      want: [],
+    },
+    {
+      name: 'a negotiated CBC suite warns when the full list is unknown',
+      input: { negotiated: { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-SHA' } },
+      want: ['CIPHER_CBC_NEGOTIATED'],
+    },
+    {
+      name: 'a negotiated TLS 1.0 fails even without a version scan',
+      input: { negotiated: { protocol: 'TLSv1', cipher: 'ECDHE-RSA-AES256-SHA' } },
+      want: ['TLS_PROTOCOL_BELOW_MIN', 'CIPHER_CBC_NEGOTIATED'],
+    },
+    {
+      name: 'suites this client cannot offer are reported as info, not as absent',
+      input: { ciphersNotTestable: ['RC4-SHA'] },
+      want: ['CIPHER_NOT_TESTABLE'],
+    },
   ];
   for (const c of cases) t.same(codes(c.input), c.want, c.name);
 });
@@ -71,7 +117,10 @@ t.test('finding messages name the protocol, the suite and the basis', async (t) 
 });
 
 t.test('the tls13-only profile is stricter: TLS 1.2 and CBC fail', async (t) => {
-  t.same(codes({ protocolsAccepted: ['TLSv1.2', 'TLSv1.3'], ciphersAccepted: ['AES128-SHA'] }, TLS13_ONLY), ['CIPHER_CBC_ONLY', 'TLS_PROTOCOL_BELOW_MIN']);
+  t.same(codes({ protocolsAccepted: ['TLSv1.2', 'TLSv1.3'], ciphersAccepted: ['AES128-SHA'] }, TLS13_ONLY), [
+    'CIPHER_CBC_ONLY',
+    'TLS_PROTOCOL_BELOW_MIN',
+  ]);
   t.same(codes({ protocolsAccepted: ['TLSv1.3'], ciphersAccepted: ['TLS_AES_128_GCM_SHA256'] }, TLS13_ONLY), []);
   t.equal(cryptoProfile('tls13-only'), TLS13_ONLY);
   t.equal(cryptoProfile('nope'), undefined);
@@ -86,8 +135,14 @@ t.test('a weak self-signed root further up the chain is not judged on its own si
   const asChain = certificateFindings(root, { index: 1, now: NOW, expiryWarningDays: 30 });
   const asLeaf = certificateFindings(root, { index: 0, now: NOW, expiryWarningDays: 30 });
   // Then only the leaf role fails on the SHA-1 signature
-  t.same(asChain.map((f) => f.code), []);
-  t.same(asLeaf.map((f) => f.code), ['SIGNATURE_WEAK', 'CERT_LEAF_IS_CA']);
+  t.same(
+    asChain.map((f) => f.code),
+    [],
+  );
+  t.same(
+    asLeaf.map((f) => f.code),
+    ['SIGNATURE_WEAK', 'CERT_LEAF_IS_CA'],
+  );
 });
 
 t.test('findings sort fails first, then warnings, then info, then by code', async (t) => {
@@ -97,5 +152,8 @@ t.test('findings sort fails first, then warnings, then info, then by code', asyn
     { code: 'A', severity: 'info', message: 'x' },
     { code: 'Y', severity: 'fail', message: 'x' },
   ]);
-  t.same(sorted.map((f) => f.code), ['Y', 'Z', 'A', 'B']);
+  t.same(
+    sorted.map((f) => f.code),
+    ['Y', 'Z', 'A', 'B'],
+  );
 });

@@ -46,24 +46,27 @@ t.test('a synchronous throw and a non-Error rejection are both recorded, never t
   t.same(result.problems, ['string: plain text', 'sync: boom']);
 });
 
-t.test('a hung finalizer is abandoned at the cleanup timeout and later steps are reported as not attempted', async (t) => {
-  // Given a step that never settles on its own but honours the signal, and one below it
-  const seen: AbortSignal[] = [];
-  const stack = new FinalizerStack()
-    .push('below', async () => undefined)
-    .push('hung', (signal) => {
-      seen.push(signal);
-      return new Promise<void>(() => undefined);
-    });
-  // When cleanup runs with a short budget
-  const result = await stack.runAll({ timeoutMs: 50 });
-  // Then the hung step is a problem, the one below was not attempted, and the signal was aborted
-  t.equal(result.ok, false);
-  t.equal(result.problems.length, 2);
-  t.match(result.problems[0], /^hung: cleanup timed out after 50 ms/);
-  t.match(result.problems[1], /^below: not attempted/);
-  t.equal(seen[0]?.aborted, true);
-});
+t.test(
+  'a hung finalizer is abandoned at the cleanup timeout and later steps are reported as not attempted',
+  async (t) => {
+    // Given a step that never settles on its own but honours the signal, and one below it
+    const seen: AbortSignal[] = [];
+    const stack = new FinalizerStack()
+      .push('below', async () => undefined)
+      .push('hung', (signal) => {
+        seen.push(signal);
+        return new Promise<void>(() => undefined);
+      });
+    // When cleanup runs with a short budget
+    const result = await stack.runAll({ timeoutMs: 50 });
+    // Then the hung step is a problem, the one below was not attempted, and the signal was aborted
+    t.equal(result.ok, false);
+    t.equal(result.problems.length, 2);
+    t.match(result.problems[0], /^hung: cleanup timed out after 50 ms/);
+    t.match(result.problems[1], /^below: not attempted/);
+    t.equal(seen[0]?.aborted, true);
+  },
+);
 
 t.test('each finalizer gets a fresh signal that is not the aborted caller signal', async (t) => {
   // Given the run was interrupted (caller signal aborted)

@@ -29,7 +29,10 @@ t.test('LabelSelector objects with matchLabels and matchExpressions', async (t) 
   t.equal(matchesLabelSelector({ matchLabels: { app: 'api' } }, labels), true);
   t.equal(matchesLabelSelector({ matchLabels: { app: 'db' } }, labels), false);
   t.equal(matchesLabelSelector({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] }, labels), true);
-  t.equal(matchesLabelSelector({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] }, labels), false);
+  t.equal(
+    matchesLabelSelector({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] }, labels),
+    false,
+  );
   t.equal(matchesLabelSelector({ matchExpressions: [{ key: 'x', operator: 'DoesNotExist' }] }, labels), true);
   t.equal(matchesLabelSelector({ matchExpressions: [{ key: 'x', operator: 'Exists' }] }, labels), false);
   t.equal(matchesLabelSelector({ matchExpressions: [{ key: 'x', operator: 'Bogus' }] }, labels), false);

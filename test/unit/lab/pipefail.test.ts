@@ -20,7 +20,8 @@ function outGrepSource(): string {
 }
 
 // A producer like `ip addr show` on a busy bridge: the matching line first, then much more output.
-const PRODUCER = 'producer() { echo "    inet 198.18.0.1/32 scope global br0"; for i in $(seq 1 20000); do echo "    line $i"; done; }';
+const PRODUCER =
+  'producer() { echo "    inet 198.18.0.1/32 scope global br0"; for i in $(seq 1 20000); do echo "    line $i"; done; }';
 
 function bash(script: string): number {
   return spawnSync('bash', ['-c', script], { stdio: 'ignore' }).status ?? -1;
@@ -29,9 +30,19 @@ function bash(script: string): number {
 t.test('the old pipe-into-grep -q pattern fails under pipefail although the line is there', async (t) => {
   // Given pipefail and a producer that is still writing when grep -q has its match
   // When the old pattern runs (repeated: the race is likely, not certain, on one try)
-  const raw = Array.from({ length: 3 }, () => execFileSync('bash', ['-c', `set -o pipefail; ${PRODUCER}; producer | grep -q "inet 198.18.0.1/"; echo "\${PIPESTATUS[@]}"`]).toString().trim());
+  const raw = Array.from({ length: 3 }, () =>
+    execFileSync('bash', [
+      '-c',
+      `set -o pipefail; ${PRODUCER}; producer | grep -q "inet 198.18.0.1/"; echo "\${PIPESTATUS[@]}"`,
+    ])
+      .toString()
+      .trim(),
+  );
   // Then at least one run saw the producer die of SIGPIPE (141), so the check said "absent"
-  t.ok(raw.some((r) => r.startsWith('141')), `PIPESTATUS: ${raw.join(' | ')}`);
+  t.ok(
+    raw.some((r) => r.startsWith('141')),
+    `PIPESTATUS: ${raw.join(' | ')}`,
+  );
 });
 
 t.test('lab.sh out_grep finds the line every time under pipefail', async (t) => {
@@ -49,7 +60,10 @@ t.test('lab.sh out_grep finds the line every time under pipefail', async (t) => 
 t.test('no check in lab.sh or images.sh pipes into grep -q under pipefail any more', async (t) => {
   for (const file of [LAB, IMAGES]) {
     // Continuation lines joined, so a `bash -c \` and its string are one line.
-    const offenders = readFileSync(file, 'utf8').replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim())
+    const offenders = readFileSync(file, 'utf8')
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .map((l) => l.trim())
       // `bash -c "…"` strings run without pipefail (SHELLOPTS is not exported): grep's status is the pipeline's.
       .filter((l) => /\|\s*grep -q/.test(l) && !/bash -c/.test(l) && !l.startsWith('#'));
     t.same(offenders, [], file);

@@ -15,27 +15,64 @@ import { FakeClusterApi, type FakeHooks } from '../../fakes/cluster-api.js';
 
 const FIXTURE = new URL('../../fixtures/cluster/istio.json', import.meta.url);
 const READY = { phase: 'Running', containerStatuses: [{ ready: true, state: { running: {} } }] };
-const DONE = { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }] };
+const DONE = {
+  phase: 'Succeeded',
+  containerStatuses: [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
+};
 
 /** An agent that connects every attempt of the pod's batch. */
 function connectedLog(api: FakeClusterApi, pod: KubeObject): string {
-  const cm = api.objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === `${pod.metadata?.name}-batch` && o.metadata?.namespace === pod.metadata?.namespace);
+  const cm = api.objects.find(
+    (o) =>
+      o.kind === 'ConfigMap' &&
+      o.metadata?.name === `${pod.metadata?.name}-batch` &&
+      o.metadata?.namespace === pod.metadata?.namespace,
+  );
   const batch = JSON.parse(cm?.data?.['batch.json'] ?? '{"attempts":[]}') as AttemptBatch;
-  const lines = batch.attempts.map((a) => JSON.stringify({ v: 1, attemptId: a.id, startedAt: '2026-11-23T19:00:00.000Z', durationMs: 2, transport: 'connected', bytesReceived: 4 }));
-  lines.push(JSON.stringify({ v: 1, done: true, count: batch.attempts.length, selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.0' } }));
+  const lines = batch.attempts.map((a) =>
+    JSON.stringify({
+      v: 1,
+      attemptId: a.id,
+      startedAt: '2026-11-23T19:00:00.000Z',
+      durationMs: 2,
+      transport: 'connected',
+      bytesReceived: 4,
+    }),
+  );
+  lines.push(
+    JSON.stringify({
+      v: 1,
+      done: true,
+      count: batch.attempts.length,
+      selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.0' },
+    }),
+  );
   return `${lines.join('\n')}\n`;
 }
 
-async function stagesOf(t: { teardown(fn: () => void): void }, hooks: Partial<FakeHooks>, withObserver = true): Promise<{ stages: string[]; aborted: string | undefined; attempts: number }> {
+async function stagesOf(
+  t: { teardown(fn: () => void): void },
+  hooks: Partial<FakeHooks>,
+  withObserver = true,
+): Promise<{ stages: string[]; aborted: string | undefined; attempts: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-stages-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const api: FakeClusterApi = FakeClusterApi.fromFixture(FIXTURE, {
-    hooks: { podStatus: (pod) => (pod.metadata?.name === 'meshprobe-echo' ? READY : DONE), podLog: (pod) => connectedLog(api, pod), ...hooks },
+    hooks: {
+      podStatus: (pod) => (pod.metadata?.name === 'meshprobe-echo' ? READY : DONE),
+      podLog: (pod) => connectedLog(api, pod),
+      ...hooks,
+    },
   });
   const options: Options = { ...DEFAULTS, scope: 'pci.scope=cde', outputDir: dir, podReadyTimeout: 2 };
   const stages: string[] = [];
   const result = await runConformance(options, {
-    cluster: api, progress: SILENT_PROGRESS, signal: new AbortController().signal, random: () => 'abcd', agentSource: async () => '/* agent */', pollMs: 5,
+    cluster: api,
+    progress: SILENT_PROGRESS,
+    signal: new AbortController().signal,
+    random: () => 'abcd',
+    agentSource: async () => '/* agent */',
+    pollMs: 5,
     ...(withObserver ? { onStage: (s: string) => stages.push(s) } : {}),
   });
   return { stages, aborted: result.report.aborted?.stage, attempts: result.report.evidence.length };
@@ -46,18 +83,35 @@ t.test('a full run reports every stage once, in pipeline order, ending with done
   // When a run goes through with an onStage observer
   const { stages, aborted } = await stagesOf(t, {});
   // Then the stages come in the order of DESIGN §1, the pure ones included
-  t.same(stages, ['discover', 'plan', 'preflight', 'deploy', 'sweep', 'run', 'collect', 'cleanup', 'evaluate', 'report', 'done']);
+  t.same(stages, [
+    'discover',
+    'plan',
+    'preflight',
+    'deploy',
+    'sweep',
+    'run',
+    'collect',
+    'cleanup',
+    'evaluate',
+    'report',
+    'done',
+  ]);
   t.equal(aborted, undefined);
 });
 
-t.test('an aborted run still reports cleanup, evaluate, report and done, and the abort names the right stage', async (t) => {
-  // Given a user who may not create pods in a foreign namespace (preflight refuses)
-  // When the run aborts
-  const { stages, aborted } = await stagesOf(t, { allowed: (perm, ns) => !(perm === 'create-pods' && ns === 'shop') });
-  // Then the observer saw the stages up to the abort and the closing ones; the report's stage is still read correctly
-  t.same(stages, ['discover', 'plan', 'preflight', 'cleanup', 'evaluate', 'report', 'done']);
-  t.equal(aborted, 'preflight');
-});
+t.test(
+  'an aborted run still reports cleanup, evaluate, report and done, and the abort names the right stage',
+  async (t) => {
+    // Given a user who may not create pods in a foreign namespace (preflight refuses)
+    // When the run aborts
+    const { stages, aborted } = await stagesOf(t, {
+      allowed: (perm, ns) => !(perm === 'create-pods' && ns === 'shop'),
+    });
+    // Then the observer saw the stages up to the abort and the closing ones; the report's stage is still read correctly
+    t.same(stages, ['discover', 'plan', 'preflight', 'cleanup', 'evaluate', 'report', 'done']);
+    t.equal(aborted, 'preflight');
+  },
+);
 
 t.test('observing stages does not change what the run produces', async (t) => {
   // Given the same cluster run with and without an observer

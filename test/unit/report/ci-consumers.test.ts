@@ -16,8 +16,21 @@ const require = createRequire(import.meta.url);
 const { Parser } = require('tap-parser') as { Parser: new (cb: (r: TapResult) => void) => { end(text: string): void } };
 const junitReader = require('test-results-parser') as { parse(o: { type: 'junit'; files: string[] }): JunitResult };
 
-interface TapResult { readonly ok: boolean; readonly pass: number; readonly fail: number; readonly todo: number }
-interface JunitResult { readonly status: string; readonly failed: number; readonly passed: number; readonly suites: readonly { readonly status: string; readonly cases: readonly { readonly name: string; readonly status: string }[] }[] }
+interface TapResult {
+  readonly ok: boolean;
+  readonly pass: number;
+  readonly fail: number;
+  readonly todo: number;
+}
+interface JunitResult {
+  readonly status: string;
+  readonly failed: number;
+  readonly passed: number;
+  readonly suites: readonly {
+    readonly status: string;
+    readonly cases: readonly { readonly name: string; readonly status: string }[];
+  }[];
+}
 
 const example = (name: string): Report => JSON.parse(readFileSync(`reports/examples/${name}.json`, 'utf8')) as Report;
 
@@ -34,14 +47,19 @@ function junitOf(t: { teardown(fn: () => void): void }, report: Report): JunitRe
 }
 
 function sarifInvocation(report: Report): { executionSuccessful: boolean } {
-  return (JSON.parse(renderSarif(report)) as { runs: { invocations: { executionSuccessful: boolean }[] }[] }).runs[0]!.invocations[0]!;
+  return (JSON.parse(renderSarif(report)) as { runs: { invocations: { executionSuccessful: boolean }[] }[] }).runs[0]!
+    .invocations[0]!;
 }
 
 /** A finished run in which every control is inconclusive (nothing was evidenced). */
 function nothingJudged(): Report {
   const r = example('all-holds');
   const verdicts = r.verdicts.map((v) => (v.status === 'holds' ? { ...v, status: 'inconclusive' as const } : v));
-  return { ...r, verdicts, summary: { ...r.summary, holds: 0, inconclusive: r.summary.inconclusive + r.summary.holds } };
+  return {
+    ...r,
+    verdicts,
+    summary: { ...r.summary, holds: 0, inconclusive: r.summary.inconclusive + r.summary.holds },
+  };
 }
 
 t.test('an aborted run is not ok in TAP, fails in JUnit and is unsuccessful in SARIF', async (t) => {
@@ -66,7 +84,10 @@ t.test('a run where every control is inconclusive is never green', async (t) => 
   const junit = junitOf(t, report);
   t.equal(junit.status, 'FAIL');
   t.ok(junit.suites[0]!.cases.some((c) => c.name === 'meshprobe judged at least one control' && c.status === 'FAIL'));
-  t.ok(junit.suites[0]!.cases.some((c) => c.status === 'SKIP'), 'inconclusive controls are skipped');
+  t.ok(
+    junit.suites[0]!.cases.some((c) => c.status === 'SKIP'),
+    'inconclusive controls are skipped',
+  );
   t.equal(sarifInvocation(report).executionSuccessful, false);
 });
 
@@ -87,7 +108,10 @@ t.test('an inconclusive control next to holding ones is not ok in TAP and skippe
   const cases = junitOf(t, report).suites[0]!.cases;
   const inconclusive = report.verdicts.filter((v) => v.status === 'inconclusive').length;
   t.ok(inconclusive > 0);
-  t.equal(cases.filter((c) => c.status === 'SKIP').length, inconclusive + report.verdicts.filter((v) => v.status === 'not-applicable').length);
+  t.equal(
+    cases.filter((c) => c.status === 'SKIP').length,
+    inconclusive + report.verdicts.filter((v) => v.status === 'not-applicable').length,
+  );
 });
 
 t.test('a run whose controls hold is green in every consumer', async (t) => {

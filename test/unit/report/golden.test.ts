@@ -6,7 +6,15 @@
 import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Report } from '../../../src/domain/report.js';
-import { renderHtml, renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText } from '../../../src/report/reporters/index.js';
+import {
+  renderHtml,
+  renderJson,
+  renderJunit,
+  renderMarkdown,
+  renderSarif,
+  renderTap,
+  renderText,
+} from '../../../src/report/reporters/index.js';
 import { SCENARIOS, buildExample } from '../../fixtures/report-examples.js';
 
 const UPDATE = process.env['MESHPROBE_UPDATE_GOLDEN'] === '1';

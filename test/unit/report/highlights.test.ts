@@ -4,7 +4,15 @@ import type { Verdict, VerdictStatus } from '../../../src/domain/verdict.js';
 import { consequenceRank, topFindings } from '../../../src/report/reporters/highlights.js';
 
 function verdict(requirement: string, status: VerdictStatus, reasons: string[], findings?: string[]): Verdict {
-  return { controlId: `pci-dss-4.0.1/${requirement}`, requirement, title: `title ${requirement}`, status, reasons, evidenceIds: [], ...(findings ? { findings } : {}) };
+  return {
+    controlId: `pci-dss-4.0.1/${requirement}`,
+    requirement,
+    title: `title ${requirement}`,
+    status,
+    reasons,
+    evidenceIds: [],
+    ...(findings ? { findings } : {}),
+  };
 }
 
 t.test('a path into the CDE outranks cleartext, which outranks certificate hygiene', async (t) => {
@@ -22,13 +30,25 @@ t.test('failing controls come first, most consequential first, with their first 
   const verdicts = [
     verdict('4.2.1.1', 'fails', ['cert is self-signed', 'ok one'], ['cert is self-signed']),
     verdict('1.2.6', 'holds', ['fine']),
-    verdict('1.3.1', 'fails', ['ok path', 'shop reached payments/api:8080', 'tenant reached db'], ['shop reached payments/api:8080', 'tenant reached db']),
+    verdict(
+      '1.3.1',
+      'fails',
+      ['ok path', 'shop reached payments/api:8080', 'tenant reached db'],
+      ['shop reached payments/api:8080', 'tenant reached db'],
+    ),
     verdict('2.2.5', 'inconclusive', ['could not tell']),
   ];
   // When the top three are chosen
   const top = topFindings({ verdicts });
   // Then segmentation leads, the failing reason (not the first reason) is shown, and the count of the rest
-  t.same(top.map((h) => [h.requirement, h.status]), [['1.3.1', 'fails'], ['4.2.1.1', 'fails'], ['2.2.5', 'inconclusive']]);
+  t.same(
+    top.map((h) => [h.requirement, h.status]),
+    [
+      ['1.3.1', 'fails'],
+      ['4.2.1.1', 'fails'],
+      ['2.2.5', 'inconclusive'],
+    ],
+  );
   t.equal(top[0]!.reason, 'shop reached payments/api:8080');
   t.equal(top[0]!.more, 1);
   t.equal(top[2]!.reason, 'could not tell');
@@ -37,6 +57,13 @@ t.test('failing controls come first, most consequential first, with their first 
 t.test('at most n, and nothing when every control holds or does not apply', async (t) => {
   const many = ['1.3.1', '1.3.2', '11.4.5', 'A1.1.2'].map((r) => verdict(r, 'fails', [`${r} failed`]));
   t.equal(topFindings({ verdicts: many }).length, 3);
-  t.same(topFindings({ verdicts: many }, 2).map((h) => h.requirement), ['1.3.1', '1.3.2'], 'ties keep report order');
-  t.same(topFindings({ verdicts: [verdict('1.3.1', 'holds', ['ok']), verdict('10.2.1', 'not-applicable', ['n/a'])] }), []);
+  t.same(
+    topFindings({ verdicts: many }, 2).map((h) => h.requirement),
+    ['1.3.1', '1.3.2'],
+    'ties keep report order',
+  );
+  t.same(
+    topFindings({ verdicts: [verdict('1.3.1', 'holds', ['ok']), verdict('10.2.1', 'not-applicable', ['n/a'])] }),
+    [],
+  );
 });

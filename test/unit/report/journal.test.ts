@@ -10,13 +10,23 @@ import { join } from 'node:path';
 import type { Attempt } from '../../../src/domain/attempt.js';
 import type { Observation } from '../../../src/domain/observation.js';
 import {
-  describeIncomplete, EVIDENCE_JOURNAL, journalLines, openEvidenceJournal, readJournalText, type JournalBatch,
+  describeIncomplete,
+  EVIDENCE_JOURNAL,
+  journalLines,
+  openEvidenceJournal,
+  readJournalText,
+  type JournalBatch,
 } from '../../../src/report/journal.js';
 import { verifyBundleDir } from '../../../src/report/write.js';
 
 function attempt(id: string): Attempt {
   return {
-    id, probeId: 'tcp-reach', technique: 'tcp', role: 'probe', timeoutMs: 1000, port: 80,
+    id,
+    probeId: 'tcp-reach',
+    technique: 'tcp',
+    role: 'probe',
+    timeoutMs: 1000,
+    port: 80,
     vantage: { kind: 'probe-namespace' },
     target: { kind: 'Service', namespace: 'payments', name: 'api', address: '10.0.0.1' },
   } as unknown as Attempt;
@@ -24,13 +34,23 @@ function attempt(id: string): Attempt {
 
 function observation(id: string): Observation {
   return {
-    attemptId: id, startedAt: '2026-12-03T18:00:00.000Z', durationMs: 2, transport: 'connected', bytesReceived: 10,
+    attemptId: id,
+    startedAt: '2026-12-03T18:00:00.000Z',
+    durationMs: 2,
+    transport: 'connected',
+    bytesReceived: 10,
     http: { status: 200, headers: { authorization: 'Bearer hunter2' }, bodyPrefix: 'ok' },
   } as unknown as Observation;
 }
 
 function batch(pod: string, ids: readonly string[]): JournalBatch {
-  return { round: 'main', pod, vantage: 'probe-namespace', expected: ids.length, observations: ids.map((id) => ({ attempt: attempt(id), observation: observation(id) })) };
+  return {
+    round: 'main',
+    pod,
+    vantage: 'probe-namespace',
+    expected: ids.length,
+    observations: ids.map((id) => ({ attempt: attempt(id), observation: observation(id) })),
+  };
 }
 
 function tmp(t: { teardown(fn: () => void): void }): string {
@@ -44,7 +64,12 @@ t.test('a batch is committed by the line written after its observations', async 
   const lines = journalLines(batch('ns/p-0', ['a1', 'a2']), 1);
   // Then the observation lines come first and the batch line last, marked as not classified
   t.equal(lines.length, 3);
-  t.match(JSON.parse(lines[0]!), { kind: 'observation', batch: 1, attempt: { id: 'a1' }, observation: { attemptId: 'a1' } });
+  t.match(JSON.parse(lines[0]!), {
+    kind: 'observation',
+    batch: 1,
+    attempt: { id: 'a1' },
+    observation: { attemptId: 'a1' },
+  });
   t.match(JSON.parse(lines[2]!), { kind: 'batch', seq: 1, pod: 'ns/p-0', expected: 2, observed: 2, classified: false });
   t.notOk('observations' in JSON.parse(lines[2]!), 'the batch line does not repeat the observations');
 });
@@ -65,7 +90,10 @@ t.test('a journal read back counts committed batches, and a batch cut off mid-wr
   t.equal(s.observations, 2);
   t.equal(s.uncommitted, 1);
   t.equal(s.damaged, 1);
-  t.match(describeIncomplete(s), /run 20261203-180000-abcd stopped before it finished.*1 collected batch\(es\) with 2 observation\(s\).*meshprobe cleanup --run-id 20261203-180000-abcd/);
+  t.match(
+    describeIncomplete(s),
+    /run 20261203-180000-abcd stopped before it finished.*1 collected batch\(es\) with 2 observation\(s\).*meshprobe cleanup --run-id 20261203-180000-abcd/,
+  );
 });
 
 t.test('each appended batch is on disk when its promise resolves, in call order', async (t) => {
@@ -78,7 +106,14 @@ t.test('each appended batch is on disk when its promise resolves, in call order'
   await Promise.all([p1, p2, j.appendBatch(batch('ns/p-2', ['c1', 'c2']))]);
   // Then the file (read by another handle) holds all three, in order
   const s = readJournalText(readFileSync(join(dir, EVIDENCE_JOURNAL), 'utf8'));
-  t.same(s.batches.map((b) => [b.seq, b.pod, b.observed]), [[1, 'ns/p-0', 1], [2, 'ns/p-1', 0], [3, 'ns/p-2', 2]]);
+  t.same(
+    s.batches.map((b) => [b.seq, b.pod, b.observed]),
+    [
+      [1, 'ns/p-0', 1],
+      [2, 'ns/p-1', 0],
+      [3, 'ns/p-2', 2],
+    ],
+  );
   t.equal(j.committed, 3);
   // And discarding removes the file (the run finished; evidence.jsonl is the evidence of record)
   await j.discard();
@@ -118,10 +153,22 @@ t.test('redaction happens before the journal: secrets in observations never reac
   // Given the redacted batch the pipeline builds (journal-pods.ts redacts before appending)
   const { journalBatchOf } = await import('../../../src/pipeline/journal-pods.js');
   const { collectObservations } = await import('../../../src/collect/collect.js');
-  const log = `${JSON.stringify({ v: 1, attemptId: 'a1', startedAt: '2026-12-03T18:00:00.000Z', durationMs: 1, transport: 'connected', bytesReceived: 5,
-    http: { status: 200, headers: { 'set-cookie': 'session=hunter2' }, bodyPrefix: '{"password":"hunter2"}' } })}\n`;
+  const log = `${JSON.stringify({
+    v: 1,
+    attemptId: 'a1',
+    startedAt: '2026-12-03T18:00:00.000Z',
+    durationMs: 1,
+    transport: 'connected',
+    bytesReceived: 5,
+    http: { status: 200, headers: { 'set-cookie': 'session=hunter2' }, bodyPrefix: '{"password":"hunter2"}' },
+  })}\n`;
   const c = collectObservations(log, ['a1']);
-  const b = journalBatchOf({ namespace: 'ns', name: 'p-0', vantageId: 'probe-namespace', expectedIds: ['a1'], log }, c, 'main', new Map([['a1', attempt('a1')]]));
+  const b = journalBatchOf(
+    { namespace: 'ns', name: 'p-0', vantageId: 'probe-namespace', expectedIds: ['a1'], log },
+    c,
+    'main',
+    new Map([['a1', attempt('a1')]]),
+  );
   // Then the journal lines hold the observation but not the secret
   const text = journalLines(b, 1).join('');
   t.match(text, /"attemptId":"a1"/);

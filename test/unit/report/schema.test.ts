@@ -19,26 +19,43 @@ t.test('every committed example report validates against the schema', async (t) 
   for (const f of files) t.same(validate(schema, JSON.parse(readFileSync(`reports/examples/${f}`, 'utf8'))), [], f);
 });
 
-t.test('the schema rejects a report with an unknown verdict status, a missing field and a bad evidence id', async (t) => {
-  // Given a valid report, broken in three ways
-  const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
-  report.verdicts[0].status = 'passes';
-  delete report.cleanup;
-  report.evidence[0].id = 'not-hex';
-  // Then each problem is reported with its path
-  const errors = validate(schema, report);
-  t.ok(errors.some((e) => e.startsWith('$.verdicts[0].status')), 'status');
-  t.ok(errors.includes('$: missing required cleanup'), 'cleanup');
-  t.ok(errors.some((e) => e.startsWith('$.evidence[0].id')), 'evidence id');
-});
+t.test(
+  'the schema rejects a report with an unknown verdict status, a missing field and a bad evidence id',
+  async (t) => {
+    // Given a valid report, broken in three ways
+    const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
+    report.verdicts[0].status = 'passes';
+    delete report.cleanup;
+    report.evidence[0].id = 'not-hex';
+    // Then each problem is reported with its path
+    const errors = validate(schema, report);
+    t.ok(
+      errors.some((e) => e.startsWith('$.verdicts[0].status')),
+      'status',
+    );
+    t.ok(errors.includes('$: missing required cleanup'), 'cleanup');
+    t.ok(
+      errors.some((e) => e.startsWith('$.evidence[0].id')),
+      'evidence id',
+    );
+  },
+);
 
-t.test('a blocked outcome carrying its same-pod proof, and a before-settle inconclusive, validate; a proof without its attempt id does not', async (t) => {
-  // Given a valid report whose first evidence is made a proven block (issue 19)
-  const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
-  report.evidence[0].outcome = { kind: 'blocked', by: 'timeout', detail: 'x while the same pod connected to ns-b/api port 8080', proof: { attemptId: '0123456789abcdef', reference: 'ns-b/api port 8080' } };
-  report.evidence[1].outcome = { kind: 'inconclusive', reason: 'before-settle', detail: 'x' };
-  t.same(validate(schema, report), []);
-  // When the proof loses its attempt id, Then the schema names it
-  delete report.evidence[0].outcome.proof.attemptId;
-  t.ok(validate(schema, report).length > 0, 'a proof must say which attempt proved it');
-});
+t.test(
+  'a blocked outcome carrying its same-pod proof, and a before-settle inconclusive, validate; a proof without its attempt id does not',
+  async (t) => {
+    // Given a valid report whose first evidence is made a proven block (issue 19)
+    const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
+    report.evidence[0].outcome = {
+      kind: 'blocked',
+      by: 'timeout',
+      detail: 'x while the same pod connected to ns-b/api port 8080',
+      proof: { attemptId: '0123456789abcdef', reference: 'ns-b/api port 8080' },
+    };
+    report.evidence[1].outcome = { kind: 'inconclusive', reason: 'before-settle', detail: 'x' };
+    t.same(validate(schema, report), []);
+    // When the proof loses its attempt id, Then the schema names it
+    delete report.evidence[0].outcome.proof.attemptId;
+    t.ok(validate(schema, report).length > 0, 'a proof must say which attempt proved it');
+  },
+);

@@ -12,8 +12,25 @@ const EP = { host: '127.0.0.1', port: 443 };
 
 function line(spec: AttemptSpec, transport: TransportResult, tls?: Partial<TlsFacts>): ObservationLine {
   return {
-    v: 1, attemptId: spec.id, startedAt: new Date(0).toISOString(), durationMs: 1, transport, bytesReceived: 0,
-    ...(tls ? { tls: { protocol: null, cipher: null, alpn: null, peerChainPem: [], handshake: false, authorized: false, ...tls } } : {}),
+    v: 1,
+    attemptId: spec.id,
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1,
+    transport,
+    bytesReceived: 0,
+    ...(tls
+      ? {
+          tls: {
+            protocol: null,
+            cipher: null,
+            alpn: null,
+            peerChainPem: [],
+            handshake: false,
+            authorized: false,
+            ...tls,
+          },
+        }
+      : {}),
   };
 }
 
@@ -38,40 +55,70 @@ function recordingRunner(accepts: readonly string[] = ['AES128-GCM-SHA256', 'NUL
   return { run, calls, peak: () => peak };
 }
 
-t.test('this client can pin NULL, anonymous and CCM suites; what it cannot offer is listed as not testable', async (t) => {
-  const { offerable, notTestable } = clientSuites();
-  for (const s of ['NULL-SHA256', 'ADH-AES128-SHA', 'AES128-CCM', 'ECDHE-RSA-AES128-GCM-SHA256', 'TLS_AES_128_GCM_SHA256']) t.ok(offerable.includes(s), `offers ${s}`);
-  t.ok(notTestable.every((s) => WEAK_SUITE_CANDIDATES.includes(s)), 'only weak-list suites are reported');
-  t.ok(notTestable.every((s) => !offerable.includes(s)), 'nothing is both');
-  t.ok(!offerable.some((s) => /PSK|SRP/.test(s)), 'no PSK/SRP suites');
-});
+t.test(
+  'this client can pin NULL, anonymous and CCM suites; what it cannot offer is listed as not testable',
+  async (t) => {
+    const { offerable, notTestable } = clientSuites();
+    for (const s of [
+      'NULL-SHA256',
+      'ADH-AES128-SHA',
+      'AES128-CCM',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      'TLS_AES_128_GCM_SHA256',
+    ])
+      t.ok(offerable.includes(s), `offers ${s}`);
+    t.ok(
+      notTestable.every((s) => WEAK_SUITE_CANDIDATES.includes(s)),
+      'only weak-list suites are reported',
+    );
+    t.ok(
+      notTestable.every((s) => !offerable.includes(s)),
+      'nothing is both',
+    );
+    t.ok(!offerable.some((s) => /PSK|SRP/.test(s)), 'no PSK/SRP suites');
+  },
+);
 
 t.test('a refused default handshake enumerates no suites', async (t) => {
   const calls: AttemptSpec[] = [];
-  const scan = await scanTlsEndpoint(EP, { timeoutMs: 100, concurrency: 4, run: async (spec) => {
-    calls.push(spec);
-    return line(spec, 'refused');
-  } });
+  const scan = await scanTlsEndpoint(EP, {
+    timeoutMs: 100,
+    concurrency: 4,
+    run: async (spec) => {
+      calls.push(spec);
+      return line(spec, 'refused');
+    },
+  });
   t.equal(calls.length, 5, 'the default and the four version offers went out together');
   t.same(scan.suites, []);
 });
 
-t.test('each version is offered once with every suite; accepted ones are enumerated by shrinking offers, bounded in flight', async (t) => {
-  // Given a fake TLS 1.2-only server that takes two suites
-  const fake = recordingRunner();
-  // When the endpoint is scanned with concurrency 3
-  const scan = await scanTlsEndpoint(EP, { timeoutMs: 100, concurrency: 3, run: fake.run });
-  // Then: 1 default + 4 versions + (the second suite + one refusal per chain), all at TLSv1.2, bounded in flight
-  const rounds = fake.calls.filter((c) => c.id.startsWith('suites:'));
-  t.ok(rounds.length >= 2 && rounds.length <= 4, `${rounds.length} enumeration handshakes, not one per suite`);
-  t.equal(fake.calls.length, 1 + 4 + rounds.length);
-  t.ok(rounds.every((c) => c.tls?.minVersion === 'TLSv1.2' && c.tls.maxVersion === 'TLSv1.2' && c.tls.handshakeOnly === true));
-  t.ok(rounds.every((c) => !c.tls?.ciphers?.split(':').includes('AES128-GCM-SHA256')), 'the suite the version probe proved is not asked again');
-  t.equal(new Set(fake.calls.map((c) => c.id)).size, fake.calls.length, 'one attempt per id');
-  t.ok(fake.peak() <= 3, `peak in flight ${fake.peak()}`);
-  const chosen = [...scan.versions, ...scan.suites].flatMap((s) => s.observation.tls?.cipher ?? []);
-  t.same([...new Set(chosen)].sort(), ['AES128-GCM-SHA256', 'NULL-SHA256']);
-});
+t.test(
+  'each version is offered once with every suite; accepted ones are enumerated by shrinking offers, bounded in flight',
+  async (t) => {
+    // Given a fake TLS 1.2-only server that takes two suites
+    const fake = recordingRunner();
+    // When the endpoint is scanned with concurrency 3
+    const scan = await scanTlsEndpoint(EP, { timeoutMs: 100, concurrency: 3, run: fake.run });
+    // Then: 1 default + 4 versions + (the second suite + one refusal per chain), all at TLSv1.2, bounded in flight
+    const rounds = fake.calls.filter((c) => c.id.startsWith('suites:'));
+    t.ok(rounds.length >= 2 && rounds.length <= 4, `${rounds.length} enumeration handshakes, not one per suite`);
+    t.equal(fake.calls.length, 1 + 4 + rounds.length);
+    t.ok(
+      rounds.every(
+        (c) => c.tls?.minVersion === 'TLSv1.2' && c.tls.maxVersion === 'TLSv1.2' && c.tls.handshakeOnly === true,
+      ),
+    );
+    t.ok(
+      rounds.every((c) => !c.tls?.ciphers?.split(':').includes('AES128-GCM-SHA256')),
+      'the suite the version probe proved is not asked again',
+    );
+    t.equal(new Set(fake.calls.map((c) => c.id)).size, fake.calls.length, 'one attempt per id');
+    t.ok(fake.peak() <= 3, `peak in flight ${fake.peak()}`);
+    const chosen = [...scan.versions, ...scan.suites].flatMap((s) => s.observation.tls?.cipher ?? []);
+    t.same([...new Set(chosen)].sort(), ['AES128-GCM-SHA256', 'NULL-SHA256']);
+  },
+);
 
 t.test('a server whose only suite is NULL is found by the version offer', async (t) => {
   const fake = recordingRunner(['NULL-SHA256']);
@@ -84,7 +131,9 @@ t.test('an aborted signal stops before the suite enumeration', async (t) => {
   const ac = new AbortController();
   const calls: AttemptSpec[] = [];
   const scan = await scanTlsEndpoint(EP, {
-    timeoutMs: 100, concurrency: 2, signal: ac.signal,
+    timeoutMs: 100,
+    concurrency: 2,
+    signal: ac.signal,
     run: async (spec) => {
       calls.push(spec);
       ac.abort();

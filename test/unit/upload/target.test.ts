@@ -12,7 +12,10 @@ t.test('an s3:// target on a custom endpoint is addressed path-style under <pref
   // Then the object URL is endpoint/bucket/prefix/run/file
   t.ok(p.ok);
   if (!p.ok) return;
-  t.equal(fileUrl(p.target, 'eu-west-1', '20261203-1-ab12', 'report.json').href, 'http://127.0.0.1:9000/evidence/pci/quarterly/20261203-1-ab12/report.json');
+  t.equal(
+    fileUrl(p.target, 'eu-west-1', '20261203-1-ab12', 'report.json').href,
+    'http://127.0.0.1:9000/evidence/pci/quarterly/20261203-1-ab12/report.json',
+  );
   t.equal(describeTarget(p.target), 's3://evidence/pci/quarterly at http://127.0.0.1:9000');
 });
 
@@ -20,14 +23,23 @@ t.test('an s3:// target on AWS is virtual-hosted in the region, path-style when 
   const a = parseUploadTarget('s3://evidence', undefined);
   const b = parseUploadTarget('s3://evidence.example', undefined);
   if (!a.ok || !b.ok) return t.fail('both parse');
-  t.equal(fileUrl(a.target, 'eu-central-1', 'r1', 'SHA256SUMS').href, 'https://evidence.s3.eu-central-1.amazonaws.com/r1/SHA256SUMS');
-  t.equal(fileUrl(b.target, 'eu-central-1', 'r1', 'SHA256SUMS').href, 'https://s3.eu-central-1.amazonaws.com/evidence.example/r1/SHA256SUMS');
+  t.equal(
+    fileUrl(a.target, 'eu-central-1', 'r1', 'SHA256SUMS').href,
+    'https://evidence.s3.eu-central-1.amazonaws.com/r1/SHA256SUMS',
+  );
+  t.equal(
+    fileUrl(b.target, 'eu-central-1', 'r1', 'SHA256SUMS').href,
+    'https://s3.eu-central-1.amazonaws.com/evidence.example/r1/SHA256SUMS',
+  );
 });
 
 t.test('a file name outside the plain set is percent-encoded the way SigV4 canonicalises it', async (t) => {
   const p = parseUploadTarget('s3://evidence/pci', 'http://127.0.0.1:9000');
   if (!p.ok) return t.fail();
-  t.equal(fileUrl(p.target, 'us-east-1', 'r1', "notes (draft)!.txt").pathname, '/evidence/pci/r1/notes%20%28draft%29%21.txt');
+  t.equal(
+    fileUrl(p.target, 'us-east-1', 'r1', 'notes (draft)!.txt').pathname,
+    '/evidence/pci/r1/notes%20%28draft%29%21.txt',
+  );
 });
 
 t.test('an https:// target takes one PUT per file under <path>/<run-id>/', async (t) => {
@@ -50,16 +62,22 @@ const bad: [string, string | undefined, RegExp][] = [
   ['https://evidence.example/x', 'http://minio:9000', /applies only to s3:\/\//],
 ];
 for (const [raw, endpoint, problem] of bad) {
-  t.test(`"${raw}"${endpoint ? ` with endpoint ${endpoint}` : ''} is refused with a sentence that says what to do`, async (t) => {
-    const p = parseUploadTarget(raw, endpoint);
-    t.notOk(p.ok);
-    if (!p.ok) t.match(p.problems.join('\n'), problem);
-    if (!p.ok) t.notMatch(p.problems.join('\n'), /secret|pw@|sig=abc/, 'no credential echoed');
-  });
+  t.test(
+    `"${raw}"${endpoint ? ` with endpoint ${endpoint}` : ''} is refused with a sentence that says what to do`,
+    async (t) => {
+      const p = parseUploadTarget(raw, endpoint);
+      t.notOk(p.ok);
+      if (!p.ok) t.match(p.problems.join('\n'), problem);
+      if (!p.ok) t.notMatch(p.problems.join('\n'), /secret|pw@|sig=abc/, 'no credential echoed');
+    },
+  );
 }
 
 t.test('header lines parse to lower-case names; problems name the line, never the value', async (t) => {
-  const ok = parseHeaderLines('# token for the evidence store\nAuthorization: Bearer abc.def\n\nX-Tenant:  pci \n', 'MESHPROBE_UPLOAD_HEADERS');
+  const ok = parseHeaderLines(
+    '# token for the evidence store\nAuthorization: Bearer abc.def\n\nX-Tenant:  pci \n',
+    'MESHPROBE_UPLOAD_HEADERS',
+  );
   t.same(ok, { ok: true, headers: { authorization: 'Bearer abc.def', 'x-tenant': 'pci' } });
   const badLines = parseHeaderLines('Authorization Bearer hunter2\nHost: evil\nX-Empty:\n', 'file h.txt');
   t.notOk(badLines.ok);
@@ -73,7 +91,10 @@ t.test('header lines parse to lower-case names; problems name the line, never th
 });
 
 t.test('secrets in a server answer are redacted', async (t) => {
-  t.equal(redactSecrets('echo: Bearer tok-123456 and tok-123456', ['Bearer tok-123456', 'tok-123456']), 'echo: [redacted] and [redacted]');
+  t.equal(
+    redactSecrets('echo: Bearer tok-123456 and tok-123456', ['Bearer tok-123456', 'tok-123456']),
+    'echo: [redacted] and [redacted]',
+  );
 });
 
 t.test('5xx, 429 and dropped connections are retried; other answers are final', async (t) => {
@@ -88,7 +109,10 @@ t.test('5xx, 429 and dropped connections are retried; other answers are final', 
 });
 
 t.test('the backoff doubles and is capped, so the default loop is bounded in count and time', async (t) => {
-  t.same([2, 3, 4, 5, 6].map((n) => delayBefore(n, DEFAULT_RETRY)), [1000, 2000, 4000, 8000, 8000]);
+  t.same(
+    [2, 3, 4, 5, 6].map((n) => delayBefore(n, DEFAULT_RETRY)),
+    [1000, 2000, 4000, 8000, 8000],
+  );
   let waited = 0;
   for (let n = 2; n <= DEFAULT_RETRY.attempts; n++) waited += delayBefore(n, DEFAULT_RETRY);
   t.equal(waited, 7000, '7 s of waiting across 4 attempts');
@@ -97,10 +121,23 @@ t.test('the backoff doubles and is capped, so the default loop is bounded in cou
 t.test('a 403 from S3 names the target, the S3 error and what to check', async (t) => {
   const p = parseUploadTarget('s3://evidence/pci', undefined);
   if (!p.ok) return t.fail();
-  const body = '<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><CanonicalRequest>x-amz-security-token:sEsSiOnTok</CanonicalRequest></Error>';
-  t.same(s3ErrorOf(body), { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match' });
-  const f = explainFailure({ target: p.target, file: 'report.json', attempts: 1, last: { kind: 'status', status: 403, body }, secrets: ['sEsSiOnTok'] });
-  t.equal(f.message, 'upload of report.json to s3://evidence/pci was refused (403: SignatureDoesNotMatch: The request signature we calculated does not match)');
+  const body =
+    '<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message><CanonicalRequest>x-amz-security-token:sEsSiOnTok</CanonicalRequest></Error>';
+  t.same(s3ErrorOf(body), {
+    code: 'SignatureDoesNotMatch',
+    message: 'The request signature we calculated does not match',
+  });
+  const f = explainFailure({
+    target: p.target,
+    file: 'report.json',
+    attempts: 1,
+    last: { kind: 'status', status: 403, body },
+    secrets: ['sEsSiOnTok'],
+  });
+  t.equal(
+    f.message,
+    'upload of report.json to s3://evidence/pci was refused (403: SignatureDoesNotMatch: The request signature we calculated does not match)',
+  );
   t.match(f.hint, /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .*s3:PutObject on bucket evidence.*AWS_REGION.*clock/);
   t.notMatch(f.message + f.hint, /sEsSiOnTok/);
 });
@@ -108,7 +145,13 @@ t.test('a 403 from S3 names the target, the S3 error and what to check', async (
 t.test('an HTTPS 401 quotes a redacted prefix of the body and points at the headers', async (t) => {
   const p = parseUploadTarget('https://evidence.example/pci', undefined);
   if (!p.ok) return t.fail();
-  const f = explainFailure({ target: p.target, file: 'SHA256SUMS', attempts: 1, last: { kind: 'status', status: 401, body: 'bad token Bearer xyz-secret' }, secrets: ['Bearer xyz-secret'] });
+  const f = explainFailure({
+    target: p.target,
+    file: 'SHA256SUMS',
+    attempts: 1,
+    last: { kind: 'status', status: 401, body: 'bad token Bearer xyz-secret' },
+    secrets: ['Bearer xyz-secret'],
+  });
   t.equal(f.message, 'upload of SHA256SUMS to https://evidence.example/pci was refused (401: bad token [redacted])');
   t.match(f.hint, /MESHPROBE_UPLOAD_HEADERS or the --upload-headers-file/);
 });

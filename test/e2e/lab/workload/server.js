@@ -28,13 +28,19 @@ const net = require('node:net');
 const os = require('node:os');
 
 const KINDS = ['http', 'tcp', 'tls', 'tls-legacy', 'mtls', 'permissive', 'metrics'];
-const opts = { bind: '0.0.0.0', cert: '/etc/workload-tls/tls.crt', key: '/etc/workload-tls/tls.key', ca: '/etc/workload-tls/ca.crt' };
+const opts = {
+  bind: '0.0.0.0',
+  cert: '/etc/workload-tls/tls.crt',
+  key: '/etc/workload-tls/tls.key',
+  ca: '/etc/workload-tls/ca.crt',
+};
 const listeners = [];
 for (const k of KINDS) {
   const v = process.env[`WORKLOAD_${k.toUpperCase().replace('-', '_')}`];
   if (v) for (const p of v.split(',').filter(Boolean)) listeners.push({ kind: k, port: Number(p) });
 }
-for (const k of ['bind', 'cert', 'key', 'ca']) if (process.env[`WORKLOAD_${k.toUpperCase()}`]) opts[k] = process.env[`WORKLOAD_${k.toUpperCase()}`];
+for (const k of ['bind', 'cert', 'key', 'ca'])
+  if (process.env[`WORKLOAD_${k.toUpperCase()}`]) opts[k] = process.env[`WORKLOAD_${k.toUpperCase()}`];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const name = argv[i].replace(/^--/, '');
@@ -45,7 +51,8 @@ for (let i = 0; i < argv.length; i++) {
   else usage(`unknown option ${argv[i - 1]}`);
 }
 if (listeners.length === 0) listeners.push({ kind: 'http', port: 8080 });
-for (const l of listeners) if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) usage(`bad port for --${l.kind}`);
+for (const l of listeners)
+  if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) usage(`bad port for --${l.kind}`);
 
 function usage(msg) {
   console.error(`workload: ${msg}\nsee the header of ${__filename} for options`);
@@ -68,9 +75,17 @@ function echo(l) {
     const s = req.socket;
     const peer = s.getPeerCertificate ? s.getPeerCertificate() : null;
     const body = `${JSON.stringify({
-      pod, namespace, listener: l.kind, port: l.port,
-      tls: s.encrypted ? { protocol: s.getProtocol(), cipher: s.getCipher().name, clientCert: peer?.subject ? peer.subject : null } : null,
-      method: req.method, url: req.url, headers: req.headers, remote: `${s.remoteAddress}:${s.remotePort}`,
+      pod,
+      namespace,
+      listener: l.kind,
+      port: l.port,
+      tls: s.encrypted
+        ? { protocol: s.getProtocol(), cipher: s.getCipher().name, clientCert: peer?.subject ? peer.subject : null }
+        : null,
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      remote: `${s.remoteAddress}:${s.remotePort}`,
     })}\n`;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
@@ -84,29 +99,39 @@ function metrics(req, res) {
     res.setHeader('content-type', 'application/json');
     return res.end(`${JSON.stringify({ pod, namespace, env: { NODE_ENV: process.env.NODE_ENV || null }, stats })}\n`);
   }
-  if (req.url !== '/metrics') { res.statusCode = 404; return res.end('not found\n'); }
+  if (req.url !== '/metrics') {
+    res.statusCode = 404;
+    return res.end('not found\n');
+  }
   res.setHeader('content-type', 'text/plain; version=0.0.4');
-  res.end([
-    '# HELP workload_requests_total Requests served by this workload.',
-    '# TYPE workload_requests_total counter',
-    `workload_requests_total{pod="${pod}"} ${stats.requests}`,
-    '# HELP workload_connections_total TCP connections accepted.',
-    '# TYPE workload_connections_total counter',
-    `workload_connections_total{pod="${pod}"} ${stats.connections}`,
-    '# HELP workload_tls_errors_total Failed TLS handshakes.',
-    '# TYPE workload_tls_errors_total counter',
-    `workload_tls_errors_total{pod="${pod}"} ${stats.tlsErrors}`,
-    '# HELP process_start_time_seconds Start time of the process.',
-    '# TYPE process_start_time_seconds gauge',
-    `process_start_time_seconds ${Math.floor(stats.started / 1000)}`, '',
-  ].join('\n'));
+  res.end(
+    [
+      '# HELP workload_requests_total Requests served by this workload.',
+      '# TYPE workload_requests_total counter',
+      `workload_requests_total{pod="${pod}"} ${stats.requests}`,
+      '# HELP workload_connections_total TCP connections accepted.',
+      '# TYPE workload_connections_total counter',
+      `workload_connections_total{pod="${pod}"} ${stats.connections}`,
+      '# HELP workload_tls_errors_total Failed TLS handshakes.',
+      '# TYPE workload_tls_errors_total counter',
+      `workload_tls_errors_total{pod="${pod}"} ${stats.tlsErrors}`,
+      '# HELP process_start_time_seconds Start time of the process.',
+      '# TYPE process_start_time_seconds gauge',
+      `process_start_time_seconds ${Math.floor(stats.started / 1000)}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 function serve(l) {
   let server;
   switch (l.kind) {
-    case 'http': server = http.createServer(echo(l)); break;
-    case 'metrics': server = http.createServer(metrics); break;
+    case 'http':
+      server = http.createServer(echo(l));
+      break;
+    case 'metrics':
+      server = http.createServer(metrics);
+      break;
     case 'tcp':
       server = net.createServer((s) => {
         s.on('error', () => {});
@@ -114,16 +139,24 @@ function serve(l) {
         s.pipe(s);
       });
       break;
-    case 'tls': server = https.createServer({ ...tlsCreds(), minVersion: 'TLSv1.2' }, echo(l)); break;
+    case 'tls':
+      server = https.createServer({ ...tlsCreds(), minVersion: 'TLSv1.2' }, echo(l));
+      break;
     case 'tls-legacy':
       server = https.createServer({ ...tlsCreds(), minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, echo(l));
       break;
     case 'mtls':
-      server = https.createServer({ ...tlsCreds(), ca: read(opts.ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, echo(l));
+      server = https.createServer(
+        { ...tlsCreds(), ca: read(opts.ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+        echo(l),
+      );
       break;
     case 'permissive': {
       const plain = http.createServer(echo(l));
-      const secure = https.createServer({ ...tlsCreds(), ca: read(opts.ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, echo(l));
+      const secure = https.createServer(
+        { ...tlsCreds(), ca: read(opts.ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+        echo(l),
+      );
       secure.on('tlsClientError', () => stats.tlsErrors++);
       server = net.createServer((s) => {
         s.on('error', () => {});
@@ -139,8 +172,13 @@ function serve(l) {
   }
   server.on('connection', () => stats.connections++);
   server.on('tlsClientError', () => stats.tlsErrors++);
-  server.on('error', (e) => { console.error(`workload: ${l.kind} :${l.port}: ${e.message}`); process.exit(1); });
-  server.listen(l.port, opts.bind, () => console.log(JSON.stringify({ msg: 'listening', kind: l.kind, bind: opts.bind, port: l.port })));
+  server.on('error', (e) => {
+    console.error(`workload: ${l.kind} :${l.port}: ${e.message}`);
+    process.exit(1);
+  });
+  server.listen(l.port, opts.bind, () =>
+    console.log(JSON.stringify({ msg: 'listening', kind: l.kind, bind: opts.bind, port: l.port })),
+  );
 }
 
 listeners.forEach(serve);
