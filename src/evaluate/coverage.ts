@@ -75,12 +75,17 @@ export function coverageIndex(
  * the run stopped), as required slices that were not tried. The application probes target every
  * listener the sweep found; on such a pod an undeclared listener may exist that nothing tried, so
  * an application control cannot hold there (issue 13). A sweep that finished but did not reach
- * every port within --sweep-timeout is not counted here: 1.2.5 and 2.2.4 say so.
+ * every port within --sweep-timeout, or found every port filtered, is not counted here: 1.2.5 and
+ * 2.2.4 say so.
  */
 function sweepGaps(sweeps: readonly Evidence[], index: CoverageIndex): SliceCoverage[] {
   const gaps = sweeps
     .flatMap((e): SliceCoverage[] => {
       if (e.outcome.kind === 'allowed') return [];
+      // A sweep that ran to its end but found every port filtered (a policy drops the sweep's own
+      // namespace) is a limit of the sweep, like one cut by --sweep-timeout: 1.2.5 and 2.2.4 say so.
+      // Counting it here would keep every application control of a default-deny CDE from holding.
+      if (e.outcome.kind === 'inconclusive' && e.outcome.reason === 'ambiguous') return [];
       const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
       const why =
         e.observation === undefined

@@ -37,6 +37,7 @@ export type Observed =
   | { kind: 'http'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'tls'; protocol?: string; cipher?: string; alert?: number; chain?: readonly string[]; handshake?: boolean }
   | { kind: 'agent-error' }
+  | { kind: 'sweep'; open: readonly number[]; closed: number; filtered: number }
   | { kind: 'missing' };
 
 /** Make an observation for an attempt. */
@@ -59,6 +60,12 @@ export function observe(id: string, o: Observed): Observation | undefined {
       return { ...base, durationMs: 3000, transport: 'silent' };
     case 'agent-error':
       return { ...base, transport: 'agent-error', errorCode: 'E_DEADLINE' };
+    case 'sweep':
+      return {
+        ...base,
+        transport: o.open.length > 0 ? 'connected' : 'timeout',
+        sweep: { open: o.open, closed: o.closed, filtered: o.filtered, notSwept: 0 },
+      };
     case 'connected':
       return {
         ...base,

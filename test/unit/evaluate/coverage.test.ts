@@ -396,3 +396,27 @@ t.test('lost listener sweeps beyond five are summed into one slice', async (t) =
     ],
   );
 });
+
+t.test(
+  'a listener sweep that ran to its end with every port filtered does not hold application controls back',
+  async (t) => {
+    // Given a sweep of payments/api-0 whose agent reported every swept port filtered (a policy drops the sweep)
+    const filtered: Step = {
+      probeId: 'listener-sweep',
+      technique: 'sweep',
+      vantage: same('payments'),
+      target: { kind: 'Pod', namespace: 'payments', name: 'api-0' },
+      port: 0,
+      observed: { kind: 'sweep', open: [], closed: 0, filtered: 1112 },
+    };
+    const evidence = evidenceOf([filtered]);
+    t.match(evidence[0]?.outcome, { kind: 'inconclusive', reason: 'ambiguous' }, 'the sweep itself is undecided');
+    // When an application control's coverage is computed
+    const c = coverageOf(controlById.get('pci-dss-4.0.1/8.3.1')!, coverageIndex(evidence, INVENTORY));
+    // Then no listener-sweep slice is required of it (1.2.5 and 2.2.4 report the sweep's limit)
+    t.same(
+      c.required.filter((s) => /listener sweep/.test(s.label)),
+      [],
+    );
+  },
+);
