@@ -15,12 +15,12 @@ export async function parseYaml(text: string): Promise<unknown> {
  * no line folding, so a long command line or config value stays on one line.
  */
 export async function dumpYaml(object: object): Promise<string> {
-  const { dumpYaml: dump } = await import('@kubernetes/client-node/dist/yaml.js');
+  const { dumpYaml: dump } = await import('@kubernetes/client-node');
   return dump(object, { lineWidth: -1, noRefs: true });
 }
 
 /** Every document of a multi-document YAML text, as the client's object models. */
 export async function parseYamlDocuments(text: string): Promise<unknown[]> {
-  const { loadAllYaml } = await import('@kubernetes/client-node/dist/yaml.js');
+  const { loadAllYaml } = await import('@kubernetes/client-node');
   return loadAllYaml(text).filter((d: unknown) => d !== null && d !== undefined);
 }
