@@ -184,6 +184,9 @@ t.test('run: a good signing key and a new output dir pass the checks (the dir is
 t.test('no command names the commands instead of pointing at a list that is not there', async (t) => {
   const r = await cli.run([]);
   t.equal(r.code, 2);
-  t.match(r.stderr, /^meshprobe: Name a command: cleanup, controls, diff, plan, rbac, run, schedule, tls, upload, verify\.$/m);
+  t.match(
+    r.stderr,
+    /^meshprobe: Name a command: cleanup, controls, diff, plan, rbac, run, schedule, tls, upload, verify\.$/m,
+  );
   t.notMatch(r.stderr, /see the list above/);
 });
