@@ -11,7 +11,7 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { createServer as createHttpServer, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, isIPv6, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, DEFAULT_CIPHERS, type TlsOptions } from 'node:tls';
 
 /** A running test server. */
 export interface TestServer {
@@ -89,7 +89,11 @@ export interface TlsServerOptions extends TlsOptions {
  */
 export function startTlsServer(options: TlsServerOptions): Promise<TestServer> {
   const { reply = 'pong', ...tlsOptions } = options;
-  const server = createTlsServer(tlsOptions, (socket) => {
+  // Node 24's OpenSSL 3.5 defaults to security level 2 and will not even load the RSA-1024 keys
+  // the weak-crypto tests serve; level 1 is OpenSSL 3.0's (Node 20's) default, so this is a no-op there.
+  const ciphers = tlsOptions.ciphers ?? DEFAULT_CIPHERS;
+  const seclevel = ciphers.includes('@SECLEVEL=') ? ciphers : `${ciphers}:@SECLEVEL=1`;
+  const server = createTlsServer({ ...tlsOptions, ciphers: seclevel }, (socket) => {
     socket.on('error', () => undefined);
     socket.once('data', () => socket.write(reply));
   });
