@@ -5,6 +5,7 @@
  */
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
+import { requirementOf, titleOf } from './common.js';
 
 /** One highlighted control: what it is, how it stands, the sentence that says why. */
 export interface Highlight {
@@ -28,15 +29,11 @@ export function consequenceRank(requirement: string): number {
   return 2;
 }
 
-function requirementOf(v: Verdict): string {
-  return v.requirement ?? v.controlId.slice(v.controlId.lastIndexOf('/') + 1);
-}
-
 function highlight(v: Verdict, status: Highlight['status']): Highlight {
   const failing = status === 'fails' && v.findings !== undefined && v.findings.length > 0 ? v.findings : v.reasons;
   return {
     requirement: requirementOf(v),
-    title: v.title ?? v.controlId,
+    title: titleOf(v),
     status,
     reason: failing[0] ?? '(no reason recorded)',
     more: Math.max(0, failing.length - 1),
