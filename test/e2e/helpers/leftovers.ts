@@ -82,13 +82,26 @@ export function findLeftovers(lab: Lab): Leftover[] {
 
 /**
  * Poll until no meshprobe-labelled object remains (objects may still be terminating right
- * after a run), at most `limitMs`. Returns what is left at the end (empty = clean).
+ * after a run), at most `limitMs`. Stops early when nothing left is terminating and the same
+ * objects have stood for `stableMs`: nobody is deleting them, so waiting longer only hides the
+ * failure behind the limit (a stale cluster once cost CI 180 s per check). Returns what is left
+ * at the end (empty = clean).
  */
-export async function waitForNoLeftovers(lab: Lab, limitMs = 180_000, everyMs = 2_000): Promise<Leftover[]> {
+export async function waitForNoLeftovers(
+  lab: Lab,
+  limitMs = 180_000,
+  everyMs = 2_000,
+  stableMs = 30_000,
+): Promise<Leftover[]> {
   const deadline = Date.now() + limitMs;
+  let last = '';
+  let sameSince = Date.now();
   for (;;) {
     const left = findLeftovers(lab);
     if (left.length === 0 || Date.now() >= deadline) return left;
+    const now = describeLeftovers(left);
+    if (now !== last) [last, sameSince] = [now, Date.now()];
+    else if (!left.some((l) => l.terminating) && Date.now() - sameSince >= stableMs) return left;
     await sleep(everyMs);
   }
 }

@@ -19,6 +19,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 start=$(date +%s)
+# Always from an empty cluster: a machine image can carry an earlier lab's etcd data, and its
+# meshprobe-labelled objects would fail every leftover check of the suite (each after a 180 s wait).
+bash "$LAB" down >/dev/null 2>&1 || echo "[lab-ci] WARNING: lab.sh down before up failed" >&2
 kubeconfig=$(bash "$LAB" up | tail -1)
 echo "[lab-ci] lab up in $(( $(date +%s) - start ))s; KUBECONFIG=$kubeconfig" >&2
 export KUBECONFIG="$kubeconfig"
