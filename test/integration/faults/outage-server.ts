@@ -112,11 +112,13 @@ export async function startOutageServer(seed: readonly StoredObject[]): Promise<
   const find = (plural: string, ns: string | undefined, name: string) =>
     store.findIndex((o) => keyOf(o) === `${plural}/${ns ?? ''}/${name}`);
 
-  function answer(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  /** Answer one request from the store; true once answered (every path answers). */
+  function answer(req: http.IncomingMessage, body: string, res: http.ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://x');
-    const send = (code: number, text: string, type = 'application/json') => {
+    const send = (code: number, text: string, type = 'application/json'): true => {
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
+      return true;
     };
     if (url.pathname === '/version')
       return send(200, JSON.stringify({ major: '1', minor: '34', gitVersion: 'v1.34.0' }));
