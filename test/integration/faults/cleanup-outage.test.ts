@@ -127,9 +127,9 @@ for (const how of ['refuse', 'reset', '503'] as Outage[]) {
 }
 
 t.test('cleanup against an API server that never comes back gives up at --cleanup-timeout with exit 3', async (t) => {
-  // Given a stand-in that refuses connections for good
+  // Given a stand-in that refuses connections for good from the CLI's first call on
   const s = await standIn(t, leftBehind());
-  await s.down('refuse');
+  s.downAtNextConnection('refuse');
   // When cleanup runs with a 5 s budget
   const r = await runCli([
     'cleanup',
