@@ -145,3 +145,16 @@ function fromStatus(status: number, body: ApiStatus, ctx: CallContext, cause: un
       })
     : new MeshprobeError('E_API', text, { cause });
 }
+
+/**
+ * True when the same call may succeed if made again later: the API server could not be reached
+ * or did not answer in time (E_CLUSTER_UNREACHABLE), or answered 429 or 5xx (E_API with that
+ * status) — what a restarting or overloaded control plane produces. Every other error is final.
+ */
+export function isTransientClusterError(err: unknown): err is MeshprobeError {
+  if (!isMeshprobeError(err)) return false;
+  if (err.code === 'E_CLUSTER_UNREACHABLE') return true;
+  if (err.code !== 'E_API') return false;
+  const status = httpStatusOf(err.cause);
+  return status !== undefined && (status === 429 || status >= 500);
+}

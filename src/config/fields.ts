@@ -292,6 +292,15 @@ export const FIELDS: readonly Field[] = [
     describe: 'Time budget of the listener sweep of one pod; ports not reached by then are reported as not swept',
   },
   {
+    key: 'cleanupTimeout',
+    flag: 'cleanup-timeout',
+    group: 'Safety',
+    type: { kind: 'int', min: 1, max: 3_600 },
+    placeholder: 'seconds',
+    describe:
+      'Budget of cleanup: deletes are retried while the API server is unreachable or answers 429/5xx, then checked by listing; when it is spent, the `meshprobe cleanup --run-id` command is printed',
+  },
+  {
     key: 'agentImage',
     flag: 'agent-image',
     group: 'Safety',

@@ -91,6 +91,8 @@ export interface Options {
   readonly sweepConcurrency: number;
   /** Time budget of the listener sweep of one pod, seconds. */
   readonly sweepTimeout: number;
+  /** Budget of cleanup (deletes retried while the API server is away, and the check), seconds. */
+  readonly cleanupTimeout: number;
   /** Node image that runs the agent (see DEFAULT_AGENT_IMAGE on pinning). */
   readonly agentImage: string;
   /** Trust bundle (PEM) for certificate chain validation. */
@@ -148,6 +150,7 @@ export const DEFAULTS: Options = {
   concurrency: 64,
   sweepConcurrency: 512,
   sweepTimeout: 120,
+  cleanupTimeout: 120,
   agentImage: DEFAULT_AGENT_IMAGE,
   caFile: undefined,
   certExpiryWarningDays: 30,

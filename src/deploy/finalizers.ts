@@ -24,6 +24,10 @@ export interface RunAllOptions {
   readonly timeoutMs?: number;
   /** Called before each finalizer runs (progress output). */
   readonly onStep?: (label: string) => void;
+  /** A budget shared with other cleanup work: steps stop when it aborts (as when the timeout passes). */
+  readonly signal?: AbortSignal;
+  /** Runs each step (cleanup retries transient failures through it); must end when the signal aborts. Default: the step once. */
+  readonly attempt?: (label: string, run: (signal: AbortSignal) => Promise<void>, signal: AbortSignal) => Promise<void>;
 }
 
 /** Default budget for cleanup: long enough for a namespace delete request, short enough to not hang. */
@@ -75,13 +79,14 @@ export class FinalizerStack {
     const controller = new AbortController();
     // Not unref'd: the process must stay alive until cleanup finished or gave up.
     const timer = setTimeout(() => controller.abort(new Error(`cleanup timed out after ${timeoutMs} ms`)), timeoutMs);
+    const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
     try {
       for (let step = this.#steps.pop(); step !== undefined; step = this.#steps.pop()) {
-        if (controller.signal.aborted) {
-          problems.push(`${step.label}: not attempted, cleanup timed out after ${timeoutMs} ms`);
+        if (signal.aborted) {
+          problems.push(`${step.label}: not attempted, ${messageOf(signal.reason)}`);
           continue;
         }
-        const outcome = await runOne(step, controller.signal, options.onStep);
+        const outcome = await runOne(step, signal, options);
         if (outcome === undefined) deleted.push(step.label);
         else problems.push(`${step.label}: ${outcome}`);
       }
@@ -93,21 +98,20 @@ export class FinalizerStack {
 }
 
 /** Run one step; returns undefined on success or the failure message. Never throws. */
-async function runOne(
-  step: Finalizer,
-  signal: AbortSignal,
-  onStep: ((label: string) => void) | undefined,
-): Promise<string | undefined> {
+async function runOne(step: Finalizer, signal: AbortSignal, options: RunAllOptions): Promise<string | undefined> {
   try {
-    onStep?.(step.label);
-    await raceAbort(step.run(signal), signal);
+    options.onStep?.(step.label);
+    // An `attempt` wrapper is bounded by the signal itself and throws the step's own last error at the
+    // deadline (more telling than "timed out"); a bare step is raced against the signal here.
+    await (options.attempt ? options.attempt(step.label, step.run, signal) : raceAbort(step.run(signal), signal));
     return undefined;
   } catch (err) {
     return messageOf(err);
   }
 }
 
-function messageOf(err: unknown): string {
+/** An error as one problem line: "E_CODE: message" when it has a code, else its message. */
+export function messageOf(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return typeof code === 'string' ? `${code}: ${err.message}` : err.message;

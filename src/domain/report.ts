@@ -16,11 +16,18 @@ export interface RunMetadata {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/** What cleanup did. `ok` is false when something of the run may still be in the cluster. */
 export interface CleanupResult {
   readonly attempted: boolean;
   readonly ok: boolean;
   readonly deleted: readonly string[];
   readonly problems: readonly string[];
+  /** True when a list after the deletes found nothing of the run left (objects being deleted count as gone). */
+  readonly verified?: boolean;
+  /** Cleanup calls made again because the API server was unreachable, overloaded (429) or failing (5xx). */
+  readonly retries?: number;
+  /** Set when cleanup did not finish: the exact command that removes what is left. */
+  readonly finishCommand?: string;
 }
 
 export interface AbortInfo {

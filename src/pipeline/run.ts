@@ -21,6 +21,7 @@ import { buildReport } from '../report/build.js';
 import { openEvidenceLog, writeReportBundle, type EvidenceLog } from '../report/write.js';
 import { openEvidenceJournal } from '../report/journal.js';
 import { FinalizerStack } from '../deploy/finalizers.js';
+import { cleanupLabelled } from '../deploy/cleanup.js';
 import { EXIT, exitCodeFor, mostSevere, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
 import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
@@ -33,6 +34,7 @@ import { checkInputs } from './check-inputs.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { uploadStep, type UploadOutcome } from '../upload/step.js';
 import type { RetryPolicy } from '../upload/retry.js';
+import type { Backoff } from '../deploy/cleanup-retry.js';
 
 /** What the orchestrator needs from the outside (injectable for tests). */
 export interface RunDeps {
@@ -50,8 +52,10 @@ export interface RunDeps {
   readonly catalogue?: { readonly probes: readonly Probe[]; readonly controls: readonly Control[] };
   /** Pod status poll interval (tests use small values). */
   readonly pollMs?: number;
-  /** Cleanup budget. */
+  /** Cleanup budget, ms (default: --cleanup-timeout). */
   readonly cleanupTimeoutMs?: number;
+  /** Pauses between cleanup retries (tests use short ones). */
+  readonly cleanupBackoff?: Backoff;
   /**
    * Called as each stage begins (discover, plan, preflight, deploy, sweep, run, collect, cleanup,
    * evaluate, report) and with 'done' at the end; the benchmark times stages with it.
@@ -141,7 +145,7 @@ export async function runConformance(options: Options, deps: RunDeps): Promise<R
   const { reached } = result;
   const aborted = result.kind === 'stopped' ? stoppedAt(result.error, reached.stage, deps) : undefined;
   deps.onStage?.('cleanup');
-  const cleanup = await runCleanup(finalizers, deps);
+  const cleanup = await runCleanup(finalizers, deps, runId, deps.cleanupTimeoutMs ?? options.cleanupTimeout * 1000);
   await log.close();
   // evidence.jsonl is complete and on disk: the journal is redundant, and must not enter the sealed bundle.
   await journal.discard();
@@ -189,15 +193,32 @@ function stoppedAt(error: unknown, stage: Stage, deps: RunDeps): AbortInfo {
   return aborted;
 }
 
-async function runCleanup(finalizers: FinalizerStack, deps: RunDeps): Promise<CleanupResult> {
-  if (finalizers.size === 0) return { attempted: false, ok: true, deleted: [], problems: [] };
+/**
+ * Cleanup on its own budget, not the run's signal (already aborted after Ctrl-C or --timeout):
+ * the finalizers, then the run's labelled objects, every call retried while the API server is
+ * away, then a list to verify. A second Ctrl-C still exits at once (cli/signals.ts).
+ */
+async function runCleanup(finalizers: FinalizerStack, deps: RunDeps, runId: string, budgetMs: number) {
+  if (finalizers.size === 0) return { attempted: false, ok: true, deleted: [], problems: [] } satisfies CleanupResult;
   deps.progress.start(`Cleaning up ${finalizers.size} object(s)`);
-  const result = await finalizers.runAll({
-    ...(deps.cleanupTimeoutMs !== undefined ? { timeoutMs: deps.cleanupTimeoutMs } : {}),
+  let warned = false;
+  const result = await cleanupLabelled(deps.cluster, {
+    runId,
+    finalizers,
+    timeoutMs: budgetMs,
     onStep: (l) => deps.progress.update(`Deleting ${l}`),
+    onRetry: (what, error, delayMs) => {
+      if (!warned) {
+        deps.progress.warn(`cleanup: ${error.message}; retrying until it answers (cleanup budget ${budgetMs / 1000}s)`);
+        deps.progress.start('Cleaning up: waiting for the API server');
+        warned = true;
+      }
+      deps.progress.update(`Cleaning up: waiting for the API server to ${what} (next try in ${delayMs} ms)`);
+    },
+    ...(deps.cleanupBackoff ? { backoff: deps.cleanupBackoff } : {}),
   });
   if (result.ok) deps.progress.succeed(`Cleaned up: ${result.deleted.length} object(s) deleted`);
-  else deps.progress.warn(`Cleanup left problems: ${result.problems.join('; ')}`);
+  else deps.progress.warn(`Cleanup incomplete: ${result.problems.join('; ')}; finish it with: ${result.finishCommand}`);
   return result;
 }
 

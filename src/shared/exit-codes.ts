@@ -9,7 +9,10 @@ export const EXIT = {
   FAILS: 1,
   /** usage / configuration error; nothing was done to the cluster */
   USAGE: 2,
-  /** run aborted (unreachable, forbidden, image pull, pods never ready); report still written */
+  /**
+   * run aborted (unreachable, forbidden, image pull, pods never ready), or cleanup could not remove
+   * (or verify the removal of) everything the run created; report still written
+   */
   ABORTED: 3,
   /** no failures, but something inconclusive (--inconclusive-ok makes it 0) */
   INCONCLUSIVE: 4,
@@ -46,10 +49,12 @@ export function mostSevere(codes: readonly ExitCode[]): ExitCode {
 
 /** Exit code for a finished (or aborted) run's report. Pure. */
 export function exitCodeFor(
-  report: Pick<Report, 'verdicts' | 'aborted' | 'interrupted'>,
+  report: Pick<Report, 'verdicts' | 'aborted' | 'interrupted'> & { readonly cleanup?: { readonly ok: boolean } },
   options: { readonly inconclusiveOk?: boolean } = {},
 ): ExitCode {
   const codes: ExitCode[] = [];
+  // Objects left in the cluster need someone to act, whatever the verdicts say (README "Exit codes").
+  if (report.cleanup?.ok === false) codes.push(EXIT.ABORTED);
   if (report.aborted)
     codes.push(
       report.aborted.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : exitCodeForError(report.aborted.code as ErrorCode),

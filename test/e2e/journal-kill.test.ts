@@ -10,20 +10,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, kubectlOk, sleep } from './helpers/kubectl.js';
+import { kubectl, sleep } from './helpers/kubectl.js';
 import { CLI } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
+import { applyAndWaitForWeb, LAB_NODE_IMAGE, objectsOfRun, waitRunGone, webWorkload } from './helpers/web-workload.js';
 import { EVIDENCE_JOURNAL, readJournalText, type JournalSummary } from '../../src/report/journal.js';
 
 const CDE = 'mp-k14-jk-cde';
 const NEAR = 'mp-k14-jk-near';
 const FAR = 'mp-k14-jk-far';
-const IMAGE = 'lab.local/node:24';
-const KINDS = 'namespaces,configmaps,pods,services';
+const IMAGE = LAB_NODE_IMAGE;
 
 /** A CDE web workload that admits NEAR but not FAR (FAR's attempts time out, so its pod finishes last). */
 function fixture(): object[] {
-  const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
   const ns = (name: string, labels: Record<string, string> = {}): object => ({
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -33,38 +32,7 @@ function fixture(): object[] {
     ns(CDE, { 'pci.scope': 'cde' }),
     ns(NEAR),
     ns(FAR),
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
-      spec: {
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 0,
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [
-          {
-            name: 'web',
-            image: IMAGE,
-            imagePullPolicy: 'Never',
-            command: ['node', '-e', server],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-            resources: { limits: { cpu: '100m', memory: '64Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: CDE },
-      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-    },
+    ...webWorkload(CDE),
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -85,31 +53,6 @@ function fixture(): object[] {
   ];
 }
 
-type LabT = Parameters<typeof kubectl>[0];
-
-function objectsOf(lab: LabT, runId: string): string[] {
-  const r = kubectl(lab, [
-    'get',
-    KINDS,
-    '-A',
-    '-l',
-    `meshprobe.io/run-id=${runId}`,
-    '-o',
-    'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
-  ]);
-  return r.stdout.split('\n').filter(Boolean);
-}
-
-async function waitGone(lab: LabT, runId: string, limitMs: number): Promise<string[]> {
-  const until = Date.now() + limitMs;
-  let left = objectsOf(lab, runId);
-  while (left.length > 0 && Date.now() < until) {
-    await sleep(2000);
-    left = objectsOf(lab, runId);
-  }
-  return left;
-}
-
 function journalOf(dir: string): JournalSummary | undefined {
   const f = join(dir, EVIDENCE_JOURNAL);
   return existsSync(f) ? readJournalText(readFileSync(f, 'utf8')) : undefined;
@@ -122,10 +65,7 @@ if ('skip' in ready) {
   const lab = ready.lab;
   t.setTimeout(1_200_000);
   t.before(async () => {
-    kubectlOk(lab, ['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }),
-    });
-    kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
+    applyAndWaitForWeb(lab, fixture(), CDE);
   });
   t.teardown(() => {
     kubectl(lab, ['delete', 'namespace', CDE, NEAR, FAR, '--ignore-not-found', '--wait=false']);
@@ -205,7 +145,7 @@ if ('skip' in ready) {
         `killed with ${after?.batches.length} batch(es) journaled: ${after?.batches.map((b) => `${b.round} ${b.pod} (${b.observed})`).join('; ')}`,
       );
       // And the run's objects are still in the cluster (nothing cleaned up after a SIGKILL)
-      t.ok(objectsOf(lab, runId).length > 0, 'the killed run left objects behind');
+      t.ok(objectsOfRun(lab, runId).length > 0, 'the killed run left objects behind');
       // And verify calls the directory an incomplete bundle, naming the cleanup command
       const v = spawnSync(process.execPath, [CLI, 'verify', dir], { encoding: 'utf8', timeout: 60_000 });
       t.equal(v.status, 1);
@@ -221,7 +161,7 @@ if ('skip' in ready) {
         timeout: 300_000,
       });
       t.equal(c.status, 0, c.stderr);
-      t.same(await waitGone(lab, runId, 180_000), [], 'zero objects labelled with this run remain');
+      t.same(await waitRunGone(lab, runId, 180_000), [], 'zero objects labelled with this run remain');
     },
   );
 }

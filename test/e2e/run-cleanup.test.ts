@@ -9,85 +9,34 @@ import t from 'tap';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, kubectlJson, kubectlOk } from './helpers/kubectl.js';
+import { kubectl, kubectlJson } from './helpers/kubectl.js';
 import { MANAGED_BY_SELECTOR } from './helpers/leftovers.js';
 import { attemptCount, CLI, runCli } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
+import {
+  applyAndWaitForWeb,
+  LAB_NODE_IMAGE,
+  objectsOfRun,
+  RUN_KINDS,
+  waitRunGone,
+  webWorkload,
+} from './helpers/web-workload.js';
 import { spawnSync } from 'node:child_process';
 
 const CDE = 'mp-e2e-cde';
 const OTHER = 'mp-e2e-other';
-const IMAGE = 'lab.local/node:24';
+const IMAGE = LAB_NODE_IMAGE;
 
 /** A CDE namespace with one small HTTP workload and Service, and an empty out-of-scope namespace. */
 function fixture(): object[] {
-  const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE, labels: { 'pci.scope': 'cde' } } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OTHER } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
-      spec: {
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 0,
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [
-          {
-            name: 'web',
-            image: IMAGE,
-            imagePullPolicy: 'Never',
-            command: ['node', '-e', server],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-            resources: { limits: { cpu: '100m', memory: '64Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: CDE },
-      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-    },
+    ...webWorkload(CDE),
   ];
 }
 
 type LabT = Parameters<typeof kubectl>[0];
-const KINDS = 'namespaces,configmaps,pods,services';
-
-/** Objects of one run (by its run-id label), as "Kind namespace/name" lines. Scoped, so other runs on the lab do not interfere. */
-function objectsOf(lab: LabT, runId: string): string[] {
-  const r = kubectl(lab, [
-    'get',
-    KINDS,
-    '-A',
-    '-l',
-    `meshprobe.io/run-id=${runId}`,
-    '-o',
-    'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
-  ]);
-  return r.stdout.split('\n').filter(Boolean);
-}
-
-/** Wait (bounded) until a run's objects are gone: namespace deletion finishes asynchronously. */
-async function waitGone(lab: LabT, runId: string, limitMs: number): Promise<string[]> {
-  const until = Date.now() + limitMs;
-  let left = objectsOf(lab, runId);
-  while (left.length > 0 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 2000));
-    left = objectsOf(lab, runId);
-  }
-  return left;
-}
-
 function namespaces(lab: LabT): string[] {
   return kubectlJson<{ items: { metadata: { name: string } }[] }>(lab, ['get', 'namespaces', '-o', 'json'])
     .items.map((n) => n.metadata.name)
@@ -119,10 +68,7 @@ if ('skip' in ready) {
 
   let lastRunId = '';
   t.before(async () => {
-    kubectlOk(lab, ['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }),
-    });
-    kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
+    applyAndWaitForWeb(lab, fixture(), CDE);
   });
   t.teardown(() => {
     kubectl(lab, ['delete', 'namespace', CDE, OTHER, '--ignore-not-found', '--wait=false']);
@@ -146,7 +92,7 @@ if ('skip' in ready) {
       'segmentation from the out-of-scope namespace is planned',
     );
     t.notOk(namespaces(lab).includes(plan.probeNamespace), `namespace ${plan.probeNamespace} was not created`);
-    t.same(objectsOf(lab, plan.runId), [], "no object with the plan's run id exists");
+    t.same(objectsOfRun(lab, plan.runId), [], "no object with the plan's run id exists");
   });
 
   t.test('run creates its namespace, ConfigMaps and pods, collects evidence and leaves nothing behind', async (t) => {
@@ -161,7 +107,7 @@ if ('skip' in ready) {
       interruptWhen: () => {
         const got = kubectl(lab, [
           'get',
-          KINDS,
+          RUN_KINDS,
           '-A',
           '-l',
           MANAGED_BY_SELECTOR,
@@ -205,7 +151,7 @@ if ('skip' in ready) {
     );
     // And cleanup ran and nothing with meshprobe labels remains
     t.equal(report.cleanup.ok, true, 'cleanup reported ok');
-    t.same(await waitGone(lab, report.run.runId, 180_000), [], 'zero objects labelled with this run remain');
+    t.same(await waitRunGone(lab, report.run.runId, 180_000), [], 'zero objects labelled with this run remain');
     lastRunId = report.run.runId;
   });
 

@@ -12,50 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest } from '../../src/report/bundle.js';
 import { startS3Server, versitygwMissing, type S3Server } from '../helpers/s3-server.js';
-import { kubectl, kubectlOk } from './helpers/kubectl.js';
+import { kubectl } from './helpers/kubectl.js';
 import { CLI, runCli } from './helpers/meshprobe.js';
 import { e2eReady } from './helpers/skip.js';
+import { applyAndWaitForWeb, LAB_NODE_IMAGE, webWorkload } from './helpers/web-workload.js';
 
 const CDE = 'k18-upload-cde';
-const IMAGE = 'lab.local/node:24';
+const IMAGE = LAB_NODE_IMAGE;
 
 function fixture(): object[] {
-  const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web', namespace: CDE, labels: { app: 'web' } },
-      spec: {
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 0,
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [
-          {
-            name: 'web',
-            image: IMAGE,
-            imagePullPolicy: 'Never',
-            command: ['node', '-e', server],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-            resources: { limits: { cpu: '100m', memory: '64Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: CDE },
-      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-    },
-  ];
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CDE } }, ...webWorkload(CDE)];
 }
 
 const ready = e2eReady(true);
@@ -73,10 +39,7 @@ if ('skip' in ready || missing !== undefined) {
     const made = await s3.send('PUT', '/evidence');
     if (made.status !== 200) throw new Error(`CreateBucket ${made.status}`);
     work = mkdtempSync(join(tmpdir(), 'k18-upload-e2e-'));
-    kubectlOk(lab, ['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: fixture() }),
-    });
-    kubectlOk(lab, ['wait', '--for=condition=Ready', 'pod/web', '-n', CDE, '--timeout=180s'], { timeoutMs: 200_000 });
+    applyAndWaitForWeb(lab, fixture(), CDE);
   });
   t.teardown(async () => {
     kubectl(lab, ['delete', 'namespace', CDE, '--ignore-not-found', '--wait=false']);

@@ -1,7 +1,8 @@
 /**
  * `meshprobe cleanup [--run-id X]`: delete everything meshprobe labelled (or one run's
  * objects) with the same deletion code a run uses at its end; prints what it deleted.
- * Idempotent: a second call finds nothing and exits 0.
+ * Idempotent: a second call finds nothing and exits 0. While the API server is unreachable or
+ * answers 429/5xx, it retries within --cleanup-timeout; unfinished, it exits 3 (130 after Ctrl-C).
  */
 import type { Argv } from 'yargs';
 import { isValidRunId } from '../../cluster/labels.js';
@@ -25,10 +26,19 @@ async function cleanupCommand(ctx: CliContext): Promise<number> {
     requestTimeoutMs: ctx.options.requestTimeout * 1000,
   });
   ctx.progress.start(runId ? `Deleting objects of run ${runId}` : 'Deleting every meshprobe-labelled object');
+  const budgetS = ctx.options.cleanupTimeout;
+  let warned = false;
   const result = await cleanupLabelled(api, {
     ...(runId ? { runId } : {}),
     signal: ctx.signal,
+    timeoutMs: budgetS * 1000,
     onStep: (l) => ctx.progress.update(`Deleting ${l}`),
+    onRetry: (what, error, delayMs) => {
+      // Once on stderr (also without a spinner), then as spinner text: the wait must never look like a hang.
+      if (!warned) ctx.stderr(`meshprobe: ${error.message}; retrying until it answers (--cleanup-timeout ${budgetS}s)`);
+      warned = true;
+      ctx.progress.update(`Waiting for the API server to ${what} (next try in ${delayMs} ms)`);
+    },
   });
   ctx.progress.stop();
   if (!result.attempted) {
@@ -37,14 +47,17 @@ async function cleanupCommand(ctx: CliContext): Promise<number> {
   }
   const lines = [...result.deleted.map((d) => `deleted ${d}`), ...result.problems.map((p) => `FAILED ${p}`)];
   ctx.stdout(lines.join('\n'));
-  return result.ok ? EXIT.OK : EXIT.ABORTED;
+  if (result.ok) return EXIT.OK;
+  ctx.stderr(`meshprobe: cleanup incomplete; finish it with: ${result.finishCommand ?? 'meshprobe cleanup'}`);
+  return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.ABORTED;
 }
 
 /** `meshprobe cleanup` */
 export const cleanupCliCommand: CliCommand = {
   command: 'cleanup',
   describe: 'Delete everything meshprobe created (optionally one run); safe to repeat',
-  groups: ['cluster'],
+  groups: ['cluster', 'safety'],
+  sharedOptions: ['kubeconfig', 'context', 'requestTimeout', 'cleanupTimeout'],
   builder(y: Argv): Argv {
     return y.option('run-id', {
       type: 'string',

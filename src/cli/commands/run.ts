@@ -83,8 +83,11 @@ async function runCommand(ctx: CliContext): Promise<number> {
   if (aborted) ctx.stderr(`meshprobe: run aborted during ${aborted.stage} [${aborted.code}]: ${aborted.message}`);
   writeChunked(renderChunks(options.output, result.report, { verbose: options.verbose }), ctx.stdout);
   ctx.stderr(`meshprobe: run ${result.runId}: evidence bundle in ${result.outputDir}`);
-  if (!result.report.cleanup.ok)
-    ctx.stderr(`meshprobe: cleanup incomplete; retry with: meshprobe cleanup --run-id ${result.runId}`);
+  const cleanup = result.report.cleanup;
+  if (!cleanup.ok)
+    ctx.stderr(
+      `meshprobe: cleanup incomplete: objects of run ${result.runId} may still be in the cluster; finish it with: ${cleanup.finishCommand ?? `meshprobe cleanup --run-id ${result.runId}`}`,
+    );
   printUpload(result, ctx.stderr);
   return result.exitCode;
 }

@@ -85,6 +85,12 @@ function summary(report: Report): string {
   const banner = a
     ? `<div class="banner" id="aborted">Run aborted at ${esc(a.stage)} (${esc(a.code)}): ${esc(a.message)}</div>`
     : '';
+  const c = report.cleanup;
+  const leftover = c.ok
+    ? ''
+    : `<div class="banner" id="cleanup-incomplete">Cleanup incomplete: objects of this run may still be in the cluster` +
+      `${c.finishCommand ? `; finish it with <code>${esc(c.finishCommand)}</code>` : ''}. ` +
+      `Problems: ${esc(c.problems.join('; '))}</div>`;
   const cards = [
     card('fails', s.fails, 'fail'),
     card('inconclusive', s.inconclusive, 'inconclusive'),
@@ -93,7 +99,7 @@ function summary(report: Report): string {
     `<div class="card"><b>${s.attempts}</b>attempts</div>`,
   ];
   return (
-    `<section id="summary"><p class="answer">${esc(answer(report))}</p>${banner}<div class="cards">${cards.join('')}</div>` +
+    `<section id="summary"><p class="answer">${esc(answer(report))}</p>${banner}${leftover}<div class="cards">${cards.join('')}</div>` +
     `<p>${esc(summaryLine(report))}</p>${findings(report)}</section>`
   );
 }

@@ -136,6 +136,18 @@ function* notRun(report: Report): Generator<string> {
   yield '';
 }
 
+/** The Cleanup section's text: done, nothing to do, or unfinished with the command that finishes it. */
+function cleanupLines(c: Report['cleanup']): string[] {
+  if (!c.attempted) return ['Nothing was created, so nothing needed cleaning up.'];
+  const retried = c.retries ? ` (${c.retries} call(s) retried while the API server was away)` : '';
+  if (c.ok) return [`All ${c.deleted.length} objects created by the run were deleted${retried}.`];
+  return [
+    `**Cleanup incomplete**: objects of this run may still be in the cluster${retried}. ` +
+      `Problems: ${c.problems.map(escapeMd).join('; ')}`,
+    ...(c.finishCommand ? ['', `Finish it with: \`${c.finishCommand}\``] : []),
+  ];
+}
+
 function* lines(report: Report): Generator<string> {
   const index = evidenceIndex(report);
   const c = report.cleanup;
@@ -155,20 +167,7 @@ function* lines(report: Report): Generator<string> {
   for (const v of report.verdicts) yield* controlSection(v, index);
   yield* certificates(report);
   yield* notRun(report);
-  yield* [
-    '## Limitations',
-    '',
-    ...LIMITATIONS.map((l) => `- ${l}`),
-    '',
-    '## Cleanup',
-    '',
-    c.attempted
-      ? c.ok
-        ? `All ${c.deleted.length} objects created by the run were deleted.`
-        : `Cleanup problems: ${c.problems.map(escapeMd).join('; ')}`
-      : 'Nothing was created, so nothing needed cleaning up.',
-    '',
-  ];
+  yield* ['## Limitations', '', ...LIMITATIONS.map((l) => `- ${l}`), '', '## Cleanup', '', ...cleanupLines(c), ''];
 }
 
 /** The Markdown report as chunks (one per line; evidence and not-run rows streamed). */

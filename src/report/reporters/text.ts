@@ -91,9 +91,12 @@ function matrix(report: Report): string[] {
 function cleanup(report: Report): string[] {
   const c = report.cleanup;
   if (!c.attempted) return ['Cleanup: not needed (nothing was created).'];
-  return c.ok
-    ? [`Cleanup: ok (${c.deleted.length} objects deleted).`]
-    : [`Cleanup: PROBLEMS — ${c.problems.join('; ')}`];
+  const retried = c.retries ? `, ${c.retries} call(s) retried while the API server was away` : '';
+  if (c.ok) return [`Cleanup: ok (${c.deleted.length} objects deleted${retried}).`];
+  return [
+    `Cleanup: INCOMPLETE — objects of this run may still be in the cluster${retried}: ${c.problems.join('; ')}`,
+    ...(c.finishCommand ? [`Finish it with: ${c.finishCommand}`] : []),
+  ];
 }
 
 /** Render the terminal summary; `verbose` shows reasons for every control. */

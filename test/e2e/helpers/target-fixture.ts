@@ -8,53 +8,22 @@ import { spawnSync } from 'node:child_process';
 import type { Lab } from './lab.js';
 import { REPO_ROOT } from './lab.js';
 import { kubectl, kubectlOk } from './kubectl.js';
+import { LAB_NODE_IMAGE, webWorkload } from './web-workload.js';
 
 /** Image of the target pod and of the probe pods (the lab's node image). */
-export const LAB_NODE_IMAGE = 'lab.local/node:24';
+export { LAB_NODE_IMAGE } from './web-workload.js';
 /** Label on every object these files create. */
 export const K18_LABEL = { 'meshprobe-e2e/part-of': 'k18' } as const;
 
 /** Namespace + pod + Service. */
 export function targetObjects(ns: string): object[] {
-  const server = "require('node:http').createServer((q,s)=>s.end('ok')).listen(8080)";
   return [
     {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: ns, labels: { ...K18_LABEL, 'pod-security.kubernetes.io/enforce': 'restricted' } },
     },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web', namespace: ns, labels: { app: 'web', ...K18_LABEL } },
-      spec: {
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 0,
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [
-          {
-            name: 'web',
-            image: LAB_NODE_IMAGE,
-            imagePullPolicy: 'Never',
-            command: ['node', '-e', server],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-            resources: { limits: { cpu: '100m', memory: '64Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: ns, labels: { ...K18_LABEL } },
-      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-    },
+    ...webWorkload(ns, K18_LABEL),
   ];
 }
 

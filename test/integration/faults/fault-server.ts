@@ -22,6 +22,8 @@ export interface FaultServer {
   readonly url: string;
   /** Requests whose head arrived (method and path). */
   readonly seen: string[];
+  /** When the first request head arrived (Date.now()), to time a CLI from its first call, not its start-up. */
+  readonly firstAt: () => number | undefined;
   /** A kubeconfig (plain http, skip-verify) pointing at this server. */
   readonly kubeconfig: string;
   close(): Promise<void>;
@@ -80,30 +82,8 @@ function answer(sock: net.Socket, fault: Fault, timers: Set<NodeJS.Timeout>): vo
   }
 }
 
-/** Start a stand-in with the given fault. */
-export async function startFaultServer(fault: Fault): Promise<FaultServer> {
-  const seen: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-    sock.on('error', () => undefined);
-    let head = '';
-    sock.on('data', (d: Buffer) => {
-      head += d.toString('latin1');
-      // One request per connection is enough for the client (it opens another when needed).
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      seen.push(head.slice(0, head.indexOf('\r\n')));
-      head = '';
-      answer(sock, fault, timers);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+/** A kubeconfig (plain http, skip-verify, a dummy token) for a stand-in at `url`, in a fresh temp dir. */
+export function writeFaultKubeconfig(url: string): { readonly kubeconfig: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'meshprobe-fault-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
@@ -128,16 +108,47 @@ export async function startFaultServer(fault: Fault): Promise<FaultServer> {
       '    user: fault',
     ].join('\n'),
   );
+  return { kubeconfig, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Start a stand-in with the given fault. */
+export async function startFaultServer(fault: Fault): Promise<FaultServer> {
+  const seen: string[] = [];
+  let first: number | undefined;
+  const sockets = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => undefined);
+    let head = '';
+    sock.on('data', (d: Buffer) => {
+      head += d.toString('latin1');
+      // One request per connection is enough for the client (it opens another when needed).
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      first ??= Date.now();
+      seen.push(head.slice(0, head.indexOf('\r\n')));
+      head = '';
+      answer(sock, fault, timers);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const config = writeFaultKubeconfig(url);
   return {
     url,
     seen,
-    kubeconfig,
+    firstAt: () => first,
+    kubeconfig: config.kubeconfig,
     async close() {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();
       server.close();
       await once(server, 'close');
-      rmSync(dir, { recursive: true, force: true });
+      config.remove();
     },
   };
 }
