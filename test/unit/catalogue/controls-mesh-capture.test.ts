@@ -134,3 +134,16 @@ t.test(
     t.equal(c721.judge(judgeInput(evidence(steps, []))).status, 'holds');
   },
 );
+
+t.test('7.2.2: an identity pod that never reported its self-check cannot back a holds either', async (t) => {
+  // Given a 403 RBAC to reports, whose agent stopped before its done line (no self-check)
+  const steps = [canaryStep(PROBE_NS), canaryStep(reports), proof, authz(reports, rbac403)];
+  const { attempts, observations } = attemptsOf(steps);
+  const unmeshed: SelfCheck = { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' };
+  const selfChecks = new Map([[vantageId(PROBE_NS), unmeshed]]);
+  const ev = buildEvidence({ attempts, observations, selfChecks });
+  // Then 7.2.2 is inconclusive and says the pod may have been meshed
+  const j = c722.judge(judgeInput(ev, { context: flows }));
+  t.equal(j.status, 'inconclusive');
+  t.match(j.reasons.join(' '), /never reported its mesh self-check/);
+});
