@@ -347,7 +347,14 @@ async function identityOnOff(
   o.log('cluster: meshprobe run again with --no-identity-vantages (issue 16)…');
   try {
     const off = await runMeshprobe(o, lab, { identityVantages: false }, `${o.outputDir}-no-identity`);
-    return { on: costOf(on, onPlan), off: costOf(off, (off['probeAttempts'] ?? []) as PlannedAttempt[]) };
+    // 7.2.2 selected as well: the identity pods also make mesh-authz requests (their share is measured).
+    o.log('cluster: meshprobe run again with 7.2.2 (mesh-authz from the identity vantages)…');
+    const authz = await runMeshprobe(o, lab, { controls: ['1.3.1', '7.2.2'] }, `${o.outputDir}-mesh-authz`);
+    return {
+      on: costOf(on, onPlan),
+      off: costOf(off, (off['probeAttempts'] ?? []) as PlannedAttempt[]),
+      withMeshAuthz: costOf(authz, (authz['probeAttempts'] ?? []) as PlannedAttempt[]),
+    };
   } catch (err) {
     return { error: messageOf(err) };
   }

@@ -108,7 +108,12 @@ function identityLines(v: unknown): string[] {
     '   identity vantages (issue 16), clients admitted by label on the denied ports:',
     row('     on  (default):             ', obj(i['on'])),
     row('     off (--no-identity-vantages):', obj(i['off'])),
-    ...meshAuthzLine(obj(i['on'])['meshAuthz']),
+    ...(i['withMeshAuthz'] === undefined
+      ? []
+      : [
+          row('     on, with 7.2.2 (mesh-authz): ', obj(i['withMeshAuthz'])),
+          ...meshAuthzLine(obj(i['withMeshAuthz'])['meshAuthz']),
+        ]),
   ];
 }
 
