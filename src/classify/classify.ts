@@ -36,6 +36,12 @@ export interface ClassifyContext {
    * undefined = the agent never reported its self-check, so the pod may have been meshed.
    */
   readonly probeMeshed: boolean | undefined;
+  /**
+   * The probe pod's spec shows a mesh enrolled it (an injected proxy, ambient redirection), so its
+   * outbound traffic may have been captured and upgraded to mTLS: why, as a clause. Wins over a
+   * self-check that saw no proxy port (a proxy that started after the agent's check still captures).
+   */
+  readonly probeCapture?: string;
 }
 
 /** TLS alerts that mean "the server wants a client certificate": 116 certificate_required (TLS 1.3), 40 handshake_failure (TLS 1.2, probable). */
@@ -44,6 +50,7 @@ const CLIENT_CERT_ALERTS: ReadonlySet<number> = new Set([116, 40]);
 /** Classify one attempt. */
 export function classify(attempt: Attempt, observation: Observation | undefined, ctx: ClassifyContext): Outcome {
   if (observation === undefined) return inconclusive('no-observation', 'the agent never reported this attempt');
+  if (ctx.probeCapture !== undefined) return inconclusive('probe-meshed', ctx.probeCapture);
   if (ctx.probeMeshed === true)
     return inconclusive(
       'probe-meshed',

@@ -8,7 +8,7 @@ import type { Attempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Observation, SelfCheck } from '../domain/observation.js';
 import type { Outcome } from '../domain/outcome.js';
-import { targetKey } from '../domain/target.js';
+import { refName, targetKey } from '../domain/target.js';
 import { describeVantage, vantageId } from '../domain/vantage.js';
 import { redactObservation } from '../shared/redact.js';
 import { fingerprintOfPem } from '../crypto/certificate.js';
@@ -27,6 +27,11 @@ export interface EvidenceInput {
    * point does, and attempts before it prove and are proven by nothing.
    */
   readonly batches?: readonly BatchWindow[];
+  /**
+   * Vantage id → why a pod serving it was captured by a mesh, read from the pod's spec after
+   * admission (run/mesh-capture.ts). Every attempt of such a vantage is inconclusive (probe-meshed).
+   */
+  readonly captures?: ReadonlyMap<string, string>;
 }
 
 /** True when a canary/control observation proves the path works (connected and, for HTTP, answered below 500). */
@@ -48,6 +53,11 @@ function reachedListener(o: Observation | undefined): boolean {
 
 function pathKey(a: Attempt): string {
   return `${targetKey(a.target)}:${a.port}`;
+}
+
+function captureOf(input: EvidenceInput, a: Attempt): { probeCapture?: string } {
+  const why = input.captures?.get(vantageId(a.vantage));
+  return why === undefined ? {} : { probeCapture: why };
 }
 
 /** Build the classification context of every attempt. */
@@ -81,6 +91,7 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
       controlPathOk: a.role === 'probe' ? control.get(pathKey(a)) : undefined,
       // No self-check (no done line): unknown, never assumed unmeshed.
       probeMeshed: input.selfChecks.get(vantageId(a.vantage))?.meshed,
+      ...captureOf(input, a),
       ...(pod !== undefined ? { afterSettle: pod.afterSettle } : {}),
       ...(pod?.proof !== undefined ? { proof: pod.proof } : {}),
     };
@@ -89,7 +100,7 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
 
 /** One sentence: what was tried, from where, and what happened. */
 export function whyOf(a: Attempt, outcome: Outcome): string {
-  const what = `${a.probeId} (${a.technique}${a.http ? ` ${a.http.method} ${a.http.path}` : ''}) to ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name} port ${a.port} ${describeVantage(a.vantage)}`;
+  const what = `${a.probeId} (${a.technique}${a.http ? ` ${a.http.method} ${a.http.path}` : ''}) to ${a.target.namespace ? `${a.target.namespace}/` : ''}${refName(a.target)} port ${a.port} ${describeVantage(a.vantage)}`;
   switch (outcome.kind) {
     case 'blocked':
       return `${what} was blocked (${outcome.by}): ${outcome.detail}.`;

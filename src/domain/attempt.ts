@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { HttpRequest, SweepRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
-import { targetKey, type TargetRef } from './target.js';
+import { workloadKey, type TargetRef } from './target.js';
 import { vantageId, type Vantage } from './vantage.js';
 
 /**
@@ -55,14 +55,17 @@ export interface NotRunAttempt {
   readonly cause?: NotRunCause;
 }
 
-/** Stable attempt id: the first 16 hex chars of sha256(probe | vantage | target | port). */
+/**
+ * Stable attempt id: the first 16 hex chars of sha256(probe | vantage | target | port), the target by
+ * its workload key, so an attempt keeps its id across a rollout that renames the pod.
+ */
 export function attemptId(parts: {
   readonly probeId: string;
   readonly vantage: Vantage;
   readonly target: TargetRef;
   readonly port: number;
 }): string {
-  const text = [parts.probeId, vantageId(parts.vantage), targetKey(parts.target), String(parts.port)].join('|');
+  const text = [parts.probeId, vantageId(parts.vantage), workloadKey(parts.target), String(parts.port)].join('|');
   // toString of the first 8 bytes, not hex(...).slice(0, 16): a slice keeps its 64-character
   // parent alive, and a run holds one id per attempt until the report is written.
   // One-shot hash: no Hash object per attempt (a plan makes one id per attempt, 100 000 at scale).

@@ -58,9 +58,22 @@ export interface Target {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Stable text key of a target, used in ids and sorting: "Service/ns/name". */
+/**
+ * Text key of a target inside one run: "Service/ns/name", "Pod/ns/<pod name>". Discovery and the
+ * listener sweep key pod facts by it (a sweep found listeners on that very pod).
+ */
 export function targetKey(ref: TargetRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * Key of a target that survives a rollout, for attempt ids and every report surface (diff rows,
+ * certificate sightings, not-run rows): a Pod target by its workload ("Pod/payments/api"), the pod
+ * name staying in the evidence as supporting detail; every other target as {@link targetKey}.
+ * Discovery keeps one Pod target per (namespace, workload), so the key stays unique in a run.
+ */
+export function workloadKey(ref: TargetRef): string {
+  return ref.kind === 'Pod' ? `Pod/${ref.namespace}/${refName(ref)}` : targetKey(ref);
 }
 
 /** How reasons name a place one connected to: "egress-lock-api/api port 8080", "198.51.100.7:443", "node n1 port 10250". */

@@ -2,7 +2,7 @@
  * The 4.2.1.1 certificate inventory: every distinct certificate seen in a run,
  * deduplicated by fingerprint, with where it was seen and its policy findings. Pure.
  */
-import { targetKey } from '../domain/target.js';
+import { workloadKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type {
   CertificateFacts,
@@ -100,7 +100,8 @@ function record(
     cache.get(key) ?? parseChain(pems, opts.trustPem !== undefined ? { trustPem: opts.trustPem, now: opts.now } : {});
   cache.set(key, chain);
   const sighting: CertificateSighting = {
-    target: targetKey(e.attempt.target),
+    // By workload: a sighting on a Deployment's pod is the same row after a rollout.
+    target: workloadKey(e.attempt.target),
     port: e.attempt.port,
     vantage: vantageId(e.attempt.vantage),
   };

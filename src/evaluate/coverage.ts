@@ -11,7 +11,7 @@ import type { Control } from '../domain/control.js';
 import type { Coverage, CoverageGap, RequiredSlice, SliceCoverage } from '../domain/coverage.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { InventorySummary } from '../domain/inventory.js';
-import { targetKey, type TargetRef } from '../domain/target.js';
+import { refName, targetKey, type TargetRef } from '../domain/target.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import type { Verdict } from '../domain/verdict.js';
 import { PHASE_TWO_PROBES } from '../plan/phase-two.js';
@@ -86,7 +86,7 @@ function sweepGaps(sweeps: readonly Evidence[], index: CoverageIndex): SliceCove
       // namespace) is a limit of the sweep, like one cut by --sweep-timeout: 1.2.5 and 2.2.4 say so.
       // Counting it here would keep every application control of a default-deny CDE from holding.
       if (e.outcome.kind === 'inconclusive' && e.outcome.reason === 'ambiguous') return [];
-      const pod = `${e.attempt.target.namespace}/${e.attempt.target.name}`;
+      const pod = `${e.attempt.target.namespace}/${refName(e.attempt.target)}`;
       const why =
         e.observation === undefined
           ? silenceOf(index, vantageId(e.attempt.vantage))

@@ -52,6 +52,7 @@ export function journalBatchOf(
     ...(c?.selfCheck !== undefined ? { selfCheck: c.selfCheck } : {}),
     ...(c?.settledAt !== undefined ? { settledAt: c.settledAt } : {}),
     ...(o.problem !== undefined ? { problem: o.problem } : {}),
+    ...(o.meshCapture !== undefined ? { meshCapture: o.meshCapture } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { buildInventory, type DiscoveredInventory } from '../discover/targets.js
 import type { ClusterSnapshot } from '../discover/snapshot.js';
 import { planRun, type RunPlan } from '../plan/plan.js';
 import type { SweepPlan } from '../plan/sweep.js';
+import { noteCapture } from '../run/mesh-capture.js';
 import { runHostBatch } from '../run/run-host.js';
 import { gatherPods, type GatherResult, type PodOutcome } from '../run/run-pods.js';
 import { mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
@@ -225,11 +226,14 @@ export function classifyStage(
   const pods: PodSelfCheck[] = [];
   const batches: BatchWindow[] = [];
   const vantageProblems: VantageProblem[] = [];
+  const captures = new Map<string, string>();
   for (let o = outcomes.shift(); o !== undefined; o = outcomes.shift()) {
     if (o.problem) {
       ctx.progress.warn(o.problem);
       vantageProblems.push({ vantage: o.vantageId, problem: o.problem });
     }
+    const captured = noteCapture(captures, o);
+    if (captured !== undefined) ctx.progress.warn(captured);
     // Parsed (and journaled) once, when the pod was gathered.
     const collected = collector.collected(o);
     if (collected === undefined) continue;
@@ -249,7 +253,7 @@ export function classifyStage(
   }
   // Phase-2 attempts the agent skipped become not-run entries (their L4 attempt was blocked) or stay inconclusive.
   const settled = settlePhaseTwo(
-    buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches }),
+    buildEvidence({ attempts: plan.attempts, observations, selfChecks: mergeSelfChecks(pods), batches, captures }),
   );
   const evidence =
     swept.length === 0 ? settled.evidence : [...swept, ...settled.evidence].sort((a, b) => a.id.localeCompare(b.id));

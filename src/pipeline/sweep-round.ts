@@ -14,6 +14,7 @@ import { buildEvidence } from '../classify/evidence.js';
 import type { SweepPlan } from '../plan/sweep.js';
 import { collectObservations, mergeSelfChecks, type PodSelfCheck } from '../collect/collect.js';
 import { deployPods, type DeployContext } from '../deploy/deploy.js';
+import { noteCapture } from '../run/mesh-capture.js';
 import { gatherPods, type GatherOptions } from '../run/run-pods.js';
 
 /** What the sweep round produced. */
@@ -62,8 +63,11 @@ export async function runSweepRound(
   );
   const observations: Observation[] = [];
   const checks: PodSelfCheck[] = [];
+  const captures = new Map<string, string>();
   for (const o of gathered.outcomes) {
     if (o.problem) warnings.push(o.problem);
+    const captured = noteCapture(captures, o);
+    if (captured !== undefined) warnings.push(captured);
     if (o.log === undefined) continue;
     const collected = collectObservations(o.log, o.expectedIds);
     observations.push(...collected.observations);
@@ -74,7 +78,12 @@ export async function runSweepRound(
       ...(collected.selfCheck ? { selfCheck: collected.selfCheck } : {}),
     });
   }
-  const evidence = buildEvidence({ attempts: sweep.attempts, observations, selfChecks: mergeSelfChecks(checks) });
+  const evidence = buildEvidence({
+    attempts: sweep.attempts,
+    observations,
+    selfChecks: mergeSelfChecks(checks),
+    captures,
+  });
   return {
     evidence,
     listeners: listenersFrom(evidence),

@@ -4,7 +4,7 @@
  */
 import type { Control } from '../domain/control.js';
 import type { Probe } from '../domain/probe.js';
-import type { Target } from '../domain/target.js';
+import { refName, type Target } from '../domain/target.js';
 import type { Vantage, VantageKind } from '../domain/vantage.js';
 import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
 import { ENDPOINT_ROLE_LABEL } from '../discover/targets.js';
@@ -77,7 +77,7 @@ function fromNamespaces(probe: Probe, target: Target, namespaces: readonly Names
   }
   if (!target.inScope)
     return none(
-      `${target.ref.namespace}/${target.ref.name} is out of scope; segmentation is probed toward CDE targets`,
+      `${target.ref.namespace}/${refName(target.ref)} is out of scope; segmentation is probed toward CDE targets`,
       true,
     );
   // A tenant that is itself CDE (--cde-all) is tried by tenant-reach, not as an outside namespace.

@@ -7,7 +7,7 @@ import type { CertificateInventoryEntry } from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { InventorySummary } from '../domain/inventory.js';
 import { REPORT_SCHEMA, type AbortInfo, type CleanupResult, type Report, type RunMetadata } from '../domain/report.js';
-import { targetKey } from '../domain/target.js';
+import { workloadKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
@@ -27,7 +27,7 @@ export interface BuildReportInput {
 }
 
 function notRunKey(n: NotRunAttempt): string {
-  return [n.probeId, vantageId(n.vantage), targetKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join(
+  return [n.probeId, vantageId(n.vantage), workloadKey(n.target), String(n.port ?? '').padStart(5, '0'), n.reason].join(
     '|',
   );
 }

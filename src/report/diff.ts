@@ -4,7 +4,7 @@
  * against the last one. `regressed` drives exit 1.
  */
 import type { Report } from '../domain/report.js';
-import { targetKey } from '../domain/target.js';
+import { workloadKey, type TargetRef } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { VerdictStatus } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
@@ -54,7 +54,25 @@ function findings(r: Report): FindingRef[] {
     .flatMap((v) => (v.findings ?? v.reasons).map((reason) => ({ controlId: v.controlId, reason })));
 }
 
-/** Open paths: "from-namespace:shop → Service/payments/api:8080 (tcp-reach)". */
+/**
+ * Characters of the generated suffixes Kubernetes puts on pod names (no vowels, no 0/1/3): the
+ * ReplicaSet's pod-template-hash and the pod's own random part.
+ */
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const DEPLOYMENT_POD = new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`);
+
+/**
+ * A target as diff rows key it: a Pod by its workload, so the same workload matches across a rollout
+ * that renamed its pod. Reports made before Pod targets carried `workload` name only the pod; a
+ * Deployment's pod name ("api-5ccf96d46d-hrbcs") is then read as its workload ("api").
+ */
+export function diffTargetKey(ref: TargetRef): string {
+  if (ref.kind !== 'Pod' || (ref.workload !== undefined && ref.workload !== '')) return workloadKey(ref);
+  const legacy = DEPLOYMENT_POD.exec(ref.name)?.[1];
+  return legacy === undefined ? workloadKey(ref) : workloadKey({ ...ref, workload: legacy });
+}
+
+/** Open paths: "from-namespace:shop → Service/payments/api:8080 (tcp-reach)"; a Pod as "Pod/ns/<workload>". */
 function openPaths(r: Report): string[] {
   return [
     ...new Set(
@@ -62,7 +80,7 @@ function openPaths(r: Report): string[] {
         .filter((e) => e.attempt.role === 'probe' && e.outcome.kind === 'allowed')
         .map(
           (e) =>
-            `${vantageId(e.attempt.vantage)} → ${targetKey(e.attempt.target)}:${e.attempt.port} (${e.attempt.probeId})`,
+            `${vantageId(e.attempt.vantage)} → ${diffTargetKey(e.attempt.target)}:${e.attempt.port} (${e.attempt.probeId})`,
         ),
     ),
   ].sort();

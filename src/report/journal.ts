@@ -40,6 +40,8 @@ export interface JournalBatch {
   readonly settledAt?: string;
   /** Why the pod's log is missing or partial. */
   readonly problem?: string;
+  /** Why the pod's spec shows a mesh captured its traffic (its attempts are inconclusive). */
+  readonly meshCapture?: string;
 }
 
 /** An open journal. appendBatch resolves once the batch is on disk (written and fdatasync'ed). */

@@ -3,8 +3,9 @@
  * Polling is bounded by the pod-ready timeout (start) and the batch deadline (finish).
  */
 import { MeshprobeError } from '../shared/errors.js';
-import type { ClusterApi } from '../cluster/ports.js';
+import type { ClusterApi, KubeObject } from '../cluster/ports.js';
 import { AGENT_CONTAINER } from '../plan/pods.js';
+import { meshCaptureOf } from './mesh-capture.js';
 import { podState, type PodState } from './pod-status.js';
 
 /** Waiting parameters (all injectable for tests). */
@@ -25,6 +26,8 @@ export interface WaitResult {
   readonly state: PodState;
   /** True when the pod was still running at the finish timeout (logs may be partial). */
   readonly timedOut: boolean;
+  /** The pod as last read (after admission: what injectors added to it). */
+  readonly pod?: KubeObject;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -87,17 +90,19 @@ export async function waitForPod(
   let finishBy: number | undefined;
   for (;;) {
     if (o.signal.aborted) throw abortError(o.signal);
-    const state = podState(await api.readPod(namespace, name, o.signal));
+    const pod = await api.readPod(namespace, name, o.signal);
+    const state = podState(pod);
     const failure = failureOf(state, where, o.image);
     if (failure) throw failure;
-    if (state.kind === 'finished') return { state, timedOut: false };
+    const seen = pod !== undefined ? { pod } : {};
+    if (state.kind === 'finished') return { state, timedOut: false, ...seen };
     if (state.kind === 'running' && o.until === 'ready') {
-      if (state.ready) return { state, timedOut: false };
+      if (state.ready) return { state, timedOut: false, ...seen };
       // Running but not ready yet: still bounded by the start timeout below.
     }
     if (state.kind === 'running' && o.until === 'finished') {
       finishBy ??= now() + o.finishTimeoutMs;
-      if (now() > finishBy) return { state, timedOut: true };
+      if (now() > finishBy) return { state, timedOut: true, ...seen };
     } else if (now() > startBy) {
       const seconds = Math.round(o.readyTimeoutMs / 1000);
       const text =
@@ -128,6 +133,8 @@ export interface PodOutcome {
   readonly log?: string;
   /** Set when the pod produced no (or a partial) log; becomes a warning. */
   readonly problem?: string;
+  /** Set when the pod's spec shows a mesh captured its traffic (mesh-capture.ts): why, as a sentence. */
+  readonly meshCapture?: string;
 }
 
 /** What gathering needs for one pod. */
@@ -237,12 +244,13 @@ export async function gatherPods(api: ClusterApi, pods: readonly GatherPod[], o:
         finishTimeoutMs: p.deadlineMs + 15_000,
       });
       const log = await readAgentLog(api, p.namespace, p.name, podSignal);
+      const meshCapture = meshCaptureOf(waited.pod);
       const problem = waited.timedOut
         ? `pod ${p.namespace}/${p.name} was still running after its deadline; its log may be partial`
         : waited.state.kind === 'finished' && !waited.state.succeeded
           ? `pod ${p.namespace}/${p.name} failed (${waited.state.why})`
           : undefined;
-      return { ...base, log, ...(problem ? { problem } : {}) };
+      return { ...base, log, ...(problem ? { problem } : {}), ...(meshCapture !== undefined ? { meshCapture } : {}) };
     } catch (err) {
       // Stopped from outside (or by another pod's fatal failure) while waiting or reading: salvage.
       if (signal.aborted) return salvage(api, p, base, salvageMs);

@@ -114,6 +114,9 @@ async function main(): Promise<void> {
       port: e.attempt.port,
       transport: e.observation?.transport ?? 'none',
       timeoutMs: e.attempt.timeoutMs,
+      probeId: e.attempt.probeId,
+      // What the agent measured for the attempt (absent: never reported).
+      ...(e.observation !== undefined ? { durationMs: e.observation.durationMs } : {}),
     }));
   process.stdout.write(
     `${JSON.stringify({

@@ -41,6 +41,9 @@ interface PlannedAttempt {
   readonly address: string;
   readonly port: number;
   readonly transport: string;
+  readonly probeId?: string;
+  /** The agent's own measure of the attempt, when it reported one. */
+  readonly durationMs?: number;
 }
 
 const NAIVE_NS = 'bench-naive-probe';
@@ -298,12 +301,30 @@ function identityVantageCount(plan: readonly PlannedAttempt[]): number {
   return new Set(plan.filter((a) => a.vantage.kind === 'identity').map((a) => vantageId(a.vantage))).size;
 }
 
-/** The cost of a run's facts for the identity row: pods, attempts, wall, and 1.3.1. */
+/**
+ * Issue 16: the mesh-authz attempts' share (7.2.2's mTLS requests as identities) among the identity
+ * vantages' probe attempts and all probe attempts, by count and by the agent-measured attempt time.
+ */
+function meshAuthzShare(plan: readonly PlannedAttempt[]): Record<string, number> {
+  const identity = plan.filter((a) => a.vantage.kind === 'identity');
+  const mesh = identity.filter((a) => a.probeId === 'mesh-authz');
+  const ms = (list: readonly PlannedAttempt[]): number => list.reduce((n, a) => n + (a.durationMs ?? 0), 0);
+  return {
+    attempts: mesh.length,
+    identityAttempts: identity.length,
+    probeAttempts: plan.length,
+    attemptMs: ms(mesh),
+    identityAttemptMs: ms(identity),
+  };
+}
+
+/** The cost of a run's facts for the identity row: pods, attempts, wall, 1.3.1, and the mesh-authz share. */
 function costOf(run: Record<string, unknown>, plan: readonly PlannedAttempt[]): Record<string, unknown> {
   const pods = (run['pods'] ?? {}) as Record<string, unknown>;
   return {
     probePods: pods['probePods'],
     identityVantages: identityVantageCount(plan),
+    meshAuthz: meshAuthzShare(plan),
     attempts: run['attempts'],
     wallMs: run['wallMs'],
     stagesMs: run['stagesMs'],
@@ -326,7 +347,14 @@ async function identityOnOff(
   o.log('cluster: meshprobe run again with --no-identity-vantages (issue 16)…');
   try {
     const off = await runMeshprobe(o, lab, { identityVantages: false }, `${o.outputDir}-no-identity`);
-    return { on: costOf(on, onPlan), off: costOf(off, (off['probeAttempts'] ?? []) as PlannedAttempt[]) };
+    // 7.2.2 selected as well: the identity pods also make mesh-authz requests (their share is measured).
+    o.log('cluster: meshprobe run again with 7.2.2 (mesh-authz from the identity vantages)…');
+    const authz = await runMeshprobe(o, lab, { controls: ['1.3.1', '7.2.2'] }, `${o.outputDir}-mesh-authz`);
+    return {
+      on: costOf(on, onPlan),
+      off: costOf(off, (off['probeAttempts'] ?? []) as PlannedAttempt[]),
+      withMeshAuthz: costOf(authz, (authz['probeAttempts'] ?? []) as PlannedAttempt[]),
+    };
   } catch (err) {
     return { error: messageOf(err) };
   }

@@ -108,6 +108,25 @@ function identityLines(v: unknown): string[] {
     '   identity vantages (issue 16), clients admitted by label on the denied ports:',
     row('     on  (default):             ', obj(i['on'])),
     row('     off (--no-identity-vantages):', obj(i['off'])),
+    ...(i['withMeshAuthz'] === undefined
+      ? []
+      : [
+          row('     on, with 7.2.2 (mesh-authz): ', obj(i['withMeshAuthz'])),
+          ...meshAuthzLine(obj(i['withMeshAuthz'])['meshAuthz']),
+        ]),
+  ];
+}
+
+/** Issue 16: what the mesh-authz attempts (7.2.2) cost within the identity run. */
+function meshAuthzLine(v: unknown): string[] {
+  if (v === undefined) return [];
+  const m = obj(v);
+  const pct = (a: unknown, b: unknown): string => (num(b) > 0 ? `${Math.round((100 * num(a)) / num(b))} %` : 'n/a');
+  return [
+    `     mesh-authz (7.2.2): ${String(m['attempts'])} of ${String(m['identityAttempts'])} identity attempts ` +
+      `(${pct(m['attempts'], m['identityAttempts'])}; ${pct(m['attempts'], m['probeAttempts'])} of ` +
+      `${String(m['probeAttempts'])} probe attempts), ${s(m['attemptMs'])} of ${s(m['identityAttemptMs'])} ` +
+      `identity attempt time (${pct(m['attemptMs'], m['identityAttemptMs'])})`,
   ];
 }
 

@@ -72,6 +72,8 @@ export interface FakeHooks {
   podLog?(pod: KubeObject, container: string): string;
   /** Throw from a create to simulate admission/RBAC failures. */
   onCreate?(kind: WriteKind, namespace: string | undefined, body: KubeObject): void;
+  /** A mutating admission webhook: the object as stored (and read back), e.g. with an injected sidecar. */
+  admit?(kind: WriteKind, namespace: string | undefined, body: KubeObject): KubeObject;
   /** Answers for access checks (default: allowed). */
   allowed?(permission: PermissionId, namespace: string | undefined): boolean;
   /** Throw from list to simulate errors. */
@@ -124,8 +126,9 @@ export class FakeClusterApi implements ClusterApi {
     return { kind: 'items', items };
   }
 
-  async create(kind: WriteKind, namespace: string | undefined, body: KubeObject): Promise<KubeObject> {
-    this.#hooks.onCreate?.(kind, namespace, body);
+  async create(kind: WriteKind, namespace: string | undefined, asked: KubeObject): Promise<KubeObject> {
+    this.#hooks.onCreate?.(kind, namespace, asked);
+    const body = this.#hooks.admit?.(kind, namespace, asked) ?? asked;
     const name = body.metadata?.name ?? `${body.metadata?.generateName ?? 'x-'}${++this.#serial}`;
     const kindName = { namespaces: 'Namespace', configmaps: 'ConfigMap', pods: 'Pod', services: 'Service' }[kind];
     if (this.#find(kind, namespace, name)) throw new MeshprobeError('E_API', `${kind} "${name}" already exists`);

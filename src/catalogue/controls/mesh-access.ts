@@ -26,6 +26,12 @@ export type MeshAccess =
   | { readonly kind: 'no-identity'; readonly detail: string }
   /** The port does not speak TLS, or the attempt never reached it (network): not a mesh-authorization fact. */
   | { readonly kind: 'not-mtls'; readonly detail: string }
+  /**
+   * The probe pod itself cannot be trusted: a mesh captured its traffic (an injected proxy or ambient
+   * redirection may have sent the request under the mesh's identity, not the one the probe presented),
+   * or its self-check never came. Whatever came back says nothing about this identity.
+   */
+  | { readonly kind: 'untrusted-pod'; readonly detail: string }
   /** Anything else (timeout after connect, agent error, no observation). */
   | { readonly kind: 'unknown'; readonly detail: string };
 
@@ -47,10 +53,17 @@ const UNAUTHENTICATED: Readonly<Record<number, string>> = {
 /** Network results that mean the request never reached a TLS server. */
 const UNREACHED = new Set(['timeout', 'refused', 'unreachable', 'dns-failure']);
 
+/** Outcome reasons that discredit everything the probe pod saw (classify.ts), whatever came back. */
+const UNTRUSTED_POD: ReadonlySet<string> = new Set(['probe-meshed', 'no-self-check']);
+
 /** Classify one mesh-authz attempt. */
 export function meshAccess(e: Evidence): MeshAccess {
   const o = e.observation;
   if (o === undefined) return { kind: 'unknown', detail: 'the agent never reported the attempt' };
+  // Judged on the raw observation below, so the pod-level verdict of classify must be honoured first.
+  if (e.outcome.kind === 'inconclusive' && UNTRUSTED_POD.has(e.outcome.reason)) {
+    return { kind: 'untrusted-pod', detail: e.outcome.detail };
+  }
   if (o.errorCode === NO_MESH_IDENTITY) {
     return { kind: 'no-identity', detail: o.detail ?? 'the probe pod has no mesh identity' };
   }

@@ -95,6 +95,10 @@ function accessFinding(
         `${place(e)}: ${access.detail} of ${who}, so its authorization was not exercised.`,
         [e, proof],
       );
+    case 'untrusted-pod': {
+      const why = 'so whether the mesh authenticated and authorized this identity is not known';
+      return finding('inconclusive', `${place(e)}, mTLS request as ${who}: ${access.detail}; ${why}.`, [e, proof]);
+    }
     case 'no-identity': {
       const why =
         'so no authenticated request was made as this identity; mesh authorization between identities is not shown for it';

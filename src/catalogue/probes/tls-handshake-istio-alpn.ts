@@ -1,4 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
+import { refName } from '../../domain/target.js';
 import { isTcp, isWorkloadPort } from './port-kind.js';
 
 /** ALPN an Istio sidecar expects from a meshed client; without it PERMISSIVE HTTP ports close the ClientHello. */
@@ -18,9 +19,9 @@ export const tlsHandshakeIstioAlpn: Probe = {
     'The sidecar presents a mesh (SPIFFE) certificate and aborts with "certificate required" because the probe has no client certificate.',
   applies(target, port) {
     if (!isTcp(port)) return `port ${port.port} is ${port.protocol}; TLS needs TCP`;
-    if (target.mesh !== 'istio') return `${target.ref.namespace}/${target.ref.name} is not in an Istio mesh`;
+    if (target.mesh !== 'istio') return `${target.ref.namespace}/${refName(target.ref)} is not in an Istio mesh`;
     if (target.enrolment === 'none')
-      return `${target.ref.namespace}/${target.ref.name} has no sidecar or ambient enrolment`;
+      return `${target.ref.namespace}/${refName(target.ref)} has no sidecar or ambient enrolment`;
     if (!isWorkloadPort(port)) return `port ${port.port} is a mesh by-design port (${port.meshBypass})`;
     return true;
   },

@@ -1,5 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
-import type { Target, TargetPort } from '../../domain/target.js';
+import { refName, type Target, type TargetPort } from '../../domain/target.js';
 import type { TlsVersion } from '../../../probes/protocol.js';
 import { isTcp, isWorkloadPort, speaksTls } from './port-kind.js';
 import { tlsHandshake } from './tls-handshake.js';
@@ -24,7 +24,7 @@ function legacyApplies(target: Target, port: TargetPort): true | string {
   // Only --untrusted-path endpoints reach a TLS probe (select.ts keeps egress targets to egress-reach).
   if (target.ref.kind === 'Endpoint') return true;
   if (!target.inScope)
-    return `${target.ref.namespace}/${target.ref.name} is outside the CDE; legacy TLS is tried on --untrusted-path endpoints and CDE TLS ports`;
+    return `${target.ref.namespace}/${refName(target.ref)} is outside the CDE; legacy TLS is tried on --untrusted-path endpoints and CDE TLS ports`;
   return speaksTls(port) ? true : `port ${port.port} is not named as a TLS port`;
 }
 

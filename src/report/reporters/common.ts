@@ -2,7 +2,7 @@
 import type { Coverage } from '../../domain/coverage.js';
 import type { Evidence } from '../../domain/evidence.js';
 import type { Report } from '../../domain/report.js';
-import { targetKey } from '../../domain/target.js';
+import { refName, workloadKey } from '../../domain/target.js';
 import { vantageId } from '../../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../../domain/verdict.js';
 
@@ -32,10 +32,10 @@ export function evidenceIndex(report: Pick<Report, 'evidence'>): ReadonlyMap<str
   return new Map(report.evidence.map((e) => [e.id, e]));
 }
 
-/** "payments/api:8080" style label of an attempt's target. */
+/** "payments/api:8080" style label of an attempt's target (a Pod target by its workload, stable across rollouts). */
 export function targetLabel(e: Evidence): string {
   const t = e.attempt.target;
-  const name = t.namespace ? `${t.namespace}/${t.name}` : `${t.kind.toLowerCase()} ${t.name}`;
+  const name = t.namespace ? `${t.namespace}/${refName(t)}` : `${t.kind.toLowerCase()} ${t.name}`;
   return `${name}:${e.attempt.port}`;
 }
 
@@ -86,9 +86,9 @@ export function escapeMd(s: string): string {
   return escapeMdText(s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|'));
 }
 
-/** Sorted key of a not-run attempt's target for display. */
+/** Key of a not-run attempt's target for display (a Pod target by its workload). */
 export function notRunTarget(n: Report['notRun'][number]): string {
-  return `${targetKey(n.target)}${n.port !== undefined ? `:${n.port}` : ''}`;
+  return `${workloadKey(n.target)}${n.port !== undefined ? `:${n.port}` : ''}`;
 }
 
 /** Summary sentence: "2 fail, 1 inconclusive, 10 hold, 7 not applicable; 123 attempts". */
