@@ -38,13 +38,17 @@ function spec(id: string, host: NetnsHost, port: number): AttemptSpec {
 }
 
 /** Run reference + target from this namespace with up to `maxTries` tries; the target's line and the done line. */
-async function run(host: NetnsHost, maxTries = 3): Promise<{ line: ObservationLine; done: DoneLine; ms: number }> {
+async function run(
+  host: NetnsHost,
+  maxTries = 3,
+  deadlineMs = 20_000,
+): Promise<{ line: ObservationLine; done: DoneLine; ms: number }> {
   const batch: AttemptBatch = {
     v: 1,
     runId: 'run-test',
     podName: 'probe-test',
     concurrency: 4,
-    deadlineMs: 20_000,
+    deadlineMs,
     timeoutRetry: { maxTries, referenceIds: ['ref'] },
     attempts: [spec('ref', host, REFERENCE), spec('target', host, TARGET)],
   };
@@ -176,5 +180,22 @@ t.test(
     t.equal(line.retried?.tries, 2);
     t.equal(line.retried?.reference, undefined);
     t.match(classify(target, line, CTX), { kind: 'inconclusive', reason: 'timeout-unconfirmed' });
+  },
+);
+
+t.test(
+  'a timeout whose retry does not fit before the batch deadline is reported after one try and is inconclusive',
+  { skip: NO_NETNS ?? false },
+  async (t) => {
+    // Given a DROPped target and a batch deadline that leaves no room for another timeout after the pass
+    const host = await echoHost(t);
+    host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(TARGET), '-j', 'DROP']);
+    // When the batch runs with a 2.5 s deadline (the pass takes 0.9 s; a round needs 0.9 s + 1 s of margin)
+    const { line, done } = await run(host, 3, 2500);
+    // Then no round was made, the line says one try, and the CLI cannot call it blocked
+    t.equal(line.transport, 'timeout');
+    t.equal(line.retried?.tries, 1);
+    t.same(done.timeoutRetries, { attempts: 1, rounds: 0 });
+    t.match(classify(target, line, CTX), { kind: 'inconclusive', reason: 'timeout-unconfirmed', detail: /tried once/ });
   },
 );
