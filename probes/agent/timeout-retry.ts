@@ -143,7 +143,8 @@ export async function retryTimeouts(
   // Read through a function: TypeScript keeps the `delete` narrowing past the callback that sets it.
   const latest = (): ReferenceTry | undefined => beside.reference;
   let quiet = true;
-  const longest = Math.max(ref?.timeoutMs ?? 0, ...pending.map((h) => h.spec.timeoutMs));
+  // A loop, not Math.max(...): a batch may hold 100 000 timeouts, more arguments than a call takes.
+  const longest = pending.reduce((m, h) => Math.max(m, h.spec.timeoutMs), ref?.timeoutMs ?? 0);
   while (pending.length > 0 && deps.fits(pending.length + 1, longest)) {
     delete beside.reference;
     let answered = 0;
