@@ -21,7 +21,14 @@ import { abortReason, agentErrorObservation, describeAbort, observation, startCl
 import { openGate, type InFlightGate } from './in-flight-gate.js';
 import { needsRepeat } from './repeat.js';
 import { meshSelfCheck } from './self-check.js';
-import { referencePicker, retriable, retryTimeouts, type ReferencePicker } from './timeout-retry.js';
+import {
+  type Held,
+  holdTimeout,
+  referencePicker,
+  retriable,
+  retryTimeouts,
+  type ReferencePicker,
+} from './timeout-retry.js';
 
 /** Optional hooks; the agent uses the defaults. */
 export interface RunBatchOptions {
@@ -214,11 +221,11 @@ async function runPhase(
   emit: (line: ObservationLine) => void,
   counts: PhaseCounts,
 ): Promise<void> {
-  const held: Array<{ spec: AttemptSpec; line: ObservationLine }> = [];
+  const held: Held[] = [];
   const retrying = c.retry !== undefined && c.retry.maxTries > 1;
   counts.repeated += await runWithRepeats({ ...c.base, specs }, c.workers, c.point, (line, spec) => {
     c.picker.offer(spec, line);
-    if (retrying && retriable(spec, line)) held.push({ spec, line });
+    if (retrying && retriable(spec, line)) held.push(holdTimeout(spec, line));
     else emit(line);
   });
   if (held.length === 0 || c.retry === undefined) return;

@@ -69,10 +69,12 @@ export function anotherRound(f: RoundFacts): boolean {
   return f.answered > 0 || f.referenceOk === false;
 }
 
-/** One timed-out attempt being retried. */
-interface Held {
+/** One timed-out attempt being retried: its first try's facts and its latest timeout line (memory: no more). */
+export interface Held {
   readonly spec: AttemptSpec;
-  readonly first: ObservationLine;
+  readonly firstStartedAt: string;
+  readonly firstDurationMs: number;
+  readonly repeated: ObservationLine['repeated'];
   last: ObservationLine;
   tries: number;
   answered: boolean;
@@ -93,20 +95,20 @@ export interface RetryDeps {
 
 /** The counting line of an attempt that got an answer on a later try. */
 function answeredLine(h: Held, line: ObservationLine): ObservationLine {
-  const retried = { tries: h.tries, firstStartedAt: h.first.startedAt, firstDurationMs: h.first.durationMs };
-  return { ...line, ...(h.first.repeated ? { repeated: h.first.repeated } : {}), retried };
+  const retried = { tries: h.tries, firstStartedAt: h.firstStartedAt, firstDurationMs: h.firstDurationMs };
+  return { ...line, ...(h.repeated ? { repeated: h.repeated } : {}), retried };
 }
 
 /** The counting line of an attempt that timed out on every try. */
 function timeoutLine(h: Held, reference: ReferenceTry | undefined, quiet: boolean): ObservationLine {
   const retried = {
     tries: h.tries,
-    firstStartedAt: h.first.startedAt,
-    firstDurationMs: h.first.durationMs,
+    firstStartedAt: h.firstStartedAt,
+    firstDurationMs: h.firstDurationMs,
     ...(reference !== undefined ? { reference } : {}),
     quiet,
   };
-  return { ...h.last, ...(h.first.repeated ? { repeated: h.first.repeated } : {}), retried };
+  return { ...h.last, ...(h.repeated ? { repeated: h.repeated } : {}), retried };
 }
 
 function referenceTry(line: ObservationLine): ReferenceTry {
@@ -118,23 +120,30 @@ function referenceTry(line: ObservationLine): ReferenceTry {
   };
 }
 
+/** Hold the first timeout of `spec` for the retry rounds. */
+export function holdTimeout(spec: AttemptSpec, line: ObservationLine): Held {
+  return {
+    spec,
+    firstStartedAt: line.startedAt,
+    firstDurationMs: line.durationMs,
+    repeated: line.repeated,
+    last: line,
+    tries: 1,
+    answered: false,
+  };
+}
+
 /**
- * Retry `timeouts` (first lines of timed-out attempts) in rounds and `emit` exactly one line for
+ * Retry `timeouts` (held with holdTimeout) in rounds and `emit` exactly one line for
  * each: the first answer a later try got, or the last timeout with `retried` facts. Returns how
  * many rounds were made. A try cut short by the batch deadline (agent-error) does not count.
  */
 export async function retryTimeouts(
-  timeouts: ReadonlyArray<{ readonly spec: AttemptSpec; readonly line: ObservationLine }>,
+  timeouts: Held[],
   deps: RetryDeps,
   emit: (line: ObservationLine) => void,
 ): Promise<number> {
-  let pending: Held[] = timeouts.map(({ spec, line }) => ({
-    spec,
-    first: line,
-    last: line,
-    tries: 1,
-    answered: false,
-  }));
+  let pending: Held[] = timeouts;
   const byId = new Map(pending.map((h) => [h.spec.id, h]));
   const ref = deps.reference;
   let rounds = 0;

@@ -47,7 +47,15 @@ function batchFor(host: NetnsHost, concurrency: number): AttemptBatch {
   }));
   // As the CLI sends it: timed-out attempts are tried again beside a reference (one round on a steady path).
   const timeoutRetry = { maxTries: 3 };
-  return { v: 1, runId: 'bench', podName: 'bench', concurrency, deadlineMs: 600_000, timeoutRetry, attempts };
+  return {
+    v: 1,
+    runId: 'bench',
+    podName: 'bench',
+    concurrency,
+    deadlineMs: 600_000,
+    ...(process.env.NO_RETRY ? {} : { timeoutRetry }),
+    attempts,
+  };
 }
 
 /** Peak RSS (VmHWM) and current anonymous RSS of a live process in KiB; zeros once it is gone. */
