@@ -38,6 +38,8 @@ export interface RunBatchOptions {
   readonly selfCheck?: () => Promise<SelfCheck>;
   /** Admits attempts into flight (the agent's memory budget); default: every worker at once. */
   readonly gate?: InFlightGate;
+  /** Called after each try that wrote no line yet (a timeout held back for retries), as `write` is after a line. */
+  readonly afterTry?: () => void;
 }
 
 /** The pool size actually used: at least 1, at most one worker per attempt. */
@@ -202,6 +204,7 @@ interface PhaseContext {
   readonly picker: ReferencePicker;
   /** The batch deadline on the monotonic clock. */
   readonly endMs: number;
+  readonly afterTry: () => void;
 }
 
 /** Counts for the done line. */
@@ -225,8 +228,10 @@ async function runPhase(
   const retrying = c.retry !== undefined && c.retry.maxTries > 1;
   counts.repeated += await runWithRepeats({ ...c.base, specs }, c.workers, c.point, (line, spec) => {
     c.picker.offer(spec, line);
-    if (retrying && retriable(spec, line)) held.push(holdTimeout(spec, line));
-    else emit(line);
+    if (retrying && retriable(spec, line)) {
+      held.push(holdTimeout(spec, line));
+      c.afterTry();
+    } else emit(line);
   });
   if (held.length === 0 || c.retry === undefined) return;
   // A try counts only after the policy-ready point; the pass may have ended before it.
@@ -236,7 +241,17 @@ async function runPhase(
     maxTries: c.retry.maxTries,
     reference: c.picker.picked(),
     runSpecs: (list: readonly AttemptSpec[], finish: (spec: AttemptSpec, line: ObservationLine) => void) =>
-      runPass({ ...c.base, specs: list, finish: (spec, line) => finish(spec, line) }, c.workers),
+      runPass(
+        {
+          ...c.base,
+          specs: list,
+          finish: (spec, line) => {
+            finish(spec, line);
+            c.afterTry();
+          },
+        },
+        c.workers,
+      ),
     fits: (count: number, timeoutMs: number) =>
       performance.now() + Math.ceil(count / c.workers) * timeoutMs + 1000 < c.endMs,
   };
@@ -314,6 +329,7 @@ export async function runBatch(
       retry: batch.timeoutRetry,
       picker: referencePicker(batch.timeoutRetry?.referenceIds),
       endMs,
+      afterTry: opts.afterTry ?? ((): void => undefined),
     };
     const counts: PhaseCounts = { repeated: 0, retried: 0, rounds: 0 };
     await runPhase(first, phase, emitFirst, counts);
