@@ -140,7 +140,32 @@ export interface AttemptBatch {
    * result is reported (with `repeated`). Must be below deadlineMs.
    */
   readonly policyReadyMs?: number;
+  /**
+   * Try timed-out TCP attempts (tcp, tls, http) again before reporting them (absent: report a
+   * timeout as it came, as agents before this field did). See TimeoutRetryRequest.
+   */
+  readonly timeoutRetry?: TimeoutRetryRequest;
   readonly attempts: readonly AttemptSpec[];
+}
+
+/**
+ * A timeout on a loaded node or CNI looks like a DROP. So after its pass (and after the
+ * policy-ready point) the agent tries every timed-out TCP attempt again on a fresh socket, in
+ * rounds, with a reference connection of the same pod made beside each round: a try that gets
+ * any answer is the result; a timeout is reported only when every try timed out, and its line
+ * says how many tries were made and what the reference beside the last one saw (RetryFacts).
+ * Another round is made only while the last one was not quiet (a timed-out attempt got an
+ * answer, or the reference did not connect), up to `maxTries`, and only if it fits the deadline.
+ */
+export interface TimeoutRetryRequest {
+  /** Tries of a timed-out attempt in all, the first included: 2–4. */
+  readonly maxTries: number;
+  /**
+   * Ids of this batch's attempts to use as the reference, first preferred (e.g. the echo canary);
+   * one that completed TCP is made again beside each round. When none did, the agent uses any
+   * attempt of the pod that completed TCP.
+   */
+  readonly referenceIds?: readonly string[];
 }
 
 /**
@@ -269,6 +294,38 @@ export interface ObservationLine {
    * the only one that counts; the first result is kept here for the record.
    */
   readonly repeated?: RepeatFacts;
+  /**
+   * Present when this attempt timed out and was tried again (AttemptBatch.timeoutRetry). The
+   * line's own fields are the last try's: a network answer if one came, else the last timeout.
+   */
+  readonly retried?: RetryFacts;
+}
+
+/** The tries of an attempt that timed out at first, and what vouches for a timeout on every try. */
+export interface RetryFacts {
+  /** Tries made in all, the first included. */
+  readonly tries: number;
+  readonly firstStartedAt: string;
+  readonly firstDurationMs: number;
+  /**
+   * Every try timed out: the reference connection made beside the last try (same pod, same round).
+   * Absent when the pod had no connection to use as a reference.
+   */
+  readonly reference?: ReferenceTry;
+  /**
+   * Every try timed out: true when, in the round of the last try, no other timed-out attempt of
+   * the pod got an answer (the path was steady). False: the retries stopped (maxTries or the
+   * deadline) while attempts were still changing their answer.
+   */
+  readonly quiet?: boolean;
+}
+
+/** One run of the reference connection beside a retry round. */
+export interface ReferenceTry {
+  readonly attemptId: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly transport: TransportResult;
 }
 
 /** The first, discarded try of an attempt that was repeated after the policy-ready point. */
@@ -302,6 +359,8 @@ export interface DoneLine {
   readonly policyReadyAt?: string;
   /** How many attempts were repeated after the point (their lines carry `repeated`). */
   readonly repeatedCount?: number;
+  /** With AttemptBatch.timeoutRetry: attempts tried again after a timeout, and the retry rounds made. */
+  readonly timeoutRetries?: { readonly attempts: number; readonly rounds: number };
 }
 
 /** Printed alone (exit 2) when the batch cannot be read. */

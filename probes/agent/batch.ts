@@ -17,6 +17,23 @@ function invalid(message: string): BatchParse {
   return { kind: 'invalid', message };
 }
 
+/** Most tries of a timed-out attempt a batch may ask for (each costs up to one attempt timeout). */
+const MAX_TIMEOUT_TRIES = 4;
+
+/** What is wrong with a batch's timeoutRetry, if anything. */
+function timeoutRetryProblem(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const r = value as { maxTries?: unknown; referenceIds?: unknown } | null;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'timeoutRetry must be an object';
+  const tries = r.maxTries;
+  if (!Number.isInteger(tries) || (tries as number) < 1 || (tries as number) > MAX_TIMEOUT_TRIES)
+    return `timeoutRetry.maxTries must be a whole number from 1 to ${MAX_TIMEOUT_TRIES}`;
+  const ids = r.referenceIds;
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string')))
+    return 'timeoutRetry.referenceIds must be an array of attempt ids';
+  return undefined;
+}
+
 /** Parse and check batch text. */
 export function parseBatch(text: string): BatchParse {
   let value: unknown;
@@ -46,6 +63,8 @@ export function parseBatch(text: string): BatchParse {
   ) {
     return invalid('policyReadyMs must be a whole number of milliseconds ≥ 0 and below deadlineMs');
   }
+  const retryProblem = timeoutRetryProblem(b['timeoutRetry']);
+  if (retryProblem !== undefined) return invalid(retryProblem);
   if (!Array.isArray(b['attempts'])) return invalid('attempts must be an array');
   const attempts = b['attempts'] as unknown[];
   if (attempts.length > MAX_ATTEMPTS) return invalid(`a batch may hold at most ${MAX_ATTEMPTS} attempts`);

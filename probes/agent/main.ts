@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     relieve: guard.collectNow,
   });
   try {
-    await runBatch(batch, write, { signal: stop.signal, gate });
+    // Retry rounds write nothing until they end: the guard still sees every try.
+    await runBatch(batch, write, { signal: stop.signal, gate, afterTry: guard.afterAttempt });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

@@ -13,6 +13,7 @@ import {
   type RepeatFacts,
   type SelfCheck,
   TCP_COMPLETED,
+  type TimeoutRetryRequest,
   type TransportResult,
 } from '../protocol.js';
 import { runAttempt } from './attempt.js';
@@ -20,6 +21,14 @@ import { abortReason, agentErrorObservation, describeAbort, observation, startCl
 import { openGate, type InFlightGate } from './in-flight-gate.js';
 import { needsRepeat } from './repeat.js';
 import { meshSelfCheck } from './self-check.js';
+import {
+  type Held,
+  holdTimeout,
+  referencePicker,
+  retriable,
+  retryTimeouts,
+  type ReferencePicker,
+} from './timeout-retry.js';
 
 /** Optional hooks; the agent uses the defaults. */
 export interface RunBatchOptions {
@@ -29,6 +38,8 @@ export interface RunBatchOptions {
   readonly selfCheck?: () => Promise<SelfCheck>;
   /** Admits attempts into flight (the agent's memory budget); default: every worker at once. */
   readonly gate?: InFlightGate;
+  /** Called after each try that wrote no line yet (a timeout held back for retries), as `write` is after a line. */
+  readonly afterTry?: () => void;
 }
 
 /** The pool size actually used: at least 1, at most one worker per attempt. */
@@ -154,7 +165,7 @@ async function runWithRepeats(
   base: Omit<Pass, 'finish'>,
   workers: number,
   point: ReadyPoint,
-  emit: (line: ObservationLine) => void,
+  emit: (line: ObservationLine, spec: AttemptSpec) => void,
 ): Promise<number> {
   const later: Pending[] = [];
   await runPass(
@@ -162,7 +173,7 @@ async function runWithRepeats(
       ...base,
       finish: (spec, line, startMs) => {
         if (point.set && needsRepeat(spec, line.transport, startMs, point.ms)) later.push({ spec, first: line });
-        else emit(line);
+        else emit(line, spec);
       },
     },
     workers,
@@ -176,12 +187,75 @@ async function runWithRepeats(
       specs: later.map((p) => p.spec),
       finish: (spec, line) => {
         const first = firsts.get(spec.id);
-        emit(first === undefined ? line : repeatedLine(line, first, point.at));
+        emit(first === undefined ? line : repeatedLine(line, first, point.at), spec);
       },
     },
     workers,
   );
   return later.length;
+}
+
+/** What one phase (the attempts with or without `after`) runs with, besides its specs. */
+interface PhaseContext {
+  readonly base: Omit<Pass, 'finish' | 'specs'>;
+  readonly workers: number;
+  readonly point: ReadyPoint;
+  readonly retry: TimeoutRetryRequest | undefined;
+  readonly picker: ReferencePicker;
+  /** The batch deadline on the monotonic clock. */
+  readonly endMs: number;
+  readonly afterTry: () => void;
+}
+
+/** Counts for the done line. */
+interface PhaseCounts {
+  repeated: number;
+  retried: number;
+  rounds: number;
+}
+
+/**
+ * One phase: the pass with its repeats (runWithRepeats), holding back TCP timeouts when the batch
+ * asks for retries; then, after the policy-ready point, the retry rounds (timeout-retry.ts).
+ */
+async function runPhase(
+  specs: readonly AttemptSpec[],
+  c: PhaseContext,
+  emit: (line: ObservationLine) => void,
+  counts: PhaseCounts,
+): Promise<void> {
+  const held: Held[] = [];
+  const retrying = c.retry !== undefined && c.retry.maxTries > 1;
+  counts.repeated += await runWithRepeats({ ...c.base, specs }, c.workers, c.point, (line, spec) => {
+    c.picker.offer(spec, line);
+    if (retrying && retriable(spec, line)) {
+      held.push(holdTimeout(spec, line));
+      c.afterTry();
+    } else emit(line);
+  });
+  if (held.length === 0 || c.retry === undefined) return;
+  // A try counts only after the policy-ready point; the pass may have ended before it.
+  if (c.point.set) await waitUntil(c.point.ms, c.base.signal);
+  counts.retried += held.length;
+  const deps = {
+    maxTries: c.retry.maxTries,
+    reference: c.picker.picked(),
+    runSpecs: (list: readonly AttemptSpec[], finish: (spec: AttemptSpec, line: ObservationLine) => void) =>
+      runPass(
+        {
+          ...c.base,
+          specs: list,
+          finish: (spec, line) => {
+            finish(spec, line);
+            c.afterTry();
+          },
+        },
+        c.workers,
+      ),
+    fits: (count: number, timeoutMs: number) =>
+      performance.now() + Math.ceil(count / c.workers) * timeoutMs + 1000 < c.endMs,
+  };
+  counts.rounds += await retryTimeouts(held, deps, emit);
 }
 
 /** The phase-2 line for an attempt whose prerequisite did not complete TCP (or is not in the batch). */
@@ -200,7 +274,8 @@ function skippedObservation(spec: AttemptSpec, prerequisite: TransportResult | u
  * become agent-error lines with errorCode E_DEADLINE (or the signal's code).
  * Attempts start at once; with `batch.policyReadyMs`, those whose result may have been
  * decided before that point (repeat.ts) are made again after it and only the later
- * result is written. Throws only if `write` throws.
+ * result is written. With `batch.timeoutRetry`, TCP timeouts are tried again after the
+ * pass (timeout-retry.ts). Throws only if `write` throws.
  */
 export async function runBatch(
   batch: AttemptBatch,
@@ -225,6 +300,7 @@ export async function runBatch(
   // so an attempt that starts at or after the point carries a startedAt at or after policyReadyAt.
   const policyReadyAt = new Date(Date.now() + (batch.policyReadyMs ?? 0)).toISOString();
   const readyMs = performance.now() + (batch.policyReadyMs ?? 0);
+  const endMs = performance.now() + batch.deadlineMs;
   try {
     const selfCheck = await (opts.selfCheck ?? meshSelfCheck)();
     const gate = opts.gate ?? openGate();
@@ -246,7 +322,17 @@ export async function runBatch(
     };
     const slot = keyedSlots(TLS_PER_ENDPOINT);
     const run = (spec: AttemptSpec, s: AbortSignal): Promise<ObservationLine> => runBounded(spec, s, slot);
-    let repeated = await runWithRepeats({ specs: first, signal, gate, run }, workers, point, emitFirst);
+    const phase: PhaseContext = {
+      base: { signal, gate, run },
+      workers,
+      point,
+      retry: batch.timeoutRetry,
+      picker: referencePicker(batch.timeoutRetry?.referenceIds),
+      endMs,
+      afterTry: opts.afterTry ?? ((): void => undefined),
+    };
+    const counts: PhaseCounts = { repeated: 0, retried: 0, rounds: 0 };
+    await runPhase(first, phase, emitFirst, counts);
     if (second.length > 0) {
       const runnable: AttemptSpec[] = [];
       for (const spec of second) {
@@ -254,14 +340,17 @@ export async function runBatch(
         if (pre !== undefined && TCP_COMPLETED.has(pre)) runnable.push(spec);
         else emit(skippedObservation(spec, pre));
       }
-      repeated += await runWithRepeats({ specs: runnable, signal, gate, run }, workers, point, emit);
+      await runPhase(runnable, phase, emit, counts);
     }
     const done: DoneLine = {
       v: PROTOCOL_VERSION,
       done: true,
       count,
       selfCheck,
-      ...(point.set ? { policyReadyAt, repeatedCount: repeated } : {}),
+      ...(point.set ? { policyReadyAt, repeatedCount: counts.repeated } : {}),
+      ...(batch.timeoutRetry !== undefined
+        ? { timeoutRetries: { attempts: counts.retried, rounds: counts.rounds } }
+        : {}),
     };
     write(JSON.stringify(done));
     return done;

@@ -2,13 +2,16 @@
  * What one observation means (MESH-NOTES §0): a pure decision from raw facts to an Outcome.
  * A "blocked" needs proof that the probe pod works (the batch canary, or any other attempt of
  * the same pod that completed TCP after its settle point) and, for refusals and where the plan
- * has one, that an allowed source reaches the same target and port.
+ * has one, that an allowed source reaches the same target and port. A TCP timeout the agent
+ * tried again needs more: a timeout on every try and a reference beside the last (timeout-check.ts).
  * UDP has no handshake: a reply is an answer, an ICMP port-unreachable a refusal, and silence
  * counts as dropped only when the UDP canary from the same pod was answered.
  */
 import type { Attempt } from '../domain/attempt.js';
 import type { Observation } from '../domain/observation.js';
 import type { Outcome, Proof } from '../domain/outcome.js';
+import type { RetryFacts } from '../../probes/protocol.js';
+import { checkTimeout } from './timeout-check.js';
 
 /** Batch-level facts the decision depends on. */
 export interface ClassifyContext {
@@ -42,6 +45,11 @@ export interface ClassifyContext {
    * self-check that saw no proxy port (a proxy that started after the agent's check still captures).
    */
   readonly probeCapture?: string;
+  /**
+   * Names an attempt of the run as reasons do, and says whether it is the run's echo canary: for a
+   * retried timeout, the reference that ran beside its last try. undefined = not known.
+   */
+  readonly referenceOf?: (attemptId: string) => { readonly name: string; readonly canary: boolean } | undefined;
 }
 
 /** TLS alerts that mean "the server wants a client certificate": 116 certificate_required (TLS 1.3), 40 handshake_failure (TLS 1.2, probable). */
@@ -91,6 +99,7 @@ function byTransport(attempt: Attempt, o: Observation, ctx: ClassifyContext): Ou
     case 'refused':
       return refused(attempt, ctx, code);
     case 'timeout':
+      return o.retried === undefined ? dropped('timeout', ctx, code) : retriedTimeout(attempt, o, o.retried, ctx);
     case 'unreachable':
       return dropped(o.transport, ctx, code);
     case 'reset':
@@ -195,6 +204,24 @@ function dropped(by: 'timeout' | 'unreachable', ctx: ClassifyContext, code: stri
   }
   const detail = `${what} while the same pod connected to ${ctx.proof.reference}`;
   return { kind: 'blocked', by, detail, proof: ctx.proof };
+}
+
+/**
+ * A timeout the agent tried again (timeout-check.ts): a drop only when every try timed out and
+ * the same pod's reference connected beside the last one; that reference backs the block.
+ */
+function retriedTimeout(attempt: Attempt, o: Observation, retried: RetryFacts, ctx: ClassifyContext): Outcome {
+  if (ctx.afterSettle === false) return beforeSettle('no TCP connection before the timeout');
+  const nameOf = (id: string): string => ctx.referenceOf?.(id)?.name ?? `attempt ${id}`;
+  const check = checkTimeout({ startedAt: o.startedAt, durationMs: o.durationMs, retried }, attempt.timeoutMs, nameOf);
+  if (check.kind === 'unconfirmed') return inconclusive('timeout-unconfirmed', check.detail);
+  if (ctx.controlPathOk === false) {
+    return inconclusive('control-path-failed', `${check.detail}, but the allowed control path to the same port failed`);
+  }
+  const ref = ctx.referenceOf?.(check.referenceId);
+  // The echo canary backs a block as it always did (no letter in the matrices); anything else is named as proof.
+  const proof = ref === undefined || ref.canary ? {} : { proof: { attemptId: check.referenceId, reference: ref.name } };
+  return { kind: 'blocked', by: 'timeout', detail: check.detail, ...proof };
 }
 
 /** Said only where other attempts of the pod were looked at (its settle point was known). */

@@ -8,7 +8,7 @@ import type { Attempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Observation, SelfCheck } from '../domain/observation.js';
 import type { Outcome } from '../domain/outcome.js';
-import { refName, targetKey } from '../domain/target.js';
+import { referenceName, refName, targetKey } from '../domain/target.js';
 import { describeVantage, vantageId } from '../domain/vantage.js';
 import { redactObservation } from '../shared/redact.js';
 import { fingerprintOfPem } from '../crypto/certificate.js';
@@ -66,10 +66,14 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   // Kept apart: a TCP canary proves nothing about the pod's UDP, nor the other way round.
   const udpCanary = new Map<string, boolean>();
   const control = new Map<string, boolean>();
+  const attemptById = new Map(input.attempts.map((a) => [a.id, a]));
   const proofs: ReadonlyMap<string, PodProof> =
-    input.batches === undefined
-      ? new Map()
-      : podProofs(input.batches, new Map(input.attempts.map((a) => [a.id, a])), byId);
+    input.batches === undefined ? new Map() : podProofs(input.batches, attemptById, byId);
+  // The reference beside a retried timeout's last try, named as reasons name it.
+  const referenceOf = (id: string): { name: string; canary: boolean } | undefined => {
+    const a = attemptById.get(id);
+    return a === undefined ? undefined : { name: referenceName(a.target, a.port), canary: a.target.kind === 'Canary' };
+  };
   for (const a of input.attempts) {
     const worked = pathWorked(byId.get(a.id));
     // Only the echo pod is "the canary"; a planned reference (role canary, another target) proves through proof.ts.
@@ -94,6 +98,7 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
       ...captureOf(input, a),
       ...(pod !== undefined ? { afterSettle: pod.afterSettle } : {}),
       ...(pod?.proof !== undefined ? { proof: pod.proof } : {}),
+      referenceOf,
     };
   };
 }

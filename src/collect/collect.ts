@@ -76,6 +76,7 @@ export function isObservationLine(line: Json): boolean {
     optional(line['dns'], 'object') &&
     optional(line['udp'], 'object') &&
     optional(line['repeated'], 'object') &&
+    optional(line['retried'], 'object') &&
     optional(line['sweep'], 'object') &&
     (line['sweep'] === undefined || Array.isArray((line['sweep'] as Json)['open']))
   );

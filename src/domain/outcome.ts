@@ -55,6 +55,11 @@ type InconclusiveReason =
   | 'no-self-check'
   /** The attempt started before its pod's settle point (DoneLine.settledAt), when policy may not have applied yet. */
   | 'before-settle'
+  /**
+   * A TCP timeout the agent tried again that nothing time-local vouches for: a try got no second
+   * chance, the reference beside the last try failed too, or the path was unsteady (timeout-check.ts).
+   */
+  | 'timeout-unconfirmed'
   | 'silent'
   | 'dns-failure'
   | 'ambiguous';

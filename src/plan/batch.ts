@@ -35,6 +35,20 @@ export function toSpec(a: Attempt): AttemptSpec {
   };
 }
 
+/**
+ * Ids of the TCP reference attempts (role canary: the echo canary first, then planned references)
+ * among a vantage's `attempts` that travel in `chunk`: what the agent prefers beside timeout retries.
+ */
+export function referenceIdsOf(attempts: readonly Attempt[], chunk: readonly AttemptSpec[]): string[] {
+  const refs = attempts.filter((a) => a.role === 'canary' && (a.technique === 'tcp' || a.technique === 'http'));
+  if (refs.length === 0) return [];
+  const inChunk = new Set(chunk.map((s) => s.id));
+  return refs
+    .filter((a) => inChunk.has(a.id))
+    .sort((a, b) => Number(b.target.kind === 'Canary') - Number(a.target.kind === 'Canary'))
+    .map((a) => a.id);
+}
+
 /** UTF-8 size of a value as JSON. */
 export function jsonBytes(value: unknown): number {
   // Counted, not encoded: no byte array per spec.
@@ -57,19 +71,29 @@ export interface BatchTiming {
   readonly policyReadyMs?: number;
   /** A deadline computed by the caller (listener sweeps, whose attempts carry their own budgets). */
   readonly fixedDeadlineMs?: number;
+  /** Tries of a timed-out TCP attempt in all (AttemptBatch.timeoutRetry); absent or 1: no retries. */
+  readonly timeoutTries?: number;
 }
+
+/**
+ * Tries of a timed-out TCP attempt (probes/agent/timeout-retry.ts): the first, one retry round
+ * after the pass, and a third only where the second round was not quiet (an unsteady path).
+ */
+export const TIMEOUT_TRIES = 3;
 
 /**
  * Budget for a batch: waves of `concurrency` attempts, each up to twice the attempt timeout
  * (connect + read), plus start-up. Phase-2 attempts (`phase2` of the `count`) start only after
  * phase 1, so they are their own waves. With a policy-ready point, the attempts decided before it
- * are made again after it: at worst every wave twice, after the point.
+ * are made again after it: at worst every wave twice, after the point. With timeout retries, at
+ * worst every attempt timed out and is tried again in every round: a wave of one timeout each.
  */
 export function batchDeadlineMs(count: number, t: BatchTiming, phase2 = 0): number {
   const inFlight = Math.max(1, Math.min(t.concurrency, AGENT_MIN_IN_FLIGHT));
   const waves = Math.max(1, Math.ceil((count - phase2) / inFlight)) + Math.ceil(phase2 / inFlight);
   const ready = t.policyReadyMs ?? 0;
-  return Math.min(t.maxDeadlineMs, ready + (ready > 0 ? 2 : 1) * waves * t.attemptTimeoutMs * 2 + 5000);
+  const retries = Math.max(0, (t.timeoutTries ?? 1) - 1) * (waves + 1) * t.attemptTimeoutMs;
+  return Math.min(t.maxDeadlineMs, ready + (ready > 0 ? 2 : 1) * waves * t.attemptTimeoutMs * 2 + retries + 5000);
 }
 
 /**
@@ -128,8 +152,17 @@ export function chunkSpecs(
   return chunks;
 }
 
-/** The agent batch for one pod. */
-export function makeBatch(runId: string, podName: string, specs: readonly AttemptSpec[], t: BatchTiming): AttemptBatch {
+/**
+ * The agent batch for one pod. `referenceIds` (with `t.timeoutTries`): the batch's attempts the agent
+ * prefers as the reference beside timeout retries, first preferred (the echo canary, then planned references).
+ */
+export function makeBatch(
+  runId: string,
+  podName: string,
+  specs: readonly AttemptSpec[],
+  t: BatchTiming,
+  referenceIds: readonly string[] = [],
+): AttemptBatch {
   let phase2 = 0;
   for (const s of specs) if (s.after !== undefined) phase2 += 1;
   const deadlineMs =
@@ -145,6 +178,9 @@ export function makeBatch(runId: string, podName: string, specs: readonly Attemp
     concurrency: t.concurrency,
     deadlineMs,
     ...(policyReadyMs > 0 ? { policyReadyMs } : {}),
+    ...((t.timeoutTries ?? 1) > 1
+      ? { timeoutRetry: { maxTries: t.timeoutTries ?? 1, ...(referenceIds.length > 0 ? { referenceIds } : {}) } }
+      : {}),
     attempts: specs,
   };
 }

@@ -14,7 +14,7 @@ import type { AttemptBatch } from '../../probes/protocol.js';
 import type { DiscoveredInventory } from '../discover/targets.js';
 import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
 import { Interner } from '../shared/interner.js';
-import { chunkSpecs, makeBatch, toSpec, type BatchTiming } from './batch.js';
+import { chunkSpecs, makeBatch, referenceIdsOf, TIMEOUT_TRIES, toSpec, type BatchTiming } from './batch.js';
 import { ECHO_PORT } from './echo-server.js';
 import { ECHO_NAME, probeNamespaceName } from './pods.js';
 import {
@@ -438,6 +438,7 @@ export function planRun(input: PlanInput): RunPlan {
     attemptTimeoutMs: input.options.attemptTimeout,
     maxDeadlineMs: Math.floor(input.options.timeout * 1000 * 0.8),
     policyReadyMs: input.options.policySettle ?? 0,
+    timeoutTries: TIMEOUT_TRIES,
   };
   const pods: PlannedPod[] = [];
   // Attempts grouped by vantage once (in plan order), not filtered once per vantage.
@@ -454,7 +455,7 @@ export function planRun(input: PlanInput): RunPlan {
       const name = `mp-${input.runId}-${vantageTag(v)}-${i}`;
       const identity =
         v.kind === 'identity' ? identities.find((c) => vantageId(c.vantage) === id)?.identity : undefined;
-      const batch = makeBatch(input.runId, name, chunk, timing);
+      const batch = makeBatch(input.runId, name, chunk, timing, referenceIdsOf(byVantage.get(id) ?? [], chunk));
       pods.push({
         name,
         namespace: podNamespace(v, probeNamespace),

@@ -5,8 +5,8 @@
  * namespace test host: a third to a DROPped port (timeout), a third to a REJECTed port
  * (refused), a third to an echo listener (connected); timeout 1 s. For each
  * concurrency it prints wall time, attempts/s and the agent's peak RSS (VmHWM), and
- * compares them with the targets: wall ≤ 1.5 × ceil(dropped / concurrency) × timeout
- * + 5 s, RSS ≤ 64 MiB.
+ * compares them with the targets: wall ≤ 1.5 × 2 × ceil(dropped / concurrency) × timeout
+ * + 5 s (the pass and the retry round of the timeouts), RSS ≤ 64 MiB.
  *
  *   npm run bench:agent                 # concurrency 64, 256, 1024, 4096 (the CLI allows up to 4096)
  *   npm run bench:agent -- 128 512      # other concurrencies
@@ -45,7 +45,17 @@ function batchFor(host: NetnsHost, concurrency: number): AttemptBatch {
     port: ports[i % 3] ?? PORTS.echo,
     timeoutMs: TIMEOUT_MS,
   }));
-  return { v: 1, runId: 'bench', podName: 'bench', concurrency, deadlineMs: 600_000, attempts };
+  // As the CLI sends it: timed-out attempts are tried again beside a reference (one round on a steady path).
+  const timeoutRetry = { maxTries: 3 };
+  return {
+    v: 1,
+    runId: 'bench',
+    podName: 'bench',
+    concurrency,
+    deadlineMs: 600_000,
+    ...(process.env.NO_RETRY ? {} : { timeoutRetry }),
+    attempts,
+  };
 }
 
 /** Peak RSS (VmHWM) and current anonymous RSS of a live process in KiB; zeros once it is gone. */
@@ -102,7 +112,8 @@ function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Pr
 
 function report(r: BenchResult): boolean {
   const dropped = Math.ceil(ATTEMPTS / 3);
-  const targetMs = 1.5 * Math.ceil(dropped / r.concurrency) * TIMEOUT_MS + 5000;
+  // The pass, and the retry round of the dropped third (timeout-retry.ts): two timeouts per wave of drops.
+  const targetMs = 1.5 * 2 * Math.ceil(dropped / r.concurrency) * TIMEOUT_MS + 5000;
   const rssMiB = r.peakRssKiB / 1024;
   const ok = r.exitCode === 0 && r.lines === ATTEMPTS + 1 && r.wallMs <= targetMs && rssMiB <= RSS_BUDGET_MIB;
   console.log(

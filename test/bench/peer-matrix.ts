@@ -185,11 +185,17 @@ export interface EvidenceLike {
     readonly port: number;
   };
   readonly observation?: { readonly transport: string };
+  /** The outcome: a timeout meshprobe could not confirm (inconclusive) is no "blocked" cell. */
+  readonly outcome?: { readonly kind: string };
 }
 
-/** meshprobe's transport words as a cell result: TCP completed = allowed; dropped or refused = blocked. */
-export function meshprobeResult(transport: string | undefined): CellResult {
+/**
+ * meshprobe's transport words as a cell result: TCP completed = allowed; dropped or refused = blocked,
+ * except a timeout whose outcome is inconclusive (no time-local reference vouched for it: undecided).
+ */
+export function meshprobeResult(transport: string | undefined, outcomeKind?: string): CellResult {
   if (transport === undefined) return 'undecided';
+  if (transport === 'timeout' && outcomeKind === 'inconclusive') return 'undecided';
   if (TCP_COMPLETED.has(transport as TransportResult)) return 'allowed';
   return transport === 'timeout' || transport === 'refused' || transport === 'unreachable' ? 'blocked' : 'undecided';
 }
@@ -213,7 +219,7 @@ export function meshprobeCells(evidence: readonly EvidenceLike[]): {
     const { vantage, target, role, port } = e.attempt;
     const placed = vantage.kind === 'from-namespace' || vantage.kind === 'same-namespace';
     if (role === 'canary' || !placed || vantage.namespace === undefined) continue;
-    const result = meshprobeResult(e.observation?.transport);
+    const result = meshprobeResult(e.observation?.transport, e.outcome?.kind);
     if (target.kind === 'Pod') pod.set(cellKey(vantage.namespace, target.namespace, target.name, port), result);
     const svc = /^s-(.+)-([^-]+)$/.exec(target.name);
     if (target.kind === 'Service' && svc && svc[1] === target.namespace) {

@@ -170,6 +170,9 @@ t.test('meshprobe transports as cells: TCP completed is allowed, a drop or refus
   t.equal(meshprobeResult('connected'), 'allowed');
   t.equal(meshprobeResult('eof'), 'allowed');
   t.equal(meshprobeResult('timeout'), 'blocked');
+  t.equal(meshprobeResult('timeout', 'blocked'), 'blocked');
+  // A timeout meshprobe could not confirm (no time-local reference) is no "blocked" cell
+  t.equal(meshprobeResult('timeout', 'inconclusive'), 'undecided');
   t.equal(meshprobeResult('refused'), 'blocked');
   t.equal(meshprobeResult('dns-failure'), 'undecided');
   t.equal(meshprobeResult(undefined), 'undecided');

@@ -420,12 +420,11 @@ t.test(
     for (const [i, p] of ready.pods.entries()) {
       t.equal(p.batch.policyReadyMs, 3000, `${p.name} has the point`);
       const plainDeadline = plain.pods[i]?.batch.deadlineMs ?? 0;
-      // The repeats after the point get a second round of waves on top of the point itself
-      t.equal(
-        p.batch.deadlineMs,
-        3000 + 2 * (plainDeadline - 5000) + 5000,
-        `${p.name}: room for the point and the repeats`,
-      );
+      // The repeats after the point get a second round of waves on top of the point itself. The plain
+      // deadline is waves W (2 timeouts each) + 2 retry rounds of W/2 + 1 timeouts + 5 s: W = (plain − 5 s − 2T) / 2
+      const waves = (plainDeadline - 5000 - 2 * OPTS.attemptTimeout) / 2;
+      t.equal(p.batch.deadlineMs, plainDeadline + 3000 + waves, `${p.name}: room for the point and the repeats`);
+      t.same(p.batch.timeoutRetry?.maxTries, 3, `${p.name}: timed-out TCP attempts get up to 3 tries`);
     }
     t.equal(ready.hostBatch?.policyReadyMs, undefined, 'the host is not a pod; no policy engine to wait for');
     // A whole-run --timeout too small for the point still leaves half the batch budget for the repeats

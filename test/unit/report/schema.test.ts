@@ -59,3 +59,28 @@ t.test(
     t.ok(validate(schema, report).length > 0, 'a proof must say which attempt proved it');
   },
 );
+
+t.test(
+  'an observation with its timeout retries and their reference, and a timeout-unconfirmed inconclusive, validate',
+  async (t) => {
+    // Given a valid report whose first evidence timed out on every try (issue 20 follow-up)
+    const report = JSON.parse(readFileSync('reports/examples/all-holds.json', 'utf8'));
+    const e = report.evidence.find((x: { observation?: unknown }) => x.observation !== undefined);
+    e.observation = {
+      ...e.observation,
+      transport: 'timeout',
+      retried: {
+        tries: 3,
+        firstStartedAt: '2026-12-03T23:00:00.000Z',
+        firstDurationMs: 2000,
+        reference: { attemptId: 'a1', startedAt: '2026-12-03T23:00:04.000Z', durationMs: 2000, transport: 'timeout' },
+        quiet: true,
+      },
+    };
+    e.outcome = { kind: 'inconclusive', reason: 'timeout-unconfirmed', detail: 'x' };
+    t.same(validate(schema, report), []);
+    // When the retry facts lose their count, Then the schema names it
+    delete e.observation.retried.tries;
+    t.ok(validate(schema, report).length > 0, 'retried must say how many tries were made');
+  },
+);
