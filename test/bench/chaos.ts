@@ -71,12 +71,14 @@ function flags(argv: readonly string[]): Flags {
   };
 }
 
-/** Today's HH:MM (UTC) as ms since epoch. */
+/** The next HH:MM (UTC) as ms since epoch. */
 function untilMs(hhmm: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
   if (m === null) throw new Error(`--until wants HH:MM (UTC), not ${hhmm}`);
   const d = new Date();
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(m[1]), Number(m[2]));
+  const at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(m[1]), Number(m[2]));
+  // The next such time: a window booked at 23:50 until 00:25 ends tomorrow, not in the past.
+  return at <= d.getTime() ? at + 86_400_000 : at;
 }
 
 /** Small deterministic PRNG (mulberry32), so a run of the benchmark can be repeated with --seed. */
