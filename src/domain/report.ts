@@ -2,6 +2,7 @@ import type { CertificateInventoryEntry } from './certificate.js';
 import type { Evidence } from './evidence.js';
 import type { InventorySummary } from './inventory.js';
 import type { NotRunAttempt } from './attempt.js';
+import type { Stage } from './stage.js';
 import type { Verdict, VerdictStatus } from './verdict.js';
 
 /** Schema id written into every report. */
@@ -23,9 +24,10 @@ export interface CleanupResult {
   readonly problems: readonly string[];
 }
 
+/** Why a run stopped early: the error's stable code, the pipeline stage it stopped in, the message. */
 export interface AbortInfo {
   readonly code: string;
-  readonly stage: string;
+  readonly stage: Stage;
   readonly message: string;
 }
 

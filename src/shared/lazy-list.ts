@@ -55,6 +55,16 @@ export function lazyMap<T, U>(
   }) as unknown as readonly U[];
 }
 
+/**
+ * The elements of `list` in order, for one pass: a lazy list's are built straight from its items
+ * (no index lookups through the proxy: a reporter reads ~190 000 sentences per format at scale).
+ */
+export function* readAll<U>(list: readonly U[]): Generator<U> {
+  const source = lazySource(list);
+  if (source === undefined) yield* list;
+  else for (const item of source.items) yield source.build(item);
+}
+
 /** What a lazy list is built from, or undefined for any other list. */
 export function lazySource<U>(list: readonly U[]): LazySource<unknown, U> | undefined {
   return (list as unknown as { [SOURCE]?: LazySource<unknown, U> })[SOURCE];

@@ -2,6 +2,7 @@
  * Markdown reporter, auditor-facing: scope, method, timing and tool version, controls with
  * their reasons and evidence tables, certificate inventory, what was not run, limitations.
  */
+import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { PROBES } from '../../catalogue/index.js';
@@ -83,7 +84,7 @@ function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): G
   yield `### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`;
   yield '';
   if (v.coverage !== undefined) yield* [`**Coverage:** ${escapeMdText(coverageLine(v.coverage, v.status))}`, ''];
-  for (const r of v.reasons) yield `- ${escapeMdText(r)}`;
+  for (const r of readAll(v.reasons)) yield `- ${escapeMdText(r)}`;
   yield '';
   let header = false;
   for (const id of v.evidenceIds) {
