@@ -31,6 +31,19 @@ export interface AbortInfo {
   readonly message: string;
 }
 
+/**
+ * A probe of the catalogue the run planned with, as the report describes its method (the
+ * Markdown report's probe table), so a report rendered by a later meshprobe names the probes
+ * it was run with, not the ones that meshprobe has.
+ */
+export interface ProbeInfo {
+  readonly id: string;
+  readonly technique: string;
+  readonly vantages: readonly string[];
+  /** One sentence: what a secure system does when this probe runs. */
+  readonly secureLooksLike: string;
+}
+
 /** The report is a value; reporters render it. One is always written, also on abort. */
 export interface Report {
   readonly schema: typeof REPORT_SCHEMA;
@@ -45,4 +58,6 @@ export interface Report {
   /** Set when the run was interrupted by a signal (exit 130). */
   readonly interrupted?: boolean;
   readonly cleanup: CleanupResult;
+  /** The probe catalogue the run planned with (absent in reports written before it was recorded). */
+  readonly probes?: readonly ProbeInfo[];
 }

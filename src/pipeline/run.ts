@@ -23,7 +23,7 @@ import { openEvidenceJournal } from '../report/journal.js';
 import { FinalizerStack } from '../deploy/finalizers.js';
 import { EXIT, exitCodeFor, mostSevere, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
-import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
+import { CONTROLS, PROBES, controlContext, probeInfos } from '../catalogue/index.js';
 import { selectControls } from '../plan/select.js';
 import { identityGaps } from '../plan/identity.js';
 import { runStages, type Reached } from './pipeline.js';
@@ -280,5 +280,6 @@ function finish(f: FinishInput): Report {
     ...(f.aborted ? { aborted: f.aborted } : {}),
     ...(interrupted ? { interrupted: true } : {}),
     cleanup: f.cleanup,
+    probes: probeInfos(f.deps.catalogue?.probes ?? PROBES),
   });
 }
