@@ -37,6 +37,14 @@ t.test('a lazy list refuses writes and keeps its own copy of the items', async (
     list[0] = 'x';
   });
   t.throws(() => list.push('x'));
+  t.throws(() => delete (list as unknown as Record<string, unknown>)['0']);
+  t.throws(() => Object.defineProperty(list, 'x', { value: 1 }));
+  // Keys that are not array indices of the list read the array itself
+  const keyed = list as unknown as Record<string, unknown>;
+  for (const key of ['01', '', '2', '99999999999', '-1', 'x'])
+    t.equal(keyed[key], undefined, `key ${JSON.stringify(key)}`);
+  t.equal(Object.getOwnPropertyDescriptor(list, 'length')?.value, 2);
+  t.same(Object.keys(list), ['0', '1']);
   t.same([...list], ['A', 'B']);
   t.equal(lazySource(list)?.items.length, 2);
   t.equal(lazySource(['plain']), undefined);
