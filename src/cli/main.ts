@@ -193,7 +193,7 @@ if (
   process.argv[1]?.endsWith('cli.mjs') ||
   isKubectlPlugin(process.argv[1])
 ) {
-  // The process is the CLI's own: keep the heap within 1.6× its live data (cli/heap.ts).
+  // The process is the CLI's own: keep the heap within 1.5× its live data (cli/heap.ts).
   limitHeapGrowth();
   void main();
 }

@@ -396,8 +396,13 @@ export function proofOf(e: Evidence): string {
  * "payments/api port 8080 did not answer the connection (timed out: dropped) from namespace shop, while the canary from the same
  * pod connected". `subject` replaces "payments/api port 8080" where a control names the target its own way.
  */
-export function said(e: Evidence, subject: string = targetPort(e)): string {
-  return `${capitalise(subject)} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
+export function said(e: Evidence, subject?: string): string {
+  // A Service or Pod is named "namespace/name", which never starts with prose: no test needed
+  // (sentences are built each time a reporter reads them, ~190 000 per format at scale).
+  const kind = e.attempt.target.kind;
+  const named = subject === undefined && (kind === 'Service' || kind === 'Pod');
+  const start = named ? targetPort(e) : capitalise(subject ?? targetPort(e));
+  return `${start} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
 }
 
 /**
