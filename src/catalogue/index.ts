@@ -5,6 +5,7 @@
  */
 import type { Control } from '../domain/control.js';
 import type { Probe } from '../domain/probe.js';
+import type { ProbeInfo } from '../domain/report.js';
 import { ALL_CONTROLS } from './controls/index.js';
 import { ALL_PROBES } from './probes/index.js';
 
@@ -49,6 +50,19 @@ export const PROBES: readonly Probe[] = [...ALL_PROBES].sort((a, b) => a.id.loca
 
 /** Every control, in requirement order. */
 export const CONTROLS: readonly Control[] = [...ALL_CONTROLS].sort((a, b) => compareControlIds(a.id, b.id));
+
+/**
+ * What a report records of each probe (domain/report.ts ProbeInfo), so reporters describe the
+ * method without the live catalogue.
+ */
+export function probeInfos(probes: readonly Probe[] = PROBES): ProbeInfo[] {
+  return probes.map((p) => ({
+    id: p.id,
+    technique: p.technique,
+    vantages: [...p.vantages],
+    secureLooksLike: p.secureLooksLike,
+  }));
+}
 
 /** Probes by id. */
 export const probeById: ReadonlyMap<string, Probe> = new Map(PROBES.map((p) => [p.id, p]));

@@ -8,12 +8,12 @@ import type { Attempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Observation, SelfCheck } from '../domain/observation.js';
 import type { Outcome } from '../domain/outcome.js';
-import { referenceName, refName, targetKey } from '../domain/target.js';
-import { describeVantage, vantageId } from '../domain/vantage.js';
+import { referenceName, targetKey } from '../domain/target.js';
+import { vantageId } from '../domain/vantage.js';
 import { redactObservation } from '../shared/redact.js';
 import { fingerprintOfPem } from '../crypto/certificate.js';
 import { type ClassifyContext, classify } from './classify.js';
-import { flat, Interner } from '../shared/interner.js';
+import { Interner } from '../shared/interner.js';
 import { podProofs, type BatchWindow, type PodProof } from './proof.js';
 
 /** What buildEvidence needs. `selfChecks` is keyed by vantage id; a vantage without one makes its attempts inconclusive. */
@@ -103,31 +103,13 @@ function contexts(input: EvidenceInput, byId: ReadonlyMap<string, Observation>):
   };
 }
 
-/** One sentence: what was tried, from where, and what happened. */
-export function whyOf(a: Attempt, outcome: Outcome): string {
-  const what = `${a.probeId} (${a.technique}${a.http ? ` ${a.http.method} ${a.http.path}` : ''}) to ${a.target.namespace ? `${a.target.namespace}/` : ''}${refName(a.target)} port ${a.port} ${describeVantage(a.vantage)}`;
-  switch (outcome.kind) {
-    case 'blocked':
-      return `${what} was blocked (${outcome.by}): ${outcome.detail}.`;
-    case 'allowed':
-      return `${what} got through (${outcome.as}): ${outcome.detail}.`;
-    case 'inconclusive':
-      return `${what} is inconclusive (${outcome.reason}): ${outcome.detail}.`;
-    case 'not-run':
-      return `${what} was not run: ${outcome.reason}.`;
-    default: {
-      const never: never = outcome;
-      return String(never);
-    }
-  }
-}
-
 /** The evidence of an attempt that presented no certificate (shared: evidence is read-only). */
 const NO_CERTIFICATES: readonly string[] = Object.freeze([]);
 
 /**
  * Classify every attempt and assemble its Evidence, sorted by id. Equal outcomes share one
- * object and sentences are stored flat (shared/interner.ts): the run keeps all of it until the report.
+ * object (shared/interner.ts): the run keeps all of it until the report. The sentence `why` is
+ * not stored: it is built when evidence is written (domain/evidence.ts, evidenceRecord).
  */
 export function buildEvidence(input: EvidenceInput): Evidence[] {
   const byId = new Map(input.observations.map((o) => [o.attemptId, o]));
@@ -147,7 +129,6 @@ export function buildEvidence(input: EvidenceInput): Evidence[] {
         ...(observation !== undefined ? { observation } : {}),
         outcome,
         certificates,
-        why: flat(whyOf(attempt, outcome)),
       };
     })
     .sort((a, b) => a.id.localeCompare(b.id));

@@ -7,8 +7,6 @@
  */
 import type { NotRunAttempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
-import { whyOf } from './evidence.js';
-import { flat } from '../shared/interner.js';
 
 /** Evidence without the settled phase-2 skips, and those skips as not-run entries. */
 export interface PhaseTwoSettled {
@@ -54,7 +52,7 @@ export function settlePhaseTwo(evidence: readonly Evidence[]): PhaseTwoSettled {
     const detail = `phase 2 was not run because the L4 attempt ${after} from this vantage ${l4 === undefined ? 'has no evidence' : `is ${l4.outcome.kind}`}`;
     const outcome = { kind: 'inconclusive', reason: 'no-observation', detail } as const;
     const { observation: _skipped, ...rest } = e;
-    kept.push({ ...rest, outcome, why: flat(whyOf(e.attempt, outcome)) });
+    kept.push({ ...rest, outcome });
   }
   return { evidence: kept, notRun };
 }

@@ -17,6 +17,7 @@ import type { CliCommand, CliContext, SharedGroup } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, exitCodeForError } from '../shared/exit-codes.js';
 import { progressFor } from './progress.js';
+import { limitHeapGrowth } from './heap.js';
 
 const GROUP_OF: Readonly<Record<SharedGroup, OptionGroup>> = {
   cluster: 'Cluster',
@@ -192,5 +193,7 @@ if (
   process.argv[1]?.endsWith('cli.mjs') ||
   isKubectlPlugin(process.argv[1])
 ) {
+  // The process is the CLI's own: keep the heap within 1.5× its live data (cli/heap.ts).
+  limitHeapGrowth();
   void main();
 }

@@ -2,6 +2,7 @@ import type { CertificateInventoryEntry } from './certificate.js';
 import type { Evidence } from './evidence.js';
 import type { InventorySummary } from './inventory.js';
 import type { NotRunAttempt } from './attempt.js';
+import type { Stage } from './stage.js';
 import type { Verdict, VerdictStatus } from './verdict.js';
 
 /** Schema id written into every report. */
@@ -30,10 +31,24 @@ export interface CleanupResult {
   readonly finishCommand?: string;
 }
 
+/** Why a run stopped early: the error's stable code, the pipeline stage it stopped in, the message. */
 export interface AbortInfo {
   readonly code: string;
-  readonly stage: string;
+  readonly stage: Stage;
   readonly message: string;
+}
+
+/**
+ * A probe of the catalogue the run planned with, as the report describes its method (the
+ * Markdown report's probe table), so a report rendered by a later meshprobe names the probes
+ * it was run with, not the ones that meshprobe has.
+ */
+export interface ProbeInfo {
+  readonly id: string;
+  readonly technique: string;
+  readonly vantages: readonly string[];
+  /** One sentence: what a secure system does when this probe runs. */
+  readonly secureLooksLike: string;
 }
 
 /** The report is a value; reporters render it. One is always written, also on abort. */
@@ -50,4 +65,6 @@ export interface Report {
   /** Set when the run was interrupted by a signal (exit 130). */
   readonly interrupted?: boolean;
   readonly cleanup: CleanupResult;
+  /** The probe catalogue the run planned with (absent in reports written before it was recorded). */
+  readonly probes?: readonly ProbeInfo[];
 }

@@ -15,6 +15,7 @@ import { refName, targetKey, type TargetRef } from '../domain/target.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import type { Verdict } from '../domain/verdict.js';
 import { PHASE_TWO_PROBES } from '../plan/phase-two.js';
+import { uniqueWith } from '../shared/lazy-list.js';
 
 /** Run-level facts coverage needs besides the evidence (all optional: a test may give none). */
 export interface CoverageFacts {
@@ -281,6 +282,7 @@ export function enforceCoverage(verdict: Verdict, coverage: Coverage, keep: (s: 
   );
   // Turning a "holds" into inconclusive, the gap is the reason and comes first; an inconclusive
   // judgement keeps its own reasons (a judge bug, a failed canary) first.
-  const merged = verdict.status === 'holds' ? [...reasons, ...verdict.reasons] : [...verdict.reasons, ...reasons];
-  return { ...verdict, status: 'inconclusive', reasons: [...new Set(merged)], coverage };
+  const merged =
+    verdict.status === 'holds' ? uniqueWith(verdict.reasons, reasons, []) : uniqueWith(verdict.reasons, [], reasons);
+  return { ...verdict, status: 'inconclusive', reasons: merged, coverage };
 }

@@ -11,6 +11,7 @@ import { compareControlIds } from '../catalogue/index.js';
 import { targetKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import { flat, Interner } from '../shared/interner.js';
+import { lazySource } from '../shared/lazy-list.js';
 import { coverageIndex, coverageOf, enforceCoverage, type CoverageFacts, type CoverageIndex } from './coverage.js';
 
 /** Evidence a control may read: its probes' attempts, plus all canary and control attempts. */
@@ -78,6 +79,11 @@ export function proofIds(cited: readonly string[], index: ProofIndex, mine: (e: 
 /** How a verdict keeps its sentences (evaluate stores them flat and shares equal ones across controls). */
 export type KeepText = (s: string) => string;
 
+/** `list.map(keep)`, or a lazy list as it is (its sentences are not stored: shared/lazy-list.ts). */
+function keepAll(list: readonly string[], keep: KeepText): readonly string[] {
+  return lazySource(list) === undefined ? list.map(keep) : list;
+}
+
 /** Judge one control, turning a judge bug into an inconclusive verdict with the reason. */
 export function judgeControl(
   control: Control,
@@ -113,16 +119,17 @@ function judgeOnly(
     const idSet = new Set(j.evidenceIds);
     for (const id of proofs) idSet.add(id);
     const ids = Array.from(idSet).sort();
-    // Reasons are kept until the report is written (~200 000 sentences at 100 000 attempts).
+    // Reasons are kept until the report is written: sentences flat and shared, and a judge's lazy
+    // list of attempt sentences (~130 000 at 100 000 attempts) as it is, built only when read.
     return {
       controlId: control.id,
       requirement: control.requirement,
       title: control.title,
       holdsMeans: control.holdsMeans,
       status: j.status,
-      reasons: j.reasons.map(keep),
+      reasons: keepAll(j.reasons, keep),
       evidenceIds: ids,
-      ...(j.status === 'fails' ? { findings: (j.findings ?? j.reasons).map(keep) } : {}),
+      ...(j.status === 'fails' ? { findings: keepAll(j.findings ?? j.reasons, keep) } : {}),
     };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -24,11 +24,11 @@ import { FinalizerStack } from '../deploy/finalizers.js';
 import { cleanupLabelled } from '../deploy/cleanup.js';
 import { EXIT, exitCodeFor, mostSevere, type ExitCode } from '../shared/exit-codes.js';
 import type { ProgressSink } from '../shared/progress.js';
-import { CONTROLS, PROBES, controlContext } from '../catalogue/index.js';
+import { CONTROLS, PROBES, controlContext, probeInfos } from '../catalogue/index.js';
 import { selectControls } from '../plan/select.js';
 import { identityGaps } from '../plan/identity.js';
 import { runStages, type Reached } from './pipeline.js';
-import type { Stage } from './stages.js';
+import type { RunStage, Stage } from '../domain/stage.js';
 import { loadRunInputs, type RunInputs } from './inputs.js';
 import { checkInputs } from './check-inputs.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -68,8 +68,8 @@ export interface RunDeps {
   readonly uploadPolicy?: RetryPolicy;
 }
 
-/** Every point a run announces: the pipeline's stages, then the ones that always run after it. */
-export type RunStage = Stage | 'cleanup' | 'evaluate' | 'report' | 'upload' | 'done';
+/** Every point a run announces (domain/stage.ts): the pipeline's stages, then the ones that always run after it. */
+export type { RunStage };
 
 /** What a run produced. */
 export interface RunResult {
@@ -88,7 +88,7 @@ function withUpload(code: ExitCode, upload: UploadOutcome | undefined): ExitCode
   return mostSevere([code, upload.code === 'E_INTERRUPTED' ? EXIT.INTERRUPTED : EXIT.UPLOAD_FAILED]);
 }
 
-function abortInfo(err: unknown, stage: string): AbortInfo {
+function abortInfo(err: unknown, stage: Stage): AbortInfo {
   const e = toMeshprobeError(err);
   return { code: e.code, stage, message: e.hint ? `${e.message} (${e.hint})` : e.message };
 }
@@ -301,5 +301,6 @@ function finish(f: FinishInput): Report {
     ...(f.aborted ? { aborted: f.aborted } : {}),
     ...(interrupted ? { interrupted: true } : {}),
     cleanup: f.cleanup,
+    probes: probeInfos(f.deps.catalogue?.probes ?? PROBES),
   });
 }

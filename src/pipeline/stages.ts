@@ -31,9 +31,10 @@ import type { BatchWindow } from '../classify/proof.js';
 import { settlePhaseTwo } from '../classify/phase-two.js';
 import type { EvidenceLog } from '../report/write.js';
 import { runSweepRound } from './sweep-round.js';
+import type { Stage } from '../domain/stage.js';
 
-/** The stages of the pipeline in order; a report names the one its run stopped in. */
-export type Stage = 'discover' | 'plan' | 'preflight' | 'deploy' | 'sweep' | 'run' | 'collect';
+/** The stages of the pipeline in order (domain/stage.ts); a report names the one its run stopped in. */
+export type { Stage };
 
 /** A vantage (by id) whose probe pod could not start or report, and why. */
 export interface VantageProblem {

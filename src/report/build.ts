@@ -6,7 +6,14 @@ import type { NotRunAttempt } from '../domain/attempt.js';
 import type { CertificateInventoryEntry } from '../domain/certificate.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { InventorySummary } from '../domain/inventory.js';
-import { REPORT_SCHEMA, type AbortInfo, type CleanupResult, type Report, type RunMetadata } from '../domain/report.js';
+import {
+  REPORT_SCHEMA,
+  type AbortInfo,
+  type CleanupResult,
+  type ProbeInfo,
+  type Report,
+  type RunMetadata,
+} from '../domain/report.js';
 import { workloadKey } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import type { Verdict, VerdictStatus } from '../domain/verdict.js';
@@ -24,6 +31,8 @@ export interface BuildReportInput {
   readonly aborted?: AbortInfo;
   readonly interrupted?: boolean;
   readonly cleanup: CleanupResult;
+  /** The probe catalogue the run planned with (catalogue/index.ts probeInfos); reporters describe the method from it. */
+  readonly probes?: readonly ProbeInfo[];
 }
 
 function notRunKey(n: NotRunAttempt): string {
@@ -78,5 +87,6 @@ export function buildReport(input: BuildReportInput): Report {
       deleted: [...input.cleanup.deleted].sort(),
       problems: input.cleanup.problems.map(redactText),
     },
+    ...(input.probes !== undefined ? { probes: [...input.probes].sort((a, b) => a.id.localeCompare(b.id)) } : {}),
   };
 }

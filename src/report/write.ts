@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Evidence } from '../domain/evidence.js';
+import { evidenceRecord, type Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../shared/errors.js';
 import {
@@ -106,7 +106,7 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
       let parts: string[] = [];
       let size = 0;
       for (const e of items) {
-        const line = `${JSON.stringify(e)}\n`;
+        const line = `${JSON.stringify(evidenceRecord(e))}\n`;
         parts.push(line);
         size += line.length;
         if (size >= WRITE_CHUNK) {

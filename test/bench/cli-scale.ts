@@ -44,6 +44,7 @@ import { openEvidenceLog, writeReportBundle } from '../../src/report/write.js';
 import type { Report } from '../../src/domain/report.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
 import { FakeClusterApi } from '../fakes/cluster-api.js';
+import { HEAP_GROWING_PERCENT, limitHeapGrowth } from '../../src/cli/heap.js';
 import { CDE_LABEL, matrixObjects, serviceDenied, SERVICE_PORTS, type MatrixShape } from './matrix.js';
 
 /** Fixed breadth: 9 out-of-scope namespaces + the probe namespace = 10 vantages, 50 Services of 2 ports per CDE namespace. */
@@ -119,6 +120,11 @@ class Laps {
   readonly rssMiB: Record<string, number> = {};
   readonly heapMiB: Record<string, number> = {};
   readonly peakMiB: Record<string, number> = {};
+  /** CPU time (user + system, all threads) of each stage: on a shared machine it moves less than the wall time. */
+  readonly cpuMs: Record<string, number> = {};
+  #cpu = process.cpuUsage();
+  /** Live JS heap after a full collection, only when run with --expose-gc (the collections change the peak). */
+  readonly liveMiB: Record<string, number> = {};
   #last = performance.now();
   lap(name: string): void {
     const now = performance.now();
@@ -127,6 +133,14 @@ class Laps {
     this.rssMiB[name] = Math.round(mem.rss / 1048576);
     this.heapMiB[name] = Math.round(mem.heapUsed / 1048576);
     this.peakMiB[name] = Math.round(process.resourceUsage().maxRSS / 1024);
+    const cpu = process.cpuUsage(this.#cpu);
+    this.cpuMs[name] = Math.round((cpu.user + cpu.system) / 1000);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc !== undefined) {
+      gc();
+      this.liveMiB[name] = Math.round(process.memoryUsage().heapUsed / 1048576);
+    }
+    this.#cpu = process.cpuUsage();
     this.#last = performance.now();
   }
 }
@@ -267,6 +281,8 @@ async function pureStages(
 }
 
 async function main(): Promise<void> {
+  // As the CLI does at start-up (src/cli/main.ts): the peak RSS measured is the CLI's.
+  const heapLimited = limitHeapGrowth();
   const size = Number(process.argv[2] ?? '10000');
   const controls = (process.argv[3] ?? '').split(',').filter(Boolean);
   const options: Options = {
@@ -307,6 +323,9 @@ async function main(): Promise<void> {
       rssAfterMiB: laps.rssMiB,
       heapAfterMiB: laps.heapMiB,
       peakRssSoFarMiB: laps.peakMiB,
+      cpuMs: laps.cpuMs,
+      heapGrowingPercent: heapLimited ? HEAP_GROWING_PERCENT : 'as given in NODE_OPTIONS / node flags',
+      ...(Object.keys(laps.liveMiB).length > 0 ? { liveHeapAfterGcMiB: laps.liveMiB } : {}),
       renderMs: render,
       pureMs: Math.round(pureMs),
       evidenceLog,

@@ -147,10 +147,14 @@ function scaleRow(r: Json): string {
   const st = obj(r['stagesMs']);
   const log = obj(r['evidenceLog']);
   const attempts = num(r['attempts']);
+  const cpu = obj(r['cpuMs']);
+  const pureStages = ['discover', 'plan', 'collect', 'classify', 'evaluateAndBuildReport', 'render'];
+  const cpuPure = pureStages.reduce((sum, k) => sum + num(cpu[k]), 0);
   return (
     `   ${String(attempts).padStart(7)} | ${s(r['pureMs']).padStart(7)} | ${((num(r['pureMs']) / attempts) * 1000).toFixed(0).padStart(5)} µs | ` +
     `plan ${s(st['plan'])}, collect ${s(st['collect'])}, classify ${s(st['classify'])}, evaluate + report value ${s(st['evaluateAndBuildReport'])}, render ${s(st['render'])} | ` +
-    `${String(r['peakRssPureMiB'])} MiB (${String(r['peakRssMiB'])} with write) | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`
+    `${String(r['peakRssPureMiB'])} MiB (${String(r['peakRssMiB'])} with write) | ` +
+    `CPU ${cpuPure > 0 ? s(cpuPure) : '—'}, heap growth ${String(r['heapGrowingPercent'] ?? 'V8 default')} % | evidence.jsonl ${s(log['ms'])}${log['extrapolated'] === true ? ` (extrapolated from ${String(log['written'])})` : ''}, bundle write ${s(st['writeBundle'])}`
   );
 }
 
@@ -164,7 +168,7 @@ function scaleLines(rows: readonly Json[] | undefined): string[] {
     .sort((a, b) => num(a['attempts']) - num(b['attempts']))[0];
   const lines = [
     '3. CLI scale (no cluster; fake ClusterApi, synthetic agent logs; each size in a fresh process)',
-    '   attempts | plan→render | per attempt | stages | peak RSS plan→render (with evidence log + bundle write) | not in the target: evidence log (one fdatasync per batch), bundle write',
+    '   attempts | plan→render | per attempt | stages | peak RSS plan→render (with evidence log + bundle write) | CPU plan→render (all threads), --heap-growing-percent | not in the target: evidence log (one fdatasync per batch), bundle write',
     ...rows.map(scaleRow),
   ];
   if (largest && smallest && largest !== smallest) {

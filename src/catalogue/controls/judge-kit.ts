@@ -8,13 +8,50 @@ import type { BlockedBy } from '../../domain/outcome.js';
 import { refName, targetKey, type TargetRef } from '../../domain/target.js';
 import { describeVantage } from '../../domain/vantage.js';
 import { flat } from '../../shared/interner.js';
+import { lazyMap } from '../../shared/lazy-list.js';
 import type { VerdictStatus } from '../../domain/verdict.js';
+
+/**
+ * A reason about one attempt, kept structured until it is read: "`said(evidence)`: `claim`."
+ * (sentenceOf). A 100 000-attempt run has ~130 000 of them; stored as text they were ~30 MiB
+ * of the CLI's live heap until the report was written (issue 17).
+ */
+export interface AttemptReason {
+  readonly evidence: Evidence;
+  /** What the attempt shows, without the final period: "segmentation does not isolate the CDE …". */
+  readonly claim: string;
+}
+
+/** A reason: a sentence, or the attempt and claim one is built from when read. */
+export type Reason = string | AttemptReason;
 
 /** One judged attempt (or group of attempts): a status and the sentence saying why. */
 export interface Finding {
   readonly status: 'holds' | 'fails' | 'inconclusive';
-  readonly reason: string;
+  readonly reason: Reason;
   readonly evidenceIds: readonly string[];
+}
+
+/** The sentence of a reason: a sentence as is, an attempt reason built now (never stored). */
+export function sentenceOf(r: Reason): string {
+  return typeof r === 'string' ? r : `${said(r.evidence)}: ${r.claim}.`;
+}
+
+/**
+ * The sentences of `reasons`, in order: a plain array when every reason is already a sentence,
+ * otherwise a lazy list (shared/lazy-list.ts) that builds each sentence when a reporter reads it.
+ */
+export function sentences(reasons: readonly Reason[]): readonly string[] {
+  return reasons.every((r) => typeof r === 'string')
+    ? (reasons as readonly string[])
+    : lazyMap(reasons, sentenceOf, mayBeSentenceOf);
+}
+
+/** False when `text` cannot be the sentence of `r` (an attempt sentence ends in ": <claim>."), without building it. */
+export function mayBeSentenceOf(r: Reason, text: string): boolean {
+  if (typeof r === 'string') return r === text;
+  const end = text.length - r.claim.length - 1;
+  return text.endsWith('.') && text.startsWith(r.claim, end) && text.startsWith(': ', end - 2);
 }
 
 /** Above this many "holds" findings, reasons summarise them in one sentence instead of listing each. */
@@ -264,9 +301,9 @@ export function fold(
   const ids = Array.from(idSet).sort();
   if (findings.length === 0)
     return { status: whenEmpty.status, reasons: [whenEmpty.reason, ...caveats], evidenceIds: ids };
-  const fails: string[] = [];
-  const unsure: string[] = [];
-  const holds: string[] = [];
+  const fails: Reason[] = [];
+  const unsure: Reason[] = [];
+  const holds: Reason[] = [];
   let held = 0;
   for (const f of findings) {
     if (f.status === 'fails') fails.push(f.reason);
@@ -281,12 +318,44 @@ export function fold(
     held <= MAX_HOLDS_LISTED
       ? holds
       : [`${held} further attempts held; each is listed in the evidence with its own reason.`];
-  const reasons = dedupe([...fails, ...unsure, ...holdsReasons, ...caveats]);
-  return { status, reasons, evidenceIds: ids, ...(fails.length > 0 ? { findings: dedupe(fails) } : {}) };
+  // One sentence set for both lists: each sentence is built once to compare, then dropped.
+  const seen = new SentenceSet();
+  const failing = fails.filter((r) => seen.add(r));
+  const rest = [...unsure, ...holdsReasons, ...caveats].filter((r) => seen.add(r));
+  const reasons = sentences([...failing, ...rest]);
+  return { status, reasons, evidenceIds: ids, ...(fails.length > 0 ? { findings: sentences(failing) } : {}) };
 }
 
-function dedupe(reasons: readonly string[]): string[] {
-  return Array.from(new Set(reasons));
+/** Reasons without repeats, by their sentence (the first kept). */
+export function dedupe(reasons: readonly Reason[]): Reason[] {
+  if (reasons.every((r) => typeof r === 'string')) return Array.from(new Set(reasons));
+  const seen = new SentenceSet();
+  return reasons.filter((r) => seen.add(r));
+}
+
+/**
+ * Reasons seen so far, by sentence. Attempt reasons are compared by a hash of their sentence,
+ * built and dropped one at a time, so ~130 000 sentences never exist at once.
+ */
+class SentenceSet {
+  readonly #byHash = new Map<number, Reason[]>();
+  /** True when no reason with the same sentence was added before (and adds it). */
+  add(r: Reason): boolean {
+    const text = sentenceOf(r);
+    const h = hashText(text);
+    const same = this.#byHash.get(h);
+    if (same === undefined) this.#byHash.set(h, [r]);
+    else if (same.some((x) => x === r || sentenceOf(x) === text)) return false;
+    else same.push(r);
+    return true;
+  }
+}
+
+/** FNV-1a over UTF-16 units (32 bits): a bucket key, never an identity. */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** A finding for one evidence item. */
@@ -295,6 +364,14 @@ export function finding(status: Finding['status'], reason: string, e: Evidence |
   // Flat now, while the pieces of the sentence are young garbage: a judge holds one finding per
   // attempt until it folds them, long enough for every piece to be promoted to the old heap.
   return { status, reason: flat(reason), evidenceIds: list.map((x) => x.id) };
+}
+
+/**
+ * A finding about one attempt whose sentence, "`said(e)`: `claim`.", is built only when read
+ * (AttemptReason). `claim` should be a shared string (a constant, or one per judge call).
+ */
+export function attemptFinding(status: Finding['status'], e: Evidence, claim: string): Finding {
+  return { status, reason: { evidence: e, claim }, evidenceIds: [e.id] };
 }
 
 /**
@@ -319,8 +396,13 @@ export function proofOf(e: Evidence): string {
  * "payments/api port 8080 did not answer the connection (timed out: dropped) from namespace shop, while the canary from the same
  * pod connected". `subject` replaces "payments/api port 8080" where a control names the target its own way.
  */
-export function said(e: Evidence, subject: string = targetPort(e)): string {
-  return `${capitalise(subject)} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
+export function said(e: Evidence, subject?: string): string {
+  // A Service or Pod is named "namespace/name", which never starts with prose: no test needed
+  // (sentences are built each time a reporter reads them, ~190 000 per format at scale).
+  const kind = e.attempt.target.kind;
+  const named = subject === undefined && (kind === 'Service' || kind === 'Pod');
+  const start = named ? targetPort(e) : capitalise(subject ?? targetPort(e));
+  return `${start} ${happened(e)} ${vantagePhrase(e)}${proofOf(e)}`;
 }
 
 /**

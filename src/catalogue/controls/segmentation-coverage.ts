@@ -6,6 +6,7 @@ import type { Evidence } from '../../domain/evidence.js';
 import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { RequiredSlice } from '../../domain/coverage.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
+import { uniqueWith } from '../../shared/lazy-list.js';
 import { cdeNamespaces, type Finding, fold, memoised, probeEvidence, targetName } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
@@ -148,6 +149,7 @@ function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readon
 export function judgeSegmentationCoverage(input: JudgeInput, caveats: readonly string[]): Judgement {
   const { empty, judgement } = sharedJudgement(input);
   // As fold(findings, whenEmpty, [scopeLine, ...infraLine, ...caveats]): reasons deduplicated unless there were no findings.
-  const reasons = empty ? [...judgement.reasons, ...caveats] : [...new Set([...judgement.reasons, ...caveats])];
+  // uniqueWith keeps the ~90 000 attempt sentences of a large run unbuilt (shared/lazy-list.ts).
+  const reasons = empty ? [...judgement.reasons, ...caveats] : uniqueWith(judgement.reasons, [], caveats);
   return { ...judgement, reasons };
 }

@@ -4,7 +4,7 @@
  * reset or close after connect may come from the workload, so it stays inconclusive.
  */
 import type { Evidence } from '../../domain/evidence.js';
-import { type Finding, finding, inconclusiveReason, said } from './judge-kit.js';
+import { attemptFinding, type Finding, finding, inconclusiveReason } from './judge-kit.js';
 
 /** Source namespace of an attempt, or the vantage id when it is not a namespace. */
 export function sourceOf(e: Evidence): string {
@@ -17,28 +17,26 @@ export function sourceOf(e: Evidence): string {
  * "inbound traffic to the CDE is not limited to what is necessary".
  */
 export function segmentationFinding(e: Evidence, breach: string): Finding {
+  // Attempt findings: the sentence ("<said(e)>: <claim>.") is built when a reporter reads it.
   const o = e.outcome;
-  const subject = `${said(e)}`;
-  if (o.kind === 'allowed') return finding('fails', `${subject}: ${breach}.`, e);
+  if (o.kind === 'allowed') return attemptFinding('fails', e, breach);
   if (o.kind === 'blocked' && ['refused', 'timeout', 'unreachable'].includes(o.by)) {
-    const where = e.attempt.technique === 'udp' ? '(UDP)' : 'before TCP completed';
-    return finding('holds', `${subject}: blocked at L3/L4 ${where}.`, e);
+    return attemptFinding('holds', e, e.attempt.technique === 'udp' ? BLOCKED_UDP : BLOCKED_TCP);
   }
   if (o.kind === 'blocked') {
     // A reset or close after TCP completed can be the workload rejecting the probe's bytes
     // (MESH-NOTES §0: "could be the app"), so it is never counted as segmentation holding.
-    return finding(
-      'inconclusive',
-      `${subject}: TCP was reachable (L4 open) and then the connection was closed, which the mesh or the workload itself may have done, so nothing shows that segmentation stops this path; an assessor may treat L4 reachability as connected-to.`,
-      e,
-    );
+    return attemptFinding('inconclusive', e, CLOSED_AFTER_CONNECT);
   }
-  if (e.observation?.transport === 'silent') {
-    return finding(
-      'inconclusive',
-      `${subject}: TCP completed (L4 reachable) but nothing answered the bytes the probe sent, so whether anything beyond L4 stops it is unknown.`,
-      e,
-    );
-  }
+  if (e.observation?.transport === 'silent') return attemptFinding('inconclusive', e, SILENT);
   return finding('inconclusive', inconclusiveReason(e, 'segmentation on this path'), e);
 }
+
+const BLOCKED_TCP = 'blocked at L3/L4 before TCP completed';
+const BLOCKED_UDP = 'blocked at L3/L4 (UDP)';
+const CLOSED_AFTER_CONNECT =
+  'TCP was reachable (L4 open) and then the connection was closed, which the mesh or the workload itself may ' +
+  'have done, so nothing shows that segmentation stops this path; an assessor may treat L4 reachability as connected-to';
+const SILENT =
+  'TCP completed (L4 reachable) but nothing answered the bytes the probe sent, so whether anything beyond L4 ' +
+  'stops it is unknown';

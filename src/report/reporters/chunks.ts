@@ -5,6 +5,8 @@
  * the same chunks joined, so both paths are byte-identical by construction.
  */
 
+import { lazySource, readAll } from '../../shared/lazy-list.js';
+
 /** Pieces of a rendered text, in order. */
 export type Chunks = Iterable<string>;
 
@@ -57,7 +59,11 @@ export class JsonString {
 export function joinedJsonString(items: readonly string[], separator: string, prefix = ''): JsonString {
   return new JsonString(function* pieces() {
     if (prefix !== '') yield prefix;
-    for (const [i, item] of items.entries()) yield i === 0 ? item : `${separator}${item}`;
+    let first = true;
+    for (const item of readAll(items)) {
+      yield first ? item : `${separator}${item}`;
+      first = false;
+    }
   });
 }
 
@@ -112,9 +118,12 @@ function* jsonAt(value: unknown, indent: string): Generator<string> {
       return;
     }
     yield '[';
-    for (let i = 0; i < value.length; i += 1) {
+    // A lazy list (shared/lazy-list.ts) is read straight from its items, each element built once.
+    const elements: Iterable<unknown> = lazySource(value) === undefined ? value : readAll(value);
+    let i = 0;
+    for (const v of elements) {
       yield `${i === 0 ? '' : ','}\n${inner}`;
-      const v: unknown = value[i];
+      i += 1;
       if (omitted(v)) yield 'null';
       else yield* jsonAt(v, inner);
     }

@@ -5,6 +5,7 @@
  * scope, certificates and limitations. It fits a 390 px phone screen (wide tables scroll inside
  * their own box) and prints to PDF with every reason expanded.
  */
+import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import { topFindings } from './highlights.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from './matrix.js';
@@ -117,7 +118,7 @@ function* controls(report: Report): Generator<string> {
       // Open by default where the assessor must act; collapsed where the control holds or does not apply.
       const open = v.status === 'fails' || v.status === 'inconclusive' ? ' open' : '';
       yield `<details class="reasons"${open}><summary>${label}</summary><ul class="reasons">`;
-      for (const r of v.reasons) yield `<li>${esc(r)}</li>`;
+      for (const r of readAll(v.reasons)) yield `<li>${esc(r)}</li>`;
       yield '</ul></details>';
     }
     yield '</td></tr>';

@@ -3,6 +3,7 @@
  * skipped, with the reasons kept), plus a failing test case when the run aborted or judged
  * nothing, so a CI gate never shows such a run as green.
  */
+import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { joinChunks } from './chunks.js';
@@ -10,7 +11,11 @@ import { escapeXml, requirementOf, runFailures, titleOf, type RunFailure } from 
 
 /** escapeXml(reasons.join('\n')) as chunks (escaping leaves '\n' alone). */
 function* body(v: Verdict): Generator<string> {
-  for (const [i, r] of v.reasons.entries()) yield `${i === 0 ? '' : '\n'}${escapeXml(r)}`;
+  let first = true;
+  for (const r of readAll(v.reasons)) {
+    yield `${first ? '' : '\n'}${escapeXml(r)}`;
+    first = false;
+  }
 }
 
 function* testCase(v: Verdict): Generator<string> {

@@ -2,9 +2,9 @@
  * Markdown reporter, auditor-facing: scope, method, timing and tool version, controls with
  * their reasons and evidence tables, certificate inventory, what was not run, limitations.
  */
-import type { Report } from '../../domain/report.js';
+import { readAll } from '../../shared/lazy-list.js';
+import type { ProbeInfo, Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
-import { PROBES } from '../../catalogue/index.js';
 import { joinChunks, joinLines } from './chunks.js';
 import {
   LIMITATIONS,
@@ -41,6 +41,28 @@ function scope(report: Report): string[] {
   ];
 }
 
+/**
+ * The probes the report was run with (report.probes); a report written before they were recorded
+ * names the probes its evidence shows, with what it recorded of each (no live catalogue).
+ */
+function probesOf(report: Report): readonly ProbeInfo[] {
+  if (report.probes !== undefined) return report.probes;
+  const seen = new Map<string, { technique: string; vantages: Set<string> }>();
+  for (const e of report.evidence) {
+    const p = seen.get(e.attempt.probeId) ?? { technique: e.attempt.technique, vantages: new Set<string>() };
+    p.vantages.add(e.attempt.vantage.kind);
+    seen.set(e.attempt.probeId, p);
+  }
+  return [...seen]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, p]) => ({
+      id,
+      technique: p.technique,
+      vantages: [...p.vantages].sort(),
+      secureLooksLike: 'not recorded',
+    }));
+}
+
 function method(report: Report): string[] {
   const perProbe = new Map<string, number>();
   for (const e of report.evidence) perProbe.set(e.attempt.probeId, (perProbe.get(e.attempt.probeId) ?? 0) + 1);
@@ -51,7 +73,7 @@ function method(report: Report): string[] {
     '',
     '| probe | technique | vantages | secure looks like | attempts |',
     '|---|---|---|---|---|',
-    ...PROBES.map(
+    ...probesOf(report).map(
       (p) =>
         `| ${p.id} | ${p.technique} | ${p.vantages.join(', ')} | ${escapeMd(p.secureLooksLike)} | ${perProbe.get(p.id) ?? 0} |`,
     ),
@@ -83,7 +105,7 @@ function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): G
   yield `### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`;
   yield '';
   if (v.coverage !== undefined) yield* [`**Coverage:** ${escapeMdText(coverageLine(v.coverage, v.status))}`, ''];
-  for (const r of v.reasons) yield `- ${escapeMdText(r)}`;
+  for (const r of readAll(v.reasons)) yield `- ${escapeMdText(r)}`;
   yield '';
   let header = false;
   for (const id of v.evidenceIds) {

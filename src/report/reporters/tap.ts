@@ -3,6 +3,7 @@
  * "# inconclusive" in the description — no TODO directive, which consumers count as passed —
  * n/a → # SKIP), plus a `not ok` test point when the run aborted or judged nothing.
  */
+import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import { joinChunks, joinLines } from './chunks.js';
 import { requirementOf, runFailures, titleOf } from './common.js';
@@ -10,7 +11,7 @@ import { requirementOf, runFailures, titleOf } from './common.js';
 function* yamlBlock(reasons: readonly string[]): Generator<string> {
   yield '  ---';
   yield '  reasons:';
-  for (const r of reasons) yield `    - ${JSON.stringify(r)}`;
+  for (const r of readAll(reasons)) yield `    - ${JSON.stringify(r)}`;
   yield '  ...';
 }
 

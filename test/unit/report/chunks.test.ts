@@ -3,6 +3,7 @@
  * also for reports large enough that arrays and objects are streamed member by member.
  */
 import t from 'tap';
+import { evidenceRecord } from '../../../src/domain/evidence.js';
 import type { Report } from '../../../src/domain/report.js';
 import { joinChunks, joinedJsonString, joinLines, jsonChunks } from '../../../src/report/reporters/chunks.js';
 import {
@@ -128,10 +129,12 @@ t.test(
     for (const report of reports) {
       for (const [name, whole, chunks] of pairs)
         t.equal(joinChunks(chunks(report)), whole(report), `${name} (${report.evidence.length} evidence)`);
-      // The JSON form streams and still equals the plain JSON.stringify of the value.
+      // The JSON form streams and still equals the plain JSON.stringify of the value, with each
+      // evidence item's `why` sentence built as it is written (evidenceRecord; issue 17).
+      const written = { ...report, evidence: report.evidence.map(evidenceRecord) };
       t.equal(
         renderJson(report),
-        `${JSON.stringify(report, null, 2)}\n`,
+        `${JSON.stringify(written, null, 2)}\n`,
         `json is JSON.stringify (${report.evidence.length} evidence)`,
       );
     }

@@ -6,6 +6,7 @@
 import t from 'tap';
 import { CONTROLS } from '../../../src/catalogue/index.js';
 import { attemptId, type NotRunAttempt } from '../../../src/domain/attempt.js';
+import { evidenceRecord } from '../../../src/domain/evidence.js';
 import type { Report } from '../../../src/domain/report.js';
 import type { TargetRef } from '../../../src/domain/target.js';
 import type { Vantage } from '../../../src/domain/vantage.js';
@@ -186,7 +187,7 @@ t.test('matrix, markdown, HTML, text and certificate CSV name the workload, neve
   for (const [name, out] of Object.entries({ md, html, text, csv })) t.notOk(out.includes(POD_BEFORE), name);
   t.notOk(JSON.stringify(report.verdicts).includes(POD_BEFORE), 'verdicts');
   t.notOk(
-    report.evidence.some((e) => e.why.includes(POD_BEFORE)),
+    report.evidence.some((e) => evidenceRecord(e).why.includes(POD_BEFORE)),
     'evidence sentences',
   );
 });

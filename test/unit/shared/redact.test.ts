@@ -5,6 +5,7 @@ import { CONTROLS, findControl } from '../../../src/catalogue/index.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { evaluate } from '../../../src/evaluate/evaluate.js';
 import { buildEvidence } from '../../../src/classify/evidence.js';
+import { evidenceRecord } from '../../../src/domain/evidence.js';
 import { buildReport } from '../../../src/report/build.js';
 import {
   renderHtml,
@@ -220,7 +221,7 @@ t.test('a hostile server header cannot put a line break or escape sequence into 
   t.equal(j.status, 'fails');
   for (const text of [
     ...j.reasons,
-    ...ev.map((e) => e.why),
+    ...ev.map((e) => evidenceRecord(e).why),
     ...ev.map((e) => JSON.stringify(e.observation?.http?.headers ?? {})),
   ]) {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for a raw newline or ESC on purpose.
