@@ -7,7 +7,7 @@
 import t from 'tap';
 import { findControl } from '../../../src/catalogue/index.js';
 import { buildEvidence } from '../../../src/classify/evidence.js';
-import type { Evidence } from '../../../src/domain/evidence.js';
+import { type Evidence, evidenceRecord } from '../../../src/domain/evidence.js';
 import type { SelfCheck } from '../../../src/domain/observation.js';
 import { vantageId, type Vantage } from '../../../src/domain/vantage.js';
 import { meshCaptureOf } from '../../../src/run/mesh-capture.js';
@@ -77,7 +77,7 @@ t.test('every attempt of a captured pod is inconclusive (probe-meshed), saying t
   for (const e of ev) {
     t.equal(e.outcome.kind, 'inconclusive');
     t.match(e.outcome, { reason: 'probe-meshed', detail: /Istio mesh .*container istio-proxy/ });
-    t.match(e.why, /upgraded to mTLS/);
+    t.match(evidenceRecord(e).why, /upgraded to mTLS/);
   }
 });
 
