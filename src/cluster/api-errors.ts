@@ -55,6 +55,20 @@ export function httpStatusOf(err: unknown): number | undefined {
   return typeof e.code === 'number' && 'body' in e ? e.code : undefined;
 }
 
+/** The API server's Status message of an ApiException-shaped error ('' when none). */
+export function apiMessageOf(err: unknown): string {
+  return apiStatusOf(err).message ?? '';
+}
+
+/** Seconds of an ApiException-shaped error's Retry-After header, when it has one in seconds. */
+export function retryAfterOf(err: unknown): number | undefined {
+  const headers = (err as { headers?: unknown } | null)?.headers;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const v = (headers as Record<string, unknown>)['retry-after'];
+  const n = typeof v === 'string' ? Number.parseInt(v, 10) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** The parsed Status body of an API error; {} when the body is not a JSON Status (e.g. "404 page not found"). */
 function apiStatusOf(err: unknown): ApiStatus {
   const body = (err as { body?: unknown } | null)?.body;

@@ -8,7 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import { MeshprobeError } from '../shared/errors.js';
 import { raceAbort } from '../shared/race-abort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
-import { httpStatusOf, toClusterError } from './api-errors.js';
+import { apiMessageOf, httpStatusOf, retryAfterOf, toClusterError } from './api-errors.js';
+import { retryDelayMs } from './retry.js';
 import { toWire } from './wire.js';
 import { describePermission, PERMISSIONS, type Permission, type PermissionId } from './permissions.js';
 import type {
@@ -36,6 +37,21 @@ const CUSTOM: Readonly<Record<CustomKind, PermissionId>> = {
   networkauthentications: 'list-networkauthentications',
   ciliumnetworkpolicies: 'list-ciliumnetworkpolicies',
 };
+
+/** Wait `ms`; false (at once) when `signal` aborts first. */
+function pauseUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /**
  * Wire JSON of a typed model. The generated models rename some fields (`from` → `_from`,
@@ -128,6 +144,8 @@ class KubeClient implements ClusterApi {
   /**
    * Run one call named by its permission within the request timeout; map every failure to a
    * MeshprobeError. With `on404`, a 404 answer becomes that value (absent object, CRD not installed).
+   * An answer that says the server did nothing and may do it soon (429, a 5xx to a read, a new
+   * namespace's missing ServiceAccount) is retried a bounded number of times (cluster/retry.ts).
    */
   async #call<T>(
     p: Permission,
@@ -136,15 +154,26 @@ class KubeClient implements ClusterApi {
     fn: (o: k8s.ConfigurationOptions) => Promise<T>,
     on404?: () => T,
   ): Promise<T> {
-    const scope = this.#scope(p, namespace, signal);
-    try {
-      return await raceAbort(fn(scope.options), scope.signal);
-    } catch (err) {
-      if (on404 !== undefined && httpStatusOf(err) === 404) return on404();
-      const info = this.info();
-      throw toClusterError(err, { permission: p, namespace, server: info.server, context: info.context }, scope.signal);
-    } finally {
-      scope.done();
+    for (let tries = 1; ; tries++) {
+      const scope = this.#scope(p, namespace, signal);
+      try {
+        return await raceAbort(fn(scope.options), scope.signal);
+      } catch (err) {
+        const status = httpStatusOf(err);
+        if (on404 !== undefined && status === 404) return on404();
+        const failed = { verb: p.verb, status, message: apiMessageOf(err), retryAfterS: retryAfterOf(err) };
+        const delay = scope.signal.aborted ? undefined : retryDelayMs(failed, tries);
+        if (delay === undefined || !(await pauseUnlessAborted(delay, signal))) {
+          const info = this.info();
+          throw toClusterError(
+            err,
+            { permission: p, namespace, server: info.server, context: info.context },
+            scope.signal,
+          );
+        }
+      } finally {
+        scope.done();
+      }
     }
   }
 

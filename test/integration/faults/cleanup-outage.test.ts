@@ -249,3 +249,80 @@ t.test('a run whose API server never comes back writes the report with the clean
   t.ok(sinceContact(s, r) < 4_000 + 2_000 + SLACK_MS, `ended ${sinceContact(s, r)} ms after its first call`);
   noStack(t, r.stderr);
 });
+
+/** The ServiceAccount admission plugin's answer while a new namespace has no `default` ServiceAccount yet. */
+function serviceAccountRace(path: string) {
+  const ns = /\/namespaces\/([^/]+)\/pods$/.exec(path)?.[1] ?? '?';
+  return {
+    code: 403,
+    reason: 'Forbidden',
+    message: `pods "meshprobe-echo" is forbidden: error looking up service account ${ns}/default: serviceaccount "default" not found`,
+  };
+}
+
+/** `meshprobe run` against the stand-in with a short pod-ready wait (its pods never run). */
+async function shortRun(s: OutageServer, t: Test) {
+  const dir = outDir(t);
+  const r = await runCli([
+    'run',
+    '--kubeconfig',
+    s.kubeconfig,
+    '--scope',
+    'pci.scope=cde',
+    '--request-timeout',
+    '2',
+    '--pod-ready-timeout',
+    '5',
+    '--output-dir',
+    dir,
+    '-q',
+  ]);
+  return { r, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportJson };
+}
+
+t.test(
+  'a pod refused because its new namespace has no ServiceAccount yet is created again, not a failed run',
+  async (t) => {
+    // Given an API server whose first 3 pod creates meet the ServiceAccount admission race (seen on the
+    // lab for a minute after an API-server restart: the controller manager had not made `default` yet)
+    const s = await standIn(t, cluster());
+    let refused = 0;
+    s.intercept = (method, path) => {
+      if (method !== 'POST' || !path.endsWith('/pods') || refused >= 3) return undefined;
+      refused++;
+      return serviceAccountRace(path);
+    };
+    // When a run deploys
+    const { r, report } = await shortRun(s, t);
+    // Then the echo pod was created on the 4th call and the run went past deploy's creates
+    t.equal(refused, 3);
+    const posts = s.served.filter((l) => l.startsWith('POST ') && /\/pods( |$)/.test(l));
+    t.match(posts.slice(0, 4), [/-> 403$/, /-> 403$/, /-> 403$/, /\/pods$/], 'three refusals, then served');
+    t.notMatch(r.stderr, /serviceaccount "default" not found/, "the race is not the run's error");
+    t.not(report.aborted?.code, 'E_DEPLOY', `aborted: ${JSON.stringify(report.aborted)}`);
+    t.same(ofRun(s, report.run.runId), [], 'and cleanup removed what it created');
+    noStack(t, r.stderr);
+  },
+);
+
+t.test('a list answered 429 while the API server re-initialises its storage is made again', async (t) => {
+  // Given an API server that answers the first two namespace lists 429, as a restarting one does
+  const s = await standIn(t, cluster());
+  let throttled = 0;
+  s.intercept = (method, path) => {
+    if (method !== 'GET' || path !== '/api/v1/namespaces' || throttled >= 2) return undefined;
+    throttled++;
+    return { code: 429, reason: 'TooManyRequests', message: 'storage is (re)initializing' };
+  };
+  // When a run discovers the cluster
+  const { r, report } = await shortRun(s, t);
+  // Then discovery went on after the third call: the run did not abort in discover
+  t.equal(throttled, 2);
+  t.ok(
+    s.served.some((l) => l === 'GET /api/v1/namespaces'),
+    'the third list was served',
+  );
+  t.not(report.aborted?.stage, 'discover', `aborted: ${JSON.stringify(report.aborted)}`);
+  t.notMatch(r.stderr, /TooManyRequests/);
+  noStack(t, r.stderr);
+});

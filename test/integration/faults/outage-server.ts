@@ -31,6 +31,13 @@ export interface StoredObject {
   readonly [k: string]: unknown;
 }
 
+/** An error answer a test puts in place of serving a request. */
+export interface Intercepted {
+  readonly code: number;
+  readonly reason: string;
+  readonly message: string;
+}
+
 /** A running stand-in. */
 export interface OutageServer {
   readonly url: string;
@@ -49,6 +56,11 @@ export interface OutageServer {
   back(): Promise<void>;
   /** Go down when the next connection arrives (a CLI's first call, however slow its start-up), for `ms`. */
   downAtNextConnection(how: Outage, ms?: number): void;
+  /**
+   * Consulted before answering while up: an answer to send instead of serving the request (the
+   * ServiceAccount admission race, a 429 from a restarting server). undefined = serve it.
+   */
+  intercept?: ((method: string, path: string) => Intercepted | undefined) | undefined;
   /** Called after each served request (tests start an outage at a chosen point). */
   onServed?: ((method: string, path: string) => void) | undefined;
   close(): Promise<void>;
@@ -189,6 +201,14 @@ export async function startOutageServer(seed: readonly StoredObject[]): Promise<
         return;
       }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const instead = self.intercept?.(req.method ?? 'GET', path);
+      if (instead !== undefined) {
+        const text = status(instead.code, instead.reason, instead.message);
+        res.writeHead(instead.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        served.push(`${req.method} ${path} -> ${instead.code}`);
+        return;
+      }
       answer(req, body, res);
       served.push(`${req.method} ${path}`);
       self.onServed?.(req.method ?? 'GET', path);
