@@ -106,7 +106,9 @@ for (const how of ['refuse', 'reset', '503'] as Outage[]) {
     const r = await runCli(['cleanup', '--run-id', RUN, '--kubeconfig', s.kubeconfig, '--request-timeout', '2']);
     // Then it retried, deleted everything of the run once the stand-in was back, and ended promptly
     t.equal(r.code, 0, r.stderr);
-    t.match(r.stderr, /retrying until it answers \(--cleanup-timeout 120s\)/);
+    // (A 503 to its first call, a list, may be ridden out by the client's own retry of reads,
+    // cluster/retry.ts, before cleanup's retry has anything to say.)
+    if (how !== '503') t.match(r.stderr, /retrying until it answers \(--cleanup-timeout 120s\)/);
     t.same(ofRun(s, RUN), [], 'nothing of the run is left');
     t.same(ofRun(s, OTHER), ['pods/other-run'], 'another run is untouched');
     t.ok(
