@@ -13,13 +13,12 @@ import { join } from 'node:path';
 import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { runConformance, type RunResult } from '../../../src/pipeline/run.js';
 import { SILENT_PROGRESS } from '../../../src/shared/progress.js';
-import type { KubeObject } from '../../../src/cluster/ports.js';
 import { parseManifest } from '../../../src/report/bundle.js';
 import { verifyBundleDir } from '../../../src/report/write.js';
 import type { RetryPolicy } from '../../../src/upload/retry.js';
 import { encodeKeyPart } from '../../../src/upload/target.js';
-import type { AttemptBatch } from '../../../probes/protocol.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
+import { connectedLog, DONE, READY } from '../../fakes/connected-agent.js';
 import { buildCliBundle, type CliBundle } from '../../helpers/cli-bundle.js';
 import { startFaultServer } from '../faults/fault-server.js';
 import { startFaultProxy, startS3Server, versitygwMissing, type S3Server } from '../../helpers/s3-server.js';
@@ -32,11 +31,6 @@ if (missing !== undefined && process.env.CI === 'true')
   throw new Error(`${missing} (.ci/run installs it; CI must not skip these tests)`);
 
 const FIXTURE = new URL('../../fixtures/cluster/istio.json', import.meta.url);
-const READY = { phase: 'Running', containerStatuses: [{ ready: true, state: { running: {} } }] };
-const DONE = {
-  phase: 'Succeeded',
-  containerStatuses: [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
-};
 /** Short waits so the retry tests take seconds; the bounds are the same shape as the defaults. */
 const FAST: RetryPolicy = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200, requestTimeoutMs: 10_000 };
 
@@ -64,36 +58,6 @@ t.teardown(async () => {
   cli?.remove();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-/** An agent that connects every attempt of the pod's batch. */
-function connectedLog(api: FakeClusterApi, pod: KubeObject): string {
-  const cm = api.objects.find(
-    (o) =>
-      o.kind === 'ConfigMap' &&
-      o.metadata?.name === `${pod.metadata?.name}-batch` &&
-      o.metadata?.namespace === pod.metadata?.namespace,
-  );
-  const batch = JSON.parse(cm?.data?.['batch.json'] ?? '{"attempts":[]}') as AttemptBatch;
-  const lines = batch.attempts.map((a) =>
-    JSON.stringify({
-      v: 1,
-      attemptId: a.id,
-      startedAt: '2026-11-23T19:00:00.000Z',
-      durationMs: 2,
-      transport: 'connected',
-      bytesReceived: 4,
-    }),
-  );
-  lines.push(
-    JSON.stringify({
-      v: 1,
-      done: true,
-      count: batch.attempts.length,
-      selfCheck: { meshListeners: [], meshed: false, nodeVersion: 'v20.20.0' },
-    }),
-  );
-  return `${lines.join('\n')}\n`;
-}
 
 /** A whole run against the fake cluster, writing a signed bundle and uploading it as configured. */
 async function runWithUpload(

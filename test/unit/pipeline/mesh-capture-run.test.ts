@@ -13,39 +13,10 @@ import { DEFAULTS, type Options } from '../../../src/config/options.js';
 import { runConformance } from '../../../src/pipeline/run.js';
 import { SILENT_PROGRESS, type ProgressSink } from '../../../src/shared/progress.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
-import type { AttemptBatch } from '../../../probes/protocol.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
+import { connectedLog, DONE, READY } from '../../fakes/connected-agent.js';
 
 const FIXTURE = new URL('../../fixtures/cluster/istio.json', import.meta.url);
-const READY = { phase: 'Running', containerStatuses: [{ ready: true, state: { running: {} } }] };
-const DONE = {
-  phase: 'Succeeded',
-  containerStatuses: [{ state: { terminated: { exitCode: 0, reason: 'Completed' } } }],
-};
-
-/** An agent whose every attempt connected and whose self-check saw no mesh proxy port. */
-function connectedLog(api: FakeClusterApi, pod: KubeObject): string {
-  const cm = api.objects.find(
-    (o) =>
-      o.kind === 'ConfigMap' &&
-      o.metadata?.name === `${pod.metadata?.name}-batch` &&
-      o.metadata?.namespace === pod.metadata?.namespace,
-  );
-  const batch = JSON.parse(cm?.data?.['batch.json'] ?? '{"attempts":[]}') as AttemptBatch;
-  const lines = batch.attempts.map((a) =>
-    JSON.stringify({
-      v: 1,
-      attemptId: a.id,
-      startedAt: '2026-11-23T19:00:00.000Z',
-      durationMs: 2,
-      transport: 'connected',
-      bytesReceived: 4,
-    }),
-  );
-  const selfCheck = { meshListeners: [], meshed: false, nodeVersion: 'v20.20.0' };
-  lines.push(JSON.stringify({ v: 1, done: true, count: batch.attempts.length, selfCheck }));
-  return `${lines.join('\n')}\n`;
-}
 
 /** What Istio's injector does to a pod: a sidecar, the iptables init container, its status annotation. */
 function injectIstio(pod: KubeObject): KubeObject {
