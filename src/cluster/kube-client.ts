@@ -6,7 +6,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { MeshprobeError } from '../shared/errors.js';
-import { raceAbort } from '../shared/race-abort.js';
+import { pause, raceAbort } from '../shared/race-abort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, loadKubeConfig, type KubeClientOptions } from './kubeconfig.js';
 import { apiMessageOf, httpStatusOf, retryAfterOf, toClusterError } from './api-errors.js';
 import { retryDelayMs } from './retry.js';
@@ -37,21 +37,6 @@ const CUSTOM: Readonly<Record<CustomKind, PermissionId>> = {
   networkauthentications: 'list-networkauthentications',
   ciliumnetworkpolicies: 'list-ciliumnetworkpolicies',
 };
-
-/** Wait `ms`; false (at once) when `signal` aborts first. */
-function pauseUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Wire JSON of a typed model. The generated models rename some fields (`from` → `_from`,
@@ -163,7 +148,13 @@ class KubeClient implements ClusterApi {
         if (on404 !== undefined && status === 404) return on404();
         const failed = { verb: p.verb, status, message: apiMessageOf(err), retryAfterS: retryAfterOf(err) };
         const delay = scope.signal.aborted ? undefined : retryDelayMs(failed, tries);
-        if (delay === undefined || !(await pauseUnlessAborted(delay, signal))) {
+        const again =
+          delay !== undefined &&
+          (await pause(delay, signal).then(
+            () => true,
+            () => false,
+          ));
+        if (!again) {
           const info = this.info();
           throw toClusterError(
             err,

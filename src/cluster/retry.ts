@@ -25,14 +25,23 @@ export const MAX_TRIES_THROTTLED = 6;
 export const MAX_TRIES_SERVICE_ACCOUNT = 10;
 const MAX_DELAY_MS = 4_000;
 
+/** Pauses between calls: the first, doubled after each retry up to the cap. */
+export interface Backoff {
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** A call's own retries: 0.5, 1, 2, 4, 4 … s. */
+export const CALL_BACKOFF: Backoff = { firstDelayMs: 500, maxDelayMs: MAX_DELAY_MS };
+
+/** Pause before retry number `retry` (1 = the first retry). */
+export function backoffDelay(retry: number, b: Backoff): number {
+  return Math.min(b.maxDelayMs, b.firstDelayMs * 2 ** Math.max(0, retry - 1));
+}
+
 /** The ServiceAccount admission plugin's refusal while a new namespace has no `default` ServiceAccount yet. */
 export function isServiceAccountRace(c: FailedCall): boolean {
   return c.verb === 'create' && c.status === 403 && /service ?account "[^"]*" not found/i.test(c.message);
-}
-
-/** 0.5, 1, 2, 4, 4 … s after the 1st, 2nd, 3rd … failed call. */
-export function backoffMs(tries: number): number {
-  return Math.min(MAX_DELAY_MS, 500 * 2 ** (tries - 1));
 }
 
 /**
@@ -41,11 +50,11 @@ export function backoffMs(tries: number): number {
  * nothing (429, the ServiceAccount race); reads also on 5xx.
  */
 export function retryDelayMs(c: FailedCall, tries: number): number | undefined {
-  if (isServiceAccountRace(c)) return tries < MAX_TRIES_SERVICE_ACCOUNT ? backoffMs(tries) : undefined;
+  if (isServiceAccountRace(c)) return tries < MAX_TRIES_SERVICE_ACCOUNT ? backoffDelay(tries, CALL_BACKOFF) : undefined;
   const read = c.verb === 'get' || c.verb === 'list';
   const throttled = c.status === 429 || (read && c.status !== undefined && c.status >= 500 && c.status !== 501);
   if (!throttled || tries >= MAX_TRIES_THROTTLED) return undefined;
   return c.retryAfterS !== undefined && c.retryAfterS > 0
     ? Math.min(MAX_DELAY_MS, c.retryAfterS * 1000)
-    : backoffMs(tries);
+    : backoffDelay(tries, CALL_BACKOFF);
 }

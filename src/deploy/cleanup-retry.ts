@@ -5,22 +5,12 @@
  * cleanup that starts while the API server restarts waits for it, and still ends by itself.
  */
 import { isTransientClusterError } from '../cluster/api-errors.js';
+import { type Backoff, backoffDelay } from '../cluster/retry.js';
 import { MeshprobeError } from '../shared/errors.js';
-import { raceAbort } from '../shared/race-abort.js';
-
-/** Pauses between attempts: the first, doubled after each retry up to the cap. */
-export interface Backoff {
-  readonly firstDelayMs: number;
-  readonly maxDelayMs: number;
-}
+import { pause, raceAbort } from '../shared/race-abort.js';
 
 /** 0.5 s, 1 s, 2 s, 4 s, then every 5 s: an API server that is back is noticed within 5 s. */
 export const CLEANUP_BACKOFF: Backoff = { firstDelayMs: 500, maxDelayMs: 5_000 };
-
-/** Pause before retry number `retry` (1 = the first retry). Pure. */
-export function backoffDelay(retry: number, b: Backoff): number {
-  return Math.min(b.maxDelayMs, b.firstDelayMs * 2 ** Math.max(0, retry - 1));
-}
 
 /** The budget every cleanup call shares, and what the loop reports. */
 export interface CleanupScope {
@@ -53,15 +43,6 @@ export function openBudget(timeoutMs: number, outer?: AbortSignal): { signal: Ab
       outer?.removeEventListener('abort', onOuter);
     },
   };
-}
-
-/** Wait `ms`, or reject with the signal's reason when it aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const wait = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return raceAbort(wait, signal).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -11,7 +11,8 @@ import { isTransientClusterError } from '../cluster/api-errors.js';
 import { managedSelector, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_ID_KEY } from '../cluster/labels.js';
 import type { ClusterApi, KubeObject, WriteKind } from '../cluster/ports.js';
 import type { MeshprobeError } from '../shared/errors.js';
-import { CLEANUP_BACKOFF, openBudget, retrying, type Backoff, type CleanupScope } from './cleanup-retry.js';
+import type { Backoff } from '../cluster/retry.js';
+import { CLEANUP_BACKOFF, openBudget, retrying, type CleanupScope } from './cleanup-retry.js';
 import { FinalizerStack, messageOf, type FinalizerResult } from './finalizers.js';
 
 /**

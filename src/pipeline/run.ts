@@ -34,7 +34,7 @@ import { checkInputs } from './check-inputs.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { uploadStep, type UploadOutcome } from '../upload/step.js';
 import type { RetryPolicy } from '../upload/retry.js';
-import type { Backoff } from '../deploy/cleanup-retry.js';
+import type { Backoff } from '../cluster/retry.js';
 
 /** What the orchestrator needs from the outside (injectable for tests). */
 export interface RunDeps {

@@ -24,3 +24,12 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
     );
   });
 }
+
+/** Wait `ms`, or reject with the signal's reason when it aborts first (no signal: just wait). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return (signal === undefined ? wait : raceAbort(wait, signal)).finally(() => clearTimeout(timer));
+}
