@@ -186,14 +186,8 @@ interface ReportJson {
   readonly cleanup: Cleanup;
 }
 
-/** `meshprobe run` against the stand-in; it goes down (for `ms`, or for good) right after the first pod is created. */
-async function runThroughOutage(t: Test, ms: number | undefined, budget: number) {
-  const s = await standIn(t, cluster());
-  s.onServed = (method, path) => {
-    if (method !== 'POST' || !path.endsWith('/pods')) return;
-    s.onServed = undefined;
-    void s.down('refuse', ms);
-  };
+/** `meshprobe run` (scope pci.scope=cde, 2 s requests) against the stand-in, with `extra` flags; its report. */
+async function runAgainst(s: OutageServer, t: Test, extra: readonly string[]) {
   const dir = outDir(t);
   const r = await runCli([
     'run',
@@ -203,14 +197,24 @@ async function runThroughOutage(t: Test, ms: number | undefined, budget: number)
     'pci.scope=cde',
     '--request-timeout',
     '2',
-    '--cleanup-timeout',
-    String(budget),
+    ...extra,
     '--output-dir',
     dir,
     '-q',
   ]);
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportJson;
-  return { s, r, dir, report };
+  return { r, dir, report };
+}
+
+/** `meshprobe run` against the stand-in; it goes down (for `ms`, or for good) right after the first pod is created. */
+async function runThroughOutage(t: Test, ms: number | undefined, budget: number) {
+  const s = await standIn(t, cluster());
+  s.onServed = (method, path) => {
+    if (method !== 'POST' || !path.endsWith('/pods')) return;
+    s.onServed = undefined;
+    void s.down('refuse', ms);
+  };
+  return { s, ...(await runAgainst(s, t, ['--cleanup-timeout', String(budget)])) };
 }
 
 t.test('a run whose API server goes away mid-deploy and comes back 6 s later leaves nothing behind', async (t) => {
@@ -263,23 +267,8 @@ function serviceAccountRace(path: string) {
 }
 
 /** `meshprobe run` against the stand-in with a short pod-ready wait (its pods never run). */
-async function shortRun(s: OutageServer, t: Test) {
-  const dir = outDir(t);
-  const r = await runCli([
-    'run',
-    '--kubeconfig',
-    s.kubeconfig,
-    '--scope',
-    'pci.scope=cde',
-    '--request-timeout',
-    '2',
-    '--pod-ready-timeout',
-    '5',
-    '--output-dir',
-    dir,
-    '-q',
-  ]);
-  return { r, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportJson };
+function shortRun(s: OutageServer, t: Test) {
+  return runAgainst(s, t, ['--pod-ready-timeout', '5']);
 }
 
 t.test(
