@@ -25,6 +25,7 @@ import {
   type Held,
   holdTimeout,
   referencePicker,
+  referenceInterval,
   retriable,
   retryTimeouts,
   type ReferencePicker,
@@ -240,6 +241,7 @@ async function runPhase(
   const deps = {
     maxTries: c.retry.maxTries,
     reference: c.picker.picked(),
+    referenceEvery: referenceInterval(c.workers),
     runSpecs: (list: readonly AttemptSpec[], finish: (spec: AttemptSpec, line: ObservationLine) => void) =>
       runPass(
         {

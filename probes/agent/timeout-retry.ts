@@ -6,8 +6,11 @@
  * "blocked"). A DROP drops every try; a loaded path answers one of them. So each timed-out
  * attempt gets up to `maxTries` tries on fresh sockets, in rounds made after the pass, and a
  * reference connection of the same pod (one that completed TCP in the pass) is made again beside
- * every round: a timeout is reported only when every try timed out, together with what the
- * reference saw beside the last try, for the CLI to judge (src/classify/timeout-check.ts).
+ * every round — once per REFERENCE_EVERY retried attempts, because a round of many timeouts runs
+ * in waves that last an attempt timeout each, and the CLI accepts only a reference that started
+ * within one timeout of the try it vouches for: a timeout is reported only when every try timed
+ * out, together with the reference try nearest to its last try, for the CLI to judge
+ * (src/classify/timeout-check.ts).
  * Rounds stop as soon as one is quiet (no retried attempt got an answer and the reference
  * connected): on a steady path a DROP costs one extra timeout per pod, not per attempt.
  */
@@ -84,6 +87,8 @@ export interface Held {
 export interface RetryDeps {
   readonly maxTries: number;
   readonly reference: AttemptSpec | undefined;
+  /** Retried attempts per reference try (referenceInterval of the pool's workers). */
+  readonly referenceEvery: number;
   /** Run specs through the batch's worker pool; `finish` gets every line. */
   readonly runSpecs: (
     specs: readonly AttemptSpec[],
@@ -134,6 +139,48 @@ export function holdTimeout(spec: AttemptSpec, line: ObservationLine): Held {
 }
 
 /**
+/** A reference try is made before at most every this many retried attempts of a round. */
+export const REFERENCE_EVERY = 16;
+
+/**
+ * How many retried attempts one reference try stands beside when `workers` run at once: at most
+ * half a wave, so every wave of tries (they start in list order) holds a reference try of its own.
+ */
+export function referenceInterval(workers: number): number {
+  return Math.max(1, Math.min(REFERENCE_EVERY, Math.floor(workers / 2)));
+}
+
+/** The round's spec list: the reference before every `every` retried attempts (none without one). */
+export function interleaveReference(
+  specs: readonly AttemptSpec[],
+  ref: AttemptSpec | undefined,
+  every = REFERENCE_EVERY,
+): AttemptSpec[] {
+  if (ref === undefined) return [...specs];
+  const out: AttemptSpec[] = [];
+  specs.forEach((s, i) => {
+    if (i % every === 0) out.push(ref);
+    out.push(s);
+  });
+  return out;
+}
+
+/** The reference try that started nearest to `line`'s start (undefined when there is none). Pure. */
+export function nearestReference(tries: readonly ReferenceTry[], line: ObservationLine): ReferenceTry | undefined {
+  const at = Date.parse(line.startedAt);
+  let best: ReferenceTry | undefined;
+  let gap = Number.POSITIVE_INFINITY;
+  for (const r of tries) {
+    const d = Math.abs(Date.parse(r.startedAt) - at);
+    if (d < gap) {
+      gap = d;
+      best = r;
+    }
+  }
+  return best;
+}
+
+/**
  * Retry `timeouts` (held with holdTimeout) in rounds and `emit` exactly one line for
  * each: the first answer a later try got, or the last timeout with `retried` facts. Returns how
  * many rounds were made. A try cut short by the batch deadline (agent-error) does not count.
@@ -147,20 +194,23 @@ export async function retryTimeouts(
   const byId = new Map(pending.map((h) => [h.spec.id, h]));
   const ref = deps.reference;
   let rounds = 0;
-  // What the reference saw beside the latest round (written in the round's callback).
-  const beside: { reference?: ReferenceTry } = {};
-  // Read through a function: TypeScript keeps the `delete` narrowing past the callback that sets it.
-  const latest = (): ReferenceTry | undefined => beside.reference;
+  // What the reference saw beside the latest round, one entry per reference try in it.
+  let beside: ReferenceTry[] = [];
   let quiet = true;
   // A loop, not Math.max(...): a batch may hold 100 000 timeouts, more arguments than a call takes.
   const longest = pending.reduce((m, h) => Math.max(m, h.spec.timeoutMs), ref?.timeoutMs ?? 0);
-  while (pending.length > 0 && deps.fits(pending.length + 1, longest)) {
-    delete beside.reference;
+  const refs = (n: number): number => (ref === undefined ? 0 : Math.ceil(n / deps.referenceEvery));
+  while (pending.length > 0 && deps.fits(pending.length + refs(pending.length), longest)) {
+    const round: ReferenceTry[] = [];
     let answered = 0;
-    const specs = pending.map((h) => h.spec);
-    await deps.runSpecs(ref === undefined ? specs : [ref, ...specs], (spec, line) => {
+    const specs = interleaveReference(
+      pending.map((h) => h.spec),
+      ref,
+      deps.referenceEvery,
+    );
+    await deps.runSpecs(specs, (spec, line) => {
       const h = byId.get(spec.id);
-      if (h === undefined) beside.reference = referenceTry(line);
+      if (h === undefined) round.push(referenceTry(line));
       else if (line.transport === 'timeout') {
         h.tries += 1;
         h.last = line;
@@ -172,12 +222,14 @@ export async function retryTimeouts(
       }
     });
     rounds += 1;
+    beside = round;
     pending = pending.filter((h) => !h.answered);
     quiet = answered === 0;
-    const got = latest();
-    const referenceOk = ref === undefined ? undefined : got !== undefined && TCP_COMPLETED.has(got.transport);
+    // Every reference try of the round must have connected for the round to count as steady.
+    const referenceOk =
+      ref === undefined ? undefined : round.length > 0 && round.every((r) => TCP_COMPLETED.has(r.transport));
     if (!anotherRound({ rounds, maxTries: deps.maxTries, pending: pending.length, answered, referenceOk })) break;
   }
-  for (const h of pending) emit(timeoutLine(h, latest(), quiet));
+  for (const h of pending) emit(timeoutLine(h, nearestReference(beside, h.last), quiet));
   return rounds;
 }

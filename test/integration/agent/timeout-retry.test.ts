@@ -199,3 +199,43 @@ t.test(
     t.match(classify(target, line, CTX), { kind: 'inconclusive', reason: 'timeout-unconfirmed', detail: /tried once/ });
   },
 );
+
+t.test(
+  'a round of many DROPped attempts runs in waves, and every one of them is blocked with a reference from its own wave',
+  { skip: NO_NETNS ?? false },
+  async (t) => {
+    // Given 48 attempts to a DROPped port from a pod that runs 8 at a time (6 waves of one timeout each in a round)
+    const host = await echoHost(t);
+    host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(TARGET), '-j', 'DROP']);
+    const dropped = Array.from({ length: 48 }, (_, i) => spec(`drop-${i}`, host, TARGET));
+    const batch: AttemptBatch = {
+      v: 1,
+      runId: 'run-test',
+      podName: 'probe-test',
+      concurrency: 8,
+      deadlineMs: 60_000,
+      timeoutRetry: { maxTries: 3, referenceIds: ['ref'] },
+      attempts: [spec('ref', host, REFERENCE), ...dropped],
+    };
+    // When the batch runs
+    const lines: string[] = [];
+    const done = await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
+    const timeouts = lines
+      .map((l) => JSON.parse(l) as ObservationLine)
+      .filter((o) => 'attemptId' in o && o.attemptId.startsWith('drop-'));
+    // Then one quiet round was made and every attempt names a reference that started within a timeout of its last try
+    t.equal(timeouts.length, 48);
+    t.same(done.timeoutRetries, { attempts: 48, rounds: 1 });
+    const spanMs =
+      Math.max(...timeouts.map((o) => Date.parse(o.startedAt))) -
+      Math.min(...timeouts.map((o) => Date.parse(o.startedAt)));
+    t.ok(spanMs > 2 * TIMEOUT_MS, `the round's tries spread over several timeouts (${spanMs} ms)`);
+    for (const o of timeouts) {
+      const apart = Date.parse(o.retried?.reference?.startedAt ?? '') - Date.parse(o.startedAt);
+      if (!(Math.abs(apart) <= TIMEOUT_MS)) t.fail(`${o.attemptId}: reference ${apart} ms from its last try`);
+    }
+    // And the CLI calls every one of them blocked (one reference for the whole round would leave the later waves unconfirmed)
+    const outcomes = timeouts.map((o) => classify(target, o, CTX).kind);
+    t.same([...new Set(outcomes)], ['blocked']);
+  },
+);

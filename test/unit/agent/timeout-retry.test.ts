@@ -1,6 +1,15 @@
 /** The agent's pure timeout-retry rules: what is retried, which reference, whether to make another round. */
 import t from 'tap';
-import { anotherRound, referencePicker, retriable, tcpCompleted } from '../../../probes/agent/timeout-retry.js';
+import {
+  anotherRound,
+  interleaveReference,
+  nearestReference,
+  REFERENCE_EVERY,
+  referenceInterval,
+  referencePicker,
+  retriable,
+  tcpCompleted,
+} from '../../../probes/agent/timeout-retry.js';
 import { parseBatch } from '../../../probes/agent/batch.js';
 import type { AttemptSpec, ObservationLine, TransportResult } from '../../../probes/protocol.js';
 
@@ -77,5 +86,50 @@ t.test('a batch’s timeoutRetry is checked: 1–4 tries, reference ids as strin
   t.match(parseBatch(batch({ maxTries: 0 })), { kind: 'invalid' });
   t.match(parseBatch(batch([])), { kind: 'invalid', message: /timeoutRetry must be an object/ });
   t.match(parseBatch(batch({ maxTries: 2, referenceIds: [1] })), { kind: 'invalid', message: /referenceIds/ });
+  t.end();
+});
+
+t.test('a retry round puts the reference before every REFERENCE_EVERY retried attempts', (t) => {
+  const ref = { id: 'ref', technique: 'tcp', host: '127.0.0.1', port: 1, timeoutMs: 100 } as const;
+  const specs = Array.from({ length: 2 * REFERENCE_EVERY + 1 }, (_, i) => ({ ...ref, id: `a${i}` }));
+  const list = interleaveReference(specs, ref);
+  t.equal(list.length, specs.length + 3, 'three references for 2 × REFERENCE_EVERY + 1 attempts');
+  t.same(
+    list.flatMap((s, i) => (s.id === 'ref' ? [i] : [])),
+    [0, REFERENCE_EVERY + 1, 2 * REFERENCE_EVERY + 2],
+  );
+  t.same(interleaveReference(specs, undefined), specs, 'no reference: the attempts alone');
+  t.end();
+});
+
+t.test('a timeout is reported with the reference try that started nearest to its last try', (t) => {
+  const at = (iso: string, id: string) => ({
+    attemptId: id,
+    startedAt: iso,
+    durationMs: 3,
+    transport: 'connected' as const,
+  });
+  const tries = [
+    at('2026-01-01T00:00:00.000Z', 'r1'),
+    at('2026-01-01T00:00:02.000Z', 'r2'),
+    at('2026-01-01T00:00:04.000Z', 'r3'),
+  ];
+  const line = {
+    v: 1,
+    attemptId: 'x',
+    startedAt: '2026-01-01T00:00:02.600Z',
+    durationMs: 900,
+    transport: 'timeout',
+  } as const;
+  t.equal(nearestReference(tries, line as never)?.startedAt, '2026-01-01T00:00:02.000Z');
+  t.equal(nearestReference([], line as never), undefined);
+  t.end();
+});
+
+t.test('a reference try stands beside at most half a wave of retried attempts', (t) => {
+  t.equal(referenceInterval(1), 1);
+  t.equal(referenceInterval(8), 4);
+  t.equal(referenceInterval(64), REFERENCE_EVERY);
+  t.equal(referenceInterval(4096), REFERENCE_EVERY);
   t.end();
 });
