@@ -13,6 +13,7 @@ import { mayHostProbePods, type NamespaceFacts } from './namespaces.js';
 import { ingressPeerAdmits, namespaceLabels, type PolicyPeer } from './policy.js';
 import { matchesLabelMap } from './selector.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField } from './snapshot.js';
+import { workloadOwner } from './workload.js';
 
 /**
  * Labels a controller writes on its pods (never part of a workload's identity): copying them
@@ -61,17 +62,6 @@ export interface WorkloadIdentity {
 function identityLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const kept = Object.entries(labels).filter(([k]) => !CONTROLLER_LABELS.has(k));
   return Object.fromEntries(kept.sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** Owner kind and workload name of a pod (ReplicaSet of a Deployment → Deployment). */
-function ownerOf(pod: KubeObject): { readonly kind: string; readonly name: string } {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true) ?? pod.metadata?.ownerReferences?.[0];
-  if (!owner) return { kind: 'Pod', name: nameOf(pod) };
-  const hash = labelsOf(pod)['pod-template-hash'];
-  if (owner.kind === 'ReplicaSet' && hash !== undefined && owner.name.endsWith(`-${hash}`)) {
-    return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
-  }
-  return { kind: owner.kind, name: owner.name };
 }
 
 /** "ns/policy" of CDE NetworkPolicies whose ingress admits `peer` but not an unlabelled pod of its namespace. */
@@ -168,7 +158,7 @@ export function workloadIdentities(input: IdentityInput): readonly WorkloadIdent
   for (const pod of [...input.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     const namespace = namespaceOf(pod);
     if (!hostable.has(namespace) || field(pod.spec, 'hostNetwork') === true) continue;
-    const owner = ownerOf(pod);
+    const owner = workloadOwner(pod);
     const key = `${namespace}/${owner.name}`;
     if (seen.has(key)) continue;
     const policyKeys = keysByNamespace.get(namespace) ?? policyLabelKeys(input.networkPolicies, namespace);

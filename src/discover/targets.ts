@@ -16,6 +16,7 @@ import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js
 import { referenceFacts, type ReferenceFacts } from './references.js';
 import { matchesLabelMap } from './selector.js';
 import { workloadIdentities, type WorkloadIdentity } from './identities.js';
+import { workloadOwner } from './workload.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
 
 /** What discovery hands to planning. */
@@ -65,11 +66,9 @@ function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }
 
-/** Deployment name for ReplicaSet-owned pods, else the owner's or the pod's name. */
+/** The pod's workload name (workload.ts): a Deployment's for its ReplicaSets' pods, else the owner's or the pod's. */
 function workloadOf(pod: KubeObject): string {
-  const owner = pod.metadata?.ownerReferences?.[0];
-  if (!owner) return nameOf(pod);
-  return owner.kind === 'ReplicaSet' ? owner.name.replace(/-[a-z0-9]{5,10}$/, '') : owner.name;
+  return workloadOwner(pod).name;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Control, JudgeInput } from '../../domain/control.js';
 import type { Evidence } from '../../domain/evidence.js';
 import { targetKey } from '../../domain/target.js';
 import { vantageId } from '../../domain/vantage.js';
-import type { TlsVersion, TransportResult } from '../../../probes/protocol.js';
+import type { TlsFacts, TlsVersion, TransportResult } from '../../../probes/protocol.js';
 import { parseChain } from '../../crypto/certificate.js';
 import { evaluateCrypto } from '../../crypto/crypto-policy.js';
 import { TLS_LEGACY_PROBES } from '../probes/tls-legacy.js';
@@ -45,12 +45,29 @@ function pinnedVersion(e: Evidence): TlsVersion | undefined {
   return tls?.minVersion !== undefined && tls.minVersion === tls.maxVersion ? tls.minVersion : undefined;
 }
 
-/** accepted: the server chose the pinned version; unknown: no answer, so it may; refused: it answered with anything else. */
+/**
+ * The TLS facts of an attempt whose outcome was decided. An inconclusive one (probe-meshed: the
+ * probe pod's own proxy may have made the handshake; no self-check; ...) says nothing about the
+ * server, whatever protocol its raw observation names.
+ */
+function decidedTls(e: Evidence | undefined): TlsFacts | undefined {
+  return e !== undefined && decided(e) ? e.observation?.tls : undefined;
+}
+
+/** The attempt's outcome was decided (allowed or blocked): not inconclusive, not skipped. */
+function decided(e: Evidence): boolean {
+  return e.outcome.kind === 'allowed' || e.outcome.kind === 'blocked';
+}
+
+/**
+ * accepted: the server chose the pinned version; unknown: no answer, so it may, or the attempt was
+ * inconclusive; refused: it answered with anything else.
+ */
 function pinnedResult(e: Evidence): 'accepted' | 'refused' | 'unknown' {
   const o = e.observation;
-  if (o?.tls?.protocol != null && o.tls.protocol === pinnedVersion(e)) return 'accepted';
-  if (o === undefined || e.outcome.kind === 'inconclusive' || NO_ANSWER.has(o.transport)) return 'unknown';
-  return 'refused';
+  if (o === undefined || !decided(e)) return 'unknown';
+  if (o.tls?.protocol != null && o.tls.protocol === pinnedVersion(e)) return 'accepted';
+  return NO_ANSWER.has(o.transport) ? 'unknown' : 'refused';
 }
 
 /** Attempts to one target port from one vantage: the ordinary handshake and the version-pinned ones. */
@@ -87,7 +104,7 @@ const NAMED_WARNINGS: ReadonlySet<string> = new Set(['CERT_EXPIRING_SOON']);
  * lists the certificates (it knows the trust bundle), else from the chain itself.
  */
 function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
-  const tls = ep.ordinary?.observation?.tls;
+  const tls = decidedTls(ep.ordinary);
   const negotiated = tls?.handshake === true && tls.protocol !== null ? tls : undefined;
   const order = (e: Evidence): number => LEGACY_VERSIONS.indexOf(pinnedVersion(e) as TlsVersion);
   const accepted = ep.pinned.filter((e) => pinnedResult(e) === 'accepted').sort((a, b) => order(a) - order(b));
@@ -99,7 +116,9 @@ function cryptoProblems(ep: Endpoint, input: JudgeInput): Problems {
     now: input.now,
     expiryWarningDays: input.context.certExpiryWarningDays,
   });
-  const seen = new Set([ep.ordinary, ...accepted].flatMap((e) => e?.certificates ?? []));
+  // An inconclusive ordinary handshake's certificates are no more the server's than its protocol.
+  const ordinary = tls !== undefined ? ep.ordinary : undefined;
+  const seen = new Set([ordinary, ...accepted].flatMap((e) => e?.certificates ?? []));
   const listed = input.certificates.filter((c) => seen.has(c.facts.fingerprintSha256));
   const fromInventory = seen.size > 0 && listed.length === seen.size;
   const own = findings.filter((f) => !fromInventory || !CERTIFICATE_CODES.has(f.code));
@@ -146,10 +165,16 @@ function undecided(ep: Endpoint): string[] {
     const tries = ep.pinned.filter((e) => pinnedVersion(e) === v);
     if (tries.length === 0) return [`${v} (not tried)`];
     const open = tries.filter((e) => pinnedResult(e) === 'unknown');
-    return open.length === tries.length
-      ? open.slice(0, 1).map((e) => `${v} (${e.observation?.transport ?? 'no observation'})`)
-      : [];
+    return open.length === tries.length ? open.slice(0, 1).map((e) => `${v} (${whyUnknown(e)})`) : [];
   });
+}
+
+/** Why a pinned attempt leaves its version open: the ending that is no answer ("timeout"), else the outcome's reason. */
+function whyUnknown(e: Evidence): string {
+  const o = e.observation;
+  if (o === undefined) return 'no observation';
+  if (NO_ANSWER.has(o.transport)) return o.transport;
+  return e.outcome.kind === 'inconclusive' ? `${o.transport}, inconclusive: ${e.outcome.reason}` : o.transport;
 }
 
 function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding {
@@ -159,7 +184,7 @@ function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding
   const { fails, warnings } = cryptoProblems(ep, input);
   const note = warnings.length > 0 ? ` Warning: ${warnings.join(' ')}` : '';
   if (fails.length > 0) return finding('fails', `${subject}: not strong cryptography (${fails.join(' ')})${note}`, all);
-  const tls = ep.ordinary?.observation?.tls;
+  const tls = decidedTls(ep.ordinary);
   if (ep.ordinary === undefined) {
     return finding(
       'inconclusive',
@@ -168,7 +193,7 @@ function endpointFinding(ep: Endpoint, path: string, input: JudgeInput): Finding
     );
   }
   if (!tls?.handshake || tls.protocol === null) {
-    return ep.ordinary.outcome.kind === 'inconclusive'
+    return !decided(ep.ordinary)
       ? finding(
           'inconclusive',
           `${subject}, so strong cryptography on this untrusted path cannot be decided.${note}`,
