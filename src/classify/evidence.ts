@@ -4,11 +4,11 @@
  * after its settle point (proof.ts), and the control attempts to the same target and port.
  * Observations are redacted before they enter Evidence.
  */
-import type { Attempt } from '../domain/attempt.js';
+import { pathKey, type Attempt } from '../domain/attempt.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Observation, SelfCheck } from '../domain/observation.js';
 import type { Outcome } from '../domain/outcome.js';
-import { referenceName, targetKey } from '../domain/target.js';
+import { referenceName } from '../domain/target.js';
 import { vantageId } from '../domain/vantage.js';
 import { redactObservation } from '../shared/redact.js';
 import { fingerprintOfPem } from '../crypto/certificate.js';
@@ -49,10 +49,6 @@ function pathWorked(o: Observation | undefined): boolean {
  */
 function reachedListener(o: Observation | undefined): boolean {
   return o !== undefined && (o.transport === 'reset' || o.transport === 'eof');
-}
-
-function pathKey(a: Attempt): string {
-  return `${targetKey(a.target)}:${a.port}`;
 }
 
 function captureOf(input: EvidenceInput, a: Attempt): { probeCapture?: string } {

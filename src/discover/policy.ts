@@ -45,14 +45,17 @@ export function ingressPeerAdmits(peer: unknown, policyNamespace: string, other:
   return peerMatches(peer, policyNamespace, other);
 }
 
-function portMatches(rule: unknown, port: number, portName: string | undefined): boolean {
+/** Transport protocol of a port, as NetworkPolicy and Kubernetes ports spell it. */
+export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+function portMatches(rule: unknown, port: number, portName: string | undefined, protocol: PortProtocol): boolean {
   const ports = arrayField(rule, 'ports');
   if (ports.length === 0) return true;
   return ports.some((p) => {
     const proto = field(p, 'protocol') ?? 'TCP';
     const v = field(p, 'port');
     const end = field(p, 'endPort');
-    if (proto !== 'TCP') return false;
+    if (proto !== protocol) return false;
     if (v === undefined) return true;
     if (typeof v === 'number') return typeof end === 'number' ? port >= v && port <= end : v === port;
     return portName !== undefined && v === portName;
@@ -66,31 +69,39 @@ function ruleAllows(
   other: PolicyPeer,
   port: number,
   portName: string | undefined,
+  protocol: PortProtocol,
 ): boolean {
   const peers = arrayField(rule, key);
   const peerOk = field(rule, key) === undefined || peers.some((p) => peerMatches(p, policyNs, other));
-  return peerOk && portMatches(rule, port, portName);
+  return peerOk && portMatches(rule, port, portName, protocol);
 }
 
-/** Whether policy allows `source` → `dest`:port (ingress on dest and egress on source). */
+/**
+ * Whether policy allows `source` → `dest`:port over `protocol` (ingress on dest and egress on
+ * source). A rule's port entry counts only for its own protocol (TCP when unset), as Kubernetes
+ * enforces it: a UDP port is not reached through a TCP rule, nor the other way round.
+ */
 export function policyAllows(
   policies: readonly KubeObject[],
   source: PolicyPeer,
   dest: PolicyPeer,
   port: number,
   portName?: string,
+  protocol: PortProtocol = 'TCP',
 ): boolean {
   const ingress = policies.filter((p) => selects(p, dest, 'Ingress'));
   const ingressOk =
     ingress.length === 0 ||
     ingress.some((p) =>
-      arrayField(p.spec, 'ingress').some((r) => ruleAllows(r, 'from', namespaceOf(p), source, port, portName)),
+      arrayField(p.spec, 'ingress').some((r) =>
+        ruleAllows(r, 'from', namespaceOf(p), source, port, portName, protocol),
+      ),
     );
   const egress = policies.filter((p) => selects(p, source, 'Egress'));
   const egressOk =
     egress.length === 0 ||
     egress.some((p) =>
-      arrayField(p.spec, 'egress').some((r) => ruleAllows(r, 'to', namespaceOf(p), dest, port, portName)),
+      arrayField(p.spec, 'egress').some((r) => ruleAllows(r, 'to', namespaceOf(p), dest, port, portName, protocol)),
     );
   return ingressOk && egressOk;
 }

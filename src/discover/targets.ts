@@ -7,7 +7,7 @@
 import { runLabels } from '../cluster/labels.js';
 import type { KubeObject } from '../cluster/ports.js';
 import type { InventorySummary } from '../domain/inventory.js';
-import { targetKey, type Target, type TargetPort } from '../domain/target.js';
+import { targetKey, type Target, type TargetPort, type TargetRef } from '../domain/target.js';
 import { KNOWN_UDP_PORTS } from '../catalogue/probes/port-kind.js';
 import { declaredPorts } from './declared-ports.js';
 import { enrolmentOf, meshPortsOf, type WorkloadPort } from './mesh.js';
@@ -24,7 +24,10 @@ export interface DiscoveredInventory {
   readonly summary: InventorySummary;
   readonly targets: readonly Target[];
   readonly namespaces: readonly NamespaceFacts[];
-  /** `${targetKey}|${port}` → true when a fresh pod in the target's namespace is allowed by policy (control path). */
+  /**
+   * controlPathKey (`${targetKey}|${port}`, plus `/UDP` for a UDP port) → true when a fresh pod in the
+   * target's namespace is allowed by policy (control path).
+   */
   readonly sameNamespaceAllowed: Readonly<Record<string, boolean>>;
   /** Policies and candidates for a reference the policy allows where the echo pod is not one; absent = unknown. */
   readonly references?: ReferenceFacts;
@@ -312,6 +315,14 @@ function backingOf(t: Target, port: number, find: Lookup): { pod: KubeObject; po
   return pod && resolved !== undefined ? { pod, port: resolved } : undefined;
 }
 
+/**
+ * Key of `sameNamespaceAllowed`: "Pod/ns/name|8080" for TCP, "Pod/ns/name|8125/UDP" for another
+ * protocol (policy admits each protocol on its own, and one number may carry both).
+ */
+export function controlPathKey(ref: TargetRef, port: number, protocol: TargetPort['protocol']): string {
+  return protocol === 'TCP' ? `${targetKey(ref)}|${port}` : `${targetKey(ref)}|${port}/${protocol}`;
+}
+
 function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, find: Lookup): Record<string, boolean> {
   const out: Record<string, boolean> = {};
   // Source and destination share the target's namespace, and a policy only selects pods of its own
@@ -333,7 +344,8 @@ function controlPaths(targets: readonly Target[], snapshot: ClusterSnapshot, fin
       if (behind?.pod === undefined) continue; // nothing known behind it: no control path
       const dest = { namespace: ns, namespaceLabels: nsLabels, podLabels: labelsOf(behind.pod) };
       const name = containerPorts(behind.pod).find((c) => c.port === behind.port)?.name;
-      out[`${targetKey(t.ref)}|${p.port}`] = policyAllows(policies.get(ns) ?? [], source, dest, behind.port, name);
+      const allowed = policyAllows(policies.get(ns) ?? [], source, dest, behind.port, name, p.protocol);
+      out[controlPathKey(t.ref, p.port, p.protocol)] = allowed;
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { HttpRequest, SweepRequest, Technique, TlsRequest, UdpRequest } from '../../probes/protocol.js';
-import { workloadKey, type TargetRef } from './target.js';
+import { targetKey, workloadKey, type TargetRef } from './target.js';
 import { vantageId, type Vantage } from './vantage.js';
 
 /**
@@ -34,6 +34,15 @@ export interface Attempt {
   readonly after?: string;
   /** A listener sweep (technique `sweep`, port 0): the ports tried and the ports the pod declares. */
   readonly sweep?: SweepRequest & { readonly declared: readonly number[] };
+}
+
+/**
+ * The path a control attempt vouches for: "Pod/ns/name:8080", plus "/udp" for UDP. A UDP control
+ * path (a reply from an allowed source) says nothing about TCP on the same number, nor the reverse.
+ */
+export function pathKey(a: Pick<Attempt, 'target' | 'port' | 'technique'>): string {
+  const key = `${targetKey(a.target)}:${a.port}`;
+  return a.technique === 'udp' ? `${key}/udp` : key;
 }
 
 /**

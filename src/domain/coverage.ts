@@ -61,6 +61,11 @@ export interface Coverage {
   /** Tried attempts per vantage kind and per target kind. */
   readonly byVantageKind: Readonly<Record<string, number>>;
   readonly byTargetKind: Readonly<Record<string, number>>;
+  /**
+   * Of the tried attempts, those over UDP and the target ports they reached (issue 13); absent
+   * when none was tried, so a UDP slice shows where it exists and TCP-only reports stay as they were.
+   */
+  readonly udp?: { readonly tried: number; readonly ports: number };
   /** Attempts the plan skipped because the probe does not apply to a port (not a gap). */
   readonly inapplicable: number;
   /** What was left out, and why; largest first. */

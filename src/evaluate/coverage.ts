@@ -230,11 +230,16 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
   const vantages = new Set<string>();
   const targets = new Set<string>();
   const ports = new Set<string>();
+  const udpPorts = new Set<string>();
+  let udpTried = 0;
   for (const e of tried) {
     vantages.add(vantageId(e.attempt.vantage));
     const key = targetKey(e.attempt.target);
     targets.add(key);
     ports.add(`${key}:${e.attempt.port}`);
+    if (e.attempt.technique !== 'udp') continue;
+    udpTried += 1;
+    udpPorts.add(`${key}:${e.attempt.port}`);
   }
   const silent = planned.filter((e) => e.observation === undefined);
   const leftOut: CoverageGap[] = [
@@ -261,6 +266,7 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
     ports: ports.size,
     byVantageKind: Object.fromEntries(ranked(counted(tried.map((e) => e.attempt.vantage.kind)))),
     byTargetKind: Object.fromEntries(ranked(counted(tried.map((e) => e.attempt.target.kind)))),
+    ...(udpTried > 0 ? { udp: { tried: udpTried, ports: udpPorts.size } } : {}),
     inapplicable: notRun.length - notRun.filter((n) => n.cause !== 'inapplicable').length,
     leftOut,
     required,

@@ -8,7 +8,7 @@ import type { Control, JudgeInput, JudgeMemo } from '../domain/control.js';
 import type { Evidence } from '../domain/evidence.js';
 import type { Verdict } from '../domain/verdict.js';
 import { compareControlIds } from '../catalogue/index.js';
-import { targetKey } from '../domain/target.js';
+import { pathKey } from '../domain/attempt.js';
 import { vantageId } from '../domain/vantage.js';
 import { flat, Interner } from '../shared/interner.js';
 import { lazySource } from '../shared/lazy-list.js';
@@ -21,7 +21,7 @@ export function evidenceFor(control: Control, evidence: readonly Evidence[]): Ev
 }
 
 function pathOf(e: Evidence): string {
-  return `${targetKey(e.attempt.target)}:${e.attempt.port}`;
+  return pathKey(e.attempt);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Probe } from '../domain/probe.js';
 import { targetKey, type Target, type TargetPort } from '../domain/target.js';
 import { vantageId, type Vantage, type VantageKind } from '../domain/vantage.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
-import type { DiscoveredInventory } from '../discover/targets.js';
+import { controlPathKey, type DiscoveredInventory } from '../discover/targets.js';
 import { mayHostProbePods, type NamespaceFacts } from '../discover/namespaces.js';
 import { Interner } from '../shared/interner.js';
 import { chunkSpecs, makeBatch, referenceIdsOf, TIMEOUT_TRIES, toSpec, type BatchTiming } from './batch.js';
@@ -30,6 +30,7 @@ import { chooseReference, describeReference, type VantageReference } from './ref
 import { phaseTwoAttempts, withPhaseOneL4 } from './phase-two.js';
 import { planSweep, sweepWanted, SWEEP_PROBE_ID, type SweepOptions, type SweepPlan } from './sweep.js';
 import { speaksTls } from '../catalogue/probes/port-kind.js';
+import { udpReach } from '../catalogue/probes/udp-reach.js';
 import type { WorkloadIdentity } from '../discover/identities.js';
 import { chooseIdentities, identityCombos, type IdentityChoice, type IdentityOptions } from './identity.js';
 
@@ -249,9 +250,25 @@ export const controlPathProbe: Probe = {
   },
 };
 
-/** Control-path attempts: same-namespace connects where policy allows a fresh pod of the namespace. */
+/** Probe id of UDP control-path attempts: udp-reach's request from a source policy allows. */
+export const UDP_CONTROL_PATH_PROBE_ID = 'control-path-udp';
+
+/**
+ * The UDP control path: the same request udp-reach sends, from a fresh pod of the target's own
+ * namespace where policy admits it over UDP. Its reply shows the port answers that request, so
+ * silence elsewhere is the policy's; no reply there leaves silence elsewhere unexplained.
+ */
+const udpControlPathProbe: Probe = {
+  ...tcpProbe(UDP_CONTROL_PATH_PROBE_ID),
+  technique: 'udp',
+  request: (target, port, seed) => udpReach.request(target, port, seed),
+};
+
+/**
+ * Control-path attempts: same-namespace connects (a UDP request for UDP attempts) where policy
+ * allows a fresh pod of the namespace over the attempt's protocol.
+ */
 function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern: PlanInterners): Attempt[] {
-  const probe = controlPathProbe;
   const out = new Map<string, Attempt>();
   // First of each key wins, as a linear find would.
   const targets = new Map<string, Target>();
@@ -261,16 +278,17 @@ function controlAttempts(input: PlanInput, attempts: readonly Attempt[], intern:
   for (const a of attempts) {
     if (a.vantage.kind === 'same-namespace' || a.vantage.kind === 'host') continue;
     const tKey = targetKey(a.target);
-    const key = `${tKey}|${a.port}`;
+    const udp = a.technique === 'udp';
+    const key = controlPathKey(a.target, a.port, udp ? 'UDP' : 'TCP');
     if (input.inventory.sameNamespaceAllowed[key] !== true || out.has(key)) continue;
     const target = targets.get(tKey);
     const ns = namespaces.get(a.target.namespace);
-    const port = target?.ports.find((p) => p.port === a.port);
+    const port = target?.ports.find((p) => p.port === a.port && (p.protocol === 'UDP') === udp);
     if (!target || !port || !ns || !mayHostProbePods(ns)) continue;
     out.set(
       key,
       makeAttempt(
-        probe,
+        udp ? udpControlPathProbe : controlPathProbe,
         'control',
         intern.vantages.intern({ kind: 'same-namespace', namespace: ns.name }),
         target,

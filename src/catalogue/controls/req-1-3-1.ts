@@ -36,6 +36,7 @@ export const req131: Control = {
     },
     {
       label: 'TCP connects from other namespaces to CDE target ports',
+      probeIds: ['tcp-reach', 'tenant-reach'],
       vantageKinds: ['from-namespace'],
       cdeTargets: true,
     },

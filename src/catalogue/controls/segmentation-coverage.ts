@@ -10,13 +10,17 @@ import { uniqueWith } from '../../shared/lazy-list.js';
 import { cdeNamespaces, type Finding, fold, memoised, probeEvidence, targetName } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
-/** Probes whose evidence the segmentation judge reads. */
-export const SEGMENTATION_PROBES: readonly string[] = ['tcp-reach'];
+/**
+ * Probes whose evidence the segmentation judge reads: TCP, and UDP to the CDE's UDP ports (issue
+ * 13: a CDE that drops TCP but answers UDP from an out-of-scope namespace is not isolated).
+ */
+export const SEGMENTATION_PROBES: readonly string[] = ['tcp-reach', 'udp-reach'];
 
 /** What 11.4.5/11.4.6 need tried before they can hold. */
 export const SEGMENTATION_SLICES: readonly RequiredSlice[] = [
   {
     label: 'TCP connects from out-of-scope namespaces to CDE target ports',
+    probeIds: ['tcp-reach'],
     vantageKinds: ['from-namespace'],
     cdeTargets: true,
   },

@@ -155,12 +155,16 @@ export function coverageLine(c: Coverage, status?: VerdictStatus): string {
     c.tried === 0
       ? `nothing tried of ${plural(c.planned, 'planned attempt')}`
       : `${plural(c.tried, 'attempt')} tried: ${plural(c.vantages, 'vantage')} × ${plural(c.targets, 'target')} × ${plural(c.ports, 'port')} (${kinds})`;
+  // The UDP slice (issue 13) named on its own: "12 attempts" alone would not say UDP was tried at all.
+  const udp =
+    c.udp === undefined ? [] : [`of them UDP: ${plural(c.udp.tried, 'attempt')} to ${plural(c.udp.ports, 'port')}`];
   const gaps = c.leftOut.map((g) => `${g.count} ${g.kind}: ${g.reason}`);
   // A not-applicable verdict needs nothing probed; its missing slices are not news.
   const notProbed =
     status === 'not-applicable' ? [] : c.required.filter((s) => s.tried === 0).map((s) => `not probed: ${s.label}`);
   return [
     tried,
+    ...udp,
     ...(notProbed.length > 0 ? [notProbed.join('; ')] : []),
     gaps.length > 0 ? `left out: ${gaps.join('; ')}` : 'nothing left out',
   ].join('; ');

@@ -48,7 +48,20 @@ function one(c) {
       s.on('message', (m) =>
         finish({ result: 'udp-reply', bytes: m.length, rcode: m.length >= 4 ? m[3] & 0x0f : undefined }),
       );
-      s.connect(c.port, c.host, () => s.send(DNS_QUERY));
+      // UDP has no retransmit of its own: the datagram goes out up to three times, 1 s apart, within
+      // the check's timeout, so a policy engine that learns this new pod's IP late (its first
+      // datagram dropped) is not read as a block. Silence after all three stays a timeout.
+      s.connect(c.port, c.host, () => {
+        const send = (left) => {
+          try {
+            s.send(DNS_QUERY);
+          } catch {
+            return; // closed: the check already finished
+          }
+          if (left > 1) setTimeout(() => send(left - 1), 1000).unref();
+        };
+        send(3);
+      });
       return;
     }
     const request = `GET ${c.path || '/'} HTTP/1.1\r\nHost: ${c.host}\r\nConnection: close\r\n\r\n`;

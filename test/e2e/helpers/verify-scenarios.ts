@@ -19,7 +19,9 @@ export type Expect =
   | 'expired-cert'
   | 'rsa-1024'
   | 'tls1.0'
-  | 'udp-reply';
+  | 'udp-reply'
+  /** Any datagram came back (a non-DNS UDP service answering the check's DNS-shaped datagram). */
+  | 'udp-answered';
 
 /** One connection a verification Job makes. `to` is "namespace/service". */
 export interface Check {
@@ -301,6 +303,46 @@ export const CHECKS: readonly Check[] = [
     kind: 'http',
     expect: 'no-http',
   },
+  {
+    id: 's23-client→s23-cde-statsd/collector:8125/UDP is answered (UDP admitted from every namespace)',
+    from: 's23-client',
+    to: 's23-cde-statsd/collector',
+    port: 8125,
+    kind: 'udp',
+    expect: 'udp-answered',
+  },
+  {
+    id: 's23-client→s23-cde-statsd/collector:8080 is blocked (TCP only from its own namespace)',
+    from: 's23-client',
+    to: 's23-cde-statsd/collector',
+    port: 8080,
+    kind: 'tcp',
+    expect: 'blocked',
+  },
+  {
+    id: 's23-client→s23-cde-statsd-locked/collector:8125/UDP gets no answer',
+    from: 's23-client',
+    to: 's23-cde-statsd-locked/collector',
+    port: 8125,
+    kind: 'udp',
+    expect: 'blocked',
+  },
+  {
+    id: 's23-client→s23-cde-statsd-locked/collector:8080 is blocked',
+    from: 's23-client',
+    to: 's23-cde-statsd-locked/collector',
+    port: 8080,
+    kind: 'tcp',
+    expect: 'blocked',
+  },
+  {
+    id: 's23-cde-statsd-locked→collector:8125/UDP is answered (its own namespace: the collector does answer)',
+    from: 's23-cde-statsd-locked',
+    to: 's23-cde-statsd-locked/collector',
+    port: 8125,
+    kind: 'udp',
+    expect: 'udp-answered',
+  },
 ];
 
 /** One line the verification client printed. */
@@ -342,6 +384,8 @@ export function judgeCheck(c: Check, r: CheckResult | undefined, now: Date): str
         return r.protocol === 'TLSv1';
       case 'udp-reply':
         return r.result === 'udp-reply' && r.rcode === 0;
+      case 'udp-answered':
+        return r.result === 'udp-reply';
       default: {
         const never: never = c.expect;
         return never;
