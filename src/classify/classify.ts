@@ -234,6 +234,11 @@ function beforeSettle(what: string): Outcome {
   return inconclusive('before-settle', detail);
 }
 
+/** A request every server of its protocol answers (a DNS server answers any query, if only with an error). */
+function answersAlways(attempt: Attempt): boolean {
+  return attempt.udp?.payload === 'dns';
+}
+
 /** A UDP attempt: reply = allowed; ICMP port-unreachable = refused; silence = dropped only with a UDP canary. */
 function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome {
   const code = o.errorCode ? ` (${o.errorCode})` : '';
@@ -260,6 +265,15 @@ function byUdp(attempt: Attempt, o: Observation, ctx: ClassifyContext): Outcome 
       }
       if (ctx.controlPathOk === false) {
         return inconclusive('control-path-failed', `${what}, and the allowed control path to the same port failed too`);
+      }
+      // A UDP server may ignore a request it does not like (a statsd never replies, an SNMP agent
+      // drops a wrong community): silence is a drop only where the port is known to answer.
+      if (o.transport === 'timeout' && ctx.controlPathOk !== true && !answersAlways(attempt)) {
+        const why =
+          'and nothing shows this port answers the request when it is allowed (no control path from its own ' +
+          'namespace got a reply, and not every server of its protocol answers it), so the silence cannot be told ' +
+          'from a drop';
+        return inconclusive('no-control-path', `${what}, ${why}`);
       }
       const detail = `${what} while the UDP canary from the same pod was answered`;
       return { kind: 'blocked', by: o.transport, detail };
