@@ -56,17 +56,19 @@ const PROXY_CONTAINERS: ReadonlySet<string> = new Set(['istio-proxy', 'linkerd-p
 
 /** Container ports of a pod as workload ports (deduplicated by number, proxy containers skipped). */
 function containerPorts(pod: KubeObject): readonly WorkloadPort[] {
-  const seen = new Map<number, WorkloadPort>();
+  // One entry per port and protocol: a DNS pod declares 53/TCP and 53/UDP, and both are probed.
+  const seen = new Map<string, WorkloadPort>();
   for (const c of arrayField(pod.spec, 'containers')) {
     if (PROXY_CONTAINERS.has(String(field(c, 'name')))) continue;
     for (const p of arrayField(c, 'ports')) {
       const port = field(p, 'containerPort');
-      if (typeof port !== 'number' || seen.has(port)) continue;
+      const protocol = protocolOf(field(p, 'protocol'));
+      if (typeof port !== 'number' || seen.has(`${port}/${protocol}`)) continue;
       const name = stringField(p, 'name');
-      seen.set(port, { port, protocol: protocolOf(field(p, 'protocol')), ...(name ? { name } : {}) });
+      seen.set(`${port}/${protocol}`, { port, protocol, ...(name ? { name } : {}) });
     }
   }
-  return [...seen.values()].sort((a, b) => a.port - b.port);
+  return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
 }
 
 /** The pod's workload name (workload.ts): a Deployment's for its ReplicaSets' pods, else the owner's or the pod's. */

@@ -129,3 +129,28 @@ t.test('targets name workloads by the same rule, so two ReplicaSets are not merg
     'ReplicaSet/web-proxy',
   ]);
 });
+
+t.test('a pod declaring the same port over TCP and UDP is a target on both protocols', async (t) => {
+  // Given a DNS pod that declares 53/TCP and 53/UDP (as CoreDNS does)
+  const dns = pod('dns-0', { app: 'dns' });
+  const spec = {
+    containers: [
+      {
+        name: 'dns',
+        image: 'dns:1',
+        ports: [
+          { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+          { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        ],
+      },
+    ],
+  };
+  // When discovery builds the inventory
+  const inv = buildInventory(snapshot([{ ...dns, spec }]), SCOPE);
+  // Then the Pod target keeps both ports (one per protocol), so tcp-reach and udp-reach both try 53
+  const target = inv.targets.find((x) => x.ref.kind === 'Pod');
+  t.same(
+    target?.ports.map((p) => `${p.port}/${p.protocol}`),
+    ['53/TCP', '53/UDP'],
+  );
+});
