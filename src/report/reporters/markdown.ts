@@ -2,10 +2,10 @@
  * Markdown reporter, auditor-facing: scope, method, timing and tool version, controls with
  * their reasons and evidence tables, certificate inventory, what was not run, limitations.
  */
-import { readAll } from '../../shared/lazy-list.js';
 import type { ProbeInfo, Report } from '../../domain/report.js';
 import type { Verdict } from '../../domain/verdict.js';
 import { joinChunks, joinLines } from './chunks.js';
+import { expand, hole, type Piece } from './pieces.js';
 import {
   LIMITATIONS,
   STATUS_LABEL,
@@ -101,11 +101,11 @@ function timing(report: Report): string[] {
   return lines;
 }
 
-function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): Generator<string> {
+function* controlSection(v: Verdict, index: ReturnType<typeof evidenceIndex>): Generator<Piece> {
   yield `### ${requirementOf(v)} ${titleOf(v)} — ${STATUS_LABEL[v.status]}`;
   yield '';
   if (v.coverage !== undefined) yield* [`**Coverage:** ${escapeMdText(coverageLine(v.coverage, v.status))}`, ''];
-  for (const r of readAll(v.reasons)) yield `- ${escapeMdText(r)}`;
+  yield hole(v.reasons, (r) => `- ${escapeMdText(r)}`);
   yield '';
   let header = false;
   for (const id of v.evidenceIds) {
@@ -170,7 +170,7 @@ function cleanupLines(c: Report['cleanup']): string[] {
   ];
 }
 
-function* lines(report: Report): Generator<string> {
+function* lines(report: Report): Generator<Piece> {
   const index = evidenceIndex(report);
   const c = report.cleanup;
   yield* [
@@ -192,9 +192,14 @@ function* lines(report: Report): Generator<string> {
   yield* ['## Limitations', '', ...LIMITATIONS.map((l) => `- ${l}`), '', '## Cleanup', '', ...cleanupLines(c), ''];
 }
 
+/** The Markdown report as pieces (one per line; reasons: holes, pieces.ts). */
+export function renderMarkdownPieces(report: Report): Generator<Piece> {
+  return joinLines(lines(report));
+}
+
 /** The Markdown report as chunks (one per line; evidence and not-run rows streamed). */
 export function renderMarkdownChunks(report: Report): Generator<string> {
-  return joinLines(lines(report));
+  return expand(renderMarkdownPieces(report));
 }
 
 /** Render the auditor-facing Markdown report. */

@@ -4,13 +4,14 @@
  * naming the cluster objects, since findings live in a cluster, not in source code.
  */
 import type { Report } from '../../domain/report.js';
-import { joinChunks, joinedJsonString, jsonChunks } from './chunks.js';
+import { joinChunks, joinedJsonString, jsonPieces } from './chunks.js';
+import { expand, type Piece } from './pieces.js';
 import { evidenceIndex, requirementOf, runFailures, targetLabel, titleOf } from './common.js';
 
 const LEVEL = { fails: 'error', inconclusive: 'warning' } as const;
 
-/** SARIF JSON text as chunks (large result lists streamed). */
-export function* renderSarifChunks(report: Report): Generator<string> {
+/** SARIF JSON text as pieces (large result lists streamed; reasons: holes, pieces.ts). */
+export function* renderSarifPieces(report: Report): Generator<Piece> {
   const index = evidenceIndex(report);
   const rules = report.verdicts.map((v) => ({
     id: requirementOf(v),
@@ -80,8 +81,13 @@ export function* renderSarifChunks(report: Report): Generator<string> {
       },
     ],
   };
-  yield* jsonChunks(sarif);
+  yield* jsonPieces(sarif);
   yield '\n';
+}
+
+/** SARIF JSON text as chunks (large result lists streamed). */
+export function renderSarifChunks(report: Report): Generator<string> {
+  return expand(renderSarifPieces(report));
 }
 
 /** Render SARIF JSON text. */
