@@ -179,17 +179,18 @@ async function renderAll(report: Report): Promise<Record<string, number>> {
   out['textBytes'] = renderText(report).length;
   out['text'] = Math.round(performance.now() - t0);
   const files = Object.entries(bundlePieces(report));
-  for (const [name] of files) out[`${name}Bytes`] = 0;
+  const chars = files.map(() => 0);
   await renderTogether(
     report.verdicts,
-    files.map(([name, pieces]) => ({
+    files.map(([, pieces], i) => ({
       pieces: pieces(),
       write: (text: string) => {
-        out[`${name}Bytes`] = (out[`${name}Bytes`] ?? 0) + text.length;
+        chars[i] = (chars[i] ?? 0) + text.length;
       },
     })),
   );
   out['together'] = Math.round(performance.now() - t0) - (out['text'] ?? 0);
+  for (const [i, [name]] of files.entries()) out[`${name}Bytes`] = chars[i] ?? 0;
   return out;
 }
 

@@ -97,14 +97,22 @@ function omitted(v: unknown): boolean {
 function large(v: unknown, limit: number): boolean {
   let count = 0;
   const stack: unknown[] = [v];
+  const visit = (y: unknown): void => {
+    count += 1;
+    if (typeof y === 'object' && y !== null) stack.push(y);
+  };
   while (stack.length > 0) {
     const x = stack.pop();
     if (typeof x !== 'object' || x === null) continue;
     if (x instanceof JsonString) return true;
-    const values: readonly unknown[] = Array.isArray(x) ? x : Object.values(x);
-    count += values.length;
-    if (count > limit) return true;
-    for (const y of values) if (typeof y === 'object' && y !== null) stack.push(y);
+    // Counted in place (no array of values per object): every evidence item is tested.
+    if (Array.isArray(x)) {
+      if (count + x.length > limit) return true;
+      for (let i = 0; i < x.length; i += 1) visit(x[i]);
+    } else {
+      for (const k in x) visit((x as Record<string, unknown>)[k]);
+      if (count > limit) return true;
+    }
   }
   return false;
 }
@@ -113,9 +121,14 @@ function large(v: unknown, limit: number): boolean {
 const STREAM_ABOVE = 512;
 
 function leaf(value: unknown, indent: string): string {
-  const text = JSON.stringify(value, null, 2) ?? 'null';
-  // JSON.stringify escapes every newline inside strings, so each '\n' is layout: indent it.
-  return indent === '' ? text : text.replace(/\n/g, `\n${indent}`);
+  if (indent === '') return JSON.stringify(value, null, 2) ?? 'null';
+  // Nested in one array per level of `indent` (two spaces each), JSON.stringify indents the value
+  // itself; the arrays' own text is cut off (faster than indenting every line afterwards).
+  const depth = indent.length / 2;
+  let wrapped: unknown = value;
+  for (let i = 0; i < depth; i += 1) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  return text.slice(2 * depth + depth * (depth + 1), text.length - (2 * depth + depth * (depth - 1)));
 }
 
 /** One element of a streamed array, with the separator before it. */
@@ -127,17 +140,28 @@ function element(v: unknown, i: number, indent: string): string | undefined {
   return undefined;
 }
 
+/** The JSON text of one value at `indent` (an element of a lazy list: one evidence item). */
+function jsonText(value: unknown, indent: string): string {
+  return streamed(value) ? joinChunks(expand(jsonAt(value, indent))) : leaf(value, indent);
+}
+
+/** True when jsonAt writes `value` member by member rather than as one leaf. */
+function streamed(value: unknown): boolean {
+  return (
+    value instanceof JsonString ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+      large(value, STREAM_ABOVE))
+  );
+}
+
 function* jsonAt(value: unknown, indent: string): Generator<Piece> {
   if (value instanceof JsonString) {
     yield* value.pieces();
     return;
   }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
-    !large(value, STREAM_ABOVE)
-  ) {
+  if (!streamed(value)) {
     yield leaf(value, indent);
     return;
   }
@@ -152,8 +176,7 @@ function* jsonAt(value: unknown, indent: string): Generator<Piece> {
       // A lazy list (shared/lazy-list.ts) is a hole: each element is built once, when written.
       yield hole(
         value,
-        (v: unknown, i) =>
-          element(v, i, inner) ?? `${i === 0 ? '' : ','}\n${inner}${joinChunks(expand(jsonAt(v, inner)))}`,
+        (v: unknown, i) => element(v, i, inner) ?? `${i === 0 ? '' : ','}\n${inner}${jsonText(v, inner)}`,
       );
     } else {
       for (let i = 0; i < value.length; i += 1) {
