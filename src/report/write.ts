@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, open, readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { evidenceRecord, type Evidence } from '../domain/evidence.js';
 import type { Report } from '../domain/report.js';
 import { MeshprobeError } from '../shared/errors.js';
@@ -23,25 +23,11 @@ import {
 } from './bundle.js';
 import { describeIncomplete, EVIDENCE_JOURNAL, readJournalText } from './journal.js';
 import { renderCertificatesCsv } from './reporters/certificates-csv.js';
-import {
-  renderHtmlChunks,
-  renderJsonChunks,
-  renderJunitChunks,
-  renderMarkdownChunks,
-  renderSarifChunks,
-  renderTapChunks,
-  type Chunks,
-} from './reporters/index.js';
+import { bundlePieces, type Piece } from './reporters/index.js';
+import { ioError, WRITE_CHUNK, writeAll, writeAtomic, writeTogether } from './atomic-files.js';
 
 /** Evidence log name inside the output directory. */
 const EVIDENCE_LOG = 'evidence.jsonl';
-
-/**
- * Characters gathered before one write(2) when streaming text to a file. Kept below V8's
- * large-object size (128 KiB), so each piece dies young instead of piling up in the old
- * generation until a full GC (which is what made peak RSS follow the report's size).
- */
-const WRITE_CHUNK = 60 * 1024;
 
 /**
  * An append-only evidence log. A promise from append/appendAll resolves only once its lines
@@ -53,21 +39,6 @@ export interface EvidenceLog {
   /** Many items in order: written in ~60 KiB pieces, one fdatasync at the end (not one per item). */
   appendAll(items: Iterable<Evidence>): Promise<void>;
   close(): Promise<void>;
-}
-
-function ioError(action: string, path: string, err: unknown): MeshprobeError {
-  const code = (err as { code?: string }).code ?? 'error';
-  return new MeshprobeError('E_IO', `cannot ${action} ${path} (${code})`, {
-    hint: 'Check the path exists and is writable (--output-dir).',
-    cause: err,
-  });
-}
-
-/** Write all of `text` at the handle's position. */
-async function writeAll(handle: FileHandle, text: string, hash?: ReturnType<typeof createHash>): Promise<void> {
-  const buf = Buffer.from(text, 'utf8');
-  hash?.update(buf);
-  for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off)).bytesWritten;
 }
 
 /**
@@ -128,47 +99,10 @@ export async function openEvidenceLog(dir: string): Promise<EvidenceLog> {
   };
 }
 
-/**
- * Stream chunks to path atomically (temp file in the same directory, then rename), in ~60 KiB
- * writes. Returns the SHA-256 of the bytes written.
- */
-async function writeAtomic(path: string, chunks: Chunks): Promise<string> {
-  const tmp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
-  const hash = createHash('sha256');
-  try {
-    const handle = await open(tmp, 'w');
-    try {
-      let parts: string[] = [];
-      let size = 0;
-      for (const c of chunks) {
-        parts.push(c);
-        size += c.length;
-        if (size >= WRITE_CHUNK) {
-          await writeAll(handle, parts.join(''), hash);
-          parts = [];
-          size = 0;
-        }
-      }
-      await writeAll(handle, parts.join(''), hash);
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    throw ioError('write', path, err);
-  }
-  return hash.digest('hex');
-}
-
-/** Every rendered file of a report, by name, as chunks (rendered lazily, as each file is written). */
-function bundleChunks(report: Report): Record<string, () => Chunks> {
+/** The report's rendered files by name (rendered lazily, all at once: bundlePieces, writeTogether). */
+function bundleFiles(report: Report): Record<string, () => Iterable<Piece>> {
   return {
-    'report.json': () => renderJsonChunks(report),
-    'report.md': () => renderMarkdownChunks(report),
-    'report.html': () => renderHtmlChunks(report),
-    'junit.xml': () => renderJunitChunks(report),
-    'report.tap': () => renderTapChunks(report),
-    'report.sarif': () => renderSarifChunks(report),
+    ...bundlePieces(report),
     'certificates.csv': () => [renderCertificatesCsv(report.certificates)],
   };
 }
@@ -198,7 +132,8 @@ async function digestsOnDisk(
  * Write report.json, report.md, report.html, junit.xml, report.tap, report.sarif,
  * certificates.csv (+ extraFiles), then SHA256SUMS over every file in dir (evidence.jsonl
  * included) and SHA256SUMS.sig when a signing key is given. Returns the paths written.
- * Each file is rendered while it is written, so only one ~60 KiB piece of text is held at a time.
+ * The files are rendered while they are written, all at once (writeTogether): each reason sentence
+ * is built once for all of them, and only a ~60 KiB piece of each file's text is held at a time.
  */
 export async function writeReportBundle(
   report: Report,
@@ -209,13 +144,12 @@ export async function writeReportBundle(
     throw ioError('create', dir, err);
   });
   const extra = Object.fromEntries(Object.entries(opts.extraFiles ?? {}).map(([name, text]) => [name, () => [text]]));
-  const files: Record<string, () => Chunks> = { ...bundleChunks(report), ...extra };
-  const written: string[] = [];
-  const digests = new Map<string, string>();
-  for (const name of Object.keys(files).sort()) {
-    digests.set(name, await writeAtomic(join(dir, name), files[name]?.() ?? []));
-    written.push(join(dir, name));
-  }
+  const files: Record<string, () => Iterable<Piece>> = { ...bundleFiles(report), ...extra };
+  const names = Object.keys(files).sort();
+  const sorted = Object.fromEntries(names.map((name) => [name, files[name] ?? (() => [])]));
+  const fileDigests = await writeTogether(dir, sorted, report.verdicts);
+  const digests = new Map(names.map((name, i) => [name, fileDigests[i] ?? '']));
+  const written = names.map((name) => join(dir, name));
   const manifest = manifestText(await digestsOnDisk(dir, digests));
   await writeAtomic(join(dir, MANIFEST), [manifest]);
   written.push(join(dir, MANIFEST));

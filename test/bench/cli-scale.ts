@@ -7,7 +7,7 @@
  * The synthetic segmentation matrix (matrix.ts) is served by the fake ClusterApi; DISCOVER
  * reads it, PLAN expands it, a synthetic agent log per planned pod (denied ports time out,
  * the rest connect) goes through COLLECT and CLASSIFY, then EVALUATE, the report value, every
- * renderer (streamed, as the bundle writes them), the evidence log (appendAll: ~60 KiB writes and
+ * renderer (streamed as the bundle writes them: its files together), the evidence log (appendAll: ~60 KiB writes and
  * one fdatasync, as a run does) and the bundle write. Each stage is timed; stages run in the order
  * and with the data of a real run (agent logs and raw observations are dropped after CLASSIFY, as
  * the pipeline drops them).
@@ -30,16 +30,7 @@ import { collectObservations } from '../../src/collect/collect.js';
 import { planRun, type RunPlan } from '../../src/plan/plan.js';
 import { selectControls } from '../../src/plan/select.js';
 import { buildReport } from '../../src/report/build.js';
-import {
-  renderHtmlChunks,
-  renderJsonChunks,
-  renderJunitChunks,
-  renderMarkdownChunks,
-  renderSarifChunks,
-  renderTapChunks,
-  renderText,
-  type Chunks,
-} from '../../src/report/reporters/index.js';
+import { bundlePieces, renderTogether, renderText } from '../../src/report/reporters/index.js';
 import { openEvidenceLog, writeReportBundle } from '../../src/report/write.js';
 import type { Report } from '../../src/domain/report.js';
 import type { AttemptBatch } from '../../probes/protocol.js';
@@ -177,25 +168,29 @@ async function writeEvidenceLog(
   return { ms: Math.round(performance.now() - started), written: evidence.length, extrapolated: false };
 }
 
-/** Render every format (what the bundle and stdout hold) as the bundle does, chunk by chunk, timing each. */
-function renderAll(report: Report): Record<string, number> {
-  const renderers: Record<string, (r: Report) => Chunks> = {
-    text: (r) => [renderText(r)],
-    json: renderJsonChunks,
-    junit: renderJunitChunks,
-    tap: renderTapChunks,
-    sarif: renderSarifChunks,
-    markdown: renderMarkdownChunks,
-    html: renderHtmlChunks,
-  };
+/**
+ * Render every format (what the bundle and stdout hold) as the bundle does: the text summary,
+ * then the bundle's files together (bundlePieces + renderTogether: one pass over each reason
+ * list for all of them), counting each one's characters.
+ */
+async function renderAll(report: Report): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const [name, render] of Object.entries(renderers)) {
-    const t0 = performance.now();
-    let chars = 0;
-    for (const chunk of render(report)) chars += chunk.length;
-    out[name] = Math.round(performance.now() - t0);
-    out[`${name}Bytes`] = chars;
-  }
+  const t0 = performance.now();
+  out['textBytes'] = renderText(report).length;
+  out['text'] = Math.round(performance.now() - t0);
+  const files = Object.entries(bundlePieces(report));
+  const chars = files.map(() => 0);
+  await renderTogether(
+    report.verdicts,
+    files.map(([, pieces], i) => ({
+      pieces: pieces(),
+      write: (text: string) => {
+        chars[i] = (chars[i] ?? 0) + text.length;
+      },
+    })),
+  );
+  out['together'] = Math.round(performance.now() - t0) - (out['text'] ?? 0);
+  for (const [i, [name]] of files.entries()) out[`${name}Bytes`] = chars[i] ?? 0;
   return out;
 }
 
@@ -275,7 +270,7 @@ async function pureStages(
   const { inventory, plan, pods, evidence } = await toEvidence(options, objects, laps);
   const report = evaluateAndBuild(options, inventory, plan, evidence);
   laps.lap('evaluateAndBuildReport');
-  const render = renderAll(report);
+  const render = await renderAll(report);
   laps.lap('render');
   return { inventory, plan, pods, report, render };
 }

@@ -6,6 +6,7 @@
  */
 
 import { lazySource, readAll } from '../../shared/lazy-list.js';
+import { expand, hole, type Piece } from './pieces.js';
 
 /** Pieces of a rendered text, in order. */
 export type Chunks = Iterable<string>;
@@ -17,54 +18,74 @@ export function joinChunks(chunks: Chunks): string {
   return parts.join('');
 }
 
-/** `lines.join('\n')` as chunks (one per line). */
-export function* joinLines(lines: Iterable<string>): Generator<string> {
+/**
+ * `lines.join('\n')` as pieces (one per line): a hole's elements are lines of their own (pieces.ts).
+ * Given only text, it yields only text.
+ */
+export function joinLines(lines: Iterable<string>): Generator<string>;
+export function joinLines(lines: Iterable<Piece>): Generator<Piece>;
+export function* joinLines(lines: Iterable<Piece>): Generator<Piece> {
   let first = true;
   for (const line of lines) {
-    yield first ? line : `\n${line}`;
+    if (typeof line === 'string') yield first ? line : `\n${line}`;
+    else {
+      const each = line.each as (element: unknown, index: number) => string;
+      const bare = first;
+      yield hole(line.list, (element, i) => (bare && i === 0 ? each(element, i) : `\n${each(element, i)}`));
+      if (line.list.length === 0) continue;
+    }
     first = false;
   }
 }
 
 /**
- * A JSON string value given as pieces (e.g. 60 000 reasons joined by spaces): jsonChunks writes
- * it piece by piece, so the joined text never exists. JSON.stringify escapes each UTF-16 unit on
- * its own except a lone surrogate, so a high surrogate at the end of a piece is held back and
- * escaped with the next piece: the result is the escaping of the concatenation. Elsewhere
- * (JSON.stringify) it is the joined string.
+ * A JSON string value given as pieces: `prefix` then `items` joined by `separator` (e.g. 60 000
+ * reasons joined by spaces). jsonChunks writes it item by item (a hole, pieces.ts), so the joined
+ * text never exists. JSON.stringify escapes each UTF-16 unit on its own except a lone surrogate,
+ * so a high surrogate at the end of a piece is held back and escaped with the next piece: the
+ * result is the escaping of the concatenation. Elsewhere (JSON.stringify) it is the joined string.
  */
 export class JsonString {
-  readonly #pieces: () => Iterable<string>;
-  constructor(pieces: () => Iterable<string>) {
-    this.#pieces = pieces;
+  readonly #items: readonly string[];
+  readonly #separator: string;
+  readonly #prefix: string;
+  constructor(items: readonly string[], separator: string, prefix: string) {
+    this.#items = items;
+    this.#separator = separator;
+    this.#prefix = prefix;
   }
-  *chunks(): Generator<string> {
+  *pieces(): Generator<Piece> {
     const inner = (text: string): string => JSON.stringify(text).slice(1, -1);
-    yield '"';
     let held = '';
-    for (const piece of this.#pieces()) {
+    const escaped = (piece: string): string => {
       const text = `${held}${piece}`;
       const last = text.charCodeAt(text.length - 1);
       held = last >= 0xd800 && last <= 0xdbff ? text.slice(-1) : '';
-      yield inner(held === '' ? text : text.slice(0, -1));
-    }
+      return inner(held === '' ? text : text.slice(0, -1));
+    };
+    yield '"';
+    if (this.#prefix !== '') yield escaped(this.#prefix);
+    const separator = this.#separator;
+    yield hole(this.#items, (item, i) => escaped(i === 0 ? item : `${separator}${item}`));
+    // Read only once the hole is filled: the last piece may have held a surrogate back.
     yield `${inner(held)}"`;
   }
   toJSON(): string {
-    return joinChunks(this.#pieces());
+    return `${this.#prefix}${joinChunks(joinedItems(this.#items, this.#separator))}`;
   }
 }
 
-/** `items.join(separator)` as a JsonString. */
+function* joinedItems(items: readonly string[], separator: string): Generator<string> {
+  let first = true;
+  for (const item of readAll(items)) {
+    yield first ? item : `${separator}${item}`;
+    first = false;
+  }
+}
+
+/** `prefix + items.join(separator)` as a JsonString. */
 export function joinedJsonString(items: readonly string[], separator: string, prefix = ''): JsonString {
-  return new JsonString(function* pieces() {
-    if (prefix !== '') yield prefix;
-    let first = true;
-    for (const item of readAll(items)) {
-      yield first ? item : `${separator}${item}`;
-      first = false;
-    }
-  });
+  return new JsonString(items, separator, prefix);
 }
 
 /** A value JSON.stringify leaves out of an object (and writes as null in an array). */
@@ -76,14 +97,22 @@ function omitted(v: unknown): boolean {
 function large(v: unknown, limit: number): boolean {
   let count = 0;
   const stack: unknown[] = [v];
+  const visit = (y: unknown): void => {
+    count += 1;
+    if (typeof y === 'object' && y !== null) stack.push(y);
+  };
   while (stack.length > 0) {
     const x = stack.pop();
     if (typeof x !== 'object' || x === null) continue;
     if (x instanceof JsonString) return true;
-    const values: readonly unknown[] = Array.isArray(x) ? x : Object.values(x);
-    count += values.length;
-    if (count > limit) return true;
-    for (const y of values) if (typeof y === 'object' && y !== null) stack.push(y);
+    // Counted in place (no array of values per object): every evidence item is tested.
+    if (Array.isArray(x)) {
+      if (count + x.length > limit) return true;
+      for (let i = 0; i < x.length; i += 1) visit(x[i]);
+    } else {
+      for (const k in x) visit((x as Record<string, unknown>)[k]);
+      if (count > limit) return true;
+    }
   }
   return false;
 }
@@ -92,22 +121,47 @@ function large(v: unknown, limit: number): boolean {
 const STREAM_ABOVE = 512;
 
 function leaf(value: unknown, indent: string): string {
-  const text = JSON.stringify(value, null, 2) ?? 'null';
-  // JSON.stringify escapes every newline inside strings, so each '\n' is layout: indent it.
-  return indent === '' ? text : text.replace(/\n/g, `\n${indent}`);
+  if (indent === '') return JSON.stringify(value, null, 2) ?? 'null';
+  // Nested in one array per level of `indent` (two spaces each), JSON.stringify indents the value
+  // itself; the arrays' own text is cut off (faster than indenting every line afterwards).
+  const depth = indent.length / 2;
+  let wrapped: unknown = value;
+  for (let i = 0; i < depth; i += 1) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  return text.slice(2 * depth + depth * (depth + 1), text.length - (2 * depth + depth * (depth - 1)));
 }
 
-function* jsonAt(value: unknown, indent: string): Generator<string> {
+/** One element of a streamed array, with the separator before it. */
+function element(v: unknown, i: number, indent: string): string | undefined {
+  const comma = `${i === 0 ? '' : ','}\n${indent}`;
+  // A string (a reason sentence: ~190 000 per report at scale) is one chunk with its separator.
+  if (typeof v === 'string') return `${comma}${JSON.stringify(v)}`;
+  if (omitted(v)) return `${comma}null`;
+  return undefined;
+}
+
+/** The JSON text of one value at `indent` (an element of a lazy list: one evidence item). */
+function jsonText(value: unknown, indent: string): string {
+  return streamed(value) ? joinChunks(expand(jsonAt(value, indent))) : leaf(value, indent);
+}
+
+/** True when jsonAt writes `value` member by member rather than as one leaf. */
+function streamed(value: unknown): boolean {
+  return (
+    value instanceof JsonString ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { toJSON?: unknown }).toJSON !== 'function' &&
+      large(value, STREAM_ABOVE))
+  );
+}
+
+function* jsonAt(value: unknown, indent: string): Generator<Piece> {
   if (value instanceof JsonString) {
-    yield* value.chunks();
+    yield* value.pieces();
     return;
   }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
-    !large(value, STREAM_ABOVE)
-  ) {
+  if (!streamed(value)) {
     yield leaf(value, indent);
     return;
   }
@@ -118,14 +172,22 @@ function* jsonAt(value: unknown, indent: string): Generator<string> {
       return;
     }
     yield '[';
-    // A lazy list (shared/lazy-list.ts) is read straight from its items, each element built once.
-    const elements: Iterable<unknown> = lazySource(value) === undefined ? value : readAll(value);
-    let i = 0;
-    for (const v of elements) {
-      yield `${i === 0 ? '' : ','}\n${inner}`;
-      i += 1;
-      if (omitted(v)) yield 'null';
-      else yield* jsonAt(v, inner);
+    if (lazySource(value) !== undefined) {
+      // A lazy list (shared/lazy-list.ts) is a hole: each element is built once, when written.
+      yield hole(
+        value,
+        (v: unknown, i) => element(v, i, inner) ?? `${i === 0 ? '' : ','}\n${inner}${jsonText(v, inner)}`,
+      );
+    } else {
+      for (let i = 0; i < value.length; i += 1) {
+        const v: unknown = value[i];
+        const text = element(v, i, inner);
+        if (text !== undefined) yield text;
+        else {
+          yield `${i === 0 ? '' : ','}\n${inner}`;
+          yield* jsonAt(v, inner);
+        }
+      }
     }
     yield `\n${indent}]`;
     return;
@@ -150,7 +212,12 @@ function* jsonAt(value: unknown, indent: string): Generator<string> {
  * member by member, everything small is one JSON.stringify call. For report values (plain
  * data, DESIGN §3); a top-level value JSON.stringify would drop yields nothing.
  */
-export function* jsonChunks(value: unknown): Generator<string> {
+export function jsonChunks(value: unknown): Generator<string> {
+  return expand(jsonPieces(value));
+}
+
+/** jsonChunks as pieces: a lazy list is a hole (pieces.ts), filled when the pieces are written. */
+export function* jsonPieces(value: unknown): Generator<Piece> {
   if (omitted(value)) return;
   yield* jsonAt(value, '');
 }

@@ -5,11 +5,11 @@
  * scope, certificates and limitations. It fits a 390 px phone screen (wide tables scroll inside
  * their own box) and prints to PDF with every reason expanded.
  */
-import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import { topFindings } from './highlights.js';
 import { reachabilityMatrix, referenceMark, type Cell, type Matrix } from './matrix.js';
 import { joinChunks } from './chunks.js';
+import { expand, hole, type Piece } from './pieces.js';
 import {
   LIMITATIONS,
   STATUS_LABEL,
@@ -105,7 +105,7 @@ function summary(report: Report): string {
   );
 }
 
-function* controls(report: Report): Generator<string> {
+function* controls(report: Report): Generator<Piece> {
   yield '<h2>Controls</h2><div class="scroll"><table id="controls"><thead><tr><th>Req.</th><th>Status</th>' +
     '<th>Title, coverage and reasons</th></tr></thead><tbody>';
   for (const v of report.verdicts) {
@@ -118,7 +118,7 @@ function* controls(report: Report): Generator<string> {
       // Open by default where the assessor must act; collapsed where the control holds or does not apply.
       const open = v.status === 'fails' || v.status === 'inconclusive' ? ' open' : '';
       yield `<details class="reasons"${open}><summary>${label}</summary><ul class="reasons">`;
-      for (const r of readAll(v.reasons)) yield `<li>${esc(r)}</li>`;
+      yield hole(v.reasons, (r) => `<li>${esc(r)}</li>`);
       yield '</ul></details>';
     }
     yield '</td></tr>';
@@ -196,8 +196,8 @@ function certificates(report: Report): string {
   );
 }
 
-/** The self-contained HTML report as chunks (control reasons streamed). */
-export function* renderHtmlChunks(report: Report): Generator<string> {
+/** The self-contained HTML report as pieces (control reasons: holes, pieces.ts). */
+export function* renderHtmlPieces(report: Report): Generator<Piece> {
   const r = report.run;
   const title = `meshprobe report ${r.runId}`;
   const cluster = report.inventory.cluster;
@@ -215,6 +215,11 @@ ${certificates(report)}
 <h2>Limitations</h2><ul>${LIMITATIONS.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
 </body></html>
 `;
+}
+
+/** The self-contained HTML report as chunks (control reasons streamed). */
+export function renderHtmlChunks(report: Report): Generator<string> {
+  return expand(renderHtmlPieces(report));
 }
 
 /** Render the self-contained HTML report. */

@@ -2,17 +2,35 @@
 import type { OutputFormat } from '../../config/options.js';
 import type { Report } from '../../domain/report.js';
 import { joinChunks, type Chunks } from './chunks.js';
-import { renderJson, renderJsonChunks } from './json.js';
-import { renderJunit, renderJunitChunks } from './junit.js';
-import { renderMarkdown, renderMarkdownChunks } from './markdown.js';
-import { renderSarif, renderSarifChunks } from './sarif.js';
-import { renderTap, renderTapChunks } from './tap.js';
+import { renderHtmlPieces } from './html.js';
+import { renderJson, renderJsonChunks, renderJsonPieces } from './json.js';
+import { renderJunit, renderJunitChunks, renderJunitPieces } from './junit.js';
+import { renderMarkdown, renderMarkdownChunks, renderMarkdownPieces } from './markdown.js';
+import type { Piece } from './pieces.js';
+import { renderSarif, renderSarifChunks, renderSarifPieces } from './sarif.js';
+import { renderTap, renderTapChunks, renderTapPieces } from './tap.js';
 import { renderText } from './text.js';
 
 export { renderHtml, renderHtmlChunks } from './html.js';
 export type { Chunks } from './chunks.js';
+export { renderTogether, type Output, type Piece } from './pieces.js';
 export { renderJson, renderJunit, renderMarkdown, renderSarif, renderTap, renderText };
 export { renderJsonChunks, renderJunitChunks, renderMarkdownChunks, renderSarifChunks, renderTapChunks };
+
+/**
+ * The report's files in the bundle that render it, as pieces (holes for reason lists): written
+ * together (renderTogether), each sentence is built once for all of them.
+ */
+export function bundlePieces(report: Report): Readonly<Record<string, () => Iterable<Piece>>> {
+  return {
+    'report.json': () => renderJsonPieces(report),
+    'report.md': () => renderMarkdownPieces(report),
+    'report.html': () => renderHtmlPieces(report),
+    'junit.xml': () => renderJunitPieces(report),
+    'report.tap': () => renderTapPieces(report),
+    'report.sarif': () => renderSarifPieces(report),
+  };
+}
 
 /** Render the report in one stdout format (the chunks of renderChunks, joined). */
 export function render(format: OutputFormat, report: Report, options: { readonly verbose?: boolean } = {}): string {

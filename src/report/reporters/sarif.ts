@@ -4,28 +4,30 @@
  * naming the cluster objects, since findings live in a cluster, not in source code.
  */
 import type { Report } from '../../domain/report.js';
-import { joinChunks, joinedJsonString, jsonChunks } from './chunks.js';
+import { joinChunks, joinedJsonString, jsonPieces } from './chunks.js';
+import { expand, type Piece } from './pieces.js';
 import { evidenceIndex, requirementOf, runFailures, targetLabel, titleOf } from './common.js';
 
 const LEVEL = { fails: 'error', inconclusive: 'warning' } as const;
 
-/** SARIF JSON text as chunks (large result lists streamed). */
-export function* renderSarifChunks(report: Report): Generator<string> {
+/**
+ * One result per failing or inconclusive verdict. The evidence index lives only while they are
+ * made (not while the SARIF text is written beside the other formats: pieces.ts).
+ */
+function results(report: Report): object[] {
   const index = evidenceIndex(report);
-  const rules = report.verdicts.map((v) => ({
-    id: requirementOf(v),
-    name: v.controlId,
-    shortDescription: { text: titleOf(v) },
-    fullDescription: { text: v.holdsMeans ?? titleOf(v) },
-    helpUri: 'https://www.pcisecuritystandards.org/document_library/',
-  }));
-  const results = report.verdicts.flatMap((v) => {
+  return report.verdicts.flatMap((v) => {
     if (v.status !== 'fails' && v.status !== 'inconclusive') return [];
     // One logical location per distinct target port (a verdict may cite 100 000 attempts to them).
     const unique = new Map<string, { name: string; kind: string; fullyQualifiedName: string }>();
+    // Target ports already placed, by the target's object (attempts share it): no label is built twice.
+    const placed = new Map<object, Set<number>>();
     for (const id of v.evidenceIds) {
       const e = index.get(id);
       if (e?.attempt.role !== 'probe') continue;
+      const ports = placed.get(e.attempt.target) ?? new Set<number>();
+      if (ports.has(e.attempt.port)) continue;
+      placed.set(e.attempt.target, ports.add(e.attempt.port));
       const name = targetLabel(e);
       const fullyQualifiedName = `${e.attempt.target.kind}/${name}`;
       if (!unique.has(fullyQualifiedName))
@@ -47,6 +49,17 @@ export function* renderSarifChunks(report: Report): Generator<string> {
       },
     ];
   });
+}
+
+/** SARIF JSON text as pieces (large result lists streamed; reasons: holes, pieces.ts). */
+export function* renderSarifPieces(report: Report): Generator<Piece> {
+  const rules = report.verdicts.map((v) => ({
+    id: requirementOf(v),
+    name: v.controlId,
+    shortDescription: { text: titleOf(v) },
+    fullDescription: { text: v.holdsMeans ?? titleOf(v) },
+    helpUri: 'https://www.pcisecuritystandards.org/document_library/',
+  }));
   // A run that aborted or judged nothing did not execute successfully: code-scanning gates read this.
   const failures = runFailures(report);
   const invocation = {
@@ -76,12 +89,17 @@ export function* renderSarifChunks(report: Report): Generator<string> {
         },
         automationDetails: { id: `meshprobe/${report.run.runId}` },
         invocations: [invocation],
-        results,
+        results: results(report),
       },
     ],
   };
-  yield* jsonChunks(sarif);
+  yield* jsonPieces(sarif);
   yield '\n';
+}
+
+/** SARIF JSON text as chunks (large result lists streamed). */
+export function renderSarifChunks(report: Report): Generator<string> {
+  return expand(renderSarifPieces(report));
 }
 
 /** Render SARIF JSON text. */

@@ -3,19 +3,19 @@
  * "# inconclusive" in the description — no TODO directive, which consumers count as passed —
  * n/a → # SKIP), plus a `not ok` test point when the run aborted or judged nothing.
  */
-import { readAll } from '../../shared/lazy-list.js';
 import type { Report } from '../../domain/report.js';
 import { joinChunks, joinLines } from './chunks.js';
+import { expand, hole, type Piece } from './pieces.js';
 import { requirementOf, runFailures, titleOf } from './common.js';
 
-function* yamlBlock(reasons: readonly string[]): Generator<string> {
+function* yamlBlock(reasons: readonly string[]): Generator<Piece> {
   yield '  ---';
   yield '  reasons:';
-  for (const r of readAll(reasons)) yield `    - ${JSON.stringify(r)}`;
+  yield hole(reasons, (r) => `    - ${JSON.stringify(r)}`);
   yield '  ...';
 }
 
-function* lines(report: Report): Generator<string> {
+function* lines(report: Report): Generator<Piece> {
   yield 'TAP version 14';
   const failures = runFailures(report);
   yield `1..${report.verdicts.length + failures.length}`;
@@ -51,10 +51,15 @@ function* lines(report: Report): Generator<string> {
   }
 }
 
-/** TAP as chunks (one per line). */
-export function* renderTapChunks(report: Report): Generator<string> {
+/** TAP as pieces (one per line; reasons: a hole, pieces.ts). */
+export function* renderTapPieces(report: Report): Generator<Piece> {
   yield* joinLines(lines(report));
   yield '\n';
+}
+
+/** TAP as chunks (one per line). */
+export function renderTapChunks(report: Report): Generator<string> {
+  return expand(renderTapPieces(report));
 }
 
 /** Render TAP version 14. */
