@@ -1,6 +1,14 @@
 /** The agent's pure timeout-retry rules: what is retried, which reference, whether to make another round. */
 import t from 'tap';
-import { anotherRound, referencePicker, retriable, tcpCompleted } from '../../../probes/agent/timeout-retry.js';
+import {
+  anotherRound,
+  EMIT_CHUNK,
+  holdTimeout,
+  referencePicker,
+  retriable,
+  retryTimeouts,
+  tcpCompleted,
+} from '../../../probes/agent/timeout-retry.js';
 import { parseBatch } from '../../../probes/agent/batch.js';
 import type { AttemptSpec, ObservationLine, TransportResult } from '../../../probes/protocol.js';
 
@@ -79,3 +87,42 @@ t.test('a batch’s timeoutRetry is checked: 1–4 tries, reference ids as strin
   t.match(parseBatch(batch({ maxTries: 2, referenceIds: [1] })), { kind: 'invalid', message: /referenceIds/ });
   t.end();
 });
+
+t.test(
+  'the timeouts left after the rounds are written a chunk at a time, each after the last has drained',
+  async (t) => {
+    // Given 150 held timeouts whose one retry round times out again, and stdout that drains only when told
+    const held = Array.from({ length: 150 }, (_, i) => holdTimeout(spec(`a${i}`), line(`a${i}`, 'timeout')));
+    const emitted: string[] = [];
+    const drains: (() => void)[] = [];
+    const drained = (): Promise<void> => new Promise((resolve) => drains.push(resolve));
+    const running = retryTimeouts(
+      held,
+      {
+        maxTries: 2,
+        reference: undefined,
+        runSpecs: async (specs, finish) => {
+          for (const s of specs) finish(s, line(s.id, 'timeout'));
+        },
+        fits: () => true,
+        drained,
+      },
+      (l) => emitted.push(l.attemptId),
+    );
+    // When the round is over
+    await new Promise((resolve) => setImmediate(resolve));
+    // Then only the first chunk is written until stdout drains
+    t.equal(emitted.length, EMIT_CHUNK);
+    drains.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(emitted.length, 2 * EMIT_CHUNK);
+    drains.shift()?.();
+    // And once it has, every timeout has exactly one line, in order
+    t.equal(await running, 1, 'one round');
+    t.same(
+      emitted,
+      held.map((h) => h.spec.id),
+    );
+    t.equal(drains.length, 0, 'no wait after the last chunk');
+  },
+);
