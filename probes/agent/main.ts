@@ -20,12 +20,39 @@ import { runBatch } from './run-batch.js';
 const RSS_SOFT_LIMIT_BYTES = 60 * 1024 * 1024;
 /** Below this many attempts in flight the gate always admits (progress never stops). */
 const MIN_IN_FLIGHT = 64;
+/**
+ * What one more attempt in flight is assumed to cost before RSS shows it: above MIN_IN_FLIGHT the
+ * gate admits as many as the headroom pays for at this price. 16 KiB: 10 000 attempts at concurrency
+ * 4 096 took 33.6 s and peaked at 58.9 MiB (32 KiB: 41.8 s, 57.7 MiB; 8 KiB: 33.9 s, 60.5 MiB, the
+ * start's burst overshooting before RSS showed it). `npm run bench:agent` measures it.
+ */
+const PER_ATTEMPT_BYTES = 16 * 1024;
 
 /** After the done line the process should exit by itself; this is only a safety net. */
 const EXIT_GRACE_MS = 2000;
 
 function writeLine(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Resolves once stdout's buffer has drained (at once when nothing waits in it), or when stdout
+ * closes or `signal` aborts: a reader that went away must not hold the agent.
+ */
+function stdoutDrained(signal: AbortSignal): Promise<void> {
+  const out = process.stdout;
+  if (!out.writableNeedDrain || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function fail(code: string, message: string, exitCode: number): void {
@@ -73,11 +100,17 @@ async function main(): Promise<void> {
   const gate = memoryGate({
     softLimitBytes: RSS_SOFT_LIMIT_BYTES,
     minInFlight: MIN_IN_FLIGHT,
+    perAttemptBytes: PER_ATTEMPT_BYTES,
     relieve: guard.collectNow,
   });
   try {
     // Retry rounds write nothing until they end: the guard still sees every try.
-    await runBatch(batch, write, { signal: stop.signal, gate, afterTry: guard.afterAttempt });
+    await runBatch(batch, write, {
+      signal: stop.signal,
+      gate,
+      afterTry: guard.afterAttempt,
+      drained: () => stdoutDrained(stop.signal),
+    });
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);

@@ -41,6 +41,11 @@ export interface RunBatchOptions {
   readonly gate?: InFlightGate;
   /** Called after each try that wrote no line yet (a timeout held back for retries), as `write` is after a line. */
   readonly afterTry?: () => void;
+  /**
+   * Resolves once the lines written so far have left the process (the agent: stdout drained). Awaited
+   * between chunks when many lines are written at once (the timeouts left after the retry rounds).
+   */
+  readonly drained?: () => Promise<void>;
 }
 
 /** The pool size actually used: at least 1, at most one worker per attempt. */
@@ -206,6 +211,7 @@ interface PhaseContext {
   /** The batch deadline on the monotonic clock. */
   readonly endMs: number;
   readonly afterTry: () => void;
+  readonly drained: (() => Promise<void>) | undefined;
 }
 
 /** Counts for the done line. */
@@ -256,6 +262,7 @@ async function runPhase(
       ),
     fits: (count: number, timeoutMs: number) =>
       performance.now() + Math.ceil(count / c.workers) * timeoutMs + 1000 < c.endMs,
+    ...(c.drained !== undefined ? { drained: c.drained } : {}),
   };
   counts.rounds += await retryTimeouts(held, deps, emit);
 }
@@ -332,6 +339,7 @@ export async function runBatch(
       picker: referencePicker(batch.timeoutRetry?.referenceIds),
       endMs,
       afterTry: opts.afterTry ?? ((): void => undefined),
+      drained: opts.drained,
     };
     const counts: PhaseCounts = { repeated: 0, retried: 0, rounds: 0 };
     await runPhase(first, phase, emitFirst, counts);

@@ -96,7 +96,16 @@ export interface RetryDeps {
   ) => Promise<void>;
   /** True when a round of `count` attempts of these timeouts still fits before the batch deadline. */
   readonly fits: (count: number, timeoutMs: number) => boolean;
+  /** Resolves once the lines emitted so far have left the process; awaited between chunks of the final lines. */
+  readonly drained?: () => Promise<void>;
 }
+
+/**
+ * The timeouts that stayed are written this many at a time, each chunk after the last has left
+ * the process: thousands of lines at once would otherwise wait in stdout's buffer (issue 20: the
+ * agent's memory peaked in that burst).
+ */
+export const EMIT_CHUNK = 64;
 
 /** The counting line of an attempt that got an answer on a later try. */
 function answeredLine(h: Held, line: ObservationLine): ObservationLine {
@@ -230,6 +239,10 @@ export async function retryTimeouts(
       ref === undefined ? undefined : round.length > 0 && round.every((r) => TCP_COMPLETED.has(r.transport));
     if (!anotherRound({ rounds, maxTries: deps.maxTries, pending: pending.length, answered, referenceOk })) break;
   }
-  for (const h of pending) emit(timeoutLine(h, nearestReference(beside, h.last), quiet));
+  for (let i = 0; i < pending.length; i += 1) {
+    if (i > 0 && i % EMIT_CHUNK === 0) await deps.drained?.();
+    const h = pending[i]!;
+    emit(timeoutLine(h, nearestReference(beside, h.last), quiet));
+  }
   return rounds;
 }

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptBatch, AttemptSpec } from '../../probes/protocol.js';
-import { buildAgentBundle, type AgentBundle } from '../helpers/agent-bundle.js';
+import { agentArgs, buildAgentBundle, type AgentBundle } from '../helpers/agent-bundle.js';
 import { createNetnsHost, netnsUnavailable, type NetnsHost } from '../helpers/netns.js';
 
 const ATTEMPTS = 10_000;
@@ -72,7 +72,7 @@ function memoryOf(pid: number): { hwm: number; anon: number } {
 function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Promise<BenchResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [agent.path, batchFile], {
+    const child = spawn(process.execPath, agentArgs(agent, batchFile), {
       cwd: agent.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,16 +1,17 @@
 /**
  * Builds the agent exactly as `npm run build` does (esbuild, one minified ESM file)
  * into a fresh temp directory with no node_modules, so tests and the benchmark run
- * the real bundle the way a pod does: `node agent.mjs <batch-file>`.
+ * the real bundle the way a pod does: `node <AGENT_NODE_FLAGS> agent.mjs <batch-file>`.
  *
  *   const agent = await buildAgentBundle();
  *   t.teardown(agent.remove);
- *   spawn(process.execPath, [agent.path, batchFile], { cwd: agent.dir });
+ *   spawn(process.execPath, agentArgs(agent, batchFile), { cwd: agent.dir });
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { AGENT_NODE_FLAGS } from '../../src/plan/pods.js';
 
 /** A freshly built agent bundle. */
 export interface AgentBundle {
@@ -55,4 +56,9 @@ export async function buildAgentBundle(): Promise<AgentBundle> {
   const path = join(dir, 'agent.mjs');
   await build(agentBuildOptions(path));
   return { dir, path, bytes: statSync(path).size, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Node's arguments to run `agent` on `args` exactly as a probe pod's command does (src/plan/pods.ts). */
+export function agentArgs(agent: Pick<AgentBundle, 'path'>, ...args: string[]): string[] {
+  return [...AGENT_NODE_FLAGS, agent.path, ...args];
 }

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import t from 'tap';
 import type { AttemptBatch, AttemptSpec, ObservationLine } from '../../../probes/protocol.js';
 import { collectObservations } from '../../../src/collect/collect.js';
-import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
+import { agentArgs, buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
 import { netnsUnavailable } from '../../helpers/netns.js';
 import { closedPort, startTcpServer } from '../../helpers/servers.js';
 import { netnsCases, startNetnsTestHost } from './netns-cases.js';
@@ -29,7 +29,7 @@ interface AgentRun {
 /** Run the bundle like a pod does; resolves when the process exits by itself. */
 function runAgent(agent: AgentBundle, args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [agent.path, ...args], {
+    const child = spawn(process.execPath, agentArgs(agent, ...args), {
       cwd: agent.dir,
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -172,7 +172,7 @@ t.test('SIGTERM (the pod being stopped) still gives one line per attempt, the do
     { concurrency: 2 },
   );
   // When the agent is stopped with SIGTERM once its first attempts are connected
-  const child = spawn(process.execPath, [agent.path, file], { cwd: agent.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, agentArgs(agent, file), { cwd: agent.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   while (silent.accepted() < 2) await new Promise((r) => setTimeout(r, 20));

@@ -19,7 +19,7 @@ import { collectObservations } from '../../../src/collect/collect.js';
 import { buildEvidence } from '../../../src/classify/evidence.js';
 import type { BatchWindow } from '../../../src/classify/proof.js';
 import { toSpec } from '../../../src/plan/batch.js';
-import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
+import { agentArgs, buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
 import { netnsUnavailable } from '../../helpers/netns.js';
 import { NETNS_PORTS, startNetnsTestHost } from './netns-cases.js';
 
@@ -44,7 +44,10 @@ function runAgent(agent: AgentBundle, dir: string, batch: AttemptBatch): Promise
   const file = join(dir, `${batch.podName}.json`);
   writeFileSync(file, JSON.stringify(batch));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [agent.path, file], { cwd: agent.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, agentArgs(agent, file), {
+      cwd: agent.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

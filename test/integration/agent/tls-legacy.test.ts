@@ -24,7 +24,7 @@ import { collectObservations } from '../../../src/collect/collect.js';
 import { runHostBatch } from '../../../src/run/run-host.js';
 import { ECHO_PORT } from '../../../src/plan/echo-server.js';
 import { planRun } from '../../../src/plan/plan.js';
-import { buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
+import { agentArgs, buildAgentBundle, type AgentBundle } from '../../helpers/agent-bundle.js';
 import { mintCa, mintCert } from '../../helpers/certs.js';
 import { inventory, ns } from '../../helpers/report-fixtures.js';
 import { startHttpServer, startTlsServer } from '../../helpers/servers.js';
@@ -36,7 +36,7 @@ async function runInAgent(agent: AgentBundle, batch: AttemptBatch): Promise<stri
   const file = join(agent.dir, `${batch.podName}.json`);
   writeFileSync(file, JSON.stringify(batch));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [agent.path, file], {
+    const child = spawn(process.execPath, agentArgs(agent, file), {
       cwd: agent.dir,
       env: { PATH: process.env['PATH'] ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,12 +2,15 @@
 import t from 'tap';
 import {
   anotherRound,
+  EMIT_CHUNK,
+  holdTimeout,
   interleaveReference,
   nearestReference,
   REFERENCE_EVERY,
   referenceInterval,
   referencePicker,
   retriable,
+  retryTimeouts,
   tcpCompleted,
 } from '../../../probes/agent/timeout-retry.js';
 import { parseBatch } from '../../../probes/agent/batch.js';
@@ -133,3 +136,43 @@ t.test('a reference try stands beside at most half a wave of retried attempts', 
   t.equal(referenceInterval(4096), REFERENCE_EVERY);
   t.end();
 });
+
+t.test(
+  'the timeouts left after the rounds are written a chunk at a time, each after the last has drained',
+  async (t) => {
+    // Given 150 held timeouts whose one retry round times out again, and stdout that drains only when told
+    const held = Array.from({ length: 150 }, (_, i) => holdTimeout(spec(`a${i}`), line(`a${i}`, 'timeout')));
+    const emitted: string[] = [];
+    const drains: (() => void)[] = [];
+    const drained = (): Promise<void> => new Promise((resolve) => drains.push(resolve));
+    const running = retryTimeouts(
+      held,
+      {
+        maxTries: 2,
+        reference: undefined,
+        referenceEvery: 16,
+        runSpecs: async (specs, finish) => {
+          for (const s of specs) finish(s, line(s.id, 'timeout'));
+        },
+        fits: () => true,
+        drained,
+      },
+      (l) => emitted.push(l.attemptId),
+    );
+    // When the round is over
+    await new Promise((resolve) => setImmediate(resolve));
+    // Then only the first chunk is written until stdout drains
+    t.equal(emitted.length, EMIT_CHUNK);
+    drains.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    t.equal(emitted.length, 2 * EMIT_CHUNK);
+    drains.shift()?.();
+    // And once it has, every timeout has exactly one line, in order
+    t.equal(await running, 1, 'one round');
+    t.same(
+      emitted,
+      held.map((h) => h.spec.id),
+    );
+    t.equal(drains.length, 0, 'no wait after the last chunk');
+  },
+);

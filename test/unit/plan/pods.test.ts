@@ -7,6 +7,7 @@ import {
   namespaceManifest,
   probePodManifest,
   agentConfigMap,
+  AGENT_NODE_FLAGS,
   batchConfigMap,
 } from '../../../src/plan/pods.js';
 import { newRunId, isValidRunId } from '../../../src/cluster/labels.js';
@@ -149,7 +150,9 @@ for (const [name, pod] of [
 
 t.test('probe pods run the agent on their batch, mounted from the two ConfigMaps', async (t) => {
   const c: V1Container = containers(probePod)[0] ?? { name: 'missing' };
-  t.same(c.command, ['node', '/meshprobe/agent.mjs', '/meshprobe/batch.json']);
+  t.same(c.command, ['node', ...AGENT_NODE_FLAGS, '/meshprobe/agent.mjs', '/meshprobe/batch.json']);
+  // The agent's memory budget (issue 20) rests on the interpreter-only, memory-saving mode.
+  t.ok(AGENT_NODE_FLAGS.includes('--lite-mode'), AGENT_NODE_FLAGS.join(' '));
   t.same(
     spec(probePod).volumes?.[0]?.projected?.sources?.map((s) => s.configMap?.name),
     [`meshprobe-agent-${RUN}`, `mp-${RUN}-pn000000-0-batch`],
