@@ -18,15 +18,15 @@ const AGENT_FILE = 'agent.mjs';
 const ECHO_FILE = 'echo.mjs';
 const BATCH_FILE = 'batch.json';
 /**
- * Node flags of the agent in a probe pod (issue 20: ≤ 64 MiB RSS per pod). `--lite-mode` is V8's
- * memory-for-speed trade (no JIT: no optimizing compiler touched in the node binary, no code
- * space, no compiler zones; a smaller heap). The agent waits on sockets, not on the CPU: 10 000
- * attempts peaked at 57.7–58.2 MiB instead of 68.8–69.9 MiB, CPU time 5 s either way.
- * `npm run bench:agent` and the bundle tests start the agent with these same flags. On Node 20 V8
- * warns on stderr that WebAssembly is off; the agent uses none and collect reads only JSON lines
- * (`--no-expose-wasm` would silence it there but is a bad option on Node 24).
+ * Node flags of the agent in a probe pod (issue 20: ≤ 64 MiB RSS per pod). `--no-opt` leaves out
+ * V8's optimizing compiler (its code in the node binary is never paged in, no compiler zones); the
+ * baseline compilers stay, so a pod among 30 on two cores still answers in time. `--lite-mode` (no
+ * JIT at all) saved 2–3 MiB more but starved the agents on a loaded node: on the 10-namespace bench
+ * matrix 1 252–1 525 of 6 056 attempts ended "connected, nothing came back in time" against 17–93
+ * with `--no-opt` or no flag. `npm run bench:agent` and the bundle tests start the agent with
+ * these same flags.
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--lite-mode'];
+export const AGENT_NODE_FLAGS: readonly string[] = ['--no-opt'];
 /** Container name of probe pods (logs are read from it). */
 export const AGENT_CONTAINER = 'agent';
 /** Non-root UID/GID of distroless "nonroot"; any numeric non-zero id satisfies runAsNonRoot. */

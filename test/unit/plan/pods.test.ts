@@ -152,7 +152,8 @@ t.test('probe pods run the agent on their batch, mounted from the two ConfigMaps
   const c: V1Container = containers(probePod)[0] ?? { name: 'missing' };
   t.same(c.command, ['node', ...AGENT_NODE_FLAGS, '/meshprobe/agent.mjs', '/meshprobe/batch.json']);
   // The agent's memory budget (issue 20) rests on the interpreter-only, memory-saving mode.
-  t.ok(AGENT_NODE_FLAGS.includes('--lite-mode'), AGENT_NODE_FLAGS.join(' '));
+  t.ok(AGENT_NODE_FLAGS.includes('--no-opt'), AGENT_NODE_FLAGS.join(' '));
+  t.notOk(AGENT_NODE_FLAGS.includes('--lite-mode'), 'no JIT at all starves agents on a loaded node');
   t.same(
     spec(probePod).volumes?.[0]?.projected?.sources?.map((s) => s.configMap?.name),
     [`meshprobe-agent-${RUN}`, `mp-${RUN}-pn000000-0-batch`],
