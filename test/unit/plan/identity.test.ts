@@ -3,7 +3,6 @@ import type { V1PodSpec } from '@kubernetes/client-node';
 import { MESH_IDENTITY_DIR } from '../../../probes/protocol.js';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { buildInventory } from '../../../src/discover/targets.js';
-import type { ScopeOptions } from '../../../src/discover/namespaces.js';
 import type { ClusterSnapshot } from '../../../src/discover/snapshot.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { planRun, type PlanInput } from '../../../src/plan/plan.js';
@@ -11,30 +10,12 @@ import { identityGaps } from '../../../src/plan/identity.js';
 import { NEVER_READY_CONDITION, probePodManifest } from '../../../src/plan/pods.js';
 import { policyLabelKeys } from '../../../src/discover/identities.js';
 import { PROBES, CONTROLS } from '../../../src/catalogue/index.js';
+import { cdeScope, namespaceObject, PLAN_OPTS_1_3_1 } from '../../helpers/plan-fixtures.js';
 
 const RUN = '20261203-150000-id16';
-const SCOPE: ScopeOptions = {
-  scope: undefined,
-  cdeNamespaces: ['pay'],
-  namespaces: [],
-  excludeNamespaces: [],
-  tenants: [],
-  egressTargets: [],
-  untrustedPaths: [],
-};
-const OPTS = {
-  controls: ['1.3.1'],
-  skipProbes: [],
-  foreignPods: true,
-  attemptTimeout: 3000,
-  concurrency: 64,
-  timeout: 600,
-};
-
-const ns = (name: string): KubeObject => ({
-  kind: 'Namespace',
-  metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
-});
+const SCOPE = cdeScope('pay');
+const OPTS = PLAN_OPTS_1_3_1;
+const ns = namespaceObject;
 function pod(
   namespace: string,
   name: string,

@@ -6,35 +6,16 @@
 import t from 'tap';
 import type { KubeObject } from '../../../src/cluster/ports.js';
 import { buildInventory } from '../../../src/discover/targets.js';
-import type { ScopeOptions } from '../../../src/discover/namespaces.js';
 import type { ClusterSnapshot } from '../../../src/discover/snapshot.js';
 import { vantageId } from '../../../src/domain/vantage.js';
 import { planRun, UDP_CONTROL_PATH_PROBE_ID } from '../../../src/plan/plan.js';
 import { PROBES, CONTROLS } from '../../../src/catalogue/index.js';
+import { cdeScope, namespaceObject, PLAN_OPTS_1_3_1 } from '../../helpers/plan-fixtures.js';
 
 const RUN = '20261204-050000-udpc';
-const SCOPE: ScopeOptions = {
-  scope: undefined,
-  cdeNamespaces: ['stats'],
-  namespaces: [],
-  excludeNamespaces: [],
-  tenants: [],
-  egressTargets: [],
-  untrustedPaths: [],
-};
-const OPTS = {
-  controls: ['1.3.1'],
-  skipProbes: [],
-  foreignPods: true,
-  attemptTimeout: 3000,
-  concurrency: 64,
-  timeout: 600,
-};
-
-const ns = (name: string): KubeObject => ({
-  kind: 'Namespace',
-  metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
-});
+const SCOPE = cdeScope('stats');
+const OPTS = PLAN_OPTS_1_3_1;
+const ns = namespaceObject;
 /** The s23 collector: UDP 8125 (statsd) and TCP 8080, as containerPorts and Service ports. */
 const collector: KubeObject = {
   kind: 'Pod',
