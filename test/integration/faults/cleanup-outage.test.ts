@@ -150,7 +150,9 @@ t.test('cleanup against an API server that never comes back gives up at --cleanu
   t.ok(ms >= 5_000 && ms < 5_000 + 2_000 + SLACK_MS, `ended ${ms} ms after its first call`);
   t.match(r.stdout, /FAILED E_TIMEOUT: cleanup gave up: its budget of 5s was spent/);
   t.match(r.stdout, /FAILED could not list what is left/);
-  t.match(r.stderr, /cannot reach the API server http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); retrying/);
+  // The connection that took the stand-in down is reset, the later ones refused: which one the CLI names
+  // first depends on timing (CI saw ECONNRESET once under load), and both mean the same to the user.
+  t.match(r.stderr, /cannot reach the API server http:\/\/127\.0\.0\.1:\d+ \((ECONNREFUSED|ECONNRESET)\); retrying/);
   t.match(r.stderr, new RegExp(`meshprobe: cleanup incomplete; finish it with: meshprobe cleanup --run-id ${RUN}\\n`));
   t.equal(ofRun(s, RUN).length, 4, 'the objects are still there');
   noStack(t, r.stderr);
