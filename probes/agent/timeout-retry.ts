@@ -147,7 +147,6 @@ export function holdTimeout(spec: AttemptSpec, line: ObservationLine): Held {
   };
 }
 
-/**
 /** A reference try is made before at most every this many retried attempts of a round. */
 export const REFERENCE_EVERY = 16;
 

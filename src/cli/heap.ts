@@ -20,7 +20,8 @@ export const SEMI_SPACE_GROWTH_FACTOR = 1;
 
 /**
  * Set the heap growth for this process, unless the user gave NODE_OPTIONS that set it (theirs
- * wins; likewise for the young generation). Returns whether the old-space growth was set. V8 reads the flag at every full collection, so setting it at start-up is enough.
+ * wins; likewise for the young generation). Returns whether the old-space growth was set. V8
+ * reads the flag at every full collection, so setting it at start-up is enough.
  */
 export function limitHeapGrowth(
   env: NodeJS.ProcessEnv = process.env,
