@@ -9,8 +9,9 @@
  *   since the last one (`gc` reached as jest's leak detector does: --expose-gc set at
  *   run time, read from a fresh context; if refused, the guard does nothing);
  * - the young generation doubles up to 2 × 16 MiB under that allocation rate;
- *   `--semi-space-growth-factor=1` (honoured at run time, unlike --max-semi-space-size)
- *   keeps it at its initial size.
+ *   `--semi-space-growth-factor=1` (honoured at run time on Node 20, unlike
+ *   --max-semi-space-size) keeps it at its initial size. Node 24 ignores it at run time:
+ *   probe pods also pass `--max-semi-space-size=1` on the command line (AGENT_NODE_FLAGS).
  * Agent process only: the CLI runs batches in-process without it.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';

@@ -18,15 +18,18 @@ const AGENT_FILE = 'agent.mjs';
 const ECHO_FILE = 'echo.mjs';
 const BATCH_FILE = 'batch.json';
 /**
- * Node flags of the agent in a probe pod (issue 20: ≤ 64 MiB RSS per pod). `--no-opt` leaves out
- * V8's optimizing compiler (its code in the node binary is never paged in, no compiler zones); the
- * baseline compilers stay, so a pod among 30 on two cores still answers in time. `--lite-mode` (no
- * JIT at all) saved 2–3 MiB more but starved the agents on a loaded node: on the 10-namespace bench
- * matrix 1 252–1 525 of 6 056 attempts ended "connected, nothing came back in time" against 17–93
- * with `--no-opt` or no flag. `npm run bench:agent` and the bundle tests start the agent with
- * these same flags.
+ * Node flags of the agent in a probe pod (issue 20: ≤ 64 MiB RSS per pod). `--no-opt` and
+ * `--no-maglev` leave out V8's optimizing compilers (their code in the node binary is never paged
+ * in, no compiler zones; on Node 24 Maglev alone is ≈ 3 MiB of file pages and 9 MiB of peak RSS);
+ * the baseline compilers stay, so a pod among 30 on two cores still answers in time.
+ * `--max-semi-space-size=1` caps the young generation (Node 24 grew it to 8 MiB under the
+ * allocation rate of 10 000 attempts; the run-time `--semi-space-growth-factor=1` of
+ * memory-guard.ts holds on Node 20 only). `--lite-mode` (no JIT at all) starved the agents on a
+ * loaded node: on the 10-namespace bench matrix 1 252–1 525 of 6 056 attempts ended "connected,
+ * nothing came back in time" against 17–93 with `--no-opt` or no flag. `npm run bench:agent` and
+ * the bundle tests start the agent with these same flags.
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--no-opt'];
+export const AGENT_NODE_FLAGS: readonly string[] = ['--no-opt', '--no-maglev', '--max-semi-space-size=1'];
 /** Container name of probe pods (logs are read from it). */
 export const AGENT_CONTAINER = 'agent';
 /** Non-root UID/GID of distroless "nonroot"; any numeric non-zero id satisfies runAsNonRoot. */

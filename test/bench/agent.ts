@@ -10,6 +10,8 @@
  *
  *   npm run bench:agent                 # concurrency 64, 256, 1024, 4096 (the CLI allows up to 4096)
  *   npm run bench:agent -- 128 512      # other concurrencies
+ *   MESHPROBE_AGENT_NODE=/path/to/node npm run bench:agent   # the Node the probe image runs (default: this one)
+ *   MESHPROBE_AGENT_FLAGS='--no-opt' npm run bench:agent      # other Node flags than AGENT_NODE_FLAGS (experiments)
  *
  * Needs root and `ip netns` (like the namespace tests). Exit 1 when a target is missed.
  */
@@ -72,7 +74,12 @@ function memoryOf(pid: number): { hwm: number; anon: number } {
 function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Promise<BenchResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, agentArgs(agent, batchFile), {
+    const flags = process.env.MESHPROBE_AGENT_FLAGS;
+    const args =
+      flags === undefined
+        ? agentArgs(agent, batchFile)
+        : [...flags.split(/\s+/).filter(Boolean), agent.path, batchFile];
+    const child = spawn(process.env.MESHPROBE_AGENT_NODE ?? process.execPath, args, {
       cwd: agent.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -171,6 +178,8 @@ async function main(): Promise<void> {
     console.log(
       `floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`,
     );
+    const node = process.env.MESHPROBE_AGENT_NODE ?? process.execPath;
+    console.log(`node ${node} ${process.env.MESHPROBE_AGENT_FLAGS ?? agentArgs({ path: '' }).join(' ').trim()}`);
     console.log(
       `agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`,
     );
