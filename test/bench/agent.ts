@@ -19,7 +19,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttemptBatch, AttemptSpec } from '../../probes/protocol.js';
-import { agentArgs, buildAgentBundle, type AgentBundle } from '../helpers/agent-bundle.js';
+import { buildAgentBundle, type AgentBundle } from '../helpers/agent-bundle.js';
+import { AGENT_NODE_FLAGS } from '../../src/plan/pods.js';
 import { createNetnsHost, netnsUnavailable, type NetnsHost } from '../helpers/netns.js';
 
 const ATTEMPTS = 10_000;
@@ -71,15 +72,15 @@ function memoryOf(pid: number): { hwm: number; anon: number } {
   }
 }
 
+/** The Node that runs the agent, and its flags: as a probe pod does, unless the environment says otherwise. */
+const AGENT_NODE = process.env.MESHPROBE_AGENT_NODE ?? process.execPath;
+const AGENT_FLAGS: readonly string[] =
+  process.env.MESHPROBE_AGENT_FLAGS?.split(/\s+/).filter(Boolean) ?? AGENT_NODE_FLAGS;
+
 function runOnce(agent: AgentBundle, batchFile: string, concurrency: number): Promise<BenchResult> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const flags = process.env.MESHPROBE_AGENT_FLAGS;
-    const args =
-      flags === undefined
-        ? agentArgs(agent, batchFile)
-        : [...flags.split(/\s+/).filter(Boolean), agent.path, batchFile];
-    const child = spawn(process.env.MESHPROBE_AGENT_NODE ?? process.execPath, args, {
+    const child = spawn(AGENT_NODE, [...AGENT_FLAGS, agent.path, batchFile], {
       cwd: agent.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -178,8 +179,7 @@ async function main(): Promise<void> {
     console.log(
       `floor: the agent with an empty batch peaks at ${(floor.peakRssKiB / 1024).toFixed(1)} MiB RSS (anonymous ${(floor.peakAnonKiB / 1024).toFixed(1)} MiB)`,
     );
-    const node = process.env.MESHPROBE_AGENT_NODE ?? process.execPath;
-    console.log(`node ${node} ${process.env.MESHPROBE_AGENT_FLAGS ?? agentArgs({ path: '' }).join(' ').trim()}`);
+    console.log(`node ${AGENT_NODE} ${AGENT_FLAGS.join(' ')}`);
     console.log(
       `agent bundle ${agent.bytes} bytes; ${ATTEMPTS} tcp attempts to ${host.address} (1/3 DROP, 1/3 REJECT, 1/3 echo), timeout ${TIMEOUT_MS} ms`,
     );
