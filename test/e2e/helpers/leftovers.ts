@@ -64,14 +64,17 @@ export function describeLeftovers(items: readonly Leftover[]): string {
     .join('\n');
 }
 
-/** One look: every meshprobe-labelled object of LEFTOVER_KINDS. Throws if kubectl fails. */
-export function findLeftovers(lab: Lab): Leftover[] {
+/**
+ * One look: every object of LEFTOVER_KINDS the selector matches (default: every meshprobe-labelled
+ * one; a test sharing the lab narrows it to its run id). Throws if kubectl fails.
+ */
+export function findLeftovers(lab: Lab, selector = MANAGED_BY_SELECTOR): Leftover[] {
   const r = kubectl(lab, [
     'get',
     LEFTOVER_KINDS.join(','),
     '--all-namespaces',
     '-l',
-    MANAGED_BY_SELECTOR,
+    selector,
     '-o',
     'json',
     '--ignore-not-found',
@@ -92,12 +95,13 @@ export async function waitForNoLeftovers(
   limitMs = 180_000,
   everyMs = 2_000,
   stableMs = 30_000,
+  selector = MANAGED_BY_SELECTOR,
 ): Promise<Leftover[]> {
   const deadline = Date.now() + limitMs;
   let last = '';
   let sameSince = Date.now();
   for (;;) {
-    const left = findLeftovers(lab);
+    const left = findLeftovers(lab, selector);
     if (left.length === 0 || Date.now() >= deadline) return left;
     const now = describeLeftovers(left);
     if (now !== last) [last, sameSince] = [now, Date.now()];
@@ -107,8 +111,12 @@ export async function waitForNoLeftovers(
 }
 
 /** Assert-style helper for tests: resolves to a message when something is left, else undefined. */
-export async function leftoverProblem(lab: Lab, limitMs?: number): Promise<string | undefined> {
-  const left = await waitForNoLeftovers(lab, limitMs);
+export async function leftoverProblem(
+  lab: Lab,
+  limitMs?: number,
+  selector = MANAGED_BY_SELECTOR,
+): Promise<string | undefined> {
+  const left = await waitForNoLeftovers(lab, limitMs, undefined, undefined, selector);
   return left.length === 0
     ? undefined
     : `${left.length} meshprobe-labelled objects were left behind:\n${describeLeftovers(left)}`;
