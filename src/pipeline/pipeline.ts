@@ -112,7 +112,7 @@ async function deployStages(ctx: PipelineContext, reach: Reach): Promise<Deploym
     runDeadlineSeconds: ctx.options.timeout,
     podReadyTimeoutSeconds: ctx.options.podReadyTimeout,
     files: ctx.files,
-    agentReady: new Map<string, MeshprobeError | undefined>(),
+    agentReady: new Map<string, Promise<MeshprobeError | undefined>>(),
   };
   const prepared = await prepare(ctx, deployCtx, reach);
   if (prepared === undefined) return undefined;
@@ -149,40 +149,58 @@ async function prepare(ctx: PipelineContext, deployCtx: DeployContext, reach: Re
     ctx.progress.warn('Nothing to probe: no attempt applies to the selected scope and controls');
     return undefined;
   }
-  const echoAddress = await deployBaseStage(ctx, deployCtx, draft, reach);
+  const base = await deployBaseStage(ctx, deployCtx, draft, reach);
   const sweep = draft.sweep;
-  if (sweep === undefined || sweep.pods.length === 0)
-    return { inventory: discovered.inventory, echoAddress, swept: [] };
+  if (sweep === undefined || sweep.pods.length === 0) {
+    await base.echoReady;
+    return { inventory: discovered.inventory, echoAddress: base.echoAddress, swept: [] };
+  }
   reach({ stage: 'sweep' });
-  const round = await sweepStage(ctx, deployCtx, sweep, draft.probeNamespace, discovered.snapshot);
+  // The sweep needs neither the canary nor the probe namespace: its pods start while the echo pod
+  // does (one pod start less before the main round). Both settle before either's failure is thrown.
+  const [echo, swept] = await Promise.allSettled([
+    base.echoReady,
+    sweepStage(ctx, deployCtx, sweep, draft.probeNamespace, discovered.snapshot),
+  ]);
+  if (swept.status === 'rejected') throw swept.reason;
+  const round = swept.value;
   if (round.kind === 'stopped') {
     reach({ evidence: round.evidence });
     throw round.stoppedBy;
   }
+  if (echo.status === 'rejected') {
+    reach({ evidence: round.evidence });
+    throw echo.reason;
+  }
   reach({ inventory: round.inventory });
-  return { inventory: round.inventory, echoAddress, swept: round.evidence };
+  return { inventory: round.inventory, echoAddress: base.echoAddress, swept: round.evidence };
 }
 
-/** PREFLIGHT and the base DEPLOY (probe namespace, echo pod): the echo pod's address once it is ready. */
+/**
+ * PREFLIGHT and the base DEPLOY (probe namespace, echo pod and Service): the canary's address,
+ * and a promise that resolves when the echo pod is ready (rejects when it does not become ready).
+ */
 async function deployBaseStage(
   ctx: PipelineContext,
   deployCtx: DeployContext,
   draft: RunPlan,
   reach: Reach,
-): Promise<string> {
+): Promise<{ readonly echoAddress: string; readonly echoReady: Promise<void> }> {
   const probeNamespace = draft.probeNamespace;
   reach({ stage: 'preflight' });
   await preflight(ctx.api, probeNamespace, [...new Set(draft.pods.map((p) => p.namespace))], ctx.signal);
   reach({ stage: 'deploy' });
   ctx.progress.start(`Creating namespace ${probeNamespace} and the canary echo pod`);
   const echoAddress = await deployBase(deployCtx);
-  await waitForPod(ctx.api, probeNamespace, ECHO_NAME, {
+  const echoReady = waitForPod(ctx.api, probeNamespace, ECHO_NAME, {
     until: 'ready',
     readyTimeoutMs: ctx.options.podReadyTimeout * 1000,
     finishTimeoutMs: 0,
     signal: ctx.signal,
     image: ctx.options.agentImage,
     ...(ctx.pollMs !== undefined ? { pollMs: ctx.pollMs } : {}),
-  });
-  return echoAddress;
+  }).then(() => undefined);
+  // Observed here so a rejection before the caller awaits it is never "unhandled".
+  echoReady.catch(() => undefined);
+  return { echoAddress, echoReady };
 }

@@ -86,3 +86,24 @@ t.test('observing stages does not change what the run produces', async (t) => {
   t.ok(observed.attempts > 0);
   t.same(plain.stages, []);
 });
+
+t.test(
+  'the sweep pods start while the echo pod is still starting (one pod start less before the main round)',
+  async (t) => {
+    // Given a cluster where the echo pod becomes ready only once a sweep pod has been created
+    let sweepPodCreated = false;
+    const { aborted, stages } = await stagesOf(t, {
+      onCreate: (kind, _ns, body) => {
+        if (kind === 'pods' && /-sw-/.test(body.metadata?.name ?? '')) sweepPodCreated = true;
+      },
+      podStatus: (pod) => {
+        if (pod.metadata?.name !== 'meshprobe-echo') return DONE;
+        return sweepPodCreated ? READY : { phase: 'Pending' };
+      },
+    });
+    // When the run goes through, Then it was not stopped waiting for the echo pod (--pod-ready-timeout 2 s)
+    t.ok(sweepPodCreated, 'the fixture has a sweep');
+    t.equal(aborted, undefined, 'the echo pod was waited for beside the sweep');
+    t.ok(stages.includes('run'), 'the main round ran');
+  },
+);
