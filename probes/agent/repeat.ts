@@ -17,6 +17,7 @@
  *   left at or after the point, the engine dropped a SYN it judged knowing the pod, and the
  *   timeout stands. Otherwise every SYN was judged too early: repeat it;
  * - an agent-error was never decided by the network: keep it;
+ * - a sweep is many short connects spread over its run: repeat it when it started before the point;
  * - a UDP silence stands when its second send left after the point.
  */
 import type { AttemptSpec, TransportResult } from '../protocol.js';
@@ -42,6 +43,10 @@ export function needsRepeat(
   readyMs: number,
 ): boolean {
   if (startMs >= readyMs || transport === 'agent-error') return false;
+  // A sweep's timeout is many 1 s connects, not one with SYN retransmits up to its (120 s) budget:
+  // its ports answered or were dropped as it went, so a sweep begun before the point is repeated
+  // whatever it saw (one on the lab found nothing open from a pod the engine did not know yet).
+  if (spec.technique === 'sweep') return true;
   // UDP sends its request at 0 and once more at half the timeout (techniques/udp.ts).
   if (transport === 'timeout' && spec.technique === 'udp') return startMs + spec.timeoutMs / 2 < readyMs;
   if (transport === 'timeout' && spec.technique !== 'dns') return startMs + lastSynOffsetMs(spec.timeoutMs) < readyMs;

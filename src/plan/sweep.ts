@@ -178,7 +178,8 @@ function sweepPods(
         attemptTimeoutMs: o.attemptTimeout,
         maxDeadlineMs: Math.floor(o.timeout * 1000 * 0.8),
         policyReadyMs,
-        fixedDeadlineMs: policyReadyMs + chunk.length * o.sweepTimeout * 1000 + 5000,
+        // One sweep more than the pod has: a sweep begun before the policy-ready point is made again.
+        fixedDeadlineMs: policyReadyMs + (chunk.length + 1) * o.sweepTimeout * 1000 + 5000,
       };
       const name = `mp-${runId}-sw-${fnv(namespace)}-${i}`;
       pods.push({ name, namespace, vantage, batch: makeBatch(runId, name, chunk.map(toSpec), timing) });

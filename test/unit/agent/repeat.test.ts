@@ -47,4 +47,9 @@ t.test('a result is repeated only when it may have been decided before the point
     true,
     'a DNS timeout has no SYN to reason about',
   );
+  // A sweep (120 s budget, 1 s connects) that saw nothing open from a pod the engine did not know yet
+  const sweep = { technique: 'sweep' as const, timeoutMs: 120_000 };
+  t.equal(needsRepeat(sweep, 'timeout', 0, ready), true, 'a sweep that timed out before the point is repeated');
+  t.equal(needsRepeat(sweep, 'refused', 2999, ready), true, 'a sweep that saw refusals before the point is repeated');
+  t.equal(needsRepeat(sweep, 'timeout', 3000, ready), false, 'a sweep begun at the point stands');
 });
