@@ -3,6 +3,7 @@ import { deployPods } from '../../../src/deploy/deploy.js';
 import { FinalizerStack } from '../../../src/deploy/finalizers.js';
 import type { RunPlan } from '../../../src/plan/plan.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
+import { deployContext } from '../../fakes/deploy-context.js';
 
 const RUN = '20261203-150000-id16';
 const workload = {
@@ -40,19 +41,7 @@ t.test('an identity pod is created after its batch ConfigMap and is controlled b
   const api = new FakeClusterApi([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } }]);
   const finalizers = new FinalizerStack();
   // When its pods are deployed
-  const out = await deployPods(
-    {
-      api,
-      finalizers,
-      signal: new AbortController().signal,
-      runId: RUN,
-      image: 'node:20',
-      runDeadlineSeconds: 600,
-      podReadyTimeoutSeconds: 60,
-      files: { agent: 'a', echo: 'e' },
-    },
-    plan(),
-  );
+  const out = await deployPods(deployContext(api, RUN, finalizers), plan());
   t.same(
     out.map((d) => d.kind),
     ['created'],
@@ -94,19 +83,7 @@ t.test('an identity pod is not created when the API returns its ConfigMap withou
     const made = await create(kind, ns, body);
     return kind === 'configmaps' ? { ...made, metadata: { ...made.metadata, uid: '' } } : made;
   };
-  const out = await deployPods(
-    {
-      api,
-      finalizers: new FinalizerStack(),
-      signal: new AbortController().signal,
-      runId: RUN,
-      image: 'node:20',
-      runDeadlineSeconds: 600,
-      podReadyTimeoutSeconds: 60,
-      files: { agent: 'a', echo: 'e' },
-    },
-    plan(),
-  );
+  const out = await deployPods(deployContext(api, RUN), plan());
   t.equal(out[0]?.kind, 'failed');
   t.notOk(
     api.objects.some((o) => o.kind === 'Pod'),

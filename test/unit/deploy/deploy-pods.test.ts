@@ -11,6 +11,7 @@ import type { KubeObject, WriteKind } from '../../../src/cluster/ports.js';
 import type { PlannedPod } from '../../../src/plan/plan.js';
 import { MeshprobeError } from '../../../src/shared/errors.js';
 import { FakeClusterApi, type FakeHooks } from '../../fakes/cluster-api.js';
+import { deployContext } from '../../fakes/deploy-context.js';
 
 const RUN = '20261204-150000-dp01';
 const PROBE_NS = `meshprobe-${RUN}`;
@@ -50,17 +51,7 @@ function pods(namespaces: readonly string[]): PlannedPod[] {
 }
 
 function context(api: FakeClusterApi, finalizers = new FinalizerStack()): DeployContext {
-  return {
-    api,
-    finalizers,
-    signal: new AbortController().signal,
-    runId: RUN,
-    image: 'node:24',
-    runDeadlineSeconds: 600,
-    podReadyTimeoutSeconds: 60,
-    files: { agent: 'a', echo: 'e' },
-    agentReady: new Map(),
-  };
+  return { ...deployContext(api, RUN, finalizers), agentReady: new Map() };
 }
 
 const forbidden = (what: string): MeshprobeError => new MeshprobeError('E_FORBIDDEN', `${what} denied by a webhook`);
