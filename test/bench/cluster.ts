@@ -103,6 +103,16 @@ function setUpMatrix(lab: Lab, shape: MatrixShape): number {
   return Math.round(performance.now() - t0);
 }
 
+/** MESHPROBE_BENCH_RUN_OPTIONS: a JSON object of run options for an experiment; absent or not an object: none. */
+function runOptionsFromEnv(): Record<string, unknown> {
+  const text = process.env['MESHPROBE_BENCH_RUN_OPTIONS'];
+  if (text === undefined || text === '') return {};
+  const parsed: unknown = JSON.parse(text);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('MESHPROBE_BENCH_RUN_OPTIONS must be a JSON object of run options, e.g. {"ports":"none"}');
+  return parsed as Record<string, unknown>;
+}
+
 /** Run the worker (one meshprobe run, `extra` options on top) and parse its JSON line. */
 function runMeshprobe(
   o: ClusterBenchOptions,
@@ -124,6 +134,8 @@ function runMeshprobe(
       concurrency: o.concurrency,
       podReadyTimeout: 300,
       timeout: 900,
+      // Experiments (README, Benchmark): e.g. '{"ports":"none"}' or '{"policySettle":0}' on top of the bench's options.
+      ...runOptionsFromEnv(),
       ...extra,
     },
   };
@@ -374,7 +386,10 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<Record<strin
     o.log(`cluster: creating the matrix (${matrixProbeAttempts(o.shape)} probe attempts planned)…`);
     const setupMs = setUpMatrix(lab, o.shape);
     await new Promise((r) => setTimeout(r, 5000)); // kube-proxy and the policy engine catch up with the new Services
-    o.log('cluster: meshprobe run…');
+    const experiment = runOptionsFromEnv();
+    const note =
+      Object.keys(experiment).length > 0 ? ` with MESHPROBE_BENCH_RUN_OPTIONS ${JSON.stringify(experiment)}` : '';
+    o.log(`cluster: meshprobe run${note}…`);
     const meshprobe = await runMeshprobe(o, lab);
     const plan = (meshprobe['probeAttempts'] ?? []) as PlannedAttempt[];
     delete meshprobe['probeAttempts'];
