@@ -130,9 +130,10 @@ export type PodDeployment =
 
 /**
  * Pods created side by side. Each pod is two or three API round trips (agent ConfigMap once per
- * namespace, batch ConfigMap, pod); made one after the other, 23 pods' starts were spread over
- * ≈ 3.5 s on the lab, and the round waits for the last. Eight keeps a busy API server's
- * queue short (its default max-requests-inflight is 400 for mutations: far from it).
+ * namespace, batch ConfigMap, pod), and a round waits for its last pod: one after the other, a
+ * remote API server's latency adds up on that path. On the lab (API server on the same 2 cores)
+ * it made no measurable difference: there container start is CPU-bound (README, Benchmark).
+ * Eight keeps a busy API server's queue short (its default max-mutating-requests-inflight is 200).
  */
 export const DEPLOY_CONCURRENCY = 8;
 
