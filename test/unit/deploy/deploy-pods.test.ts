@@ -5,7 +5,7 @@
  * only after every create already started has settled.
  */
 import t from 'tap';
-import { DEPLOY_CONCURRENCY, deployPods, type DeployContext } from '../../../src/deploy/deploy.js';
+import { DEPLOY_CONCURRENCY, deployPods } from '../../../src/deploy/deploy.js';
 import { FinalizerStack } from '../../../src/deploy/finalizers.js';
 import type { KubeObject, WriteKind } from '../../../src/cluster/ports.js';
 import type { PlannedPod } from '../../../src/plan/plan.js';
@@ -50,10 +50,6 @@ function pods(namespaces: readonly string[]): PlannedPod[] {
   });
 }
 
-function context(api: FakeClusterApi, finalizers = new FinalizerStack()): DeployContext {
-  return { ...deployContext(api, RUN, finalizers), agentReady: new Map() };
-}
-
 const forbidden = (what: string): MeshprobeError => new MeshprobeError('E_FORBIDDEN', `${what} denied by a webhook`);
 
 t.test(
@@ -64,7 +60,7 @@ t.test(
     const planned = pods(namespaces);
     const api = new SlowApi();
     // When they are deployed
-    const out = await deployPods(context(api), { pods: planned, probeNamespace: PROBE_NS });
+    const out = await deployPods(deployContext(api, RUN), { pods: planned, probeNamespace: PROBE_NS });
     // Then several creates were in flight at once, never more than the bound
     t.ok(api.maxInFlight > 1, `creates overlapped (${api.maxInFlight} at most)`);
     t.ok(api.maxInFlight <= DEPLOY_CONCURRENCY, `at most one create per worker in flight`);
@@ -102,7 +98,7 @@ t.test("a foreign namespace's failures cost only its pods; its agent ConfigMap i
   });
   const planned = pods(['a', 'b', 'c', 'a', 'b', 'c', 'c', 'a']);
   // When they are deployed
-  const out = await deployPods(context(api), { pods: planned, probeNamespace: PROBE_NS });
+  const out = await deployPods(deployContext(api, RUN), { pods: planned, probeNamespace: PROBE_NS });
   // Then a's pods are created, b's and c's failed with the API's message, in plan order
   t.same(
     out.map((d) => `${d.pod.namespace}:${d.kind}`),
@@ -131,7 +127,10 @@ t.test(
     });
     const finalizers = new FinalizerStack();
     // When they are deployed
-    const thrown = await deployPods(context(api, finalizers), { pods: planned, probeNamespace: PROBE_NS }).then(
+    const thrown = await deployPods(deployContext(api, RUN, finalizers), {
+      pods: planned,
+      probeNamespace: PROBE_NS,
+    }).then(
       () => undefined,
       (err: unknown) => err,
     );
