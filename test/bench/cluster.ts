@@ -33,6 +33,8 @@ export interface ClusterBenchOptions {
   readonly workerPath: string;
   readonly outputDir: string;
   readonly log: (line: string) => void;
+  /** Run options on top of the bench's own, for an experiment (MESHPROBE_BENCH_RUN_OPTIONS, read once). */
+  readonly runOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** One attempt of meshprobe's plan as the worker reports it. */
@@ -135,7 +137,7 @@ function runMeshprobe(
       podReadyTimeout: 300,
       timeout: 900,
       // Experiments (README, Benchmark): e.g. '{"ports":"none"}' or '{"policySettle":0}' on top of the bench's options.
-      ...runOptionsFromEnv(),
+      ...o.runOptions,
       ...extra,
     },
   };
@@ -377,16 +379,17 @@ async function identityOnOff(
  * restart it) ends the part with an `error` and whatever was measured; what the benchmark
  * created is always deleted (a restarted lab starts empty anyway).
  */
-export async function clusterBench(o: ClusterBenchOptions): Promise<Record<string, unknown>> {
+export async function clusterBench(options: ClusterBenchOptions): Promise<Record<string, unknown>> {
   const state = labState();
   if (!state.up) return { skipped: `lab not up (${state.reason})` };
   const lab = state.lab;
   deleteBenchNamespaces(lab, true); // leftovers of an interrupted earlier run
   try {
+    const o: ClusterBenchOptions = { ...options, runOptions: runOptionsFromEnv() };
     o.log(`cluster: creating the matrix (${matrixProbeAttempts(o.shape)} probe attempts planned)…`);
     const setupMs = setUpMatrix(lab, o.shape);
     await new Promise((r) => setTimeout(r, 5000)); // kube-proxy and the policy engine catch up with the new Services
-    const experiment = runOptionsFromEnv();
+    const experiment = o.runOptions ?? {};
     const note =
       Object.keys(experiment).length > 0 ? ` with MESHPROBE_BENCH_RUN_OPTIONS ${JSON.stringify(experiment)}` : '';
     o.log(`cluster: meshprobe run${note}…`);
