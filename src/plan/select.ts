@@ -21,6 +21,8 @@ export interface SelectOptions {
 
 /** Probes made for user-named --egress-target endpoints (TCP and UDP). */
 const EGRESS_PROBE_IDS: ReadonlySet<string> = new Set(['egress-reach', 'egress-udp']);
+/** Probes tried only from one tenant namespace to another (--tenant), over TCP and UDP. */
+const TENANT_PROBE_IDS: ReadonlySet<string> = new Set(['tenant-reach', 'tenant-reach-udp']);
 
 /** Probes that support every run regardless of selection. */
 export const SUPPORT_PROBE_IDS: ReadonlySet<string> = new Set(['canary']);
@@ -67,7 +69,7 @@ function fromNamespaces(probe: Probe, target: Target, namespaces: readonly Names
       'no CDE namespace is in this run to test egress from (--scope / --cde-namespace)',
     );
   }
-  if (probe.id === 'tenant-reach') {
+  if (TENANT_PROBE_IDS.has(probe.id)) {
     const own = namespaces.find((n) => n.name === target.ref.namespace);
     if (own?.role !== 'tenant') return none(`${target.ref.namespace} is not a --tenants namespace`, true);
     return list(

@@ -14,10 +14,10 @@ import {
 import { segmentationFinding } from './segmentation.js';
 
 /**
- * tenant-reach counts where a tenant's namespace is CDE: another tenant is outside that CDE (A1.1.2 and 1.3.1 agree).
- * udp-reach: inbound UDP to CDE UDP ports (issue 13).
+ * tenant-reach (and tenant-reach-udp) count where a tenant's namespace is CDE: another tenant is
+ * outside that CDE (A1.1.2 and 1.3.1 agree). udp-reach: inbound UDP to CDE UDP ports (issue 13).
  */
-const PROBES = ['tcp-reach', 'tenant-reach', 'udp-reach'];
+const PROBES = ['tcp-reach', 'tenant-reach', 'udp-reach', 'tenant-reach-udp'];
 
 /** 1.3.1: inbound traffic to the CDE is restricted to what is necessary; a new unlabelled workload is blocked. */
 export const req131: Control = {

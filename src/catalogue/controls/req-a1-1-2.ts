@@ -3,7 +3,8 @@ import { targetKey } from '../../domain/target.js';
 import { type Finding, fold, probeEvidence } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
-const PROBES = ['tenant-reach'];
+/** TCP to every tenant port, and UDP to every UDP port: a TCP-only test holds beside an open UDP port. */
+const PROBES = ['tenant-reach', 'tenant-reach-udp'];
 
 /** A1.1.2: each customer can only reach its own environment (tenants = --tenants). */
 export const reqA112: Control = {
@@ -13,7 +14,9 @@ export const reqA112: Control = {
   holdsMeans:
     'From every tenant namespace, every other tenant namespace is unreachable, with canaries proving the blocks.',
   probeIds: PROBES,
-  requires: [{ label: 'TCP connects between tenant namespaces', vantageKinds: ['from-namespace'] }],
+  requires: [
+    { label: 'Connects between tenant namespaces (TCP, and UDP to UDP ports)', vantageKinds: ['from-namespace'] },
+  ],
   judge(input) {
     const { tenants } = input.context;
     if (tenants.length < 2) {

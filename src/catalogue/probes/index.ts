@@ -14,6 +14,7 @@ import { meshBypassPort } from './mesh-bypass-port.js';
 import { plaintextHttp } from './plaintext-http.js';
 import { tcpReach } from './tcp-reach.js';
 import { tenantReach } from './tenant-reach.js';
+import { tenantReachUdp } from './tenant-reach-udp.js';
 import { tlsHandshake } from './tls-handshake.js';
 import { tlsHandshakeIstioAlpn } from './tls-handshake-istio-alpn.js';
 import { tlsLegacy10, tlsLegacy11 } from './tls-legacy.js';
@@ -35,6 +36,7 @@ export const ALL_PROBES: readonly Probe[] = [
   plaintextHttp,
   tcpReach,
   tenantReach,
+  tenantReachUdp,
   tlsHandshake,
   tlsHandshakeIstioAlpn,
   tlsLegacy10,

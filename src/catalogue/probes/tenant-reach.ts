@@ -3,7 +3,8 @@ import { isTcp } from './port-kind.js';
 
 /**
  * Tenant isolation (A1.1.x): TCP connect from a pod placed in tenant namespace A to each
- * workload port of tenant B. Planned only between namespaces named in --tenants.
+ * workload port of tenant B (UDP ports: tenant-reach-udp). Planned only between namespaces
+ * named in --tenants.
  */
 export const tenantReach: Probe = {
   id: 'tenant-reach',
@@ -13,7 +14,7 @@ export const tenantReach: Probe = {
   secureLooksLike:
     'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
   applies(_target, port) {
-    return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; only TCP is probed`;
+    return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; probed by tenant-reach-udp`;
   },
   request() {
     return { technique: 'tcp' };

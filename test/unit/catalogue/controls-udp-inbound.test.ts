@@ -6,14 +6,13 @@
  */
 import t from 'tap';
 import { findControl } from '../../../src/catalogue/index.js';
-import { buildEvidence } from '../../../src/classify/evidence.js';
-import { attemptId, type Attempt } from '../../../src/domain/attempt.js';
-import type { Observation } from '../../../src/domain/observation.js';
+import type { Attempt } from '../../../src/domain/attempt.js';
 import type { TargetRef } from '../../../src/domain/target.js';
-import { vantageId, type Vantage } from '../../../src/domain/vantage.js';
+import type { Vantage } from '../../../src/domain/vantage.js';
 import { coverageIndex, coverageOf } from '../../../src/evaluate/coverage.js';
 import { coverageLine } from '../../../src/report/reporters/common.js';
 import { inventory, judgeInput, ns } from '../../helpers/report-fixtures.js';
+import { attemptMaker, evidenceFrom, type Transport } from '../../helpers/udp-evidence.js';
 
 const client: Vantage = { kind: 'from-namespace', namespace: 'client' };
 const fresh: Vantage = { kind: 'probe-namespace' };
@@ -22,55 +21,19 @@ const collector: TargetRef = { kind: 'Service', namespace: 'stats', name: 'colle
 const echo: TargetRef = { kind: 'Canary', namespace: 'meshprobe-run', name: 'meshprobe-echo' };
 const namespaces = [ns('stats', 'cde'), ns('client', 'out-of-scope'), ns('meshprobe-run', 'probe', 1)];
 
-function attempt(probeId: string, role: Attempt['role'], vantage: Vantage, target: TargetRef, port: number): Attempt {
-  const udp = probeId !== 'tcp-reach' && probeId !== 'control-path' && probeId !== 'canary';
-  return {
-    id: attemptId({ probeId, vantage, target, port }),
-    probeId,
-    role,
-    vantage,
-    target,
-    address: '198.19.0.7',
-    port,
-    technique: udp ? 'udp' : 'tcp',
-    timeoutMs: 2000,
-    ...(udp ? { udp: { payload: 'echo' as const } } : {}),
-  };
-}
-function seen(a: Attempt, transport: Observation['transport']): Observation {
-  return {
-    v: 1,
-    attemptId: a.id,
-    startedAt: '2026-12-04T05:00:00.000Z',
-    durationMs: 3,
-    transport,
-    bytesReceived: transport === 'connected' && a.technique === 'udp' ? 7 : 0,
-    ...(a.technique === 'udp'
-      ? { udp: { payload: 'echo' as const, sent: 1, replies: transport === 'connected' ? 1 : 0 } }
-      : {}),
-  };
-}
-const udpCanary = (v: Vantage): Attempt => attempt('canary-udp', 'canary', v, echo, 8080);
-const tcpCanary = (v: Vantage): Attempt => attempt('canary', 'canary', v, echo, 8080);
-const selfChecks = new Map(
-  [client, fresh, own].map((v) => [vantageId(v), { meshListeners: [], meshed: false, nodeVersion: 'v20.20.2' }]),
-);
-function evidence(pairs: readonly [Attempt, Observation['transport']][]) {
-  return buildEvidence({
-    attempts: pairs.map(([a]) => a),
-    observations: pairs.map(([a, tr]) => seen(a, tr)),
-    selfChecks,
-  });
-}
+const attempt = attemptMaker(new Set(['udp-reach', 'canary-udp', 'control-path-udp']));
+const udpCanary = (v: Vantage) => attempt('canary-udp', 'canary', v, echo, 8080);
+const tcpCanary = (v: Vantage) => attempt('canary', 'canary', v, echo, 8080);
+const evidence = (pairs: readonly (readonly [Attempt, Transport])[]) => evidenceFrom([client, fresh, own], pairs);
 /** Both vantages' canaries answered, TCP 8080 dropped from both: the TCP side of the CDE holds. */
-function base(): [Attempt, Observation['transport']][] {
-  return [client, fresh].flatMap((v): [Attempt, Observation['transport']][] => [
+function base(): [Attempt, Transport][] {
+  return [client, fresh].flatMap((v): [Attempt, Transport][] => [
     [tcpCanary(v), 'connected'],
     [udpCanary(v), 'connected'],
     [attempt('tcp-reach', 'probe', v, collector, 8080), 'timeout'],
   ]);
 }
-const udpFrom = (v: Vantage): Attempt => attempt('udp-reach', 'probe', v, collector, 8125);
+const udpFrom = (v: Vantage) => attempt('udp-reach', 'probe', v, collector, 8125);
 const outcomeOf = (list: ReturnType<typeof evidence>, a: Attempt) => list.find((e) => e.id === a.id)?.outcome;
 
 t.test(

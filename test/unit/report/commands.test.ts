@@ -143,5 +143,6 @@ t.test('controls lists every control as text and as JSON', async (t) => {
     'tcp-reach',
     'tenant-reach',
     'udp-reach',
+    'tenant-reach-udp',
   ]);
 });
