@@ -16,6 +16,7 @@ import { namespaceLabels, policiesPerNamespace, policyAllows } from './policy.js
 import { referenceFacts, type ReferenceFacts } from './references.js';
 import { matchesLabelMap } from './selector.js';
 import { workloadIdentities, type WorkloadIdentity } from './identities.js';
+import { tenantLabelAdmissions } from './tenant-peers.js';
 import { workloadOwner } from './workload.js';
 import { arrayField, field, labelsOf, nameOf, namespaceOf, stringField, type ClusterSnapshot } from './snapshot.js';
 
@@ -39,6 +40,8 @@ export interface DiscoveredInventory {
    * is undeclared (issue 13).
    */
   readonly declaredPorts?: Readonly<Record<string, readonly number[]>>;
+  /** Tenant policy rules that admit another tenant's pods by label (A1.1.2; discover/tenant-peers.ts). */
+  readonly tenantLabelAdmissions?: readonly string[];
 }
 
 /** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
@@ -425,5 +428,6 @@ export function buildInventory(
       facts: namespaces,
     }),
     declaredPorts: declared,
+    tenantLabelAdmissions: tenantLabelAdmissions(snapshot.networkPolicies, snapshot.namespaces, namespaces),
   };
 }

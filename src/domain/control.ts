@@ -27,6 +27,8 @@ export interface JudgeContext {
   readonly trustBundleSupplied: boolean;
   /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
   readonly identityGaps: readonly string[];
+  /** Tenant policy rules that admit another tenant's pods by label, which no probe pod carried (A1.1.2). */
+  readonly tenantLabelPeers: readonly string[];
   /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons. */
   readonly certExpiryWarningDays: number;
 }

@@ -280,6 +280,7 @@ function finish(f: FinishInput): Report {
   const context = controlContext(f.options, {
     approvedFlows: f.inputs.approvedFlows,
     identityGaps: gapsOf(f.reached, f.options),
+    tenantLabelPeers: f.reached.inventory?.tenantLabelAdmissions ?? [],
   });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });

@@ -18,6 +18,7 @@ export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
     egressTargets: [],
     trustBundleSupplied: false,
     identityGaps: [],
+    tenantLabelPeers: [],
     certExpiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS,
     ...rest,
     ...(approvedFlows !== undefined ? { approvedFlows } : {}),
@@ -91,6 +92,7 @@ export function controlContext(
   found: {
     readonly approvedFlows?: readonly ApprovedFlow[] | undefined;
     readonly identityGaps?: readonly string[];
+    readonly tenantLabelPeers?: readonly string[];
   } = {},
 ): JudgeContext {
   return judgeContext({
@@ -100,6 +102,7 @@ export function controlContext(
     ...(found.approvedFlows !== undefined ? { approvedFlows: [...found.approvedFlows] } : {}),
     trustBundleSupplied: options.caFile !== undefined,
     ...(found.identityGaps !== undefined ? { identityGaps: [...found.identityGaps] } : {}),
+    ...(found.tenantLabelPeers !== undefined ? { tenantLabelPeers: [...found.tenantLabelPeers] } : {}),
     ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   });
 }

@@ -15,6 +15,11 @@ export function cdeScope(cde: string): ScopeOptions {
   };
 }
 
+/** A run whose CDE is the pci.scope=cde label and whose --tenant namespaces are `tenants`. */
+export function tenantScope(tenants: readonly string[]): ScopeOptions {
+  return { ...cdeScope(''), scope: 'pci.scope=cde', cdeNamespaces: [], tenants: [...tenants] };
+}
+
 /** Plan options judging 1.3.1 with the CLI's defaults for timeouts and concurrency. */
 export const PLAN_OPTS_1_3_1 = {
   controls: ['1.3.1'],

@@ -51,6 +51,15 @@ export const reqA112: Control = {
         reason: `Tenant pairs not tried: ${gaps.sort().join('; ')}.`,
         evidenceIds: [],
       });
+    const { tenantLabelPeers } = input.context;
+    if (tenantLabelPeers.length > 0)
+      findings.push({
+        status: 'inconclusive',
+        reason:
+          `Tenant NetworkPolicies admit another tenant's pods by label, and a tenant sets its own pods' labels: ${tenantLabelPeers.join('; ')}. ` +
+          'The probe pods carried no such label, so what these rules open to the other tenant was not tried.',
+        evidenceIds: [],
+      });
     const targets = new Set(evidence.map((e) => targetKey(e.attempt.target))).size;
     return fold(findings, { status: 'inconclusive', reason: 'No cross-tenant attempt was made.' }, [
       `Tenants: ${[...tenants].sort().join(', ')}; ${targets} tenant targets were tried. Repeat at least every six months (A1.1.4).`,

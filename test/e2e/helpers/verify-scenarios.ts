@@ -37,6 +37,8 @@ export interface Check {
   readonly alpn?: readonly string[];
   /** Mount the gateway's mesh-client-tls Secret and present it. */
   readonly clientCert?: boolean;
+  /** Labels the checking pod carries besides the Job's own (what a label-admitting rule lets in). */
+  readonly podLabels?: Readonly<Record<string, string>>;
 }
 
 /** The ground truth of every scenario manifest, as connections. */
@@ -213,6 +215,23 @@ export const CHECKS: readonly Check[] = [
     port: 8080,
     kind: 'tcp',
     expect: 'blocked',
+  },
+  {
+    id: 'tenant-a→tenant-edge is blocked for an unlabelled pod',
+    from: 'tenant-a',
+    to: 'tenant-edge/app-edge',
+    port: 8080,
+    kind: 'tcp',
+    expect: 'blocked',
+  },
+  {
+    id: 'tenant-a→tenant-edge connects from a pod tenant-a labels app=gateway (planted rule)',
+    from: 'tenant-a',
+    to: 'tenant-edge/app-edge',
+    port: 8080,
+    kind: 'tcp',
+    expect: 'connected',
+    podLabels: { app: 'gateway' },
   },
   {
     id: 'tenant-a→tenant-a connects (control path)',
@@ -424,7 +443,13 @@ function clusterIp(lab: Lab, ref: string): string {
   return kubectlOk(lab, ['get', 'service', name, '-n', ns, '-o', 'jsonpath={.spec.clusterIP}']).trim();
 }
 
-function jobManifest(ns: string, name: string, checks: string, withClientCert: boolean): object {
+function jobManifest(
+  ns: string,
+  name: string,
+  checks: string,
+  withClientCert: boolean,
+  podLabels: Readonly<Record<string, string>> = {},
+): object {
   const script = readFileSync(join(import.meta.dirname, 'verify-agent.js'), 'utf8');
   return {
     apiVersion: 'batch/v1',
@@ -435,7 +460,7 @@ function jobManifest(ns: string, name: string, checks: string, withClientCert: b
       activeDeadlineSeconds: 180,
       ttlSecondsAfterFinished: 600,
       template: {
-        metadata: { labels: { 'meshprobe-e2e/part-of': 'scenarios', 'meshprobe-e2e/verify': 'true' } },
+        metadata: { labels: { ...podLabels, 'meshprobe-e2e/part-of': 'scenarios', 'meshprobe-e2e/verify': 'true' } },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
@@ -476,8 +501,11 @@ function jobManifest(ns: string, name: string, checks: string, withClientCert: b
 export function runChecks(lab: Lab, checks: readonly Check[] = CHECKS): Map<string, CheckResult> {
   const results = new Map<string, CheckResult>();
   const ips = new Map<string, string>();
-  for (const ns of [...new Set(checks.map((c) => c.from))]) {
-    const mine = checks.filter((c) => c.from === ns);
+  // One Job per source namespace and set of pod labels.
+  const jobKey = (c: Check): string => `${c.from}|${JSON.stringify(c.podLabels ?? {})}`;
+  for (const key of [...new Set(checks.map(jobKey))]) {
+    const mine = checks.filter((c) => jobKey(c) === key);
+    const ns = mine[0]!.from;
     const wire = mine.map((c) => {
       const host = ips.get(c.to) ?? clusterIp(lab, c.to);
       ips.set(c.to, host);
@@ -501,6 +529,7 @@ export function runChecks(lab: Lab, checks: readonly Check[] = CHECKS): Map<stri
           name,
           JSON.stringify(wire),
           mine.some((c) => c.clientCert),
+          mine[0]!.podLabels,
         ),
       ),
     });

@@ -128,15 +128,28 @@ t.test('the judge context is built from options in one place, every field typed 
     egressTargets: [],
     trustBundleSupplied: true,
     identityGaps: [],
+    tenantLabelPeers: [],
     certExpiryWarningDays: 30,
   });
   t.notOk('approvedFlows' in ctx);
   const flows = [{ from: 'shop', to: 'payments/api', port: 8080 as const }];
   const full = controlContext(
     { tenants: [], untrustedPaths: [], egressTargets: [], caFile: undefined, certExpiryWarningDays: 7 },
-    { approvedFlows: flows, identityGaps: ['web/x'] },
+    {
+      approvedFlows: flows,
+      identityGaps: ['web/x'],
+      tenantLabelPeers: ['b/p admits pods of a labelled x=y on every port'],
+    },
   );
-  t.same(full, judgeContext({ approvedFlows: flows, identityGaps: ['web/x'], certExpiryWarningDays: 7 }));
+  t.same(
+    full,
+    judgeContext({
+      approvedFlows: flows,
+      identityGaps: ['web/x'],
+      tenantLabelPeers: ['b/p admits pods of a labelled x=y on every port'],
+      certExpiryWarningDays: 7,
+    }),
+  );
 });
 
 t.test('an approved-flows file parses, and every bad entry is named', async (t) => {

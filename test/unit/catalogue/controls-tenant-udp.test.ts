@@ -16,6 +16,7 @@ import { planRun, UDP_CANARY_PROBE_ID } from '../../../src/plan/plan.js';
 import { judgeInput, ns } from '../../helpers/report-fixtures.js';
 import { attemptMaker, evidenceFrom, type Transport } from '../../helpers/udp-evidence.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
+import { tenantScope } from '../../helpers/plan-fixtures.js';
 
 const a112 = findControl('A1.1.2')!;
 const red: Vantage = { kind: 'from-namespace', namespace: 'red' };
@@ -118,15 +119,7 @@ function tenantObjects(): KubeObject[] {
 
 t.test('the plan tries every UDP port of another tenant with tenant-reach-udp, beside a UDP canary', async (t) => {
   // Given two tenants, blue with a UDP port
-  const inventory = buildInventory(await discover(new FakeClusterApi(tenantObjects())), {
-    scope: 'pci.scope=cde',
-    cdeNamespaces: [],
-    namespaces: [],
-    excludeNamespaces: [],
-    tenants: ['red', 'blue'],
-    egressTargets: [],
-    untrustedPaths: [],
-  });
+  const inventory = buildInventory(await discover(new FakeClusterApi(tenantObjects())), tenantScope(['red', 'blue']));
   // When A1.1.2 is planned
   const plan = planRun({
     runId: '20261204-190000-tnu1',
