@@ -42,6 +42,8 @@ export interface DiscoveredInventory {
   readonly declaredPorts?: Readonly<Record<string, readonly number[]>>;
   /** Tenant policy rules that admit another tenant's pods by label (A1.1.2; discover/tenant-peers.ts). */
   readonly tenantLabelAdmissions?: readonly string[];
+  /** CDE workloads on their node's network, which are not targets (hostNetworkCde). */
+  readonly hostNetworkCde?: readonly string[];
 }
 
 /** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
@@ -132,6 +134,30 @@ function runningPods(snapshot: ClusterSnapshot, included: ReadonlySet<string>): 
       stringField(p.status, 'podIP') !== undefined &&
       field(p.spec, 'hostNetwork') !== true,
   );
+}
+
+/**
+ * Running CDE pods on their node's network (hostNetwork), one line per workload: "pay/hsm-agent
+ * (node address 10.0.0.5; declared TCP 9400)". They are no targets (their address is the node's,
+ * and a sweep of it would scan the node), and NetworkPolicy does not govern them on most CNIs, so
+ * the segmentation controls name them as not tried instead of holding beside them.
+ */
+function hostNetworkCde(snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): string[] {
+  const out = new Map<string, string>();
+  for (const p of [...snapshot.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
+    const ns = facts.get(namespaceOf(p));
+    if (ns?.inScope !== true || !ns.included || field(p.spec, 'hostNetwork') !== true) continue;
+    if (stringField(p.status, 'phase') !== 'Running') continue;
+    const key = `${namespaceOf(p)}/${workloadOf(p)}`;
+    if (out.has(key)) continue;
+    const ports = containerPorts(p).map((c) => `${c.protocol} ${c.port}`);
+    const address = stringField(p.status, 'podIP') ?? stringField(p.status, 'hostIP') ?? 'unknown';
+    out.set(
+      key,
+      `${key} (node address ${address}; ${ports.length > 0 ? `declared ${ports.join(', ')}` : 'no declared port'})`,
+    );
+  }
+  return [...out.values()].sort();
 }
 
 /** One representative pod per (namespace, workload): the first by name, for stable plans. */
@@ -429,5 +455,6 @@ export function buildInventory(
     }),
     declaredPorts: declared,
     tenantLabelAdmissions: tenantLabelAdmissions(snapshot.networkPolicies, snapshot.namespaces, namespaces),
+    hostNetworkCde: hostNetworkCde(snapshot, facts),
   };
 }

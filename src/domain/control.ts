@@ -29,6 +29,8 @@ export interface JudgeContext {
   readonly identityGaps: readonly string[];
   /** Tenant policy rules that admit another tenant's pods by label, which no probe pod carried (A1.1.2). */
   readonly tenantLabelPeers: readonly string[];
+  /** CDE workloads on their node's network (hostNetwork), which no probe tried (1.3.1, 11.4.5, 11.4.6). */
+  readonly hostNetworkCde: readonly string[];
   /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons. */
   readonly certExpiryWarningDays: number;
 }

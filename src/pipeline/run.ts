@@ -281,6 +281,7 @@ function finish(f: FinishInput): Report {
     approvedFlows: f.inputs.approvedFlows,
     identityGaps: gapsOf(f.reached, f.options),
     tenantLabelPeers: f.reached.inventory?.tenantLabelAdmissions ?? [],
+    hostNetworkCde: f.reached.inventory?.hostNetworkCde ?? [],
   });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });

@@ -19,6 +19,7 @@ export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
     trustBundleSupplied: false,
     identityGaps: [],
     tenantLabelPeers: [],
+    hostNetworkCde: [],
     certExpiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS,
     ...rest,
     ...(approvedFlows !== undefined ? { approvedFlows } : {}),
@@ -93,6 +94,7 @@ export function controlContext(
     readonly approvedFlows?: readonly ApprovedFlow[] | undefined;
     readonly identityGaps?: readonly string[];
     readonly tenantLabelPeers?: readonly string[];
+    readonly hostNetworkCde?: readonly string[];
   } = {},
 ): JudgeContext {
   return judgeContext({
@@ -103,6 +105,7 @@ export function controlContext(
     trustBundleSupplied: options.caFile !== undefined,
     ...(found.identityGaps !== undefined ? { identityGaps: [...found.identityGaps] } : {}),
     ...(found.tenantLabelPeers !== undefined ? { tenantLabelPeers: [...found.tenantLabelPeers] } : {}),
+    ...(found.hostNetworkCde !== undefined ? { hostNetworkCde: [...found.hostNetworkCde] } : {}),
     ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   });
 }

@@ -430,3 +430,19 @@ export function inconclusiveReason(e: Evidence, what: string): string {
 export function capitalise(s: string): string {
   return /^(the|node|egress|untrusted) /.test(s) ? s[0]!.toUpperCase() + s.slice(1) : s;
 }
+
+/**
+ * CDE workloads on their node's network (judge context, discover/targets.ts): not targets, and
+ * NetworkPolicy does not govern them on most CNIs, so a segmentation control cannot hold beside them.
+ */
+export function hostNetworkFinding(input: JudgeInput): Finding | undefined {
+  const list = input.context.hostNetworkCde;
+  if (list.length === 0) return undefined;
+  return {
+    status: 'inconclusive',
+    reason:
+      `CDE workloads run on their node's network (hostNetwork) and were not probed: ${list.join('; ')}. ` +
+      "Their ports are the node's, and NetworkPolicy does not govern such pods on most CNIs, so whether other namespaces reach them is not shown.",
+    evidenceIds: [],
+  };
+}

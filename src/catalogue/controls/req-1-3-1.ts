@@ -7,6 +7,7 @@ import {
   closedAfterConnect,
   finding,
   fold,
+  hostNetworkFinding,
   probeEvidence,
   targetsCde,
   said,
@@ -82,6 +83,8 @@ export const req131: Control = {
         evidenceIds: [],
       });
     }
+    const onNodeNetwork = hostNetworkFinding(input);
+    if (onNodeNetwork !== undefined) findings.push(onNodeNetwork);
     return fold(findings, {
       status: 'inconclusive',
       reason: 'No inbound attempt to a CDE target was made, so inbound restriction is not evidenced.',

@@ -7,7 +7,15 @@ import type { JudgeInput, Judgement } from '../../domain/control.js';
 import type { RequiredSlice } from '../../domain/coverage.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
 import { uniqueWith } from '../../shared/lazy-list.js';
-import { cdeNamespaces, type Finding, fold, memoised, probeEvidence, targetName } from './judge-kit.js';
+import {
+  cdeNamespaces,
+  type Finding,
+  fold,
+  hostNetworkFinding,
+  memoised,
+  probeEvidence,
+  targetName,
+} from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /**
@@ -128,6 +136,8 @@ function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readon
       evidenceIds: [],
     });
   }
+  const onNodeNetwork = hostNetworkFinding(input);
+  if (onNodeNetwork !== undefined) findings.push(onNodeNetwork);
   const oos = outOfScopeNamespaces(input);
   const scopeLine = `Out-of-scope namespaces enumerated from the live API: ${oos.length > 0 ? oos.join(', ') : 'none'}.`;
   const infra = infrastructureNamespaces(input);

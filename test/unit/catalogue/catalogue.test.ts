@@ -129,6 +129,7 @@ t.test('the judge context is built from options in one place, every field typed 
     trustBundleSupplied: true,
     identityGaps: [],
     tenantLabelPeers: [],
+    hostNetworkCde: [],
     certExpiryWarningDays: 30,
   });
   t.notOk('approvedFlows' in ctx);
