@@ -23,7 +23,7 @@ export type Expect =
   /** Any datagram came back (a non-DNS UDP service answering the check's DNS-shaped datagram). */
   | 'udp-answered';
 
-/** One connection a verification Job makes. `to` is "namespace/service". */
+/** One connection a verification Job makes. `to` is "namespace/service", or "pod:namespace/name" for a pod's own IP. */
 export interface Check {
   readonly id: string;
   readonly from: string;
@@ -234,6 +234,22 @@ export const CHECKS: readonly Check[] = [
     podLabels: { app: 'gateway' },
   },
   {
+    id: 'shop→cde-host-agent/ledger is blocked',
+    from: 'shop',
+    to: 'cde-host-agent/ledger',
+    port: 8080,
+    kind: 'tcp',
+    expect: 'blocked',
+  },
+  {
+    id: 'shop→cde-host-agent/host-agent on the node address connects (hostNetwork: no policy applies)',
+    from: 'shop',
+    to: 'pod:cde-host-agent/host-agent',
+    port: 9400,
+    kind: 'tcp',
+    expect: 'connected',
+  },
+  {
     id: 'tenant-a→tenant-a connects (control path)',
     from: 'tenant-a',
     to: 'tenant-a/app-a',
@@ -439,6 +455,21 @@ export function judgeCheck(c: Check, r: CheckResult | undefined, now: Date): str
 }
 
 function clusterIp(lab: Lab, ref: string): string {
+  if (ref.startsWith('pod:')) {
+    // A pod's own address (a hostNetwork pod's is its node's): the first pod the label app=<name> selects.
+    const [ns, name] = ref.slice(4).split('/') as [string, string];
+    const ip = kubectlOk(lab, [
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      `app=${name}`,
+      '-o',
+      'jsonpath={.items[0].status.podIP}',
+    ]);
+    return ip.trim();
+  }
   const [ns, name] = ref.split('/') as [string, string];
   return kubectlOk(lab, ['get', 'service', name, '-n', ns, '-o', 'jsonpath={.spec.clusterIP}']).trim();
 }
