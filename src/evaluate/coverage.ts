@@ -45,6 +45,8 @@ export interface CoverageIndex {
 
 /** The listener sweep's probe id (plan/sweep.ts). */
 const LISTENER_SWEEP = 'listener-sweep';
+/** L4 reachability to target ports: the sweep's listeners become its ports too. */
+const TCP_REACH = 'tcp-reach';
 /** Unfinished sweeps named one by one per control; the rest are summed into one slice. */
 const MAX_SWEEP_GAPS = 5;
 
@@ -256,8 +258,12 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
       ? { label: slice.label, tried: n }
       : { label: slice.label, tried: 0, missing: sliceMissing(slice, probes, index, planned, notRun) };
   });
-  // Application controls also need every swept pod's listeners to be known (sweepGaps).
-  if (probeIds.some((p) => PHASE_TWO_PROBES.has(p))) required.push(...(index.unfinishedSweeps ?? []));
+  // Controls that try target ports (application probes, and TCP reachability: 1.3.1, 11.4.5/11.4.6)
+  // also need every swept pod's listeners to be known (sweepGaps): every listener the sweep finds
+  // is tried from every vantage, so an undeclared one on a pod whose sweep was lost is a path
+  // nothing tried.
+  if (probeIds.some((p) => PHASE_TWO_PROBES.has(p) || p === TCP_REACH))
+    required.push(...(index.unfinishedSweeps ?? []));
   return {
     planned: planned.length,
     tried: tried.length,

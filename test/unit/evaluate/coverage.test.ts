@@ -367,10 +367,19 @@ t.test('an application control cannot hold while the listener sweep of a CDE pod
     /^Not probed: a finished listener sweep of payments\/api-0 \(listener sweep of payments\/api-0 did not complete \(same-namespace:payments could not start or report: pod payments\/mp-x-sw-0 disappeared/,
   );
   t.match(v?.coverage?.required.at(-1), { label: 'a finished listener sweep of payments/api-0', tried: 0 });
-  // And a control with no application probe (1.3.1: L4 reachability) does not wait for listener sweeps
+  // And the L4 reachability controls wait for it too: the sweep's listeners are tcp-reach's ports
+  // (an undeclared listener on that pod was tried from nowhere)
   const index = coverageIndex(evidenceOf([...steps, sweep]), INVENTORY);
+  for (const id of ['1.3.1', '11.4.5', '11.4.6'])
+    t.ok(
+      coverageOf(controlById.get(`pci-dss-4.0.1/${id}`)!, index).required.some((s) =>
+        /finished listener sweep of payments\/api-0/.test(s.label),
+      ),
+      id,
+    );
+  // But a control that tries no target port (1.3.2: egress to named destinations) does not
   t.notOk(
-    coverageOf(controlById.get('pci-dss-4.0.1/1.3.1')!, index).required.some((s) => /listener sweep/.test(s.label)),
+    coverageOf(controlById.get('pci-dss-4.0.1/1.3.2')!, index).required.some((s) => /listener sweep/.test(s.label)),
   );
 });
 
