@@ -42,8 +42,10 @@ export interface DiscoveredInventory {
   readonly declaredPorts?: Readonly<Record<string, readonly number[]>>;
   /** Tenant policy rules that admit another tenant's pods by label (A1.1.2; discover/tenant-peers.ts). */
   readonly tenantLabelAdmissions?: readonly string[];
-  /** CDE workloads on their node's network, which are not targets (hostNetworkCde). */
+  /** CDE workloads on their node's network, which are not targets (hostNetworkWorkloads). */
   readonly hostNetworkCde?: readonly string[];
+  /** The same in --tenant namespaces (A1.1.2). */
+  readonly hostNetworkTenants?: readonly string[];
 }
 
 /** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
@@ -137,16 +139,20 @@ function runningPods(snapshot: ClusterSnapshot, included: ReadonlySet<string>): 
 }
 
 /**
- * Running CDE pods on their node's network (hostNetwork), one line per workload: "pay/hsm-agent
- * (node address 10.0.0.5; declared TCP 9400)". They are no targets (their address is the node's,
- * and a sweep of it would scan the node), and NetworkPolicy does not govern them on most CNIs, so
- * the segmentation controls name them as not tried instead of holding beside them.
+ * Running pods on their node's network (hostNetwork) in the namespaces `pick` chooses, one line
+ * per workload: "pay/hsm-agent (node address 10.0.0.5; declared TCP 9400)". They are no targets
+ * (their address is the node's, and a sweep of it would scan the node), and NetworkPolicy does
+ * not govern them on most CNIs, so the controls that need them tried name them instead of holding.
  */
-function hostNetworkCde(snapshot: ClusterSnapshot, facts: ReadonlyMap<string, NamespaceFacts>): string[] {
+function hostNetworkWorkloads(
+  snapshot: ClusterSnapshot,
+  facts: ReadonlyMap<string, NamespaceFacts>,
+  pick: (ns: NamespaceFacts) => boolean,
+): string[] {
   const out = new Map<string, string>();
   for (const p of [...snapshot.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     const ns = facts.get(namespaceOf(p));
-    if (ns?.inScope !== true || !ns.included || field(p.spec, 'hostNetwork') !== true) continue;
+    if (ns === undefined || !ns.included || !pick(ns) || field(p.spec, 'hostNetwork') !== true) continue;
     if (stringField(p.status, 'phase') !== 'Running') continue;
     const key = `${namespaceOf(p)}/${workloadOf(p)}`;
     if (out.has(key)) continue;
@@ -455,6 +461,7 @@ export function buildInventory(
     }),
     declaredPorts: declared,
     tenantLabelAdmissions: tenantLabelAdmissions(snapshot.networkPolicies, snapshot.namespaces, namespaces),
-    hostNetworkCde: hostNetworkCde(snapshot, facts),
+    hostNetworkCde: hostNetworkWorkloads(snapshot, facts, (n) => n.inScope),
+    hostNetworkTenants: hostNetworkWorkloads(snapshot, facts, (n) => n.role === 'tenant'),
   };
 }

@@ -42,8 +42,8 @@ function portsText(rule: unknown): string {
 }
 
 /**
- * One line per (tenant policy rule peer, other tenant) where the peer admits that tenant's pods
- * by label but not an unlabelled pod of it: "i13-tenant-blue/allow-gateways admits pods of
+ * One line per tenant policy rule peer that admits other tenants' pods by label but not an
+ * unlabelled pod of them, naming those tenants: "i13-tenant-blue/allow-gateways admits pods of
  * i13-tenant-red labelled app=gateway on TCP 8080". Sorted; empty with fewer than two tenants.
  */
 export function tenantLabelAdmissions(
@@ -64,19 +64,21 @@ export function tenantLabelAdmissions(
       for (const peer of arrayField(rule, 'from')) {
         const podSelector = field(peer, 'podSelector');
         if (podSelector === undefined || field(peer, 'namespaceSelector') === undefined) continue;
-        for (const other of tenants) {
-          if (other === own) continue;
+        const admitted = tenants.filter((other) => {
+          if (other === own) return false;
           const nsLabels = namespaceLabels(namespaces, other);
           // Admitted when unlabelled: the fresh probe pod of that tenant tries it (tenant-reach).
           if (ingressPeerAdmits(peer, own, { namespace: other, namespaceLabels: nsLabels, podLabels: unlabelled }))
-            continue;
+            return false;
           // Only the namespace side decides whether some pod of that tenant is admitted: its labels are the tenant's choice.
           const nsOnly = { namespaceSelector: field(peer, 'namespaceSelector') };
-          if (!ingressPeerAdmits(nsOnly, own, { namespace: other, namespaceLabels: nsLabels, podLabels: {} })) continue;
+          return ingressPeerAdmits(nsOnly, own, { namespace: other, namespaceLabels: nsLabels, podLabels: {} });
+        });
+        // One line per rule peer, naming every tenant it admits (not one per tenant: 20 tenants × 19).
+        if (admitted.length > 0)
           out.add(
-            `${own}/${nameOf(policy)} admits pods of ${other} labelled ${selectorText(podSelector)} on ${portsText(rule)}`,
+            `${own}/${nameOf(policy)} admits pods of ${[...admitted].sort().join(', ')} labelled ${selectorText(podSelector)} on ${portsText(rule)}`,
           );
-        }
       }
     }
   }

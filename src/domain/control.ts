@@ -28,9 +28,11 @@ export interface JudgeContext {
   /** Workloads CDE policies admit by label that were not probed as themselves, with why (issue 16). */
   readonly identityGaps: readonly string[];
   /** Tenant policy rules that admit another tenant's pods by label, which no probe pod carried (A1.1.2). */
-  readonly tenantLabelPeers: readonly string[];
+  readonly tenantLabelAdmissions: readonly string[];
   /** CDE workloads on their node's network (hostNetwork), which no probe tried (1.3.1, 11.4.5, 11.4.6). */
   readonly hostNetworkCde: readonly string[];
+  /** Workloads of --tenant namespaces on their node's network, which no probe tried (A1.1.2). */
+  readonly hostNetworkTenants: readonly string[];
   /** --cert-expiry-warning-days: certificates expiring sooner are named in reasons. */
   readonly certExpiryWarningDays: number;
 }

@@ -280,8 +280,9 @@ function finish(f: FinishInput): Report {
   const context = controlContext(f.options, {
     approvedFlows: f.inputs.approvedFlows,
     identityGaps: gapsOf(f.reached, f.options),
-    tenantLabelPeers: f.reached.inventory?.tenantLabelAdmissions ?? [],
+    tenantLabelAdmissions: f.reached.inventory?.tenantLabelAdmissions ?? [],
     hostNetworkCde: f.reached.inventory?.hostNetworkCde ?? [],
+    hostNetworkTenants: f.reached.inventory?.hostNetworkTenants ?? [],
   });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });

@@ -18,8 +18,9 @@ export function judgeContext(given: Partial<JudgeContext> = {}): JudgeContext {
     egressTargets: [],
     trustBundleSupplied: false,
     identityGaps: [],
-    tenantLabelPeers: [],
+    tenantLabelAdmissions: [],
     hostNetworkCde: [],
+    hostNetworkTenants: [],
     certExpiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS,
     ...rest,
     ...(approvedFlows !== undefined ? { approvedFlows } : {}),
@@ -93,8 +94,9 @@ export function controlContext(
   found: {
     readonly approvedFlows?: readonly ApprovedFlow[] | undefined;
     readonly identityGaps?: readonly string[];
-    readonly tenantLabelPeers?: readonly string[];
+    readonly tenantLabelAdmissions?: readonly string[];
     readonly hostNetworkCde?: readonly string[];
+    readonly hostNetworkTenants?: readonly string[];
   } = {},
 ): JudgeContext {
   return judgeContext({
@@ -104,8 +106,9 @@ export function controlContext(
     ...(found.approvedFlows !== undefined ? { approvedFlows: [...found.approvedFlows] } : {}),
     trustBundleSupplied: options.caFile !== undefined,
     ...(found.identityGaps !== undefined ? { identityGaps: [...found.identityGaps] } : {}),
-    ...(found.tenantLabelPeers !== undefined ? { tenantLabelPeers: [...found.tenantLabelPeers] } : {}),
+    ...(found.tenantLabelAdmissions !== undefined ? { tenantLabelAdmissions: [...found.tenantLabelAdmissions] } : {}),
     ...(found.hostNetworkCde !== undefined ? { hostNetworkCde: [...found.hostNetworkCde] } : {}),
+    ...(found.hostNetworkTenants !== undefined ? { hostNetworkTenants: [...found.hostNetworkTenants] } : {}),
     ...(options.certExpiryWarningDays !== undefined ? { certExpiryWarningDays: options.certExpiryWarningDays } : {}),
   });
 }

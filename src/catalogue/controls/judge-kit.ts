@@ -432,16 +432,16 @@ export function capitalise(s: string): string {
 }
 
 /**
- * CDE workloads on their node's network (judge context, discover/targets.ts): not targets, and
- * NetworkPolicy does not govern them on most CNIs, so a segmentation control cannot hold beside them.
+ * Workloads on their node's network (judge context, discover/targets.ts): not targets, and
+ * NetworkPolicy does not govern them on most CNIs, so a segmentation control cannot hold beside
+ * them. `whose` says whose workloads they are ("CDE", "Tenant").
  */
-export function hostNetworkFinding(input: JudgeInput): Finding | undefined {
-  const list = input.context.hostNetworkCde;
+export function hostNetworkFinding(list: readonly string[], whose: string): Finding | undefined {
   if (list.length === 0) return undefined;
   return {
     status: 'inconclusive',
     reason:
-      `CDE workloads run on their node's network (hostNetwork) and were not probed: ${list.join('; ')}. ` +
+      `${whose} workloads run on their node's network (hostNetwork) and were not probed: ${list.join('; ')}. ` +
       "Their ports are the node's, and NetworkPolicy does not govern such pods on most CNIs, so whether other namespaces reach them is not shown.",
     evidenceIds: [],
   };

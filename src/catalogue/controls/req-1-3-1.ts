@@ -83,7 +83,7 @@ export const req131: Control = {
         evidenceIds: [],
       });
     }
-    const onNodeNetwork = hostNetworkFinding(input);
+    const onNodeNetwork = hostNetworkFinding(input.context.hostNetworkCde, 'CDE');
     if (onNodeNetwork !== undefined) findings.push(onNodeNetwork);
     return fold(findings, {
       status: 'inconclusive',

@@ -1,6 +1,6 @@
 import type { Control } from '../../domain/control.js';
 import { targetKey } from '../../domain/target.js';
-import { type Finding, fold, probeEvidence } from './judge-kit.js';
+import { type Finding, fold, hostNetworkFinding, probeEvidence } from './judge-kit.js';
 import { segmentationFinding } from './segmentation.js';
 
 /** TCP to every tenant port, and UDP to every UDP port: a TCP-only test holds beside an open UDP port. */
@@ -14,8 +14,10 @@ export const reqA112: Control = {
   holdsMeans:
     'From every tenant namespace, every other tenant namespace is unreachable, with canaries proving the blocks.',
   probeIds: PROBES,
+  // UDP is judged where tenants have UDP ports but never required (as for 1.3.1 and 11.4.5): UDP
+  // silence alone must not let A1.1.2 hold (e.g. with --skip-probe tenant-reach).
   requires: [
-    { label: 'Connects between tenant namespaces (TCP, and UDP to UDP ports)', vantageKinds: ['from-namespace'] },
+    { label: 'TCP connects between tenant namespaces', probeIds: ['tenant-reach'], vantageKinds: ['from-namespace'] },
   ],
   judge(input) {
     const { tenants } = input.context;
@@ -51,15 +53,17 @@ export const reqA112: Control = {
         reason: `Tenant pairs not tried: ${gaps.sort().join('; ')}.`,
         evidenceIds: [],
       });
-    const { tenantLabelPeers } = input.context;
-    if (tenantLabelPeers.length > 0)
+    const { tenantLabelAdmissions } = input.context;
+    if (tenantLabelAdmissions.length > 0)
       findings.push({
         status: 'inconclusive',
         reason:
-          `Tenant NetworkPolicies admit another tenant's pods by label, and a tenant sets its own pods' labels: ${tenantLabelPeers.join('; ')}. ` +
+          `Tenant NetworkPolicies admit another tenant's pods by label, and a tenant sets its own pods' labels: ${tenantLabelAdmissions.join('; ')}. ` +
           'The probe pods carried no such label, so what these rules open to the other tenant was not tried.',
         evidenceIds: [],
       });
+    const onNodeNetwork = hostNetworkFinding(input.context.hostNetworkTenants, 'Tenant');
+    if (onNodeNetwork !== undefined) findings.push(onNodeNetwork);
     const targets = new Set(evidence.map((e) => targetKey(e.attempt.target))).size;
     return fold(findings, { status: 'inconclusive', reason: 'No cross-tenant attempt was made.' }, [
       `Tenants: ${[...tenants].sort().join(', ')}; ${targets} tenant targets were tried. Repeat at least every six months (A1.1.4).`,

@@ -136,7 +136,7 @@ function judgeSegmentation(input: JudgeInput): { readonly empty: boolean; readon
       evidenceIds: [],
     });
   }
-  const onNodeNetwork = hostNetworkFinding(input);
+  const onNodeNetwork = hostNetworkFinding(input.context.hostNetworkCde, 'CDE');
   if (onNodeNetwork !== undefined) findings.push(onNodeNetwork);
   const oos = outOfScopeNamespaces(input);
   const scopeLine = `Out-of-scope namespaces enumerated from the live API: ${oos.length > 0 ? oos.join(', ') : 'none'}.`;

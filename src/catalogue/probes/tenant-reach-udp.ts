@@ -16,7 +16,9 @@ export const tenantReachUdp: Probe = {
   secureLooksLike:
     'No UDP reply comes back from another tenant namespace, while the UDP canary from the same pod is answered.',
   applies(_target, port) {
-    return isUdp(port) ? true : `port ${port.port} is ${port.protocol}; probed by tenant-reach`;
+    return isUdp(port)
+      ? true
+      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'TCP' ? 'probed by tenant-reach' : 'only TCP and UDP are probed'}`;
   },
   request: (target, port, seed) => udpReach.request(target, port, seed),
 };

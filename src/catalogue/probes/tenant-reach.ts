@@ -14,7 +14,9 @@ export const tenantReach: Probe = {
   secureLooksLike:
     'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
   applies(_target, port) {
-    return isTcp(port) ? true : `port ${port.port} is ${port.protocol}; probed by tenant-reach-udp`;
+    return isTcp(port)
+      ? true
+      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'UDP' ? 'probed by tenant-reach-udp' : 'only TCP and UDP are probed'}`;
   },
   request() {
     return { technique: 'tcp' };

@@ -14,7 +14,9 @@ export const udpReach: Probe = {
   vantages: ['from-namespace', 'probe-namespace'],
   secureLooksLike: 'No UDP reply comes back from the CDE port, while the UDP canary from the same pod is answered.',
   applies(_target, port) {
-    return isUdp(port) ? true : `port ${port.port} is ${port.protocol}; probed by tcp-reach`;
+    return isUdp(port)
+      ? true
+      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'TCP' ? 'probed by tcp-reach' : 'only TCP and UDP are probed'}`;
   },
   request(_target, port, seed) {
     const payload = udpPayloadFor(port.port);

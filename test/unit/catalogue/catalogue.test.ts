@@ -128,8 +128,9 @@ t.test('the judge context is built from options in one place, every field typed 
     egressTargets: [],
     trustBundleSupplied: true,
     identityGaps: [],
-    tenantLabelPeers: [],
+    tenantLabelAdmissions: [],
     hostNetworkCde: [],
+    hostNetworkTenants: [],
     certExpiryWarningDays: 30,
   });
   t.notOk('approvedFlows' in ctx);
@@ -139,7 +140,7 @@ t.test('the judge context is built from options in one place, every field typed 
     {
       approvedFlows: flows,
       identityGaps: ['web/x'],
-      tenantLabelPeers: ['b/p admits pods of a labelled x=y on every port'],
+      tenantLabelAdmissions: ['b/p admits pods of a labelled x=y on every port'],
     },
   );
   t.same(
@@ -147,7 +148,7 @@ t.test('the judge context is built from options in one place, every field typed 
     judgeContext({
       approvedFlows: flows,
       identityGaps: ['web/x'],
-      tenantLabelPeers: ['b/p admits pods of a labelled x=y on every port'],
+      tenantLabelAdmissions: ['b/p admits pods of a labelled x=y on every port'],
       certExpiryWarningDays: 7,
     }),
   );

@@ -18,13 +18,23 @@ import {
   type Step,
 } from '../../helpers/report-fixtures.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
-import { cdeScope, namespaceObject } from '../../helpers/plan-fixtures.js';
+import { cdeScope, namespaceObject, tenantScope } from '../../helpers/plan-fixtures.js';
 
 function pod(namespace: string, name: string, hostNetwork: boolean, ip: string): KubeObject {
+  const app = name.replace(/-\d+$/, '');
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { app: name.replace(/-\d+$/, '') }, uid: `${namespace}-${name}` },
+    metadata: {
+      name,
+      namespace,
+      labels: { app },
+      uid: `${namespace}-${name}`,
+      // A DaemonSet's pods: one workload, one line
+      ...(hostNetwork
+        ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: app, controller: true }] }
+        : {}),
+    },
     spec: {
       ...(hostNetwork ? { hostNetwork: true } : {}),
       containers: [{ name: 'app', image: 'x', ports: [{ containerPort: hostNetwork ? 9400 : 8080, protocol: 'TCP' }] }],
@@ -46,10 +56,8 @@ t.test(
       pod('shop', 'exporter-0', true, '10.0.0.5'),
     ];
     const inventory = buildInventory(await discover(new FakeClusterApi(objects)), cdeScope('pay'));
-    t.same(inventory.hostNetworkCde, [
-      'pay/hsm-agent-0 (node address 10.0.0.5; declared TCP 9400)',
-      'pay/hsm-agent-1 (node address 10.0.0.5; declared TCP 9400)',
-    ]);
+    t.same(inventory.hostNetworkCde, ['pay/hsm-agent (node address 10.0.0.5; declared TCP 9400)']);
+    t.same(inventory.hostNetworkTenants, [], 'shop is no tenant');
     t.notOk(
       inventory.targets.some((x) => x.ref.name.startsWith('hsm-agent')),
       'no target for a pod on the node network',

@@ -31,8 +31,13 @@ const facts = (name: string, role: NamespaceFacts['role']): NamespaceFacts => ({
   included: true,
   labels: {},
 });
-const NAMESPACES = [namespace('red', { tier: 'tenant' }), namespace('blue', { tier: 'tenant' }), namespace('ops')];
-const FACTS = [facts('red', 'tenant'), facts('blue', 'tenant'), facts('ops', 'out-of-scope')];
+const NAMESPACES = [
+  namespace('red', { tier: 'tenant' }),
+  namespace('blue', { tier: 'tenant' }),
+  namespace('green', { tier: 'tenant' }),
+  namespace('ops'),
+];
+const FACTS = [facts('red', 'tenant'), facts('blue', 'tenant'), facts('green', 'tenant'), facts('ops', 'out-of-scope')];
 
 t.test('a tenant rule admitting every namespace’s pods labelled app=gateway names the other tenant', async (t) => {
   // Given blue admits pods labelled app=gateway from every namespace on TCP 8080
@@ -47,9 +52,9 @@ t.test('a tenant rule admitting every namespace’s pods labelled app=gateway na
       ],
     }),
   ];
-  // Then red (a tenant) is named: it only has to label a pod app=gateway; ops is not a tenant
+  // Then red and green (tenants) are named in one line: each only has to label a pod app=gateway; ops is no tenant
   t.same(tenantLabelAdmissions(policies, NAMESPACES, FACTS), [
-    'blue/allow-gateways admits pods of red labelled app=gateway on TCP 8080',
+    'blue/allow-gateways admits pods of green, red labelled app=gateway on TCP 8080',
   ]);
 });
 
@@ -144,7 +149,7 @@ t.test('buildInventory carries the admissions, and A1.1.2 does not hold beside o
   const a112 = findControl('A1.1.2')!;
   t.equal(a112.judge(judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'] } })).status, 'holds');
   const j = a112.judge(
-    judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'], tenantLabelPeers: admissions } }),
+    judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'], tenantLabelAdmissions: admissions } }),
   );
   // Then it is inconclusive and names the rule, the other tenant and the label
   t.equal(j.status, 'inconclusive');
@@ -153,8 +158,9 @@ t.test('buildInventory carries the admissions, and A1.1.2 does not hold beside o
   // And a cross-tenant connect that got through still fails it
   const open = evidenceOf([canaryStep(from('red')), { ...step('red', 'blue'), observed: { kind: 'connected' } }]);
   t.equal(
-    a112.judge(judgeInput(open, { namespaces, context: { tenants: ['red', 'blue'], tenantLabelPeers: admissions } }))
-      .status,
+    a112.judge(
+      judgeInput(open, { namespaces, context: { tenants: ['red', 'blue'], tenantLabelAdmissions: admissions } }),
+    ).status,
     'fails',
   );
 });
