@@ -89,3 +89,30 @@ t.test('1.3.1, 11.4.5 and 11.4.6 do not hold beside a CDE workload on the node n
     );
   }
 });
+
+t.test('a hostNetwork workload of a --tenant namespace keeps A1.1.2 from holding', async (t) => {
+  // Given tenants red and blue, blue running a hostNetwork agent
+  const objects = [namespaceObject('red'), namespaceObject('blue'), pod('blue', 'agent-0', true, '10.0.0.5')];
+  const inventory = buildInventory(await discover(new FakeClusterApi(objects)), tenantScope(['red', 'blue']));
+  t.same(inventory.hostNetworkTenants, ['blue/agent (node address 10.0.0.5; declared TCP 9400)']);
+  // When A1.1.2 judges blocked connects both ways
+  const step = (f: string, to: string): Step => ({
+    probeId: 'tenant-reach',
+    vantage: from(f),
+    target: svc(to, 'web'),
+    port: 80,
+    observed: { kind: 'timeout' },
+  });
+  const ev = evidenceOf([canaryStep(from('red')), canaryStep(from('blue')), step('red', 'blue'), step('blue', 'red')]);
+  const namespaces = [ns('red', 'tenant'), ns('blue', 'tenant')];
+  const a112 = findControl('A1.1.2')!;
+  t.equal(a112.judge(judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'] } })).status, 'holds');
+  const context = { tenants: ['red', 'blue'], hostNetworkTenants: inventory.hostNetworkTenants ?? [] };
+  const j = a112.judge(judgeInput(ev, { namespaces, context }));
+  // Then it is inconclusive and names the agent
+  t.equal(j.status, 'inconclusive');
+  t.match(
+    j.reasons.join('\n'),
+    "Tenant workloads run on their node's network (hostNetwork) and were not probed: blue/agent",
+  );
+});
