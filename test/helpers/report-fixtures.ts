@@ -230,3 +230,13 @@ export function judgeInput(
     context: judgeContext(opts.context),
   };
 }
+
+/** A tenant-reach attempt from namespace `a` to `b`/web port 80 with what was observed. */
+export function tenantStep(a: string, b: string, observed: Step['observed'] = { kind: 'timeout' }): Step {
+  return { probeId: 'tenant-reach', vantage: from(a), target: svc(b, 'web'), port: 80, observed };
+}
+
+/** Two tenants, canaries fine, every connect between them dropped: the evidence on which A1.1.2 holds. */
+export function tenantsApart(a: string, b: string): Evidence[] {
+  return evidenceOf([canaryStep(from(a)), canaryStep(from(b)), tenantStep(a, b), tenantStep(b, a)]);
+}

@@ -15,6 +15,7 @@ import {
   ns,
   PROBE_NS,
   svc,
+  tenantsApart,
   type Step,
 } from '../../helpers/report-fixtures.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
@@ -96,14 +97,7 @@ t.test('a hostNetwork workload of a --tenant namespace keeps A1.1.2 from holding
   const inventory = buildInventory(await discover(new FakeClusterApi(objects)), tenantScope(['red', 'blue']));
   t.same(inventory.hostNetworkTenants, ['blue/agent (node address 10.0.0.5; declared TCP 9400)']);
   // When A1.1.2 judges blocked connects both ways
-  const step = (f: string, to: string): Step => ({
-    probeId: 'tenant-reach',
-    vantage: from(f),
-    target: svc(to, 'web'),
-    port: 80,
-    observed: { kind: 'timeout' },
-  });
-  const ev = evidenceOf([canaryStep(from('red')), canaryStep(from('blue')), step('red', 'blue'), step('blue', 'red')]);
+  const ev = tenantsApart('red', 'blue');
   const namespaces = [ns('red', 'tenant'), ns('blue', 'tenant')];
   const a112 = findControl('A1.1.2')!;
   t.equal(a112.judge(judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'] } })).status, 'holds');

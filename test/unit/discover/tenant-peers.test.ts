@@ -9,7 +9,15 @@ import { discover } from '../../../src/discover/discover.js';
 import { buildInventory } from '../../../src/discover/targets.js';
 import { selectorText, tenantLabelAdmissions } from '../../../src/discover/tenant-peers.js';
 import type { NamespaceFacts } from '../../../src/discover/namespaces.js';
-import { canaryStep, evidenceOf, from, judgeInput, ns, svc, type Step } from '../../helpers/report-fixtures.js';
+import {
+  canaryStep,
+  evidenceOf,
+  from,
+  judgeInput,
+  ns,
+  tenantsApart,
+  tenantStep,
+} from '../../helpers/report-fixtures.js';
 import { FakeClusterApi } from '../../fakes/cluster-api.js';
 import { tenantScope } from '../../helpers/plan-fixtures.js';
 
@@ -137,14 +145,7 @@ t.test('buildInventory carries the admissions, and A1.1.2 does not hold beside o
   const admissions = inventory.tenantLabelAdmissions ?? [];
   t.same(admissions, ['blue/edge-in admits pods of red labelled tier=edge on every port']);
   // When A1.1.2 judges evidence where every unlabelled cross-tenant connect was dropped
-  const step = (f: string, to: string): Step => ({
-    probeId: 'tenant-reach',
-    vantage: from(f),
-    target: svc(to, 'web'),
-    port: 80,
-    observed: { kind: 'timeout' },
-  });
-  const ev = evidenceOf([canaryStep(from('red')), canaryStep(from('blue')), step('red', 'blue'), step('blue', 'red')]);
+  const ev = tenantsApart('red', 'blue');
   const namespaces = [ns('red', 'tenant'), ns('blue', 'tenant')];
   const a112 = findControl('A1.1.2')!;
   t.equal(a112.judge(judgeInput(ev, { namespaces, context: { tenants: ['red', 'blue'] } })).status, 'holds');
@@ -156,7 +157,7 @@ t.test('buildInventory carries the admissions, and A1.1.2 does not hold beside o
   t.match(j.reasons.join('\n'), "Tenant NetworkPolicies admit another tenant's pods by label");
   t.match(j.reasons.join('\n'), 'blue/edge-in admits pods of red labelled tier=edge on every port');
   // And a cross-tenant connect that got through still fails it
-  const open = evidenceOf([canaryStep(from('red')), { ...step('red', 'blue'), observed: { kind: 'connected' } }]);
+  const open = evidenceOf([canaryStep(from('red')), tenantStep('red', 'blue', { kind: 'connected' })]);
   t.equal(
     a112.judge(
       judgeInput(open, { namespaces, context: { tenants: ['red', 'blue'], tenantLabelAdmissions: admissions } }),
