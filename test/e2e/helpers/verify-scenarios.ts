@@ -225,13 +225,13 @@ export const CHECKS: readonly Check[] = [
     expect: 'blocked',
   },
   {
-    id: 'tenant-a→tenant-edge connects from a pod tenant-a labels app=gateway (planted rule)',
+    id: 'tenant-a→tenant-edge connects from a pod tenant-a labels platform-role=gateway (planted rule)',
     from: 'tenant-a',
     to: 'tenant-edge/app-edge',
     port: 8080,
     kind: 'tcp',
     expect: 'connected',
-    podLabels: { app: 'gateway' },
+    podLabels: { 'platform-role': 'gateway' },
   },
   {
     id: 'shop→cde-host-agent/ledger is blocked',
