@@ -14,7 +14,7 @@ import type { InventorySummary } from '../domain/inventory.js';
 import { refName, targetKey, type TargetRef } from '../domain/target.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import type { Verdict } from '../domain/verdict.js';
-import { PHASE_TWO_PROBES } from '../plan/phase-two.js';
+import { PORT_PROBES } from '../plan/sweep.js';
 import { uniqueWith } from '../shared/lazy-list.js';
 
 /** Run-level facts coverage needs besides the evidence (all optional: a test may give none). */
@@ -45,8 +45,6 @@ export interface CoverageIndex {
 
 /** The listener sweep's probe id (plan/sweep.ts). */
 const LISTENER_SWEEP = 'listener-sweep';
-/** L4 reachability to target ports: the sweep's listeners become its ports too. */
-const TCP_REACH = 'tcp-reach';
 /** Unfinished sweeps named one by one per control; the rest are summed into one slice. */
 const MAX_SWEEP_GAPS = 5;
 
@@ -258,12 +256,10 @@ export function coverageOf(control: Control, index: CoverageIndex): Coverage {
       ? { label: slice.label, tried: n }
       : { label: slice.label, tried: 0, missing: sliceMissing(slice, probes, index, planned, notRun) };
   });
-  // Controls that try target ports (application probes, and TCP reachability: 1.3.1, 11.4.5/11.4.6)
-  // also need every swept pod's listeners to be known (sweepGaps): every listener the sweep finds
-  // is tried from every vantage, so an undeclared one on a pod whose sweep was lost is a path
-  // nothing tried.
-  if (probeIds.some((p) => PHASE_TWO_PROBES.has(p) || p === TCP_REACH))
-    required.push(...(index.unfinishedSweeps ?? []));
+  // Controls whose probes try the ports the sweep finds (application probes, and TCP reachability:
+  // 1.3.1, 11.4.5/11.4.6) also need every swept pod's listeners to be known (sweepGaps): an
+  // undeclared listener on a pod whose sweep was lost is a path nothing tried.
+  if (probeIds.some((p) => PORT_PROBES.has(p))) required.push(...(index.unfinishedSweeps ?? []));
   return {
     planned: planned.length,
     tried: tried.length,

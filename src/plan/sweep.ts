@@ -23,8 +23,11 @@ const SWEEPS_PER_POD = 4;
 /** Longest connect of the sweep: an in-cluster SYN-ACK comes back in milliseconds; no answer by then is a drop. */
 const SWEEP_CONNECT_TIMEOUT_MS = 1000;
 
-/** Probes whose attempts use the ports the sweep finds (the sweep runs only when one of them is selected). */
-const PORT_PROBES: ReadonlySet<string> = new Set([
+/**
+ * Probes whose attempts use the ports the sweep finds (the sweep runs only when one of them is
+ * selected; a control with one of them cannot hold while a sweep is unfinished, evaluate/coverage.ts).
+ */
+export const PORT_PROBES: ReadonlySet<string> = new Set([
   SWEEP_PROBE_ID,
   'tcp-reach',
   'plaintext-http',
