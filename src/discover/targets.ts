@@ -150,10 +150,13 @@ function hostNetworkWorkloads(
   pick: (ns: NamespaceFacts) => boolean,
 ): string[] {
   const out = new Map<string, string>();
-  for (const p of [...snapshot.pods].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
+  // Filter first: only the few hostNetwork pods are sorted, not every pod of the cluster.
+  const chosen = snapshot.pods.filter((p) => {
     const ns = facts.get(namespaceOf(p));
-    if (ns === undefined || !ns.included || !pick(ns) || field(p.spec, 'hostNetwork') !== true) continue;
-    if (stringField(p.status, 'phase') !== 'Running') continue;
+    if (ns === undefined || !ns.included || !pick(ns)) return false;
+    return field(p.spec, 'hostNetwork') === true && stringField(p.status, 'phase') === 'Running';
+  });
+  for (const p of chosen.sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     const key = `${namespaceOf(p)}/${workloadOf(p)}`;
     if (out.has(key)) continue;
     const ports = containerPorts(p).map((c) => `${c.protocol} ${c.port}`);

@@ -63,15 +63,16 @@ export function tenantLabelAdmissions(
     for (const rule of arrayField(policy.spec, 'ingress')) {
       for (const peer of arrayField(rule, 'from')) {
         const podSelector = field(peer, 'podSelector');
-        if (podSelector === undefined || field(peer, 'namespaceSelector') === undefined) continue;
+        const namespaceSelector = field(peer, 'namespaceSelector');
+        if (podSelector === undefined || namespaceSelector === undefined) continue;
+        // Only the namespace side decides whether some pod of a tenant is admitted: its labels are the tenant's choice.
+        const nsOnly = { namespaceSelector };
         const admitted = tenants.filter((other) => {
           if (other === own) return false;
           const nsLabels = namespaceLabels(namespaces, other);
           // Admitted when unlabelled: the fresh probe pod of that tenant tries it (tenant-reach).
           if (ingressPeerAdmits(peer, own, { namespace: other, namespaceLabels: nsLabels, podLabels: unlabelled }))
             return false;
-          // Only the namespace side decides whether some pod of that tenant is admitted: its labels are the tenant's choice.
-          const nsOnly = { namespaceSelector: field(peer, 'namespaceSelector') };
           return ingressPeerAdmits(nsOnly, own, { namespace: other, namespaceLabels: nsLabels, podLabels: {} });
         });
         // One line per rule peer, naming every tenant it admits (not one per tenant: 20 tenants × 19).

@@ -20,6 +20,15 @@ const NON_HTTP = /^(tcp|udp|redis|mongo|mysql|postgres|pg|memcache|kafka|amqp|zo
 /** Port names/appProtocols that speak TLS directly. */
 const TLS_NAMES = /^(https|tls|grpcs|h2s)/i;
 
+/**
+ * Why a probe of one protocol leaves a port out: the probe that takes that port's protocol
+ * (`by`: TCP → tcp-reach, say), or that no probe speaks it (SCTP).
+ */
+export function probedElsewhere(port: TargetPort, by: Partial<Record<'TCP' | 'UDP', string>>): string {
+  const other = port.protocol === 'SCTP' ? undefined : by[port.protocol];
+  return `port ${port.port} is ${port.protocol}; ${other !== undefined ? `probed by ${other}` : 'only TCP and UDP are probed'}`;
+}
+
 /** True for a TCP port. */
 export function isTcp(port: TargetPort): boolean {
   return port.protocol === 'TCP';

@@ -1,5 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
-import { isUdp } from './port-kind.js';
+import { isUdp, probedElsewhere } from './port-kind.js';
 import { udpReach } from './udp-reach.js';
 
 /**
@@ -16,9 +16,7 @@ export const tenantReachUdp: Probe = {
   secureLooksLike:
     'No UDP reply comes back from another tenant namespace, while the UDP canary from the same pod is answered.',
   applies(_target, port) {
-    return isUdp(port)
-      ? true
-      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'TCP' ? 'probed by tenant-reach' : 'only TCP and UDP are probed'}`;
+    return isUdp(port) ? true : probedElsewhere(port, { TCP: 'tenant-reach' });
   },
   request: (target, port, seed) => udpReach.request(target, port, seed),
 };

@@ -1,5 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
-import { isTcp } from './port-kind.js';
+import { isTcp, probedElsewhere } from './port-kind.js';
 
 /**
  * Tenant isolation (A1.1.x): TCP connect from a pod placed in tenant namespace A to each
@@ -14,9 +14,7 @@ export const tenantReach: Probe = {
   secureLooksLike:
     'Every connection from one tenant namespace to another tenant is dropped or rejected, while the canary connects.',
   applies(_target, port) {
-    return isTcp(port)
-      ? true
-      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'UDP' ? 'probed by tenant-reach-udp' : 'only TCP and UDP are probed'}`;
+    return isTcp(port) ? true : probedElsewhere(port, { UDP: 'tenant-reach-udp' });
   },
   request() {
     return { technique: 'tcp' };

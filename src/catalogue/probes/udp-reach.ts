@@ -1,5 +1,5 @@
 import type { Probe } from '../../domain/probe.js';
-import { isUdp, udpPayloadFor } from './port-kind.js';
+import { isUdp, probedElsewhere, udpPayloadFor } from './port-kind.js';
 
 /**
  * Segmentation over UDP (issue 13): to every UDP port a CDE Service or containerPort declares, a
@@ -14,9 +14,7 @@ export const udpReach: Probe = {
   vantages: ['from-namespace', 'probe-namespace'],
   secureLooksLike: 'No UDP reply comes back from the CDE port, while the UDP canary from the same pod is answered.',
   applies(_target, port) {
-    return isUdp(port)
-      ? true
-      : `port ${port.port} is ${port.protocol}; ${port.protocol === 'TCP' ? 'probed by tcp-reach' : 'only TCP and UDP are probed'}`;
+    return isUdp(port) ? true : probedElsewhere(port, { TCP: 'tcp-reach' });
   },
   request(_target, port, seed) {
     const payload = udpPayloadFor(port.port);
