@@ -6,7 +6,7 @@
  *
  *   node cluster-run.mjs <json: { kubeconfig, agentPath, outputDir, namespaces, options }>
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createKubeClient } from '../../src/cluster/kube-client.js';
 import { DEFAULTS, type Options } from '../../src/config/options.js';
 import type { ProgressSink } from '../../src/shared/progress.js';
@@ -71,6 +71,36 @@ function podSummary(pods: readonly PodTimeline[], t0: number): Record<string, nu
   };
 }
 
+/**
+ * Every pod's timeline and the stage marks, relative to the run's start (ms; wall-clock stamps
+ * converted with the offset between the two clocks), for reading where a run's wall goes.
+ */
+async function writeTimeline(
+  path: string,
+  pods: readonly PodTimeline[],
+  marks: readonly { stage: string; at: number }[],
+  t0: number,
+): Promise<void> {
+  const epoch0 = Date.now() - (performance.now() - t0);
+  const rel = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms - t0));
+  const wall = (iso: string | undefined): number | undefined =>
+    iso === undefined ? undefined : Math.round(Date.parse(iso) - epoch0);
+  const rows = pods.map((p) => ({
+    pod: p.key,
+    created: rel(p.createdAt),
+    startedServer: wall(p.serverStarted),
+    startedSeen: rel(p.startedSeenAt),
+    firstAttempt: wall(p.firstAttemptAt),
+    lastAttemptEnd: wall(p.lastAttemptEndAt),
+    finishedServer: wall(p.serverFinished),
+    finishedSeen: rel(p.finishedSeenAt),
+    logRead: rel(p.logReadAt),
+    lines: p.lines,
+  }));
+  const stages = marks.map((m) => ({ stage: m.stage, at: rel(m.at) }));
+  await writeFile(path, `${JSON.stringify({ stages, pods: rows }, null, 1)}\n`);
+}
+
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as ClusterRunRequest;
   const options: Options = {
@@ -93,6 +123,8 @@ async function main(): Promise<void> {
     onStage: (stage) => void marks.push({ stage, at: performance.now() }),
   });
   const summary = renderText(result.report);
+  const timelinePath = process.env.MESHPROBE_BENCH_TIMELINE;
+  if (timelinePath) await writeTimeline(`${timelinePath}-${result.runId}.json`, [...api.pods.values()], marks, t0);
   marks.push({ stage: 'end', at: performance.now() });
   const outcomes: Record<string, number> = {};
   for (const e of result.report.evidence) {

@@ -29,15 +29,25 @@ export interface PodTimeline {
   firstAttemptAt?: string;
   lastAttemptEndAt?: string;
   lines?: number;
+  /** First poll that saw the pod finished, the container's own end stamp, and when its log was read (client clock). */
+  finishedSeenAt?: number;
+  serverFinished?: string;
+  logReadAt?: number;
+}
+
+type ContainerState = {
+  running?: { startedAt?: string };
+  terminated?: { startedAt?: string; finishedAt?: string };
+};
+
+function containerState(pod: KubeObject | undefined): ContainerState | undefined {
+  return (pod?.status as { containerStatuses?: { state?: ContainerState }[] } | undefined)?.containerStatuses?.[0]
+    ?.state;
 }
 
 function containerStartedAt(pod: KubeObject | undefined): string | undefined {
-  const cs = (
-    pod?.status as
-      | { containerStatuses?: { state?: { running?: { startedAt?: string }; terminated?: { startedAt?: string } } }[] }
-      | undefined
-  )?.containerStatuses?.[0];
-  return cs?.state?.running?.startedAt ?? cs?.state?.terminated?.startedAt;
+  const state = containerState(pod);
+  return state?.running?.startedAt ?? state?.terminated?.startedAt;
 }
 
 /** First attempt start and last attempt end among an agent's observation lines. */
@@ -132,6 +142,11 @@ export class TimedClusterApi implements ClusterApi {
       t.startedSeenAt = performance.now();
     const started = containerStartedAt(pod);
     if (t && started) t.serverStarted = started;
+    if (t && t.finishedSeenAt === undefined && (phase === 'Succeeded' || phase === 'Failed')) {
+      t.finishedSeenAt = performance.now();
+      const finished = containerState(pod)?.terminated?.finishedAt;
+      if (finished) t.serverFinished = finished;
+    }
     return pod;
   }
 
@@ -144,6 +159,7 @@ export class TimedClusterApi implements ClusterApi {
       if (w.first) t.firstAttemptAt = w.first;
       if (w.lastEnd) t.lastAttemptEndAt = w.lastEnd;
       t.lines = w.lines;
+      t.logReadAt = performance.now();
     }
     return log;
   }
