@@ -104,7 +104,7 @@ function waitUntil(at: number, signal: AbortSignal): Promise<void> {
 }
 
 /** An attempt whose first try came too early, waiting to be made again after the point. */
-export interface Pending {
+interface Pending {
   readonly spec: AttemptSpec;
   readonly first: ObservationLine;
 }
@@ -155,16 +155,6 @@ function repeatedLine(later: ObservationLine, first: ObservationLine, policyRead
   return { ...later, repeated };
 }
 
-/**
- * The repeats in the order they should start: longest first try first (a stable sort). The
- * first pass ends with its timeouts (they finish last), so in pass order the repeats of the
- * drops, each a full attempt timeout and then a retry round, would wait behind every quick
- * answer for a slot of the memory gate: on the lab that put ≈ 1.5 s on every pod's critical path.
- */
-export function longestFirst(later: readonly Pending[]): AttemptSpec[] {
-  return [...later].sort((a, b) => b.first.durationMs - a.first.durationMs).map((p) => p.spec);
-}
-
 /** The pod's policy-ready point on both clocks; `set` is false when the batch has none. */
 interface ReadyPoint {
   readonly ms: number;
@@ -200,7 +190,7 @@ async function runWithRepeats(
   await runPass(
     {
       ...base,
-      specs: longestFirst(later),
+      specs: later.map((p) => p.spec),
       finish: (spec, line) => {
         const first = firsts.get(spec.id);
         emit(first === undefined ? line : repeatedLine(line, first, point.at), spec);

@@ -213,35 +213,6 @@ t.test(
   },
 );
 
-t.test(
-  'after the point, the repeats of drops start before the repeats of quick answers',
-  { skip: NO_NETNS ?? false },
-  async (t) => {
-    // Given one worker, a DROPped port and an echo server, and a point after the whole first pass
-    const host = await createNetnsHost();
-    t.teardown(host.destroy);
-    host.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', '81', '-j', 'DROP']);
-    const server = await startTcpServer('echo');
-    t.teardown(server.close);
-    const drop: AttemptSpec = { id: 'drop', technique: 'tcp', host: host.address, port: 81, timeoutMs: 300 };
-    const batch: AttemptBatch = {
-      ...batchOf([tcp('quick-1', server.port, 2000), tcp('quick-2', server.port, 2000), drop], 1),
-      policyReadyMs: 800,
-    };
-    const lines: string[] = [];
-    // When the batch runs (first pass: quick-1, quick-2, then the drop, which finishes last)
-    const done = await runBatch(batch, (l) => lines.push(l), { selfCheck: NOT_MESHED });
-    // Then all three are repeated, and the drop's repeat went first: the longest first try starts first
-    const byId = new Map(observationLines(lines).map((o) => [o.attemptId, o]));
-    t.equal(done.repeatedCount, 3);
-    t.equal(byId.get('drop')?.transport, 'timeout');
-    const start = (id: string): number => Date.parse(byId.get(id)?.startedAt ?? 'x');
-    t.ok(start('drop') <= start('quick-1'), 'the drop was repeated before quick-1');
-    t.ok(start('drop') <= start('quick-2'), 'the drop was repeated before quick-2');
-    t.ok(start('quick-1') >= start('drop') + 300, 'with one worker, quick-1 waited for the drop to time out');
-  },
-);
-
 t.test('attempts that start after the point, and batches without one, are never repeated', async (t) => {
   // Given an echo server and two batches: one with no point, one whose point is already past when the second wave starts
   const server = await startTcpServer('echo');
