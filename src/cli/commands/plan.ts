@@ -112,6 +112,47 @@ function phaseLines(plan: RunPlan): string[] {
   ];
 }
 
+/** What discovery already knows will keep controls inconclusive (the report lists the same after a run). */
+export interface KnownGaps {
+  readonly hostNetworkCde: readonly string[];
+  readonly hostNetworkTenants: readonly string[];
+  readonly tenantLabelAdmissions: readonly string[];
+}
+
+/** The known gaps of an inventory (empty lists where discovery found none). */
+export function knownGaps(inventory: Partial<KnownGaps>): KnownGaps {
+  return {
+    hostNetworkCde: inventory.hostNetworkCde ?? [],
+    hostNetworkTenants: inventory.hostNetworkTenants ?? [],
+    tenantLabelAdmissions: inventory.tenantLabelAdmissions ?? [],
+  };
+}
+
+/**
+ * The known gaps as text: users see before a run what no attempt can close (nothing when none).
+ * Each group names the controls it keeps inconclusive, as the controls' own reasons do.
+ */
+export function knownGapLines(gaps: KnownGaps): string[] {
+  const groups: [string, readonly string[]][] = [
+    [
+      "CDE workloads on their node's network (not tried at the node address; 1.3.1, 11.4.5 and 11.4.6 stay inconclusive)",
+      gaps.hostNetworkCde,
+    ],
+    ["Tenant workloads on their node's network (A1.1.2 stays inconclusive)", gaps.hostNetworkTenants],
+    [
+      'Tenant rules that admit another tenant by pod labels it sets itself (A1.1.2 stays inconclusive)',
+      gaps.tenantLabelAdmissions,
+    ],
+  ];
+  const shown = groups.filter(([, list]) => list.length > 0);
+  if (shown.length === 0) return [];
+  return [
+    'Known before any attempt (whatever the run sees, these keep controls inconclusive):',
+    ...shown.flatMap(([title, list]) => [`  ${title}:`, ...list.map((item) => `    - ${item}`)]),
+    '',
+  ];
+}
+
 async function planCommand(ctx: CliContext): Promise<number> {
   const { options } = ctx;
   if (options.output !== 'text' && options.output !== 'json') {
@@ -138,8 +179,10 @@ async function planCommand(ctx: CliContext): Promise<number> {
   const { inventory } = await discoverStage(planning);
   const plan = planStage(planning, inventory);
   ctx.progress.stop();
-  if (options.output === 'json') ctx.stdout(JSON.stringify({ inventory: inventory.summary, plan }, null, 2));
-  else ctx.stdout(renderPlanText(plan, options.verbose));
+  const gaps = knownGaps(inventory);
+  if (options.output === 'json')
+    ctx.stdout(JSON.stringify({ inventory: inventory.summary, knownGaps: gaps, plan }, null, 2));
+  else ctx.stdout([renderPlanText(plan, options.verbose), '', ...knownGapLines(gaps)].join('\n').trimEnd());
   return ctx.signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
 }
 
