@@ -48,6 +48,22 @@ export interface DiscoveredInventory {
   readonly hostNetworkTenants?: readonly string[];
 }
 
+/** What discovery already knows will keep controls inconclusive, whatever the run sees. */
+export interface KnownGaps {
+  readonly tenantLabelAdmissions: readonly string[];
+  readonly hostNetworkCde: readonly string[];
+  readonly hostNetworkTenants: readonly string[];
+}
+
+/** The known gaps of an inventory (empty where discovery found none, or never ran): for the judges and `meshprobe plan`. */
+export function knownGaps(inventory: Partial<KnownGaps> | undefined): KnownGaps {
+  return {
+    tenantLabelAdmissions: inventory?.tenantLabelAdmissions ?? [],
+    hostNetworkCde: inventory?.hostNetworkCde ?? [],
+    hostNetworkTenants: inventory?.hostNetworkTenants ?? [],
+  };
+}
+
 /** Listeners the sweep found: Pod target key ("Pod/ns/name") → open ports. */
 export type FoundListeners = ReadonlyMap<string, readonly number[]>;
 

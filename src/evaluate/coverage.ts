@@ -14,7 +14,7 @@ import type { InventorySummary } from '../domain/inventory.js';
 import { refName, targetKey, type TargetRef } from '../domain/target.js';
 import { vantageId, type Vantage } from '../domain/vantage.js';
 import type { Verdict } from '../domain/verdict.js';
-import { PORT_PROBES } from '../plan/sweep.js';
+import { PORT_PROBES, SWEEP_PROBE_ID } from '../plan/sweep.js';
 import { uniqueWith } from '../shared/lazy-list.js';
 
 /** Run-level facts coverage needs besides the evidence (all optional: a test may give none). */
@@ -43,8 +43,6 @@ export interface CoverageIndex {
   readonly unfinishedSweeps: readonly SliceCoverage[];
 }
 
-/** The listener sweep's probe id (plan/sweep.ts). */
-const LISTENER_SWEEP = 'listener-sweep';
 /** Unfinished sweeps named one by one per control; the rest are summed into one slice. */
 const MAX_SWEEP_GAPS = 5;
 
@@ -68,7 +66,7 @@ export function coverageIndex(
   for (const p of facts.vantageProblems ?? []) if (!problems.has(p.vantage)) problems.set(p.vantage, p.problem);
   const cde = new Set(inventory.namespaces.filter((n) => n.inScope).map((n) => n.name));
   const index = { attempts, notRun, problems, cde, facts, unfinishedSweeps: [] };
-  return { ...index, unfinishedSweeps: sweepGaps(attempts.get(LISTENER_SWEEP) ?? [], index) };
+  return { ...index, unfinishedSweeps: sweepGaps(attempts.get(SWEEP_PROBE_ID) ?? [], index) };
 }
 
 /**

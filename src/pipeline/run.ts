@@ -15,6 +15,7 @@ import type { Probe } from '../domain/probe.js';
 import type { AbortInfo, CleanupResult, Report } from '../domain/report.js';
 import { MeshprobeError, toMeshprobeError } from '../shared/errors.js';
 import { buildCertificateInventory } from '../evaluate/certificate-inventory.js';
+import { knownGaps } from '../discover/targets.js';
 import { evaluate } from '../evaluate/evaluate.js';
 import type { CoverageFacts } from '../evaluate/coverage.js';
 import { buildReport } from '../report/build.js';
@@ -280,9 +281,7 @@ function finish(f: FinishInput): Report {
   const context = controlContext(f.options, {
     approvedFlows: f.inputs.approvedFlows,
     identityGaps: gapsOf(f.reached, f.options),
-    tenantLabelAdmissions: f.reached.inventory?.tenantLabelAdmissions ?? [],
-    hostNetworkCde: f.reached.inventory?.hostNetworkCde ?? [],
-    hostNetworkTenants: f.reached.inventory?.hostNetworkTenants ?? [],
+    ...knownGaps(f.reached.inventory),
   });
   const coverage = coverageFacts(f.options, f.reached, f.aborted);
   const verdicts = evaluate(controls, { evidence, inventory, certificates, now, context, coverage });

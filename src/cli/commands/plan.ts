@@ -12,6 +12,7 @@ import { MeshprobeError } from '../../shared/errors.js';
 import { checkInputs } from '../../pipeline/check-inputs.js';
 import { discoverStage, planStage } from '../../pipeline/stages.js';
 import type { RunPlan } from '../../plan/plan.js';
+import { knownGaps, type KnownGaps } from '../../discover/targets.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { EXIT } from '../../shared/exit-codes.js';
 
@@ -110,22 +111,6 @@ function phaseLines(plan: RunPlan): string[] {
     ...lines,
     `Listener sweep (before the pods above): ${sweep.attempts.length} CDE pod(s) from ${sweep.pods.length} probe pod(s) in their own namespaces, ${ports}${budget}; every listener found becomes a target of the probes above (not counted yet)${sweep.notRun.length ? `; ${sweep.notRun.length} pod(s) cannot be swept` : ''}.`,
   ];
-}
-
-/** What discovery already knows will keep controls inconclusive (the report lists the same after a run). */
-export interface KnownGaps {
-  readonly hostNetworkCde: readonly string[];
-  readonly hostNetworkTenants: readonly string[];
-  readonly tenantLabelAdmissions: readonly string[];
-}
-
-/** The known gaps of an inventory (empty lists where discovery found none). */
-export function knownGaps(inventory: Partial<KnownGaps>): KnownGaps {
-  return {
-    hostNetworkCde: inventory.hostNetworkCde ?? [],
-    hostNetworkTenants: inventory.hostNetworkTenants ?? [],
-    tenantLabelAdmissions: inventory.tenantLabelAdmissions ?? [],
-  };
 }
 
 /**

@@ -4,17 +4,17 @@
  */
 import t from 'tap';
 import type { KubeObject } from '../../../../src/cluster/ports.js';
-import { knownGapLines, knownGaps } from '../../../../src/cli/commands/plan.js';
+import { knownGapLines } from '../../../../src/cli/commands/plan.js';
 import { discover } from '../../../../src/discover/discover.js';
-import { buildInventory } from '../../../../src/discover/targets.js';
+import { buildInventory, knownGaps } from '../../../../src/discover/targets.js';
 import { FakeClusterApi } from '../../../fakes/cluster-api.js';
 import { cdeScope, namespaceObject } from '../../../helpers/plan-fixtures.js';
 
-function pod(namespace: string, name: string, hostNetwork: boolean, labels: Record<string, string> = {}): KubeObject {
+function pod(namespace: string, name: string, hostNetwork: boolean): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { app: name, ...labels }, uid: `${namespace}-${name}` },
+    metadata: { name, namespace, labels: { app: name }, uid: `${namespace}-${name}` },
     spec: {
       ...(hostNetwork ? { hostNetwork: true } : {}),
       containers: [{ name: 'app', image: 'x', ports: [{ containerPort: 8080, protocol: 'TCP' }] }],
