@@ -190,7 +190,8 @@ export async function launchChromium(): Promise<Browser> {
     ws.close();
     child.kill('SIGKILL');
     await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes outlive the browser by a moment and may still write into the profile: retry on ENOTEMPTY.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
   return { open, close };
 }
